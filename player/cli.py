@@ -1,0 +1,130 @@
+"""Command-line entry point: `videotron SUBCOMMAND`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from player import __version__
+
+DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
+
+# subcommand -> (module, function); imported only when the subcommand runs, so
+# `videotron --help` stays fast and a broken optional part cannot break the others.
+HANDLERS = {
+    "run": ("player.app", "cmd_run"),
+    "demo": ("player.demo", "cmd_demo"),
+    "check-config": ("player.config.loader", "cmd_check_config"),
+    "status": ("player.statusfile", "cmd_status"),
+    "sync": ("player.sync.loop", "cmd_sync"),
+    "schedule": ("player.schedule_cli", "cmd_schedule"),
+    "publish": ("player.publish", "cmd_publish"),
+    "keygen": ("player.publish", "cmd_keygen"),
+    "notify": ("player.push_cli", "cmd_notify"),
+    "alert": ("player.push_cli", "cmd_alert"),
+    "screenshot": ("player.control", "cmd_screenshot"),
+}
+
+
+def config_path(args: argparse.Namespace) -> Path:
+    """--config, else $VIDEOTRON_CONFIG, else /etc/videotron/player.yaml."""
+    if getattr(args, "config", None):
+        return Path(args.config)
+    env = os.environ.get("VIDEOTRON_CONFIG")
+    return Path(env) if env else DEFAULT_CONFIG
+
+
+def _add_render_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--headless", action="store_true", help="render offscreen (SDL dummy driver)"
+    )
+    parser.add_argument("--screenshot-dir", type=Path, help="save PNG screenshots into DIR")
+    parser.add_argument(
+        "--screenshot-every", type=float, default=5.0, metavar="S", help="seconds between shots"
+    )
+    parser.add_argument("--exit-after", type=float, metavar="S", help="stop after S seconds")
+    parser.add_argument(
+        "--frame-log", type=Path, help="append one JSON line per presented frame (diagnostics)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="videotron", description="Signage player for LED videotron billboards."
+    )
+    parser.add_argument("--version", action="version", version=f"videotron {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="player config (default: $VIDEOTRON_CONFIG or /etc/videotron/player.yaml)",
+    )
+    parser.add_argument("--log-level", metavar="LEVEL", help="override log.level from the config")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("run", help="play fullscreen from the local cache, syncing in the background")
+    _add_render_options(p)
+
+    p = sub.add_parser("demo", help="make sample content, publish it signed and play it")
+    _add_render_options(p)
+    p.add_argument("--out", type=Path, default=Path("demo-out"), help="working folder")
+
+    p = sub.add_parser("check-config", help="validate a config file and show the effective values")
+    p.add_argument("path", nargs="?", type=Path, help="config file (default: the --config one)")
+
+    p = sub.add_parser("status", help="show what the running player is doing and what is wrong")
+    p.add_argument("--json", action="store_true", help="print the raw status JSON")
+
+    p = sub.add_parser("sync", help="fetch the manifest and media into the cache")
+    p.add_argument("--once", action="store_true", help="one full sync, then exit (0 = current)")
+
+    p = sub.add_parser("schedule", help="print what will play from a moment on, and why")
+    p.add_argument("--at", metavar="ISO-DATETIME", help="start time (default: now)")
+    p.add_argument("--hours", type=float, default=2.0, help="how far ahead to list")
+    p.add_argument("--manifest", type=Path, help="manifest.json to use instead of the active one")
+
+    p = sub.add_parser("publish", help="build a signed manifest and media tree from a playlist")
+    p.add_argument("playlist", type=Path, help="authoring YAML")
+    p.add_argument("--key", type=Path, help="Ed25519 private key from `videotron keygen`")
+    p.add_argument("--out", type=Path, required=True, help="folder to publish into")
+    p.add_argument("--unsigned", action="store_true", help="publish without a signature (demo)")
+
+    p = sub.add_parser("keygen", help="create an Ed25519 publisher key pair")
+    p.add_argument("keyfile", type=Path, help="private key file to write (public: KEYFILE.pub)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing key")
+
+    p = sub.add_parser("notify", help="announce a published manifest to players over MQTT")
+    p.add_argument("--manifest", type=Path, required=True, help="published manifest.json")
+    p.add_argument("--mqtt", metavar="URL", help="broker URL (default: the config's mqtt.url)")
+
+    p = sub.add_parser("alert", help="put a signed alert on every screen of a group")
+    p.add_argument("text", help="alert text")
+    p.add_argument("--group", required=True, help="screen group")
+    p.add_argument("--expires", default="30m", help="lifetime, e.g. 90s, 30m, 2h (default 30m)")
+    p.add_argument("--key", type=Path, required=True, help="publisher private key")
+    p.add_argument("--level", default="emergency", choices=["info", "warning", "emergency"])
+    p.add_argument("--id", help="alert id (default: random); re-sending an id replaces it")
+    p.add_argument("--mqtt", metavar="URL", help="broker URL (default: the config's mqtt.url)")
+
+    p = sub.add_parser("screenshot", help="save the running player's current frame as PNG")
+    p.add_argument("out", type=Path, help="PNG file to write")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.config_path = config_path(args)
+    module_name, func_name = HANDLERS[args.command]
+    handler = getattr(importlib.import_module(module_name), func_name)
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

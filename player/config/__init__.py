@@ -1,0 +1,1 @@
+"""Player configuration: typed model, schema, YAML loader and live watcher."""

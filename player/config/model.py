@@ -1,0 +1,117 @@
+"""Typed, immutable configuration objects that the rest of the player reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class PlayerConfig:
+    id: str = "videotron"
+    group: str = "default"
+    timezone: str = "Asia/Jakarta"
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    # An http(s) URL of a manifest.json, or a local folder (USB stick) holding the same tree.
+    url: str | None = None
+    public_key: str | None = None  # Ed25519 public key, base64 (32 raw bytes)
+    allow_unsigned: bool = False
+    token: str | None = None
+    ca_bundle: Path | None = None
+    poll_interval: float = 300.0
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    dir: Path = Path("/var/lib/videotron")
+    max_size: int = 8 * 1000**3  # bytes
+
+
+@dataclass(frozen=True)
+class Region:
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    size: tuple[int, int] | None = None  # None means auto-detect the output
+    region: Region | None = None  # None means the whole output
+    rotation: int = 0  # 0, 90, 180, 270 (clockwise)
+    fit: str = "contain"  # contain, cover, stretch
+    background: tuple[int, int, int] = (0, 0, 0)
+    fps: int = 30
+    driver: str = "auto"  # auto, kmsdrm, wayland, x11, dummy
+    font: Path | None = None  # TTF/OTF for text, clock and ticker; None = bundled DejaVu Sans
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    url: str | None = None  # mqtt://host:1883 or mqtts://host:8883; None disables push
+    username: str | None = None
+    password: str | None = None
+    topic_prefix: str = "videotron"
+    ca_bundle: Path | None = None
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A daily on-window; `end <= start` means it crosses midnight."""
+
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(frozen=True)
+class OperatingHours:
+    """Screen-on windows per weekday (0=Monday). Empty mapping means always on."""
+
+    days: dict[int, tuple[TimeWindow, ...]] = field(default_factory=dict)
+
+    @property
+    def always_on(self) -> bool:
+        return not self.days
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    aligned: bool = False  # derive playlist position from the wall clock (screens in step)
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    max_records: int = 500_000  # proof-of-play store cap; oldest dropped and counted beyond it
+    batch_size: int = 200
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    dir: Path = Path("/run/videotron")  # status.json and the control socket live here
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Config:
+    player: PlayerConfig = field(default_factory=PlayerConfig)
+    source: SourceConfig = field(default_factory=SourceConfig)
+    cache: CacheConfig = field(default_factory=CacheConfig)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
+    operating_hours: OperatingHours = field(default_factory=OperatingHours)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+    path: Path | None = None  # the file this was loaded from, if any

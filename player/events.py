@@ -1,0 +1,57 @@
+"""Messages sent to the render loop's inbox from other threads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from player.config.model import Config
+from player.manifest import Manifest
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An emergency or public alert that overrides the schedule until it expires."""
+
+    id: str
+    text: str
+    expires_at: dt.datetime  # aware
+    issued_at: dt.datetime | None = None
+    level: str = "warning"  # info | warning | emergency
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class ManifestActivated:
+    manifest: Manifest
+
+
+@dataclass(frozen=True)
+class AlertsChanged:
+    alerts: tuple[Alert, ...]
+
+
+@dataclass(frozen=True)
+class ConfigChanged:
+    config: Config
+
+
+@dataclass(frozen=True)
+class DisplayPower:
+    on: bool
+
+
+@dataclass
+class ScreenshotRequest:
+    """Save the current presented frame as PNG; `done` is set when written (or failed)."""
+
+    path: Path
+    done: threading.Event = field(default_factory=threading.Event)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Stop:
+    reason: str = ""
