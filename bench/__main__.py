@@ -1,0 +1,74 @@
+"""Run every benchmark and print one table: `python -m bench [--quick] [--only NAME]`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+MODULES = (
+    "bench.bench_manifest",
+    "bench.bench_schedule",
+    "bench.bench_sync",
+    "bench.bench_render",
+    "bench.bench_push",
+    "bench.bench_app",
+)
+
+
+def machine_line() -> str:
+    try:
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        model = platform.processor() or "unknown cpu"
+    import os
+
+    return f"{platform.machine()} {model}, {os.cpu_count()} cpus, Python {platform.python_version()}"
+
+
+def format_table(rows: list[dict]) -> str:
+    header = ("benchmark", "value", "unit", "goal", "ok")
+    lines = [tuple(str(row.get(key, "")) for key in ("name", "value", "unit", "goal")) for row in rows]
+    lines = [(*line, "yes" if row.get("ok") else "NO") for line, row in zip(lines, rows, strict=True)]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    out.append("  ".join("-" * w for w in widths))
+    out += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, for a smoke run")
+    parser.add_argument("--only", action="append", help="run only modules containing NAME")
+    parser.add_argument("--json", type=Path, help="also write the rows as JSON to this file")
+    args = parser.parse_args(argv)
+    rows: list[dict] = []
+    for name in MODULES:
+        if args.only and not any(part in name for part in args.only):
+            continue
+        started = time.monotonic()
+        try:
+            module = importlib.import_module(name)
+            module_rows = module.run(quick=args.quick)
+        except Exception as exc:  # one broken bench must not hide the others
+            module_rows = [{"name": name, "value": f"error: {exc}", "unit": "", "goal": "", "ok": False}]
+        print(f"# {name}: {time.monotonic() - started:.1f} s", file=sys.stderr)
+        rows += module_rows
+    print(f"machine: {machine_line()}")
+    print(format_table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2, default=str))
+    return 0 if all(row.get("ok") for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
