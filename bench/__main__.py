@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
 import sys
 import time
@@ -29,15 +30,20 @@ def machine_line() -> str:
         )
     except (OSError, StopIteration):
         model = platform.processor() or "unknown cpu"
-    import os
 
-    return f"{platform.machine()} {model}, {os.cpu_count()} cpus, Python {platform.python_version()}"
+    return (
+        f"{platform.machine()} {model}, {os.cpu_count()} cpus, Python {platform.python_version()}"
+    )
 
 
 def format_table(rows: list[dict]) -> str:
     header = ("benchmark", "value", "unit", "goal", "ok")
-    lines = [tuple(str(row.get(key, "")) for key in ("name", "value", "unit", "goal")) for row in rows]
-    lines = [(*line, "yes" if row.get("ok") else "NO") for line, row in zip(lines, rows, strict=True)]
+    lines = [
+        tuple(str(row.get(key, "")) for key in ("name", "value", "unit", "goal")) for row in rows
+    ]
+    lines = [
+        (*line, "yes" if row.get("ok") else "NO") for line, row in zip(lines, rows, strict=True)
+    ]
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
     out = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     out.append("  ".join("-" * w for w in widths))
@@ -60,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             module = importlib.import_module(name)
             module_rows = module.run(quick=args.quick)
         except Exception as exc:  # one broken bench must not hide the others
-            module_rows = [{"name": name, "value": f"error: {exc}", "unit": "", "goal": "", "ok": False}]
+            module_rows = [
+                {"name": name, "value": f"error: {exc}", "unit": "", "goal": "", "ok": False}
+            ]
         print(f"# {name}: {time.monotonic() - started:.1f} s", file=sys.stderr)
         rows += module_rows
     print(f"machine: {machine_line()}")

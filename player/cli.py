@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-level", metavar="LEVEL", help="override log.level from the config")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("run", help="play fullscreen from the local cache, syncing in the background")
+    p = sub.add_parser("run", help="play fullscreen from the cache, syncing in the background")
     _add_render_options(p)
 
     p = sub.add_parser("demo", help="make sample content, publish it signed and play it")
