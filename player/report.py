@@ -1,0 +1,176 @@
+"""Proof-of-play store: every play committed to SQLite at once, uploaded later, capped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+import threading
+import uuid
+from pathlib import Path
+
+from player.events import PlayRecord
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS plays (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+def record_to_dict(record: PlayRecord) -> dict:
+    """The JSON shape of one play, as stored and as uploaded."""
+    return {
+        "item_id": record.item_id,
+        "media": record.media,
+        "playlist": record.playlist,
+        "started_at": _iso(record.started_at),
+        "ended_at": _iso(record.ended_at),
+        "duration": round((record.ended_at - record.started_at).total_seconds(), 3),
+        "completed": record.completed,
+    }
+
+
+def _iso(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError(f"play time {moment!r} has no timezone; pass an aware UTC datetime")
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class PopStore:
+    """Plays waiting for upload, in `path` (SQLite, WAL); oldest dropped beyond `max_records`.
+
+    One connection guarded by a lock: the render thread records, the push thread reads
+    and deletes. Every `record` is its own committed transaction, so a power cut loses at
+    most the play that was being written. `store_id` is a random id made with the file so
+    the central side can dedupe on (player, store_id, record id) even if the file is
+    ever recreated and ids start again.
+    """
+
+    def __init__(self, path: Path, max_records: int) -> None:
+        if max_records < 1:
+            raise ValueError(f"report.max_records must be at least 1, got {max_records}")
+        self.path = Path(path)
+        self.max_records = max_records
+        self._lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            # A corrupt store must not stop playback: keep the bad file for inspection.
+            aside = self.path.with_name(self.path.name + ".corrupt")
+            log.error(
+                "proof-of-play store %s is unreadable (%s); moved it to %s and started a new one",
+                self.path,
+                exc,
+                aside,
+            )
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(str(self.path) + suffix)
+                if src.exists():
+                    src.replace(Path(str(aside) + suffix))
+            self._db = self._open()
+        self._pending = self._db.execute("SELECT COUNT(*) FROM plays").fetchone()[0]
+        self._dropped = int(self._meta("dropped", "0"))
+        self.store_id = self._meta("store_id", "")
+        if not self.store_id:
+            self.store_id = uuid.uuid4().hex
+            with self._db:
+                self._set_meta("store_id", self.store_id)
+        self._enforce_cap()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a play is only reported once it survives a power cut; plays are seconds
+            # apart so the extra fsync is cheap.
+            db.execute("PRAGMA synchronous=FULL")
+            db.executescript(_SCHEMA)
+            db.execute("SELECT COUNT(*) FROM plays").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        db.isolation_level = "DEFERRED"
+        return db
+
+    def _meta(self, key: str, default: str) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def record(self, record: PlayRecord) -> int:
+        """Store one play (committed before returning); returns its id."""
+        text = json.dumps(record_to_dict(record), separators=(",", ":"))
+        with self._lock, self._db:
+            cursor = self._db.execute("INSERT INTO plays (record) VALUES (?)", (text,))
+            self._pending += 1
+            self._enforce_cap_locked()
+            return int(cursor.lastrowid)
+
+    def _enforce_cap(self) -> None:
+        with self._lock, self._db:
+            self._enforce_cap_locked()
+
+    def _enforce_cap_locked(self) -> None:
+        excess = self._pending - self.max_records
+        if excess <= 0:
+            return
+        self._db.execute(
+            "DELETE FROM plays WHERE id IN (SELECT id FROM plays ORDER BY id LIMIT ?)", (excess,)
+        )
+        self._pending -= excess
+        if self._dropped == 0:
+            log.warning(
+                "proof-of-play store %s is full (%d records): dropping the oldest plays",
+                self.path,
+                self.max_records,
+            )
+        self._dropped += excess
+        self._set_meta("dropped", str(self._dropped))
+
+    def pending(self, limit: int) -> list[tuple[int, dict]]:
+        """The oldest `limit` plays not yet acknowledged, as (id, record dict)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, record FROM plays ORDER BY id LIMIT ?", (max(0, limit),)
+            ).fetchall()
+        return [(int(row_id), json.loads(text)) for row_id, text in rows]
+
+    def delete(self, ids: list[int] | tuple[int, ...]) -> None:
+        """Forget plays the central side has acknowledged."""
+        if not ids:
+            return
+        with self._lock, self._db:
+            before = self._db.total_changes
+            self._db.executemany("DELETE FROM plays WHERE id = ?", [(int(i),) for i in ids])
+            self._pending -= self._db.total_changes - before
+
+    def stats(self) -> dict:
+        """{"pending": waiting upload, "dropped": lost to the cap since the store began}."""
+        with self._lock:
+            return {"pending": self._pending, "dropped": self._dropped}
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> PopStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

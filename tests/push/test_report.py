@@ -1,0 +1,136 @@
+"""Proof-of-play store: commits at once, survives reopen, caps and counts, thread-safe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from player.events import PlayRecord
+from player.report import PopStore
+
+T0 = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
+
+
+def play(n: int, completed: bool = True) -> PlayRecord:
+    start = T0 + dt.timedelta(seconds=10 * n)
+    return PlayRecord(
+        item_id=f"item-{n}",
+        media="ab" * 32,
+        started_at=start,
+        ended_at=start + dt.timedelta(seconds=9.5),
+        completed=completed,
+        playlist="main",
+    )
+
+
+def test_record_is_readable_by_another_connection_at_once(tmp_path):
+    store = PopStore(tmp_path / "pop.sqlite3", max_records=100)
+    store.record(play(1, completed=False))
+    # A second connection (another process, a crash right after) sees the committed row.
+    with sqlite3.connect(tmp_path / "pop.sqlite3") as other:
+        assert other.execute("SELECT COUNT(*) FROM plays").fetchone()[0] == 1
+        assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    [(_row_id, record)] = store.pending(10)
+    assert record == {
+        "item_id": "item-1",
+        "media": "ab" * 32,
+        "playlist": "main",
+        "started_at": "2024-05-01T08:00:10.000Z",
+        "ended_at": "2024-05-01T08:00:19.500Z",
+        "duration": 9.5,
+        "completed": False,
+    }
+    store.close()
+
+
+def test_pending_oldest_first_and_delete_after_ack(tmp_path):
+    store = PopStore(tmp_path / "pop.sqlite3", max_records=100)
+    ids = [store.record(play(n)) for n in range(5)]
+    batch = store.pending(3)
+    assert [row_id for row_id, _ in batch] == ids[:3]
+    assert [r["item_id"] for _, r in batch] == ["item-0", "item-1", "item-2"]
+    store.delete([row_id for row_id, _ in batch])
+    assert [row_id for row_id, _ in store.pending(10)] == ids[3:]
+    assert store.stats() == {"pending": 2, "dropped": 0}
+
+
+def test_survives_reopen_with_ids_never_reused(tmp_path):
+    path = tmp_path / "pop.sqlite3"
+    store = PopStore(path, max_records=100)
+    first = [store.record(play(n)) for n in range(3)]
+    store.delete(first[:2])
+    store_id = store.store_id
+    store.close()
+
+    reopened = PopStore(path, max_records=100)
+    assert reopened.store_id == store_id
+    assert reopened.stats() == {"pending": 1, "dropped": 0}
+    new_id = reopened.record(play(9))
+    assert new_id > max(first)  # central dedupe on ids stays sound across restarts
+    assert [r["item_id"] for _, r in reopened.pending(10)] == ["item-2", "item-9"]
+
+
+def test_cap_drops_oldest_and_counts_persistently(tmp_path):
+    path = tmp_path / "pop.sqlite3"
+    store = PopStore(path, max_records=3)
+    for n in range(7):
+        store.record(play(n))
+    assert [r["item_id"] for _, r in store.pending(10)] == ["item-4", "item-5", "item-6"]
+    assert store.stats() == {"pending": 3, "dropped": 4}
+    store.close()
+
+    smaller = PopStore(path, max_records=2)  # a lowered cap applies at open
+    assert smaller.stats() == {"pending": 2, "dropped": 5}
+    assert [r["item_id"] for _, r in smaller.pending(10)] == ["item-5", "item-6"]
+
+
+def test_concurrent_writers_and_uploader(tmp_path):
+    store = PopStore(tmp_path / "pop.sqlite3", max_records=10_000)
+    uploaded: list[int] = []
+    done = threading.Event()
+
+    def writer(base: int) -> None:
+        for n in range(100):
+            store.record(play(base + n))
+
+    def uploader() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            batch = store.pending(25)
+            uploaded.extend(row_id for row_id, _ in batch)
+            store.delete([row_id for row_id, _ in batch])
+            if done.is_set() and not batch:
+                return
+
+    writers = [threading.Thread(target=writer, args=(k * 1000,)) for k in range(3)]
+    up = threading.Thread(target=uploader)
+    for t in [*writers, up]:
+        t.start()
+    for t in writers:
+        t.join(30)
+    done.set()
+    up.join(30)
+    assert sorted(uploaded) == sorted(set(uploaded))
+    assert len(uploaded) == 300
+    assert store.stats() == {"pending": 0, "dropped": 0}
+
+
+def test_corrupt_store_is_moved_aside_and_replaced(tmp_path):
+    path = tmp_path / "pop.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    store = PopStore(path, max_records=10)
+    store.record(play(1))
+    assert store.stats() == {"pending": 1, "dropped": 0}
+    assert (tmp_path / "pop.sqlite3.corrupt").exists()
+
+
+def test_naive_times_are_refused(tmp_path):
+    store = PopStore(tmp_path / "pop.sqlite3", max_records=10)
+    bad = PlayRecord("x", None, dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1), True)
+    with pytest.raises(ValueError, match="timezone"):
+        store.record(bad)
+    assert store.stats()["pending"] == 0
