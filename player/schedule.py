@@ -1,0 +1,519 @@
+"""What plays now, until when, and why: pure scheduling over a manifest at a given instant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from player.config.model import OperatingHours
+from player.events import Alert
+from player.manifest import Item, Manifest, Playlist, Rules
+from player.wallclock import UTC, Calendar, WallClock, format_days, format_windows
+
+DEFAULT_ITEM_SECONDS = 10.0  # items without a duration (and videos of unknown length)
+MIN_ITEM_SECONDS = 0.1  # a zero-length item would make the schedule spin
+RECHECK = dt.timedelta(days=1)  # when nothing can change, ask again after this long
+ALIGN_EPOCH = dt.datetime(2000, 1, 1, tzinfo=UTC)
+ALERT_LEVELS = {"info": 0, "warning": 1, "emergency": 2}
+
+# How date ranges are judged: by the clock, or (clock not trusted) against published_at.
+TRUSTED, CERTAIN, PLAUSIBLE = "trusted", "certain", "plausible"
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a playlist that was interrupted continues: after (done) or at its item."""
+
+    playlist: str
+    item_id: str
+    index: int
+    done: bool
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One answer of the scheduler: what the screen shows from `start` until `end`."""
+
+    kind: str  # "item" | "alert" | "off" (outside operating hours) | "idle" (nothing playable)
+    start: dt.datetime  # aware (UTC); when this play began (may be before `now`)
+    end: dt.datetime  # aware (UTC); next instant the answer can change; always after `now`
+    item: Item | None = None
+    alert: Alert | None = None
+    playlist: str | None = None
+    index: int = -1  # position in the playlist
+    reason: str = ""  # which rule put it there, for technicians
+    # Positions of interrupted playlists, carried along the chain so they resume in place.
+    resume: tuple[Resume, ...] = field(default=(), compare=False)
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+def item_duration(manifest: Manifest | None, item: Item) -> float:
+    """Seconds an item plays: its own duration, else its video's length, else the default."""
+    if item.duration is not None:
+        return max(float(item.duration), MIN_ITEM_SECONDS)
+    if manifest is not None and item.media is not None:
+        media = manifest.media.get(item.media)
+        if media is not None and media.duration:
+            return max(float(media.duration), MIN_ITEM_SECONDS)
+    default = DEFAULT_ITEM_SECONDS
+    if manifest is not None:
+        default = float(manifest.defaults.get("duration", DEFAULT_ITEM_SECONDS))
+    return max(default, MIN_ITEM_SECONDS)
+
+
+def clock_is_trusted(manifest: Manifest | None, now: dt.datetime) -> bool:
+    """False while `now` is earlier than the manifest's publication (a Pi without RTC)."""
+    return manifest is None or now >= manifest.published_at
+
+
+def describe_rules(rules: Rules | None) -> str:
+    """'window 06:00-09:00 mon-fri, from 2024-06-01 00:00' (empty when unrestricted)."""
+    if rules is None:
+        return ""
+    parts = []
+    if rules.windows:
+        parts.append("window " + format_windows((w.start, w.end) for w in rules.windows))
+    if rules.days is not None:
+        parts.append(format_days(rules.days))
+    if rules.valid_from is not None:
+        parts.append(f"from {rules.valid_from:%Y-%m-%d %H:%M}")
+    if rules.valid_until is not None:
+        parts.append(f"until {rules.valid_until:%Y-%m-%d %H:%M}")
+    return " ".join(parts[:2]) + (", " if len(parts) > 2 else "") + ", ".join(parts[2:])
+
+
+class _When:
+    """A Rules object resolved for one zone and one manifest."""
+
+    __slots__ = ("calendar", "certain", "plausible", "rules")
+
+    def __init__(self, rules: Rules, clock: WallClock, published_at: dt.datetime):
+        self.rules = rules
+        self.calendar = Calendar.from_rules(
+            clock,
+            rules.valid_from,
+            rules.valid_until,
+            rules.days,
+            ((w.start, w.end) for w in rules.windows),
+        )
+        cal = self.calendar
+        started = cal.start is None or cal.start <= published_at
+        # Without a trusted clock the real time is only known to be after published_at.
+        self.certain = started and cal.end is None
+        self.plausible = started and (cal.end is None or cal.end > published_at)
+
+    def active(self, clock: WallClock, t: dt.datetime, tier: str) -> bool:
+        if tier == TRUSTED:
+            return self.calendar.active(clock, t)
+        if not (self.certain if tier == CERTAIN else self.plausible):
+            return False
+        return self.calendar.active(clock, t, dated=False)
+
+    def next_change(self, clock: WallClock, t: dt.datetime, tier: str) -> dt.datetime | None:
+        return self.calendar.next_change(clock, t, dated=tier == TRUSTED)
+
+
+class _Group:
+    """The items of one playlist that share the same rules (None = unrestricted)."""
+
+    __slots__ = ("distinct_ids", "ids", "indexes", "when")
+
+    def __init__(self, when: _When | None):
+        self.when = when
+        self.indexes: list[int] = []
+        self.ids: list[str] = []
+        self.distinct_ids = 0
+
+
+class _PlaylistIndex:
+    """Precomputed lookups for one playlist: item groups by rules, ids, durations in µs."""
+
+    def __init__(self, playlist: Playlist, order: int, when: _When | None, durations: list[int]):
+        self.playlist = playlist
+        self.order = order
+        self.when = when
+        self.durations = durations
+        self.prefix = [0]
+        for d in durations:
+            self.prefix.append(self.prefix[-1] + d)
+        self.position: dict[str, int] = {}
+        for i, item in enumerate(playlist.items):
+            self.position.setdefault(item.id, i)
+        self.groups: list[_Group] = []
+        self.group_of: list[int] = []  # item index -> its group in self.groups
+
+    @property
+    def name(self) -> str:
+        return self.playlist.name
+
+    def label(self) -> str:
+        pl = self.playlist
+        rules = describe_rules(pl.rules)
+        extra = f", {rules}" if rules else ""
+        kind = "default playlist" if pl.default else "playlist"
+        return f"{kind} '{pl.name}' (priority {pl.priority}{extra})"
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """One plan() question, passed between the helpers that answer it."""
+
+    now: dt.datetime
+    tier: str
+    skip: frozenset[str]
+    aligned: bool
+    previous: Slot | None
+    resume: tuple[Resume, ...]
+    limits: list[dt.datetime | None]
+
+
+class Scheduler:
+    """Answers "what plays at instant t" for one manifest in one zone; build once, ask often."""
+
+    def __init__(self, manifest: Manifest | None, tz: ZoneInfo):
+        self.manifest = manifest
+        self.tz = tz
+        self.clock = WallClock(tz)
+        self._playlists: list[_PlaylistIndex] = []
+        self._aligned_cache: dict[tuple[int, tuple[int, ...]], tuple[list[int], list[int]]] = {}
+        if manifest is None:
+            return
+        resolved: dict[Rules, _When] = {}
+
+        def when_of(rules: Rules | None) -> _When | None:
+            if rules is None:
+                return None
+            found = resolved.get(rules)
+            if found is None:
+                found = resolved[rules] = _When(rules, self.clock, manifest.published_at)
+            return found
+
+        for order, pl in enumerate(manifest.playlists):
+            durations = [round(item_duration(manifest, it) * 1e6) for it in pl.items]
+            index = _PlaylistIndex(pl, order, when_of(pl.rules), durations)
+            groups: dict[Rules | None, _Group] = {}
+            for i, item in enumerate(pl.items):
+                group = groups.get(item.rules)
+                if group is None:
+                    group = groups[item.rules] = _Group(when_of(item.rules))
+                group.indexes.append(i)
+                group.ids.append(item.id)
+            for group in groups.values():
+                group.distinct_ids = len(set(group.ids))
+            index.groups = list(groups.values())
+            number = {id(g): k for k, g in enumerate(index.groups)}
+            index.group_of = [number[id(groups[item.rules])] for item in pl.items]
+            self._playlists.append(index)
+        # Highest priority first; ties go to the one listed first; defaults only as fallback.
+        self._playlists.sort(key=lambda p: (p.playlist.default, -p.playlist.priority, p.order))
+
+    # -- public --------------------------------------------------------------------------
+
+    def plan(
+        self,
+        now: dt.datetime,
+        *,
+        alerts: Sequence[Alert] = (),
+        hours: OperatingHours | None = None,
+        aligned: bool = False,
+        previous: Slot | None = None,
+        skip: frozenset[str] = frozenset(),
+        clock_trusted: bool | None = None,
+    ) -> Slot:
+        """The slot playing at `now`; `previous` is the slot that was playing before it."""
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise ValueError(f"plan(): now={now!r} must be timezone-aware")
+        now = now.astimezone(UTC)
+        if previous is not None and previous.start > now:
+            # the clock went back before that play began: keep only where playlists were
+            previous = Slot("idle", now, now, resume=previous.resume)
+        resume = _carry(previous, now, self.manifest)
+        clock = self.clock
+
+        hours_cal = None
+        if hours is not None and not hours.always_on:
+            hours_cal = Calendar.from_hours(
+                {wd: tuple((w.start, w.end) for w in ws) for wd, ws in hours.days.items()}
+            )
+        screen_on = hours_cal is None or hours_cal.active(clock, now)
+        hours_change = hours_cal.next_change(clock, now) if hours_cal is not None else None
+
+        live = [a for a in alerts if a.expires_at > now]
+        shown = [a for a in live if screen_on or a.level == "emergency"]
+        if shown:
+            limits = [a.expires_at.astimezone(UTC) for a in live]
+            if any(a.level != "emergency" for a in live):
+                limits.append(hours_change)  # non-emergency alerts follow operating hours
+            return self._alert_slot(now, shown, limits, previous, resume)
+        if not screen_on:
+            start = previous.start if previous is not None and previous.kind == "off" else now
+            return Slot(
+                "off",
+                start,
+                _end(now, [hours_change]),
+                reason="outside operating hours",
+                resume=resume,
+            )
+
+        trusted = clock_is_trusted(self.manifest, now) if clock_trusted is None else clock_trusted
+        tiers = (TRUSTED,) if trusted else (CERTAIN, PLAUSIBLE)
+        limits = [hours_change]
+        if not trusted and self.manifest is not None and self.manifest.published_at > now:
+            limits.append(self.manifest.published_at.astimezone(UTC))
+        for tier in tiers:
+            for rank, pl in enumerate(self._playlists):
+                if self._playable(pl, now, tier, skip):
+                    ask = _Ask(now, tier, skip, aligned, previous, resume, limits)
+                    return self._item_slot(pl, rank, ask)
+        # Nothing playable: any playlist becoming valid changes the answer.
+        limits.extend(self._changes(self._playlists, now, tiers[-1]))
+        start = previous.start if previous is not None and previous.kind == "idle" else now
+        why = "nothing playable now" if self.manifest is not None else "no manifest yet"
+        if not trusted:
+            why += "; clock not trusted yet (before the manifest's published_at)"
+        return Slot("idle", start, _end(now, limits), reason=why, resume=resume)
+
+    def upcoming(self, start: dt.datetime, until: dt.datetime, **kwargs) -> Iterator[Slot]:
+        """Slots from `start` until `until`, each planned at the end of the one before."""
+        previous = kwargs.pop("previous", None)
+        now = start
+        for _ in range(1_000_000):
+            if now >= until:
+                return
+            slot = self.plan(now, previous=previous, **kwargs)
+            yield slot
+            previous, now = slot, slot.end
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _playable(self, pl: _PlaylistIndex, now: dt.datetime, tier: str, skip) -> bool:
+        if pl.when is not None and not pl.when.active(self.clock, now, tier):
+            return False
+        for group in pl.groups:
+            if group.when is not None and not group.when.active(self.clock, now, tier):
+                continue
+            if len(skip) < group.distinct_ids or any(i not in skip for i in group.ids):
+                return True
+        return False
+
+    def _changes(self, playlists, now: dt.datetime, tier: str) -> list[dt.datetime | None]:
+        """Instants at which any of these playlists (or their items) may change validity."""
+        out: list[dt.datetime | None] = []
+        for pl in playlists:
+            if pl.when is not None:
+                out.append(pl.when.next_change(self.clock, now, tier))
+                if not pl.when.active(self.clock, now, tier):
+                    continue  # its items cannot matter before the playlist itself turns on
+            out.extend(
+                g.when.next_change(self.clock, now, tier) for g in pl.groups if g.when is not None
+            )
+        return out
+
+    def _alert_slot(self, now, shown, limits, previous, resume) -> Slot:
+        alert = max(
+            shown,
+            key=lambda a: (
+                ALERT_LEVELS.get(a.level, 1),
+                a.issued_at.timestamp() if a.issued_at else float("-inf"),
+                a.id,
+            ),
+        )
+        same = previous is not None and previous.alert is not None
+        start = previous.start if same and previous.alert.id == alert.id else now
+        local = alert.expires_at.astimezone(self.tz)
+        return Slot(
+            "alert",
+            start,
+            _end(now, limits),
+            alert=alert,
+            reason=f"{alert.level} alert '{alert.id}' until {local:%a %Y-%m-%d %H:%M}",
+            resume=resume,
+        )
+
+    def _item_slot(self, pl: _PlaylistIndex, rank: int, ask: _Ask) -> Slot:
+        now, tier = ask.now, ask.tier
+        items = pl.playlist.items
+        notes = []
+        if ask.aligned:
+            index, start, length = self._aligned_position(pl, ask)
+            end = start + dt.timedelta(microseconds=length)
+            if not self._item_ok(pl, index, ask):
+                # stand in for an undecodable item so the loop stays in step with the group
+                notes.append(f"standing in for '{items[index].id}'")
+                index = self._next_playable(pl, index + 1, ask)
+            notes.append("aligned to the wall clock")
+        else:
+            index, start = self._sequential_position(pl, ask)
+            end = start + dt.timedelta(microseconds=pl.durations[index])
+        item = items[index]
+        limits = [*ask.limits, end]
+        if pl.when is not None:
+            limits.append(pl.when.next_change(self.clock, now, tier))
+        group = pl.groups[pl.group_of[index]]
+        if group.when is not None:
+            limits.append(group.when.next_change(self.clock, now, tier))
+        # a higher-ranked playlist turning valid takes over; in aligned mode the loop's
+        # make-up changes when any of its own items changes validity
+        limits.extend(self._changes(self._playlists[:rank], now, tier))
+        if ask.aligned:
+            limits.extend(self._changes([pl], now, tier))
+        if tier != TRUSTED:
+            notes.append("clock not trusted yet: dated content held back")
+        reason = f"{pl.label()} item {index + 1}/{len(items)} '{item.id}'"
+        item_rules = describe_rules(item.rules)
+        if item_rules:
+            reason += f" ({item_rules})"
+        if pl.playlist.default:
+            reason += ", nothing else valid"
+        if notes:
+            reason += "; " + "; ".join(notes)
+        return Slot(
+            "item",
+            start,
+            _end(now, limits),
+            item=item,
+            playlist=pl.name,
+            index=index,
+            reason=reason,
+            resume=tuple(r for r in ask.resume if r.playlist != pl.name),
+        )
+
+    def _item_ok(self, pl: _PlaylistIndex, index: int, ask: _Ask) -> bool:
+        if pl.playlist.items[index].id in ask.skip:
+            return False
+        group = pl.groups[pl.group_of[index]]
+        return group.when is None or group.when.active(self.clock, ask.now, ask.tier)
+
+    def _next_playable(self, pl: _PlaylistIndex, start: int, ask: _Ask) -> int:
+        """First playable item at or after `start`, wrapping around (the playlist has one)."""
+        n = len(pl.playlist.items)
+        start %= n
+        active = [
+            g for g in pl.groups if g.when is None or g.when.active(self.clock, ask.now, ask.tier)
+        ]
+        for _ in range(n):
+            best = n * 2
+            for g in active:
+                j = bisect_left(g.indexes, start)
+                best = min(best, g.indexes[j] if j < len(g.indexes) else g.indexes[0] + n)
+            index = best % n
+            if pl.playlist.items[index].id not in ask.skip:
+                return index
+            start = (index + 1) % n
+        raise AssertionError(f"playlist {pl.name!r} was playable but has no playable item")
+
+    def _sequential_position(self, pl: _PlaylistIndex, ask: _Ask) -> tuple[int, dt.datetime]:
+        now, previous = ask.now, ask.previous
+        if previous is not None and previous.kind == "item" and previous.playlist == pl.name:
+            found = _find(pl, previous.item.id, previous.index)
+            if found is not None:
+                natural_end = previous.start + dt.timedelta(microseconds=pl.durations[found])
+                if now < natural_end and self._item_ok(pl, found, ask):
+                    return found, previous.start
+                return self._next_playable(pl, found + 1, ask), now
+            # withdrawn: whatever took its place comes next
+            return self._next_playable(pl, previous.index, ask), now
+        for r in ask.resume:
+            if r.playlist == pl.name:
+                found = _find(pl, r.item_id, r.index)
+                want = r.index if found is None else found + (1 if r.done else 0)
+                return self._next_playable(pl, want, ask), now
+        return self._next_playable(pl, 0, ask), now
+
+    def _aligned_position(self, pl: _PlaylistIndex, ask: _Ask) -> tuple[int, dt.datetime, int]:
+        """(index, start, length µs) of the item the wall clock points at in the loop."""
+        clock, now = self.clock, ask.now
+        active = tuple(
+            k
+            for k, g in enumerate(pl.groups)
+            if g.when is None or g.when.active(clock, now, ask.tier)
+        )
+        if len(active) == len(pl.groups):
+            indexes, prefix = range(len(pl.durations)), pl.prefix
+        else:
+            key = (pl.order, active)
+            cached = self._aligned_cache.get(key)
+            if cached is None:
+                chosen = sorted(i for k in active for i in pl.groups[k].indexes)
+                sums = [0]
+                for i in chosen:
+                    sums.append(sums[-1] + pl.durations[i])
+                if len(self._aligned_cache) > 64:
+                    self._aligned_cache.clear()
+                cached = self._aligned_cache[key] = (chosen, sums)
+            indexes, prefix = cached
+        # The loop restarts when the playlist's own window opens, else runs from a fixed epoch.
+        anchor = ALIGN_EPOCH
+        if pl.when is not None:
+            period = pl.when.calendar.period_start(clock, now)
+            if period is not None:
+                anchor = period
+            elif ask.tier == TRUSTED and pl.when.calendar.start is not None:
+                anchor = pl.when.calendar.start
+        offset = ((now - anchor) // dt.timedelta(microseconds=1)) % prefix[-1]
+        k = bisect_right(prefix, offset) - 1
+        start = now - dt.timedelta(microseconds=offset - prefix[k])
+        return indexes[k], start, pl.durations[indexes[k]]
+
+
+def _find(pl: _PlaylistIndex, item_id: str, index: int) -> int | None:
+    items = pl.playlist.items
+    if 0 <= index < len(items) and items[index].id == item_id:
+        return index
+    return pl.position.get(item_id)
+
+
+def _carry(previous: Slot | None, now: dt.datetime, manifest: Manifest | None) -> tuple:
+    """Resume positions after `previous`, including the item it was playing."""
+    if previous is None:
+        return ()
+    resume = {r.playlist: r for r in previous.resume}
+    if previous.kind == "item" and previous.item is not None and previous.playlist is not None:
+        length = dt.timedelta(seconds=item_duration(manifest, previous.item))
+        done = now >= previous.start + length
+        resume[previous.playlist] = Resume(
+            previous.playlist, previous.item.id, previous.index, done
+        )
+    return tuple(resume.values())
+
+
+def _end(now: dt.datetime, limits: Sequence[dt.datetime | None]) -> dt.datetime:
+    future = [t for t in limits if t is not None and t > now]
+    return min(future) if future else now + RECHECK
+
+
+def plan(
+    manifest: Manifest | None,
+    now: dt.datetime,
+    *,
+    tz: ZoneInfo,
+    alerts: Sequence[Alert] = (),
+    hours: OperatingHours | None = None,
+    aligned: bool = False,
+    previous: Slot | None = None,
+    skip: frozenset[str] = frozenset(),
+    clock_trusted: bool | None = None,
+) -> Slot:
+    """The slot playing at `now` (see Scheduler.plan); builds the index on every call."""
+    return Scheduler(manifest, tz).plan(
+        now,
+        alerts=alerts,
+        hours=hours,
+        aligned=aligned,
+        previous=previous,
+        skip=skip,
+        clock_trusted=clock_trusted,
+    )
+
+
+def upcoming(
+    manifest: Manifest | None, start: dt.datetime, until: dt.datetime, *, tz: ZoneInfo, **kwargs
+) -> Iterator[Slot]:
+    """plan() chained from `start` to `until`: each slot planned at the previous one's end."""
+    return Scheduler(manifest, tz).upcoming(start, until, **kwargs)
