@@ -1,0 +1,532 @@
+"""Authoring YAML → signed `manifest.json` + content-addressed `media/<sha256>` tree."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from nacl.signing import SigningKey
+
+from player.manifest import ManifestError, Media, digest, parse, to_json
+from player.signing import (
+    KeyFileError,
+    generate_keypair,
+    load_private_key,
+    private_key_text,
+    public_key_text,
+    sign,
+)
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+IMAGE_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"}
+VIDEO_CODECS = ("h264", "hevc", "vp8", "vp9", "mpeg4")
+MAX_IMAGE_PIXELS = 50_000_000
+STYLE_KEYS = ("color", "background", "font_size", "format", "align")
+ITEM_KEYS = ("id", "type", "file", "duration", "transition", "fit", "schedule", "text", "style")
+PLAYLIST_KEYS = ("name", "priority", "default", "schedule", "items")
+TOP_KEYS = ("group", "defaults", "playlists", "ticker", "clock", "layout", "version")
+PLACEHOLDER = "0" * 64  # stands in for media that failed, so the rest still gets checked
+_ITEM_PATH = re.compile(r"playlists\[(\d+)\]\.items\[(\d+)\]")
+
+
+class PublishError(Exception):
+    """Authoring input that cannot be published; `problems` lists every one found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class ProbeError(ValueError):
+    """A media file a player cannot show."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    type: str  # image | video
+    width: int
+    height: int
+    codec: str
+    duration: float | None = None
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    manifest_path: Path
+    group: str
+    sequence: int
+    signed: bool
+    sha256: str  # of the manifest bytes, as announced over MQTT
+    playlists: int
+    items: int
+    media: int
+    new_files: int = 0
+    new_bytes: int = 0
+    reused_files: int = 0
+    reused_bytes: int = 0
+    warnings: tuple[str, ...] = field(default=())
+
+
+# -- media ------------------------------------------------------------------------------
+
+
+def sha256_file(path: Path) -> str:
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def verify_media_file(path: Path, media: Media) -> None:
+    """Raise ManifestError unless the file at `path` is exactly `media` (size and sha256)."""
+    try:
+        size = path.stat().st_size
+        actual = sha256_file(path) if size == media.size else None
+    except OSError as exc:
+        raise ManifestError(f"cannot read {path}: {exc}", f"media.{media.sha256}") from None
+    if size != media.size:
+        raise ManifestError(f"{path} has {size} bytes, manifest says {media.size}", "media")
+    if actual != media.sha256:
+        raise ManifestError(f"{path} content does not match its sha256 {media.sha256}", "media")
+
+
+def _probe_image(path: Path) -> MediaInfo | None:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            fmt = image.format or "?"
+            if fmt == "MPEG":  # a video Pillow merely recognises
+                return None
+            if fmt not in IMAGE_FORMATS:
+                raise ProbeError(f"{fmt} images are not supported; convert to PNG or JPEG")
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ProbeError(f"image of {width}x{height} is too large; scale it down")
+            image.load()  # decodes every pixel: a truncated or corrupt file fails here
+    except UnidentifiedImageError:
+        return None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ProbeError(f"corrupt {IMAGE_FORMATS.get(fmt, 'image')} image ({exc})") from None
+    return MediaInfo("image", width, height, IMAGE_FORMATS[fmt])
+
+
+def _probe_video(path: Path) -> MediaInfo:
+    import av
+
+    try:
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError, ValueError, EOFError) as exc:
+        raise ProbeError(f"not an image or video a player can show ({exc})") from None
+    with container:
+        if not container.streams.video:
+            raise ProbeError("has no video stream (audio only?); a player shows pictures")
+        stream = container.streams.video[0]
+        codec = stream.codec_context.name
+        if codec not in VIDEO_CODECS:
+            raise ProbeError(f"video codec {codec} is not supported; re-encode to H.264")
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if stream.duration and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        else:
+            duration = (container.duration or 0) / av.time_base
+        if not width or not height or duration <= 0:
+            raise ProbeError(f"video has no size or duration ({width}x{height}, {duration}s)")
+        try:
+            next(container.decode(stream))
+        except (av.FFmpegError, StopIteration, ValueError, EOFError) as exc:
+            raise ProbeError(f"corrupt {codec} video: no frame decodes ({exc})") from None
+    return MediaInfo("video", width, height, codec, round(duration, 3))
+
+
+def probe_media(path: Path) -> MediaInfo:
+    """Identify an image or video by its content (never its extension); ProbeError if unfit."""
+    return _probe_image(path) or _probe_video(path)
+
+
+# -- authoring YAML ---------------------------------------------------------------------
+
+
+def _line_map(node: yaml.Node, path: str, lines: dict[str, int], problems: list[str]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            child = f"{path}.{key}" if path else key
+            if key in seen:
+                problems.append(f"{key_node.start_mark.line + 1}: duplicate key {key!r}")
+            seen.add(key)
+            lines[child] = key_node.start_mark.line + 1
+            _line_map(value_node, child, lines, problems)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, value_node in enumerate(node.value):
+            lines[f"{path}[{index}]"] = value_node.start_mark.line + 1
+            _line_map(value_node, f"{path}[{index}]", lines, problems)
+
+
+class _Authoring:
+    """The parsed authoring file with a path → line map for error messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PublishError([f"{path}: cannot read ({exc})"]) from None
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            self.data = loader.construct_document(node) if node is not None else None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            raise PublishError([f"{where}: YAML syntax error: {exc}"]) from None
+        finally:
+            loader.dispose()
+        if not isinstance(self.data, dict):
+            raise PublishError([f"{path}:1: must be a mapping with group and playlists"])
+        self.lines: dict[str, int] = {"": 1}
+        problems: list[str] = []
+        _line_map(node, "", self.lines, problems)
+        if problems:
+            raise PublishError([f"{path}:{problem}" for problem in problems])
+        for key, line in list(self.lines.items()):  # manifest paths that differ from authoring
+            if key.startswith(("ticker", "clock")):
+                self.lines[f"layout.{key}"] = line
+            if key.endswith(".file"):
+                self.lines[f"{key[:-5]}.media"] = line
+
+    def at(self, path: str, message: str) -> str:
+        """'FILE:LINE: path (item 'x'): message' for the nearest authored line."""
+        probe = path
+        while probe not in self.lines:
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        label = path
+        match = _ITEM_PATH.match(path)
+        if match:
+            try:
+                item = self.data["playlists"][int(match[1])]["items"][int(match[2])]
+                label = f"{path} (item {item['id']!r})"
+            except (KeyError, IndexError, TypeError):
+                pass
+        prefix = f"{self.path}:{self.lines[probe]}"
+        return f"{prefix}: {label}: {message}" if label else f"{prefix}: {message}"
+
+
+def _plain(value: object) -> object:
+    """YAML timestamps back to ISO strings; everything else as JSON has it."""
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _fix_times(schedule: object) -> object:
+    """YAML 1.1 reads an unquoted 18:00 as the base-60 integer 1080: turn it back."""
+    if isinstance(schedule, dict):
+        for key in ("from", "until"):
+            value = schedule.get(key)
+            if type(value) is int and 0 <= value <= 24 * 60:
+                schedule[key] = f"{value // 60:02d}:{value % 60:02d}"
+    return schedule
+
+
+def _unknown(doc: _Authoring, raw: dict, known: tuple[str, ...], path: str) -> Iterator[str]:
+    for key in raw:
+        if key not in known:
+            child = f"{path}.{key}" if path else key
+            yield doc.at(child, f"unknown key {key!r} ignored (known: {', '.join(known)})")
+
+
+class _Builder:
+    """Turns the authoring data into a manifest dict, probing and hashing every file."""
+
+    def __init__(self, doc: _Authoring) -> None:
+        self.doc = doc
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+        self.media: dict[str, dict] = {}
+        self.files: dict[str, Path] = {}  # sha256 -> source file
+        self.probed: dict[Path, tuple[str, MediaInfo]] = {}
+
+    def build(self) -> dict:
+        data = _plain(self.doc.data)
+        self.warnings.extend(_unknown(self.doc, data, TOP_KEYS, ""))
+        layout = data.get("layout") or {}
+        for key in ("ticker", "clock"):
+            if key in data and isinstance(layout, dict):
+                if key in layout:
+                    self.problems.append(self.doc.at(key, "given both here and under layout"))
+                layout = {**layout, key: data[key]}
+        playlists = data.get("playlists")
+        if isinstance(playlists, list):
+            playlists = [self._playlist(raw, f"playlists[{i}]") for i, raw in enumerate(playlists)]
+        manifest = {"version": 1, "group": data.get("group"), "playlists": playlists}
+        manifest["media"] = self.media
+        if data.get("defaults") is not None:
+            manifest["defaults"] = data["defaults"]
+        if layout:
+            manifest["layout"] = layout
+        return manifest
+
+    def _playlist(self, raw: object, path: str) -> object:
+        if not isinstance(raw, dict):
+            return raw
+        self.warnings.extend(_unknown(self.doc, raw, PLAYLIST_KEYS, path))
+        playlist = dict(raw)
+        if "schedule" in raw:
+            playlist["schedule"] = _fix_times(raw["schedule"])
+        if isinstance(raw.get("items"), list):
+            playlist["items"] = [
+                self._item(item, f"{path}.items[{i}]") for i, item in enumerate(raw["items"])
+            ]
+        return playlist
+
+    def _item(self, raw: object, path: str) -> object:
+        if not isinstance(raw, dict):
+            return raw
+        self.warnings.extend(_unknown(self.doc, raw, ITEM_KEYS + STYLE_KEYS, path))
+        item = {key: value for key, value in raw.items() if key not in (*STYLE_KEYS, "file")}
+        style = {key: raw[key] for key in STYLE_KEYS if key in raw}
+        if style:
+            item["style"] = {**style, **(raw.get("style") or {})}
+        if "schedule" in raw:
+            item["schedule"] = _fix_times(raw["schedule"])
+        if "file" in raw and raw.get("type") not in (None, "image", "video"):
+            self.problems.append(
+                self.doc.at(f"{path}.file", "only image and video items take file:")
+            )
+        elif "file" in raw:
+            item["media"] = self._media(raw["file"], raw.get("type"), f"{path}.file", item)
+        elif raw.get("type") in ("image", "video"):
+            self.problems.append(self.doc.at(path, f"a {raw['type']} item needs file:"))
+            item["media"] = self._placeholder(raw["type"])
+        return item
+
+    def _placeholder(self, kind: object) -> str:
+        kind = kind if kind in ("image", "video") else "image"
+        self.media.setdefault(PLACEHOLDER, {"size": 1, "type": kind, "url": "media/x"})
+        self.media[PLACEHOLDER]["type"] = kind
+        return PLACEHOLDER
+
+    def _media(self, name: object, kind: object, path: str, item: dict) -> str:
+        if not isinstance(name, str) or not name:
+            self.problems.append(self.doc.at(path, "must be a file path relative to the YAML"))
+            return self._placeholder(kind)
+        source = (self.doc.path.parent / name).resolve()
+        try:
+            if source not in self.probed:
+                self.probed[source] = (sha256_file(source), probe_media(source))
+            sha, info = self.probed[source]
+        except FileNotFoundError:
+            self.problems.append(self.doc.at(path, f"media file not found: {source}"))
+            return self._placeholder(kind)
+        except (OSError, ProbeError) as exc:
+            self.problems.append(self.doc.at(path, f"{name}: {exc}"))
+            return self._placeholder(kind)
+        if kind is None:
+            item["type"] = kind = info.type
+        if kind != info.type:
+            self.problems.append(
+                self.doc.at(path, f"{name} is {info.type} ({info.codec}), item type is {kind}")
+            )
+            return self._placeholder(kind)
+        entry = {"size": source.stat().st_size, "type": info.type, "url": f"media/{sha}"}
+        entry.update(width=info.width, height=info.height, codec=info.codec)
+        if info.duration is not None:
+            entry["duration"] = info.duration
+        self.media[sha] = entry
+        self.files[sha] = source
+        return sha
+
+
+# -- writing the tree -------------------------------------------------------------------
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(target: Path, data: bytes, mode: int = 0o644) -> None:
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(target.parent)
+
+
+def _copy_media(source: Path, target: Path, sha: str) -> None:
+    tmp = target.with_name(f".{sha}.{secrets.token_hex(4)}.tmp")
+    hasher = hashlib.sha256()
+    try:
+        with open(source, "rb") as src, open(tmp, "wb") as dst:
+            while chunk := src.read(CHUNK):
+                hasher.update(chunk)
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        if hasher.hexdigest() != sha:
+            raise PublishError([f"{source}: changed while publishing; run publish again"])
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def next_sequence(out_dir: Path, now: dt.datetime) -> int:
+    """Previous sequence + 1, but never below the Unix time: a fresh folder still wins."""
+    previous = -1
+    try:
+        previous = int(json.loads((out_dir / "manifest.json").read_bytes())["sequence"])
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("%s/manifest.json unreadable (%s); sequence from the clock", out_dir, exc)
+    return max(previous + 1, int(now.timestamp()))
+
+
+def publish(
+    playlist_yaml: Path,
+    out_dir: Path,
+    private_key: SigningKey | Path | None,
+    now: dt.datetime,
+) -> PublishSummary:
+    """Build and write the tree; raise PublishError listing every problem (file:line)."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    doc = _Authoring(Path(playlist_yaml))
+    builder = _Builder(doc)
+    manifest = builder.build()
+    manifest["sequence"] = next_sequence(out_dir, now)
+    manifest["published_at"] = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+    data = to_json(manifest)
+    try:
+        parsed = parse(data)
+    except ManifestError as exc:
+        builder.problems.append(doc.at(exc.path or "", exc.reason))
+    if builder.problems:
+        raise PublishError(builder.problems)
+    if isinstance(private_key, Path | str):
+        try:
+            private_key = load_private_key(Path(private_key))
+        except KeyFileError as exc:
+            raise PublishError([str(exc)]) from None
+    media_dir = out_dir / "media"
+    media_dir.mkdir(parents=True, exist_ok=True)
+    counts = {"new_files": 0, "new_bytes": 0, "reused_files": 0, "reused_bytes": 0}
+    for sha, source in builder.files.items():
+        target = media_dir / sha
+        size = parsed.media[sha].size
+        if target.is_file() and target.stat().st_size == size and sha256_file(target) == sha:
+            counts["reused_files"] += 1
+            counts["reused_bytes"] += size
+            continue
+        _copy_media(source, target, sha)
+        counts["new_files"] += 1
+        counts["new_bytes"] += size
+    _fsync_dir(media_dir)
+    sig_path = out_dir / "manifest.json.sig"
+    if private_key is not None:
+        _atomic_write(sig_path, sign(data, private_key))
+    else:
+        sig_path.unlink(missing_ok=True)  # a stale signature would fail every player
+    _atomic_write(out_dir / "manifest.json", data)  # last: the publish becomes visible here
+    log.info("published %s sequence %d to %s", parsed.group, parsed.sequence, out_dir)
+    return PublishSummary(
+        manifest_path=out_dir / "manifest.json",
+        group=parsed.group,
+        sequence=parsed.sequence,
+        signed=private_key is not None,
+        sha256=digest(data),
+        playlists=len(parsed.playlists),
+        items=sum(1 for _ in parsed.items()),
+        media=len(parsed.media),
+        warnings=tuple(builder.warnings),
+        **counts,
+    )
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n} B"
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    if args.unsigned == (args.key is not None):
+        print("error: give --key KEYFILE, or --unsigned for a demo", file=sys.stderr)
+        return 2
+    try:
+        key = None if args.unsigned else load_private_key(args.key)
+        summary = publish(args.playlist, args.out, key, dt.datetime.now(dt.UTC))
+    except (PublishError, KeyFileError) as exc:
+        print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"error: cannot write to {args.out}: {exc}", file=sys.stderr)
+        return 1
+    for warning in summary.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    signed = "signed" if summary.signed else "UNSIGNED (players need source.allow_unsigned)"
+    print(f"published {summary.group} sequence {summary.sequence} to {summary.manifest_path}")
+    print(f"  {signed}, sha256 {summary.sha256}")
+    print(f"  playlists: {summary.playlists}  items: {summary.items}  media: {summary.media}")
+    print(
+        f"  new: {summary.new_files} files, {_size(summary.new_bytes)}  "
+        f"reused: {summary.reused_files} files, {_size(summary.reused_bytes)}"
+    )
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    keyfile = Path(args.keyfile)
+    pubfile = keyfile.with_name(keyfile.name + ".pub")
+    existing = [path for path in (keyfile, pubfile) if path.exists()]
+    if existing and not args.force:
+        print(f"error: {existing[0]} exists; use --force to replace it", file=sys.stderr)
+        return 1
+    key, public = generate_keypair()
+    try:
+        _atomic_write(keyfile, private_key_text(key).encode("ascii"), mode=0o600)
+        os.chmod(keyfile, 0o600)  # also when the umask or an old file said otherwise
+        _atomic_write(pubfile, public_key_text(key).encode("ascii"))
+    except OSError as exc:
+        print(f"error: cannot write {keyfile}: {exc}", file=sys.stderr)
+        return 1
+    print(f"public_key: {public}")
+    print(
+        f"wrote {keyfile} (secret, mode 600) and {pubfile}; paste the public_key line under "
+        "`source:` in /etc/videotron/player.yaml",
+        file=sys.stderr,
+    )
+    return 0
