@@ -7,4 +7,9 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-pytest_plugins = ["tests.fixtures.media", "tests.fixtures.mosquitto", "tests.fixtures.content"]
+pytest_plugins = [
+    "tests.fixtures.media",
+    "tests.fixtures.mosquitto",
+    "tests.fixtures.content",
+    "tests.fixtures.nginx",
+]

@@ -1,0 +1,407 @@
+"""Content-addressed media store: atomic verified writes, resumable partials, quota, eviction."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+CHUNK = 256 * 1024
+# Headroom kept free on the filesystem beyond what a download needs, so logs,
+# the proof-of-play database and the OS never hit a full disk because of media.
+DISK_RESERVE = 64 * 1024 * 1024
+PLAYED_FILE = "played.json"
+PLAYED_FLUSH_INTERVAL = 3600.0  # seconds; play times are advisory, SD writes are not free
+
+
+class CacheError(Exception):
+    """Something went wrong in the media cache."""
+
+
+class CacheIntegrityError(CacheError):
+    """Bytes whose size or sha256 does not match what they claim to be."""
+
+
+class CacheFullError(CacheError):
+    """Not enough room (quota or disk) for the media a manifest needs."""
+
+
+@dataclass(frozen=True)
+class CacheUsage:
+    used_bytes: int  # verified media plus partial downloads
+    files: int  # verified media files
+    partial_bytes: int
+    max_bytes: int
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or unlink inside `path` durable (no-op where unsupported)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _check_sha(sha: str) -> str:
+    if not SHA256_RE.match(sha):
+        raise ValueError(f"not a sha256 (64 lowercase hex characters): {sha!r}")
+    return sha
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("bytes", "kB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} GB"
+
+
+def _full_error(what: str, needed: int, free: int, exc: BaseException | None = None) -> str:
+    detail = f" ({exc})" if exc else ""
+    return (
+        f"{what}: needs {human_bytes(needed)}, {human_bytes(free)} available{detail}; "
+        "free disk space, raise cache.max_size, or publish less media"
+    )
+
+
+class MediaWriter:
+    """Writes one media into media/.partial/<sha>, hashing as it goes; commit() publishes it.
+
+    Opening resumes an existing partial: its bytes are re-read to rebuild the hash state,
+    so a resume after a crash or a cut costs a local read, not a re-download.
+    """
+
+    def __init__(self, cache: Cache, sha: str, size: int, *, resume: bool = True) -> None:
+        self._cache = cache
+        self.sha = _check_sha(sha)
+        self.size = size
+        self.partial = cache.partial_dir / sha
+        self._hash = hashlib.sha256()
+        cache.partial_dir.mkdir(parents=True, exist_ok=True)
+        offset = 0
+        if resume and self.partial.exists():
+            offset = self._rehash_partial()
+        self._file = open(self.partial, "r+b" if offset else "wb")  # noqa: SIM115
+        self._file.truncate(offset)
+        self._file.seek(offset)
+        self.offset = offset
+
+    def _rehash_partial(self) -> int:
+        with open(self.partial, "rb") as existing:
+            done = 0
+            while done < self.size:
+                chunk = existing.read(min(CHUNK, self.size - done))
+                if not chunk:
+                    break
+                self._hash.update(chunk)
+                done += len(chunk)
+        # Bytes beyond the announced size are cut off; commit() judges the rest.
+        return done
+
+    def restart(self) -> None:
+        """Throw away the bytes so far (the source cannot resume) and start from 0."""
+        self._hash = hashlib.sha256()
+        self._file.seek(0)
+        self._file.truncate(0)
+        self.offset = 0
+
+    def write(self, data: bytes) -> None:
+        if self.offset + len(data) > self.size:
+            self.discard()
+            raise CacheIntegrityError(
+                f"media {self.sha[:12]}…: source sent more than the {self.size} bytes "
+                "the manifest announces; download thrown away"
+            )
+        try:
+            self._file.write(data)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                self.close()
+                free = shutil.disk_usage(self._cache.root).free
+                raise CacheFullError(
+                    _full_error(f"disk full writing media {self.sha[:12]}…", len(data), free, exc)
+                ) from exc
+            raise
+        self._hash.update(data)
+        self.offset += len(data)
+
+    @property
+    def complete(self) -> bool:
+        return self.offset == self.size
+
+    def commit(self) -> Path:
+        """Publish as media/<sha> if size and hash match; otherwise delete and raise."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        digest = self._hash.hexdigest()
+        if self.offset != self.size or digest != self.sha:
+            with contextlib.suppress(FileNotFoundError):
+                self.partial.unlink()
+            raise CacheIntegrityError(
+                f"media {self.sha[:12]}…: got {self.offset} bytes with sha256 {digest[:12]}…, "
+                f"expected {self.size} bytes with sha256 {self.sha[:12]}…; thrown away"
+            )
+        target = self._cache.path(self.sha)
+        os.replace(self.partial, target)
+        fsync_dir(self._cache.media_dir)
+        return target
+
+    def close(self) -> None:
+        """Stop writing but keep the partial for a later resume."""
+        if not self._file.closed:
+            with contextlib.suppress(OSError):
+                self._file.close()
+
+    def discard(self) -> None:
+        self.close()
+        with contextlib.suppress(FileNotFoundError):
+            self.partial.unlink()
+
+    def __enter__(self) -> MediaWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Cache:
+    """media/<sha256> holds verified files only; media/.partial/<sha256> resumable downloads."""
+
+    def __init__(self, root: Path, max_size: int) -> None:
+        self.root = Path(root)
+        self.max_size = max_size
+        self.media_dir = self.root / "media"
+        self.partial_dir = self.media_dir / ".partial"
+        self._lock = threading.Lock()
+        self._played: dict[str, float] = {}
+        self._played_dirty = False
+        self._played_flushed_at = time.monotonic()
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        self.partial_dir.mkdir(parents=True, exist_ok=True)
+        self._load_played()
+
+    # -- lookup ----------------------------------------------------------------------------
+
+    def path(self, sha: str) -> Path:
+        return self.media_dir / _check_sha(sha)
+
+    def has(self, sha: str) -> bool:
+        return self.path(sha).is_file()
+
+    def partial_size(self, sha: str) -> int:
+        try:
+            return (self.partial_dir / _check_sha(sha)).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def media(self) -> dict[str, int]:
+        """sha -> size of every verified-looking file under media/."""
+        found = {}
+        with os.scandir(self.media_dir) as entries:
+            for entry in entries:
+                if SHA256_RE.match(entry.name) and entry.is_file(follow_symlinks=False):
+                    found[entry.name] = entry.stat().st_size
+        return found
+
+    def _partials(self) -> dict[str, int]:
+        found = {}
+        with contextlib.suppress(FileNotFoundError), os.scandir(self.partial_dir) as entries:
+            for entry in entries:
+                if entry.is_file(follow_symlinks=False):
+                    found[entry.name] = entry.stat().st_size
+        return found
+
+    def usage(self) -> CacheUsage:
+        media = self.media()
+        partials = self._partials()
+        partial_bytes = sum(partials.values())
+        return CacheUsage(
+            used_bytes=sum(media.values()) + partial_bytes,
+            files=len(media),
+            partial_bytes=partial_bytes,
+            max_bytes=self.max_size,
+        )
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def writer(self, sha: str, size: int, *, resume: bool = True) -> MediaWriter:
+        return MediaWriter(self, sha, size, resume=resume)
+
+    def put_file(self, src: Path, sha: str, size: int) -> Path:
+        """Copy a local file in, verifying size and sha256 on the way."""
+        if self.has(sha):
+            return self.path(sha)
+        with self.writer(sha, size, resume=False) as writer, open(src, "rb") as source:
+            while chunk := source.read(CHUNK):
+                writer.write(chunk)
+            return writer.commit()
+
+    def discard_partial(self, sha: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.partial_dir / _check_sha(sha)).unlink()
+
+    # -- play times and eviction -----------------------------------------------------------
+
+    def mark_played(self, sha: str, when: float | None = None) -> None:
+        """Record a play (in memory; flushed at most hourly to spare the SD card)."""
+        with self._lock:
+            self._played[sha] = time.time() if when is None else when
+            self._played_dirty = True
+            due = time.monotonic() - self._played_flushed_at > PLAYED_FLUSH_INTERVAL
+        if due:
+            self.flush_played()
+
+    def flush_played(self) -> None:
+        with self._lock:
+            if not self._played_dirty:
+                return
+            data = json.dumps(self._played, separators=(",", ":")).encode()
+            self._played_dirty = False
+            self._played_flushed_at = time.monotonic()
+        target = self.root / PLAYED_FILE
+        tmp = target.with_suffix(".tmp")
+        try:
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        except OSError as exc:
+            log.warning("cannot save play times to %s: %s", target, exc)
+
+    def _load_played(self) -> None:
+        target = self.root / PLAYED_FILE
+        try:
+            loaded = json.loads(target.read_bytes())
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            log.warning("ignoring unreadable play times %s: %s", target, exc)
+            return
+        if isinstance(loaded, dict):
+            self._played = {
+                k: float(v) for k, v in loaded.items() if isinstance(v, int | float) and k
+            }
+
+    def _last_played(self, sha: str, mtime: float) -> float:
+        # Never played: fall back to the download time so new files outlive old ones.
+        return self._played.get(sha, mtime)
+
+    def ensure_space(self, needed_bytes: int, keep: Iterable[str]) -> list[str]:
+        """Make room for `needed_bytes` more, evicting unreferenced media least-recently-played
+        first. Media in `keep` (active and pending manifests) are never evicted. Returns the
+        evicted shas; raises CacheFullError when the quota or the disk still cannot fit it."""
+        keep = set(keep)
+        evicted: list[str] = []
+        with self._lock:
+            for sha in self._partials():
+                if sha not in keep:
+                    self._remove(self.partial_dir / sha)
+            usage = self.usage()
+            candidates = []
+            for sha, size in self.media().items():
+                if sha in keep:
+                    continue
+                try:
+                    mtime = self.path(sha).stat().st_mtime
+                except FileNotFoundError:
+                    continue
+                candidates.append((self._last_played(sha, mtime), sha, size))
+            candidates.sort()
+            used = usage.used_bytes
+            free = shutil.disk_usage(self.root).free
+            for _, sha, size in candidates:
+                if used + needed_bytes <= self.max_size and free - needed_bytes >= DISK_RESERVE:
+                    break
+                self._remove(self.path(sha))
+                self._played.pop(sha, None)
+                used -= size
+                free += size
+                evicted.append(sha)
+                log.info("evicted media %s… (%d bytes) to make room", sha[:12], size)
+            if evicted:
+                fsync_dir(self.media_dir)
+                self._played_dirty = True
+        if used + needed_bytes > self.max_size:
+            raise CacheFullError(
+                _full_error(
+                    f"cache quota of {human_bytes(self.max_size)} (cache.max_size) is too small",
+                    needed_bytes,
+                    max(0, self.max_size - used),
+                )
+            )
+        free = shutil.disk_usage(self.root).free
+        if free - needed_bytes < DISK_RESERVE:
+            raise CacheFullError(
+                _full_error(
+                    f"not enough free disk under {self.root} "
+                    f"(keeping {human_bytes(DISK_RESERVE)} in reserve)",
+                    needed_bytes,
+                    max(0, free - DISK_RESERVE),
+                )
+            )
+        return evicted
+
+    @staticmethod
+    def _remove(path: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+    # -- integrity -------------------------------------------------------------------------
+
+    def verify_all(
+        self, sizes: Mapping[str, int] | None = None, *, full: bool = False
+    ) -> list[str]:
+        """Remove anything under media/ that is not a verified file: stray names, sizes that
+        differ from `sizes` (the manifests' view) and, with `full`, wrong hashes. Cheap
+        without `full` (directory listing and stat), so it can run at every start."""
+        sizes = sizes or {}
+        removed = []
+        with os.scandir(self.media_dir) as entries:
+            listing = [(e.name, e.is_file(follow_symlinks=False)) for e in entries]
+        for name, is_file in listing:
+            if name == ".partial":
+                continue
+            path = self.media_dir / name
+            reason = None
+            if not SHA256_RE.match(name) or not is_file:
+                reason = "not a media file name"
+            elif name in sizes and path.stat().st_size != sizes[name]:
+                reason = f"size {path.stat().st_size} != {sizes[name]}"
+            elif full and self._hash_file(path) != name:
+                reason = "sha256 does not match its name"
+            if reason:
+                log.warning("removing %s from the cache: %s", path, reason)
+                if is_file or path.is_symlink():
+                    self._remove(path)
+                else:
+                    shutil.rmtree(path, ignore_errors=True)
+                removed.append(name)
+        for name in self._partials():
+            if not SHA256_RE.match(name):
+                self._remove(self.partial_dir / name)
+                removed.append(f".partial/{name}")
+        if removed:
+            fsync_dir(self.media_dir)
+        return removed
+
+    @staticmethod
+    def _hash_file(path: Path) -> str:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(CHUNK):
+                digest.update(chunk)
+        return digest.hexdigest()
