@@ -1,0 +1,102 @@
+"""MQTT broker address, topic names and paho client setup shared by player and CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import paho.mqtt.client as mqtt
+
+CONNECT_TIMEOUT = 5.0  # seconds for TCP connect and TLS handshake
+
+
+@dataclass(frozen=True)
+class Broker:
+    """Where to connect, parsed from `mqtt.url`."""
+
+    host: str
+    port: int
+    tls: bool
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def display(self) -> str:
+        """The URL without credentials, for logs and status."""
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+def parse_broker_url(url: str) -> Broker:
+    """`mqtt://[user:pass@]host[:1883]` or `mqtts://…[:8883]`; ValueError says what is wrong."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("mqtt", "mqtts"):
+        raise ValueError(f"mqtt.url {url!r}: scheme must be mqtt:// or mqtts://")
+    if not parts.hostname:
+        raise ValueError(f"mqtt.url {url!r}: no host name")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError(f"mqtt.url {url!r}: bad port ({exc})") from None
+    tls = parts.scheme == "mqtts"
+    return Broker(
+        host=parts.hostname,
+        port=port or (8883 if tls else 1883),
+        tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Every topic one player uses (see docs: prefix, group and player id)."""
+
+    manifest: str
+    alert: str
+    command: str
+    status: str
+    pop: str
+
+
+def make_topics(prefix: str, group: str, player_id: str) -> Topics:
+    for name, value in (
+        ("mqtt.topic_prefix", prefix),
+        ("player.group", group),
+        ("player.id", player_id),
+    ):
+        if not value or any(ch in value for ch in "+#\0"):
+            raise ValueError(f"{name} {value!r} must be non-empty, without MQTT wildcards + or #")
+    return Topics(
+        manifest=f"{prefix}/{group}/manifest",
+        alert=f"{prefix}/{group}/alert",
+        command=f"{prefix}/player/{player_id}/command",
+        status=f"{prefix}/player/{player_id}/status",
+        pop=f"{prefix}/player/{player_id}/pop",
+    )
+
+
+def make_client(
+    client_id: str,
+    broker: Broker,
+    *,
+    protocol: int = mqtt.MQTTv311,
+    username: str | None = None,
+    password: str | None = None,
+    ca_bundle: Path | None = None,
+) -> mqtt.Client:
+    """A paho client set up for `broker` (TLS, credentials); not yet connected."""
+    client = mqtt.Client(
+        mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=protocol,
+        # MQTT 5 takes clean_start at connect time instead.
+        clean_session=None if protocol == mqtt.MQTTv5 else True,
+    )
+    client.connect_timeout = CONNECT_TIMEOUT
+    user = username or broker.username
+    if user:
+        client.username_pw_set(user, password or broker.password)
+    if broker.tls:
+        client.tls_set(ca_certs=str(ca_bundle) if ca_bundle else None)
+    return client

@@ -1,0 +1,512 @@
+"""MQTT push: manifest notices wake sync, signed alerts and commands, status/LWT, proof of play."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import random
+import shutil
+import ssl
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+
+from player import __version__
+from player.broker import (
+    CONNECT_TIMEOUT,
+    Broker,
+    Topics,
+    make_client,
+    make_topics,
+    parse_broker_url,
+)
+from player.config.model import Config
+from player.events import Alert
+from player.push_messages import MessageGate
+from player.report import PopStore
+from player.status import StatusBoard
+
+log = logging.getLogger(__name__)
+
+LOOP_TIMEOUT = 0.25  # seconds one client.loop() may wait; bounds status latency from other threads
+KEEPALIVE = 30
+STATUS_EVERY = 60.0
+STATUS_MIN_INTERVAL = 1.0  # on-change status is coalesced to at most one per second
+POP_ACK_TIMEOUT = 30.0
+SHUTDOWN_FLUSH = 1.0  # seconds to wait for the broker to ack the "offline" status at stop
+# Fields that change all the time: they ride along but do not make a status "changed".
+VOLATILE_STATUS_KEYS = ("ts", "uptime", "os_uptime", "cpu_temp_c", "throttled", "report")
+CPU_TEMP_PATH = Path("/sys/class/thermal/thermal_zone0/temp")
+THROTTLED_PATH = Path("/sys/devices/platform/soc/soc:firmware/get_throttled")
+
+
+def read_cpu_temperature(path: Path = CPU_TEMP_PATH) -> float | None:
+    """SoC temperature in °C from sysfs (millidegrees), or None where not exposed."""
+    try:
+        return round(int(path.read_text().strip()) / 1000.0, 1)
+    except (OSError, ValueError):
+        return None
+
+
+def read_throttled(path: Path = THROTTLED_PATH) -> str | None:
+    """The firmware's throttling bits as hex ("0x0" = never throttled), or None if unknown."""
+    try:
+        return hex(int(path.read_text().strip(), 16))
+    except (OSError, ValueError):
+        pass
+    vcgencmd = shutil.which("vcgencmd")
+    if not vcgencmd:
+        return None
+    try:
+        out = subprocess.run(
+            [vcgencmd, "get_throttled"], capture_output=True, text=True, timeout=2, check=False
+        ).stdout
+        return hex(int(out.strip().split("=", 1)[1], 16))
+    except (OSError, subprocess.SubprocessError, IndexError, ValueError):
+        return None
+
+
+def board_status_payload(status: StatusBoard) -> dict:
+    """The status message's player-specific part, taken from the status board."""
+    snap = status.snapshot()
+    render, sync = snap.get("render", {}), snap.get("sync", {})
+    cache, config = snap.get("cache", {}), snap.get("config", {})
+    return {
+        "current": render.get("current"),
+        "screen_on": render.get("screen_on"),
+        "manifest_sequence": sync.get("manifest_sequence"),
+        "sync": {k: sync.get(k) for k in ("state", "last_result", "last_ok_at")},
+        "cache": {k: cache.get(k) for k in ("used_bytes", "max_bytes", "files")},
+        "config_errors": config.get("errors", []),
+        "report": snap.get("report"),
+    }
+
+
+class _Backoff:
+    """Exponential backoff with jitter between attempts."""
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+        self.failures = 0
+        self._random = random.Random()
+
+    def next_delay(self) -> float:
+        delay = min(self.high, self.low * 2**self.failures)
+        self.failures += 1
+        return delay * self._random.uniform(0.5, 1.0)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+@dataclass
+class _Inflight:
+    mid: int
+    ids: list[int]
+    sent_at: float
+
+
+class PushClient:
+    """One MQTT connection for the player, driven by `run()` in its own thread.
+
+    All paho calls happen in the `run()` thread; other threads only set flags
+    (`publish_status`, `update_config`), so nothing here can block the render loop.
+    Callbacks (`on_manifest_notice`, `on_alert`, `on_command`) run in the push thread
+    and must return quickly (post to a queue, set an event).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        status: StatusBoard,
+        *,
+        public_key: str | None,
+        on_manifest_notice: Callable[[dict], None],
+        on_alert: Callable[[Alert], None],
+        on_command: Callable[[str, dict], None],
+        pop: PopStore | None = None,
+        clock: Callable[[], float] = time.time,
+        status_payload: Callable[[], dict] | None = None,
+        backoff: tuple[float, float] = (1.0, 60.0),
+    ) -> None:
+        self.status = status
+        self.public_key = public_key
+        self.on_manifest_notice = on_manifest_notice
+        self.on_alert = on_alert
+        self.on_command = on_command
+        self.pop = pop
+        self.clock = clock
+        self.status_payload = status_payload or (lambda: board_status_payload(status))
+        self._backoff = _Backoff(*backoff)
+        self._lock = threading.Lock()
+        self._pending_config: Config | None = None
+        self._status_dirty = True
+        self._started = time.monotonic()
+        self._client: mqtt.Client | None = None
+        self._connected = threading.Event()
+        self._lost: str | None = None
+        self._next_attempt = 0.0
+        self._connecting_since = 0.0
+        self._last_status_at = 0.0
+        self._last_status_key: str | None = None
+        self._inflight: _Inflight | None = None
+        self._config = config
+        self._setup(config)
+
+    # ----- called from other threads -------------------------------------------------
+
+    def publish_status(self) -> None:
+        """Ask for a status refresh; sent from the push thread within a fraction of a second."""
+        with self._lock:
+            self._status_dirty = True
+
+    def update_config(self, config: Config) -> None:
+        """Take a new config; reconnects (from the push thread) if the broker or ids changed."""
+        with self._lock:
+            self._pending_config = config
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    # ----- setup ---------------------------------------------------------------------
+
+    def _setup(self, config: Config) -> None:
+        self._config = config
+        self.player_id, self.group = config.player.id, config.player.group
+        self.gate = MessageGate(self.player_id, self.group, self.public_key)
+        self.batch_size = config.report.batch_size
+        self.broker: Broker | None = None
+        self.topics: Topics | None = None
+        if not config.mqtt.url:
+            self._set_state("disabled")
+            return
+        try:
+            self.broker = parse_broker_url(config.mqtt.url)
+            self.topics = make_topics(config.mqtt.topic_prefix, self.group, self.player_id)
+        except ValueError as exc:
+            self.broker = None
+            log.error("MQTT push is off: %s; fix the mqtt section of the config", exc)
+            self._set_state("error", last_error=str(exc))
+            return
+        self._set_state("disconnected")
+
+    @staticmethod
+    def _connection_key(config: Config) -> tuple:
+        return (config.mqtt, config.player.id, config.player.group)
+
+    def _apply_pending_config(self) -> None:
+        with self._lock:
+            config, self._pending_config = self._pending_config, None
+        if config is None:
+            return
+        old_key = self._connection_key(self._config)
+        self.batch_size = config.report.batch_size
+        new_key = config.source.public_key
+        if new_key and new_key != self._config.source.public_key:
+            self.public_key = self.gate.public_key = new_key
+        if self._connection_key(config) == old_key:
+            self._config = config
+            return
+        log.info("MQTT settings changed; reconnecting")
+        self._close(reason="reconfigured")
+        self._backoff.reset()
+        self._next_attempt = 0.0
+        self._setup(config)
+
+    def _set_state(self, state: str, **fields) -> None:
+        broker = self.broker.display if self.broker else None
+        self.status.update("mqtt", state=state, broker=broker, **fields)
+
+    # ----- run loop ------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, beat: Callable[[], None]) -> None:
+        """Drive the connection until `stop` is set; calls `beat()` at least twice a second."""
+        try:
+            while not stop.is_set():
+                beat()
+                try:
+                    self._step(stop)
+                except Exception:  # a bug in one step must not kill push for good
+                    log.exception("MQTT push step failed; reconnecting")
+                    self._close(reason="internal error")
+                    self._schedule_retry("internal error")
+        finally:
+            self._close(reason="stopped")
+
+    def _step(self, stop: threading.Event) -> None:
+        self._apply_pending_config()
+        now = time.monotonic()
+        if self._client is None:
+            if self.broker is None:
+                stop.wait(LOOP_TIMEOUT)
+            elif now < self._next_attempt:
+                stop.wait(min(LOOP_TIMEOUT, self._next_attempt - now))
+            else:
+                self._connect()
+            return
+        rc = self._client.loop(timeout=LOOP_TIMEOUT)
+        if self._lost is None and rc != mqtt.MQTT_ERR_SUCCESS:
+            self._lost = mqtt.error_string(rc)
+        waited = time.monotonic() - self._connecting_since
+        if self._lost is None and not self.connected and waited > CONNECT_TIMEOUT + KEEPALIVE:
+            self._lost = "no CONNACK from the broker"
+        if self._lost is not None:
+            reason, self._lost = self._lost, None
+            self._close(reason=reason, graceful=False)
+            self._schedule_retry(reason)
+            return
+        if self.connected:
+            self._maybe_publish_status()
+            self._maybe_upload_pop()
+
+    def _connect(self) -> None:
+        assert self.broker is not None and self.topics is not None
+        mqtt_config = self._config.mqtt
+        self._set_state("connecting")
+        try:
+            client = make_client(
+                self.player_id,
+                self.broker,
+                username=mqtt_config.username,
+                password=mqtt_config.password,
+                ca_bundle=mqtt_config.ca_bundle,
+            )
+            client.will_set(
+                self.topics.status, self._offline_payload("connection lost"), qos=1, retain=True
+            )
+            client.on_connect = self._on_connect
+            client.on_disconnect = self._on_disconnect
+            client.on_message = self._on_message
+            client.on_publish = self._on_publish
+            client.connect(self.broker.host, self.broker.port, keepalive=KEEPALIVE)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            self._schedule_retry(f"{type(exc).__name__}: {exc}")
+            return
+        self._client = client
+        self._connecting_since = time.monotonic()
+
+    def _schedule_retry(self, reason: str) -> None:
+        first = self._backoff.failures == 0
+        delay = self._backoff.next_delay()
+        self._next_attempt = time.monotonic() + delay
+        if first:
+            log.warning(
+                "MQTT broker %s: %s; reconnecting with backoff (next try in %.1fs)",
+                self.broker.display if self.broker else "?",
+                reason,
+                delay,
+            )
+        else:
+            log.debug("MQTT reconnect failed: %s; next attempt in %.1fs", reason, delay)
+        self._set_state(
+            "disconnected", last_error=reason, next_attempt_at=round(self.clock() + delay, 3)
+        )
+
+    def _close(self, reason: str, graceful: bool = True) -> None:
+        client, self._client = self._client, None
+        was_connected = self.connected
+        self._connected.clear()
+        self._inflight = None
+        if client is None:
+            return
+        if graceful and was_connected and self.topics is not None:
+            # A clean DISCONNECT suppresses the last will, so say "offline" ourselves.
+            info = client.publish(
+                self.topics.status, self._offline_payload(reason), qos=1, retain=True
+            )
+            deadline = time.monotonic() + SHUTDOWN_FLUSH
+            while not info.is_published() and time.monotonic() < deadline:
+                if client.loop(timeout=0.05) != mqtt.MQTT_ERR_SUCCESS:
+                    break
+            client.disconnect()
+            client.loop(timeout=0.05)
+        else:
+            client.disconnect()
+        if was_connected:
+            log.info("MQTT disconnected from %s (%s)", self.broker and self.broker.display, reason)
+        self._set_state("disconnected", last_error=None if graceful else reason)
+
+    # ----- paho callbacks (push thread) ----------------------------------------------
+
+    def _on_connect(self, client, _userdata, _flags, reason_code, _properties) -> None:
+        if reason_code.is_failure:
+            self._lost = f"broker refused the connection: {reason_code}"
+            return
+        assert self.topics is not None
+        client.subscribe(
+            [(self.topics.manifest, 1), (self.topics.alert, 1), (self.topics.command, 1)]
+        )
+        reconnected = self._backoff.failures > 0
+        self._backoff.reset()
+        self._connected.set()
+        self._last_status_key = None
+        self._last_status_at = 0.0
+        with self._lock:
+            self._status_dirty = True
+        self._set_state(
+            "connected", last_error=None, next_attempt_at=None, connected_since=self.clock()
+        )
+        log.info(
+            "MQTT %s %s as %s",
+            "reconnected to" if reconnected else "connected to",
+            self.broker and self.broker.display,
+            self.player_id,
+        )
+        self._maybe_publish_status()
+
+    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties) -> None:
+        if self._client is not None and self._lost is None:
+            self._lost = f"connection lost ({reason_code})"
+
+    def _on_publish(self, _client, _userdata, mid, _reason_code, _properties) -> None:
+        inflight = self._inflight
+        if inflight is not None and inflight.mid == mid and self.pop is not None:
+            self.pop.delete(inflight.ids)
+            self._inflight = None
+            self._update_report_status()
+
+    def _on_message(self, _client, _userdata, message) -> None:
+        try:
+            self._handle(message.topic, bytes(message.payload))
+        except Exception:
+            log.exception("handling MQTT message on %s failed", message.topic)
+
+    # ----- incoming messages -----------------------------------------------------------
+
+    def _handle(self, topic: str, payload: bytes) -> None:
+        assert self.topics is not None
+        now = self.clock()
+        if topic == self.topics.manifest:
+            active = self.status.get("sync").get("manifest_sequence")
+            notice = self.gate.notice(payload, active if type(active) is int else None, now)
+            if notice is not None:
+                log.info("manifest notice %s for %s; waking sync", notice["sequence"], self.group)
+                self.on_manifest_notice(notice)
+        elif topic == self.topics.alert:
+            alert = self.gate.alert(payload, now)
+            if alert is not None:
+                log.info(
+                    "alert %s (%s) until %s: %s",
+                    alert.id,
+                    alert.level,
+                    alert.expires_at,
+                    alert.text,
+                )
+                self.on_alert(alert)
+        elif topic == self.topics.command:
+            command = self.gate.command(payload, now)
+            if command is not None:
+                log.info("command %s", command[0])
+                self.on_command(*command)
+
+    # ----- outgoing messages -----------------------------------------------------------
+
+    def _offline_payload(self, reason: str) -> str:
+        return json.dumps(
+            {
+                "online": False,
+                "player": self.player_id,
+                "group": self.group,
+                "version": __version__,
+                "reason": reason,
+                "ts": _iso_now(self.clock()),
+            }
+        )
+
+    def _status_message(self) -> dict:
+        message = dict(self.status_payload())
+        message.update(
+            online=True,
+            player=self.player_id,
+            group=self.group,
+            version=__version__,
+            pid=os.getpid(),
+            ts=_iso_now(self.clock()),
+            uptime=round(time.monotonic() - self._started, 1),
+            os_uptime=_os_uptime(),
+            cpu_temp_c=read_cpu_temperature(),
+            throttled=read_throttled(),
+        )
+        return message
+
+    def _maybe_publish_status(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            dirty = self._status_dirty
+        due = now - self._last_status_at >= STATUS_EVERY
+        if not due and not (dirty and now - self._last_status_at >= STATUS_MIN_INTERVAL):
+            return
+        with self._lock:
+            self._status_dirty = False
+        message = self._status_message()
+        key = json.dumps(
+            {k: v for k, v in message.items() if k not in VOLATILE_STATUS_KEYS},
+            sort_keys=True,
+            default=str,
+        )
+        if not due and key == self._last_status_key:
+            return
+        assert self._client is not None and self.topics is not None
+        info = self._client.publish(
+            self.topics.status, json.dumps(message, default=str), qos=1, retain=True
+        )
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self._last_status_at, self._last_status_key = now, key
+
+    def _update_report_status(self) -> None:
+        if self.pop is not None:
+            self.status.update("report", **self.pop.stats())
+
+    def _maybe_upload_pop(self) -> None:
+        if self.pop is None:
+            return
+        now = time.monotonic()
+        if self._inflight is not None:
+            if now - self._inflight.sent_at < POP_ACK_TIMEOUT:
+                return
+            log.warning(
+                "no ack for proof-of-play batch in %.0fs; sending it again", POP_ACK_TIMEOUT
+            )
+            self._inflight = None
+        self._update_report_status()
+        stats = self.pop.stats()
+        if stats["pending"] == 0:
+            return
+        batch = self.pop.pending(self.batch_size)
+        if not batch:
+            return
+        message = {
+            "player": self.player_id,
+            "group": self.group,
+            "store": self.pop.store_id,
+            "sent_at": _iso_now(self.clock()),
+            "dropped": stats["dropped"],
+            "records": [{"id": row_id, **record} for row_id, record in batch],
+        }
+        assert self._client is not None and self.topics is not None
+        info = self._client.publish(self.topics.pop, json.dumps(message), qos=1)
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self._inflight = _Inflight(info.mid, [row_id for row_id, _ in batch], now)
+
+
+def _iso_now(epoch: float) -> str:
+    moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _os_uptime() -> float | None:
+    try:
+        return float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None

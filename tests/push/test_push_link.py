@@ -1,0 +1,201 @@
+"""Presence, status, reconnects and proof-of-play upload against a real mosquitto."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from player.events import PlayRecord
+from player.report import PopStore
+from tests.fixtures.mosquitto import Mosquitto, MqttProbe
+from tests.push.runner import GROUP, PLAYER, PushRunner, push_config, wait_until
+
+STATUS = f"vt/player/{PLAYER}/status"
+POP = f"vt/player/{PLAYER}/pop"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def is_status(online: bool):
+    return lambda m: m.topic == STATUS and m.json()["online"] is online
+
+
+def play(n: int) -> PlayRecord:
+    start = dt.datetime(2024, 5, 1, 8, tzinfo=dt.UTC) + dt.timedelta(seconds=10 * n)
+    return PlayRecord(f"item-{n}", "ab" * 32, start, start + dt.timedelta(seconds=10), True)
+
+
+def test_status_is_retained_and_refreshed_on_change(mosquitto, mqtt_probe):
+    with PushRunner(push_config(mosquitto.url)) as runner:
+        runner.status.update("render", current={"item_id": "intro"}, screen_on=True)
+        runner.status.update("sync", manifest_sequence=4, state="idle", last_result="ok")
+        runner.status.update("config", errors=["display.fps: must be 1..60"])
+        mqtt_probe.subscribe(STATUS)
+        mqtt_probe.wait_for(is_status(True))
+        # A later subscriber gets the retained status: operators see presence at once.
+        late = MqttProbe(mosquitto)
+        try:
+            late.subscribe(STATUS)
+            first = late.wait_for(is_status(True))
+        finally:
+            late.close()
+        assert first.retain
+        status = first.json()
+        assert status["player"] == PLAYER and status["group"] == GROUP
+        assert status["current"] == {"item_id": "intro"}
+        assert status["manifest_sequence"] == 4
+        assert status["config_errors"] == ["display.fps: must be 1..60"]
+        assert status["sync"]["last_result"] == "ok"
+        assert status["version"] and status["uptime"] >= 0
+        assert "cpu_temp_c" in status and "throttled" in status
+
+        seen = len(mqtt_probe.messages)
+        runner.status.update("render", current={"item_id": "news"})
+        runner.client.publish_status()
+        changed = mqtt_probe.wait_for(
+            lambda m: m.topic == STATUS and m.json().get("current") == {"item_id": "news"},
+            timeout=3.0,
+            start=seen,
+        )
+        assert changed.json()["online"] is True
+    # A clean stop says offline itself (a clean DISCONNECT suppresses the last will).
+    offline = mqtt_probe.wait_for(is_status(False))
+    assert offline.json()["reason"] == "stopped"
+
+
+def test_last_will_marks_a_killed_player_offline(mosquitto, mqtt_probe):
+    mqtt_probe.subscribe(STATUS)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.push.push_child", mosquitto.url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "connected"
+        mqtt_probe.wait_for(is_status(True))
+        child.send_signal(signal.SIGKILL)
+        child.wait(5)
+        offline = mqtt_probe.wait_for(is_status(False), timeout=5.0)
+        assert offline.json()["reason"] == "connection lost"
+        # The will is retained: an operator looking later still sees the screen offline.
+        late = MqttProbe(mosquitto)
+        try:
+            late.subscribe(STATUS)
+            retained = late.wait_for(lambda m: m.topic == STATUS)
+            assert retained.retain and retained.json()["online"] is False
+        finally:
+            late.close()
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(5)
+
+
+def test_broker_restart_never_blocks_and_reconnects(mosquitto):
+    with PushRunner(push_config(mosquitto.url)) as runner:
+        runner.wait_connected()
+        mosquitto.stop()
+        runner.wait_state("disconnected", timeout=5)
+        outage_started = time.monotonic()
+        for _ in range(20):  # other threads keep calling in while the broker is gone
+            t0 = time.monotonic()
+            runner.client.publish_status()
+            runner.client.update_config(push_config(mosquitto.url))
+            assert time.monotonic() - t0 < 0.05
+            time.sleep(0.05)
+        wait_until(lambda: time.monotonic() - outage_started > 1.5, 3, "an outage of 1.5 s")
+        gaps = [b - a for a, b in zip(runner.beats, runner.beats[1:], strict=False)]
+        assert max(gaps) < 1.0, f"the run loop stopped beating for {max(gaps):.2f}s"
+        assert runner.status.get("mqtt")["last_error"]
+
+        mosquitto.start()
+        runner.wait_state("connected", timeout=10)
+        probe = MqttProbe(mosquitto)
+        try:
+            # Retained status is gone with the broker's memory: the player published it again.
+            probe.subscribe(STATUS)
+            assert probe.wait_for(is_status(True)).retain
+            # And it subscribed again: a notice reaches it.
+            probe.publish(f"vt/{GROUP}/manifest", {"sequence": 11, "sha256": "ab" * 32})
+            [(kind, notice)] = runner.wait_events(1)
+            assert (kind, notice["sequence"]) == ("notice", 11)
+        finally:
+            probe.close()
+
+
+def test_plays_recorded_while_the_broker_is_down_arrive_after(tmp_path):
+    (tmp_path / "broker").mkdir()
+    # Persistence keeps the central subscriber's session (and what is queued for it)
+    # across the restart, so nothing depends on who reconnects first.
+    broker = Mosquitto(tmp_path / "broker", persistence=True)
+    broker.start()
+    store = PopStore(tmp_path / "pop.sqlite3", max_records=1000)
+    central = MqttProbe(broker, client_id="central", persistent=True)
+    try:
+        central.subscribe(POP)
+        recorded = [store.record(play(n)) for n in range(5)]
+        with PushRunner(push_config(broker.url), pop=store) as runner:
+            runner.wait_connected()
+            wait_until(lambda: store.stats()["pending"] == 0, 5, "first plays uploaded")
+            broker.stop()
+            runner.wait_state("disconnected", timeout=5)
+            recorded += [store.record(play(n)) for n in range(5, 75)]
+            assert store.stats()["pending"] == 70  # nothing deleted without an ack
+            broker.start()
+            runner.wait_state("connected", timeout=10)
+            wait_until(lambda: store.stats()["pending"] == 0, 10, "backlog uploaded")
+            assert runner.status.get("report") == {"pending": 0, "dropped": 0}
+
+        received: list[int] = []
+        wait_until(
+            lambda: (
+                {r["id"] for m in central.collected(POP) for r in m.json()["records"]}
+                >= set(recorded)
+            ),
+            10,
+            "every record at the central side",
+        )
+        batches = [m.json() for m in central.collected(POP)]
+        for batch in batches:
+            assert batch["player"] == PLAYER and batch["store"] == store.store_id
+            assert len(batch["records"]) <= 20
+            received += [r["id"] for r in batch["records"]]
+        assert set(received) == set(recorded)  # none lost
+        # At-least-once: a repeat is possible only for a batch in flight when the link dropped.
+        assert len(received) - len(set(received)) <= 20
+        first = next(r for b in batches for r in b["records"] if r["id"] == recorded[0])
+        assert first["item_id"] == "item-0" and first["completed"] is True
+    finally:
+        central.close()
+        broker.stop()
+        store.close()
+
+
+def test_disabled_push_keeps_beating(tmp_path):
+    with PushRunner(push_config(None)) as runner:
+        wait_until(lambda: len(runner.beats) >= 3, 3, "three beats")
+        assert runner.status.get("mqtt")["state"] == "disabled"
+        assert not runner.client.connected
+
+
+def test_config_change_moves_to_the_new_broker(mosquitto, tmp_path):
+    (tmp_path / "second").mkdir()
+    second = Mosquitto(tmp_path / "second")
+    second.start()
+    try:
+        probe = MqttProbe(second)
+        try:
+            probe.subscribe(STATUS)
+            with PushRunner(push_config(mosquitto.url)) as runner:
+                runner.wait_connected()
+                runner.client.update_config(push_config(second.url))
+                assert probe.wait_for(is_status(True), timeout=5).json()["player"] == PLAYER
+                assert runner.status.get("mqtt")["broker"] == f"mqtt://127.0.0.1:{second.port}"
+        finally:
+            probe.close()
+    finally:
+        second.stop()
