@@ -91,10 +91,11 @@ def describe_rules(rules: Rules | None) -> str:
 class _When:
     """A Rules object resolved for one zone and one manifest."""
 
-    __slots__ = ("calendar", "certain", "plausible", "rules")
+    __slots__ = ("_spans", "calendar", "certain", "plausible", "rules")
 
     def __init__(self, rules: Rules, clock: WallClock, published_at: dt.datetime):
         self.rules = rules
+        self._spans: dict[str, tuple[dt.datetime, bool, dt.datetime | None]] = {}
         self.calendar = Calendar.from_rules(
             clock,
             rules.valid_from,
@@ -109,14 +110,25 @@ class _When:
         self.plausible = started and (cal.end is None or cal.end > published_at)
 
     def active(self, clock: WallClock, t: dt.datetime, tier: str) -> bool:
-        if tier == TRUSTED:
-            return self.calendar.active(clock, t)
-        if not (self.certain if tier == CERTAIN else self.plausible):
-            return False
-        return self.calendar.active(clock, t, dated=False)
+        return self._span(clock, t, tier)[1]
 
     def next_change(self, clock: WallClock, t: dt.datetime, tier: str) -> dt.datetime | None:
-        return self.calendar.next_change(clock, t, dated=tier == TRUSTED)
+        return self._span(clock, t, tier)[2]
+
+    def _span(self, clock: WallClock, t: dt.datetime, tier: str):
+        """(since, active, next change); reused while `t` stays inside the same stretch."""
+        span = self._spans.get(tier)
+        if span is not None and span[0] <= t and (span[2] is None or t < span[2]):
+            return span
+        cal = self.calendar
+        if tier == TRUSTED:
+            span = (t, cal.active(clock, t), cal.next_change(clock, t))
+        elif self.certain if tier == CERTAIN else self.plausible:
+            span = (t, cal.active(clock, t, dated=False), cal.next_change(clock, t, dated=False))
+        else:
+            span = (t, False, None)  # its dates cannot be established: held back throughout
+        self._spans[tier] = span
+        return span
 
 
 class _Group:
