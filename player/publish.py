@@ -38,7 +38,8 @@ STYLE_KEYS = ("color", "background", "font_size", "format", "align")
 ITEM_KEYS = ("id", "type", "file", "duration", "transition", "fit", "schedule", "text", "style")
 PLAYLIST_KEYS = ("name", "priority", "default", "schedule", "items")
 TOP_KEYS = ("group", "defaults", "playlists", "ticker", "clock", "layout", "version")
-PLACEHOLDER = "0" * 64  # stands in for media that failed, so the rest still gets checked
+# Stand-ins for media that failed, so the rest of the file still gets checked in one go.
+PLACEHOLDERS = {"image": "0" * 64, "video": "0" * 63 + "1"}
 _ITEM_PATH = re.compile(r"playlists\[(\d+)\]\.items\[(\d+)\]")
 
 
@@ -133,6 +134,9 @@ def _probe_video(path: Path) -> MediaInfo:
     except (av.FFmpegError, OSError, ValueError, EOFError) as exc:
         raise ProbeError(f"not an image or video a player can show ({exc})") from None
     with container:
+        if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+            # FFmpeg trusted the file name; Pillow already found no picture in the bytes.
+            raise ProbeError("not a readable image: the name says picture, the content does not")
         if not container.streams.video:
             raise ProbeError("has no video stream (audio only?); a player shows pictures")
         stream = container.streams.video[0]
@@ -323,9 +327,8 @@ class _Builder:
 
     def _placeholder(self, kind: object) -> str:
         kind = kind if kind in ("image", "video") else "image"
-        self.media.setdefault(PLACEHOLDER, {"size": 1, "type": kind, "url": "media/x"})
-        self.media[PLACEHOLDER]["type"] = kind
-        return PLACEHOLDER
+        self.media[PLACEHOLDERS[kind]] = {"size": 1, "type": kind, "url": "media/x"}
+        return PLACEHOLDERS[kind]
 
     def _media(self, name: object, kind: object, path: str, item: dict) -> str:
         if not isinstance(name, str) or not name:

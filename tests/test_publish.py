@@ -1,0 +1,341 @@
+"""The publisher: authoring YAML in, a verified, content-addressed tree out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import pytest
+
+from player.manifest import DailyWindow, Feed, ManifestError, parse
+from player.publish import PublishError, publish, verify_media_file
+from player.signing import SignatureError, generate_keypair, public_key_text, verify
+from tests.fixtures.content import publish_tree
+from tests.fixtures.media import make_h264, make_image
+
+NOW = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
+
+ISSUE_YAML = """\
+group: bogor-city
+playlists:
+  - name: main
+    priority: 0
+    items:
+      - {id: psa-water, type: image, file: media/water.jpg, duration: 10}
+      - {id: agency-video, type: video, file: media/agency.mp4}
+      - {id: notice, type: text, text: "Layanan pengaduan online: lapor.go.id", duration: 8}
+  - name: morning
+    priority: 10
+    schedule: {days: [mon, tue, wed, thu, fri], from: "06:00", until: "09:00"}
+    items:
+      - {id: clock, type: clock, duration: 5}
+ticker:
+  lines: ["Selamat datang di Kabupaten Bogor"]
+  feeds: [{url: "https://example.org/rss", refresh: 600}]
+"""
+
+
+@pytest.fixture
+def authoring(tmp_path: Path) -> Path:
+    """The issue's example playlist with a real JPEG and a real H.264 clip beside it."""
+    src = tmp_path / "src"
+    make_image(src / "media" / "water.jpg", color=(0, 128, 255))
+    make_h264(src / "media" / "agency.mp4", seconds=1.0)
+    (src / "playlist.yaml").write_text(ISSUE_YAML)
+    return src / "playlist.yaml"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_publish_verify_parse_gives_the_authored_content(authoring, tmp_path, publisher_key):
+    key_path, public = publisher_key
+    out = tmp_path / "out"
+    summary = publish(authoring, out, key_path, NOW)
+    data = (out / "manifest.json").read_bytes()
+    verify(data, (out / "manifest.json.sig").read_bytes(), public)
+    manifest = parse(data)
+
+    water, agency = authoring.parent / "media/water.jpg", authoring.parent / "media/agency.mp4"
+    assert manifest.group == "bogor-city"
+    assert manifest.published_at == NOW
+    assert [(p.name, p.priority) for p in manifest.playlists] == [("main", 0), ("morning", 10)]
+    psa, video, notice = manifest.playlists[0].items
+    assert (psa.id, psa.type, psa.duration, psa.media) == ("psa-water", "image", 10.0, sha(water))
+    assert (video.type, video.duration, video.media) == ("video", None, sha(agency))
+    assert (notice.text, notice.duration) == ("Layanan pengaduan online: lapor.go.id", 8.0)
+    morning = manifest.playlists[1]
+    assert morning.rules.days == frozenset(range(5))
+    assert morning.rules.windows == (DailyWindow(dt.time(6), dt.time(9)),)
+    assert morning.items[0].type == "clock" and morning.items[0].duration == 5.0
+    assert manifest.layout.ticker.lines == ("Selamat datang di Kabupaten Bogor",)
+    assert manifest.layout.ticker.feeds == (Feed("https://example.org/rss", 600.0),)
+
+    image_media, video_media = manifest.media[sha(water)], manifest.media[sha(agency)]
+    assert (image_media.type, image_media.width, image_media.height) == ("image", 320, 180)
+    assert image_media.codec == "jpeg" and image_media.size == water.stat().st_size
+    assert (video_media.type, video_media.codec) == ("video", "h264")
+    assert video_media.duration == pytest.approx(1.0, abs=0.05)
+    for media in manifest.media.values():
+        assert media.url == f"media/{media.sha256}"
+        stored = out / media.url
+        assert sha(stored) == media.sha256
+        verify_media_file(stored, media)
+    assert (summary.items, summary.media, summary.new_files, summary.reused_files) == (4, 2, 2, 0)
+    assert summary.new_bytes == water.stat().st_size + agency.stat().st_size
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "manifest.json.sig", "media"]
+
+
+def test_one_flipped_byte_anywhere_is_detected(authoring, tmp_path, publisher_key):
+    key_path, public = publisher_key
+    out = tmp_path / "out"
+    publish(authoring, out, key_path, NOW)
+    data = (out / "manifest.json").read_bytes()
+    sig = (out / "manifest.json.sig").read_bytes()
+    manifest = parse(data)
+
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0x04
+    with pytest.raises(SignatureError):
+        verify(bytes(flipped), sig, public)
+    flipped_sig = bytearray(sig)
+    flipped_sig[5] = ord("A") if flipped_sig[5] != ord("A") else ord("B")
+    with pytest.raises(SignatureError):
+        verify(data, bytes(flipped_sig), public)
+    for media in manifest.media.values():
+        stored = out / media.url
+        blob = bytearray(stored.read_bytes())
+        blob[len(blob) // 3] ^= 0x01
+        stored.write_bytes(blob)
+        with pytest.raises(ManifestError, match="does not match its sha256"):
+            verify_media_file(stored, media)
+
+
+def test_republish_changes_only_sequence_and_published_at(authoring, tmp_path, publisher_key):
+    key_path, _ = publisher_key
+    out = tmp_path / "out"
+    publish(authoring, out, key_path, NOW)
+    first = json.loads((out / "manifest.json").read_bytes())
+    media_times = {p.name: p.stat().st_mtime_ns for p in (out / "media").iterdir()}
+    later = NOW + dt.timedelta(minutes=5)
+    summary = publish(authoring, out, key_path, later)
+    second = json.loads((out / "manifest.json").read_bytes())
+    assert second["sequence"] > first["sequence"]
+    assert second["published_at"] == "2024-05-01T08:05:00+00:00"
+    for changed in ("sequence", "published_at"):
+        first.pop(changed), second.pop(changed)
+    assert first == second
+    assert (summary.new_files, summary.reused_files, summary.new_bytes) == (0, 2, 0)
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "media").iterdir()} == media_times
+
+
+def test_sequence_grows_by_one_even_when_the_clock_does_not(authoring, tmp_path):
+    out = tmp_path / "out"
+    sequences = [publish(authoring, out, None, NOW).sequence for _ in range(3)]
+    assert sequences[1:] == [sequences[0] + 1, sequences[0] + 2]
+    assert sequences[0] >= int(NOW.timestamp())  # a fresh folder still beats older publishes
+
+
+def test_unsigned_publish_removes_a_stale_signature(authoring, tmp_path, publisher_key):
+    out = tmp_path / "out"
+    publish(authoring, out, publisher_key[0], NOW)
+    assert (out / "manifest.json.sig").exists()
+    assert publish(authoring, out, None, NOW).signed is False
+    assert not (out / "manifest.json.sig").exists()
+
+
+def test_failed_publish_leaves_the_previous_tree_untouched(authoring, tmp_path, publisher_key):
+    out = tmp_path / "out"
+    publish(authoring, out, publisher_key[0], NOW)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    authoring.write_text(ISSUE_YAML.replace("duration: 8", "duration: 0"))
+    with pytest.raises(PublishError):
+        publish(authoring, out, publisher_key[0], NOW)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def _publish_error(authoring: Path, out: Path, text: str) -> str:
+    authoring.write_text(text)
+    with pytest.raises(PublishError) as caught:
+        publish(authoring, out, None, NOW)
+    assert not (out / "manifest.json").exists()
+    return str(caught.value)
+
+
+def _make_audio_only(path: Path) -> None:
+    import numpy as np
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("aac", rate=44100)
+        for index in range(20):
+            samples = np.zeros((1, 1024), dtype=np.float32)
+            frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+            frame.rate, frame.pts = 44100, index * 1024
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "media/water.jpg",
+            "media/missing.jpg",
+            ":6: playlists[0].items[0].file (item 'psa-water')",
+        ),
+        ("media/water.jpg", "media/missing.jpg", "media file not found:"),
+        ("media/water.jpg", "media/fake.jpg", "the name says picture, the content does not"),
+        (
+            "media/agency.mp4",
+            "media/audio.m4a",
+            ":7: playlists[0].items[1].file (item 'agency-video')",
+        ),
+        ("media/agency.mp4", "media/audio.m4a", "has no video stream"),
+        ("media/agency.mp4", "media/broken.mp4", "not an image or video a player can show"),
+        ("media/water.jpg", "media/truncated.png", "corrupt png image"),
+        ("type: video, file: media/agency.mp4", "type: image, file: media/agency.mp4", "is video"),
+        ("id: notice", "id: psa-water", ":8: playlists[0].items[2].id (item 'psa-water'): dup"),
+        ("duration: 8", "duration: 0", ":8: playlists[0].items[2].duration (item 'notice')"),
+        ("duration: 10}", "duration: -2}", "items[0].duration (item 'psa-water'): must be > 0"),
+        ('until: "09:00"', 'until: "06:00"', ":11: playlists[1].schedule.from: window 06:00-06:"),
+        ("days: [mon, tue, wed, thu, fri]", "days: []", ":11: playlists[1].schedule.days: emp"),
+        (
+            'from: "06:00", until: "09:00"',
+            "valid_from: 2024-06-01, valid_until: 2024-05-01",
+            ":11: playlists[1].schedule.valid_until: 2024-05-01 is not after",
+        ),
+        ("https://example.org/rss", "ftp://example.org/rss", ":16: layout.ticker.feeds[0].url"),
+        ("https://example.org/rss", "file:///etc/passwd", "must be an http:// or https:// URL"),
+        ("type: clock", "type: hologram", ":13: playlists[1].items[0].type (item 'clock')"),
+        ("group: bogor-city", "group: bogor-city\ngroup: again", ":2: duplicate key 'group'"),
+        ("items:\n      - {id: clock", "items: [\n      - {id: clock", "YAML syntax error"),
+    ],
+)
+def test_bad_input_names_file_line_and_item(authoring, tmp_path, old, new, expected):
+    media = authoring.parent / "media"
+    (media / "fake.jpg").write_text("this is a text file, not a picture\n")
+    _make_audio_only(media / "audio.m4a")
+    (media / "broken.mp4").write_bytes((media / "agency.mp4").read_bytes()[:600])
+    make_image(media / "full.png", size=(400, 300))
+    (media / "truncated.png").write_bytes((media / "full.png").read_bytes()[:200])
+    assert old in ISSUE_YAML
+    message = _publish_error(authoring, tmp_path / "out", ISSUE_YAML.replace(old, new))
+    assert str(authoring) in message
+    assert expected in message
+
+
+def test_every_problem_is_reported_at_once(authoring, tmp_path):
+    text = ISSUE_YAML.replace("media/water.jpg", "media/nope.jpg").replace(
+        "media/agency.mp4", "media/nope.mp4"
+    )
+    message = _publish_error(
+        authoring, tmp_path / "out", text.replace("duration: 8", "duration: 0")
+    )
+    assert message.count("media file not found") == 2
+    assert "items[2].duration (item 'notice'): must be > 0" in message
+
+
+def test_unknown_authoring_keys_are_warned_about(authoring, tmp_path):
+    authoring.write_text(ISSUE_YAML.replace("duration: 10}", "durration: 10}"))
+    summary = publish(authoring, tmp_path / "out", None, NOW)
+    assert any(":6: playlists[0].items[0].durration" in w for w in summary.warnings)
+
+
+def test_unquoted_times_and_dates_in_yaml_are_understood(authoring, tmp_path):
+    text = ISSUE_YAML.replace('from: "06:00", until: "09:00"', "from: 18:00, until: 6:30")
+    authoring.write_text(text.replace("priority: 10", "priority: 10\n    default: true"))
+    manifest = parse((publish(authoring, tmp_path / "out", None, NOW)).manifest_path.read_bytes())
+    assert manifest.playlists[1].rules.windows == (DailyWindow(dt.time(18), dt.time(6, 30)),)
+    assert manifest.playlists[1].default is True
+
+
+@pytest.mark.parametrize("case", ["missing", "public", "garbage"])
+def test_unusable_key_files_are_refused(authoring, tmp_path, publisher_key, case):
+    key_path = tmp_path / "bad.key"
+    if case == "public":
+        key_path.write_text(public_key_text(generate_keypair()[0]))
+    elif case == "garbage":
+        key_path.write_text("hello\n")
+    with pytest.raises(PublishError) as caught:
+        publish(authoring, tmp_path / "out", key_path, NOW)
+    assert str(key_path) in str(caught.value)
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_publish_tree_fixture_makes_real_media(tmp_path, publisher_key):
+    key_path, public = publisher_key
+    manifest_path = publish_tree(
+        tmp_path / "site",
+        [{"id": "red", "type": "image", "color": [255, 0, 0]}, {"id": "v", "type": "video"}],
+        key_path,
+        extra={"ticker": {"lines": ["hi"]}},
+    )
+    data = manifest_path.read_bytes()
+    verify(data, manifest_path.with_name("manifest.json.sig").read_bytes(), public)
+    manifest = parse(data)
+    assert [item.type for item in manifest.items()] == ["image", "video"]
+    assert {m.type for m in manifest.media.values()} == {"image", "video"}
+
+
+# -- the CLI, as a technician runs it ----------------------------------------------------
+
+
+def videotron(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "player", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_keygen_writes_a_private_key_only_its_owner_can_read(tmp_path):
+    result = videotron("keygen", "keys/publisher.key", cwd=tmp_path)
+    assert result.returncode == 1 and "cannot write" in result.stderr  # no such folder
+    (tmp_path / "keys").mkdir()
+    result = videotron("keygen", "keys/publisher.key", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    private, public = tmp_path / "keys/publisher.key", tmp_path / "keys/publisher.key.pub"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    line = result.stdout.strip()
+    assert line.startswith("public_key: ") and public.read_text().strip() == line
+
+    again = videotron("keygen", "keys/publisher.key", cwd=tmp_path)
+    assert again.returncode == 1 and "exists; use --force" in again.stderr
+    assert public.read_text().strip() == line
+    forced = videotron("keygen", "keys/publisher.key", "--force", cwd=tmp_path)
+    assert forced.returncode == 0 and forced.stdout.strip() != line
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
+def test_cli_publish_signed_then_bad_input(authoring, tmp_path):
+    assert videotron("keygen", "k", cwd=tmp_path).returncode == 0
+    public = (tmp_path / "k.pub").read_text()
+    result = videotron("publish", str(authoring), "--key", "k", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "published bogor-city sequence" in result.stdout
+    assert "items: 4  media: 2" in result.stdout and "new: 2 files" in result.stdout
+    site = tmp_path / "site"
+    verify((site / "manifest.json").read_bytes(), (site / "manifest.json.sig").read_bytes(), public)
+
+    authoring.write_text(ISSUE_YAML.replace("duration: 8", "duration: -1"))
+    result = videotron("publish", str(authoring), "--key", "k", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"error: {authoring}:8: playlists[0].items[2].duration" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    result = videotron("publish", str(authoring), "--out", "site", cwd=tmp_path)
+    assert result.returncode == 2 and "--unsigned" in result.stderr
+    result = videotron("publish", str(authoring), "--key", "k.pub", "--out", "x", cwd=tmp_path)
+    assert result.returncode == 1 and "this is a public key" in result.stderr
