@@ -1,0 +1,213 @@
+"""Central side over MQTT: `videotron notify` (manifest notice) and `videotron alert`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import re
+import ssl
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from player.broker import Broker, make_client, make_topics, parse_broker_url
+from player.manifest import ManifestError
+
+ACK_TIMEOUT = 10.0  # seconds to wait for CONNACK and for the PUBACK of our message
+DEFAULT_PREFIX = "videotron"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class CliError(Exception):
+    """A failure to report on stderr with exit status 1."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Broker and topic prefix for a central-side command."""
+
+    broker: Broker
+    prefix: str
+    username: str | None = None
+    password: str | None = None
+    ca_bundle: Path | None = None
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in "90s", "30m", "2h", "1d" (a bare number is seconds)."""
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise CliError(
+            f"--expires {text!r}: use a positive number with s, m, h or d (90s, 30m, 2h)"
+        )
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _target(args: argparse.Namespace) -> Target:
+    """Broker and prefix from --mqtt or the config's mqtt section (prefix default "videotron")."""
+    config = None
+    config_path = getattr(args, "config_path", None)
+    try:
+        from player.config.loader import load_config
+
+        config = load_config(Path(config_path))
+    except Exception as exc:  # any unreadable or invalid config
+        if not args.mqtt:
+            raise CliError(
+                f"cannot use config {config_path}: {exc}; fix it or pass --mqtt mqtt://HOST:PORT"
+            ) from None
+    mqtt_config = config.mqtt if config is not None else None
+    url = args.mqtt or (mqtt_config.url if mqtt_config else None)
+    if not url:
+        raise CliError(f"no broker: set mqtt.url in {config_path} or pass --mqtt mqtt://HOST:PORT")
+    try:
+        broker = parse_broker_url(url)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if mqtt_config is None:
+        return Target(broker, DEFAULT_PREFIX)
+    return Target(
+        broker,
+        mqtt_config.topic_prefix,
+        mqtt_config.username,
+        mqtt_config.password,
+        mqtt_config.ca_bundle,
+    )
+
+
+def publish_once(
+    target: Target,
+    topic: str,
+    payload: bytes,
+    *,
+    retain: bool,
+    expiry: float | None = None,
+    timeout: float = ACK_TIMEOUT,
+) -> None:
+    """Connect, publish with QoS 1, wait for the broker's ack, disconnect; CliError on failure.
+
+    MQTT 5 so that a retained message can carry a message-expiry interval: the broker
+    then forgets an expired alert by itself and late joiners never receive it.
+    """
+    where = target.broker.display
+    client = make_client(
+        f"videotron-cli-{uuid.uuid4().hex[:10]}",
+        target.broker,
+        protocol=mqtt.MQTTv5,
+        username=target.username,
+        password=target.password,
+        ca_bundle=target.ca_bundle,
+    )
+    outcome: dict = {}
+    client.on_connect = lambda _c, _u, _f, reason, _p: outcome.setdefault("connack", reason)
+    try:
+        client.connect(target.broker.host, target.broker.port, keepalive=30)
+    except (OSError, ssl.SSLError) as exc:
+        raise CliError(f"cannot reach MQTT broker {where}: {exc}") from None
+    try:
+        deadline = time.monotonic() + timeout
+        while "connack" not in outcome:
+            if client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS or time.monotonic() > deadline:
+                raise CliError(f"MQTT broker {where} did not accept the connection in {timeout}s")
+        if outcome["connack"].is_failure:
+            raise CliError(f"MQTT broker {where} refused the connection: {outcome['connack']}")
+        properties = None
+        if expiry is not None:
+            properties = Properties(PacketTypes.PUBLISH)
+            properties.MessageExpiryInterval = max(1, int(expiry))
+        info = client.publish(topic, payload, qos=1, retain=retain, properties=properties)
+        while not info.is_published():
+            if client.loop(timeout=0.1) != mqtt.MQTT_ERR_SUCCESS or time.monotonic() > deadline:
+                raise CliError(f"MQTT broker {where} did not acknowledge {topic} in {timeout}s")
+    finally:
+        client.disconnect()
+
+
+def _topic(prefix: str, group: str):
+    try:
+        return make_topics(prefix, group, "cli")
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _fail(command: str, exc: Exception) -> int:
+    print(f"videotron {command}: {exc}", file=sys.stderr)
+    return 1
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    """Publish the retained "manifest changed" notice for a published manifest."""
+    from player.manifest import parse
+
+    try:
+        try:
+            data = Path(args.manifest).read_bytes()
+        except OSError as exc:
+            raise CliError(f"cannot read manifest {args.manifest}: {exc.strerror or exc}") from None
+        try:
+            manifest = parse(data)
+        except ManifestError as exc:
+            raise CliError(f"{args.manifest}: {exc}") from None
+        target = _target(args)
+        notice = {
+            "group": manifest.group,
+            "sequence": manifest.sequence,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+            "published_at": manifest.published_at.isoformat(),
+        }
+        topic = _topic(target.prefix, manifest.group).manifest
+        publish_once(target, topic, json.dumps(notice).encode(), retain=True)
+    except CliError as exc:
+        return _fail("notify", exc)
+    print(
+        f"notified {topic} on {target.broker.display}: "
+        f"sequence {manifest.sequence}, sha256 {notice['sha256'][:12]}…"
+    )
+    return 0
+
+
+def cmd_alert(args: argparse.Namespace) -> int:
+    """Seal an alert with the publisher key and publish it, retained until it expires."""
+    from player import signing
+
+    try:
+        text = args.text.strip()
+        if not text:
+            raise CliError("alert text is empty")
+        if len(text) > signing.MAX_ALERT_TEXT:
+            raise CliError(
+                f"alert text is {len(text)} characters; at most {signing.MAX_ALERT_TEXT}"
+            )
+        lifetime = parse_duration(args.expires)
+        try:
+            key = signing.load_private_key(Path(args.key))
+        except ValueError as exc:  # KeyFileError names the file and what is wrong
+            raise CliError(str(exc)) from None
+        target = _target(args)
+        topic = _topic(target.prefix, args.group).alert
+        payload = signing.make_alert(
+            text,
+            args.group,
+            now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            lifetime=dt.timedelta(seconds=lifetime),
+            level=args.level,
+            alert_id=args.id,
+        )
+        publish_once(target, topic, signing.seal(payload, key), retain=True, expiry=lifetime)
+    except CliError as exc:
+        return _fail("alert", exc)
+    print(
+        f"sent {payload['level']} alert {payload['id']} to {topic} on {target.broker.display}, "
+        f"until {payload['expires_at']}: {text}"
+    )
+    return 0
