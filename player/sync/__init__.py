@@ -1,0 +1,1 @@
+"""Sync: sources (HTTP, folder), downloader, manifest store and the sync loop."""

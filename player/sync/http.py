@@ -1,0 +1,260 @@
+"""HTTP(S) source: one session, timeouts everywhere, retries with backoff and jitter, Range."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+import re
+import threading
+from collections.abc import Iterator
+from http.client import HTTPException
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import requests
+import urllib3
+
+from player import __version__
+from player.config.model import SourceConfig
+from player.manifest import Media
+from player.sync.sources import (
+    ManifestFetch,
+    NotModified,
+    NotModifiedType,
+    RangeNotSatisfiable,
+    SourceError,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+CHUNK = 64 * 1024
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+CONTENT_RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+def _describe(exc: BaseException) -> str:
+    """A short human reason for a requests/urllib3 error (their str() is a wall of text)."""
+    text = str(exc)
+    for marker in ("Connection refused", "timed out", "Name or service not known",
+                   "Temporary failure in name resolution", "Network is unreachable",
+                   "CERTIFICATE_VERIFY_FAILED", "Connection reset", "Connection aborted",
+                   "IncompleteRead"):  # fmt: skip
+        if marker in text:
+            return marker.lower()
+    return f"{type(exc).__name__}: {text[:160]}"
+
+
+class HttpMediaStream:
+    """A streaming media body; `start` is where its bytes begin in the file."""
+
+    def __init__(self, response: requests.Response, start: int, url: str, owner: HttpSource):
+        self.response = response
+        self.start = start
+        self.url = url
+        self._owner = owner
+
+    def chunks(self) -> Iterator[bytes]:
+        raw = self.response.raw
+        try:
+            if not hasattr(raw, "read1"):  # urllib3 < 2.3
+                yield from self.response.iter_content(CHUNK)
+                return
+            # read1 hands over whatever has arrived, so a cut loses nothing already received
+            # (iter_content would drop the unfinished chunk, up to CHUNK bytes per cut).
+            while chunk := raw.read1(CHUNK):
+                yield chunk
+        except (
+            requests.RequestException,
+            urllib3.exceptions.HTTPError,
+            HTTPException,
+            OSError,
+        ) as exc:
+            raise SourceError(f"download of {self.url} interrupted: {_describe(exc)}") from exc
+        except AttributeError as exc:
+            # urllib3 raises this when another thread closed the response (stop requested).
+            raise SourceError(f"download of {self.url} stopped") from exc
+
+    def close(self) -> None:
+        self._owner._forget(self.response)
+        self.response.close()
+
+
+class HttpSource:
+    """A manifest URL and the media beside it, over one requests.Session."""
+
+    def __init__(
+        self,
+        config: SourceConfig,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 30.0,
+        attempts: int = 3,
+        backoff: float = 1.0,
+        backoff_cap: float = 30.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not config.url:
+            raise SourceError("source.url is empty")
+        self.url = config.url
+        self.description = config.url
+        self.timeout = (connect_timeout, read_timeout)
+        self.attempts = max(1, attempts)
+        self.backoff = backoff
+        self.backoff_cap = backoff_cap
+        self._rng = rng or random.Random()
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._open: set[requests.Response] = set()
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = f"videotron-player/{__version__}"
+        if config.token:
+            self.session.headers["Authorization"] = f"Bearer {config.token}"
+        self.session.verify = str(config.ca_bundle) if config.ca_bundle else True
+        parts = urlsplit(self.url)
+        self.signature_url = urlunsplit(parts._replace(path=parts.path + ".sig"))
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _track(self, response: requests.Response) -> None:
+        with self._lock:
+            self._open.add(response)
+
+    def _forget(self, response: requests.Response) -> None:
+        with self._lock:
+            self._open.discard(response)
+
+    def _sleep_backoff(self, attempt: int, retry_after: str | None) -> None:
+        delay = min(self.backoff_cap, self.backoff * 2**attempt)
+        delay = self._rng.uniform(delay / 2, delay)  # jitter: a fleet must not retry in step
+        if retry_after and retry_after.isdigit():
+            delay = min(self.backoff_cap, max(delay, float(retry_after)))
+        if self._closed.wait(delay):
+            raise SourceError("stopped")
+
+    def _get(self, url: str, headers: dict[str, str], *, stream: bool) -> requests.Response:
+        """GET with retries on connection errors and transient statuses."""
+        last = ""
+        for attempt in range(self.attempts):
+            if self._closed.is_set():
+                raise SourceError("stopped")
+            retry_after = None
+            try:
+                response = self.session.get(
+                    url, headers=headers, timeout=self.timeout, stream=stream
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                last = _describe(exc)
+            except requests.RequestException as exc:
+                raise SourceError(f"GET {url} failed: {_describe(exc)}") from exc
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                last = f"HTTP {response.status_code} {response.reason}"
+                retry_after = response.headers.get("Retry-After")
+                response.close()
+            if attempt + 1 < self.attempts:
+                log.debug("GET %s: %s; retrying", url, last)
+                self._sleep_backoff(attempt, retry_after)
+        raise SourceError(f"GET {url} failed after {self.attempts} tries: {last}")
+
+    @staticmethod
+    def _fail(response: requests.Response, what: str) -> SourceError:
+        hint = {
+            401: "check source.token",
+            403: "check source.token and the server's access rules",
+            404: "check source.url and that the publish is complete",
+        }.get(response.status_code, "")
+        response.close()
+        return SourceError(
+            f"{what} {response.url}: HTTP {response.status_code} {response.reason}"
+            + (f" ({hint})" if hint else "")
+        )
+
+    def _read_small(self, response: requests.Response, url: str) -> bytes:
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(CHUNK):
+                body += chunk
+                if len(body) > MAX_MANIFEST_BYTES:
+                    raise SourceError(f"{url} is larger than {MAX_MANIFEST_BYTES} bytes")
+        except (requests.RequestException, OSError) as exc:
+            raise SourceError(f"reading {url} failed: {_describe(exc)}") from exc
+        finally:
+            response.close()
+        return bytes(body)
+
+    # -- Source interface ------------------------------------------------------------------
+
+    def fetch_manifest(
+        self, etag: str | None = None, last_modified: str | None = None
+    ) -> ManifestFetch | NotModifiedType:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        response = self._get(self.url, headers, stream=True)
+        if response.status_code == 304:
+            response.close()
+            return NotModified
+        if response.status_code != 200:
+            raise self._fail(response, "manifest")
+        return ManifestFetch(
+            data=self._read_small(response, self.url),
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+        )
+
+    def fetch_signature(self) -> bytes | None:
+        response = self._get(self.signature_url, {}, stream=True)
+        if response.status_code == 404:
+            response.close()
+            return None
+        if response.status_code != 200:
+            raise self._fail(response, "signature")
+        return self._read_small(response, self.signature_url)
+
+    def media_url(self, media: Media) -> str:
+        return urljoin(self.url, media.url)
+
+    def open_media(self, media: Media, offset: int = 0) -> HttpMediaStream:
+        url = self.media_url(media)
+        # identity: Range offsets must be offsets in the file, not in a compressed body
+        headers = {"Accept-Encoding": "identity"}
+        if offset:
+            headers["Range"] = f"bytes={offset}-"
+        response = self._get(url, headers, stream=True)
+        if response.status_code == 416:
+            response.close()
+            raise RangeNotSatisfiable(f"{url}: server refused resuming at byte {offset}")
+        if response.status_code == 200:
+            start = 0
+            if offset:
+                log.info("%s: server ignored the Range request; restarting from 0", url)
+        elif response.status_code == 206:
+            match = CONTENT_RANGE_RE.match(response.headers.get("Content-Range", ""))
+            if not match or int(match.group(1)) != offset:
+                response.close()
+                raise RangeNotSatisfiable(
+                    f"{url}: asked for bytes from {offset}, got "
+                    f"{response.headers.get('Content-Range')!r}"
+                )
+            start = offset
+        else:
+            raise self._fail(response, "media")
+        self._track(response)
+        return HttpMediaStream(response, start, url, self)
+
+    def abort(self) -> None:
+        self._closed.set()
+        with self._lock:
+            responses = list(self._open)
+            self._open.clear()
+        for response in responses:
+            with contextlib.suppress(Exception):
+                response.close()
+
+    def close(self) -> None:
+        self.abort()
+        self.session.close()

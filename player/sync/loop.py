@@ -1,0 +1,455 @@
+"""The sync loop: poll the source, verify, download what is missing, activate atomically."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import random
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from player import signing
+from player.cache import Cache, CacheFullError
+from player.config.model import Config
+from player.manifest import Manifest, ManifestError, check_sequence, parse
+from player.status import StatusBoard
+from player.sync.downloader import Downloader, Progress
+from player.sync.sources import ManifestFetch, NotModified, Source, SourceError, make_source
+from player.sync.store import ManifestStore
+
+log = logging.getLogger(__name__)
+
+BEAT_EVERY = 1.0  # seconds between beat() calls while waiting or downloading
+RETRY_BASE = 10.0  # first retry delay after a failure; doubles up to source.poll_interval
+POLL_JITTER = 0.2  # ±20% so a fleet of players does not poll in step
+EXIT_CODES = {"config": 2, "network": 3, "signature": 4, "disk": 5, "hash": 6, "manifest": 7}
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    ok: bool
+    reason: str  # one line for logs, status and `videotron sync --once`
+    changed: bool  # a new manifest was activated
+    kind: str = ""  # failure class: network, signature, manifest, disk, hash, config, stopped
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    manifest: Manifest
+    data: bytes
+    sig: bytes | None
+    active: bool  # already the active manifest (only media may be missing)
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _in_iso(seconds: float) -> str:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).isoformat(timespec="seconds")
+
+
+def _fail(kind: str, reason: str) -> SyncResult:
+    return SyncResult(ok=False, reason=f"{kind}: {reason}", changed=False, kind=kind)
+
+
+class SyncLoop:
+    """Keeps the cache and the active manifest in step with the configured source."""
+
+    def __init__(  # noqa: PLR0917 - rng stays positional as the app calls it
+        self,
+        config: Config,
+        cache: Cache,
+        store: ManifestStore,
+        status: StatusBoard,
+        on_activated: Callable[[Manifest], None],
+        rng: random.Random | None = None,
+        *,
+        source_options: dict | None = None,
+        retry_base: float = RETRY_BASE,
+    ) -> None:
+        self.cache = cache
+        self.store = store
+        self.status = status
+        self.on_activated = on_activated
+        self.retry_base = retry_base
+        self.hash_mismatches = 0
+        self._config = config
+        self._rng = rng or random.Random()
+        self._source_options = source_options or {}
+        self._lock = threading.Lock()  # config, source and validators
+        self._sync_lock = threading.Lock()  # one sync at a time
+        self._wake = threading.Event()
+        self._abort = threading.Event()  # set when run()'s stop is set: downloads give up
+        self._run_stop: threading.Event | None = None
+        self._beat: Callable[[], None] = lambda: None
+        self._source: Source | None = None
+        self._validators: tuple[str | None, str | None] = (None, None)
+        self._pending: _Candidate | None = None
+        self._active: tuple[Manifest, bytes] | None = None
+        self._active_loaded = False
+
+    # -- control ---------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Sync as soon as possible (thread-safe; MQTT push calls this)."""
+        self._wake.set()
+
+    def update_config(self, config: Config) -> None:
+        with self._lock:
+            old = self._config
+            self._config = config
+            if config.source != old.source:
+                log.info("source changed to %s", config.source.url)
+                self._drop_source()
+                self._pending = None
+        if config.cache.max_size != old.cache.max_size:
+            self.cache.max_size = config.cache.max_size
+        if config.cache.dir != old.cache.dir:
+            log.warning("cache.dir changed to %s: takes effect after a restart", config.cache.dir)
+        self.wake()
+
+    def _drop_source(self) -> None:
+        if self._source is not None:
+            self._source.close()
+        self._source = None
+        self._validators = (None, None)
+
+    def _get_source(self) -> Source:
+        with self._lock:
+            if self._source is None:
+                self._source = make_source(self._config.source, **self._source_options)
+            return self._source
+
+    @property
+    def active(self) -> tuple[Manifest, bytes] | None:
+        if not self._active_loaded:
+            self._active = self.store.load_active()
+            self._active_loaded = True
+        return self._active
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, beat: Callable[[], None]) -> None:
+        """Sync now, then every poll_interval (±20%); back off after failures."""
+        self._run_stop = stop
+        self._beat = beat
+        self._abort.clear()
+        failures = 0
+        try:
+            while not stop.is_set():
+                beat()
+                result = self.sync_once()
+                if stop.is_set():
+                    break
+                interval = self._config.source.poll_interval
+                if result.ok:
+                    failures = 0
+                    delay = interval * self._rng.uniform(1 - POLL_JITTER, 1 + POLL_JITTER)
+                else:
+                    failures += 1
+                    ceiling = min(interval, self.retry_base * 2 ** (failures - 1))
+                    delay = ceiling * self._rng.uniform(0.5, 1.0)
+                self.status.update("sync", next_attempt_at=_in_iso(delay))
+                log.debug("next sync in %.1f s", delay)
+                self._wait(stop, delay)
+        finally:
+            with self._lock:
+                self._drop_source()
+            self._run_stop = None
+            self._beat = lambda: None
+            self._abort.clear()
+
+    def _wait(self, stop: threading.Event, delay: float) -> None:
+        waited = 0.0
+        while waited < delay and not stop.is_set():
+            step = min(BEAT_EVERY, delay - waited)
+            if self._wake.wait(step):
+                return
+            waited += step
+            self._beat()
+
+    def _tick(self) -> None:
+        """Called every BEAT_EVERY while a sync blocks: beat, and notice a stop request."""
+        self._beat()
+        stop = self._run_stop
+        if stop is not None and stop.is_set() and not self._abort.is_set():
+            self._abort.set()
+            with self._lock:
+                if self._source is not None:
+                    self._source.abort()
+
+    def _call(self, fn: Callable, *args):
+        """Run a blocking source call in a helper thread, beating meanwhile; all source
+        calls are bounded by their own timeouts, this only keeps the loop responsive."""
+        box: dict = {}
+
+        def target() -> None:
+            try:
+                box["value"] = fn(*args)
+            except BaseException as exc:
+                box["error"] = exc
+
+        thread = threading.Thread(target=target, name="sync-fetch", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(BEAT_EVERY)
+            self._tick()
+            if self._abort.is_set():
+                raise _Stopped
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    # -- one sync --------------------------------------------------------------------------
+
+    def sync_once(self) -> SyncResult:
+        with self._sync_lock:
+            self._wake.clear()
+            self.status.update("sync", state="checking", source=self._config.source.url)
+            try:
+                result = self._sync()
+            except _Stopped:
+                result = _fail("stopped", "sync stopped")
+                with self._lock:
+                    self._drop_source()
+            except Exception as exc:
+                log.exception("sync failed unexpectedly")
+                result = _fail("error", f"{type(exc).__name__}: {exc}")
+            self._report(result)
+            return result
+
+    def _report(self, result: SyncResult) -> None:
+        fields: dict = {
+            "state": "idle" if result.ok else "error",
+            "last_result": "ok" if result.ok else result.reason,
+            "last_attempt_at": _now_iso(),
+            "hash_mismatches": self.hash_mismatches,
+        }
+        if result.ok:
+            fields["last_ok_at"] = fields["last_attempt_at"]
+            log.log(logging.INFO if result.changed else logging.DEBUG, "sync: %s", result.reason)
+        else:
+            log.warning("sync failed: %s", result.reason)
+        active = self.active
+        if active:
+            fields["manifest_sequence"] = active[0].sequence
+            fields["manifest_published_at"] = active[0].published_at.isoformat()
+        self.status.update("sync", **fields)
+        self._report_cache(error=result.reason if result.kind == "disk" else None)
+
+    def _report_cache(self, error: str | None = None) -> None:
+        try:
+            usage = self.cache.usage()
+        except OSError as exc:
+            self.status.update("cache", error=f"cannot read the cache: {exc}")
+            return
+        self.status.update(
+            "cache",
+            used_bytes=usage.used_bytes,
+            max_bytes=usage.max_bytes,
+            files=usage.files,
+            error=error,
+        )
+
+    def _sync(self) -> SyncResult:
+        config = self._config
+        if not config.source.url:
+            return _fail("config", "no source configured (set source.url)")
+        try:
+            source = self._get_source()
+        except SourceError as exc:
+            return _fail("config", str(exc))
+        with self._lock:
+            etag, last_modified = self._validators
+        try:
+            fetched = self._call(source.fetch_manifest, etag, last_modified)
+        except SourceError as exc:
+            return _fail("network", str(exc))
+        if fetched is NotModified:
+            candidate = self._pending or self._active_candidate()
+            if candidate is None:  # validators without a usable manifest: ask in full
+                with self._lock:
+                    self._validators = (None, None)
+                return _fail("network", "server said not modified, but nothing is stored")
+        else:
+            assert isinstance(fetched, ManifestFetch)
+            candidate_or_failure = self._accept(source, fetched)
+            if isinstance(candidate_or_failure, SyncResult):
+                return candidate_or_failure
+            candidate = candidate_or_failure
+        return self._complete(source, candidate)
+
+    def _active_candidate(self) -> _Candidate | None:
+        active = self.active
+        return _Candidate(active[0], active[1], None, active=True) if active else None
+
+    def _accept(self, source: Source, fetched: ManifestFetch) -> _Candidate | SyncResult:
+        """Verify a freshly fetched manifest; nothing in it is trusted before this passes."""
+        config = self._config.source
+        active = self.active
+        if active and fetched.data == active[1]:
+            self._remember(fetched)
+            return _Candidate(active[0], active[1], None, active=True)
+        if self._pending and fetched.data == self._pending.data:
+            self._remember(fetched)
+            return self._pending
+        try:
+            sig = self._call(source.fetch_signature)
+        except SourceError as exc:
+            return _fail("network", str(exc))
+        if sig is None and not config.allow_unsigned:
+            return _fail(
+                "signature",
+                f"no signature beside {source.description} (publish signed, or set "
+                "source.allow_unsigned: true for demos)",
+            )
+        if sig is not None and (config.public_key or not config.allow_unsigned):
+            if not config.public_key:
+                return _fail("config", "source.public_key is not set; cannot check signatures")
+            try:
+                signing.verify(fetched.data, sig, config.public_key)
+            except ManifestError as exc:
+                return _fail("signature", f"{source.description}: {exc}")
+        try:
+            manifest = parse(fetched.data)
+        except ManifestError as exc:
+            return _fail("manifest", f"{source.description}: {exc}")
+        current = active[0] if active else None
+        if current is not None and current.group != self._config.player.group:
+            current = None  # the player moved to another group: any sequence is acceptable
+        try:
+            check_sequence(manifest, current)
+        except ManifestError as exc:
+            return _fail("signature", f"refused {source.description}: {exc}")
+        candidate = _Candidate(manifest, fetched.data, sig, active=False)
+        self._pending = candidate
+        self._remember(fetched)
+        log.info(
+            "new manifest: sequence %d, %d media, published %s",
+            manifest.sequence,
+            len(manifest.media),
+            manifest.published_at.isoformat(),
+        )
+        return candidate
+
+    def _remember(self, fetched: ManifestFetch) -> None:
+        with self._lock:
+            self._validators = (fetched.etag, fetched.last_modified)
+
+    def _complete(self, source: Source, candidate: _Candidate) -> SyncResult:
+        """Download what the candidate lacks, then activate it."""
+        medias = list(candidate.manifest.media.values())
+        missing = [m for m in medias if not self.cache.has(m.sha256)]
+        if missing:
+            failure = self._download(source, candidate, missing)
+            if failure:
+                return failure
+        if candidate.active:
+            return SyncResult(True, f"sequence {candidate.manifest.sequence} is current", False)
+        self.status.update("sync", state="activating")
+        try:
+            self.store.activate(candidate.data, candidate.sig)
+        except OSError as exc:
+            return _fail("disk", f"cannot write the active manifest: {exc}")
+        self._active = (candidate.manifest, candidate.data)
+        self._active_loaded = True
+        self._pending = None
+        log.info("activated manifest sequence %d", candidate.manifest.sequence)
+        self.on_activated(candidate.manifest)
+        return SyncResult(True, f"activated sequence {candidate.manifest.sequence}", True)
+
+    def _download(self, source: Source, candidate: _Candidate, missing: list) -> SyncResult | None:
+        active = self.active
+        keep = set(candidate.manifest.media)
+        if active:
+            keep |= set(active[0].media)
+        partial = {m.sha256: min(m.size, self.cache.partial_size(m.sha256)) for m in missing}
+        needed = sum(m.size - partial[m.sha256] for m in missing)
+        try:
+            self.cache.ensure_space(needed, keep)
+        except CacheFullError as exc:
+            return _fail("disk", str(exc))
+        except OSError as exc:
+            return _fail("disk", f"cannot inspect the cache: {exc}")
+        total = sum(m.size for m in missing)
+        log.info(
+            "sequence %d: %d media missing, %.1f MB to fetch",
+            candidate.manifest.sequence,
+            len(missing),
+            needed / 1e6,
+        )
+        self.status.update("sync", state="downloading")
+        progress = Progress(
+            total,
+            done=sum(partial.values()),
+            publish=lambda snap: self.status.update("sync", progress=snap),
+        )
+        downloader = Downloader(self.cache, source, stop=self._abort, rng=self._rng)
+        report = downloader.download(missing, progress=progress, beat=self._tick)
+        self.status.update("sync", progress=progress.snapshot())
+        self.hash_mismatches += report.hash_mismatches
+        if self._abort.is_set():
+            raise _Stopped
+        if report.ok:
+            return None
+        kind, reason = report.first_failure()
+        count = f"{len(report.failures)} of {len(candidate.manifest.media)}"
+        return _fail(kind, f"{count} media not in the cache yet; {reason}")
+
+
+# -- `videotron sync` ----------------------------------------------------------------------
+
+
+def build(config: Config, status: StatusBoard, on_activated: Callable[[Manifest], None]):
+    """Cache, store and loop for a config (shared by `videotron sync` and the app)."""
+    cache = Cache(config.cache.dir, config.cache.max_size)
+    store = ManifestStore(config.cache.dir)
+    loop = SyncLoop(config, cache, store, status, on_activated)
+    return cache, store, loop
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from player.config.loader import load_config
+
+    try:
+        config = load_config(args.config_path)
+    except (OSError, ValueError) as exc:
+        print(f"videotron sync: cannot load {args.config_path}: {exc}", file=sys.stderr)
+        return EXIT_CODES["config"]
+    logging.basicConfig(
+        level=(getattr(args, "log_level", None) or config.log.level).upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    status = StatusBoard()
+    try:
+        cache, _store, loop = build(config, status, lambda m: None)
+        cache.verify_all()
+    except OSError as exc:
+        print(f"videotron sync: cannot use cache dir {config.cache.dir}: {exc}", file=sys.stderr)
+        return EXIT_CODES["disk"]
+    if args.once:
+        result = loop.sync_once()
+        if result.ok:
+            print(f"ok: {result.reason}")
+            return 0
+        print(f"sync failed: {result.reason}", file=sys.stderr)
+        return EXIT_CODES.get(result.kind, 1)
+    stop = threading.Event()
+    worker = threading.Thread(target=loop.run, args=(stop, lambda: None), name="sync")
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.5)
+    except KeyboardInterrupt:
+        log.info("stopping")
+        stop.set()
+        worker.join(30)
+    return 0

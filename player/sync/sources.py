@@ -1,0 +1,83 @@
+"""Where manifests and media come from: one small interface for HTTP(S) and local folders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from player.config.model import SourceConfig
+from player.manifest import Media
+
+
+class SourceError(Exception):
+    """The source could not be read (network down, server error, stick pulled out)."""
+
+
+class RangeNotSatisfiable(SourceError):
+    """The server refused the resume offset; the partial should be restarted from 0."""
+
+
+@dataclass(frozen=True)
+class ManifestFetch:
+    data: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+class NotModifiedType:
+    """The manifest did not change since the validators we sent."""
+
+    def __repr__(self) -> str:
+        return "NotModified"
+
+
+NotModified = NotModifiedType()
+
+
+class MediaStream(Protocol):
+    """An open media body. `start` is the offset the bytes really begin at (0 when the
+    server ignored our Range request)."""
+
+    start: int
+
+    def chunks(self) -> Iterator[bytes]: ...
+
+    def close(self) -> None: ...
+
+
+class Source(Protocol):
+    description: str
+
+    def fetch_manifest(
+        self, etag: str | None = None, last_modified: str | None = None
+    ) -> ManifestFetch | NotModifiedType: ...
+
+    def fetch_signature(self) -> bytes | None:
+        """The detached signature, or None when the source has none."""
+
+    def open_media(self, media: Media, offset: int = 0) -> MediaStream: ...
+
+    def abort(self) -> None:
+        """Interrupt blocking reads from another thread (used on stop)."""
+
+    def close(self) -> None: ...
+
+
+def is_http_url(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
+
+
+def make_source(config: SourceConfig, **http_options) -> Source:
+    """The source for `source.url`: http(s) URL → HttpSource, anything else → FolderSource."""
+    if not config.url:
+        raise SourceError("no source configured: set source.url to a manifest URL or a folder")
+    if is_http_url(config.url):
+        from player.sync.http import HttpSource
+
+        return HttpSource(config, **http_options)
+    from player.sync.folder import FolderSource
+
+    path = config.url.removeprefix("file://")
+    return FolderSource(Path(path))

@@ -1,0 +1,128 @@
+"""The active and previous manifests on disk, switched atomically and recovered after a crash."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+
+from player.cache import fsync_dir
+from player.manifest import Manifest, ManifestError, parse
+
+log = logging.getLogger(__name__)
+
+ACTIVE = "active.json"
+PREVIOUS = "previous.json"
+NEW = ".new"
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+class ManifestStore:
+    """`manifests/active.json(.sig)` and `previous.json(.sig)` under the cache dir.
+
+    A pair (manifest + signature) is committed like a tiny journal: both are written to
+    `*.new` files (signature first) and fsynced, then the signature is renamed into place,
+    then the manifest. After a crash, a leftover `NAME.new` with no `NAME.sig.new` means the
+    signature was already committed, so the manifest rename is rolled forward; anything
+    else left over is rolled back. Readers therefore always see one complete pair.
+    An unsigned manifest is stored with an empty signature file.
+    """
+
+    def __init__(self, cache_root: Path) -> None:
+        self.dir = Path(cache_root) / "manifests"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.recover()
+
+    def _paths(self, name: str) -> tuple[Path, Path]:
+        return self.dir / name, self.dir / f"{name}.sig"
+
+    def _recover_pair(self, name: str) -> None:
+        data, sig = self._paths(name)
+        data_new = data.with_name(data.name + NEW)
+        sig_new = sig.with_name(sig.name + NEW)
+        if data_new.exists() and not sig_new.exists():
+            log.warning("completing an interrupted switch of %s", data)
+            os.replace(data_new, data)
+            fsync_dir(self.dir)
+            return
+        for leftover in (data_new, sig_new):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+    def recover(self) -> None:
+        """Finish or undo a switch interrupted by a crash (cheap; runs at start)."""
+        for name in (PREVIOUS, ACTIVE):
+            self._recover_pair(name)
+
+    def _commit_pair(self, name: str, data: bytes, sig: bytes | None) -> None:
+        data_path, sig_path = self._paths(name)
+        data_new = data_path.with_name(data_path.name + NEW)
+        sig_new = sig_path.with_name(sig_path.name + NEW)
+        # Signature first: a NAME.new without NAME.sig.new then always means "sig committed".
+        _write_synced(sig_new, sig or b"")
+        _write_synced(data_new, data)
+        os.replace(sig_new, sig_path)
+        os.replace(data_new, data_path)
+        fsync_dir(self.dir)
+
+    def _read_pair(self, name: str) -> tuple[bytes, bytes | None] | None:
+        data_path, sig_path = self._paths(name)
+        try:
+            data = data_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            sig = sig_path.read_bytes() or None
+        except FileNotFoundError:
+            sig = None
+        return data, sig
+
+    def _load(self, name: str) -> tuple[Manifest, bytes, bytes | None] | None:
+        try:
+            pair = self._read_pair(name)
+        except OSError as exc:
+            log.error("cannot read %s: %s", self.dir / name, exc)
+            return None
+        if pair is None:
+            return None
+        data, sig = pair
+        try:
+            return parse(data), data, sig
+        except ManifestError as exc:
+            log.error("stored manifest %s is unreadable: %s", self.dir / name, exc)
+            return None
+
+    def load_active(self) -> tuple[Manifest, bytes] | None:
+        """The manifest to play now: active.json, or previous.json if active is damaged."""
+        loaded = self.load_active_signed()
+        return (loaded[0], loaded[1]) if loaded else None
+
+    def load_active_signed(self) -> tuple[Manifest, bytes, bytes | None] | None:
+        """Like load_active, with the stored signature (None when unsigned)."""
+        self.recover()
+        loaded = self._load(ACTIVE)
+        if loaded is None and (self.dir / ACTIVE).exists():
+            loaded = self._load(PREVIOUS)
+            if loaded:
+                log.warning(
+                    "falling back to the previous manifest (sequence %d)", loaded[0].sequence
+                )
+        elif loaded is None:
+            loaded = self._load(PREVIOUS)
+        return loaded
+
+    def activate(self, data: bytes, sig: bytes | None) -> None:
+        """Make `data` the active manifest; the one it replaces becomes previous."""
+        parse(data)  # never store what we could not read back
+        self.recover()
+        current = self._read_pair(ACTIVE)
+        if current is not None and current[0] != data:
+            self._commit_pair(PREVIOUS, *current)
+        self._commit_pair(ACTIVE, data, sig)
