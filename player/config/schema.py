@@ -1,0 +1,613 @@
+"""Config schema in code: one declaration per key with its type, default, bounds and doc."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import difflib
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+from player.config import model
+
+WEEKDAYS = model.WEEKDAYS
+
+
+@dataclass(frozen=True)
+class Located:
+    """A YAML value and the 1-based line/column where it starts.
+
+    Mappings hold `dict[str, Located]` and lists `list[Located]`. `text` is a scalar's source
+    text, so `0012` or `22:00` reach text settings unmangled by YAML 1.1 number rules.
+    `key_line`/`key_col` locate the mapping key that introduced the value.
+    """
+
+    value: Any
+    line: int
+    col: int
+    text: str | None = None
+    key_line: int = 0
+    key_col: int = 0
+
+    def key_position(self) -> Located:
+        return Located(None, self.key_line or self.line, self.key_col or self.col)
+
+
+class Invalid(Exception):
+    """A bad value; each item is (message, where or None for the value itself, key suffix)."""
+
+    def __init__(self, message: str, at: Located | None = None, suffix: str = "") -> None:
+        super().__init__(message)
+        self.items: list[tuple[str, Located | None, str]] = [(message, at, suffix)]
+
+    @classmethod
+    def joined(cls, errors: list[Invalid], suffix: str = "") -> Invalid:
+        out = cls("")
+        out.items = [
+            (msg, at, ".".join(p for p in (suffix, sub) if p))
+            for e in errors
+            for msg, at, sub in e.items
+        ]
+        return out
+
+
+@dataclass(frozen=True)
+class Context:
+    """What parsers need from outside: where relative paths start and how to read a file."""
+
+    base_dir: Path
+    read_head: Callable[[Path, int], bytes]  # first n bytes of a file; raises OSError
+
+
+Parser = Callable[[Located, Context], Any]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One config key: dotted path, parser (type and bounds), default and a one-line doc."""
+
+    path: str
+    parse: Parser
+    default: Any
+    doc: str
+    nullable: bool = False  # an empty value means the default (None for optional keys)
+    hint: str = ""  # added to the "needs a value" error
+    secret: bool = False
+
+
+def shown(v: Located) -> str:
+    """How a value is named in an error message."""
+    if v.value is None:
+        return "an empty value"
+    if isinstance(v.value, dict):
+        return "a mapping (indented keys)"
+    if isinstance(v.value, list):
+        return "a list"
+    return repr(v.text if v.text is not None else v.value)
+
+
+def scalar_text(v: Located, what: str) -> str:
+    if isinstance(v.value, dict | list):
+        raise Invalid(f"expected {what}, got {shown(v)}")
+    return v.text if v.text is not None else str(v.value)
+
+
+def whole_number(v: Located, what: str) -> int:
+    x = v.value
+    if isinstance(x, float) and x.is_integer():
+        return int(x)
+    if isinstance(x, str) and x.strip().isdigit():
+        return int(x)
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise Invalid(f"expected {what}, got {shown(v)}", v)
+    return x
+
+
+# --- value types ---------------------------------------------------------------------------
+
+
+def integer(lo: int, hi: int) -> Parser:
+    def parse(v: Located, ctx: Context) -> int:
+        n = whole_number(v, f"a whole number from {lo} to {hi}")
+        if not lo <= n <= hi:
+            raise Invalid(f"{n} is out of range: must be from {lo} to {hi}")
+        return n
+
+    return parse
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+_DURATION_UNITS = MappingProxyType(
+    {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
+)
+
+
+def duration(lo: float, hi: float) -> Parser:
+    """Seconds as a number, or text such as `90s`, `5m`, `1h`."""
+
+    def parse(v: Located, ctx: Context) -> float:
+        x = v.value
+        if isinstance(x, str):
+            m = _DURATION.match(x)
+            unit = m.group(2).lower() if m else None
+            if not m or unit not in _DURATION_UNITS:
+                raise Invalid(
+                    f"expected seconds (a number) or a duration like 90s, 5m, 1h; got {x!r}"
+                )
+            x = float(m.group(1)) * _DURATION_UNITS[unit]
+        elif isinstance(x, bool) or not isinstance(x, int | float):
+            raise Invalid(f"expected a number of seconds, got {shown(v)}")
+        if not lo <= x <= hi:
+            raise Invalid(f"{x:g}s is out of range: must be from {lo:g}s to {hi:g}s")
+        return float(x)
+
+    return parse
+
+
+def boolean(v: Located, ctx: Context) -> bool:
+    if not isinstance(v.value, bool):
+        raise Invalid(f"expected true or false, got {shown(v)}")
+    return v.value
+
+
+def text(pattern: str | None = None, what: str = "text") -> Parser:
+    regex = re.compile(pattern) if pattern else None
+
+    def parse(v: Located, ctx: Context) -> str:
+        s = scalar_text(v, what)
+        if regex is not None and not regex.fullmatch(s):
+            raise Invalid(f"{s!r} is not allowed here: expected {what}")
+        return s
+
+    return parse
+
+
+def choice(options: tuple[Any, ...], *, aliases: dict[str, str] | None = None) -> Parser:
+    names = [str(o) for o in options]
+
+    def parse(v: Located, ctx: Context) -> Any:
+        x = v.value
+        if isinstance(x, str):
+            key = x.strip()
+            key = (aliases or {}).get(key.upper(), key)
+            for option in options:
+                if str(option).lower() == key.lower():
+                    return option
+        elif not isinstance(x, bool) and x in options:
+            return x
+        close = difflib.get_close_matches(str(v.text or x).lower(), names, n=1, cutoff=0.6)
+        tip = f"; did you mean {close[0]}?" if close else ""
+        raise Invalid(f"must be one of {', '.join(names)}; got {shown(v)}{tip}")
+
+    return parse
+
+
+# Indonesian zone nicknames technicians use instead of IANA names.
+_TZ_NICKNAMES = MappingProxyType(
+    {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+)
+
+
+def timezone_name(v: Located, ctx: Context) -> str:
+    name = scalar_text(v, "a time zone name").strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        guess = _TZ_NICKNAMES.get(name.upper())
+        if guess is None and name:
+            close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), 1, 0.6)
+            guess = close[0] if close else None
+        tip = f"did you mean {guess}? " if guess else ""
+        raise Invalid(
+            f"unknown time zone {name!r}; {tip}Use an IANA name: Asia/Jakarta (WIB), "
+            "Asia/Makassar (WITA) or Asia/Jayapura (WIT)"
+        ) from None
+    return name
+
+
+def source_url(v: Located, ctx: Context) -> str:
+    s = scalar_text(v, "a URL or folder").strip()
+    if "://" in s:
+        parts = urlsplit(s)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise Invalid(
+                f"unsupported URL scheme {parts.scheme!r}: use https://server/path/manifest.json "
+                "or a local folder such as /media/usb/videotron"
+            )
+        _check_host_port(s, parts)
+        return s
+    if s.startswith("/"):
+        return str(Path(s))
+    tip = " (add https:// in front)" if "." in s.split("/")[0] else ""
+    raise Invalid(
+        f"expected an https:// URL or an absolute folder path (starting with /), got {s!r}{tip}"
+    )
+
+
+def mqtt_url(v: Located, ctx: Context) -> str:
+    s = scalar_text(v, "an mqtt:// URL").strip()
+    parts = urlsplit(s)
+    fixes = {"tcp": "mqtt", "ssl": "mqtts", "tls": "mqtts", "": "mqtt"}
+    if parts.scheme.lower() not in ("mqtt", "mqtts"):
+        better = fixes.get(parts.scheme.lower(), "mqtt")
+        raise Invalid(
+            f"expected mqtt://host:1883 or mqtts://host:8883, got {s!r} (use {better}://)"
+        )
+    _check_host_port(s, parts)
+    if parts.username or parts.password:
+        raise Invalid("put the login in mqtt.username and mqtt.password, not in the URL")
+    if parts.path not in ("", "/") or parts.query:
+        raise Invalid(f"an MQTT URL has no path; use mqtt.topic_prefix instead of {parts.path!r}")
+    return s
+
+
+def _check_host_port(s: str, parts: Any) -> None:
+    if any(c.isspace() for c in s):
+        raise Invalid(f"URL {s!r} contains spaces; write them as %20")
+    if not parts.hostname:
+        raise Invalid(f"URL {s!r} has no host name (expected scheme://host/…)")
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise Invalid(f"URL {s!r} has a bad port: must be a number from 1 to 65535") from None
+
+
+def _key_bytes(s: str) -> bytes | None:
+    compact = "".join(s.split())
+    if re.fullmatch(r"[0-9a-fA-F]{64}", compact):
+        return bytes.fromhex(compact)
+    try:
+        raw = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) == 32 else None
+
+
+def public_key(v: Located, ctx: Context) -> str:
+    s = scalar_text(v, "an Ed25519 public key").strip()
+    raw = _key_bytes(s)
+    if raw is None and (s.endswith(".pub") or s.startswith(("/", "./", "../"))):
+        where = resolve_path(s, ctx)
+        data = read_file(where, ctx, 4096, "public key file")
+        raw = data if len(data) == 32 else _key_bytes(data.decode("ascii", "replace"))
+        if raw is None:
+            raise Invalid(
+                f"{where} does not hold an Ed25519 public key (base64 of 32 bytes, as written "
+                "by `videotron keygen` into KEYFILE.pub)"
+            )
+    if raw is None:
+        raise Invalid(
+            "expected an Ed25519 public key: base64 of 32 bytes (44 characters ending in '='), "
+            "or the path of a .pub file from `videotron keygen`"
+        )
+    return base64.b64encode(raw).decode("ascii")
+
+
+def resolve_path(s: str, ctx: Context) -> Path:
+    path = Path(s)
+    return path if path.is_absolute() else ctx.base_dir / path
+
+
+def read_file(path: Path, ctx: Context, limit: int, what: str) -> bytes:
+    try:
+        return ctx.read_head(path, limit)
+    except FileNotFoundError:
+        raise Invalid(f"{what} {path} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise Invalid(f"{what} {path} is a folder, not a file") from None
+    except PermissionError:
+        raise Invalid(
+            f"cannot read {what} {path}: permission denied (the player's user needs read access)"
+        ) from None
+    except OSError as exc:
+        raise Invalid(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+
+
+def ca_bundle(v: Located, ctx: Context) -> Path:
+    path = resolve_path(scalar_text(v, "a file path"), ctx)
+    if b"-----BEGIN CERTIFICATE-----" not in read_file(path, ctx, 1 << 20, "CA bundle"):
+        raise Invalid(f"{path} is not a PEM CA bundle (no '-----BEGIN CERTIFICATE-----' line)")
+    return path
+
+
+_FONT_MAGIC = (b"\x00\x01\x00\x00", b"OTTO", b"true", b"ttcf")
+
+
+def font_file(v: Located, ctx: Context) -> Path:
+    path = resolve_path(scalar_text(v, "a font file path"), ctx)
+    if read_file(path, ctx, 4, "font file")[:4] not in _FONT_MAGIC:
+        raise Invalid(f"{path} is not a TrueType/OpenType font (.ttf, .otf or .ttc)")
+    return path
+
+
+def directory(v: Located, ctx: Context) -> Path:
+    s = scalar_text(v, "a folder path").strip()
+    if not s:
+        raise Invalid("expected a folder path, got an empty text")
+    return resolve_path(s, ctx)
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+_SIZE_UNITS = MappingProxyType(
+    {"": 1, "b": 1}
+    | {f"{p}{suffix}": 1000 ** (i + 1) for i, p in enumerate("kmgt") for suffix in ("", "b")}
+    | {f"{p}ib": 1024 ** (i + 1) for i, p in enumerate("kmgt")}
+)
+
+
+def human_size(n: int) -> str:
+    for unit, factor in (("TB", 1000**4), ("GB", 1000**3), ("MB", 1000**2), ("KB", 1000)):
+        if n >= factor:
+            return f"{n / factor:g}{unit}"
+    return f"{n}B"
+
+
+def byte_size(lo: int, hi: int) -> Parser:
+    """Bytes as a whole number or text like `8GB`, `500MB`, `1.5GiB` (GB = 1000^3, GiB = 1024^3)."""
+
+    def parse(v: Located, ctx: Context) -> int:
+        x = v.value
+        if isinstance(x, str):
+            m = _SIZE.match(x)
+            unit = m.group(2).lower() if m else None
+            if not m or unit not in _SIZE_UNITS:
+                raise Invalid(f"expected a size like 8GB, 500MB or 1.5GiB, got {x!r}")
+            n = int(float(m.group(1)) * _SIZE_UNITS[unit])
+        else:
+            n = whole_number(v, "a size in bytes or text like 8GB")
+        if not lo <= n <= hi:
+            raise Invalid(
+                f"{human_size(n)} is out of range: must be from {human_size(lo)} to "
+                f"{human_size(hi)}"
+            )
+        return n
+
+    return parse
+
+
+_MAX_PIXELS = 16384
+_WXH = re.compile(r"^\s*(\d+)\s*[xX\u00d7]\s*(\d+)\s*$")
+
+
+def _pixels(v: Located, name: str, lo: int) -> int:
+    n = whole_number(v, f"{name} in pixels")
+    if not lo <= n <= _MAX_PIXELS:
+        raise Invalid(f"{name} {n} is out of range: must be from {lo} to {_MAX_PIXELS}", v)
+    return n
+
+
+def display_size(v: Located, ctx: Context) -> tuple[int, int] | None:
+    if isinstance(v.value, list) and len(v.value) == 2:
+        return (_pixels(v.value[0], "width", 1), _pixels(v.value[1], "height", 1))
+    s = scalar_text(v, "`auto` or WIDTHxHEIGHT such as 1920x1080").strip()
+    if s.lower() == "auto":
+        return None
+    m = _WXH.match(s)
+    if not m:
+        raise Invalid(f"expected `auto` or WIDTHxHEIGHT such as 1920x1080, got {s!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    for name, n in (("width", w), ("height", h)):
+        if not 1 <= n <= _MAX_PIXELS:
+            raise Invalid(f"{name} {n} is out of range: must be from 1 to {_MAX_PIXELS}")
+    return (w, h)
+
+
+_REGION_KEYS = ("x", "y", "w", "h")
+
+
+def region(v: Located, ctx: Context) -> model.Region:
+    usage = "expected {x: 0, y: 0, w: 960, h: 540} or [x, y, w, h]"
+    if isinstance(v.value, list):
+        if len(v.value) != 4:
+            raise Invalid(f"{usage}; the list has {len(v.value)} numbers")
+        items = dict(zip(_REGION_KEYS, v.value, strict=True))
+    elif isinstance(v.value, dict):
+        errors = []
+        for key, loc in v.value.items():
+            if key not in _REGION_KEYS:
+                close = difflib.get_close_matches(key, _REGION_KEYS, 1, 0.5)
+                tip = f"; did you mean {close[0]}?" if close else ""
+                errors.append(Invalid(f"unknown key {key!r} (use x, y, w, h){tip}", loc, key))
+        missing = [k for k in _REGION_KEYS if k not in v.value]
+        if missing:
+            errors.append(Invalid(f"{usage}; missing {', '.join(missing)}"))
+        if errors:
+            raise Invalid.joined(errors)
+        items = v.value
+    else:
+        raise Invalid(f"{usage}, got {shown(v)}")
+    nums = [_pixels(items[k], k, 0 if k in "xy" else 1) for k in _REGION_KEYS]
+    return model.Region(*nums)
+
+
+_HEX_COLOR = re.compile(r"#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})")
+_NAMED_COLORS = MappingProxyType({"black": (0, 0, 0), "white": (255, 255, 255)})
+
+
+def color(v: Located, ctx: Context) -> tuple[int, int, int]:
+    usage = 'expected a color like "#1a2b3c" (in quotes) or [r, g, b] with 0-255 each'
+    if isinstance(v.value, list):
+        if len(v.value) != 3:
+            raise Invalid(f"{usage}; the list has {len(v.value)} numbers")
+        rgb = tuple(whole_number(c, "a color value 0-255") for c in v.value)
+        for c, n in zip(v.value, rgb, strict=True):
+            if not 0 <= n <= 255:
+                raise Invalid(f"color value {n} is out of range: must be from 0 to 255", c)
+        return rgb  # type: ignore[return-value]
+    s = scalar_text(v, usage).strip()
+    if s.lower() in _NAMED_COLORS:
+        return _NAMED_COLORS[s.lower()]
+    m = _HEX_COLOR.fullmatch(s)
+    if not m:
+        raise Invalid(f"{usage}, got {s!r}")
+    digits = m.group(1) if len(m.group(1)) == 6 else "".join(c * 2 for c in m.group(1))
+    return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+
+
+# Operating hours: per weekday key, or the shorthands; the most specific key wins.
+_DAY_GROUPS = (("weekdays", range(5)), ("weekend", range(5, 7)), ("default", range(7)))
+DAY_KEYS = (*WEEKDAYS, *(name for name, _ in _DAY_GROUPS))
+_DAY_ALIASES = MappingProxyType(
+    {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
+     "saturday": "sat", "sunday": "sun", "senin": "mon", "selasa": "tue", "rabu": "wed",
+     "kamis": "thu", "jumat": "fri", "sabtu": "sat", "minggu": "sun", "daily": "default",
+     "weekday": "weekdays", "weekends": "weekend"}
+)  # fmt: skip
+ALL_DAY = (model.TimeWindow(dt.time(0), dt.time(0)),)
+_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _time_window(v: Located) -> model.TimeWindow:
+    usage = 'expected a time window like "06:00-22:00"'
+    if not isinstance(v.value, str):
+        raise Invalid(f"{usage}, got {shown(v)}", v)
+    m = _WINDOW.match(v.value)
+    if not m:
+        raise Invalid(f"{usage}, got {v.value!r}", v)
+    h1, m1, h2, m2 = map(int, m.groups())
+    if h1 > 23 or m1 > 59:
+        raise Invalid(f"{v.value!r}: start {h1:02d}:{m1:02d} is not a time (00:00 to 23:59)", v)
+    if (h2, m2) != (24, 0) and (h2 > 23 or m2 > 59):
+        raise Invalid(f"{v.value!r}: end {h2:02d}:{m2:02d} is not a time (00:00 to 24:00)", v)
+    if (h1, m1) == (h2, m2):
+        raise Invalid(f"{v.value!r} is empty; write on (or 00:00-24:00) for all day", v)
+    return model.TimeWindow(dt.time(h1, m1), dt.time(h2 % 24, m2))
+
+
+def _day_windows(v: Located) -> tuple[model.TimeWindow, ...]:
+    word = v.value.strip().lower() if isinstance(v.value, str) else v.value
+    if word in (True, "on", "always"):
+        return ALL_DAY
+    if word in (False, "off") or word == []:
+        return ()
+    items = v.value if isinstance(v.value, list) else [v]
+    windows, errors = [], []
+    for item in items:
+        try:
+            windows.append(_time_window(item))
+        except Invalid as exc:
+            errors.append(exc)
+    if errors:
+        raise Invalid.joined(errors)
+    return tuple(windows)
+
+
+def operating_hours(v: Located, ctx: Context) -> model.OperatingHours:
+    """`mon: ["06:00-22:00"]`, `weekend: off`, `default: on`; windows may cross midnight."""
+    if not isinstance(v.value, dict):
+        raise Invalid(f'expected days with on-times, e.g. mon: ["06:00-22:00"], got {shown(v)}')
+    given: dict[str, tuple[model.TimeWindow, ...]] = {}
+    errors = []
+    for key, loc in v.value.items():
+        if key not in DAY_KEYS:
+            guess = _DAY_ALIASES.get(key.lower()) or next(
+                iter(difflib.get_close_matches(key.lower(), DAY_KEYS, 1, 0.6)), None
+            )
+            tip = f"did you mean {guess}? " if guess else ""
+            message = f"unknown day {key!r}; {tip}Use mon … sun, weekdays, weekend or default"
+            errors.append(Invalid(message, loc.key_position(), key))
+            continue
+        try:
+            given[key] = _day_windows(loc)
+        except Invalid as exc:
+            errors.append(Invalid.joined([exc], key))
+    if errors:
+        raise Invalid.joined(errors)
+    days = {}
+    for index, name in enumerate(WEEKDAYS):
+        keys = [name] + [group for group, members in _DAY_GROUPS if index in members]
+        days[index] = next((given[k] for k in keys if k in given), ALL_DAY)  # unlisted: on
+    if all(windows == ALL_DAY for windows in days.values()):
+        return model.OperatingHours()
+    return model.OperatingHours(days)
+
+
+# --- the declarations ----------------------------------------------------------------------
+
+_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
+_NAME_DOC = "letters, digits, '.', '_' or '-' (no spaces, at most 64)"
+_TOPIC = r"[^#+\s/]+(/[^#+\s/]+)*"
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("player.id", text(_NAME, _NAME_DOC), "videotron",
+            "unique name of this screen, used in MQTT topics and play reports"),
+    Setting("player.group", text(_NAME, _NAME_DOC), "default",
+            "screen group: which published playlist this screen plays"),
+    Setting("player.timezone", timezone_name, "Asia/Jakarta",
+            "IANA time zone for schedules and operating hours"),
+    Setting("source.url", source_url, None,
+            "https:// URL of manifest.json, or a local folder such as a USB stick", nullable=True),
+    Setting("source.public_key", public_key, None,
+            "publisher's Ed25519 public key (base64) or the path of its .pub file", nullable=True),
+    Setting("source.allow_unsigned", boolean, False,
+            "accept manifests without a valid signature (demos only)"),
+    Setting("source.token", text(), None, "sent as `Authorization: Bearer TOKEN`",
+            nullable=True, secret=True),
+    Setting("source.ca_bundle", ca_bundle, None,
+            "PEM file of extra CA certificates for a private https server", nullable=True),
+    Setting("source.poll_interval", duration(5, 86400), 300.0,
+            "seconds between manifest checks (jittered); also 30s, 5m, 1h"),
+    Setting("cache.dir", directory, Path("/var/lib/videotron"),
+            "folder for downloaded media, manifests and play reports"),
+    Setting("cache.max_size", byte_size(1000**2, 100 * 1000**4), 8 * 1000**3,
+            "disk space the cache may use: bytes, or 8GB, 500MB, 1.5GiB"),
+    Setting("display.size", display_size, None,
+            "output size: auto (what the screen reports) or WIDTHxHEIGHT", nullable=True),
+    Setting("display.region", region, None,
+            "part of the output the LED sending card captures: {x, y, w, h}", nullable=True),
+    Setting("display.rotation", choice((0, 90, 180, 270)), 0,
+            "rotate the picture clockwise: 0, 90, 180 or 270 degrees"),
+    Setting("display.fit", choice(("contain", "cover", "stretch")), "contain",
+            "how media fill the region: contain, cover or stretch"),
+    Setting("display.background", color, (0, 0, 0),
+            'color around media that do not fill the region: "#rrggbb" or [r, g, b]',
+            hint='colors starting with # must be in quotes, e.g. background: "#000000"'),
+    Setting("display.fps", integer(1, 120), 30, "frames per second to draw"),
+    Setting("display.driver", choice(("auto", "kmsdrm", "wayland", "x11", "dummy")), "auto",
+            "SDL video driver: auto, kmsdrm, wayland, x11 or dummy"),
+    Setting("display.font", font_file, None,
+            "TTF/OTF font for text, clock and ticker (empty = bundled DejaVu Sans)",
+            nullable=True),
+    Setting("mqtt.url", mqtt_url, None,
+            "broker for instant updates and alerts: mqtt://host:1883 or mqtts://host:8883",
+            nullable=True),
+    Setting("mqtt.username", text(), None, "broker login name", nullable=True),
+    Setting("mqtt.password", text(), None, "broker password", nullable=True, secret=True),
+    Setting("mqtt.topic_prefix", text(_TOPIC, "topic levels without '#', '+' or spaces"),
+            "videotron", "first level of every MQTT topic"),
+    Setting("mqtt.ca_bundle", ca_bundle, None,
+            "PEM file of CA certificates for an mqtts:// broker", nullable=True),
+    Setting("operating_hours", operating_hours, model.OperatingHours(),
+            "screen-on times per weekday; empty = always on", nullable=True),
+    Setting("schedule.aligned", boolean, False,
+            "screens of a group show the same item at the same time (clock-aligned)"),
+    Setting("report.max_records", integer(1000, 50_000_000), 500_000,
+            "proof-of-play records kept while offline; oldest dropped beyond this"),
+    Setting("report.batch_size", integer(1, 10_000), 200, "play records sent per upload"),
+    Setting("runtime.dir", directory, Path("/run/videotron"),
+            "folder for status.json and the control socket"),
+    Setting("log.level", choice(("DEBUG", "INFO", "WARNING", "ERROR"), aliases={"WARN": "WARNING"}),
+            "INFO", "how much to log: DEBUG, INFO, WARNING or ERROR"),
+)  # fmt: skip
+
+SETTINGS_BY_PATH = MappingProxyType({s.path: s for s in SETTINGS})
+SECTION_TYPES = MappingProxyType(
+    {
+        "player": model.PlayerConfig,
+        "source": model.SourceConfig,
+        "cache": model.CacheConfig,
+        "display": model.DisplayConfig,
+        "mqtt": model.MqttConfig,
+        "schedule": model.ScheduleConfig,
+        "report": model.ReportConfig,
+        "runtime": model.RuntimeConfig,
+        "log": model.LogConfig,
+    }
+)
