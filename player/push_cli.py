@@ -144,34 +144,39 @@ def _fail(command: str, exc: Exception) -> int:
     return 1
 
 
-def cmd_notify(args: argparse.Namespace) -> int:
-    """Publish the retained "manifest changed" notice for a published manifest."""
+def manifest_notice(data: bytes) -> dict:
+    """The notice announcing manifest bytes `data`; ManifestError if they do not parse."""
     from player.manifest import parse
 
+    manifest = parse(data)
+    return {
+        "group": manifest.group,
+        "sequence": manifest.sequence,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "size": len(data),
+        "published_at": manifest.published_at.isoformat(),
+    }
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    """Publish the retained "manifest changed" notice for a published manifest."""
     try:
         try:
             data = Path(args.manifest).read_bytes()
         except OSError as exc:
             raise CliError(f"cannot read manifest {args.manifest}: {exc.strerror or exc}") from None
         try:
-            manifest = parse(data)
+            notice = manifest_notice(data)
         except ManifestError as exc:
             raise CliError(f"{args.manifest}: {exc}") from None
         target = _target(args)
-        notice = {
-            "group": manifest.group,
-            "sequence": manifest.sequence,
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "size": len(data),
-            "published_at": manifest.published_at.isoformat(),
-        }
-        topic = _topic(target.prefix, manifest.group).manifest
+        topic = _topic(target.prefix, notice["group"]).manifest
         publish_once(target, topic, json.dumps(notice).encode(), retain=True)
     except CliError as exc:
         return _fail("notify", exc)
     print(
         f"notified {topic} on {target.broker.display}: "
-        f"sequence {manifest.sequence}, sha256 {notice['sha256'][:12]}…"
+        f"sequence {notice['sequence']}, sha256 {notice['sha256'][:12]}…"
     )
     return 0
 
