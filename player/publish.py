@@ -311,7 +311,8 @@ class _Builder:
         item = {key: value for key, value in raw.items() if key not in (*STYLE_KEYS, "file")}
         style = {key: raw[key] for key in STYLE_KEYS if key in raw}
         if style:
-            item["style"] = {**style, **(raw.get("style") or {})}
+            own = raw.get("style")
+            item["style"] = {**style, **own} if isinstance(own, dict) else style
         if "schedule" in raw:
             item["schedule"] = _fix_times(raw["schedule"])
         if "file" in raw and raw.get("type") not in (None, "image", "video"):
@@ -342,7 +343,7 @@ class _Builder:
         except FileNotFoundError:
             self.problems.append(self.doc.at(path, f"media file not found: {source}"))
             return self._placeholder(kind)
-        except (OSError, ProbeError) as exc:
+        except (OSError, ValueError) as exc:  # ProbeError is a ValueError
             self.problems.append(self.doc.at(path, f"{name}: {exc}"))
             return self._placeholder(kind)
         if kind is None:
@@ -430,11 +431,13 @@ def publish(
     manifest = builder.build()
     manifest["sequence"] = next_sequence(out_dir, now)
     manifest["published_at"] = now.astimezone(dt.UTC).isoformat(timespec="seconds")
-    data = to_json(manifest)
     try:
+        data = to_json(manifest)
         parsed = parse(data)
     except ManifestError as exc:
         builder.problems.append(doc.at(exc.path or "", exc.reason))
+    except (TypeError, ValueError) as exc:  # YAML-only values: !!binary, !!set, .nan
+        builder.problems.append(f"{doc.path}: a value cannot be expressed in JSON ({exc})")
     if builder.problems:
         raise PublishError(builder.problems)
     if isinstance(private_key, Path | str):

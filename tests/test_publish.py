@@ -8,10 +8,14 @@ import json
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import av
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from player.manifest import DailyWindow, Feed, ManifestError, parse
 from player.publish import PublishError, publish, verify_media_file
@@ -339,3 +343,88 @@ def test_cli_publish_signed_then_bad_input(authoring, tmp_path):
     assert result.returncode == 2 and "--unsigned" in result.stderr
     result = videotron("publish", str(authoring), "--key", "k.pub", "--out", "x", cwd=tmp_path)
     assert result.returncode == 1 and "this is a public key" in result.stderr
+
+
+# -- docs/PROTOCOL.md shows real, working examples --------------------------------------
+
+
+def _doc_block(lang: str, after: str) -> str:
+    text = (Path(__file__).parents[1] / "docs" / "PROTOCOL.md").read_text()
+    start = text.index(f"```{lang}\n", text.index(after)) + len(lang) + 4
+    return text[start : text.index("```", start)]
+
+
+def test_protocol_examples_parse_and_publish_to_the_same_content(tmp_path):
+    documented = parse(_doc_block("json", "A complete example").encode())
+    src = tmp_path / "src"
+    make_image(src / "media" / "water.jpg")
+    make_h264(src / "media" / "agency.mp4", seconds=0.4)
+    (src / "playlist.yaml").write_text(_doc_block("yaml", "The authoring file is"))
+    published = parse(
+        publish(src / "playlist.yaml", tmp_path / "out", None, NOW).manifest_path.read_bytes()
+    )
+
+    def content(manifest):
+        playlists = [
+            replace(playlist, items=tuple(replace(item, media=None) for item in playlist.items))
+            for playlist in manifest.playlists
+        ]
+        return playlists, manifest.layout, manifest.defaults, manifest.group
+
+    assert content(published) == content(documented)
+    assert sorted(m.type for m in published.media.values()) == ["image", "video"]
+    assert sorted(m.type for m in documented.media.values()) == ["image", "video"]
+
+
+# -- whatever the authoring file holds, publish fails only with a PublishError ---------
+
+_WORDS = st.sampled_from(
+    [
+        "group",
+        "playlists",
+        "items",
+        "name",
+        "id",
+        "type",
+        "file",
+        "duration",
+        "schedule",
+        "days",
+        "from",
+        "until",
+        "windows",
+        "ticker",
+        "clock",
+        "layout",
+        "lines",
+        "feeds",
+        "url",
+        "style",
+        "color",
+        "transition",
+        "image",
+        "video",
+        "text",
+        "media/x.png",
+    ]
+)
+_yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 2000) | st.floats() | _WORDS | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_WORDS, children, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.dictionaries(_WORDS, _yaml_values, max_size=5), st.booleans())
+def test_fuzz_authoring_yaml_only_raises_publish_error(tmp_path, doc, with_group):
+    if with_group:
+        doc = {"group": "g", "playlists": [{"name": "p", "items": [doc]}]}
+    src = tmp_path / "fuzz.yaml"
+    src.write_text(yaml.safe_dump(doc))
+    try:
+        publish(src, tmp_path / "fuzz-out", None, NOW)
+    except PublishError as exc:
+        assert all(line.startswith(str(src)) for line in exc.problems), exc.problems
