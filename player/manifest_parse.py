@@ -1,0 +1,457 @@
+"""Validation of decoded manifest JSON into `player.manifest` types; errors name the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from player.manifest import (
+    ALIGNS,
+    CLOCK_POSITIONS,
+    DAY_NAMES,
+    DEFAULT_CROSSFADE_MS,
+    DEFAULT_DURATION,
+    FITS,
+    FORMAT_VERSION,
+    ITEM_TYPES,
+    MAX_TRANSITION_MS,
+    MEDIA_TYPES,
+    TICKER_POSITIONS,
+    TRANSITIONS,
+    ClockOverlay,
+    DailyWindow,
+    Feed,
+    Item,
+    Layout,
+    Manifest,
+    ManifestError,
+    Media,
+    Playlist,
+    Rules,
+    Ticker,
+    Transition,
+)
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_CLOCK_TIME = re.compile(r"([0-9]{2}):([0-9]{2})")
+
+
+# -- small typed readers: each raises ManifestError naming the path ------------------
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _obj(value: object, path: str) -> dict:
+    if not isinstance(value, dict):
+        raise ManifestError(f"must be an object, got {_kind(value)}", path)
+    return value
+
+
+def _list(value: object, path: str) -> list:
+    if not isinstance(value, list):
+        raise ManifestError(f"must be a list, got {_kind(value)}", path)
+    return value
+
+
+def _str(value: object, path: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ManifestError(f"must be a non-empty string, got {_show(value)}", path)
+    return value
+
+
+def _int(value: object, path: str, minimum: int | None = None) -> int:
+    if type(value) is not int:
+        raise ManifestError(f"must be an integer, got {_show(value)}", path)
+    if minimum is not None and value < minimum:
+        raise ManifestError(f"must be >= {minimum}, got {value}", path)
+    return value
+
+
+def _positive(value: object, path: str, maximum: float | None = None) -> float:
+    if type(value) not in (int, float) or not math.isfinite(value):
+        raise ManifestError(f"must be a number, got {_show(value)}", path)
+    if value <= 0:
+        raise ManifestError(f"must be > 0, got {value}", path)
+    if maximum is not None and value > maximum:
+        raise ManifestError(f"must be <= {maximum}, got {value}", path)
+    return float(value)
+
+
+def _choice(value: object, path: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ManifestError(f"must be one of {', '.join(choices)}; got {_show(value)}", path)
+    return value
+
+
+def _color(value: object, path: str) -> str:
+    if not isinstance(value, str) or not _COLOR.fullmatch(value):
+        raise ManifestError(f"must be a colour like '#ffcc00', got {_show(value)}", path)
+    return value
+
+
+def _http_url(value: object, path: str) -> str:
+    text = _str(value, path)
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:
+        raise ManifestError(f"not a URL ({exc})", path) from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ManifestError(f"must be an http:// or https:// URL, got {_show(text)}", path)
+    return text
+
+
+def _media_url(value: object, path: str) -> str:
+    """Relative to the manifest, or absolute http(s); never escaping the tree with '..'."""
+    text = _str(value, path)
+    if "://" in text:
+        return _http_url(text, path)
+    if "\\" in text or ":" in text.split("/", 1)[0] or ".." in text.split("/"):
+        raise ManifestError(f"must be a relative path inside the tree, got {_show(text)}", path)
+    return text
+
+
+def parse_datetime(value: object, path: str, *, end_of_day: bool = False) -> dt.datetime:
+    """ISO-8601 date or datetime, with or without offset (naive = player local time).
+
+    A date alone means its midnight, or with `end_of_day` the next midnight, so that
+    `valid_until: 2024-05-31` includes the whole of 31 May.
+    """
+    if not isinstance(value, str) or not value:
+        raise ManifestError(f"must be an ISO date or datetime string, got {_show(value)}", path)
+    try:
+        if len(value) == 10:
+            day = dt.date.fromisoformat(value)
+            return dt.datetime.combine(day, dt.time()) + dt.timedelta(days=int(end_of_day))
+        return dt.datetime.fromisoformat(value)
+    except (ValueError, OverflowError):
+        raise ManifestError(
+            f"not an ISO date or datetime: {_show(value)} (e.g. 2024-05-01 or "
+            "2024-05-01T08:00:00+07:00)",
+            path,
+        ) from None
+
+
+def _clock_time(value: object, path: str, *, allow_24: bool) -> dt.time:
+    match = _CLOCK_TIME.fullmatch(value) if isinstance(value, str) else None
+    if match:
+        hour, minute = int(match[1]), int(match[2])
+        if allow_24 and (hour, minute) == (24, 0):
+            return dt.time()
+        if hour < 24 and minute < 60:
+            return dt.time(hour, minute)
+    raise ManifestError(f"must be a time 'HH:MM' (00:00-23:59), got {_show(value)}", path)
+
+
+def _window(start: object, end: object, path: str) -> DailyWindow:
+    window = DailyWindow(
+        _clock_time(start, path, allow_24=False), _clock_time(end, path, allow_24=True)
+    )
+    if window.start == window.end:
+        raise ManifestError(
+            f"window {start}-{end} is empty and never matches (omit it to play all day)", path
+        )
+    return window
+
+
+def _day(value: object, path: str) -> int:
+    name = value.strip().lower()[:3] if isinstance(value, str) else None
+    if name not in DAY_NAMES or len(value) not in (3, len(_FULL_DAYS[DAY_NAMES.index(name)])):
+        raise ManifestError(f"must be a weekday {', '.join(DAY_NAMES)}; got {_show(value)}", path)
+    return DAY_NAMES.index(name)
+
+
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_rules(raw: object, path: str) -> Rules:
+    """A `schedule` object: valid_from/valid_until, days, windows or from/until."""
+    raw = _obj(raw, path)
+    valid_from = valid_until = None
+    if raw.get("valid_from") is not None:
+        valid_from = parse_datetime(raw["valid_from"], f"{path}.valid_from")
+    if raw.get("valid_until") is not None:
+        valid_until = parse_datetime(raw["valid_until"], f"{path}.valid_until", end_of_day=True)
+    # A naive and an aware bound cannot be compared without the player's timezone.
+    same_kind = (
+        valid_from and valid_until and (valid_from.tzinfo is None) == (valid_until.tzinfo is None)
+    )
+    if same_kind and valid_until <= valid_from:
+        raise ManifestError(
+            f"{raw['valid_until']} is not after valid_from {raw['valid_from']}: never matches",
+            f"{path}.valid_until",
+        )
+    days = None
+    if raw.get("days") is not None:
+        names = _list(raw["days"], f"{path}.days")
+        if not names:
+            raise ManifestError(
+                "empty list never matches (omit days for every day)", f"{path}.days"
+            )
+        days = frozenset(_day(name, f"{path}.days[{i}]") for i, name in enumerate(names))
+    windows: list[DailyWindow] = []
+    if raw.get("from") is not None or raw.get("until") is not None:
+        if raw.get("windows") is not None:
+            raise ManifestError("use either from/until or windows, not both", path)
+        windows.append(_window(raw.get("from"), raw.get("until"), f"{path}.from"))
+    elif raw.get("windows") is not None:
+        entries = _list(raw["windows"], f"{path}.windows")
+        if not entries:
+            raise ManifestError("empty list never matches (omit windows for all day)", path)
+        for i, entry in enumerate(entries):
+            where = f"{path}.windows[{i}]"
+            parts = entry.split("-") if isinstance(entry, str) else ()
+            if len(parts) != 2:
+                raise ManifestError(f"must be 'HH:MM-HH:MM', got {_show(entry)}", where)
+            windows.append(_window(parts[0].strip(), parts[1].strip(), where))
+    return Rules(valid_from, valid_until, days, tuple(windows))
+
+
+def _transition(raw: object, path: str) -> Transition:
+    if isinstance(raw, str):  # shorthand: "crossfade" or "cut"
+        kind = _choice(raw, path, TRANSITIONS)
+        return Transition(kind, DEFAULT_CROSSFADE_MS if kind == "crossfade" else 0)
+    raw = _obj(raw, path)
+    kind = _choice(raw.get("type", "cut"), f"{path}.type", TRANSITIONS)
+    default_ms = DEFAULT_CROSSFADE_MS if kind == "crossfade" else 0
+    ms = _int(raw.get("ms", default_ms), f"{path}.ms", minimum=0)
+    if ms > MAX_TRANSITION_MS:
+        raise ManifestError(f"must be <= {MAX_TRANSITION_MS}, got {ms}", f"{path}.ms")
+    return Transition(kind, ms)
+
+
+def _style(raw: object, path: str) -> dict:
+    style = dict(_obj(raw, path))
+    for key in ("color", "background"):
+        if key in style:
+            _color(style[key], f"{path}.{key}")
+    if "font_size" in style:
+        style["font_size"] = _positive(style["font_size"], f"{path}.font_size", maximum=1.0)
+    if "format" in style:
+        _str(style["format"], f"{path}.format")
+    if "align" in style:
+        _choice(style["align"], f"{path}.align", ALIGNS)
+    return style
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    duration: float = DEFAULT_DURATION
+    transition: Transition = field(default_factory=Transition)
+    fit: str | None = None
+
+
+def _defaults(raw: dict) -> _Defaults:
+    duration = DEFAULT_DURATION
+    if raw.get("duration") is not None:
+        duration = _positive(raw["duration"], "defaults.duration")
+    transition = Transition()
+    if raw.get("transition") is not None:
+        transition = _transition(raw["transition"], "defaults.transition")
+    fit = _choice(raw["fit"], "defaults.fit", FITS) if raw.get("fit") is not None else None
+    return _Defaults(duration, transition, fit)
+
+
+def _item(raw: object, path: str, media: dict[str, Media], defaults: _Defaults) -> Item:
+    raw = _obj(raw, path)
+    item_id = _str(raw.get("id"), f"{path}.id")
+    kind = _choice(raw.get("type"), f"{path}.type", ITEM_TYPES)
+    media_key = text = None
+    if kind in MEDIA_TYPES:
+        media_key = raw.get("media")
+        if not isinstance(media_key, str) or not _SHA256.fullmatch(media_key):
+            raise ManifestError(
+                f"must be a sha256 (64 lowercase hex chars), got {_show(media_key)}",
+                f"{path}.media",
+            )
+        entry = media.get(media_key)
+        if entry is None:
+            raise ManifestError(f"{media_key} is not listed in media", f"{path}.media")
+        if entry.type != kind:
+            raise ManifestError(f"{media_key} is a {entry.type}, item is {kind}", f"{path}.media")
+    elif kind == "text":
+        text = _str(raw.get("text"), f"{path}.text")
+    elif kind == "ticker" and raw.get("text") is not None:
+        text = _str(raw["text"], f"{path}.text")
+    if raw.get("duration") is not None:
+        duration = _positive(raw["duration"], f"{path}.duration")
+    else:
+        duration = None if kind == "video" else defaults.duration
+    transition = defaults.transition
+    if raw.get("transition") is not None:
+        transition = _transition(raw["transition"], f"{path}.transition")
+    fit = defaults.fit
+    if raw.get("fit") is not None:
+        fit = _choice(raw["fit"], f"{path}.fit", FITS)
+    rules = None
+    if raw.get("schedule") is not None:
+        rules = parse_rules(raw["schedule"], f"{path}.schedule")
+    style = _style(raw["style"], f"{path}.style") if raw.get("style") is not None else {}
+    return Item(item_id, kind, duration, media_key, text, transition, fit, rules, style)
+
+
+def _playlist(
+    raw: object, path: str, media: dict[str, Media], defaults: _Defaults, seen: set[str]
+) -> Playlist:
+    raw = _obj(raw, path)
+    name = _str(raw.get("name"), f"{path}.name")
+    priority = _int(raw.get("priority", 0), f"{path}.priority")
+    default = raw.get("default", False)
+    if not isinstance(default, bool):
+        raise ManifestError(f"must be true or false, got {_show(default)}", f"{path}.default")
+    rules = None
+    if raw.get("schedule") is not None:
+        rules = parse_rules(raw["schedule"], f"{path}.schedule")
+    entries = _list(raw.get("items"), f"{path}.items")
+    if not entries:
+        raise ManifestError("must list at least one item", f"{path}.items")
+    items = []
+    for index, entry in enumerate(entries):
+        item = _item(entry, f"{path}.items[{index}]", media, defaults)
+        if item.id in seen:
+            raise ManifestError(
+                f"duplicate item id {item.id!r} (ids must be unique in the manifest)",
+                f"{path}.items[{index}].id",
+            )
+        seen.add(item.id)
+        items.append(item)
+    return Playlist(name, priority, tuple(items), rules, default)
+
+
+def _media(raw: object) -> dict[str, Media]:
+    result = {}
+    for key, value in _obj(raw, "media").items():
+        if not _SHA256.fullmatch(key):
+            raise ManifestError(
+                f"key {_show(key)} is not a sha256 (64 lowercase hex chars)", "media"
+            )
+        path = f"media.{key}"
+        entry = _obj(value, path)
+        optional = {}
+        for name in ("width", "height"):
+            if entry.get(name) is not None:
+                optional[name] = _int(entry[name], f"{path}.{name}", minimum=1)
+        if entry.get("duration") is not None:
+            optional["duration"] = _positive(entry["duration"], f"{path}.duration")
+        if entry.get("codec") is not None:
+            optional["codec"] = _str(entry["codec"], f"{path}.codec")
+        result[key] = Media(
+            sha256=key,
+            size=_int(entry.get("size"), f"{path}.size", minimum=1),
+            type=_choice(entry.get("type"), f"{path}.type", MEDIA_TYPES),
+            url=_media_url(entry.get("url", f"media/{key}"), f"{path}.url"),
+            **optional,
+        )
+    return result
+
+
+def _ticker(raw: object, path: str) -> Ticker:
+    raw = _obj(raw, path)
+    lines = tuple(
+        _str(line, f"{path}.lines[{i}]")
+        for i, line in enumerate(_list(raw.get("lines", []), f"{path}.lines"))
+    )
+    feeds = []
+    for i, value in enumerate(_list(raw.get("feeds", []), f"{path}.feeds")):
+        where = f"{path}.feeds[{i}]"
+        entry = {"url": value} if isinstance(value, str) else _obj(value, where)
+        url = _http_url(entry.get("url"), f"{where}.url")
+        feeds.append(Feed(url, _positive(entry.get("refresh", 600.0), f"{where}.refresh")))
+    if not lines and not feeds:
+        raise ManifestError("needs at least one of lines or feeds", path)
+    base = Ticker()
+    return Ticker(
+        lines=lines,
+        feeds=tuple(feeds),
+        speed=_positive(raw.get("speed", base.speed), f"{path}.speed"),
+        position=_choice(raw.get("position", base.position), f"{path}.position", TICKER_POSITIONS),
+        height=_positive(raw.get("height", base.height), f"{path}.height", maximum=0.5),
+        color=_color(raw.get("color", base.color), f"{path}.color"),
+        background=_color(raw.get("background", base.background), f"{path}.background"),
+    )
+
+
+def _clock(raw: object, path: str) -> ClockOverlay:
+    raw = {} if raw is True else _obj(raw, path)
+    base = ClockOverlay()
+    return ClockOverlay(
+        position=_choice(raw.get("position", base.position), f"{path}.position", CLOCK_POSITIONS),
+        format=_str(raw.get("format", base.format), f"{path}.format"),
+        size=_positive(raw.get("size", base.size), f"{path}.size", maximum=0.5),
+    )
+
+
+def _layout(raw: object) -> Layout:
+    raw = _obj(raw, "layout")
+    ticker = _ticker(raw["ticker"], "layout.ticker") if raw.get("ticker") is not None else None
+    clock = raw.get("clock")
+    overlay = None if clock is None or clock is False else _clock(clock, "layout.clock")
+    return Layout(ticker, overlay)
+
+
+def manifest_from_raw(raw: object) -> Manifest:
+    """A decoded manifest JSON value, validated into a `Manifest`."""
+    raw = _obj(raw, "manifest")
+    if "version" not in raw:
+        raise ManifestError("missing (this is not a videotron manifest)", "version")
+    if type(raw["version"]) is not int or raw["version"] != FORMAT_VERSION:
+        raise ManifestError(
+            f"unsupported version {_show(raw['version'])}; this player reads version "
+            f"{FORMAT_VERSION} (update the player or publish with a matching publisher)",
+            "version",
+        )
+    group = _str(raw.get("group"), "group")
+    if not _GROUP.fullmatch(group):
+        raise ManifestError(
+            f"{_show(group)} may hold only letters, digits, '.', '_' and '-' (max 64)", "group"
+        )
+    published_at = parse_datetime(raw.get("published_at"), "published_at")
+    if published_at.tzinfo is None:
+        raise ManifestError("must carry a UTC offset, e.g. 2024-05-01T08:00:00Z", "published_at")
+    sequence = _int(raw.get("sequence"), "sequence", minimum=0)
+    media = _media(raw.get("media", {}))
+    defaults_raw = _obj(raw.get("defaults", {}), "defaults")
+    defaults = _defaults(defaults_raw)
+    seen: set[str] = set()
+    playlists = tuple(
+        _playlist(entry, f"playlists[{i}]", media, defaults, seen)
+        for i, entry in enumerate(_list(raw.get("playlists"), "playlists"))
+    )
+    names = [playlist.name for playlist in playlists]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise ManifestError(f"duplicate playlist name {name!r}", f"playlists[{index}].name")
+    if sum(playlist.default for playlist in playlists) > 1:
+        raise ManifestError("at most one playlist may be marked default: true", "playlists")
+    layout = _layout(raw["layout"]) if raw.get("layout") is not None else Layout()
+    return Manifest(
+        version=FORMAT_VERSION,
+        group=group,
+        published_at=published_at,
+        sequence=sequence,
+        media=media,
+        playlists=playlists,
+        layout=layout,
+        defaults=dict(defaults_raw),
+    )

@@ -1,0 +1,79 @@
+"""Identify media by content, never by name: Pillow for images, PyAV for videos."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"}
+VIDEO_CODECS = ("h264", "hevc", "vp8", "vp9", "mpeg4")
+MAX_IMAGE_PIXELS = 50_000_000
+
+
+class ProbeError(ValueError):
+    """A media file a player cannot show."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    type: str  # image | video
+    width: int
+    height: int
+    codec: str
+    duration: float | None = None
+
+
+def _probe_image(path: Path) -> MediaInfo | None:
+    try:
+        with Image.open(path) as image:
+            fmt = image.format or "?"
+            if fmt == "MPEG":  # a video Pillow merely recognises
+                return None
+            if fmt not in IMAGE_FORMATS:
+                raise ProbeError(f"{fmt} images are not supported; convert to PNG or JPEG")
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ProbeError(f"image of {width}x{height} is too large; scale it down")
+            image.load()  # decodes every pixel: a truncated or corrupt file fails here
+    except UnidentifiedImageError:
+        return None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ProbeError(f"corrupt {IMAGE_FORMATS.get(fmt, 'image')} image ({exc})") from None
+    return MediaInfo("image", width, height, IMAGE_FORMATS[fmt])
+
+
+def _probe_video(path: Path) -> MediaInfo:
+    try:
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError, ValueError, EOFError) as exc:
+        raise ProbeError(f"not an image or video a player can show ({exc})") from None
+    with container:
+        if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+            # FFmpeg trusted the file name; Pillow already found no picture in the bytes.
+            raise ProbeError("not a readable image: the name says picture, the content does not")
+        if not container.streams.video:
+            raise ProbeError("has no video stream (audio only?); a player shows pictures")
+        stream = container.streams.video[0]
+        codec = stream.codec_context.name
+        if codec not in VIDEO_CODECS:
+            raise ProbeError(f"video codec {codec} is not supported; re-encode to H.264")
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if stream.duration and stream.time_base:
+            duration = float(stream.duration * stream.time_base)
+        else:
+            duration = (container.duration or 0) / av.time_base
+        if not width or not height or duration <= 0:
+            raise ProbeError(f"video has no size or duration ({width}x{height}, {duration}s)")
+        try:
+            next(container.decode(stream))
+        except (av.FFmpegError, StopIteration, ValueError, EOFError) as exc:
+            raise ProbeError(f"corrupt {codec} video: no frame decodes ({exc})") from None
+    return MediaInfo("video", width, height, codec, round(duration, 3))
+
+
+def probe_media(path: Path) -> MediaInfo:
+    """Identify an image or video by its content (never its extension); ProbeError if unfit."""
+    return _probe_image(path) or _probe_video(path)
