@@ -17,7 +17,7 @@ Windows = tuple[tuple[dt.time, dt.time], ...]
 Span = tuple[dt.datetime, dt.datetime]
 
 _SEARCH_DAYS = 9  # a weekly pattern always shows an edge within 8 days of any instant
-_MAX_STEPS = 32  # abutting windows give edges where nothing changes; stop looking after this
+_MAX_STEPS = 1000  # bounds the walk over abutting windows (edges where nothing changes)
 _CACHE_LIMIT = 4096
 
 
@@ -152,7 +152,9 @@ class Calendar:
         """The first instant after `t` at which `active` changes; None if it never does."""
         limit = None
         if dated:
-            if self.end is not None and t >= self.end:
+            if self.end is not None and (
+                t >= self.end or (self.start is not None and self.start >= self.end)
+            ):
                 return None
             if self.start is not None and t < self.start:
                 return self.start
@@ -160,15 +162,17 @@ class Calendar:
         if self.all_days:
             return limit
         state = self.in_windows(clock, t)
+        # The pattern repeats weekly: no change within 8 days means none ever.
+        horizon = t + dt.timedelta(days=_SEARCH_DAYS - 1)
         cursor = t
         for _ in range(_MAX_STEPS):
             edge = self._next_edge(clock, cursor)
-            if edge is None or (limit is not None and edge >= limit):
+            if edge is None or edge > horizon or (limit is not None and edge >= limit):
                 return limit
             if self.in_windows(clock, edge) != state:
                 return edge
             cursor = edge
-        return cursor  # only abutting windows for a month: re-check then
+        return cursor  # not reached for sane windows: re-check there
 
     def period_start(self, clock: WallClock, t: dt.datetime) -> dt.datetime | None:
         """Start of the window occurrence containing `t` (None when not restricted by windows)."""
