@@ -323,6 +323,10 @@ class Cache:
             candidates.sort()
             used = usage.used_bytes
             free = shutil.disk_usage(self.root).free
+            # Evict nothing when even evicting everything allowed would not be enough:
+            # a manifest that cannot fit must not cost the screen its cached content.
+            evictable = sum(size for _, _, size in candidates)
+            self._check_room(used - evictable, free + evictable, needed_bytes)
             for _, sha, size in candidates:
                 if used + needed_bytes <= self.max_size and free - needed_bytes >= DISK_RESERVE:
                     break
@@ -335,6 +339,10 @@ class Cache:
             if evicted:
                 fsync_dir(self.media_dir)
                 self._played_dirty = True
+        self._check_room(used, shutil.disk_usage(self.root).free, needed_bytes)
+        return evicted
+
+    def _check_room(self, used: int, free: int, needed_bytes: int) -> None:
         if used + needed_bytes > self.max_size:
             raise CacheFullError(
                 _full_error(
@@ -343,7 +351,6 @@ class Cache:
                     max(0, self.max_size - used),
                 )
             )
-        free = shutil.disk_usage(self.root).free
         if free - needed_bytes < DISK_RESERVE:
             raise CacheFullError(
                 _full_error(
@@ -353,7 +360,6 @@ class Cache:
                     max(0, free - DISK_RESERVE),
                 )
             )
-        return evicted
 
     @staticmethod
     def _remove(path: Path) -> None:

@@ -16,7 +16,7 @@ from player.cache import Cache, CacheFullError
 from player.config.model import Config
 from player.manifest import Manifest, ManifestError, check_sequence, parse
 from player.status import StatusBoard
-from player.sync.downloader import Downloader, Progress
+from player.sync.downloader import Downloader, DownloadReport, Progress
 from player.sync.sources import ManifestFetch, NotModified, Source, SourceError, make_source
 from player.sync.store import ManifestStore
 
@@ -81,6 +81,7 @@ class SyncLoop:
         self.on_activated = on_activated
         self.retry_base = retry_base
         self.hash_mismatches = 0
+        self.last_report: DownloadReport | None = None  # downloads of the last sync, if any
         self._config = config
         self._rng = rng or random.Random()
         self._source_options = source_options or {}
@@ -213,6 +214,7 @@ class SyncLoop:
     def sync_once(self) -> SyncResult:
         with self._sync_lock:
             self._wake.clear()
+            self.last_report = None
             self.status.update("sync", state="checking", source=self._config.source.url)
             try:
                 result = self._sync()
@@ -311,13 +313,15 @@ class SyncLoop:
                 f"no signature beside {source.description} (publish signed, or set "
                 "source.allow_unsigned: true for demos)",
             )
-        if sig is not None and (config.public_key or not config.allow_unsigned):
-            if not config.public_key:
-                return _fail("config", "source.public_key is not set; cannot check signatures")
+        if sig is not None and not config.public_key and not config.allow_unsigned:
+            return _fail("config", "source.public_key is not set; cannot check signatures")
+        if sig is not None and config.public_key:
             try:
                 signing.verify(fetched.data, sig, config.public_key)
             except ManifestError as exc:
-                return _fail("signature", f"{source.description}: {exc}")
+                if not config.allow_unsigned:
+                    return _fail("signature", f"{source.description}: {exc}")
+                log.warning("accepting %s anyway (allow_unsigned): %s", source.description, exc)
         try:
             manifest = parse(fetched.data)
         except ManifestError as exc:
@@ -394,6 +398,7 @@ class SyncLoop:
         )
         downloader = Downloader(self.cache, source, stop=self._abort, rng=self._rng)
         report = downloader.download(missing, progress=progress, beat=self._tick)
+        self.last_report = report
         self.status.update("sync", progress=progress.snapshot())
         self.hash_mismatches += report.hash_mismatches
         if self._abort.is_set():
@@ -417,12 +422,12 @@ def build(config: Config, status: StatusBoard, on_activated: Callable[[Manifest]
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from player.config.loader import load_config
+    from player.config.loader import ConfigError, load_config
 
     try:
         config = load_config(args.config_path)
-    except (OSError, ValueError) as exc:
-        print(f"videotron sync: cannot load {args.config_path}: {exc}", file=sys.stderr)
+    except ConfigError as exc:
+        print(f"videotron sync: {exc}", file=sys.stderr)
         return EXIT_CODES["config"]
     logging.basicConfig(
         level=(getattr(args, "log_level", None) or config.log.level).upper(),

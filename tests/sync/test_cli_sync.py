@@ -1,0 +1,84 @@
+"""`videotron sync --once` as a technician runs it: exit codes and one-line reasons."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.fixtures.content import publish_tree, write_key
+from tests.fixtures.nginx import Nginx
+from tests.sync.util import manifest_media, noise_item
+
+
+def write_config(path: Path, url: str, public_key: str, cache_dir: Path, **cache) -> Path:
+    doc = {
+        "player": {"id": "cli-test", "group": "test"},
+        "source": {"url": url, "public_key": public_key, "poll_interval": 30},
+        "cache": {"dir": str(cache_dir), **cache},
+        "runtime": {"dir": str(path.parent / "run")},
+    }
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def sync_once(config: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "player", "--config", str(config), "sync", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        check=False,
+    )
+
+
+def test_sync_once_exit_codes(nginx: Nginx, publisher_key, tmp_path: Path) -> None:
+    key_path, public = publisher_key
+    out = nginx.root / "g"
+    manifest = publish_tree(out, [noise_item(tmp_path, "a", seed=1)], key_path)
+    url = f"{nginx.url}/g/manifest.json"
+    config = write_config(tmp_path / "player.yaml", url, public, tmp_path / "cache")
+
+    done = sync_once(config)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: activated sequence")
+
+    done = sync_once(config)
+    assert done.returncode == 0 and "is current" in done.stdout
+
+    nginx.stop()
+    done = sync_once(config)
+    assert done.returncode == 3
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("sync failed: network: GET http://127.0.0.1:")
+    assert "connection refused" in last
+    nginx.start()
+
+    _, other = write_key(tmp_path / "other.key")
+    wrong_key = write_config(tmp_path / "wrong.yaml", url, other, tmp_path / "cache2")
+    done = sync_once(wrong_key)
+    assert done.returncode == 4
+    assert done.stderr.strip().splitlines()[-1].startswith("sync failed: signature:")
+
+    manifest = publish_tree(out, [noise_item(tmp_path, "b", seed=2)], key_path)
+    (sha,) = manifest_media(manifest)
+    (out / "media" / sha).write_bytes(b"\0" * (out / "media" / sha).stat().st_size)
+    done = sync_once(config)
+    assert done.returncode == 6
+    assert done.stderr.strip().splitlines()[-1].startswith("sync failed: hash:")
+
+    big = publish_tree(out, [noise_item(tmp_path, "c", size=(700, 500), seed=3)], key_path)
+    assert sum(manifest_media(big).values()) > 1_000_000
+    small = write_config(tmp_path / "small.yaml", url, public, tmp_path / "c3", max_size="1MB")
+    done = sync_once(small)
+    assert done.returncode == 5
+    assert "cache.max_size" in done.stderr.strip().splitlines()[-1]
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("source:\n  url: ftp://nowhere\n")
+    done = sync_once(broken)
+    assert done.returncode == 2 and "source.url" in done.stderr
