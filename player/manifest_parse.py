@@ -175,14 +175,15 @@ def _window(start: object, end: object, path: str) -> DailyWindow:
     return window
 
 
-def _day(value: object, path: str) -> int:
-    name = value.strip().lower()[:3] if isinstance(value, str) else None
-    if name not in DAY_NAMES or len(value) not in (3, len(_FULL_DAYS[DAY_NAMES.index(name)])):
-        raise ManifestError(f"must be a weekday {', '.join(DAY_NAMES)}; got {_show(value)}", path)
-    return DAY_NAMES.index(name)
-
-
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _day(value: object, path: str) -> int:
+    name = value.strip().lower() if isinstance(value, str) else None
+    for names in (DAY_NAMES, _FULL_DAYS):
+        if name in names:
+            return names.index(name)
+    raise ManifestError(f"must be a weekday {', '.join(DAY_NAMES)}; got {_show(value)}", path)
 
 
 def parse_rules(raw: object, path: str) -> Rules:
@@ -274,40 +275,39 @@ def _defaults(raw: dict) -> _Defaults:
 
 
 def _item(raw: object, path: str, media: dict[str, Media], defaults: _Defaults) -> Item:
-    raw = _obj(raw, path)
-    item_id = _str(raw.get("id"), f"{path}.id")
-    kind = _choice(raw.get("type"), f"{path}.type", ITEM_TYPES)
+    # The hot loop of a big manifest: look values up once, build field paths only on error.
+    get = _obj(raw, path).get
+    item_id = _str(get("id"), f"{path}.id")
+    kind = _choice(get("type"), f"{path}.type", ITEM_TYPES)
     media_key = text = None
     if kind in MEDIA_TYPES:
-        media_key = raw.get("media")
-        if not isinstance(media_key, str) or not _SHA256.fullmatch(media_key):
-            raise ManifestError(
-                f"must be a sha256 (64 lowercase hex chars), got {_show(media_key)}",
-                f"{path}.media",
-            )
-        entry = media.get(media_key)
-        if entry is None:
+        media_key = get("media")
+        entry = media.get(media_key) if isinstance(media_key, str) else None
+        if entry is None:  # listed keys are valid sha256s: only now say what is wrong
+            if not isinstance(media_key, str) or not _SHA256.fullmatch(media_key):
+                raise ManifestError(
+                    f"must be a sha256 (64 lowercase hex chars), got {_show(media_key)}",
+                    f"{path}.media",
+                )
             raise ManifestError(f"{media_key} is not listed in media", f"{path}.media")
         if entry.type != kind:
             raise ManifestError(f"{media_key} is a {entry.type}, item is {kind}", f"{path}.media")
-    elif kind == "text":
-        text = _str(raw.get("text"), f"{path}.text")
-    elif kind == "ticker" and raw.get("text") is not None:
-        text = _str(raw["text"], f"{path}.text")
-    if raw.get("duration") is not None:
-        duration = _positive(raw["duration"], f"{path}.duration")
-    else:
-        duration = None if kind == "video" else defaults.duration
+    elif kind == "text" or (kind == "ticker" and get("text") is not None):
+        text = _str(get("text"), f"{path}.text")
+    if (duration := get("duration")) is not None:
+        duration = _positive(duration, f"{path}.duration")
+    elif kind != "video":
+        duration = defaults.duration
     transition = defaults.transition
-    if raw.get("transition") is not None:
-        transition = _transition(raw["transition"], f"{path}.transition")
+    if (value := get("transition")) is not None:
+        transition = _transition(value, f"{path}.transition")
     fit = defaults.fit
-    if raw.get("fit") is not None:
-        fit = _choice(raw["fit"], f"{path}.fit", FITS)
+    if (value := get("fit")) is not None:
+        fit = _choice(value, f"{path}.fit", FITS)
     rules = None
-    if raw.get("schedule") is not None:
-        rules = parse_rules(raw["schedule"], f"{path}.schedule")
-    style = _style(raw["style"], f"{path}.style") if raw.get("style") is not None else {}
+    if (value := get("schedule")) is not None:
+        rules = parse_rules(value, f"{path}.schedule")
+    style = _style(value, f"{path}.style") if (value := get("style")) is not None else {}
     return Item(item_id, kind, duration, media_key, text, transition, fit, rules, style)
 
 

@@ -124,6 +124,12 @@ def test_unknown_fields_are_ignored():
     assert parse_dict(raw) == parse_dict(base())
 
 
+def test_full_day_names_are_accepted():
+    raw = base()
+    raw["playlists"][1]["schedule"]["days"] = ["Monday", " sunday", "SAT"]
+    assert parse_dict(raw).playlists[1].rules.days == frozenset({0, 5, 6})
+
+
 def test_aware_datetimes_keep_their_offset():
     raw = base()
     raw["playlists"][1]["schedule"]["valid_from"] = "2024-05-01T06:00:00+07:00"
@@ -186,6 +192,7 @@ SCHED = ("playlists", 1, "schedule")
         (("playlists", 1, "default"), True, "playlists: at most one playlist"),
         ((*SCHED, "days"), [], "playlists[1].schedule.days: empty list never matches"),
         ((*SCHED, "days"), ["mon", "funday"], "schedule.days[1]: must be a weekday"),
+        ((*SCHED, "days"), ["Monday", "monxyz"], "schedule.days[1]: must be a weekday"),
         ((*SCHED, "until"), "06:00", "schedule.from: window 06:00-06:00 is empty"),
         ((*SCHED, "until"), "25:00", "schedule.from: must be a time 'HH:MM'"),
         ((*SCHED, "until"), _DELETE, "schedule.from: must be a time 'HH:MM'"),
