@@ -1,0 +1,92 @@
+"""Evidence of what was on screen: PNG screenshots and a per-frame JSON log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+from pathlib import Path
+from typing import IO
+
+import pygame
+from PIL import Image
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY = 1.0  # seconds between frame log flushes: cheap, and a crash loses little
+
+
+def save_png(surface: pygame.Surface, path: Path) -> None:
+    """Write `surface` as PNG atomically (temp file beside it, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    size = surface.get_size()
+    Image.frombytes("RGB", size, pygame.image.tobytes(surface, "RGB")).save(
+        tmp, format="PNG", compress_level=1
+    )
+    os.replace(tmp, path)
+
+
+class Screenshotter:
+    """Periodic screenshots: the frame is copied on the main thread, encoded in a worker."""
+
+    def __init__(self, directory: Path, every: float) -> None:
+        self.directory = Path(directory)
+        self.every = max(0.1, every)
+        self.next_at: float | None = None
+        self.count = 0
+        self._jobs: queue.Queue[tuple[bytes, tuple[int, int], Path] | None] = queue.Queue(2)
+        self._thread = threading.Thread(target=self._run, name="screenshots", daemon=True)
+        self._thread.start()
+
+    def due(self, now: float) -> bool:
+        return self.next_at is None or now >= self.next_at
+
+    def take(self, screen: pygame.Surface, now: float, stamp: str) -> None:
+        self.next_at = now + self.every
+        path = self.directory / f"screen-{stamp}-{self.count:05d}.png"
+        self.count += 1
+        try:
+            self._jobs.put_nowait((pygame.image.tobytes(screen, "RGB"), screen.get_size(), path))
+        except queue.Full:
+            log.warning("screenshot %s skipped: the previous ones are still being written", path)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            data, size, path = job
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.tmp")
+                Image.frombytes("RGB", size, data).save(tmp, format="PNG", compress_level=1)
+                os.replace(tmp, path)
+            except OSError as exc:
+                log.error("cannot write screenshot %s: %s", path, exc)
+
+    def close(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=10.0)
+
+
+class FrameLog:
+    """One JSON line per presented frame: when, what, scheduled switch, sampled pixels."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file: IO[str] = open(self.path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
+        self._flushed = 0.0
+
+    def write(self, record: dict, now: float) -> None:
+        self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+        if now - self._flushed >= FLUSH_EVERY:
+            self._file.flush()
+            self._flushed = now
+
+    def close(self) -> None:
+        self._file.close()

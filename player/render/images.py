@@ -1,0 +1,104 @@
+"""Decode still images with Pillow, off the main thread, straight to the zone's size."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+from player.render.layout import crop_box, fit_rect
+
+log = logging.getLogger(__name__)
+
+EXIF_ORIENTATION = 0x0112
+SWAPPED_ORIENTATIONS = (5, 6, 7, 8)
+ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+class ImageDecodeError(Exception):
+    """An image file that cannot be decoded; the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class DecodedImage:
+    """RGB pixels of exactly the zone's size, background already around/under the picture."""
+
+    size: tuple[int, int]
+    rgb: bytes
+    source_size: tuple[int, int]
+
+
+def _oriented_size(image: Image.Image) -> tuple[int, int]:
+    try:
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # broken EXIF must not hide the picture itself
+        orientation = 1
+    w, h = image.size
+    return (h, w) if orientation in SWAPPED_ORIENTATIONS else (w, h)
+
+
+def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    has_alpha = image.mode in ALPHA_MODES or (image.mode == "P" and "transparency" in image.info)
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, background)
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16-bit greys: scale to 8 bits instead of clipping everything to white.
+        return image.point(lambda v: v / 256).convert("L").convert("RGB")
+    if image.mode != "RGB":
+        return image.convert("RGB")
+    return image
+
+
+def decode_image(
+    path: Path, zone: tuple[int, int], fit: str, background: tuple[int, int, int]
+) -> DecodedImage:
+    """Decode `path` and place it in a zone-sized RGB canvas per `fit`.
+
+    Very large JPEGs are decoded at a reduced scale (draft) and others reduced by an
+    integer factor before the final resample, so a 50 MP poster does not take seconds.
+    """
+    zw, zh = zone
+    try:
+        with Image.open(path) as opened:
+            source_size = _oriented_size(opened)
+            scaled, placement = fit_rect(source_size, zone, fit)
+            if opened.format == "JPEG":
+                w, h = scaled
+                if opened.size != source_size:
+                    w, h = h, w
+                opened.draft("RGB", (max(1, w), max(1, h)))
+            opened.load()
+            image = _to_rgb(ImageOps.exif_transpose(opened) or opened, background)
+            if image.size != scaled:
+                image = image.resize(scaled, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise ImageDecodeError(f"{path}: cannot decode image: {exc}") from exc
+    source, target = crop_box(placement, zone)
+    if source.size != image.size:
+        image = image.crop((source.x, source.y, source.right, source.bottom))
+    if target.size == (zw, zh):
+        return DecodedImage(size=zone, rgb=image.tobytes(), source_size=source_size)
+    canvas = Image.new("RGB", zone, background)
+    canvas.paste(image, (target.x, target.y))
+    return DecodedImage(size=zone, rgb=canvas.tobytes(), source_size=source_size)
+
+
+class ImageDecoder:
+    """One worker thread that decodes images while the main loop keeps presenting."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-decode")
+
+    def submit(
+        self, path: Path, zone: tuple[int, int], fit: str, background: tuple[int, int, int]
+    ) -> Future[DecodedImage]:
+        return self._pool.submit(decode_image, path, zone, fit, background)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

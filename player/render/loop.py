@@ -1,0 +1,676 @@
+"""The render loop: owns the display on the main thread, switches items gaplessly, paces frames."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pygame
+
+from player import __version__
+from player.config.model import Config
+from player.events import (
+    AlertsChanged,
+    ConfigChanged,
+    DisplayPower,
+    ManifestActivated,
+    PlayRecord,
+    ScreenshotRequest,
+    Stop,
+)
+from player.manifest import Manifest
+from player.render.capture import FrameLog, Screenshotter, save_png
+from player.render.display import Output, close_output, open_output
+from player.render.feeds import FeedReader
+from player.render.fonts import FontBook
+from player.render.images import ImageDecoder
+from player.render.layout import Rect, geometry
+from player.render.prepare import VisualFactory
+from player.render.scene import Fade, Scene
+from player.render.splash import local_addresses, splash_lines
+from player.render.visuals import Visual
+from player.schedule import Scheduler, Slot
+from player.status import StatusBoard
+
+log = logging.getLogger(__name__)
+
+UTC = dt.UTC
+HEARTBEAT = 1.0  # on_tick at least this often, whatever is on screen
+EARLY = 0.002  # a wake-up this close to a boundary counts as on time
+POLL_LATE = 0.004  # how often to look again when the next item is due but not ready
+POLL_PREPARING = 0.05
+STATUS_EVERY = 5.0
+ADDRESSES_EVERY = 30.0
+MAX_SKIPS = 50  # failed items skipped in one go before showing the splash instead
+
+
+@dataclass
+class Showing:
+    """A slot on screen, or being prepared to go on screen at `switch_at`."""
+
+    slot: Slot
+    visual: Visual | None
+    zone: Rect
+    switch_at: float
+    shown_at: float | None = None
+    replace: bool = False  # same play, new visual (display changed): no new play record
+    failed: bool = False  # its visual failed while on screen (reported once)
+
+
+def to_datetime(t: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(t, UTC)
+
+
+def same_play(a: Slot, b: Slot) -> bool:
+    """Whether `b` continues the play `a` (the schedule only moved its end)."""
+    if a.kind != b.kind or a.start != b.start:
+        return False
+    if a.kind == "item":
+        return a.item is not None and b.item is not None and a.item.id == b.item.id
+    if a.kind == "alert":
+        return a.alert is not None and b.alert is not None and a.alert.id == b.alert.id
+    return a.kind == "off" or a.reason == b.reason
+
+
+class RenderLoop:
+    """Plays the schedule on the display. Build on any thread; run() on the main thread."""
+
+    def __init__(
+        self,
+        config: Config,
+        media_path: Callable[[str], Path],
+        status: StatusBoard,
+        inbox: queue.Queue,
+        *,
+        clock: Callable[[], float] = time.time,
+        on_play: Callable[[PlayRecord], None] = lambda r: None,
+        on_tick: Callable[[], None] = lambda: None,
+        on_first_frame: Callable[[], None] = lambda: None,
+        headless: bool = False,
+        screenshot_dir: Path | None = None,
+        screenshot_every: float = 5.0,
+        frame_log: Path | None = None,
+        windowed: bool = False,
+    ) -> None:
+        self.config = config
+        self.media_path = media_path
+        self.status = status
+        self.inbox = inbox
+        self.clock = clock
+        self.on_play = on_play
+        self.on_tick = on_tick
+        self.on_first_frame = on_first_frame
+        self.headless = headless
+        self.windowed = windowed
+        self.screenshot_dir = screenshot_dir
+        self.screenshot_every = screenshot_every
+        self.frame_log_path = frame_log
+
+        self.manifest: Manifest | None = None
+        self.alerts: tuple = ()
+        self.power = True
+        self.failures: dict[str, str] = {}  # item id -> why it cannot play (this manifest)
+        self._logged_failures: set[tuple[str, str | None]] = set()
+        self.showing: Showing | None = None
+        self.pending: Showing | None = None
+        self.fade: Fade | None = None
+        self.frames = 0
+        self.dropped_ticks = 0
+        self._force = True
+        self._next_tick: float | None = None
+        self._first_frame_done = False
+        self._addresses: tuple[float, list[str]] = (float("-inf"), [])
+        self._fps_mark = (0.0, 0)
+        self._status_at = float("-inf")
+        self._stop_reason = ""
+        # Built in run(): they need the display.
+        self.output: Output | None = None
+        self.scene: Scene | None = None
+        self.factory: VisualFactory | None = None
+        self.book: FontBook | None = None
+        self.images: ImageDecoder | None = None
+        self.feeds: FeedReader | None = None
+        self._feeds_version = -1
+        self.shots: Screenshotter | None = None
+        self.frame_log: FrameLog | None = None
+        self.scheduler = Scheduler(None, self.tz)
+
+    # -- public -----------------------------------------------------------------------
+
+    @property
+    def tz(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.config.player.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.error("player.timezone %r unknown; using UTC", self.config.player.timezone)
+            return ZoneInfo("UTC")
+
+    def run(self, stop: threading.Event, exit_after: float | None = None) -> None:
+        """Open the display, play until `stop` (or a Stop message, or exit_after), close it."""
+        deadline = time.monotonic() + exit_after if exit_after is not None else None
+        self._open()
+        try:
+            self._loop(stop, deadline)
+        finally:
+            self._close()
+
+    def current_surface_png(self, path: Path) -> None:
+        """Save the presented frame (the whole output) as PNG."""
+        if self.output is None:
+            raise RuntimeError("the display is not open")
+        save_png(self.output.screen, Path(path))
+
+    # -- setup and teardown -------------------------------------------------------------
+
+    def _open(self) -> None:
+        display = self.config.display
+        self.output = open_output(display, headless=self.headless, windowed=self.windowed)
+        pygame.font.init()
+        self.images = ImageDecoder()
+        self.feeds = FeedReader(self.config.cache.dir / "feeds", on_change=self._wake)
+        if self.screenshot_dir is not None:
+            self.shots = Screenshotter(self.screenshot_dir, self.screenshot_every)
+        if self.frame_log_path is not None:
+            self.frame_log = FrameLog(self.frame_log_path)
+        self._build_scene()
+        self.status.update(
+            "render",
+            driver=self.output.driver,
+            output=list(self.output.size),
+            region=list(self.output.geometry.region.astuple()),
+            rotation=self.output.geometry.rotation,
+            screen="starting",
+        )
+
+    def _build_scene(self) -> None:
+        display = self.config.display
+        if self.book is None or self.book.configured != display.font:
+            self.book = FontBook(display.font)
+        self.scene = Scene(self.output, self.book, display.background)
+        self.scene.set_layout(self.manifest.layout if self.manifest else None, self.tz)
+        if self.feeds is not None:
+            self.scene.set_feed_headlines(self.feeds.headlines())
+        self.factory = VisualFactory(
+            media_path=self.media_path,
+            images=self.images,
+            book=self.book,
+            content=self.output.content,
+            background=display.background,
+            fit=display.fit,
+            fps=max(1, display.fps),
+            tz=self.tz,
+            splash_lines=self._splash_lines,
+            headlines=self._headlines,
+        )
+        self.scene.clear()
+        self._force = True
+
+    def _close(self) -> None:
+        now = self.clock()
+        if self.showing is not None:
+            self._record(self.showing, now, completed=False)
+            self._close_visual(self.showing)
+        if self.pending is not None:
+            self._close_visual(self.pending)
+        self.showing = self.pending = None
+        for part in (self.feeds, self.images, self.shots, self.frame_log):
+            if part is not None:
+                try:
+                    part.close()
+                except Exception:  # closing must go on for the others
+                    log.exception("error while closing %s", part)
+        self.status.update("render", screen="stopped", stop_reason=self._stop_reason)
+        close_output()
+
+    # -- the loop ---------------------------------------------------------------------
+
+    def _loop(self, stop: threading.Event, deadline: float | None) -> None:
+        while not stop.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                self._stop_reason = "exit-after elapsed"
+                break
+            if not self._pump_events():
+                break
+            now = self.clock()
+            self._advance(now)
+            self._frame(now)
+            if self.pending is None:
+                self._plan_next()  # right after a switch's frame, well before the next boundary
+            self.on_tick()
+            now = self.clock()
+            self._periodic(now)
+            if not self._wait(self._timeout(now), stop):
+                break
+
+    def _pump_events(self) -> bool:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                self._stop_reason = "window closed"
+                return False
+        return True
+
+    def _wake(self) -> None:
+        self.inbox.put(_Wake())
+
+    def _wait(self, timeout: float, stop: threading.Event) -> bool:
+        """Sleep on the inbox; handle what arrives. False when told to stop."""
+        try:
+            message = self.inbox.get(timeout=timeout) if timeout > 0 else self.inbox.get_nowait()
+        except queue.Empty:
+            return True
+        for _ in range(1000):
+            if not self._handle(message, stop):
+                return False
+            try:
+                message = self.inbox.get_nowait()
+            except queue.Empty:
+                return True
+        return True
+
+    def _timeout(self, now: float) -> float:
+        wake = now + HEARTBEAT
+        cur = self.showing
+        kind = cur.slot.kind if cur else "idle"
+        if self._moving():
+            wake = min(wake, self._next_tick if self._next_tick is not None else now)
+        elif cur is not None and cur.visual is not None:
+            for change in (cur.visual.next_change(now), self.scene.next_change(kind, now)):
+                if change is not None:
+                    wake = min(wake, change)
+        if self.pending is not None:
+            p = self.pending
+            if p.visual is None or p.visual.ready():
+                wake = min(wake, p.switch_at)
+            elif now >= p.switch_at - POLL_PREPARING:
+                wake = min(wake, now + POLL_LATE)
+            else:
+                wake = min(wake, now + POLL_PREPARING)
+        if self.shots is not None and self.shots.next_at is not None:
+            wake = min(wake, self.shots.next_at)
+        return max(0.0, wake - now)
+
+    def _moving(self) -> bool:
+        cur = self.showing
+        if cur is None or cur.visual is None:
+            return False
+        return cur.visual.moving or self.fade is not None or self.scene.moving(cur.slot.kind)
+
+    # -- messages ---------------------------------------------------------------------
+
+    def _handle(self, message, stop: threading.Event) -> bool:
+        now = self.clock()
+        if isinstance(message, Stop):
+            self._stop_reason = message.reason or "stop requested"
+            stop.set()
+            return False
+        if isinstance(message, ManifestActivated):
+            self._manifest(message.manifest, now)
+        elif isinstance(message, AlertsChanged):
+            self.alerts = tuple(message.alerts)
+            self._replan_now(now, "alerts changed")
+        elif isinstance(message, ConfigChanged):
+            self._config(message.config, now)
+        elif isinstance(message, DisplayPower):
+            self._power(message.on, now)
+        elif isinstance(message, ScreenshotRequest):
+            try:
+                self.current_surface_png(message.path)
+            except (OSError, RuntimeError, pygame.error) as exc:
+                message.error = f"cannot write {message.path}: {exc}"
+                log.error("%s", message.error)
+            message.done.set()
+        elif not isinstance(message, _Wake):
+            log.warning("render inbox: ignoring unknown message %r", message)
+        return True
+
+    def _manifest(self, manifest: Manifest, now: float) -> None:
+        self.manifest = manifest
+        self.failures.clear()
+        self.scheduler = Scheduler(manifest, self.tz)
+        self.scene.set_layout(manifest.layout, self.tz)
+        ticker = manifest.layout.ticker
+        self.feeds.set_feeds(ticker.feeds if ticker else ())
+        self._force = True
+        log.info("manifest sequence %d active", manifest.sequence)
+        self._drop_pending()
+        cur = self.showing
+        if cur is None or cur.slot.kind != "item":
+            self._replan_now(now, "new manifest")
+            return
+        item = cur.slot.item
+        kept = {i.id: i for i in manifest.items()}.get(item.id)
+        if kept is None or kept.media != item.media:
+            log.info("item '%s' was withdrawn: switching now", item.id)
+            self._replan_now(now, "item withdrawn")
+        elif self.scene.zone_for("item") != cur.zone:
+            # The layout changed the main zone's size: redraw the same play in the new one.
+            self._redo_current(now)
+
+    def _config(self, config: Config, now: float) -> None:
+        old = self.config
+        self.config = config
+        d_old, d_new = old.display, config.display
+        if (d_old.size, d_old.driver) != (d_new.size, d_new.driver):
+            log.info("display size/driver changed: reopening the display")
+            close_output()
+            self.output = open_output(d_new, headless=self.headless, windowed=self.windowed)
+        elif (d_old.region, d_old.rotation) != (d_new.region, d_new.rotation):
+            try:
+                geo = geometry(self.output.size, d_new.region, d_new.rotation)
+            except ValueError as exc:
+                log.error("%s; keeping the previous region and rotation", exc)
+                geo = self.output.geometry
+            self.output = Output(self.output.screen, geo, self.output.driver)
+        if old.player.timezone != config.player.timezone:
+            self.scheduler = Scheduler(self.manifest, self.tz)
+        if d_old != d_new or old.player.timezone != config.player.timezone:
+            self._build_scene()
+            self._redo_current(now)
+        if (old.player.timezone, old.operating_hours, old.schedule) != (
+            config.player.timezone,
+            config.operating_hours,
+            config.schedule,
+        ):
+            self._replan_now(now, "config changed")
+
+    def _power(self, on: bool, now: float) -> None:
+        if on == self.power:
+            return
+        self.power = on
+        log.info("display power %s", "on" if on else "off")
+        if on:
+            self._replan_now(now, "display on")
+            return
+        off = Slot("off", to_datetime(now), to_datetime(now + 86400), reason="display turned off")
+        self._drop_pending()
+        self._start_pending(off, now)
+
+    # -- scheduling -------------------------------------------------------------------
+
+    def _plan(self, at: float, previous: Slot | None) -> Slot:
+        return self.scheduler.plan(
+            to_datetime(at),
+            alerts=self.alerts,
+            hours=self.config.operating_hours,
+            aligned=self.config.schedule.aligned,
+            previous=previous,
+            skip=frozenset(self.failures),
+        )
+
+    def _replan_now(self, now: float, why: str) -> None:
+        """Re-ask the schedule about this instant; switch as soon as the answer is ready."""
+        if not self.power:
+            return
+        cur = self.showing
+        slot = self._plan(now, cur.slot if cur else None)
+        self._drop_pending()
+        if cur is not None and same_play(cur.slot, slot):
+            cur.slot = slot
+            return
+        log.info("%s: switching to %s (%s)", why, slot.kind, slot.reason)
+        self._start_pending(slot, now)
+
+    def _start_pending(self, slot: Slot, switch_at: float, *, replace: bool = False) -> None:
+        zone = self.scene.zone_for(slot.kind)
+        offset = 0.0
+        if replace and self.showing is not None and self.showing.shown_at is not None:
+            offset = max(0.0, switch_at - self.showing.shown_at)
+        elif slot.kind == "item":
+            lag = switch_at - slot.start.timestamp()
+            offset = lag if lag > 0.25 else 0.0  # aligned screens join a video in progress
+        visual = self.factory.make(slot, self.manifest, zone, offset=offset)
+        self.pending = Showing(slot, visual, zone, switch_at, replace=replace)
+
+    def _redo_current(self, now: float) -> None:
+        if self.showing is not None:
+            self._drop_pending()
+            self._start_pending(self.showing.slot, now, replace=True)
+
+    def _drop_pending(self) -> None:
+        if self.pending is not None:
+            self._close_visual(self.pending)
+            self.pending = None
+
+    def _plan_next(self) -> None:
+        cur = self.showing
+        if cur is None or not self.power:
+            return
+        end = cur.slot.end.timestamp()
+        slot = self._plan(end, cur.slot)
+        if same_play(cur.slot, slot):
+            self.pending = Showing(slot, None, cur.zone, end)  # the same play, extended
+        else:
+            self._start_pending(slot, end)
+
+    def _advance(self, now: float) -> None:
+        """Prepare what comes next; switch to it when due and ready; skip what fails."""
+        if self.showing is None and self.pending is None:
+            self._replan_now(now, "starting")
+        cur = self.showing
+        if cur is not None and cur.visual is not None and cur.visual.error and not cur.failed:
+            cur.failed = True  # the last good frame stays until the replacement is ready
+            self._fail(cur.slot, cur.visual.error)
+            self._replan_now(now, "item failed while playing")
+        for _ in range(MAX_SKIPS):
+            if self.pending is None:
+                self._plan_next()
+            p = self.pending
+            if p is None:
+                return
+            if p.visual is not None and p.visual.ready():
+                if p.visual.error:
+                    # Found out ahead of time: the replacement is prepared before the boundary.
+                    self._fail(p.slot, p.visual.error)
+                    self._drop_pending()
+                    previous = cur.slot if cur is not None else None
+                    self._start_pending(self._plan(p.switch_at, previous), p.switch_at)
+                    continue
+                p.visual.finish()  # e.g. the image becomes a display surface before its turn
+            if now < p.switch_at - EARLY:
+                return
+            if p.visual is None:
+                cur.slot = p.slot  # the same play goes on
+                self.pending = None
+                continue
+            if not p.visual.ready():
+                return  # late: the last frame stays until the next one is ready
+            self._switch(p, now)
+            return
+        log.warning("more than %d items failed in a row; going on at the next frame", MAX_SKIPS)
+
+    def _fail(self, slot: Slot, error: str) -> None:
+        item = slot.item
+        if item is None:
+            log.error("cannot show %s: %s", slot.kind, error)
+            return
+        self.failures[item.id] = error
+        key = (item.id, item.media)
+        if key not in self._logged_failures:
+            self._logged_failures.add(key)
+            log.error("skipping item '%s': %s", item.id, error)
+        self.status.update(
+            "render",
+            failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
+        )
+
+    def _switch(self, p: Showing, now: float) -> None:
+        old = self.showing
+        p.visual.finish()
+        if p.replace and old is not None:
+            p.shown_at = old.shown_at
+            self._close_visual(old)
+        else:
+            if old is not None:
+                self._record(old, now, completed=now >= old.slot.end.timestamp() - EARLY)
+            self.fade = None
+            item = p.slot.item if p.slot.kind == "item" else None
+            if (
+                item is not None
+                and item.transition.kind == "crossfade"
+                and item.transition.ms > 0
+                and old is not None
+                and old.zone == p.zone
+                and old.shown_at is not None
+            ):
+                snapshot = self.scene.snapshot(p.zone)
+                self.fade = Fade(snapshot, now, item.transition.ms / 1000)
+            if old is not None:
+                self._close_visual(old)
+            p.shown_at = None
+        self.showing = p
+        self.pending = None
+        p.visual.start(now)
+        self._force = True
+        self._next_tick = None
+        self._report_showing(p, now)
+
+    def _record(self, showing: Showing, now: float, *, completed: bool) -> None:
+        slot = showing.slot
+        if slot.kind != "item" or slot.item is None or showing.shown_at is None:
+            return
+        record = PlayRecord(
+            item_id=slot.item.id,
+            media=slot.item.media,
+            started_at=to_datetime(showing.shown_at),
+            ended_at=to_datetime(now),
+            completed=completed,
+            playlist=slot.playlist,
+        )
+        try:
+            self.on_play(record)
+        except Exception:  # proof of play must never stop the screen
+            log.exception("recording the play of '%s' failed", slot.item.id)
+
+    def _close_visual(self, showing: Showing) -> None:
+        if showing.visual is not None:
+            showing.visual.close()
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def _frame(self, now: float) -> None:
+        cur = self.showing
+        if cur is None or cur.visual is None:
+            return
+        moving = self._moving()
+        tick = self._next_tick
+        if moving and not self._force and tick is not None and now < tick - EARLY:
+            return
+        # Moving content is drawn for the tick's time, so steps between frames stay even.
+        at = tick if moving and tick is not None and abs(now - tick) < 0.5 / self._fps() else now
+        self._update_feeds()
+        if self.fade is not None and self.fade.progress(at) >= 1.0:
+            self.fade = None
+            self._force = True
+        force = self._force
+        if force:
+            self.scene.clear()
+        dirty = self.scene.compose(cur.visual, cur.slot.kind, at, force=force, fade=self.fade)
+        self._force = False
+        if moving:
+            self._step_tick(now)
+        if not dirty:
+            return
+        self.output.present(None if force else dirty)
+        presented = self.clock()
+        self.frames += 1
+        if cur.shown_at is None:
+            cur.shown_at = presented
+        if self.frame_log is not None:
+            self._log_frame(cur, presented)
+        if not self._first_frame_done:
+            self._first_frame_done = True
+            self.status.update("render", first_frame=to_datetime(presented).isoformat())
+            self.on_first_frame()
+
+    def _fps(self) -> int:
+        return max(1, self.config.display.fps)
+
+    def _step_tick(self, now: float) -> None:
+        interval = 1.0 / self._fps()
+        if self._next_tick is None or now - self._next_tick > interval:
+            if self._next_tick is not None:
+                self.dropped_ticks += int((now - self._next_tick) / interval)
+            self._next_tick = now + interval
+        else:
+            self._next_tick += interval
+
+    def _update_feeds(self) -> None:
+        version = self.feeds.version
+        if version != self._feeds_version:
+            self._feeds_version = version
+            self.scene.set_feed_headlines(self.feeds.headlines())
+
+    def _log_frame(self, cur: Showing, presented: float) -> None:
+        screen = self.output.screen
+        pixels = [list(screen.get_at(p))[:3] for p in self.scene.sample_points(cur.slot.kind)]
+        self.frame_log.write(
+            {
+                "t": round(presented, 4),
+                "kind": cur.slot.kind,
+                "item": cur.slot.item.id if cur.slot.item else None,
+                "slot_start": round(cur.slot.start.timestamp(), 4),
+                "switch_at": round(cur.switch_at, 4),
+                "content": cur.visual.frame_id(),
+                "fade": self.fade is not None,
+                "px": pixels,
+            },
+            presented,
+        )
+
+    # -- status and side jobs ---------------------------------------------------------
+
+    def _report_showing(self, p: Showing, now: float) -> None:
+        slot = p.slot
+        item = slot.item
+        screen = "on" if slot.kind in ("item", "alert", "idle") else "black"
+        self.status.update(
+            "render",
+            kind=slot.kind,
+            item=item.id if item else None,
+            type=item.type if item else None,
+            playlist=slot.playlist,
+            since=to_datetime(now).isoformat(),
+            reason=slot.reason,
+            screen=screen if self.power else "off",
+            splash=slot.reason if slot.kind == "idle" else None,
+            alert=slot.alert.id if slot.alert else None,
+        )
+
+    def _periodic(self, now: float) -> None:
+        if self.shots is not None and self.shots.due(now) and self.frames:
+            stamp = to_datetime(now).strftime("%Y%m%dT%H%M%S")
+            self.shots.take(self.output.screen, now, stamp)
+        if now - self._status_at >= STATUS_EVERY:
+            mark_t, mark_frames = self._fps_mark
+            fps = (self.frames - mark_frames) / (now - mark_t) if mark_t else 0.0
+            self._fps_mark = (now, self.frames)
+            self._status_at = now
+            cur = self.showing
+            dropped = self.dropped_ticks + getattr(cur.visual if cur else None, "dropped", 0)
+            self.status.update("render", fps=round(fps, 1), frames=self.frames, dropped=dropped)
+
+    def _headlines(self) -> list[str]:
+        ticker = self.manifest.layout.ticker if self.manifest else None
+        return [*(ticker.lines if ticker else ()), *self.feeds.headlines()]
+
+    def _splash_lines(self, reason: str) -> list[tuple[str, str]]:
+        now = time.monotonic()
+        checked, addresses = self._addresses
+        if now - checked >= ADDRESSES_EVERY:
+            addresses = local_addresses()
+            self._addresses = (now, addresses)
+        return splash_lines(
+            self.config.player.id, __version__, addresses, self.status.get("sync"), reason
+        )
+
+
+@dataclass(frozen=True)
+class _Wake:
+    """Internal: something a worker finished (a feed update) wants the loop to look."""

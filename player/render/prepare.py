@@ -1,0 +1,149 @@
+"""Turn a schedule Slot into a Visual that starts preparing at once (decode, open, render)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pygame
+
+from player.manifest import Manifest
+from player.render.fonts import FontBook
+from player.render.images import ImageDecoder
+from player.render.layout import Rect
+from player.render.slides import (
+    AlertVisual,
+    BlackVisual,
+    ClockFace,
+    ClockVisual,
+    TickerVisual,
+    style_colors,
+    text_visual,
+)
+from player.render.splash import SplashVisual
+from player.render.ticker import ScrollStrip
+from player.render.video import PyAVSource
+from player.render.visuals import ImageVisual, VideoVisual, Visual, display_pixel_format
+from player.schedule import Slot
+
+log = logging.getLogger(__name__)
+
+TICKER_ITEM_BAND = 0.2  # a ticker item's text band, as a fraction of the zone height
+
+
+class FailedVisual(Visual):
+    """Stands for an item that cannot be shown; the loop skips it and reports why."""
+
+    def __init__(self, key: str, error: str) -> None:
+        super().__init__(key)
+        self._error = error
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        return False
+
+
+class VisualFactory:
+    """Knows the display, fonts, media store and decoders; makes the Visual for a slot."""
+
+    def __init__(
+        self,
+        *,
+        media_path: Callable[[str], Path],
+        images: ImageDecoder,
+        book: FontBook,
+        content: pygame.Surface,
+        background: tuple[int, int, int],
+        fit: str,
+        fps: int,
+        tz: ZoneInfo,
+        splash_lines: Callable[[str], list[tuple[str, str]]],
+        headlines: Callable[[], list[str]],
+    ) -> None:
+        self.media_path = media_path
+        self.images = images
+        self.book = book
+        self.content = content
+        self.background = background
+        self.fit = fit
+        self.fps = fps
+        self.tz = tz
+        self.splash_lines = splash_lines
+        self.headlines = headlines
+
+    def make(
+        self, slot: Slot, manifest: Manifest | None, zone: Rect, *, offset: float = 0.0
+    ) -> Visual:
+        size = zone.size
+        if slot.kind == "off":
+            return BlackVisual("off")
+        if slot.kind == "idle":
+            reason = slot.reason or "nothing to play"
+            return SplashVisual(self.book, size, lambda: self.splash_lines(reason), reason)
+        if slot.kind == "alert" and slot.alert is not None:
+            return AlertVisual(self.book, slot.alert, size)
+        item = slot.item
+        if slot.kind != "item" or item is None:
+            return FailedVisual(f"slot:{slot.kind}", f"nothing to draw for a {slot.kind} slot")
+        key = f"item:{item.id}"
+        try:
+            return self._item(key, item, manifest, size, offset)
+        except (OSError, ValueError, pygame.error) as exc:
+            return FailedVisual(key, f"item '{item.id}': {exc}")
+
+    def _media_file(self, item, manifest: Manifest | None) -> Path:
+        if not item.media:
+            raise ValueError(f"a {item.type} item needs a media hash")
+        if manifest is not None and item.media not in manifest.media:
+            raise ValueError(f"media {item.media[:12]} is not listed in the manifest")
+        path = self.media_path(item.media)
+        if not path.is_file():
+            raise ValueError(f"media {item.media[:12]} is not in the cache ({path})")
+        return path
+
+    def _item(self, key: str, item, manifest: Manifest | None, size, offset: float) -> Visual:
+        fit = item.fit or self.fit
+        style = item.style or {}
+        if item.type == "image":
+            path = self._media_file(item, manifest)
+            _, background = style_colors(style, self.background)
+            return ImageVisual(key, self.images.submit(path, size, fit, background))
+        if item.type == "video":
+            path = self._media_file(item, manifest)
+            source = PyAVSource(
+                path,
+                size,
+                fit,
+                pixel_format=display_pixel_format(self.content),
+                # an explicit duration longer than the clip repeats it; none plays it once
+                loop=item.duration is not None,
+                start=offset,
+            )
+            return VideoVisual(key, source, size, self.background, tolerance=0.5 / self.fps)
+        if item.type == "text":
+            return text_visual(
+                key, self.book, item.text or "", size, style=style, background=self.background
+            )
+        if item.type == "clock":
+            color, background = style_colors(style, self.background)
+            face = ClockFace(
+                self.book, self.tz, str(style.get("format") or "%H:%M"), size,
+                color=color, background=background,
+            )  # fmt: skip
+            return ClockVisual(key, face)
+        if item.type == "ticker":
+            lines = [line for line in (item.text or "").splitlines() if line.strip()]
+            color, background = style_colors(style, self.background)
+            band = (size[0], max(8, round(size[1] * TICKER_ITEM_BAND)))
+            strip = ScrollStrip(
+                self.book, band, color=color, background=background,
+                speed=float(style.get("speed") or 120.0), content_height=self.content.get_height(),
+            )  # fmt: skip
+            strip.set_headlines(lines or self.headlines())
+            return TickerVisual(key, strip, size, background)
+        raise ValueError(f"unknown item type {item.type!r}")

@@ -1,0 +1,228 @@
+"""Slides drawn from text on the main thread: text, clock, ticker item, alert, black."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from zoneinfo import ZoneInfo
+
+import pygame
+
+from player.events import Alert
+from player.render.fonts import FontBook, fit_text, parse_color, render_block
+from player.render.ticker import ScrollStrip
+from player.render.visuals import Visual
+
+log = logging.getLogger(__name__)
+
+WHITE = (255, 255, 255)
+BLACK = (0, 0, 0)
+ALERT_COLORS = {  # background, text
+    "emergency": ((200, 0, 0), WHITE),
+    "warning": ((255, 176, 0), BLACK),
+    "info": ((0, 82, 160), WHITE),
+}
+ALERT_TITLES = {"emergency": "EMERGENCY", "warning": "WARNING", "info": "INFORMATION"}
+SECONDS_CODES = ("%S", "%T", "%X", "%c", "%r", "%s")
+
+
+def _margin(size: tuple[int, int], fraction: float = 0.05) -> int:
+    return max(2, round(min(size) * fraction))
+
+
+class TextVisual(Visual):
+    """Wrapped text at the largest size that fits, rendered once when prepared."""
+
+    def __init__(
+        self,
+        key: str,
+        book: FontBook,
+        text: str,
+        zone: tuple[int, int],
+        *,
+        color: tuple[int, int, int] = WHITE,
+        background: tuple[int, int, int] = BLACK,
+        max_size: int | None = None,
+        bold: bool = False,
+    ) -> None:
+        super().__init__(key)
+        self.surface = pygame.Surface(zone).convert()
+        self.surface.fill(background)
+        margin = _margin(zone)
+        box = pygame.Rect(margin, margin, zone[0] - 2 * margin, zone[1] - 2 * margin)
+        if text.strip() and box.w > 0 and box.h > 0:
+            font, lines = fit_text(book, text, box.size, bold=bold, max_size=max_size)
+            render_block(self.surface, font, lines, box, color)
+        self._drawn = False
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        if self._drawn and not force:
+            return False
+        target.blit(self.surface, (0, 0))
+        self._drawn = True
+        return True
+
+
+def style_colors(
+    style: dict, background: tuple[int, int, int]
+) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    return (
+        parse_color(style.get("color"), WHITE),
+        parse_color(style.get("background"), background),
+    )
+
+
+def text_visual(
+    key: str, book: FontBook, text: str, zone, *, style: dict, background
+) -> TextVisual:
+    color, bg = style_colors(style, background)
+    size = style.get("font_size")
+    max_size = int(size) if isinstance(size, int | float) and size > 0 else None
+    return TextVisual(
+        key, book, text, zone, color=color, background=bg, max_size=max_size,
+        bold=bool(style.get("bold", False)),
+    )  # fmt: skip
+
+
+class ClockFace:
+    """Formats and draws the time in a box; sized once so digits do not make it jump."""
+
+    def __init__(
+        self,
+        book: FontBook,
+        tz: ZoneInfo,
+        fmt: str,
+        box: tuple[int, int],
+        *,
+        color: tuple[int, int, int] = WHITE,
+        background: tuple[int, int, int] | None = BLACK,
+    ) -> None:
+        self.book = book
+        self.tz = tz
+        self.fmt = fmt or "%H:%M"
+        self.box = box
+        self.color = color
+        self.background = background
+        self.text: str | None = None
+        self._font: pygame.font.Font | None = None
+        self._sized_for = -1
+        self.ticks_seconds = any(code in self.fmt for code in SECONDS_CODES)
+
+    def format(self, now: float) -> str:
+        try:
+            return dt.datetime.fromtimestamp(now, self.tz).strftime(self.fmt)
+        except ValueError:
+            return dt.datetime.fromtimestamp(now, self.tz).strftime("%H:%M")
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        text = self.format(now)
+        if text == self.text and not force:
+            return False
+        if self._font is None or len(text) != self._sized_for:
+            margin = max(1, self.box[1] // 10)
+            sample = "".join("0" if c.isdigit() else c for c in text)
+            self._font, _ = fit_text(
+                self.book, sample, (self.box[0] - 2 * margin, self.box[1] - 2 * margin)
+            )
+            self._sized_for = len(text)
+        if self.background is not None:
+            target.fill(self.background)
+        rendered = self._font.render(text, True, self.color)
+        w, h = target.get_size()
+        target.blit(rendered, ((w - rendered.get_width()) // 2, (h - rendered.get_height()) // 2))
+        self.text = text
+        return True
+
+    def next_change(self, now: float) -> float:
+        step = 1.0 if self.ticks_seconds else 60.0
+        return (math.floor(now / step) + 1) * step
+
+
+class ClockVisual(Visual):
+    """A full-zone clock in player.timezone; redraws only when the shown text changes."""
+
+    def __init__(self, key: str, face: ClockFace) -> None:
+        super().__init__(key)
+        self.face = face
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        return self.face.draw(target, now, force)
+
+    def next_change(self, now: float) -> float:
+        return self.face.next_change(now)
+
+    def frame_id(self) -> str:
+        return f"{self.key}@{self.face.text}"
+
+
+class TickerVisual(Visual):
+    """A ticker as a main-zone item: big headlines scrolling across the middle."""
+
+    moving = True
+
+    def __init__(
+        self,
+        key: str,
+        strip: ScrollStrip,
+        zone: tuple[int, int],
+        background: tuple[int, int, int],
+    ) -> None:
+        super().__init__(key)
+        self.strip = strip
+        self.background = background
+        band = strip.size[1]
+        self.band = pygame.Rect(0, (zone[1] - band) // 2, zone[0], band)
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        if force or self.started == now:
+            target.fill(self.background)
+        self.strip.draw(target.subsurface(self.band), now)
+        return True
+
+
+class AlertVisual(Visual):
+    """The full-screen alert slide: level colour, level title, the message as large as fits."""
+
+    def __init__(self, book: FontBook, alert: Alert, size: tuple[int, int]) -> None:
+        super().__init__(f"alert:{alert.id}")
+        background, color = ALERT_COLORS.get(alert.level, ALERT_COLORS["warning"])
+        self.surface = pygame.Surface(size).convert()
+        self.surface.fill(background)
+        margin = _margin(size)
+        title_h = max(8, round(size[1] * 0.14))
+        title_box = pygame.Rect(margin, margin, size[0] - 2 * margin, title_h)
+        font, lines = fit_text(
+            book, ALERT_TITLES.get(alert.level, "ALERT"), title_box.size, bold=True
+        )
+        render_block(self.surface, font, lines, title_box, color)
+        body = pygame.Rect(
+            margin, title_box.bottom + margin, size[0] - 2 * margin,
+            size[1] - title_box.bottom - 2 * margin,
+        )  # fmt: skip
+        if body.h > 0 and alert.text.strip():
+            font, lines = fit_text(book, alert.text, body.size, bold=True)
+            render_block(self.surface, font, lines, body, color)
+        self._drawn = False
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        if self._drawn and not force:
+            return False
+        target.blit(self.surface, (0, 0))
+        self._drawn = True
+        return True
+
+
+class BlackVisual(Visual):
+    """Deliberate black: outside operating hours or display turned off."""
+
+    def __init__(self, key: str = "black") -> None:
+        super().__init__(key)
+        self._drawn = False
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        if self._drawn and not force:
+            return False
+        target.fill(BLACK)
+        self._drawn = True
+        return True

@@ -1,0 +1,140 @@
+"""The splash shown when nothing can play: who this player is, how to reach it, and why."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import socket
+import subprocess
+from collections.abc import Callable
+
+import pygame
+
+from player.render.fonts import FontBook, fit_text, render_block
+from player.render.visuals import Visual
+
+log = logging.getLogger(__name__)
+
+SPLASH_BACKGROUND = (16, 32, 64)
+SPLASH_TEXT = (255, 255, 255)
+SPLASH_DIM = (170, 190, 220)
+REFRESH_SECONDS = 5.0
+
+
+def _usable(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%", maxsplit=1)[0])
+    except ValueError:
+        return False
+    return not (ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast)
+
+
+def local_addresses(timeout: float = 1.0) -> list[str]:
+    """Non-loopback addresses of this machine, IPv4 first; [] when there are none."""
+    found: list[str] = []
+    try:
+        result = subprocess.run(
+            ["ip", "-j", "addr", "show", "up"],
+            capture_output=True,
+            timeout=timeout,
+            check=True,
+        )
+        for link in json.loads(result.stdout or b"[]"):
+            for info in link.get("addr_info", []):
+                local = info.get("local")
+                if local and _usable(local) and local not in found:
+                    found.append(local)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        log.debug("ip -j addr failed (%s); asking the resolver", exc)
+        try:
+            infos = socket.getaddrinfo(socket.gethostname(), None)
+        except OSError:
+            infos = []
+        for info in infos:
+            address = str(info[4][0])
+            if _usable(address) and address not in found:
+                found.append(address)
+    return sorted(found, key=lambda a: (":" in a, a))
+
+
+def splash_lines(
+    player_id: str, version: str, addresses: list[str], sync: dict, reason: str
+) -> list[tuple[str, str]]:
+    """(role, text) lines of the splash; pure so tests can read what it says."""
+    state = sync.get("state") or "not started"
+    detail = sync.get("last_result") or sync.get("last_error") or ""
+    sync_text = f"sync: {state}" + (f" - {detail}" if detail and detail != state else "")
+    return [
+        ("title", player_id),
+        ("info", "IP " + ", ".join(addresses[:4]) if addresses else "no network address"),
+        ("info", f"videotron {version}"),
+        ("info", sync_text),
+        ("reason", reason),
+    ]
+
+
+class SplashVisual(Visual):
+    """Redrawn only when a line changes (checked every few seconds), never per frame."""
+
+    def __init__(
+        self,
+        book: FontBook,
+        size: tuple[int, int],
+        lines: Callable[[], list[tuple[str, str]]],
+        reason: str,
+    ) -> None:
+        super().__init__(f"splash:{reason}")
+        self.book = book
+        self.size = size
+        self.reason = reason
+        self._lines = lines
+        self._shown: list[tuple[str, str]] | None = None
+        self._checked = float("-inf")
+        self.surface = pygame.Surface(size).convert()
+
+    def _render(self, lines: list[tuple[str, str]]) -> None:
+        w, h = self.size
+        self.surface.fill(SPLASH_BACKGROUND)
+        margin = max(2, round(min(w, h) * 0.06))
+        inner_w = w - 2 * margin
+        title_h = round(h * 0.22)
+        info = [t for role, t in lines if role == "info"]
+        reason = " ".join(t for role, t in lines if role == "reason")
+        y = margin
+        title = next((t for role, t in lines if role == "title"), "")
+        box = pygame.Rect(margin, y, inner_w, title_h)
+        font, wrapped = fit_text(self.book, title, box.size, bold=True)
+        render_block(self.surface, font, wrapped, box, SPLASH_TEXT)
+        y = box.bottom + margin // 2
+        line_h = max(8, round(h * 0.075))
+        for text in info:
+            box = pygame.Rect(margin, y, inner_w, line_h)
+            font, wrapped = fit_text(self.book, text, box.size, max_size=round(line_h * 0.8))
+            render_block(self.surface, font, wrapped[:1], box, SPLASH_DIM)
+            y += line_h
+        box = pygame.Rect(margin, y + margin // 2, inner_w, h - y - margin - margin // 2)
+        if box.h > 8 and reason:
+            font, wrapped = fit_text(self.book, reason, box.size, max_size=line_h)
+            render_block(self.surface, font, wrapped, box, SPLASH_TEXT)
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        changed = False
+        if now - self._checked >= REFRESH_SECONDS or self._shown is None:
+            self._checked = now
+            lines = self._lines()
+            if lines != self._shown:
+                self._render(lines)
+                self._shown = lines
+                changed = True
+        if changed or force:
+            target.blit(self.surface, (0, 0))
+            return True
+        return False
+
+    def next_change(self, now: float) -> float:
+        return self._checked + REFRESH_SECONDS
+
+    @property
+    def lines(self) -> list[tuple[str, str]]:
+        return list(self._shown or [])

@@ -1,0 +1,262 @@
+"""Video sources: decode in a worker thread, scaled there, frames handed out by timestamp."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import av
+import numpy as np
+
+from player.render.layout import Rect, crop_box, fit_rect
+
+log = logging.getLogger(__name__)
+
+QUEUE_FRAMES = 6
+TRUNCATION_SLACK = 0.5  # seconds a stream may end before its declared duration
+
+
+@dataclass(frozen=True)
+class VideoFrame:
+    """One decoded frame, already at the size it is shown at.
+
+    `pixels` is (height, width) uint32 in the display's pixel layout for the fast
+    copy path, or (height, width, 3) uint8 RGB otherwise. `keep` holds whatever
+    owns the memory `pixels` views.
+    """
+
+    index: int
+    t: float  # seconds since the first frame
+    pixels: np.ndarray
+    keep: Any = None
+
+
+class VideoSource(Protocol):
+    """What the render loop needs from a video; a hardware decoder can implement the same."""
+
+    def open(self) -> None:
+        """Start decoding in the background; returns at once."""
+
+    @property
+    def first_frame_ready(self) -> bool: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+    @property
+    def duration(self) -> float | None: ...
+
+    @property
+    def target(self) -> Rect | None:
+        """Where in the zone the frames go (known once the first frame is ready)."""
+
+    @property
+    def ended(self) -> bool:
+        """Every frame has been handed out (no more will come)."""
+
+    @property
+    def dropped(self) -> int: ...
+
+    def frame_at(self, t: float) -> VideoFrame | None:
+        """The latest frame whose time is <= t (None before the first one is decoded)."""
+
+    def close(self) -> None: ...
+
+
+def _frame_pixels(frame: av.VideoFrame, fmt: str) -> np.ndarray:
+    """A zero-copy view of a converted frame's pixels, without row padding."""
+    plane = frame.planes[0]
+    width, height, stride = frame.width, frame.height, plane.line_size
+    raw = np.frombuffer(plane, dtype=np.uint8)[: stride * height].reshape(height, stride)
+    if fmt == "rgb24":
+        return raw[:, : width * 3].reshape(height, width, 3)
+    return raw[:, : width * 4].view(np.uint32)
+
+
+class PyAVSource:
+    """H.264 (and anything FFmpeg reads) decoded by PyAV in one thread per video.
+
+    The worker converts each frame to the output size and pixel layout, so the main
+    loop only copies it once into the screen. It stays at most QUEUE_FRAMES ahead,
+    so a prepared-but-not-yet-shown video costs a few frames of memory, not a core.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        zone: tuple[int, int],
+        fit: str = "contain",
+        *,
+        pixel_format: str = "rgb24",
+        loop: bool = False,
+        start: float = 0.0,
+        queue_frames: int = QUEUE_FRAMES,
+    ) -> None:
+        self.path = path
+        self.zone = zone
+        self.fit = fit
+        self._target: Rect | None = None
+        self.pixel_format = pixel_format
+        self.loop = loop
+        self.start = max(0.0, start)
+        self._queue: deque[VideoFrame] = deque()
+        self._queue_frames = max(2, queue_frames)
+        self._cond = threading.Condition()
+        self._closing = False
+        self._first = threading.Event()
+        self._decoder_done = False
+        self._error: str | None = None
+        self._duration: float | None = None
+        self._current: VideoFrame | None = None
+        self._dropped = 0
+        self._thread: threading.Thread | None = None
+
+    # -- main thread side -------------------------------------------------------------
+
+    def open(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name=f"video-{self.path.name[:12]}", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def first_frame_ready(self) -> bool:
+        return self._first.is_set()
+
+    def wait_first_frame(self, timeout: float) -> bool:
+        return self._first.wait(timeout)
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    @property
+    def duration(self) -> float | None:
+        return self._duration
+
+    @property
+    def target(self) -> Rect | None:
+        return self._target
+
+    @property
+    def ended(self) -> bool:
+        with self._cond:
+            return self._decoder_done and not self._queue
+
+    @property
+    def dropped(self) -> int:
+        return self._dropped
+
+    def frame_at(self, t: float) -> VideoFrame | None:
+        with self._cond:
+            popped = 0
+            while self._queue and self._queue[0].t <= t:
+                self._current = self._queue.popleft()
+                popped += 1
+            if popped:
+                self._dropped += popped - 1
+                self._cond.notify_all()
+            return self._current
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing = True
+            self._queue.clear()
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+            if self._thread.is_alive():
+                log.warning("video decoder for %s did not stop within 5 s", self.path)
+
+    # -- worker side ------------------------------------------------------------------
+
+    def _put(self, frame: VideoFrame) -> bool:
+        with self._cond:
+            while len(self._queue) >= self._queue_frames and not self._closing:
+                self._cond.wait(0.5)
+            if self._closing:
+                return False
+            self._queue.append(frame)
+        self._first.set()
+        return True
+
+    def _run(self) -> None:
+        try:
+            self._decode()
+        except Exception as exc:  # any decoder failure means: skip this video
+            self._error = f"{self.path}: cannot decode video: {exc}"
+        finally:
+            with self._cond:
+                self._decoder_done = True
+                self._cond.notify_all()
+            # Wake anyone waiting for a first frame that will never come.
+            self._first.set()
+
+    def _placement(self, stream) -> tuple[tuple[int, int], Rect, Rect]:
+        width, height = stream.codec_context.width, stream.codec_context.height
+        if not width or not height:
+            raise ValueError("the video stream has no frame size")
+        aspect = stream.sample_aspect_ratio
+        if aspect and float(aspect) > 0 and float(aspect) != 1.0:
+            width = round(width * float(aspect))
+        scaled, placement = fit_rect((width, height), self.zone, self.fit)
+        source, target = crop_box(placement, self.zone)
+        return scaled, source, target
+
+    def _decode(self) -> None:
+        with av.open(str(self.path)) as container:
+            if not container.streams.video:
+                raise ValueError("no video stream in the file")
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            (width, height), crop, self._target = self._placement(stream)
+            cropped = crop.size != (width, height)
+            declared = None
+            if stream.duration is not None and stream.time_base is not None:
+                declared = float(stream.duration * stream.time_base)
+            elif container.duration:
+                declared = container.duration / 1_000_000
+            self._duration = declared
+            rate = float(stream.average_rate or 25)
+            if self.start > 0 and declared:
+                target = self.start % declared if self.loop else self.start
+                container.seek(int(target / stream.time_base), stream=stream, backward=True)
+            else:
+                target = 0.0
+            index = 0
+            offset = -target  # playback time of the first returned frame is about 0
+            while True:
+                first_pts: float | None = None
+                last_t = None
+                for frame in container.decode(stream):
+                    pts = frame.time if frame.time is not None else index / rate
+                    if first_pts is None:
+                        first_pts = 0.0 if target else pts
+                    if pts < target - 0.5 / rate:
+                        continue  # decoded only to reach the seek target
+                    t = pts - first_pts + offset
+                    out = frame.reformat(width, height, format=self.pixel_format)
+                    pixels = _frame_pixels(out, self.pixel_format)
+                    if cropped:
+                        pixels = pixels[crop.y : crop.bottom, crop.x : crop.right]
+                    if not self._put(VideoFrame(index=index, t=t, pixels=pixels, keep=out)):
+                        return
+                    index += 1
+                    last_t = pts - first_pts
+                if index == 0:
+                    raise ValueError("no frame could be decoded")
+                played = (last_t or 0.0) + 1 / rate
+                if declared and played < declared - TRUNCATION_SLACK and not target:
+                    raise ValueError(
+                        f"stream ends at {played:.2f} s of its declared {declared:.2f} s"
+                        " (truncated file?)"
+                    )
+                if not self.loop:
+                    return
+                offset += played - target
+                target = 0.0
+                container.seek(0, stream=stream)

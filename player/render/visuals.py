@@ -1,0 +1,176 @@
+"""What the main zone shows: the Visual interface, and its image and video implementations."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from concurrent.futures import Future
+
+import numpy as np
+import pygame
+
+from player.render.images import DecodedImage
+from player.render.layout import Rect
+from player.render.video import VideoFrame, VideoSource
+
+log = logging.getLogger(__name__)
+
+
+class Visual:
+    """One thing on screen. Subclasses prepare in the background and draw on the main thread.
+
+    Lifecycle: made (preparation starts) → ready() or error → finish() on the main thread
+    before its first frame → start(now) at the switch → draw() per frame → close().
+    """
+
+    moving = False  # True: needs a new frame every display tick while shown
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.started: float | None = None
+
+    def ready(self) -> bool:
+        return True
+
+    @property
+    def error(self) -> str | None:
+        return None
+
+    def finish(self) -> None:
+        """Last main-thread step of preparation (e.g. convert to the display format)."""
+
+    def start(self, now: float) -> None:
+        self.started = now
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        """Draw into `target` (zone-sized); return whether anything changed."""
+        raise NotImplementedError
+
+    def next_change(self, now: float) -> float | None:
+        """When draw() would next change the picture for a non-moving visual (None: never)."""
+        return None
+
+    def frame_id(self) -> str:
+        return self.key
+
+    def close(self) -> None:
+        """Free decoders and threads."""
+
+
+def display_pixel_format(surface: pygame.Surface) -> str:
+    """The FFmpeg pixel format whose bytes equal `surface`'s pixels, or rgb24 if none does."""
+    if surface.get_bitsize() != 32 or surface.get_bytesize() != 4:
+        return "rgb24"
+    masks = tuple(surface.get_masks()[:3])
+    little = sys.byteorder == "little"
+    if masks == (0xFF0000, 0xFF00, 0xFF):
+        return "bgr0" if little else "0rgb"
+    if masks == (0xFF, 0xFF00, 0xFF0000):
+        return "rgb0" if little else "0bgr"
+    return "rgb24"
+
+
+def copy_frame(target: pygame.Surface, pixels: np.ndarray) -> None:
+    """Copy decoded pixels into `target` (exactly their size): one memcpy-like pass."""
+    if pixels.ndim == 2:
+        view = pygame.surfarray.pixels2d(target)
+        try:
+            np.copyto(view, pixels.T)
+        finally:
+            del view
+    else:
+        pygame.surfarray.blit_array(target, pixels.transpose(1, 0, 2))
+
+
+class ImageVisual(Visual):
+    """A still picture decoded by the image worker; one blit per redraw."""
+
+    def __init__(self, key: str, future: Future[DecodedImage]) -> None:
+        super().__init__(key)
+        self._future = future
+        self._surface: pygame.Surface | None = None
+        self._drawn = False
+
+    def ready(self) -> bool:
+        return self._future.done()
+
+    @property
+    def error(self) -> str | None:
+        if not self._future.done():
+            return None
+        exc = self._future.exception()
+        return None if exc is None else str(exc)
+
+    def finish(self) -> None:
+        if self._surface is None and self.ready() and self.error is None:
+            decoded = self._future.result()
+            surface = pygame.image.frombuffer(decoded.rgb, decoded.size, "RGB")
+            self._surface = surface.convert()
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        if self._surface is None:
+            self.finish()
+        if self._surface is None or (self._drawn and not force):
+            return False
+        target.blit(self._surface, (0, 0))
+        self._drawn = True
+        return True
+
+    def close(self) -> None:
+        self._future.cancel()
+        self._surface = None
+
+
+class VideoVisual(Visual):
+    """A playing video: each display tick shows the frame due at that moment."""
+
+    moving = True
+
+    def __init__(
+        self,
+        key: str,
+        source: VideoSource,
+        zone: tuple[int, int],
+        background: tuple[int, int, int],
+        tolerance: float,
+    ) -> None:
+        super().__init__(key)
+        self.source = source
+        self.zone = zone
+        self.background = background
+        self.tolerance = tolerance  # half a display frame: a frame due "now" is not a tick late
+        self._shown: VideoFrame | None = None
+        source.open()
+
+    def ready(self) -> bool:
+        return self.source.first_frame_ready or self.source.error is not None
+
+    @property
+    def error(self) -> str | None:
+        return self.source.error
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        started = self.started if self.started is not None else now
+        frame = self.source.frame_at(now - started + self.tolerance)
+        if frame is None or (frame is self._shown and not force):
+            return False
+        where: Rect | None = self.source.target
+        if where is None or where.size != frame.pixels.shape[1::-1]:
+            return False
+        if (force or self._shown is None) and where.size != target.get_size():
+            target.fill(self.background)
+        copy_frame(target.subsurface(where.astuple()), frame.pixels)
+        self._shown = frame
+        return True
+
+    def frame_id(self) -> str:
+        index = self._shown.index if self._shown is not None else -1
+        return f"{self.key}#{index}"
+
+    @property
+    def dropped(self) -> int:
+        return self.source.dropped
+
+    def close(self) -> None:
+        self.source.close()
+        self._shown = None

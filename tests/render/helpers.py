@@ -1,0 +1,102 @@
+"""Shared helpers for render tests: publish real content, run a real RenderLoop headless."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig
+from player.events import PlayRecord
+from player.manifest import Manifest, parse
+from player.render.loop import RenderLoop
+from player.status import StatusBoard
+from tests.fixtures.content import publish_tree
+
+BACKGROUND = (0, 0, 0)
+
+
+def publish(tmp_path: Path, items: list[dict], extra: dict | None = None) -> tuple[Manifest, Path]:
+    """Publish `items` (tests/fixtures/content.py specs) unsigned; (manifest, media dir)."""
+    out = tmp_path / "published"
+    manifest_path = publish_tree(out, items, extra=extra)
+    return parse(manifest_path.read_bytes()), out / "media"
+
+
+def make_config(tmp_path: Path, **display) -> Config:
+    display.setdefault("size", (320, 180))
+    display.setdefault("fps", 30)
+    return Config(
+        player=PlayerConfig(id="test-screen", timezone="UTC"),
+        cache=CacheConfig(dir=tmp_path / "cache"),
+        display=DisplayConfig(**display),
+    )
+
+
+@dataclass
+class Harness:
+    """A RenderLoop on the SDL dummy driver with everything it reports collected."""
+
+    config: Config
+    media_dir: Path
+    clock: Callable[[], float] = time.time
+    frame_log: Path | None = None
+    screenshot_dir: Path | None = None
+    inbox: queue.Queue = field(default_factory=queue.Queue)
+    status: StatusBoard = field(default_factory=StatusBoard)
+    plays: list[PlayRecord] = field(default_factory=list)
+    ticks: int = 0
+    loop: RenderLoop | None = None
+
+    def build(self) -> RenderLoop:
+        self.loop = RenderLoop(
+            self.config,
+            lambda sha: self.media_dir / sha,
+            self.status,
+            self.inbox,
+            clock=self.clock,
+            on_play=self.plays.append,
+            on_tick=self._tick,
+            headless=True,
+            frame_log=self.frame_log,
+            screenshot_dir=self.screenshot_dir,
+        )
+        return self.loop
+
+    def _tick(self) -> None:
+        self.ticks += 1
+        if self.probe is not None and self.probe(self.loop):
+            self.stop.set()
+
+    probe: Callable[[RenderLoop], bool] | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self, seconds: float, probe: Callable[[RenderLoop], bool] | None = None) -> RenderLoop:
+        """Run on this (main) thread until `probe(loop)` says True or `seconds` pass."""
+        self.probe = probe
+        loop = self.loop or self.build()
+        loop.run(self.stop, exit_after=seconds)
+        return loop
+
+    def later(self, delay: float, message) -> threading.Timer:
+        """Put `message` in the inbox after `delay` seconds (from another thread)."""
+        timer = threading.Timer(delay, self.inbox.put, (message,))
+        timer.daemon = True
+        timer.start()
+        return timer
+
+
+def pixel(loop: RenderLoop, x: int, y: int) -> tuple[int, int, int]:
+    return tuple(loop.output.screen.get_at((x, y)))[:3]
+
+
+def close_to(a, b, tol: int = 24) -> bool:
+    return all(abs(int(p) - int(q)) <= tol for p, q in zip(a, b, strict=True))
+
+
+def read_frame_log(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
