@@ -375,6 +375,8 @@ def publish(
             raise PublishError([str(exc)]) from None
     media_dir = out_dir / "media"
     media_dir.mkdir(parents=True, exist_ok=True)
+    for stale in media_dir.glob(".*.tmp"):  # left by a publish that was killed mid-copy
+        stale.unlink(missing_ok=True)
     counts = {"new_files": 0, "new_bytes": 0, "reused_files": 0, "reused_bytes": 0}
     for sha, source in builder.files.items():
         target = media_dir / sha

@@ -428,3 +428,13 @@ def test_fuzz_authoring_yaml_only_raises_publish_error(tmp_path, doc, with_group
         publish(src, tmp_path / "fuzz-out", None, NOW)
     except PublishError as exc:
         assert all(line.startswith(str(src)) for line in exc.problems), exc.problems
+
+
+def test_temp_files_of_a_killed_publish_are_cleaned_up(authoring, tmp_path):
+    out = tmp_path / "out"
+    (out / "media").mkdir(parents=True)
+    stale = out / "media" / f".{'ab' * 32}.1234abcd.tmp"
+    stale.write_bytes(b"half a video")
+    publish(authoring, out, None, NOW)
+    assert not stale.exists()
+    assert all(not p.name.startswith(".") for p in out.rglob("*"))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from player.events import Alert
 from player.manifest import ManifestError
@@ -29,6 +32,9 @@ from player.signing import (
 )
 
 NOW = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
+_FUZZ_KEYS = generate_keypair()
+_FIELDS = ["type", "id", "group", "text", "level", "issued_at", "expires_at", "payload", "sig"]
+_GOOD = ["alert", "emergency", "2030-01-01T00:00:00Z", "2024-05-01T08:00:00", "g", "x"]
 
 
 @pytest.fixture
@@ -227,3 +233,35 @@ def test_bad_alerts_are_refused(change, message):
     payload = make_alert("x", "g", now=NOW, lifetime=dt.timedelta(hours=1))
     with pytest.raises(ManifestError, match=message):
         parse_alert({**payload, **change})
+
+
+# -- fuzzing: whatever arrives over MQTT, only ManifestError comes out -------------------
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(_FIELDS), children, max_size=6)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.binary(max_size=200), _json.map(lambda v: json.dumps(v).encode())))
+def test_fuzz_open_sealed_raw(data):
+    public = _FUZZ_KEYS[1]
+    with contextlib.suppress(ManifestError):
+        open_sealed(data, public, NOW)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(_FIELDS), _json | st.sampled_from(_GOOD), max_size=8))
+def test_fuzz_signed_payloads_are_checked_without_crashing(payload):
+    key, public = _FUZZ_KEYS
+    try:
+        opened = open_sealed(seal(payload, key), public, NOW)
+        alert = parse_alert(opened)
+    except ManifestError:
+        return
+    assert alert.expires_at > NOW and alert.text and alert.level in ("info", "warning", "emergency")
