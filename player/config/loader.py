@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
-import logging
 import re
 import sys
 from dataclasses import dataclass
@@ -18,10 +17,10 @@ import yaml
 from player.config import model, schema
 from player.config.schema import Invalid, Located
 
-log = logging.getLogger(__name__)
-
 MASK = "********"
 _MAX_DEPTH = 16  # deeper than any setting; also stops recursive YAML aliases
+_MAX_NODES = 20_000  # far above any real config; stops alias "billion laughs" expansion
+_MAX_BYTES = 1 << 20  # a config is a few KB; more means the wrong file (a video, a log)
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,8 @@ def load_config(path: Path) -> model.Config:
     """Read and check the config file; raises ConfigError with every problem found."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(_MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError([ConfigIssue(path, 0, 0, "(file)", _missing_help(path))]) from None
     except IsADirectoryError:
@@ -67,6 +67,9 @@ def load_config(path: Path) -> model.Config:
     except OSError as exc:
         message = f"cannot read the file: {exc.strerror or exc} (check its permissions)"
         raise ConfigError([ConfigIssue(path, 0, 0, "(file)", message)]) from None
+    if len(data) > _MAX_BYTES:
+        message = f"the file is over {_MAX_BYTES // 1024} KB; is this really the player config?"
+        raise ConfigError([ConfigIssue(path, 0, 0, "(file)", message)])
     return parse_config_text(_decode(data, path), path)
 
 
@@ -115,7 +118,7 @@ def parse_config_text(text: str, path: Path) -> model.Config:
         issue = _syntax_issue(exc, text, path)
         if not any(i.line == issue.line for i in issues):
             issues.append(issue)
-        raise ConfigError(issues) from None
+        raise ConfigError(sorted(issues, key=lambda i: (i.line, i.col))) from None
     if root is None:
         message = "the file is empty (or only comments); copy the example config/player.yaml"
         raise ConfigError([*issues, ConfigIssue(path, 1, 1, "(file)", message)])
@@ -142,6 +145,7 @@ class _TreeBuilder:
         self.path = path
         self.issues: list[ConfigIssue] = []
         self.constructor = yaml.constructor.SafeConstructor()
+        self.nodes_left = _MAX_NODES
 
     def issue(self, mark: Any, keys: tuple[str, ...], message: str) -> None:
         key = ".".join(keys) or "(top level)"
@@ -149,8 +153,11 @@ class _TreeBuilder:
 
     def located(self, node: yaml.Node, keys: tuple[str, ...]) -> Located:
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
-        if len(keys) > _MAX_DEPTH:
-            self.issue(node.start_mark, keys, "nested too deep (a recursive YAML alias?)")
+        self.nodes_left -= 1
+        if len(keys) > _MAX_DEPTH or self.nodes_left < 0:
+            if self.nodes_left >= -1:  # say it once, not once per branch
+                self.issue(node.start_mark, keys, "nested too deep or too big (YAML aliases?)")
+            self.nodes_left = -2
             return Located(None, line, col)
         if isinstance(node, yaml.MappingNode):
             children: dict[str, Located] = {}
@@ -429,6 +436,8 @@ def _shown_value(path: str, value: Any) -> str:
         return ", ".join(
             f"{day} {'+'.join(w) if isinstance(w, list) else w}" for day, w in value.items()
         )
+    if path == "display.region" and isinstance(value, dict):
+        return "{w}x{h} at x={x}, y={y}".format(**value)
     if path == "display.size":
         return "auto" if value is None else f"{value[0]}x{value[1]}"
     if path == "display.background" and isinstance(value, tuple | list):

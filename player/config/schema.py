@@ -8,7 +8,7 @@ import datetime as dt
 import difflib
 import re
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -101,6 +101,8 @@ def scalar_text(v: Located, what: str) -> str:
 
 def whole_number(v: Located, what: str) -> int:
     x = v.value
+    if isinstance(x, int) and not isinstance(x, bool) and v.text and v.text.isdigit():
+        return int(v.text)  # decimal even with a leading zero (YAML 1.1 would read 030 as octal)
     if isinstance(x, float) and x.is_integer():
         return int(x)
     if isinstance(x, str) and x.strip().isdigit():
@@ -123,30 +125,57 @@ def integer(lo: int, hi: int) -> Parser:
     return parse
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+_NUMBER_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
 _DURATION_UNITS = MappingProxyType(
     {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
 )
+_SIZE_UNITS = MappingProxyType(
+    {"": 1, "b": 1}
+    | {f"{p}{suffix}": 1000 ** (i + 1) for i, p in enumerate("kmgt") for suffix in ("", "b")}
+    | {f"{p}ib": 1024 ** (i + 1) for i, p in enumerate("kmgt")}
+)
+
+
+def _with_unit(v: Located, units: Mapping[str, int], usage: str) -> float:
+    """A plain number, or text like `1.5GiB` / `5m` scaled by its (case-blind) unit."""
+    if isinstance(v.value, str):
+        m = _NUMBER_UNIT.match(v.value)
+        if not m or m.group(2).lower() not in units:
+            raise Invalid(f"expected {usage}, got {v.value!r}")
+        return float(m.group(1)) * units[m.group(2).lower()]
+    if isinstance(v.value, bool) or not isinstance(v.value, int | float):
+        raise Invalid(f"expected {usage}, got {shown(v)}")
+    return v.value
 
 
 def duration(lo: float, hi: float) -> Parser:
     """Seconds as a number, or text such as `90s`, `5m`, `1h`."""
 
     def parse(v: Located, ctx: Context) -> float:
-        x = v.value
-        if isinstance(x, str):
-            m = _DURATION.match(x)
-            unit = m.group(2).lower() if m else None
-            if not m or unit not in _DURATION_UNITS:
-                raise Invalid(
-                    f"expected seconds (a number) or a duration like 90s, 5m, 1h; got {x!r}"
-                )
-            x = float(m.group(1)) * _DURATION_UNITS[unit]
-        elif isinstance(x, bool) or not isinstance(x, int | float):
-            raise Invalid(f"expected a number of seconds, got {shown(v)}")
+        x = _with_unit(v, _DURATION_UNITS, "seconds, or a duration like 90s, 5m, 1h")
         if not lo <= x <= hi:
             raise Invalid(f"{x:g}s is out of range: must be from {lo:g}s to {hi:g}s")
         return float(x)
+
+    return parse
+
+
+def human_size(n: int) -> str:
+    for unit, factor in (("TB", 1000**4), ("GB", 1000**3), ("MB", 1000**2), ("KB", 1000)):
+        if n >= factor:
+            return f"{n / factor:g}{unit}"
+    return f"{n}B"
+
+
+def byte_size(lo: int, hi: int) -> Parser:
+    """Bytes as a whole number or text like `8GB`, `500MB`, `1.5GiB` (GB = 1000^3, GiB = 1024^3)."""
+
+    def parse(v: Located, ctx: Context) -> int:
+        n = int(_with_unit(v, _SIZE_UNITS, "a size like 8GB, 500MB or 1.5GiB"))
+        if not lo <= n <= hi:
+            raise Invalid(f"{human_size(n)} is out of range: must be from {human_size(lo)} to "
+                          f"{human_size(hi)}")  # fmt: skip
+        return n
 
     return parse
 
@@ -181,7 +210,7 @@ def choice(options: tuple[Any, ...], *, aliases: dict[str, str] | None = None) -
                 if str(option).lower() == key.lower():
                     return option
         elif not isinstance(x, bool) and x in options:
-            return x
+            return options[options.index(x)]  # 90.0 -> 90
         close = difflib.get_close_matches(str(v.text or x).lower(), names, n=1, cutoff=0.6)
         tip = f"; did you mean {close[0]}?" if close else ""
         raise Invalid(f"must be one of {', '.join(names)}; got {shown(v)}{tip}")
@@ -295,19 +324,22 @@ def resolve_path(s: str, ctx: Context) -> Path:
     return path if path.is_absolute() else ctx.base_dir / path
 
 
+_READ_FAILURES = (
+    (FileNotFoundError, "{what} {path} does not exist; check the path"),
+    (IsADirectoryError, "{what} {path} is a folder, not a file"),
+    (PermissionError, "cannot read {what} {path}: permission denied (the player's user needs "
+     "read access)"),
+    (OSError, "cannot read {what} {path}: {reason}"),
+)  # fmt: skip
+
+
 def read_file(path: Path, ctx: Context, limit: int, what: str) -> bytes:
     try:
         return ctx.read_head(path, limit)
-    except FileNotFoundError:
-        raise Invalid(f"{what} {path} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise Invalid(f"{what} {path} is a folder, not a file") from None
-    except PermissionError:
-        raise Invalid(
-            f"cannot read {what} {path}: permission denied (the player's user needs read access)"
-        ) from None
     except OSError as exc:
-        raise Invalid(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+        template = next(t for kind, t in _READ_FAILURES if isinstance(exc, kind))
+        reason = exc.strerror or str(exc)
+        raise Invalid(template.format(what=what, path=path, reason=reason)) from None
 
 
 def ca_bundle(v: Located, ctx: Context) -> Path:
@@ -332,44 +364,6 @@ def directory(v: Located, ctx: Context) -> Path:
     if not s:
         raise Invalid("expected a folder path, got an empty text")
     return resolve_path(s, ctx)
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
-_SIZE_UNITS = MappingProxyType(
-    {"": 1, "b": 1}
-    | {f"{p}{suffix}": 1000 ** (i + 1) for i, p in enumerate("kmgt") for suffix in ("", "b")}
-    | {f"{p}ib": 1024 ** (i + 1) for i, p in enumerate("kmgt")}
-)
-
-
-def human_size(n: int) -> str:
-    for unit, factor in (("TB", 1000**4), ("GB", 1000**3), ("MB", 1000**2), ("KB", 1000)):
-        if n >= factor:
-            return f"{n / factor:g}{unit}"
-    return f"{n}B"
-
-
-def byte_size(lo: int, hi: int) -> Parser:
-    """Bytes as a whole number or text like `8GB`, `500MB`, `1.5GiB` (GB = 1000^3, GiB = 1024^3)."""
-
-    def parse(v: Located, ctx: Context) -> int:
-        x = v.value
-        if isinstance(x, str):
-            m = _SIZE.match(x)
-            unit = m.group(2).lower() if m else None
-            if not m or unit not in _SIZE_UNITS:
-                raise Invalid(f"expected a size like 8GB, 500MB or 1.5GiB, got {x!r}")
-            n = int(float(m.group(1)) * _SIZE_UNITS[unit])
-        else:
-            n = whole_number(v, "a size in bytes or text like 8GB")
-        if not lo <= n <= hi:
-            raise Invalid(
-                f"{human_size(n)} is out of range: must be from {human_size(lo)} to "
-                f"{human_size(hi)}"
-            )
-        return n
-
-    return parse
 
 
 _MAX_PIXELS = 16384
@@ -414,7 +408,8 @@ def region(v: Located, ctx: Context) -> model.Region:
             if key not in _REGION_KEYS:
                 close = difflib.get_close_matches(key, _REGION_KEYS, 1, 0.5)
                 tip = f"; did you mean {close[0]}?" if close else ""
-                errors.append(Invalid(f"unknown key {key!r} (use x, y, w, h){tip}", loc, key))
+                message = f"unknown key {key!r} (use x, y, w, h){tip}"
+                errors.append(Invalid(message, loc.key_position(), key))
         missing = [k for k in _REGION_KEYS if k not in v.value]
         if missing:
             errors.append(Invalid(f"{usage}; missing {', '.join(missing)}"))

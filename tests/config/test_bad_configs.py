@@ -236,3 +236,18 @@ def test_missing_file_says_where_it_looked_and_how_to_create_it(tmp_path):
 def test_folder_instead_of_file(tmp_path):
     with pytest.raises(ConfigError, match="is a folder"):
         load_config(tmp_path)
+
+
+def test_recursive_alias_is_refused_quickly(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        parse_config_text("player: &p\n  id: [*p, *p, *p]\n", tmp_path / "p.yaml")
+    messages = [str(i) for i in caught.value.issues]
+    assert sum("nested too deep" in m for m in messages) == 1
+    assert any(m.startswith(f"{tmp_path / 'p.yaml'}:2:7: player.id:") for m in messages)
+
+
+def test_a_huge_file_is_not_read_whole(tmp_path):
+    path = tmp_path / "video.mp4"
+    path.write_bytes(b"player:\n  id: x\n" + b"#" * (2 << 20))
+    with pytest.raises(ConfigError, match="is this really the player config"):
+        load_config(path)

@@ -250,3 +250,18 @@ def test_mask_secrets_hides_tokens_passwords_and_url_logins(tmp_path):
     assert shown["operating_hours"] == "always on"
     unset = mask_secrets(model.Config())
     assert unset["source"]["token"] is None and unset["mqtt"]["password"] is None
+
+
+def test_yaml_1_1_surprises_do_not_reach_the_player(tmp_path):
+    text = (
+        "player:\n  id: 0012\n"  # would be octal 10
+        "display:\n  fps: 030\n  rotation: 90.0\n  background: 000000\n"
+        "operating_hours:\n  mon: off\n  tue: 06:00-22:00\n"  # off would be false
+    )
+    config = parse_config_text(text, tmp_path / "p.yaml")
+    assert config.player.id == "0012"
+    assert config.display.fps == 30
+    assert config.display.rotation == 90 and isinstance(config.display.rotation, int)
+    assert config.display.background == (0, 0, 0)
+    assert config.operating_hours.days[0] == ()
+    assert config.operating_hours.days[1] == (model.TimeWindow(_t("06:00"), _t("22:00")),)
