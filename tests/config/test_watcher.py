@@ -56,7 +56,7 @@ def recorder() -> Recorder:
 
 @pytest.fixture
 def watcher(config_file: Path, recorder: Recorder):
-    w = ConfigWatcher(config_file, recorder.changes.put, recorder.errors.put, debounce=0.2)
+    w = ConfigWatcher(config_file, recorder.changes.put, recorder.errors.put)  # default debounce
     w.start()
     yield w
     w.stop()
