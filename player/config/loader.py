@@ -295,7 +295,9 @@ class _Build:
             self.add(at, path, "YAML merge keys (<<) are not supported; write the settings out")
             return
         if section:
-            here = [p.split(".", 1)[1] for p in schema.SETTINGS_BY_PATH if p.startswith(section)]
+            here = [
+                p.split(".", 1)[1] for p in schema.SETTINGS_BY_PATH if p.startswith(f"{section}.")
+            ]
         else:
             here = [*schema.SECTION_TYPES, "operating_hours"]
         close = difflib.get_close_matches(key, here, n=1, cutoff=0.6)
