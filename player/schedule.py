@@ -10,17 +10,33 @@ from zoneinfo import ZoneInfo
 
 from player.config.model import OperatingHours
 from player.events import Alert
-from player.manifest import Item, Manifest, Playlist, Rules
-from player.wallclock import UTC, Calendar, WallClock, format_days, format_windows
+from player.manifest import Item, Manifest
+from player.schedule_index import (
+    CERTAIN,
+    PLAUSIBLE,
+    TRUSTED,
+    PlaylistIndex,
+    RulesResolver,
+    clock_is_trusted,
+    describe_rules,
+    item_duration,
+)
+from player.wallclock import UTC, Calendar, WallClock
 
-DEFAULT_ITEM_SECONDS = 10.0  # items without a duration (and videos of unknown length)
-MIN_ITEM_SECONDS = 0.1  # a zero-length item would make the schedule spin
+__all__ = [
+    "Resume",
+    "Scheduler",
+    "Slot",
+    "clock_is_trusted",
+    "describe_rules",
+    "item_duration",
+    "plan",
+    "upcoming",
+]
+
 RECHECK = dt.timedelta(days=1)  # when nothing can change, ask again after this long
 ALIGN_EPOCH = dt.datetime(2000, 1, 1, tzinfo=UTC)
 ALERT_LEVELS = {"info": 0, "warning": 1, "emergency": 2}
-
-# How date ranges are judged: by the clock, or (clock not trusted) against published_at.
-TRUSTED, CERTAIN, PLAUSIBLE = "trusted", "certain", "plausible"
 
 
 @dataclass(frozen=True)
@@ -53,125 +69,6 @@ class Slot:
         return (self.end - self.start).total_seconds()
 
 
-def item_duration(manifest: Manifest | None, item: Item) -> float:
-    """Seconds an item plays: its own duration, else its video's length, else the default."""
-    if item.duration is not None:
-        return max(float(item.duration), MIN_ITEM_SECONDS)
-    if manifest is not None and item.media is not None:
-        media = manifest.media.get(item.media)
-        if media is not None and media.duration:
-            return max(float(media.duration), MIN_ITEM_SECONDS)
-    default = DEFAULT_ITEM_SECONDS
-    if manifest is not None:
-        default = float(manifest.defaults.get("duration", DEFAULT_ITEM_SECONDS))
-    return max(default, MIN_ITEM_SECONDS)
-
-
-def clock_is_trusted(manifest: Manifest | None, now: dt.datetime) -> bool:
-    """False while `now` is earlier than the manifest's publication (a Pi without RTC)."""
-    return manifest is None or now >= manifest.published_at
-
-
-def describe_rules(rules: Rules | None) -> str:
-    """'window 06:00-09:00 mon-fri, from 2024-06-01 00:00' (empty when unrestricted)."""
-    if rules is None:
-        return ""
-    parts = []
-    if rules.windows:
-        parts.append("window " + format_windows((w.start, w.end) for w in rules.windows))
-    if rules.days is not None:
-        parts.append(format_days(rules.days))
-    if rules.valid_from is not None:
-        parts.append(f"from {rules.valid_from:%Y-%m-%d %H:%M}")
-    if rules.valid_until is not None:
-        parts.append(f"until {rules.valid_until:%Y-%m-%d %H:%M}")
-    return " ".join(parts[:2]) + (", " if len(parts) > 2 else "") + ", ".join(parts[2:])
-
-
-class _When:
-    """A Rules object resolved for one zone and one manifest."""
-
-    __slots__ = ("_spans", "calendar", "certain", "plausible", "rules")
-
-    def __init__(self, rules: Rules, clock: WallClock, published_at: dt.datetime):
-        self.rules = rules
-        self._spans: dict[str, tuple[dt.datetime, bool, dt.datetime | None]] = {}
-        self.calendar = Calendar.from_rules(
-            clock,
-            rules.valid_from,
-            rules.valid_until,
-            rules.days,
-            ((w.start, w.end) for w in rules.windows),
-        )
-        cal = self.calendar
-        started = cal.start is None or cal.start <= published_at
-        # Without a trusted clock the real time is only known to be after published_at.
-        self.certain = started and cal.end is None
-        self.plausible = started and (cal.end is None or cal.end > published_at)
-
-    def active(self, clock: WallClock, t: dt.datetime, tier: str) -> bool:
-        return self._span(clock, t, tier)[1]
-
-    def next_change(self, clock: WallClock, t: dt.datetime, tier: str) -> dt.datetime | None:
-        return self._span(clock, t, tier)[2]
-
-    def _span(self, clock: WallClock, t: dt.datetime, tier: str):
-        """(since, active, next change); reused while `t` stays inside the same stretch."""
-        span = self._spans.get(tier)
-        if span is not None and span[0] <= t and (span[2] is None or t < span[2]):
-            return span
-        cal = self.calendar
-        if tier == TRUSTED:
-            span = (t, cal.active(clock, t), cal.next_change(clock, t))
-        elif self.certain if tier == CERTAIN else self.plausible:
-            span = (t, cal.active(clock, t, dated=False), cal.next_change(clock, t, dated=False))
-        else:
-            span = (t, False, None)  # its dates cannot be established: held back throughout
-        self._spans[tier] = span
-        return span
-
-
-class _Group:
-    """The items of one playlist that share the same rules (None = unrestricted)."""
-
-    __slots__ = ("distinct_ids", "ids", "indexes", "when")
-
-    def __init__(self, when: _When | None):
-        self.when = when
-        self.indexes: list[int] = []
-        self.ids: list[str] = []
-        self.distinct_ids = 0
-
-
-class _PlaylistIndex:
-    """Precomputed lookups for one playlist: item groups by rules, ids, durations in µs."""
-
-    def __init__(self, playlist: Playlist, order: int, when: _When | None, durations: list[int]):
-        self.playlist = playlist
-        self.order = order
-        self.when = when
-        self.durations = durations
-        self.prefix = [0]
-        for d in durations:
-            self.prefix.append(self.prefix[-1] + d)
-        self.position: dict[str, int] = {}
-        for i, item in enumerate(playlist.items):
-            self.position.setdefault(item.id, i)
-        self.groups: list[_Group] = []
-        self.group_of: list[int] = []  # item index -> its group in self.groups
-
-    @property
-    def name(self) -> str:
-        return self.playlist.name
-
-    def label(self) -> str:
-        pl = self.playlist
-        rules = describe_rules(pl.rules)
-        extra = f", {rules}" if rules else ""
-        kind = "default playlist" if pl.default else "playlist"
-        return f"{kind} '{pl.name}' (priority {pl.priority}{extra})"
-
-
 @dataclass(frozen=True)
 class _Ask:
     """One plan() question, passed between the helpers that answer it."""
@@ -192,36 +89,15 @@ class Scheduler:
         self.manifest = manifest
         self.tz = tz
         self.clock = WallClock(tz)
-        self._playlists: list[_PlaylistIndex] = []
+        self._playlists: list[PlaylistIndex] = []
         self._aligned_cache: dict[tuple[int, tuple[int, ...]], tuple[list[int], list[int]]] = {}
         if manifest is None:
             return
-        resolved: dict[Rules, _When] = {}
-
-        def when_of(rules: Rules | None) -> _When | None:
-            if rules is None:
-                return None
-            found = resolved.get(rules)
-            if found is None:
-                found = resolved[rules] = _When(rules, self.clock, manifest.published_at)
-            return found
-
-        for order, pl in enumerate(manifest.playlists):
-            durations = [round(item_duration(manifest, it) * 1e6) for it in pl.items]
-            index = _PlaylistIndex(pl, order, when_of(pl.rules), durations)
-            groups: dict[Rules | None, _Group] = {}
-            for i, item in enumerate(pl.items):
-                group = groups.get(item.rules)
-                if group is None:
-                    group = groups[item.rules] = _Group(when_of(item.rules))
-                group.indexes.append(i)
-                group.ids.append(item.id)
-            for group in groups.values():
-                group.distinct_ids = len(set(group.ids))
-            index.groups = list(groups.values())
-            number = {id(g): k for k, g in enumerate(index.groups)}
-            index.group_of = [number[id(groups[item.rules])] for item in pl.items]
-            self._playlists.append(index)
+        when_of = RulesResolver(self.clock, manifest.published_at)
+        self._playlists = [
+            PlaylistIndex.build(manifest, pl, order, when_of)
+            for order, pl in enumerate(manifest.playlists)
+        ]
         # Highest priority first; ties go to the one listed first; defaults only as fallback.
         self._playlists.sort(key=lambda p: (p.playlist.default, -p.playlist.priority, p.order))
 
@@ -304,13 +180,13 @@ class Scheduler:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _playable(self, pl: _PlaylistIndex, now: dt.datetime, tier: str, skip) -> bool:
-        if pl.when is not None and not pl.when.active(self.clock, now, tier):
+    def _playable(self, pl: PlaylistIndex, now: dt.datetime, tier: str, skip) -> bool:
+        if pl.when is not None and not pl.when.active(now, tier):
             return False
         for group in pl.groups:
-            if group.when is not None and not group.when.active(self.clock, now, tier):
+            if group.when is not None and not group.when.active(now, tier):
                 continue
-            if len(skip) < group.distinct_ids or any(i not in skip for i in group.ids):
+            if group.has_unskipped(skip):
                 return True
         return False
 
@@ -319,12 +195,10 @@ class Scheduler:
         out: list[dt.datetime | None] = []
         for pl in playlists:
             if pl.when is not None:
-                out.append(pl.when.next_change(self.clock, now, tier))
-                if not pl.when.active(self.clock, now, tier):
+                out.append(pl.when.next_change(now, tier))
+                if not pl.when.active(now, tier):
                     continue  # its items cannot matter before the playlist itself turns on
-            out.extend(
-                g.when.next_change(self.clock, now, tier) for g in pl.groups if g.when is not None
-            )
+            out.extend(g.when.next_change(now, tier) for g in pl.groups if g.when is not None)
         return out
 
     def _alert_slot(self, now, shown, limits, previous, resume) -> Slot:
@@ -348,7 +222,7 @@ class Scheduler:
             resume=resume,
         )
 
-    def _item_slot(self, pl: _PlaylistIndex, rank: int, ask: _Ask) -> Slot:
+    def _item_slot(self, pl: PlaylistIndex, rank: int, ask: _Ask) -> Slot:
         now, tier = ask.now, ask.tier
         items = pl.playlist.items
         notes = []
@@ -366,10 +240,10 @@ class Scheduler:
         item = items[index]
         limits = [*ask.limits, end]
         if pl.when is not None:
-            limits.append(pl.when.next_change(self.clock, now, tier))
+            limits.append(pl.when.next_change(now, tier))
         group = pl.groups[pl.group_of[index]]
         if group.when is not None:
-            limits.append(group.when.next_change(self.clock, now, tier))
+            limits.append(group.when.next_change(now, tier))
         # a higher-ranked playlist turning valid takes over; in aligned mode the loop's
         # make-up changes when any of its own items changes validity
         limits.extend(self._changes(self._playlists[:rank], now, tier))
@@ -396,19 +270,17 @@ class Scheduler:
             resume=tuple(r for r in ask.resume if r.playlist != pl.name),
         )
 
-    def _item_ok(self, pl: _PlaylistIndex, index: int, ask: _Ask) -> bool:
+    def _item_ok(self, pl: PlaylistIndex, index: int, ask: _Ask) -> bool:
         if pl.playlist.items[index].id in ask.skip:
             return False
         group = pl.groups[pl.group_of[index]]
-        return group.when is None or group.when.active(self.clock, ask.now, ask.tier)
+        return group.when is None or group.when.active(ask.now, ask.tier)
 
-    def _next_playable(self, pl: _PlaylistIndex, start: int, ask: _Ask) -> int:
+    def _next_playable(self, pl: PlaylistIndex, start: int, ask: _Ask) -> int:
         """First playable item at or after `start`, wrapping around (the playlist has one)."""
         n = len(pl.playlist.items)
         start %= n
-        active = [
-            g for g in pl.groups if g.when is None or g.when.active(self.clock, ask.now, ask.tier)
-        ]
+        active = [g for g in pl.groups if g.when is None or g.when.active(ask.now, ask.tier)]
         for _ in range(n):
             best = n * 2
             for g in active:
@@ -420,10 +292,10 @@ class Scheduler:
             start = (index + 1) % n
         raise AssertionError(f"playlist {pl.name!r} was playable but has no playable item")
 
-    def _sequential_position(self, pl: _PlaylistIndex, ask: _Ask) -> tuple[int, dt.datetime]:
+    def _sequential_position(self, pl: PlaylistIndex, ask: _Ask) -> tuple[int, dt.datetime]:
         now, previous = ask.now, ask.previous
         if previous is not None and previous.kind == "item" and previous.playlist == pl.name:
-            found = _find(pl, previous.item.id, previous.index)
+            found = pl.find(previous.item.id, previous.index)
             if found is not None:
                 natural_end = previous.start + dt.timedelta(microseconds=pl.durations[found])
                 if now < natural_end and self._item_ok(pl, found, ask):
@@ -433,18 +305,16 @@ class Scheduler:
             return self._next_playable(pl, previous.index, ask), now
         for r in ask.resume:
             if r.playlist == pl.name:
-                found = _find(pl, r.item_id, r.index)
+                found = pl.find(r.item_id, r.index)
                 want = r.index if found is None else found + (1 if r.done else 0)
                 return self._next_playable(pl, want, ask), now
         return self._next_playable(pl, 0, ask), now
 
-    def _aligned_position(self, pl: _PlaylistIndex, ask: _Ask) -> tuple[int, dt.datetime, int]:
+    def _aligned_position(self, pl: PlaylistIndex, ask: _Ask) -> tuple[int, dt.datetime, int]:
         """(index, start, length µs) of the item the wall clock points at in the loop."""
         clock, now = self.clock, ask.now
         active = tuple(
-            k
-            for k, g in enumerate(pl.groups)
-            if g.when is None or g.when.active(clock, now, ask.tier)
+            k for k, g in enumerate(pl.groups) if g.when is None or g.when.active(now, ask.tier)
         )
         if len(active) == len(pl.groups):
             indexes, prefix = range(len(pl.durations)), pl.prefix
@@ -472,13 +342,6 @@ class Scheduler:
         k = bisect_right(prefix, offset) - 1
         start = now - dt.timedelta(microseconds=offset - prefix[k])
         return indexes[k], start, pl.durations[indexes[k]]
-
-
-def _find(pl: _PlaylistIndex, item_id: str, index: int) -> int | None:
-    items = pl.playlist.items
-    if 0 <= index < len(items) and items[index].id == item_id:
-        return index
-    return pl.position.get(item_id)
 
 
 def _carry(previous: Slot | None, now: dt.datetime, manifest: Manifest | None) -> tuple:
