@@ -1,0 +1,296 @@
+"""Player lifecycle: build the parts, start supervised threads, render, stop in finally."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import queue
+import signal
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from player import __version__
+from player.cache import Cache
+from player.config.loader import ConfigError, load_config
+from player.config.model import Config
+from player.config.watcher import ConfigWatcher
+from player.control import ControlServer
+from player.events import (
+    Alert,
+    AlertsChanged,
+    ConfigChanged,
+    DisplayPower,
+    ManifestActivated,
+    ScreenshotRequest,
+    Stop,
+)
+from player.logsetup import set_level, setup_logging
+from player.manifest import Manifest
+from player.push import PushClient
+from player.report import PopStore
+from player.status import StatusBoard
+from player.statusfile import StatusWriter
+from player.sync.loop import SyncLoop
+from player.sync.store import ManifestStore
+from player.systemd import Notifier, Supervisor
+
+log = logging.getLogger(__name__)
+
+LAST_GOOD_NAME = "last-good-config.yaml"
+# A worker that has not beaten for this long is stuck (the watchdog stops being fed).
+SYNC_STUCK_AFTER = 120.0
+PUSH_STUCK_AFTER = 60.0
+SMALL_STUCK_AFTER = 60.0
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    headless: bool = False
+    screenshot_dir: Path | None = None
+    screenshot_every: float = 5.0
+    exit_after: float | None = None
+    frame_log: Path | None = None
+    windowed: bool = False  # a window instead of fullscreen (demo on a desktop)
+
+
+class AlertBook:
+    """Alerts received over push, by id; a newer alert with the same id replaces the old."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._alerts: dict[str, Alert] = {}
+
+    def add(self, alert: Alert, now: dt.datetime) -> tuple[Alert, ...]:
+        with self._lock:
+            self._alerts[alert.id] = alert
+            self._alerts = {k: a for k, a in self._alerts.items() if a.expires_at > now}
+            return tuple(self._alerts.values())
+
+
+def last_good_path(config: Config | None) -> Path:
+    """Where the last valid config is kept, so a broken file at boot still plays."""
+    state = os.environ.get("STATE_DIRECTORY")
+    if state:
+        return Path(state.split(":")[0]) / LAST_GOOD_NAME
+    base = config.cache.dir if config else Config().cache.dir
+    return base / LAST_GOOD_NAME
+
+
+def remember_good_config(config: Config) -> None:
+    """Copy a valid config file beside the cache (only when it changed: SD writes are scarce)."""
+    if config.path is None:
+        return
+    target = last_good_path(config)
+    try:
+        data = config.path.read_bytes()
+        if target.is_file() and target.read_bytes() == data:
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.with_suffix(".tmp")
+        temp.write_bytes(data)
+        os.replace(temp, target)
+    except OSError as exc:
+        log.warning("could not keep a copy of the good config in %s: %s", target, exc)
+
+
+def load_startup_config(path: Path) -> tuple[Config, list[str]]:
+    """The config to start with: the file, else the last good copy, else defaults.
+
+    A player that refuses to start over a typo leaves the street screen black; this
+    one plays what it played before and reports the errors instead.
+    """
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        errors = [str(issue) for issue in exc.issues]
+    else:
+        remember_good_config(config)
+        return config, []
+    for line in errors:
+        log.error("%s", line)
+    fallback = last_good_path(None)
+    try:
+        config = load_config(fallback)
+    except (ConfigError, OSError):
+        log.error("no usable config: running with defaults until %s is fixed", path)
+        return Config(path=path), errors
+    log.warning("config %s has errors: playing with the last good copy %s", path, fallback)
+    return config, errors
+
+
+class Player:
+    """All the parts of one running player, wired together."""
+
+    def __init__(self, config_path: Path, options: RunOptions) -> None:
+        self.config_path = config_path
+        self.options = options
+        self.status = StatusBoard()
+        self.inbox: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.alerts = AlertBook()
+        self.config, errors = load_startup_config(config_path)
+        self.status.update(
+            "player",
+            id=self.config.player.id,
+            group=self.config.player.group,
+            version=__version__,
+            pid=os.getpid(),
+            started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        self.status.update("config", path=str(config_path), errors=errors)
+        self.cache = Cache(self.config.cache.dir, self.config.cache.max_size)
+        self.store = ManifestStore(self.config.cache.dir)
+        self.supervisor = Supervisor(Notifier(), self.status)
+        self.sync = SyncLoop(
+            self.config, self.cache, self.store, self.status, on_activated=self._activated
+        )
+        self.pop = PopStore(self.config.cache.dir / "pop.sqlite3", self.config.report.max_records)
+        self.push = PushClient(
+            self.config,
+            self.status,
+            public_key=self.config.source.public_key,
+            on_manifest_notice=self._manifest_notice,
+            on_alert=self._alert,
+            on_command=self._command,
+            pop=self.pop,
+        )
+        self.status.subscribe(self._status_changed)
+        self.watcher = ConfigWatcher(config_path, self._config_changed, self._config_errors)
+
+    # ----- callbacks from other threads: post and return -----------------------------
+
+    def _activated(self, manifest: Manifest) -> None:
+        self.inbox.put(ManifestActivated(manifest))
+
+    def _manifest_notice(self, notice: dict) -> None:
+        log.info("manifest notice (sequence %s): syncing now", notice.get("sequence"))
+        self.sync.wake()
+
+    def _alert(self, alert: Alert) -> None:
+        self.inbox.put(AlertsChanged(self.alerts.add(alert, dt.datetime.now(dt.UTC))))
+
+    def _command(self, name: str, payload: dict) -> None:
+        log.info("command %r received", name)
+        if name == "sync":
+            self.sync.wake()
+        elif name == "reload":
+            self.watcher.reload()
+            self.sync.wake()
+        elif name in ("display-on", "display-off"):
+            self.inbox.put(DisplayPower(on=name == "display-on"))
+        elif name == "screenshot":
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+            path = self.config.runtime.dir / f"screenshot-{stamp}.png"
+            self.inbox.put(ScreenshotRequest(path))
+
+    def _status_changed(self, section: str) -> None:
+        if section in ("render", "sync", "config", "cache"):
+            self.push.publish_status()
+
+    def _config_changed(self, config: Config) -> None:
+        log.info("config reloaded from %s", self.config_path)
+        old = self.config
+        self.config = config
+        remember_good_config(config)
+        self.status.update("config", errors=[])
+        set_level(config.log.level)
+        self.sync.update_config(config)
+        self.push.update_config(config)
+        self.inbox.put(ConfigChanged(config))
+        if old.cache.dir != config.cache.dir or old.runtime.dir != config.runtime.dir:
+            log.warning("cache.dir and runtime.dir changes take effect at the next restart")
+
+    def _config_errors(self, errors: list[str]) -> None:
+        self.status.update("config", errors=list(errors))
+
+    # ----- lifecycle -----------------------------------------------------------------
+
+    def _start_workers(self) -> None:
+        runtime = self.config.runtime.dir
+        try:
+            runtime.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            log.error(
+                "runtime dir %s unusable (%s): no status file or control socket", runtime, exc
+            )
+        else:
+            writer = StatusWriter(runtime / "status.json", self.status)
+            self.supervisor.add_worker("status", writer.run, SMALL_STUCK_AFTER)
+            control = ControlServer(runtime / "control.sock", self.inbox, self.status)
+            self.supervisor.add_worker("control", control.run, SMALL_STUCK_AFTER)
+        self.supervisor.add_worker("sync", self.sync.run, SYNC_STUCK_AFTER)
+        self.supervisor.add_worker("push", self.push.run, PUSH_STUCK_AFTER)
+        try:
+            self.watcher.start()
+        except OSError as exc:
+            log.error(
+                "cannot watch %s for changes (%s): edits need a restart", self.config_path, exc
+            )
+
+    def run(self) -> int:
+        from player.render.loop import RenderLoop  # pygame is imported only to play
+
+        active = self.store.load_active()
+        if active is not None:
+            log.info("playing cached manifest sequence %d", active[0].sequence)
+            self.inbox.put(ManifestActivated(active[0]))
+        render = RenderLoop(
+            self.config,
+            self.cache.path,
+            self.status,
+            self.inbox,
+            on_play=self.pop.record,
+            on_tick=self.supervisor.main_beat,
+            on_first_frame=self.supervisor.ready,
+            headless=self.options.headless,
+            screenshot_dir=self.options.screenshot_dir,
+            screenshot_every=self.options.screenshot_every,
+            frame_log=self.options.frame_log,
+            windowed=self.options.windowed,
+        )
+        self._start_workers()
+        try:
+            render.run(self.stop, exit_after=self.options.exit_after)
+        finally:
+            self.shutdown()
+        return 0
+
+    def request_stop(self, reason: str) -> None:
+        log.info("stopping: %s", reason)
+        self.stop.set()
+        self.inbox.put(Stop(reason))
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        self.supervisor.notifier.stopping()
+        self.watcher.stop()
+        self.supervisor.stop()
+        self.pop.close()
+
+
+def run_player(config_path: Path, options: RunOptions, log_level: str | None = None) -> int:
+    """Run a player until stopped by a signal, a window close or `exit_after`."""
+    setup_logging(log_level or "INFO")
+    player = Player(config_path, options)
+    set_level(log_level or player.config.log.level)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        player.request_stop(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return player.run()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    options = RunOptions(
+        headless=args.headless,
+        screenshot_dir=args.screenshot_dir,
+        screenshot_every=args.screenshot_every,
+        exit_after=args.exit_after,
+        frame_log=args.frame_log,
+    )
+    return run_player(args.config_path, options, args.log_level)

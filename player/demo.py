@@ -1,0 +1,112 @@
+"""`videotron demo`: sample content, published signed into a folder, played from there."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import http.server
+import logging
+import os
+import threading
+from pathlib import Path
+
+from player.app import RunOptions, run_player
+from player.demo_content import write_demo_playlist
+from player.publish import publish
+from player.signing import generate_keypair, load_private_key, private_key_text, public_key_b64
+
+log = logging.getLogger(__name__)
+
+FEED_NAME = "sample-feed.xml"
+HEADLESS_SHOT_EVERY = 3.0
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        log.debug(format, *args)
+
+
+def serve_sample_feed() -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve the bundled sample feed on loopback, so the ticker fetches a real feed."""
+    folder = Path(__file__).parent / "data"
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, name="demo-feed", daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/{FEED_NAME}"
+
+
+def ensure_key(path: Path) -> str:
+    """The demo's publisher key (made once); returns the public key in base64."""
+    if not path.exists():
+        key, _ = generate_keypair()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(private_key_text(key))
+    return public_key_b64(load_private_key(path))
+
+
+def write_demo_config(out: Path, public_key: str, size: str) -> Path:
+    config = out / "player.yaml"
+    config.write_text(
+        "\n".join(
+            [
+                "# Written by `videotron demo`; a real screen uses /etc/videotron/player.yaml.",
+                "player: {id: demo-screen, group: demo, timezone: Asia/Jakarta}",
+                "source:",
+                f"  url: {out / 'published'}",
+                f"  public_key: {public_key}",
+                "  poll_interval: 10",
+                f"cache: {{dir: {out / 'cache'}, max_size: 1GB}}",
+                f"runtime: {{dir: {out / 'run'}}}",
+                f"display: {{size: {size}, fps: 30}}",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return config
+
+
+def display_available() -> bool:
+    """Whether a desktop session is there to open a window on."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    out = args.out.resolve()
+    content = out / "content"
+    out.mkdir(parents=True, exist_ok=True)
+    public_key = ensure_key(out / "publisher.key")
+    server, feed_url = serve_sample_feed()
+    try:
+        print(f"videotron demo: making sample content in {content}")
+        playlist = write_demo_playlist(content, feed_url)
+        key = load_private_key(out / "publisher.key")
+        summary = publish(playlist, out / "published", key, dt.datetime.now(dt.UTC))
+        print(
+            f"videotron demo: published {summary.items} items, signed, sequence "
+            f"{summary.sequence}, into {out / 'published'}"
+        )
+        headless = args.headless or not display_available()
+        screenshot_dir = args.screenshot_dir
+        if headless:
+            screenshot_dir = screenshot_dir or out
+            print(
+                f"videotron demo: no display{' requested' if args.headless else ' found'}: "
+                f"rendering offscreen, a screenshot every {HEADLESS_SHOT_EVERY:g} s in "
+                f"{screenshot_dir}/ (Ctrl-C to stop)"
+            )
+        config = write_demo_config(out, public_key, "1280x720")
+        options = RunOptions(
+            headless=headless,
+            screenshot_dir=screenshot_dir,
+            screenshot_every=HEADLESS_SHOT_EVERY if headless else args.screenshot_every,
+            exit_after=args.exit_after,
+            frame_log=args.frame_log,
+            windowed=not headless,
+        )
+        return run_player(config, options, args.log_level)
+    finally:
+        server.shutdown()
