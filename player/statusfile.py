@@ -273,6 +273,24 @@ def _item(value: object) -> str:
     return str(value) if value not in (None, "") else "nothing"
 
 
+def _playing(render: dict) -> str:
+    if render.get("alert"):
+        text = f"ALERT {render['alert']}"
+    elif render.get("item") or render.get("current"):
+        text = _item(render.get("item") or render.get("current"))
+        if render.get("type"):
+            text += f" ({render['type']})"
+        if render.get("playlist"):
+            text += f" from playlist {render['playlist']}"
+    elif render.get("kind") == "idle":
+        text = (
+            f"splash screen ({render.get('splash') or render.get('reason') or 'nothing to play'})"
+        )
+    else:
+        text = "nothing"
+    return text
+
+
 def _first(section: dict, *keys: str) -> object:
     for key in keys:
         if section.get(key) not in (None, ""):
@@ -306,18 +324,25 @@ def render_summary(doc: dict, now: dt.datetime, not_running: str | None = None) 
     if started:
         lines.append(f"  started         {_ago(started, now)}")
 
-    current = _first(render, "current", "current_item", "item")
+    playing = _playing(render)
     since = _first(render, "since", "current_since")
-    screen = render.get("screen")
-    playing = _item(current)
     if since:
         playing += f", since {_ago(since, now)}"
     lines.append(f"  playing         {playing}")
+    screen = render.get("screen")
     if screen is not None:
         shown = screen if isinstance(screen, str) else ("on" if screen else "off")
         lines.append(f"  screen          {shown}")
-    if render.get("first_frame") is False:
+    if render.get("driver"):
+        output = render.get("output")
+        size = f" {output[0]}x{output[1]}" if isinstance(output, list) and len(output) == 2 else ""
+        fps = f", {render['fps']} fps" if render.get("fps") is not None else ""
+        lines.append(f"  display         {render['driver']}{size}{fps}")
+    if render and not render.get("first_frame"):
         lines.append("  display         no frame shown yet")
+    for failure in render.get("failures") or []:
+        if isinstance(failure, dict):
+            lines.append(f"  cannot play     {failure.get('item')}: {failure.get('error')}")
 
     seq = sync.get("manifest_sequence")
     published = sync.get("manifest_published_at")
@@ -419,7 +444,7 @@ def one_line_summary(snapshot: dict) -> str:
     render = snapshot.get("render") or {}
     sync = snapshot.get("sync") or {}
     mqtt = snapshot.get("mqtt") or {}
-    parts = [f"playing {_item(_first(render, 'current', 'current_item', 'item'))}"]
+    parts = [f"playing {_playing(render)}"]
     if sync.get("manifest_sequence") is not None:
         parts.append(f"manifest #{sync['manifest_sequence']}")
     if sync.get("state"):

@@ -101,10 +101,16 @@ warn() { printf 'warning: %s\n' "$*" >&2; }
 
 # Every change goes through one of these two, so --dry-run shows exactly what a real run
 # does. `target` runs a command inside the system being installed (chroot with --root).
+# Shows a command as it would be typed: plain words bare, others shell-quoted.
+show() {
+    local out="+" word safe='^[A-Za-z0-9_./:=,@+%-]+$'
+    for word in "$@"; do
+        if [[ $word =~ $safe ]]; then out+=" $word"; else out+=" $(printf '%q' "$word")"; fi
+    done
+    printf '%s\n' "$out"
+}
 run() {
-    printf '+'
-    printf ' %q' "$@"
-    printf '\n'
+    show "$@"
     if ((DRY_RUN)); then return 0; fi
     "$@"
 }

@@ -59,10 +59,16 @@ if [ "$(id -u)" -ne 0 ] && ((!DRY_RUN)); then
 fi
 
 say() { printf '==> %s\n' "$*"; }
+# Shows a command as it would be typed: plain words bare, others shell-quoted.
+show() {
+    local out="+" word safe='^[A-Za-z0-9_./:=,@+%-]+$'
+    for word in "$@"; do
+        if [[ $word =~ $safe ]]; then out+=" $word"; else out+=" $(printf '%q' "$word")"; fi
+    done
+    printf '%s\n' "$out"
+}
 run() {
-    printf '+'
-    printf ' %q' "$@"
-    printf '\n'
+    show "$@"
     if ((DRY_RUN)); then return 0; fi
     "$@"
 }

@@ -159,7 +159,7 @@ def test_ready_then_periodic_pings_while_everything_beats(notify_socket):
         times = pings(got)
         assert len(times) >= 4, got
         # At least every half interval (0.1 s), with slack for a busy CI machine.
-        assert max(b - a for a, b in itertools.pairwise(times)) < 0.35
+        assert max(b - a for a, b in itertools.pairwise(times)) < 0.5
         assert sup.healthy() == (True, "ok")
         assert status.get("health")["threads"]["sync"]["state"] == "running"
     finally:
@@ -233,7 +233,7 @@ def test_crashing_worker_is_restarted_and_pings_continue(notify_socket, caplog):
         # Pings never stopped for more than a couple of intervals during the restarts.
         times = pings(got)
         assert len(times) >= 6
-        assert max(b - a for a, b in itertools.pairwise(times)) < 0.45
+        assert max(b - a for a, b in itertools.pairwise(times)) < 0.6
         # Backoff grows between restarts (0.025-0.05, 0.05-0.1, 0.1-0.2 s here).
         gaps = [b - a for a, b in itertools.pairwise(runs)]
         assert gaps[2] > gaps[0]

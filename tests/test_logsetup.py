@@ -1,0 +1,134 @@
+"""Log format for journald vs a terminal, repeat folding, and live level changes."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import time
+
+import pytest
+
+from player.logsetup import PlayerHandler, RepeatFilter, set_level, setup_logging
+
+
+@pytest.fixture(autouse=True)
+def restore_root_logger():
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    for handler in list(root.handlers):
+        if isinstance(handler, PlayerHandler):
+            root.removeHandler(handler)
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def journal_file(tmp_path):
+    stream = open(tmp_path / "journal", "w+")  # noqa: SIM115 - closed by the test
+    st = os.fstat(stream.fileno())
+    return stream, {"JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino}"}
+
+
+def test_terminal_format_has_time_level_and_logger():
+    stream = io.StringIO()
+    setup_logging("INFO", stream=stream, environ={})
+    logging.getLogger("player.sync").warning("manifest %s refused", "#41")
+    line = stream.getvalue().strip()
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} WARNING player.sync: manifest #41 refused", line
+    ), line
+
+
+def test_journal_format_has_priority_prefix_and_no_timestamp(tmp_path):
+    stream, env = journal_file(tmp_path)
+    with stream:
+        setup_logging("DEBUG", stream=stream, environ=env)
+        log = logging.getLogger("player.push")
+        log.info("connected to %s", "broker")
+        log.debug("ping")
+        try:
+            raise OSError("network unreachable")
+        except OSError:
+            log.exception("publish failed")
+        stream.flush()
+        lines = (tmp_path / "journal").read_text().splitlines()
+    assert lines[0] == "<6>player.push: connected to broker"
+    assert lines[1] == "<7>player.push: ping"
+    assert lines[2] == "<3>player.push: publish failed"
+    # Every traceback line keeps the error priority, so `journalctl -p err` shows it whole.
+    assert all(line.startswith("<3>") for line in lines[2:])
+    assert lines[-1] == "<3>OSError: network unreachable"
+    assert not any(re.search(r"\d\d:\d\d:\d\d", line) for line in lines)
+
+
+def test_inherited_journal_stream_on_a_redirected_stderr_is_ignored(tmp_path):
+    stream, env = journal_file(tmp_path)
+    other = open(tmp_path / "redirected", "w+")  # noqa: SIM115
+    with stream, other:
+        setup_logging("INFO", stream=other, environ=env)
+        logging.getLogger("player").info("hello")
+        other.flush()
+        text = (tmp_path / "redirected").read_text()
+    assert text.startswith("20") and " INFO    player: hello" in text
+
+
+def test_a_repeating_error_is_logged_once_then_counted():
+    stream = io.StringIO()
+    setup_logging("INFO", stream=stream, environ={}, repeat_window=0.4)
+    log = logging.getLogger("player.sync")
+    for i in range(50):
+        log.error("download of %s failed: timed out", f"media/{i}")
+    log.error("disk full")  # another template is not folded into the first
+    assert stream.getvalue().count("failed: timed out") == 1
+    assert "disk full" in stream.getvalue()
+    time.sleep(0.45)
+    log.error("download of %s failed: timed out", "media/99")
+    lines = stream.getvalue().splitlines()
+    summary = [line for line in lines if "repeated" in line]
+    assert len(summary) == 1
+    assert "ERROR   player.sync: … repeated 49 times in" in summary[0]
+    assert "(last: download of media/49 failed: timed out)" in summary[0]
+    assert lines[-1].endswith("download of media/99 failed: timed out")
+    assert len(lines) == 4
+
+
+def test_pending_repeat_counts_are_reported_by_other_messages_and_at_flush():
+    now = [0.0]
+    records: list[logging.LogRecord] = []
+    folder = RepeatFilter(window=60, clock=lambda: now[0], emit=records.append)
+
+    def rec(msg: str, name: str = "player.push") -> logging.LogRecord:
+        return logging.LogRecord(name, logging.WARNING, __file__, 1, msg, None, None)
+
+    assert folder.filter(rec("broker down"))
+    assert not folder.filter(rec("broker down"))
+    assert not folder.filter(rec("broker down"))
+    now[0] = 61.0
+    # The window ended and the message stopped: the next unrelated line flushes the count.
+    assert folder.filter(rec("connected", name="player.sync"))
+    assert [r.getMessage() for r in records] == ["… repeated 2 times in 61 s (last: broker down)"]
+    assert not folder.filter(rec("connected", name="player.sync"))
+    folder.flush()
+    assert records[-1].getMessage() == "… repeated 1 times in 0 s (last: connected)"
+
+
+def test_level_changes_live_and_bad_names_are_refused():
+    stream = io.StringIO()
+    setup_logging("warning", stream=stream, environ={})
+    log = logging.getLogger("player.render")
+    log.info("hidden")
+    set_level("debug")
+    log.debug("shown")
+    assert "hidden" not in stream.getvalue()
+    assert "player.render: shown" in stream.getvalue()
+    with pytest.raises(ValueError, match="unknown log level 'LOUD'; use one of DEBUG, INFO"):
+        set_level("LOUD")
+
+
+def test_setting_up_twice_keeps_one_handler():
+    setup_logging("INFO", stream=io.StringIO(), environ={})
+    setup_logging("INFO", stream=io.StringIO(), environ={})
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, PlayerHandler)]
+    assert len(handlers) == 1
