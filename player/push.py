@@ -157,6 +157,7 @@ class PushClient:
         self._last_status_at = 0.0
         self._last_status_key: str | None = None
         self._inflight: _Inflight | None = None
+        self._subscribe_mid: int | None = None
         self._config = config
         self._setup(config)
 
@@ -289,6 +290,7 @@ class PushClient:
             client.on_disconnect = self._on_disconnect
             client.on_message = self._on_message
             client.on_publish = self._on_publish
+            client.on_subscribe = self._on_subscribe
             client.connect(self.broker.host, self.broker.port, keepalive=KEEPALIVE)
         except (OSError, ssl.SSLError, ValueError) as exc:
             self._schedule_retry(f"{type(exc).__name__}: {exc}")
@@ -344,9 +346,22 @@ class PushClient:
             self._lost = f"broker refused the connection: {reason_code}"
             return
         assert self.topics is not None
-        client.subscribe(
+        _result, self._subscribe_mid = client.subscribe(
             [(self.topics.manifest, 1), (self.topics.alert, 1), (self.topics.command, 1)]
         )
+
+    def _on_subscribe(self, _client, _userdata, mid, reason_codes, _properties) -> None:
+        # "Connected" means subscribed: only then can no notice, alert or command slip by.
+        if mid != self._subscribe_mid:
+            return
+        refused = [str(code) for code in reason_codes if code.is_failure]
+        if refused:
+            log.error(
+                "MQTT broker %s refused some subscriptions (%s): check its ACL for %s/#",
+                self.broker and self.broker.display,
+                ", ".join(refused),
+                self._config.mqtt.topic_prefix,
+            )
         reconnected = self._backoff.failures > 0
         self._backoff.reset()
         self._connected.set()

@@ -16,11 +16,18 @@ PLAYER = "lobby-1"
 GROUP = "lobby"
 
 
-def push_config(url: str | None, public_key: str | None = None, **player) -> Config:
+def push_config(
+    url: str | None,
+    public_key: str | None = None,
+    *,
+    player_id: str = PLAYER,
+    group: str = GROUP,
+    **mqtt,
+) -> Config:
     return Config(
-        player=PlayerConfig(id=player.get("id", PLAYER), group=player.get("group", GROUP)),
+        player=PlayerConfig(id=player_id, group=group),
         source=SourceConfig(public_key=public_key),
-        mqtt=MqttConfig(url=url, topic_prefix="vt"),
+        mqtt=MqttConfig(url=url, topic_prefix="vt", **mqtt),
         report=ReportConfig(max_records=1000, batch_size=20),
     )
 

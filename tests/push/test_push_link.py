@@ -23,27 +23,33 @@ def is_status(online: bool):
     return lambda m: m.topic == STATUS and m.json()["online"] is online
 
 
+def retained_status(broker: Mosquitto) -> dict:
+    """What a newly connecting operator console sees on the status topic."""
+    probe = MqttProbe(broker)
+    try:
+        probe.subscribe(STATUS)
+        message = probe.wait_for(lambda m: m.topic == STATUS)
+        assert message.retain
+        return message.json()
+    finally:
+        probe.close()
+
+
 def play(n: int) -> PlayRecord:
     start = dt.datetime(2024, 5, 1, 8, tzinfo=dt.UTC) + dt.timedelta(seconds=10 * n)
     return PlayRecord(f"item-{n}", "ab" * 32, start, start + dt.timedelta(seconds=10), True)
 
 
 def test_status_is_retained_and_refreshed_on_change(mosquitto, mqtt_probe):
-    with PushRunner(push_config(mosquitto.url)) as runner:
-        runner.status.update("render", current={"item_id": "intro"}, screen_on=True)
-        runner.status.update("sync", manifest_sequence=4, state="idle", last_result="ok")
-        runner.status.update("config", errors=["display.fps: must be 1..60"])
+    runner = PushRunner(push_config(mosquitto.url))
+    runner.status.update("render", current={"item_id": "intro"}, screen_on=True)
+    runner.status.update("sync", manifest_sequence=4, state="idle", last_result="ok")
+    runner.status.update("config", errors=["display.fps: must be 1..60"])
+    with runner:
         mqtt_probe.subscribe(STATUS)
         mqtt_probe.wait_for(is_status(True))
         # A later subscriber gets the retained status: operators see presence at once.
-        late = MqttProbe(mosquitto)
-        try:
-            late.subscribe(STATUS)
-            first = late.wait_for(is_status(True))
-        finally:
-            late.close()
-        assert first.retain
-        status = first.json()
+        status = retained_status(mosquitto)
         assert status["player"] == PLAYER and status["group"] == GROUP
         assert status["current"] == {"item_id": "intro"}
         assert status["manifest_sequence"] == 4
@@ -82,13 +88,7 @@ def test_last_will_marks_a_killed_player_offline(mosquitto, mqtt_probe):
         offline = mqtt_probe.wait_for(is_status(False), timeout=5.0)
         assert offline.json()["reason"] == "connection lost"
         # The will is retained: an operator looking later still sees the screen offline.
-        late = MqttProbe(mosquitto)
-        try:
-            late.subscribe(STATUS)
-            retained = late.wait_for(lambda m: m.topic == STATUS)
-            assert retained.retain and retained.json()["online"] is False
-        finally:
-            late.close()
+        assert retained_status(mosquitto)["online"] is False
     finally:
         if child.poll() is None:
             child.kill()
@@ -116,9 +116,10 @@ def test_broker_restart_never_blocks_and_reconnects(mosquitto):
         runner.wait_state("connected", timeout=10)
         probe = MqttProbe(mosquitto)
         try:
-            # Retained status is gone with the broker's memory: the player published it again.
+            # Retained status is gone with the broker's memory: the player publishes it again.
             probe.subscribe(STATUS)
-            assert probe.wait_for(is_status(True)).retain
+            probe.wait_for(is_status(True))
+            assert retained_status(mosquitto)["online"] is True
             # And it subscribed again: a notice reaches it.
             probe.publish(f"vt/{GROUP}/manifest", {"sequence": 11, "sha256": "ab" * 32})
             [(kind, notice)] = runner.wait_events(1)
