@@ -118,10 +118,9 @@ class Scheduler:
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError(f"plan(): now={now!r} must be timezone-aware")
         now = now.astimezone(UTC)
-        if previous is not None and previous.start > now:
-            # the clock went back before that play began: keep only where playlists were
-            previous = Slot("idle", now, now, resume=previous.resume)
         resume = _carry(previous, now, self.manifest)
+        if previous is not None and previous.start > now:
+            previous = None  # the clock went back before that play began: only `resume` counts
         clock = self.clock
 
         hours_cal = None
@@ -166,6 +165,10 @@ class Scheduler:
         if not trusted:
             why += "; clock not trusted yet (before the manifest's published_at)"
         return Slot("idle", start, _end(now, limits), reason=why, resume=resume)
+
+    def following(self, slot: Slot, **kwargs) -> Slot:
+        """What comes after `slot` if nothing else changes (for preloading the next item)."""
+        return self.plan(slot.end, previous=slot, **kwargs)
 
     def upcoming(self, start: dt.datetime, until: dt.datetime, **kwargs) -> Iterator[Slot]:
         """Slots from `start` until `until`, each planned at the end of the one before."""
@@ -351,7 +354,8 @@ def _carry(previous: Slot | None, now: dt.datetime, manifest: Manifest | None) -
     resume = {r.playlist: r for r in previous.resume}
     if previous.kind == "item" and previous.item is not None and previous.playlist is not None:
         length = dt.timedelta(seconds=item_duration(manifest, previous.item))
-        done = now >= previous.start + length
+        # a play from "the future" (clock went back) was not seen through: play it again
+        done = previous.start <= now and now >= previous.start + length
         resume[previous.playlist] = Resume(
             previous.playlist, previous.item.id, previous.index, done
         )

@@ -481,15 +481,18 @@ def test_clock_jump_forward_moves_on_without_replaying_the_past():
 
 def test_clock_jump_back_ignores_a_previous_slot_from_the_future():
     m = manifest(loop("base", 3))
-    future = plan(m, at("2024-06-03 12:00:10"), tz=BERLIN)
-    assert future.item.id == "base0"
+    future = chain(m, at("2024-06-03 12:00"), at("2024-06-03 12:00:15"))[1]
+    assert future.item.id == "base1"
     back = at("2024-06-01 08:00")
     slot = plan(m, back, tz=BERLIN, previous=future)
-    assert slot.start == back
-    assert slot.end == back + 10 * S
-    # the chain keeps moving after the jump
+    # not continued from its (future) start, but the loop keeps its place: base1 again
+    assert (slot.item.id, slot.start, slot.end) == ("base1", back, back + 10 * S)
     slots = chain(m, back, back + 30 * S, previous=future)
-    assert [s.start for s in slots] == [back, back + 10 * S, back + 20 * S]
+    assert [(s.item.id, s.start) for s in slots] == [
+        ("base1", back),
+        ("base2", back + 10 * S),
+        ("base0", back + 20 * S),
+    ]
 
 
 def test_a_previous_slot_with_a_far_future_end_does_not_freeze_the_chain():
@@ -548,6 +551,17 @@ def test_aligned_loop_starts_when_its_window_opens():
         at("2024-06-03 06:00:20"),
         at("2024-06-03 06:00:30"),
     )
+
+
+def test_following_predicts_the_next_slot_for_preloading():
+    m = manifest(
+        playlist("noon", 10, image("n", 30), when=rules(window="12:00-13:00")), loop("base", 2)
+    )
+    sched = Scheduler(m, BERLIN)
+    now = sched.plan(at("2024-06-03 11:59:55"))
+    nxt = sched.following(now)
+    assert (now.item.id, nxt.item.id, nxt.start) == ("base0", "n", at("2024-06-03 12:00"))
+    assert nxt == sched.plan(now.end, previous=now)
 
 
 def test_plan_wants_an_aware_now():
