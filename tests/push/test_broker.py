@@ -1,0 +1,62 @@
+"""Broker URLs, topic names, host health readings and backoff: the small pure parts of push."""
+
+from __future__ import annotations
+
+import pytest
+
+from player.broker import make_topics, parse_broker_url
+from player.push import _Backoff, read_cpu_temperature, read_throttled
+
+
+def test_broker_urls():
+    plain = parse_broker_url("mqtt://broker.example")
+    assert (plain.host, plain.port, plain.tls) == ("broker.example", 1883, False)
+    tls = parse_broker_url("mqtts://user:p%40ss@10.0.0.5")
+    assert (tls.host, tls.port, tls.tls) == ("10.0.0.5", 8883, True)
+    assert (tls.username, tls.password) == ("user", "p@ss")
+    assert tls.display == "mqtts://10.0.0.5:8883"  # never shows the password
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://broker:1883", "scheme must be mqtt:// or mqtts://"),
+        ("mqtt://", "no host name"),
+        ("mqtt://broker:99999", "bad port"),
+    ],
+)
+def test_bad_broker_urls_say_what_is_wrong(url, message):
+    with pytest.raises(ValueError, match=message) as info:
+        parse_broker_url(url)
+    assert url in str(info.value)
+
+
+def test_topics_and_wildcards():
+    topics = make_topics("videotron", "alun-alun", "screen-01")
+    assert topics.manifest == "videotron/alun-alun/manifest"
+    assert topics.alert == "videotron/alun-alun/alert"
+    assert topics.command == "videotron/player/screen-01/command"
+    assert topics.status == "videotron/player/screen-01/status"
+    assert topics.pop == "videotron/player/screen-01/pop"
+    with pytest.raises(ValueError, match=r"player\.group"):
+        make_topics("videotron", "#", "screen-01")
+
+
+def test_cpu_temperature_and_throttling_from_sysfs(tmp_path):
+    temp, throttled = tmp_path / "temp", tmp_path / "get_throttled"
+    temp.write_text("48312\n")
+    throttled.write_text("50005\n")
+    assert read_cpu_temperature(temp) == 48.3
+    assert read_throttled(throttled) == "0x50005"
+    assert read_cpu_temperature(tmp_path / "missing") is None
+
+
+def test_backoff_grows_with_jitter_and_resets():
+    backoff = _Backoff(1.0, 60.0)
+    delays = [backoff.next_delay() for _ in range(10)]
+    for n, delay in enumerate(delays):
+        ceiling = min(60.0, 2.0**n)
+        assert ceiling / 2 <= delay <= ceiling
+    assert len({round(d, 6) for d in delays}) > 1
+    backoff.reset()
+    assert backoff.next_delay() <= 1.0
