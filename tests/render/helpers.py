@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pygame
+
 from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig
 from player.events import PlayRecord
 from player.manifest import Manifest, parse
@@ -51,6 +54,7 @@ class Harness:
     plays: list[PlayRecord] = field(default_factory=list)
     ticks: int = 0
     loop: RenderLoop | None = None
+    render_status: dict = field(default_factory=dict)  # the "render" section when captured
 
     def build(self) -> RenderLoop:
         self.loop = RenderLoop(
@@ -100,3 +104,68 @@ def close_to(a, b, tol: int = 24) -> bool:
 
 def read_frame_log(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def showing_id(loop: RenderLoop) -> str | None:
+    cur = loop.showing
+    if cur is None or cur.shown_at is None:
+        return None
+    return cur.slot.item.id if cur.slot.item else cur.slot.kind
+
+
+def capture_when(
+    harness: Harness, want: str, *, seconds: float = 5.0, after: float = 0.0
+) -> np.ndarray:
+    """Run until item (or slot kind) `want` has been on screen for `after` s; the output pixels.
+
+    Returns a copy of the screen as an (x, y, 3) array; fails if it never showed.
+    """
+    grabbed: list[np.ndarray] = []
+
+    def probe(loop: RenderLoop) -> bool:
+        if showing_id(loop) == want and loop.clock() - loop.showing.shown_at >= after:
+            grabbed.append(pygame.surfarray.array3d(loop.output.screen))
+            harness.render_status = harness.status.get("render")
+            return True
+        return False
+
+    harness.run(seconds, probe)
+    assert grabbed, f"{want!r} was never shown; status: {harness.status.get('render')}"
+    return grabbed[0]
+
+
+def box_color(pixels: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> set[tuple[int, ...]]:
+    """Distinct colours in output box [x0, x1) x [y0, y1)."""
+    area = pixels[x0:x1, y0:y1].reshape(-1, 3)
+    return {tuple(int(c) for c in p) for p in np.unique(area, axis=0)}
+
+
+def mask_of(pixels: np.ndarray, color, tol: int = 0) -> np.ndarray:
+    """(x, y) boolean mask of the pixels within `tol` of `color`."""
+    return (np.abs(pixels.astype(int) - np.array(color)) <= tol).all(axis=2)
+
+
+def bbox(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x0, y0, x1, y1) exclusive bounds of the True pixels of an (x, y) mask."""
+    xs, ys = np.nonzero(mask)
+    if not len(xs):
+        return None
+    return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+def capture_series(
+    harness: Harness, want: str, offsets: list[float], *, seconds: float = 6.0
+) -> list[np.ndarray]:
+    """Screens at `offsets` seconds after `want` first showed (one run of the loop)."""
+    grabbed: list[np.ndarray] = []
+
+    def probe(loop: RenderLoop) -> bool:
+        if showing_id(loop) != want:
+            return False
+        if loop.clock() - loop.showing.shown_at >= offsets[len(grabbed)]:
+            grabbed.append(pygame.surfarray.array3d(loop.output.screen))
+        return len(grabbed) == len(offsets)
+
+    harness.run(seconds, probe)
+    assert len(grabbed) == len(offsets), f"{want!r}: got {len(grabbed)} of {len(offsets)} shots"
+    return grabbed
