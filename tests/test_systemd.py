@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -327,3 +329,65 @@ def test_unit_runs_the_installed_player_as_a_notify_service_with_a_watchdog():
     deps = [v for k, v in settings.items() if k in ("Wants", "Requires", "After")]
     assert not any("network-online" in v for v in deps)
     assert shutil.which("env") is not None
+
+
+def test_real_player_under_a_stand_in_systemd(tmp_path, notify_socket):
+    """`videotron run` as the unit starts it: READY after the first frame, watchdog pings,
+    a STATUS line, then `status` and `screenshot` against it, and a clean SIGTERM stop."""
+    from PIL import Image
+
+    config = tmp_path / "player.yaml"
+    config.write_text(
+        f"player:\n  id: e2e-screen\ncache:\n  dir: {tmp_path / 'cache'}\n"
+        f"runtime:\n  dir: {tmp_path / 'run'}\n"
+    )
+    env = dict(
+        os.environ,
+        NOTIFY_SOCKET=notify_socket.path,
+        WATCHDOG_USEC="1000000",
+        SDL_VIDEODRIVER="dummy",
+    )
+    env.pop("WATCHDOG_PID", None)
+    cli = [sys.executable, "-m", "player", "--config", str(config)]
+    proc = subprocess.Popen(
+        [*cli, "run", "--headless"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert notify_socket.wait_for("READY=1", 30), "no READY=1 within 30 s"
+        after_ready = notify_socket.drain(2.2)
+        assert len(pings(after_ready)) >= 3  # every half of WatchdogSec=1s at least
+        lines = [m for _, m in notify_socket.messages if m.startswith("STATUS=")]
+        assert any("splash screen" in m for m in lines), lines
+
+        status = subprocess.run(
+            [*cli, "status"], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert status.returncode == 0, status.stdout + status.stderr
+        assert "e2e-screen" in status.stdout and "running, healthy" in status.stdout
+        for name in ("sync", "push", "status", "control"):
+            assert re.search(rf"{name}\s+running", status.stdout), status.stdout
+
+        shot = tmp_path / "shot.png"
+        taken = subprocess.run(
+            [*cli, "screenshot", str(shot)], capture_output=True, text=True, timeout=60, check=False
+        )
+        assert taken.returncode == 0, taken.stderr
+        with Image.open(shot) as image:
+            assert image.size[0] > 0 and image.size[1] > 0
+            # The splash (player id, IP, version) is on screen, not a black frame.
+            assert len(image.convert("RGB").getcolors(1 << 24) or []) > 1
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert "STOPPING=1" in [m for _, m in notify_socket.drain(0.3)] + [
+        m for _, m in notify_socket.messages
+    ]
+    after = subprocess.run(
+        [*cli, "status"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert after.returncode == 3
