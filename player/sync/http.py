@@ -110,7 +110,8 @@ class HttpSource:
         self.session.headers["User-Agent"] = f"videotron-player/{__version__}"
         if config.token:
             self.session.headers["Authorization"] = f"Bearer {config.token}"
-        self.session.verify = str(config.ca_bundle) if config.ca_bundle else True
+        # Passed on every request: requests lets $REQUESTS_CA_BUNDLE override session.verify.
+        self.verify: str | bool = str(config.ca_bundle) if config.ca_bundle else True
         parts = urlsplit(self.url)
         self.signature_url = urlunsplit(parts._replace(path=parts.path + ".sig"))
 
@@ -141,7 +142,7 @@ class HttpSource:
             retry_after = None
             try:
                 response = self.session.get(
-                    url, headers=headers, timeout=self.timeout, stream=stream
+                    url, headers=headers, timeout=self.timeout, stream=stream, verify=self.verify
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = _describe(exc)

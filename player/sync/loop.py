@@ -15,6 +15,7 @@ from player import signing
 from player.cache import Cache, CacheFullError
 from player.config.model import Config
 from player.manifest import Manifest, ManifestError, check_sequence, parse
+from player.manifest import digest as manifest_digest
 from player.status import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
 from player.sync.sources import ManifestFetch, NotModified, Source, SourceError, make_source
@@ -88,6 +89,7 @@ class SyncLoop:
         self._lock = threading.Lock()  # config, source and validators
         self._sync_lock = threading.Lock()  # one sync at a time
         self._wake = threading.Event()
+        self._wanted_digest: str | None = None
         self._abort = threading.Event()  # set when run()'s stop is set: downloads give up
         self._run_stop: threading.Event | None = None
         self._beat: Callable[[], None] = lambda: None
@@ -99,8 +101,16 @@ class SyncLoop:
 
     # -- control ---------------------------------------------------------------------------
 
-    def wake(self) -> None:
-        """Sync as soon as possible (thread-safe; MQTT push calls this)."""
+    def wake(self, digest: str | None = None) -> None:
+        """Sync as soon as possible (thread-safe; MQTT push calls this).
+
+        `digest` is the announced manifest's sha256, when the notice carries one: if it is
+        not the manifest we hold, the next fetch skips If-None-Match, because a static
+        server's ETag (mtime in seconds + size) can miss a same-second, same-size publish.
+        """
+        with self._lock:
+            if digest:
+                self._wanted_digest = digest.lower()
         self._wake.set()
 
     def update_config(self, config: Config) -> None:
@@ -271,10 +281,17 @@ class SyncLoop:
             return _fail("config", str(exc))
         with self._lock:
             etag, last_modified = self._validators
+            wanted = self._wanted_digest
+        held = {manifest_digest(c.data) for c in (self._pending, self._active_candidate()) if c}
+        if wanted and wanted not in held:
+            etag = last_modified = None
         try:
             fetched = self._call(source.fetch_manifest, etag, last_modified)
         except SourceError as exc:
             return _fail("network", str(exc))
+        with self._lock:
+            if self._wanted_digest == wanted:
+                self._wanted_digest = None
         if fetched is NotModified:
             candidate = self._pending or self._active_candidate()
             if candidate is None:  # validators without a usable manifest: ask in full

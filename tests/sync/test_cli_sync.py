@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -82,3 +84,34 @@ def test_sync_once_exit_codes(nginx: Nginx, publisher_key, tmp_path: Path) -> No
     broken.write_text("source:\n  url: ftp://nowhere\n")
     done = sync_once(broken)
     assert done.returncode == 2 and "source.url" in done.stderr
+
+
+def test_sync_runs_in_the_foreground_until_ctrl_c(
+    nginx: Nginx, publisher_key, tmp_path: Path
+) -> None:
+    key_path, public = publisher_key
+    publish_tree(nginx.root / "g", [noise_item(tmp_path, "a", seed=1)], key_path)
+    config = write_config(
+        tmp_path / "player.yaml", f"{nginx.url}/g/manifest.json", public, tmp_path / "cache"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "player", "--config", str(config), "sync"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        active = tmp_path / "cache" / "manifests" / "active.json"
+        deadline = time.monotonic() + 20
+        while not active.exists() and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.05)
+        assert active.exists(), "the foreground sync never activated the manifest"
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=10)
+    assert child.returncode == 0, stderr
+    assert "activated manifest sequence" in stderr
+    assert "Traceback" not in stderr

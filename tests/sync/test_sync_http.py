@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures.content import publish_tree
-from tests.fixtures.nginx import CuttingProxy, Nginx
+from tests.fixtures.nginx import CuttingProxy, Nginx, make_self_signed
 from tests.sync.util import (
     assert_cache_sound,
     config_for,
@@ -341,3 +343,57 @@ def test_stop_during_a_download_returns_promptly_and_keeps_the_partial(site: Sit
     assert not runner.is_alive() and time.monotonic() - started < 2.0
     assert rig.cache.partial_size(sha) > 20_000
     assert rig.store.load_active() is None
+
+
+def test_bearer_token_is_sent_on_every_request(site: Site) -> None:
+    site.publish(three_items(site))
+    site.nginx.configure(token="s3cret")
+    rig = make_rig(site.config())
+    result = rig.loop.sync_once()
+    assert not result.ok and result.kind == "network"
+    assert "HTTP 401" in result.reason and "check source.token" in result.reason
+
+    config = site.config()
+    rig.loop.update_config(replace(config, source=replace(config.source, token="s3cret")))
+    result = rig.loop.sync_once()
+    assert result.ok and result.changed, result.reason
+    assert all(line.status in (200, 304) for line in site.nginx.requests()[1:])
+
+
+def test_wake_with_a_digest_sees_a_publish_the_etag_misses(site: Site) -> None:
+    first = site.publish(three_items(site))
+    stamp = first.stat().st_mtime
+    rig = make_rig(site.config())
+    assert rig.loop.sync_once().changed
+
+    # A second publish in the same second with the same size: nginx's ETag does not change.
+    second = publish_tree(site.out, three_items(site, changed_seed=9), site.key_path)
+    if second.stat().st_size != len(rig.store.load_active()[1]):
+        pytest.fail("test setup: publishes differ in size; the ETag would differ anyway")
+    os.utime(second, (stamp, stamp))
+    assert not rig.loop.sync_once().changed  # the conditional GET is fooled (304)
+
+    rig.loop.wake(digest=hashlib.sha256(second.read_bytes()).hexdigest())
+    result = rig.loop.sync_once()
+    assert result.ok and result.changed, result.reason
+    assert rig.store.load_active()[1] == second.read_bytes()
+    site.nginx.clear_log()
+    assert not rig.loop.sync_once().changed
+    assert [line.status for line in site.nginx.requests()] == [304]  # validators are back
+
+
+def test_https_with_a_private_ca_bundle(site: Site) -> None:
+    cert, key = make_self_signed(site.tmp / "tls")
+    site.nginx.configure(tls=(cert, key))
+    site.publish(three_items(site))
+    url = f"{site.nginx.url}/screens/manifest.json"
+    assert url.startswith("https://")
+    config = site.config(url)
+    rig = make_rig(config)
+    result = rig.loop.sync_once()
+    assert not result.ok and result.kind == "network"
+    assert "certificate_verify_failed" in result.reason
+
+    rig.loop.update_config(replace(config, source=replace(config.source, ca_bundle=cert)))
+    result = rig.loop.sync_once()
+    assert result.ok and result.changed, result.reason
