@@ -9,6 +9,8 @@ import os
 import queue
 import signal
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +56,8 @@ class RunOptions:
     exit_after: float | None = None
     frame_log: Path | None = None
     windowed: bool = False  # a window instead of fullscreen (demo on a desktop)
+    # Wall clock for scheduling (seconds since the epoch); soak tests run it faster.
+    clock: Callable[[], float] = time.time
 
 
 class AlertBook:
@@ -170,7 +174,8 @@ class Player:
         self.sync.wake()
 
     def _alert(self, alert: Alert) -> None:
-        self.inbox.put(AlertsChanged(self.alerts.add(alert, dt.datetime.now(dt.UTC))))
+        now = dt.datetime.fromtimestamp(self.options.clock(), dt.UTC)
+        self.inbox.put(AlertsChanged(self.alerts.add(alert, now)))
 
     def _command(self, name: str, payload: dict) -> None:
         log.info("command %r received", name)
@@ -242,6 +247,7 @@ class Player:
             self.cache.path,
             self.status,
             self.inbox,
+            clock=self.options.clock,
             on_play=self.pop.record,
             on_tick=self.supervisor.main_beat,
             on_first_frame=self.supervisor.ready,
