@@ -154,6 +154,7 @@ class SyncLoop:
         self._beat = beat
         self._abort.clear()
         failures = 0
+        self.check_cache()
         try:
             while not stop.is_set():
                 beat()
@@ -177,6 +178,20 @@ class SyncLoop:
             self._run_stop = None
             self._beat = lambda: None
             self._abort.clear()
+            self.cache.flush_played()
+
+    def check_cache(self) -> None:
+        """Cheap start-up check (names and sizes, no hashing): drop what a power cut left
+        damaged, so the next sync fetches it again instead of the screen showing it."""
+        active = self.active
+        sizes = {sha: m.size for sha, m in active[0].media.items()} if active else {}
+        try:
+            removed = self.cache.verify_all(sizes)
+        except OSError as exc:
+            log.error("cannot check the cache: %s", exc)
+            return
+        if removed:
+            log.warning("removed %d damaged or stray cache entries", len(removed))
 
     def _wait(self, stop: threading.Event, delay: float) -> None:
         waited = 0.0
@@ -452,8 +467,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     )
     status = StatusBoard()
     try:
-        cache, _store, loop = build(config, status, lambda m: None)
-        cache.verify_all()
+        _cache, _store, loop = build(config, status, lambda m: None)
+        loop.check_cache()
     except OSError as exc:
         print(f"videotron sync: cannot use cache dir {config.cache.dir}: {exc}", file=sys.stderr)
         return EXIT_CODES["disk"]

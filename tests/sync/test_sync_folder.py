@@ -96,3 +96,21 @@ def test_corrupt_file_on_the_stick_is_refused(stick, tmp_path: Path) -> None:
     assert not result.ok and result.kind == "hash"
     assert rig.store.load_active() is None
     assert not rig.cache.has(sha) and rig.cache.partial_size(sha) == 0
+
+
+def test_a_damaged_cached_file_is_dropped_at_start_and_fetched_again(stick, tmp_path: Path) -> None:
+    _, publish, config = stick
+    manifest_path = publish([noise_item(tmp_path, "a", seed=6), noise_item(tmp_path, "b", seed=7)])
+    rig = make_rig(config)
+    assert rig.loop.sync_once().changed
+    sha = next(iter(manifest_media(manifest_path)))
+    with open(rig.cache.path(sha), "r+b") as f:
+        f.truncate(1000)  # what a power cut during a copy-by-hand could leave
+
+    rig = make_rig(config)  # a restart
+    rig.loop.check_cache()
+    assert not rig.cache.has(sha)
+    result = rig.loop.sync_once()
+    assert result.ok and not result.changed  # same manifest, its missing media fetched again
+    assert rig.loop.last_report.completed == [sha]
+    assert_cache_sound(rig.cache.root)
