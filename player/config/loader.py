@@ -15,7 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 from player.config import model, schema
-from player.config.schema import Invalid, Located
+from player.config.hours import ALL_DAY
+from player.config.located import Context, Invalid, Located, shown
 
 MASK = "********"
 _MAX_DEPTH = 16  # deeper than any setting; also stops recursive YAML aliases
@@ -125,7 +126,7 @@ def parse_config_text(text: str, path: Path) -> model.Config:
     tree_builder = _TreeBuilder(path)
     tree = tree_builder.located(root, ())
     issues += tree_builder.issues
-    ctx = schema.Context(base_dir=path.absolute().parent, read_head=_read_head)
+    ctx = Context(base_dir=path.absolute().parent, read_head=_read_head)
     config, problems = build_config(tree, ctx, path)
     issues += problems
     if issues or config is None:
@@ -263,7 +264,7 @@ def _syntax_issue(exc: yaml.YAMLError, text: str, path: Path) -> ConfigIssue:
 class _Build:
     """Accumulates parsed values by dotted path, where each came from, and every problem."""
 
-    def __init__(self, ctx: schema.Context, path: Path) -> None:
+    def __init__(self, ctx: Context, path: Path) -> None:
         self.ctx, self.path = ctx, path
         self.values: dict[str, Any] = {}
         self.where: dict[str, Located] = {}
@@ -313,13 +314,13 @@ class _Build:
 
 
 def build_config(
-    tree: Located, ctx: schema.Context, path: Path
+    tree: Located, ctx: Context, path: Path
 ) -> tuple[model.Config | None, list[ConfigIssue]]:
     """Check a located YAML tree against the schema: a Config, or every problem found."""
     build = _Build(ctx, path)
     if not isinstance(tree.value, dict):
         build.add(tree, "(top level)", "expected settings grouped in sections such as "
-                  f"'player:' and 'display:', got {schema.shown(tree)}")  # fmt: skip
+                  f"'player:' and 'display:', got {shown(tree)}")  # fmt: skip
         return None, build.issues
     for name, loc in tree.value.items():
         if name in schema.SECTION_TYPES:
@@ -332,7 +333,7 @@ def build_config(
                         build.unknown(name, key, child)
             elif loc.value is not None:  # a section with every line commented out is fine
                 build.add(loc, name, f"expected the settings of {name} indented below "
-                          f"'{name}:', got {schema.shown(loc)}")  # fmt: skip
+                          f"'{name}:', got {shown(loc)}")  # fmt: skip
         elif name in schema.SETTINGS_BY_PATH:
             build.setting(name, loc)
         else:
@@ -389,7 +390,7 @@ def _hours_plain(hours: model.OperatingHours) -> Any:
     out = {}
     for index, day in enumerate(model.WEEKDAYS):
         windows = hours.days.get(index, ())
-        if windows == schema.ALL_DAY:
+        if windows == ALL_DAY:
             out[day] = "on"
         else:
             out[day] = [f"{w.start:%H:%M}-{w.end:%H:%M}" for w in windows] or "off"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import difflib
 import re
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -16,57 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from player.config import model
+from player.config.hours import operating_hours
+from player.config.located import Context, Invalid, Located, Parser, shown
 
 WEEKDAYS = model.WEEKDAYS
-
-
-@dataclass(frozen=True)
-class Located:
-    """A YAML value and the 1-based line/column where it starts.
-
-    Mappings hold `dict[str, Located]` and lists `list[Located]`. `text` is a scalar's source
-    text, so `0012` or `22:00` reach text settings unmangled by YAML 1.1 number rules.
-    `key_line`/`key_col` locate the mapping key that introduced the value.
-    """
-
-    value: Any
-    line: int
-    col: int
-    text: str | None = None
-    key_line: int = 0
-    key_col: int = 0
-
-    def key_position(self) -> Located:
-        return Located(None, self.key_line or self.line, self.key_col or self.col)
-
-
-class Invalid(Exception):
-    """A bad value; each item is (message, where or None for the value itself, key suffix)."""
-
-    def __init__(self, message: str, at: Located | None = None, suffix: str = "") -> None:
-        super().__init__(message)
-        self.items: list[tuple[str, Located | None, str]] = [(message, at, suffix)]
-
-    @classmethod
-    def joined(cls, errors: list[Invalid], suffix: str = "") -> Invalid:
-        out = cls("")
-        out.items = [
-            (msg, at, ".".join(p for p in (suffix, sub) if p))
-            for e in errors
-            for msg, at, sub in e.items
-        ]
-        return out
-
-
-@dataclass(frozen=True)
-class Context:
-    """What parsers need from outside: where relative paths start and how to read a file."""
-
-    base_dir: Path
-    read_head: Callable[[Path, int], bytes]  # first n bytes of a file; raises OSError
-
-
-Parser = Callable[[Located, Context], Any]
 
 
 @dataclass(frozen=True)
@@ -80,17 +32,6 @@ class Setting:
     nullable: bool = False  # an empty value means the default (None for optional keys)
     hint: str = ""  # added to the "needs a value" error
     secret: bool = False
-
-
-def shown(v: Located) -> str:
-    """How a value is named in an error message."""
-    if v.value is None:
-        return "an empty value"
-    if isinstance(v.value, dict):
-        return "a mapping (indented keys)"
-    if isinstance(v.value, list):
-        return "a list"
-    return repr(v.text if v.text is not None else v.value)
 
 
 def scalar_text(v: Located, what: str) -> str:
@@ -444,84 +385,6 @@ def color(v: Located, ctx: Context) -> tuple[int, int, int]:
         raise Invalid(f"{usage}, got {s!r}")
     digits = m.group(1) if len(m.group(1)) == 6 else "".join(c * 2 for c in m.group(1))
     return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
-
-
-# Operating hours: per weekday key, or the shorthands; the most specific key wins.
-_DAY_GROUPS = (("weekdays", range(5)), ("weekend", range(5, 7)), ("default", range(7)))
-DAY_KEYS = (*WEEKDAYS, *(name for name, _ in _DAY_GROUPS))
-_DAY_ALIASES = MappingProxyType(
-    {"monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
-     "saturday": "sat", "sunday": "sun", "senin": "mon", "selasa": "tue", "rabu": "wed",
-     "kamis": "thu", "jumat": "fri", "sabtu": "sat", "minggu": "sun", "daily": "default",
-     "weekday": "weekdays", "weekends": "weekend"}
-)  # fmt: skip
-ALL_DAY = (model.TimeWindow(dt.time(0), dt.time(0)),)
-_WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def _time_window(v: Located) -> model.TimeWindow:
-    usage = 'expected a time window like "06:00-22:00"'
-    if not isinstance(v.value, str):
-        raise Invalid(f"{usage}, got {shown(v)}", v)
-    m = _WINDOW.match(v.value)
-    if not m:
-        raise Invalid(f"{usage}, got {v.value!r}", v)
-    h1, m1, h2, m2 = map(int, m.groups())
-    if h1 > 23 or m1 > 59:
-        raise Invalid(f"{v.value!r}: start {h1:02d}:{m1:02d} is not a time (00:00 to 23:59)", v)
-    if (h2, m2) != (24, 0) and (h2 > 23 or m2 > 59):
-        raise Invalid(f"{v.value!r}: end {h2:02d}:{m2:02d} is not a time (00:00 to 24:00)", v)
-    if (h1, m1) == (h2, m2):
-        raise Invalid(f"{v.value!r} is empty; write on (or 00:00-24:00) for all day", v)
-    return model.TimeWindow(dt.time(h1, m1), dt.time(h2 % 24, m2))
-
-
-def _day_windows(v: Located) -> tuple[model.TimeWindow, ...]:
-    word = v.value.strip().lower() if isinstance(v.value, str) else v.value
-    if word in (True, "on", "always"):
-        return ALL_DAY
-    if word in (False, "off") or word == []:
-        return ()
-    items = v.value if isinstance(v.value, list) else [v]
-    windows, errors = [], []
-    for item in items:
-        try:
-            windows.append(_time_window(item))
-        except Invalid as exc:
-            errors.append(exc)
-    if errors:
-        raise Invalid.joined(errors)
-    return tuple(windows)
-
-
-def operating_hours(v: Located, ctx: Context) -> model.OperatingHours:
-    """`mon: ["06:00-22:00"]`, `weekend: off`, `default: on`; windows may cross midnight."""
-    if not isinstance(v.value, dict):
-        raise Invalid(f'expected days with on-times, e.g. mon: ["06:00-22:00"], got {shown(v)}')
-    given: dict[str, tuple[model.TimeWindow, ...]] = {}
-    errors = []
-    for key, loc in v.value.items():
-        if key not in DAY_KEYS:
-            guess = _DAY_ALIASES.get(key.lower()) or next(
-                iter(difflib.get_close_matches(key.lower(), DAY_KEYS, 1, 0.6)), None
-            )
-            tip = f"did you mean {guess}? " if guess else ""
-            message = f"unknown day {key!r}; {tip}Use mon … sun, weekdays, weekend or default"
-            errors.append(Invalid(message, loc.key_position(), key))
-            continue
-        try:
-            given[key] = _day_windows(loc)
-        except Invalid as exc:
-            errors.append(Invalid.joined([exc], key))
-    if errors:
-        raise Invalid.joined(errors)
-    days = {}
-    for index, name in enumerate(WEEKDAYS):
-        keys = [name] + [group for group, members in _DAY_GROUPS if index in members]
-        days[index] = next((given[k] for k in keys if k in given), ALL_DAY)  # unlisted: on
-    if all(windows == ALL_DAY for windows in days.values()):
-        return model.OperatingHours()
-    return model.OperatingHours(days)
 
 
 # --- the declarations ----------------------------------------------------------------------

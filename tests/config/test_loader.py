@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from player.config import model, schema
+from player.config.hours import ALL_DAY
 from player.config.loader import MASK, load_config, mask_secrets, parse_config_text
 
 REPO = Path(__file__).resolve().parents[2]
@@ -205,13 +206,13 @@ def test_hours_most_specific_day_wins_and_unlisted_days_stay_on(tmp_path):
     hours = parse_config_text(text, tmp_path / "p.yaml").operating_hours
     day = (model.TimeWindow(_t("06:00"), _t("22:00")),)
     assert hours.days == {
-        0: day, 1: day, 2: schema.ALL_DAY, 3: day, 4: day, 5: (),
+        0: day, 1: day, 2: ALL_DAY, 3: day, 4: day, 5: (),
         6: (model.TimeWindow(_t("18:00"), _t("00:00")),),
     }  # fmt: skip
     assert not hours.always_on
     only_monday = parse_config_text("operating_hours:\n  mon: []\n", tmp_path / "p.yaml")
     assert only_monday.operating_hours.days[0] == ()
-    assert all(only_monday.operating_hours.days[i] == schema.ALL_DAY for i in range(1, 7))
+    assert all(only_monday.operating_hours.days[i] == ALL_DAY for i in range(1, 7))
 
 
 @pytest.mark.parametrize("text", ["operating_hours:\n", "operating_hours: {}\n",
