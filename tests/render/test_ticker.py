@@ -1,0 +1,152 @@
+"""Ticker: constant-speed scrolling, RSS/Atom feeds over real HTTP, offline from the disk cache."""
+
+import http.server
+import threading
+import time
+from contextlib import contextmanager
+from itertools import pairwise
+
+import numpy as np
+import pygame
+import pytest
+
+from player.events import ManifestActivated
+from player.manifest import Feed
+from player.render.feeds import FeedReader, cache_file, parse_titles
+from player.render.fonts import FontBook
+from player.render.ticker import ScrollStrip
+from tests.render.helpers import Harness, make_config, publish
+
+RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Berita</title>
+<item><title>Jembatan Merah ditutup untuk perbaikan</title></item>
+<item><title>  Pasar murah   di alun-alun  </title></item>
+</channel></rss>"""
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Kabar</title>
+<entry><title>Festival budaya dibuka</title><id>1</id></entry></feed>"""
+
+
+@contextmanager
+def feed_server(documents: dict[str, bytes]):
+    """A real HTTP server on 127.0.0.1 serving `documents` by path; yields its base URL."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            body = documents.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def _wait_for(condition, seconds=5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_parse_titles_reads_rss_and_atom_and_rejects_junk():
+    assert parse_titles(RSS, "u") == [
+        "Jembatan Merah ditutup untuk perbaikan",
+        "Pasar murah di alun-alun",
+    ]
+    assert parse_titles(ATOM, "u") == ["Festival budaya dibuka"]
+    with pytest.raises(ValueError, match="http://x/feed: not a usable RSS/Atom feed"):
+        parse_titles(b"<html>nope</html>", "http://x/feed")
+
+
+def test_feeds_are_fetched_cached_and_still_scroll_offline(tmp_path):
+    cache = tmp_path / "feeds"
+    with feed_server({"/rss": RSS, "/atom": ATOM}) as (base, hits):
+        feeds = (Feed(f"{base}/rss", refresh=600), Feed(f"{base}/atom", refresh=600))
+        changed = threading.Event()
+        reader = FeedReader(cache, timeout=5, on_change=changed.set)
+        reader.set_feeds(feeds)
+        try:
+            assert _wait_for(lambda: len(reader.headlines()) == 3)
+        finally:
+            reader.close()
+        assert changed.is_set() and sorted(hits) == ["/atom", "/rss"]
+    assert cache_file(cache, f"{base}/rss").is_file()
+    # The server is gone (no network): a new reader has the headlines at once, from disk.
+    offline = FeedReader(cache, timeout=1)
+    offline.set_feeds(feeds)
+    try:
+        assert offline.headlines() == reader.headlines()
+        assert _wait_for(lambda: len(offline.errors()) == 2)  # it tried, failed, kept them
+        assert offline.headlines() == reader.headlines()
+    finally:
+        offline.close()
+
+
+def test_a_failing_feed_is_retried_with_backoff(tmp_path):
+    with feed_server({}) as (base, hits):
+        reader = FeedReader(tmp_path, timeout=2)
+        reader.set_feeds((Feed(f"{base}/missing", refresh=600),))
+        try:
+            assert _wait_for(reader.errors)
+            assert "404" in next(iter(reader.errors().values()))
+            time.sleep(0.5)
+        finally:
+            reader.close()
+        assert len(hits) == 1  # not hammered: the next try waits RETRY_FIRST s or more
+
+
+def test_strip_scrolls_the_same_whole_number_of_pixels_every_frame():
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        pygame.display.set_mode((400, 60))
+        strip = ScrollStrip(FontBook(None), (400, 40), color=(255, 255, 255),
+                            background=(0, 0, 0), speed=120, content_height=1080)  # fmt: skip
+        strip.set_headlines(["Satu dua tiga empat lima enam tujuh delapan"])
+        bar = pygame.Surface((400, 40))
+        frames = []
+        for k in range(90):  # 3 s at 30 fps
+            strip.draw(bar, 1000.0 + k / 30)
+            frames.append(pygame.surfarray.array2d(bar).copy())
+        shifts = []
+        for a, b in pairwise(frames[60:]):
+            # frame b is frame a moved left by s pixels: find s
+            s = next(s for s in range(0, 20) if np.array_equal(a[s:], b[: 400 - s]))
+            shifts.append(s)
+        assert set(shifts) == {4}  # 120 px/s at 30 fps
+    finally:
+        pygame.display.quit()
+
+
+def test_manifest_ticker_shows_feed_headlines(tmp_path):
+    with feed_server({"/rss": RSS}) as (base, _):
+        manifest, media = publish(
+            tmp_path,
+            [{"id": "img", "type": "image", "color": [255, 0, 0], "duration": 5}],
+            extra={"ticker": {"lines": ["Dari manifest"], "feeds": [f"{base}/rss"]}},
+        )
+        harness = Harness(make_config(tmp_path), media)
+        harness.inbox.put(ManifestActivated(manifest))
+        harness.run(5.0, lambda loop: len(loop.scene.strip.headlines) == 3)
+        strip = harness.loop.scene.strip
+        assert strip.headlines == [
+            "Dari manifest",
+            "Jembatan Merah ditutup untuk perbaikan",
+            "Pasar murah di alun-alun",
+        ]
