@@ -144,6 +144,10 @@ class HttpSource:
                 response = self.session.get(
                     url, headers=headers, timeout=self.timeout, stream=stream, verify=self.verify
                 )
+            except requests.exceptions.SSLError as exc:  # not transient: no retry
+                raise SourceError(
+                    f"GET {url} failed: {_describe(exc)} (for a private CA set source.ca_bundle)"
+                ) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 last = _describe(exc)
             except requests.RequestException as exc:
