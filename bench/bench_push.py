@@ -14,6 +14,7 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
+import math
 import os
 import queue
 import signal
@@ -43,7 +44,7 @@ class BenchError(RuntimeError):
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty list."""
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100.0 * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(q / 100.0 * len(ordered))))
     return ordered[rank - 1]
 
 
@@ -185,17 +186,48 @@ class FrameLog:
                 frames.append((frame_seconds(entry, seen_mono, seen_wall), frame_item(entry)))
         return frames
 
-    def wait_for(self, wanted: set[str], timeout: float, player: subprocess.Popen) -> float:
-        """Monotonic time of the first frame showing an item in `wanted`."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for presented, item in self.read_new():
-                if item in wanted:
-                    return presented
-            if player.poll() is not None:
-                raise BenchError(f"the player exited with status {player.returncode}")
-            time.sleep(0.002)
-        raise BenchError(f"none of {sorted(wanted)} reached the screen within {timeout:.0f} s")
+    def first_of(self, wanted: set[str]) -> float | None:
+        """Monotonic time of the first new frame showing an item in `wanted`, if logged yet."""
+        for presented, item in self.read_new():
+            if item in wanted:
+                return presented
+        return None
+
+
+def status_shows(status_path: Path, wanted: set[str]) -> float | None:
+    """Monotonic time the status file says an item in `wanted` went on screen, if it does."""
+    try:
+        render = json.loads(status_path.read_bytes()).get("render", {})
+    except (OSError, ValueError):
+        return None  # not written yet
+    if render.get("item") not in wanted or not render.get("since"):
+        return None
+    since = dt.datetime.fromisoformat(render["since"]).timestamp()
+    return time.monotonic() - (time.time() - since)
+
+
+def wait_on_screen(
+    frames: FrameLog, status_path: Path, wanted: set[str], timeout: float, player
+) -> float:
+    """When an item in `wanted` was first presented (monotonic seconds).
+
+    The frame log gives the exact presentation time but is flushed in blocks, so a still
+    image may sit in its buffer; the status file (written within ~0.5 s of a change)
+    gives the switch time, which the render loop presents in the same iteration.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        presented = frames.first_of(wanted)
+        if presented is not None:
+            return presented
+        switched = status_shows(status_path, wanted)
+        if switched is not None:
+            presented = frames.first_of(wanted)
+            return switched if presented is None else presented
+        if player.poll() is not None:
+            raise BenchError(f"the player exited with status {player.returncode}")
+        time.sleep(0.002)
+    raise BenchError(f"none of {sorted(wanted)} reached the screen within {timeout:.0f} s")
 
 
 def _player_config(work: Path, site: Path, public_key: str, port: int) -> Path:
@@ -245,7 +277,8 @@ def bench_screen(work: Path, port: int, runs: int) -> list[float]:
     publisher = Publisher(port)
     frames = FrameLog(frames_path)
     try:
-        frames.wait_for({"warm-a", "warm-b"}, START_TIMEOUT, player)
+        status_path = work / "run" / "status.json"
+        wait_on_screen(frames, status_path, {"warm-a", "warm-b"}, START_TIMEOUT, player)
         publisher.wait_online(PLAYER, 30)
         latencies = []
         for k in range(runs):
@@ -254,7 +287,7 @@ def bench_screen(work: Path, port: int, runs: int) -> list[float]:
             notice = manifest_notice(publish(ids))
             started = time.monotonic()
             publisher.publish(f"{PREFIX}/{GROUP}/manifest", json.dumps(notice).encode())
-            shown = frames.wait_for(set(ids), RUN_TIMEOUT, player)
+            shown = wait_on_screen(frames, status_path, set(ids), RUN_TIMEOUT, player)
             latencies.append((shown - started) * 1000.0)
             time.sleep(0.2)  # let the sync loop go idle, as between real publications
         return latencies
