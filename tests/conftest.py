@@ -12,4 +12,5 @@ pytest_plugins = [
     "tests.fixtures.mosquitto",
     "tests.fixtures.content",
     "tests.fixtures.nginx",
+    "tests.fixtures.xvfb",
 ]

@@ -164,6 +164,11 @@ def render_block(
     for line in lines:
         if line:
             rendered = font.render(line, True, color)
-            x = box.x if align == "left" else box.x + (box.w - rendered.get_width()) // 2
+            if align == "left":
+                x = box.x
+            elif align == "right":
+                x = box.right - rendered.get_width()
+            else:
+                x = box.x + (box.w - rendered.get_width()) // 2
             surface.blit(rendered, (x, y))
         y += line_h

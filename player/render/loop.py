@@ -122,7 +122,8 @@ class RenderLoop:
         self.pending: Showing | None = None
         self.fade: Fade | None = None
         self.frames = 0
-        self.dropped_ticks = 0
+        self.dropped_ticks = 0  # frame ticks that came too late to be drawn
+        self.dropped_frames = 0  # video frames never shown, from videos already finished
         self._force = True
         self._next_tick: float | None = None
         self._first_frame_done = False
@@ -214,6 +215,7 @@ class RenderLoop:
 
     def _close(self) -> None:
         now = self.clock()
+        self._report_stats(now)
         if self.showing is not None:
             self._record(self.showing, now, completed=False)
             self._close_visual(self.showing)
@@ -232,6 +234,9 @@ class RenderLoop:
     # -- the loop ---------------------------------------------------------------------
 
     def _loop(self, stop: threading.Event, deadline: float | None) -> None:
+        # A manifest already waiting (the cached one at boot) plays without a splash first.
+        if not self._wait(0.0, stop):
+            return
         while not stop.is_set():
             if deadline is not None and time.monotonic() >= deadline:
                 self._stop_reason = "exit-after elapsed"
@@ -550,6 +555,8 @@ class RenderLoop:
 
     def _close_visual(self, showing: Showing) -> None:
         if showing.visual is not None:
+            if showing is self.showing:
+                self.dropped_frames += getattr(showing.visual, "dropped", 0)
             showing.visual.close()
 
     # -- drawing ----------------------------------------------------------------------
@@ -648,13 +655,21 @@ class RenderLoop:
             stamp = to_datetime(now).strftime("%Y%m%dT%H%M%S")
             self.shots.take(self.output.screen, now, stamp)
         if now - self._status_at >= STATUS_EVERY:
-            mark_t, mark_frames = self._fps_mark
-            fps = (self.frames - mark_frames) / (now - mark_t) if mark_t else 0.0
-            self._fps_mark = (now, self.frames)
-            self._status_at = now
-            cur = self.showing
-            dropped = self.dropped_ticks + getattr(cur.visual if cur else None, "dropped", 0)
-            self.status.update("render", fps=round(fps, 1), frames=self.frames, dropped=dropped)
+            self._report_stats(now)
+
+    def _report_stats(self, now: float) -> None:
+        mark_t, mark_frames = self._fps_mark
+        fps = (self.frames - mark_frames) / (now - mark_t) if mark_t and now > mark_t else 0.0
+        self._fps_mark = (now, self.frames)
+        self._status_at = now
+        cur = self.showing
+        video_dropped = getattr(cur.visual, "dropped", 0) if cur is not None else 0
+        self.status.update(
+            "render",
+            fps=round(fps, 1),
+            frames=self.frames,
+            dropped=self.dropped_ticks + self.dropped_frames + video_dropped,
+        )
 
     def _headlines(self) -> list[str]:
         ticker = self.manifest.layout.ticker if self.manifest else None

@@ -127,7 +127,13 @@ class VisualFactory:
             return VideoVisual(key, source, size, self.background, tolerance=0.5 / self.fps)
         if item.type == "text":
             return text_visual(
-                key, self.book, item.text or "", size, style=style, background=self.background
+                key,
+                self.book,
+                item.text or "",
+                size,
+                style=style,
+                background=self.background,
+                content_height=self.content.get_height(),
             )
         if item.type == "clock":
             color, background = style_colors(style, self.background)

@@ -45,6 +45,7 @@ class TextVisual(Visual):
         background: tuple[int, int, int] = BLACK,
         max_size: int | None = None,
         bold: bool = False,
+        align: str = "center",
     ) -> None:
         super().__init__(key)
         self.surface = pygame.Surface(zone).convert()
@@ -53,7 +54,7 @@ class TextVisual(Visual):
         box = pygame.Rect(margin, margin, zone[0] - 2 * margin, zone[1] - 2 * margin)
         if text.strip() and box.w > 0 and box.h > 0:
             font, lines = fit_text(book, text, box.size, bold=bold, max_size=max_size)
-            render_block(self.surface, font, lines, box, color)
+            render_block(self.surface, font, lines, box, color, align=align)
         self._drawn = False
 
     def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
@@ -74,14 +75,18 @@ def style_colors(
 
 
 def text_visual(
-    key: str, book: FontBook, text: str, zone, *, style: dict, background
+    key: str, book: FontBook, text: str, zone, *, style: dict, background, content_height: int
 ) -> TextVisual:
+    """A text slide per the item's style; font_size is a fraction of the content height."""
     color, bg = style_colors(style, background)
     size = style.get("font_size")
-    max_size = int(size) if isinstance(size, int | float) and size > 0 else None
+    max_size = None
+    if isinstance(size, int | float) and 0 < size <= 1:
+        max_size = max(8, round(size * content_height))
+    align = style.get("align") if style.get("align") in ("left", "center", "right") else "center"
     return TextVisual(
         key, book, text, zone, color=color, background=bg, max_size=max_size,
-        bold=bool(style.get("bold", False)),
+        bold=bool(style.get("bold", False)), align=align,
     )  # fmt: skip
 
 
