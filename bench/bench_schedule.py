@@ -75,6 +75,23 @@ def build_manifest(items: int = ITEMS, distinct_rules: int = 40, seed: int = 5) 
     return Manifest(1, "bench", dt.datetime(2024, 1, 1, tzinfo=dt.UTC), 1, media, tuple(playlists))
 
 
+def build_crowded(seed: int = 1) -> Manifest:
+    """Worst case: 50 playlists above the one that plays, 200 items each, every item with its
+    own night window, so at noon every one of the 10,000 rules has to be judged."""
+    rng = random.Random(seed)
+    playlists = []
+    for p in range(50):
+        items = []
+        for i in range(200):
+            minute = rng.randrange(0, 5 * 60)
+            window = DailyWindow(dt.time(minute // 60, minute % 60), dt.time(5, 30))
+            when = Rules(days=frozenset({rng.randrange(7)}), windows=(window,))
+            items.append(Item(f"n{p}-{i}", "image", 10.0, rules=when))
+        playlists.append(Playlist(f"night-{p}", 100 - p, tuple(items)))
+    playlists.append(Playlist("fallback", 0, (Item("f", "image", 10.0),)))
+    return Manifest(1, "bench", dt.datetime(2024, 1, 1, tzinfo=dt.UTC), 1, {}, tuple(playlists))
+
+
 HOURS = OperatingHours({d: (TimeWindow(dt.time(6), dt.time(23)),) for d in range(7)})
 
 
@@ -120,6 +137,21 @@ def run(quick: bool = False) -> list[dict]:
             _row(f"schedule plan() cold (index + plan), {label}", cold, GOAL_MS),
             _row(f"schedule Scheduler() index build, {label}", build, None),
         ]
+    crowded = build_crowded()
+    noon = START.replace(hour=12)
+    cold = _median_ms(lambda: Scheduler(crowded, TZ).plan(noon), max(3, repeats // 5))
+    sched = Scheduler(crowded, TZ)
+    sched.plan(noon)
+    later = iter(noon + dt.timedelta(seconds=10 * k) for k in range(1, repeats * 2))
+    warm = _median_ms(lambda: sched.plan(next(later)), repeats)
+    started = time.perf_counter()
+    slots = sum(1 for _ in sched.upcoming(START, START + dt.timedelta(hours=24)))
+    day = time.perf_counter() - started
+    rows += [
+        _row("schedule worst case (10,000 item rules above): cold", cold, None),
+        _row("schedule worst case: plan() moving forward", warm, GOAL_MS),
+        _row(f"schedule worst case: upcoming() 24 h ({slots} slots)", day, GOAL_DAY_S, unit="s"),
+    ]
     m = build_manifest()
     sched = Scheduler(m, TZ)
     started = time.perf_counter()

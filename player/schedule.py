@@ -186,12 +186,8 @@ class Scheduler:
     def _playable(self, pl: PlaylistIndex, now: dt.datetime, tier: str, skip) -> bool:
         if pl.when is not None and not pl.when.active(now, tier):
             return False
-        for group in pl.groups:
-            if group.when is not None and not group.when.active(now, tier):
-                continue
-            if group.has_unskipped(skip):
-                return True
-        return False
+        active, _ = pl.active_groups(now, tier)
+        return any(pl.groups[k].has_unskipped(skip) for k in active)
 
     def _changes(self, playlists, now: dt.datetime, tier: str) -> list[dt.datetime | None]:
         """Instants at which any of these playlists (or their items) may change validity."""
@@ -201,7 +197,7 @@ class Scheduler:
                 out.append(pl.when.next_change(now, tier))
                 if not pl.when.active(now, tier):
                     continue  # its items cannot matter before the playlist itself turns on
-            out.extend(g.when.next_change(now, tier) for g in pl.groups if g.when is not None)
+            out.append(pl.active_groups(now, tier)[1])
         return out
 
     def _alert_slot(self, now, shown, limits, previous, resume) -> Slot:
@@ -276,14 +272,13 @@ class Scheduler:
     def _item_ok(self, pl: PlaylistIndex, index: int, ask: _Ask) -> bool:
         if pl.playlist.items[index].id in ask.skip:
             return False
-        group = pl.groups[pl.group_of[index]]
-        return group.when is None or group.when.active(ask.now, ask.tier)
+        return pl.group_of[index] in pl.active_groups(ask.now, ask.tier)[0]
 
     def _next_playable(self, pl: PlaylistIndex, start: int, ask: _Ask) -> int:
         """First playable item at or after `start`, wrapping around (the playlist has one)."""
         n = len(pl.playlist.items)
         start %= n
-        active = [g for g in pl.groups if g.when is None or g.when.active(ask.now, ask.tier)]
+        active = [pl.groups[k] for k in pl.active_groups(ask.now, ask.tier)[0]]
         for _ in range(n):
             best = n * 2
             for g in active:
@@ -316,9 +311,7 @@ class Scheduler:
     def _aligned_position(self, pl: PlaylistIndex, ask: _Ask) -> tuple[int, dt.datetime, int]:
         """(index, start, length µs) of the item the wall clock points at in the loop."""
         clock, now = self.clock, ask.now
-        active = tuple(
-            k for k, g in enumerate(pl.groups) if g.when is None or g.when.active(now, ask.tier)
-        )
+        active = tuple(sorted(pl.active_groups(now, ask.tier)[0]))
         if len(active) == len(pl.groups):
             indexes, prefix = range(len(pl.durations)), pl.prefix
         else:

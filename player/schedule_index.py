@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from heapq import heapify, heappop, heappush
 from itertools import accumulate
 
 from player.manifest import Item, Manifest, Playlist, Rules
@@ -151,6 +152,17 @@ class Group:
         return len(skip) < self._distinct or any(i not in skip for i in self.ids)
 
 
+class GroupState:
+    """Which groups of one playlist are valid, kept current as time moves forward."""
+
+    __slots__ = ("active", "heap", "since")
+
+    def __init__(self, since: dt.datetime, active: set[int], heap: list):
+        self.since = since
+        self.active = active
+        self.heap = heap  # (next change, group) for every restricted group
+
+
 class PlaylistIndex:
     """One playlist, precomputed: rules groups, item positions, durations and their sums in µs."""
 
@@ -173,6 +185,40 @@ class PlaylistIndex:
         self.groups = groups
         self.group_of = group_of  # item index -> its group in self.groups
         self._position: dict[str, int] | None = None
+        self._states: dict[str, GroupState] = {}
+
+    def active_groups(self, t: dt.datetime, tier: str) -> tuple[set[int], dt.datetime | None]:
+        """Groups valid at `t`, and the first instant after it at which that set may change.
+
+        Moving forward only re-judges the groups whose rules changed since the last call,
+        so a playlist with thousands of differently scheduled items stays cheap to ask.
+        """
+        state = self._states.get(tier)
+        if state is None or t < state.since:
+            active, heap = set(), []
+            for k, group in enumerate(self.groups):
+                when = group.when
+                if when is None or when.active(t, tier):
+                    active.add(k)
+                change = when.next_change(t, tier) if when is not None else None
+                if change is not None:
+                    heap.append((change, k))
+            heapify(heap)
+            state = self._states[tier] = GroupState(t, active, heap)
+        else:
+            heap = state.heap
+            while heap and heap[0][0] <= t:
+                k = heappop(heap)[1]
+                when = self.groups[k].when
+                if when.active(t, tier):
+                    state.active.add(k)
+                else:
+                    state.active.discard(k)
+                change = when.next_change(t, tier)
+                if change is not None:
+                    heappush(heap, (change, k))
+            state.since = t
+        return state.active, state.heap[0][0] if state.heap else None
 
     def find(self, item_id: str, index: int) -> int | None:
         """Where item `item_id` is now: at `index` if still there, else its first position."""
