@@ -26,6 +26,7 @@ from player.events import (
     ConfigChanged,
     DisplayPower,
     ManifestActivated,
+    PlayRecord,
     ScreenshotRequest,
     Stop,
 )
@@ -171,7 +172,7 @@ class Player:
 
     def _manifest_notice(self, notice: dict) -> None:
         log.info("manifest notice (sequence %s): syncing now", notice.get("sequence"))
-        self.sync.wake()
+        self.sync.wake(digest=notice.get("sha256"))
 
     def _alert(self, alert: Alert) -> None:
         now = dt.datetime.fromtimestamp(self.options.clock(), dt.UTC)
@@ -190,6 +191,11 @@ class Player:
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
             path = self.config.runtime.dir / f"screenshot-{stamp}.png"
             self.inbox.put(ScreenshotRequest(path))
+
+    def _played(self, record: PlayRecord) -> None:
+        self.pop.record(record)
+        if record.media:
+            self.cache.mark_played(record.media)
 
     def _status_changed(self, section: str) -> None:
         if section in ("render", "sync", "config", "cache"):
@@ -248,7 +254,7 @@ class Player:
             self.status,
             self.inbox,
             clock=self.options.clock,
-            on_play=self.pop.record,
+            on_play=self._played,
             on_tick=self.supervisor.main_beat,
             on_first_frame=self.supervisor.ready,
             headless=self.options.headless,

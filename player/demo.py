@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 FEED_NAME = "sample-feed.xml"
 HEADLESS_SHOT_EVERY = 3.0
+HEADLESS_SECONDS = 60.0  # offscreen, the demo is a check: it ends by itself
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -91,19 +92,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
         )
         headless = args.headless or not display_available()
         screenshot_dir = args.screenshot_dir
+        exit_after = args.exit_after or None  # --exit-after 0: until Ctrl-C
         if headless:
             screenshot_dir = screenshot_dir or out
+            if args.exit_after is None:
+                exit_after = HEADLESS_SECONDS
+            until = f"for {exit_after:g} s" if exit_after else "until Ctrl-C"
             print(
                 f"videotron demo: no display{' requested' if args.headless else ' found'}: "
-                f"rendering offscreen, a screenshot every {HEADLESS_SHOT_EVERY:g} s in "
-                f"{screenshot_dir}/ (Ctrl-C to stop)"
+                f"rendering offscreen {until}, a screenshot every {HEADLESS_SHOT_EVERY:g} s "
+                f"in {screenshot_dir}/"
             )
         config = write_demo_config(out, public_key, "1280x720")
         options = RunOptions(
             headless=headless,
             screenshot_dir=screenshot_dir,
             screenshot_every=HEADLESS_SHOT_EVERY if headless else args.screenshot_every,
-            exit_after=args.exit_after,
+            exit_after=exit_after,
             frame_log=args.frame_log,
             windowed=not headless,
         )

@@ -1,0 +1,38 @@
+"""`videotron demo` on a machine with no display: publishes, plays and saves screenshots."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def test_demo_without_display_renders_offscreen_and_saves_screenshots(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("SDL_VIDEODRIVER", None)  # the demo must pick offscreen rendering by itself
+    out = tmp_path / "demo-out"
+    result = subprocess.run(
+        [sys.executable, "-m", "player", "demo", "--out", str(out), "--exit-after", "12"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "no display found: rendering offscreen" in result.stdout
+    assert (out / "published" / "manifest.json.sig").is_file()
+    shots = sorted(out.glob("*.png"))
+    assert len(shots) >= 3, result.stdout + result.stderr[-2000:]
+    # Past the first shot the demo content plays: real, varied pixels, not a black frame.
+    for shot in shots[1:]:
+        pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=np.int16)
+        assert pixels.shape == (720, 1280, 3)
+        assert pixels.mean() > 30, f"{shot.name} is (nearly) black"
+        assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50, f"{shot.name} is flat"
+    cached = [p for p in (out / "cache" / "media").iterdir() if p.is_file()]
+    assert len(cached) == 4  # three posters and one clip, verified into the cache
