@@ -182,7 +182,7 @@ class Supervisor:
 
     def _backoff(self, failures: int) -> float:
         delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, failures - 1))
-        # Full jitter on half the delay: restarts of several screens never line up.
+        # Equal jitter (half fixed, half random): restarts of many screens never line up.
         return delay / 2 + self._rng.uniform(0, delay / 2)
 
     def _run_worker(self, worker: _Worker) -> None:

@@ -199,6 +199,8 @@ if [ "$MODE" = desktop ]; then
     fi
     if [ -z "$DESKTOP_USER" ]; then
         fail "--desktop: no auto-login user found; pass --desktop-user NAME"
+    elif ! query getent passwd "$DESKTOP_USER" >/dev/null; then
+        fail "--desktop-user $DESKTOP_USER: no such user in ${ROOT:-/}"
     fi
 fi
 if ((problems)); then

@@ -94,6 +94,9 @@ def test_failed_preconditions_change_nothing(tmp_path):
     assert not [line for line in result.stdout.splitlines() if line.startswith("+ ")]
     bad_root = sh("bash", INSTALL, "--dry-run", "--root", tmp_path / "nope", env=CLEAN_ENV)
     assert bad_root.returncode == 2 and "no such folder" in bad_root.stderr
+    nobody_home = dry_run("--desktop", "--desktop-user", "no-such-user-here")
+    assert nobody_home.returncode == 1
+    assert "--desktop-user no-such-user-here: no such user" in nobody_home.stderr
     unknown = sh("bash", INSTALL, "--frobnicate", env=CLEAN_ENV)
     assert unknown.returncode == 2 and "unknown option: --frobnicate" in unknown.stderr
 
@@ -108,7 +111,7 @@ def debian_mirror() -> str:
         if not path.exists():
             continue
         for line in path.read_text().splitlines():
-            match = re.match(r"\s*(?:URIs:|deb)\s+(\S+/debian)/?\s*", line)
+            match = re.match(r"\s*(?:URIs:|deb)\s+(\S+/debian)/?(?:\s|$)", line)
             if match:
                 return match.group(1)
     return "http://deb.debian.org/debian"
