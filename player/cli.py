@@ -62,7 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="player config (default: $VIDEOTRON_CONFIG or /etc/videotron/player.yaml)",
     )
     parser.add_argument("--log-level", metavar="LEVEL", help="override log.level from the config")
+    # --config is accepted after the subcommand too (`videotron notify --config F ...`);
+    # SUPPRESS keeps a value given before the subcommand when none is given after it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="player config")
+    common.add_argument("--log-level", metavar="LEVEL", default=argparse.SUPPRESS, help="log level")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_parser = sub.add_parser
+
+    def add_command(name: str, **kwargs) -> argparse.ArgumentParser:
+        return add_parser(name, parents=[common], **kwargs)
+
+    sub.add_parser = add_command
 
     p = sub.add_parser("run", help="play fullscreen from the cache, syncing in the background")
     _add_render_options(p)
@@ -124,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(handler(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
