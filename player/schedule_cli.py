@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import logging
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -13,8 +12,6 @@ from zoneinfo import ZoneInfo
 from player.config.loader import ConfigError, load_config
 from player.manifest import Manifest, ManifestError, parse
 from player.schedule import Scheduler, Slot, clock_is_trusted
-
-log = logging.getLogger(__name__)
 
 MAX_HOURS = 24 * 31  # a month of 10-second items is already ~270,000 rows
 _STORED = ("active.json", "previous.json")  # what the sync loop keeps under manifests/
