@@ -79,8 +79,9 @@ def board_status_payload(status: StatusBoard) -> dict:
     render, sync = snap.get("render", {}), snap.get("sync", {})
     cache, config = snap.get("cache", {}), snap.get("config", {})
     return {
-        "current": render.get("current"),
-        "screen_on": render.get("screen_on"),
+        "current": {k: render.get(k) for k in ("item", "type", "kind", "playlist", "since")},
+        "alert": render.get("alert"),
+        "screen": render.get("screen"),
         "manifest_sequence": sync.get("manifest_sequence"),
         "sync": {k: sync.get(k) for k in ("state", "last_result", "last_ok_at")},
         "cache": {k: cache.get(k) for k in ("used_bytes", "max_bytes", "files")},

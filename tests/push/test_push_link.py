@@ -42,7 +42,7 @@ def play(n: int) -> PlayRecord:
 
 def test_status_is_retained_and_refreshed_on_change(mosquitto, mqtt_probe):
     runner = PushRunner(push_config(mosquitto.url))
-    runner.status.update("render", current={"item_id": "intro"}, screen_on=True)
+    runner.status.update("render", item="intro", kind="item", screen="on")
     runner.status.update("sync", manifest_sequence=4, state="idle", last_result="ok")
     runner.status.update("config", errors=["display.fps: must be 1..60"])
     with runner:
@@ -51,7 +51,7 @@ def test_status_is_retained_and_refreshed_on_change(mosquitto, mqtt_probe):
         # A later subscriber gets the retained status: operators see presence at once.
         status = retained_status(mosquitto)
         assert status["player"] == PLAYER and status["group"] == GROUP
-        assert status["current"] == {"item_id": "intro"}
+        assert status["current"]["item"] == "intro" and status["screen"] == "on"
         assert status["manifest_sequence"] == 4
         assert status["config_errors"] == ["display.fps: must be 1..60"]
         assert status["sync"]["last_result"] == "ok"
@@ -59,10 +59,10 @@ def test_status_is_retained_and_refreshed_on_change(mosquitto, mqtt_probe):
         assert "cpu_temp_c" in status and "throttled" in status
 
         seen = len(mqtt_probe.messages)
-        runner.status.update("render", current={"item_id": "news"})
+        runner.status.update("render", item="news")
         runner.client.publish_status()
         changed = mqtt_probe.wait_for(
-            lambda m: m.topic == STATUS and m.json().get("current") == {"item_id": "news"},
+            lambda m: m.topic == STATUS and m.json()["current"]["item"] == "news",
             timeout=3.0,
             start=seen,
         )
