@@ -7,6 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import pygame
 from PIL import Image, ImageOps
 
 from player.render.layout import crop_box, fit_rect
@@ -89,6 +90,19 @@ def decode_image(
     return DecodedImage(size=zone, rgb=canvas.tobytes(), source_size=source_size)
 
 
+def decode_to_surface(
+    path: Path,
+    zone: tuple[int, int],
+    fit: str,
+    background: tuple[int, int, int],
+    template: pygame.Surface,
+) -> pygame.Surface:
+    """decode_image, then converted to `template`'s pixel format: a plain copy to draw."""
+    decoded = decode_image(path, zone, fit, background)
+    surface = pygame.image.frombuffer(decoded.rgb, decoded.size, "RGB")
+    return surface.convert(template)
+
+
 class ImageDecoder:
     """One worker thread that decodes images while the main loop keeps presenting."""
 
@@ -96,9 +110,15 @@ class ImageDecoder:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-decode")
 
     def submit(
-        self, path: Path, zone: tuple[int, int], fit: str, background: tuple[int, int, int]
-    ) -> Future[DecodedImage]:
-        return self._pool.submit(decode_image, path, zone, fit, background)
+        self,
+        path: Path,
+        zone: tuple[int, int],
+        fit: str,
+        background: tuple[int, int, int],
+        template: pygame.Surface,
+    ) -> Future[pygame.Surface]:
+        """Decode in the worker into a surface in the display's format (see decode_to_surface)."""
+        return self._pool.submit(decode_to_surface, path, zone, fit, background, template)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -48,6 +48,7 @@ POLL_LATE = 0.004  # how often to look again when the next item is due but not r
 POLL_PREPARING = 0.05
 STATUS_EVERY = 5.0
 ADDRESSES_EVERY = 30.0
+PREPARE_AHEAD = 5.0  # seconds before a boundary to start preparing what follows
 MAX_SKIPS = 50  # failed items skipped in one go before showing the splash instead
 
 
@@ -125,6 +126,7 @@ class RenderLoop:
         self.dropped_ticks = 0  # frame ticks that came too late to be drawn
         self.dropped_frames = 0  # video frames never shown, from videos already finished
         self._force = True
+        self._retired: list[Visual] = []
         self._next_tick: float | None = None
         self._first_frame_done = False
         self._addresses: tuple[float, list[str]] = (float("-inf"), [])
@@ -222,6 +224,7 @@ class RenderLoop:
         if self.pending is not None:
             self._close_visual(self.pending)
         self.showing = self.pending = None
+        self._close_retired()
         for part in (self.feeds, self.images, self.shots, self.frame_log):
             if part is not None:
                 try:
@@ -246,8 +249,9 @@ class RenderLoop:
             now = self.clock()
             self._advance(now)
             self._frame(now)
+            self._close_retired()
             if self.pending is None:
-                self._plan_next()  # right after a switch's frame, well before the next boundary
+                self._plan_next(self.clock())  # after the switch's frame, not before it
             self.on_tick()
             now = self.clock()
             self._periodic(now)
@@ -289,6 +293,8 @@ class RenderLoop:
             for change in (cur.visual.next_change(now), self.scene.next_change(kind, now)):
                 if change is not None:
                     wake = min(wake, change)
+        if self.pending is None and cur is not None and self.power:
+            wake = min(wake, max(now, cur.slot.end.timestamp() - PREPARE_AHEAD))
         if self.pending is not None:
             p = self.pending
             if p.visual is None or p.visual.ready():
@@ -443,11 +449,13 @@ class RenderLoop:
             self._close_visual(self.pending)
             self.pending = None
 
-    def _plan_next(self) -> None:
+    def _plan_next(self, now: float) -> None:
         cur = self.showing
         if cur is None or not self.power:
             return
         end = cur.slot.end.timestamp()
+        if now < end - PREPARE_AHEAD:
+            return  # not yet: a decoded picture or open video held for an hour costs memory
         slot = self._plan(end, cur.slot)
         if same_play(cur.slot, slot):
             self.pending = Showing(slot, None, cur.zone, end)  # the same play, extended
@@ -465,7 +473,7 @@ class RenderLoop:
             self._replan_now(now, "item failed while playing")
         for _ in range(MAX_SKIPS):
             if self.pending is None:
-                self._plan_next()
+                self._plan_next(now)
             p = self.pending
             if p is None:
                 return
@@ -554,10 +562,16 @@ class RenderLoop:
             log.exception("recording the play of '%s' failed", slot.item.id)
 
     def _close_visual(self, showing: Showing) -> None:
+        """Close after the next frame is presented, so closing never delays a switch."""
         if showing.visual is not None:
             if showing is self.showing:
                 self.dropped_frames += getattr(showing.visual, "dropped", 0)
-            showing.visual.close()
+            self._retired.append(showing.visual)
+
+    def _close_retired(self) -> None:
+        retired, self._retired = self._retired, []
+        for visual in retired:
+            visual.close()
 
     # -- drawing ----------------------------------------------------------------------
 

@@ -69,6 +69,8 @@ class VisualFactory:
         self.images = images
         self.book = book
         self.content = content
+        # A 1x1 surface in the display's pixel format, for workers to convert images to.
+        self.template = pygame.Surface((1, 1), 0, content)
         self.background = background
         self.fit = fit
         self.fps = fps
@@ -112,7 +114,8 @@ class VisualFactory:
         if item.type == "image":
             path = self._media_file(item, manifest)
             _, background = style_colors(style, self.background)
-            return ImageVisual(key, self.images.submit(path, size, fit, background))
+            future = self.images.submit(path, size, fit, background, self.template)
+            return ImageVisual(key, future)
         if item.type == "video":
             path = self._media_file(item, manifest)
             source = PyAVSource(

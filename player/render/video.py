@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from player.render.layout import Rect, crop_box, fit_rect
 
@@ -64,7 +65,8 @@ class VideoSource(Protocol):
     def frame_at(self, t: float) -> VideoFrame | None:
         """The latest frame whose time is <= t (None before the first one is decoded)."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Stop decoding and free the decoder; must return at once (called between frames)."""
 
 
 def _frame_pixels(frame: av.VideoFrame, fmt: str) -> np.ndarray:
@@ -163,14 +165,18 @@ class PyAVSource:
             return self._current
 
     def close(self) -> None:
+        """Stop the decoder; returns at once (the worker closes the file as it exits)."""
         with self._cond:
             self._closing = True
             self._queue.clear()
             self._cond.notify_all()
+
+    def join(self, timeout: float) -> bool:
+        """Wait for the worker to be gone (after close); True if it is."""
         if self._thread is not None:
-            self._thread.join(timeout=5.0)
-            if self._thread.is_alive():
-                log.warning("video decoder for %s did not stop within 5 s", self.path)
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
 
     # -- worker side ------------------------------------------------------------------
 
@@ -227,6 +233,7 @@ class PyAVSource:
                 container.seek(int(target / stream.time_base), stream=stream, backward=True)
             else:
                 target = 0.0
+            converter = VideoReformatter()
             index = 0
             offset = -target  # playback time of the first returned frame is about 0
             while True:
@@ -239,7 +246,11 @@ class PyAVSource:
                     if pts < target - 0.5 / rate:
                         continue  # decoded only to reach the seek target
                     t = pts - first_pts + offset
-                    out = frame.reformat(width, height, format=self.pixel_format)
+                    # One converter for the whole clip (its context is cached), single-threaded:
+                    # the decoder already uses the other cores.
+                    out = converter.reformat(
+                        frame, width, height, format=self.pixel_format, threads=1
+                    )
                     pixels = _frame_pixels(out, self.pixel_format)
                     if cropped:
                         pixels = pixels[crop.y : crop.bottom, crop.x : crop.right]

@@ -9,7 +9,6 @@ from concurrent.futures import Future
 import numpy as np
 import pygame
 
-from player.render.images import DecodedImage
 from player.render.layout import Rect
 from player.render.video import VideoFrame, VideoSource
 
@@ -85,7 +84,7 @@ def copy_frame(target: pygame.Surface, pixels: np.ndarray) -> None:
 class ImageVisual(Visual):
     """A still picture decoded by the image worker; one blit per redraw."""
 
-    def __init__(self, key: str, future: Future[DecodedImage]) -> None:
+    def __init__(self, key: str, future: Future[pygame.Surface]) -> None:
         super().__init__(key)
         self._future = future
         self._surface: pygame.Surface | None = None
@@ -103,9 +102,7 @@ class ImageVisual(Visual):
 
     def finish(self) -> None:
         if self._surface is None and self.ready() and self.error is None:
-            decoded = self._future.result()
-            surface = pygame.image.frombuffer(decoded.rgb, decoded.size, "RGB")
-            self._surface = surface.convert()
+            self._surface = self._future.result()
 
     def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
         if self._surface is None:

@@ -49,6 +49,7 @@ class Harness:
     clock: Callable[[], float] = time.time
     frame_log: Path | None = None
     screenshot_dir: Path | None = None
+    screenshot_every: float = 5.0
     inbox: queue.Queue = field(default_factory=queue.Queue)
     status: StatusBoard = field(default_factory=StatusBoard)
     plays: list[PlayRecord] = field(default_factory=list)
@@ -68,6 +69,7 @@ class Harness:
             headless=True,
             frame_log=self.frame_log,
             screenshot_dir=self.screenshot_dir,
+            screenshot_every=self.screenshot_every,
         )
         return self.loop
 
