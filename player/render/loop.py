@@ -27,7 +27,7 @@ from player.events import (
 )
 from player.manifest import Manifest
 from player.render.capture import FrameLog, Screenshotter, save_png
-from player.render.display import Output, close_output, open_output
+from player.render.display import DisplayError, Output, close_output, open_output
 from player.render.feeds import FeedReader
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
@@ -371,7 +371,11 @@ class RenderLoop:
         if (d_old.size, d_old.driver) != (d_new.size, d_new.driver):
             log.info("display size/driver changed: reopening the display")
             close_output()
-            self.output = open_output(d_new, headless=self.headless, windowed=self.windowed)
+            try:
+                self.output = open_output(d_new, headless=self.headless, windowed=self.windowed)
+            except DisplayError as exc:
+                log.error("%s\nkeeping the previous display settings", exc)
+                self.output = open_output(d_old, headless=self.headless, windowed=self.windowed)
         elif (d_old.region, d_old.rotation) != (d_new.region, d_new.rotation):
             try:
                 geo = geometry(self.output.size, d_new.region, d_new.rotation)
@@ -592,7 +596,16 @@ class RenderLoop:
         force = self._force
         if force:
             self.scene.clear()
-        dirty = self.scene.compose(cur.visual, cur.slot.kind, at, force=force, fade=self.fade)
+        try:
+            dirty = self.scene.compose(cur.visual, cur.slot.kind, at, force=force, fade=self.fade)
+        except (pygame.error, ValueError, OSError) as exc:
+            # A bug or bad input in one visual must not take the screen down: skip it.
+            if not cur.failed:
+                log.exception("drawing %s failed", cur.visual.key)
+                cur.failed = True
+                self._fail(cur.slot, f"drawing failed: {exc}")
+                self._replan_now(now, "drawing failed")
+            return
         self._force = False
         if moving:
             self._step_tick(now)

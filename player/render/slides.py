@@ -182,6 +182,8 @@ class TickerVisual(Visual):
     def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
         if force or self.started == now:
             target.fill(self.background)
+        if not target.get_rect().contains(self.band):
+            return False  # prepared for a bigger zone (display changed): its redo is coming
         self.strip.draw(target.subsurface(self.band), now)
         return True
 

@@ -152,8 +152,11 @@ class VideoVisual(Visual):
         if frame is None or (frame is self._shown and not force):
             return False
         where: Rect | None = self.source.target
+        tw, th = target.get_size()
         if where is None or where.size != frame.pixels.shape[1::-1]:
             return False
+        if where.right > tw or where.bottom > th:
+            return False  # prepared for a bigger zone (display changed): its redo is coming
         if (force or self._shown is None) and where.size != target.get_size():
             target.fill(self.background)
         copy_frame(target.subsurface(where.astuple()), frame.pixels)
