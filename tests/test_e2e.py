@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from PIL import Image
 
 from tests.fixtures.media import make_image
+from tests.fixtures.player import PlayerProcess, near, screen_color, videotron
 
-VIDEOTRON = [sys.executable, "-m", "player"]
 RED, BLUE, GREEN = (220, 20, 20), (20, 20, 220), (20, 200, 20)
 SIZE = (320, 180)
-
-
-def videotron(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [*VIDEOTRON, *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
-    assert result.returncode == 0, f"videotron {' '.join(args)}: {result.stderr}"
-    return result
 
 
 def publish(src: Path, out: Path, key: Path, items: list[tuple[str, tuple]]) -> None:
@@ -39,79 +24,6 @@ def publish(src: Path, out: Path, key: Path, items: list[tuple[str, tuple]]) -> 
     playlist = {"group": "e2e", "playlists": [{"name": "main", "priority": 0, "items": entries}]}
     (src / "playlist.yaml").write_text(yaml.safe_dump(playlist), encoding="utf-8")
     videotron("publish", str(src / "playlist.yaml"), "--key", str(key), "--out", str(out))
-
-
-class PlayerProcess:
-    """`videotron run --headless` in a subprocess, observed through its status file."""
-
-    def __init__(self, config: Path, runtime: Path, logs: Path) -> None:
-        self.config = config
-        self.status_path = runtime / "status.json"
-        self.logs = logs
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        self.status_path.unlink(missing_ok=True)
-        env = {**os.environ, "SDL_VIDEODRIVER": "dummy"}
-        with self.logs.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [*VIDEOTRON, "--config", str(self.config), "run", "--headless"],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-        return time.monotonic()
-
-    def status(self) -> dict:
-        try:
-            return json.loads(self.status_path.read_text())
-        except (OSError, ValueError):
-            return {}
-
-    def wait_for(self, what: str, check: Callable[[dict], bool], timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc is not None and self.proc.poll() is None, (
-                f"player exited ({self.proc.returncode}) while waiting for {what}:\n"
-                + self.logs.read_text(errors="replace")[-3000:]
-            )
-            status = self.status()
-            if check(status):
-                return status
-            time.sleep(0.05)
-        pytest.fail(
-            f"timed out after {timeout} s waiting for {what}; status: "
-            f"{json.dumps(self.status().get('render'))}\n"
-            + self.logs.read_text(errors="replace")[-3000:]
-        )
-
-    def wait_item(self, item_id: str, timeout: float) -> dict:
-        return self.wait_for(
-            f"item {item_id!r} on screen",
-            lambda s: s.get("render", {}).get("item") == item_id,
-            timeout,
-        )
-
-    def stop(self) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            pytest.fail("player did not stop within 20 s of SIGTERM")
-
-
-def screen_color(config: Path, out: Path) -> tuple[int, int, int]:
-    """Ask the running player for its frame (`videotron screenshot`) and read the centre."""
-    videotron("--config", str(config), "screenshot", str(out), "--timeout", "10")
-    with Image.open(out) as image:
-        return image.convert("RGB").getpixel((image.width // 2, image.height // 2))
-
-
-def near(actual: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 12) -> bool:
-    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=True))
 
 
 @pytest.mark.slow

@@ -1,0 +1,102 @@
+"""The whole player process and its config: live edits and a broken file at boot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+from PIL import Image
+
+from tests.fixtures.content import publish_tree
+from tests.fixtures.player import PlayerProcess
+
+RED = (220, 20, 20)
+
+
+def write_config(path: Path, tmp_path: Path, site: Path, public_key: str, **display) -> None:
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "player": {"id": "app-1", "group": "test"},
+                "source": {"url": str(site), "public_key": public_key, "poll_interval": 3600},
+                "cache": {"dir": str(tmp_path / "cache")},
+                "runtime": {"dir": str(tmp_path / "run")},
+                "display": {"size": "320x180", "fps": 10, **display},
+            },
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
+
+
+def left_and_right(config: Path, out: Path) -> tuple[tuple, tuple]:
+    subprocess.run(
+        [sys.executable, "-m", "player", "--config", str(config), "screenshot", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    with Image.open(out) as image:
+        rgb = image.convert("RGB")
+        return rgb.getpixel((100, 90)), rgb.getpixel((300, 90))
+
+
+def test_live_config_edits_apply_and_a_bad_edit_keeps_playing(
+    tmp_path: Path, publisher_key, monkeypatch
+) -> None:
+    key_path, public_key = publisher_key
+    site = tmp_path / "site"
+    publish_tree(
+        site, [{"id": "red", "type": "image", "color": list(RED), "duration": 60}], key_path
+    )
+    config = tmp_path / "player.yaml"
+    # The LED card captures the left part of the output at first; later the right part.
+    left = {"x": 0, "y": 0, "w": 200, "h": 180}
+    right = {"x": 160, "y": 0, "w": 160, "h": 180}
+    write_config(config, tmp_path, site, public_key, region=left)
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+    player = PlayerProcess(config, tmp_path / "run", tmp_path / "player.log")
+    player.start()
+    try:
+        player.wait_item("red", timeout=60)
+        assert left_and_right(config, tmp_path / "a.png") == (RED, (0, 0, 0))
+
+        # A technician saves a typo: refused with file and line, the screen plays on.
+        text = config.read_text()
+        config.write_text(text.replace("fps: 10", "fps: fast"), encoding="utf-8")
+        status = player.wait_for(
+            "the config error in status", lambda s: s.get("config", {}).get("errors"), 15
+        )
+        (error,) = status["config"]["errors"]
+        line = next(n for n, t in enumerate(config.read_text().splitlines(), 1) if "fps:" in t)
+        assert f"player.yaml:{line}:" in error and "display.fps" in error
+        assert status["render"]["item"] == "red"
+
+        # The fix, with the region moved: applied live, errors cleared.
+        write_config(config, tmp_path, site, public_key, region=right)
+        player.wait_for(
+            "errors cleared", lambda s: s.get("config", {}).get("errors") == [], timeout=15
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            shown = left_and_right(config, tmp_path / "b.png")
+            if shown != (RED, (0, 0, 0)):
+                break
+        assert shown == ((0, 0, 0), RED)
+        assert player.stop() == 0
+
+        # The file is broken at boot: the player starts on the last good copy it kept.
+        config.write_text(text.replace("player:", "playr:"), encoding="utf-8")
+        player.start()
+        status = player.wait_item("red", timeout=30)
+        assert any("playr" in e and "did you mean" in e for e in status["config"]["errors"])
+        # A client config naming only the runtime dir reaches it despite the broken file.
+        client = tmp_path / "client.yaml"
+        client.write_text(yaml.safe_dump({"runtime": {"dir": str(tmp_path / "run")}}))
+        assert left_and_right(client, tmp_path / "c.png") == ((0, 0, 0), RED)
+    finally:
+        if player.proc is not None and player.proc.poll() is None:
+            player.stop()
