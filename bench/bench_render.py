@@ -6,6 +6,7 @@ detail and motion (sliding noise over moving gradients, about 6 Mbit/s) made her
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -69,8 +70,6 @@ def publish(tree: Path, items: list[dict], extra: dict | None = None) -> Path:
     source = tree.with_name(tree.name + "-src.yaml")
     playlist = {"name": "main", "priority": 0, "items": items}
     source.write_text(yaml.safe_dump({"group": "bench", "playlists": [playlist], **(extra or {})}))
-    import datetime as dt
-
     publish_folder(source, tree, None, dt.datetime.now(dt.UTC))
     return tree
 
@@ -160,7 +159,7 @@ def run(quick: bool = False) -> list[dict]:
          "unit": "frames", "goal": "0", "ok": dropped == 0},
         {"name": "render: worst switch lateness (frame log)", "value": round(lateness * 1000, 1),
          "unit": f"ms over {switches} switches", "goal": f"< {1000 / FPS:.1f}",
-         "ok": 0 < switches and lateness < 1 / FPS},
+         "ok": switches > 0 and lateness < 1 / FPS},
         {"name": "render: CPU on a static slide, no ticker", "value": round(idle_pct, 2),
          "unit": "% of a core", "goal": f"< {IDLE_GOAL}", "ok": idle_pct < IDLE_GOAL},
     ]  # fmt: skip
