@@ -86,7 +86,7 @@ def test_a_corrupt_image_is_skipped_logged_once_and_reported(tmp_path, caplog):
          {"id": "blue", "type": "image", "color": list(BLUE), "duration": 0.4}],
     )  # fmt: skip
     _spoil(manifest, harness.media_dir, "bad", lambda data: data[:40] + b"rot" * 100)
-    with caplog.at_level(logging.ERROR, logger="player.render.loop"):
+    with caplog.at_level(logging.ERROR, logger="player.render"):
         harness.run(2.6)
     rows = _frames(tmp_path)
     assert _sequence(rows)[:4] == ["red", "blue", "red", "blue"]
