@@ -26,6 +26,7 @@ from player.events import (
 )
 from player.manifest import Manifest
 from player.render.capture import FrameLog, Screenshotter, save_png
+from player.render.clockwatch import ClockWatch
 from player.render.display import DisplayError, Output, close_output, open_output
 from player.render.feeds import FeedReader
 from player.render.fonts import FontBook
@@ -112,6 +113,8 @@ class RenderLoop(Playback):
         self.shots: Screenshotter | None = None
         self.frame_log: FrameLog | None = None
         self.scheduler = Scheduler(None, self.tz)
+        # An accelerated clock (soak runs, benchmarks) says how much faster it runs.
+        self.clock_watch = ClockWatch(rate=getattr(clock, "rate", 1.0))
 
     # -- public -----------------------------------------------------------------------
 
@@ -215,6 +218,9 @@ class RenderLoop(Playback):
             if not self._pump_events():
                 break
             now = self.clock()
+            if self.clock_watch.jumped(now, time.monotonic()) is not None:
+                self._replan_now(now, "clock jumped")
+            self.clock_watch.check_trust(self.manifest, now)
             self._advance(now)
             self._frame(now)
             self._close_retired()
