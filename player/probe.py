@@ -27,6 +27,7 @@ class MediaInfo:
 
 
 def _probe_image(path: Path) -> MediaInfo | None:
+    fmt = "?"
     try:
         with Image.open(path) as image:
             fmt = image.format or "?"
@@ -40,8 +41,11 @@ def _probe_image(path: Path) -> MediaInfo | None:
             image.load()  # decodes every pixel: a truncated or corrupt file fails here
     except UnidentifiedImageError:
         return None
+    except ProbeError:
+        raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise ProbeError(f"corrupt {IMAGE_FORMATS.get(fmt, 'image')} image ({exc})") from None
+        what = f"{fmt} image" if fmt in IMAGE_FORMATS else "image"
+        raise ProbeError(f"corrupt or unreadable {what} ({exc})") from None
     return MediaInfo("image", width, height, IMAGE_FORMATS[fmt])
 
 

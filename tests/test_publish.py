@@ -205,7 +205,8 @@ def _make_audio_only(path: Path) -> None:
         ),
         ("media/agency.mp4", "media/audio.m4a", "has no video stream"),
         ("media/agency.mp4", "media/broken.mp4", "not an image or video a player can show"),
-        ("media/water.jpg", "media/truncated.png", "corrupt png image"),
+        ("media/water.jpg", "media/truncated.png", "corrupt or unreadable PNG image"),
+        ("media/water.jpg", "media/anim.gif", "GIF images are not supported; convert to PNG"),
         ("type: video, file: media/agency.mp4", "type: image, file: media/agency.mp4", "is video"),
         ("id: notice", "id: psa-water", ":8: playlists[0].items[2].id (item 'psa-water'): dup"),
         ("duration: 8", "duration: 0", ":8: playlists[0].items[2].duration (item 'notice')"),
@@ -231,6 +232,7 @@ def test_bad_input_names_file_line_and_item(authoring, tmp_path, old, new, expec
     (media / "broken.mp4").write_bytes((media / "agency.mp4").read_bytes()[:600])
     make_image(media / "full.png", size=(400, 300))
     (media / "truncated.png").write_bytes((media / "full.png").read_bytes()[:200])
+    make_image(media / "anim.gif")
     assert old in ISSUE_YAML
     message = _publish_error(authoring, tmp_path / "out", ISSUE_YAML.replace(old, new))
     assert str(authoring) in message
