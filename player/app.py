@@ -8,6 +8,7 @@ import logging
 import os
 import queue
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from player.events import (
     ScreenshotRequest,
     Stop,
 )
-from player.logsetup import set_level, setup_logging
+from player.logsetup import StatusErrorRecorder, set_level, setup_logging
 from player.manifest import Manifest
 from player.push import PushClient
 from player.report import PopStore
@@ -101,6 +102,31 @@ def remember_good_config(config: Config) -> None:
         log.warning("could not keep a copy of the good config in %s: %s", target, exc)
 
 
+def usable_cache_dir(wanted: Path) -> Path:
+    """`cache.dir`, or a temporary folder when it cannot be used, so the screen still plays.
+
+    Content then lives in /tmp until the folder is fixed and is fetched again after a
+    reboot; better than a black screen over a permissions mistake.
+    """
+    try:
+        (wanted / "media").mkdir(parents=True, exist_ok=True)
+        probe = wanted / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        fallback = Path(tempfile.gettempdir()) / f"videotron-cache-{os.getuid()}"
+        log.error(
+            "cache.dir %s cannot be used (%s): caching in %s until it is fixed; create it "
+            "writable for this user (scripts/install.sh does) and restart",
+            wanted,
+            exc.strerror or exc,
+            fallback,
+        )
+        (fallback / "media").mkdir(parents=True, exist_ok=True)
+        return fallback
+    return wanted
+
+
 def load_startup_config(path: Path) -> tuple[Config, list[str]]:
     """The config to start with: the file, else the last good copy, else defaults.
 
@@ -129,10 +155,12 @@ def load_startup_config(path: Path) -> tuple[Config, list[str]]:
 class Player:
     """All the parts of one running player, wired together."""
 
-    def __init__(self, config_path: Path, options: RunOptions) -> None:
+    def __init__(
+        self, config_path: Path, options: RunOptions, status: StatusBoard | None = None
+    ) -> None:
         self.config_path = config_path
         self.options = options
-        self.status = StatusBoard()
+        self.status = status or StatusBoard()
         self.inbox: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         self.alerts = AlertBook()
@@ -146,13 +174,14 @@ class Player:
             started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         )
         self.status.update("config", path=str(config_path), errors=errors)
-        self.cache = Cache(self.config.cache.dir, self.config.cache.max_size)
-        self.store = ManifestStore(self.config.cache.dir)
+        cache_root = usable_cache_dir(self.config.cache.dir)
+        self.cache = Cache(cache_root, self.config.cache.max_size)
+        self.store = ManifestStore(cache_root)
         self.supervisor = Supervisor(Notifier(), self.status)
         self.sync = SyncLoop(
             self.config, self.cache, self.store, self.status, on_activated=self._activated
         )
-        self.pop = PopStore(self.config.cache.dir / "pop.sqlite3", self.config.report.max_records)
+        self.pop = PopStore(cache_root / "pop.sqlite3", self.config.report.max_records)
         self.push = PushClient(
             self.config,
             self.status,
@@ -286,15 +315,21 @@ class Player:
 def run_player(config_path: Path, options: RunOptions, log_level: str | None = None) -> int:
     """Run a player until stopped by a signal, a window close or `exit_after`."""
     setup_logging(log_level or "INFO")
-    player = Player(config_path, options)
-    set_level(log_level or player.config.log.level)
+    status = StatusBoard()
+    recorder = StatusErrorRecorder(status)
+    logging.getLogger().addHandler(recorder)
+    try:
+        player = Player(config_path, options, status)
+        set_level(log_level or player.config.log.level)
 
-    def on_signal(signum: int, _frame: object) -> None:
-        player.request_stop(signal.Signals(signum).name)
+        def on_signal(signum: int, _frame: object) -> None:
+            player.request_stop(signal.Signals(signum).name)
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    return player.run()
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        return player.run()
+    finally:
+        logging.getLogger().removeHandler(recorder)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sys
@@ -10,6 +11,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TextIO
+
+from player.status import StatusBoard
 
 NOISY_LIBRARIES = ("watchdog", "urllib3", "PIL")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -196,3 +199,35 @@ def set_level(level: str) -> None:
     if logging.getLogger().level != value:
         _apply_level(value)
         logging.getLogger(__name__).info("log level is now %s", logging.getLevelName(value))
+
+
+class StatusErrorRecorder(logging.Handler):
+    """Keeps the latest warnings and errors in the status board for `videotron status`.
+
+    Messages are folded by logger and template, so an error that repeats every few
+    seconds is one line with a count, not a scrolling list.
+    """
+
+    def __init__(self, status: StatusBoard, keep: int = 20) -> None:
+        super().__init__(logging.WARNING)
+        self.status = status
+        self.keep = keep
+        self._recent: dict[tuple[str, object], dict] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            key = (record.name, record.msg)
+            entry = self._recent.pop(key, None) or {"count": 0}
+            entry.update(
+                level=record.levelname,
+                where=record.name,
+                message=record.getMessage().splitlines()[0][:300],
+                at=dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="seconds"),
+                count=entry["count"] + 1,
+            )
+            self._recent[key] = entry  # most recent last
+            while len(self._recent) > self.keep:
+                self._recent.pop(next(iter(self._recent)))
+            self.status.replace("errors", {"recent": [dict(e) for e in self._recent.values()]})
+        except Exception:  # a status hiccup must never break logging
+            self.handleError(record)

@@ -100,3 +100,18 @@ def test_live_config_edits_apply_and_a_bad_edit_keeps_playing(
     finally:
         if player.proc is not None and player.proc.poll() is None:
             player.stop()
+
+
+def test_an_unusable_cache_dir_falls_back_to_a_temporary_one_with_a_clear_error(
+    tmp_path: Path, caplog
+) -> None:
+    from player.app import usable_cache_dir
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    chosen = usable_cache_dir(blocker / "videotron")
+    assert chosen != blocker / "videotron"
+    assert (chosen / "media").is_dir()
+    (message,) = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert str(blocker / "videotron") in message and "install.sh" in message
+    assert usable_cache_dir(tmp_path / "good") == tmp_path / "good"

@@ -132,3 +132,36 @@ def test_setting_up_twice_keeps_one_handler():
     setup_logging("INFO", stream=io.StringIO(), environ={})
     handlers = [h for h in logging.getLogger().handlers if isinstance(h, PlayerHandler)]
     assert len(handlers) == 1
+
+
+def test_warnings_reach_status_folded_by_template_with_counts():
+    from player.logsetup import StatusErrorRecorder
+    from player.status import StatusBoard
+
+    status = StatusBoard()
+    logger = logging.getLogger("player.test.recorder")
+    logger.propagate = False
+    recorder = StatusErrorRecorder(status, keep=3)
+    logger.addHandler(recorder)
+    try:
+        logger.info("not an error")
+        for attempt in range(5):
+            logger.error("sync failed: %s (attempt %d)", "network", attempt)
+        for name in ("a", "b", "c"):
+            logger.warning("feed %s unreachable", name)
+        recent = status.get("errors")["recent"]
+        assert [(e["message"], e["count"], e["level"]) for e in recent] == [
+            ("sync failed: network (attempt 4)", 5, "ERROR"),
+            ("feed c unreachable", 3, "WARNING"),
+        ]
+        logger.warning("disk almost full")
+        logger.error("cannot decode %s", "x.mp4")
+    finally:
+        logger.removeHandler(recorder)
+    recent = status.get("errors")["recent"]
+    # Capped at 3 templates: the one not seen for longest went first.
+    assert [e["message"] for e in recent] == [
+        "feed c unreachable",
+        "disk almost full",
+        "cannot decode x.mp4",
+    ]
