@@ -292,7 +292,9 @@ class Player:
             )
 
     def run(self) -> int:
-        from player.render.loop import RenderLoop  # pygame is imported only to play
+        # pygame is imported only to play, not for `videotron status` and friends.
+        from player.render.display import DisplayError
+        from player.render.loop import RenderLoop
 
         limit_malloc_arenas()
         active = self.store.load_active()
@@ -317,6 +319,10 @@ class Player:
         self._start_workers()
         try:
             render.run(self.stop, exit_after=self.options.exit_after)
+        except DisplayError as exc:
+            # Said plainly, once: systemd restarts us, and the journal shows why.
+            log.error("%s", exc)
+            return 1
         finally:
             self.shutdown()
         return 0

@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # keep the journal to our lines
     args.config_path = config_path(args)
     module_name, func_name = HANDLERS[args.command]
     handler = getattr(importlib.import_module(module_name), func_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -115,3 +116,29 @@ def test_an_unusable_cache_dir_falls_back_to_a_temporary_one_with_a_clear_error(
     (message,) = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert str(blocker / "videotron") in message and "install.sh" in message
     assert usable_cache_dir(tmp_path / "good") == tmp_path / "good"
+
+
+def test_no_display_is_a_plain_error_naming_the_drivers_tried(tmp_path: Path) -> None:
+    config = tmp_path / "player.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "cache": {"dir": str(tmp_path / "cache")},
+                "runtime": {"dir": str(tmp_path / "run")},
+                "display": {"driver": "kmsdrm"},  # no DRM device on a test machine
+            }
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "SDL_VIDEODRIVER")}
+    result = subprocess.run(
+        [sys.executable, "-m", "player", "--config", str(config), "run", "--exit-after", "5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "no display could be opened; SDL video drivers tried:" in result.stderr
+    assert "kmsdrm" in result.stderr and "docs/OPERATIONS.md" in result.stderr
+    assert "Traceback" not in result.stderr
