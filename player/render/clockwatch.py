@@ -33,7 +33,8 @@ class ClockWatch:
         if last is None:
             return None
         drift = (wall - last[0]) - (mono - last[1]) * self.rate
-        if abs(drift) <= JUMP_SECONDS:
+        # A fast clock multiplies every scheduling hiccup between the two readings too.
+        if abs(drift) <= JUMP_SECONDS * max(1.0, self.rate):
             return None
         log.warning("system clock jumped by %+.1f s: re-planning the schedule now", drift)
         return drift
