@@ -10,8 +10,8 @@ broker while the player keeps switching, then starts it again.
 
 At the end: every supervised thread running and never restarted, health good at every
 look, frames still coming, the last published content on screen (by id and by pixel),
-resident memory flat after the first round, thousands of switches, a clean exit on
-SIGTERM.
+resident memory (median per round) never more than 10 MB above the second round's,
+thousands of switches, a clean exit on SIGTERM.
 
 CI runs about 60 s. A longer run by hand (the pytest timeout follows):
 
@@ -264,7 +264,7 @@ def test_soak_switches_alerts_syncs_reloads_broker_drops(
             f"{player.frames.frames} frames; median RSS round 2 {baseline / MB:.1f} MB, "
             f"last round {final / MB:.1f} MB, highest round {highest / MB:.1f} MB"
         )
-        assert final - baseline < RSS_GROWTH_LIMIT, (baseline / MB, final / MB)
+        assert highest - baseline < RSS_GROWTH_LIMIT, (baseline / MB, highest / MB)
         assert player.frames.switches - switches_before >= MIN_SWITCHES
 
         assert player.stop() == 0
