@@ -175,12 +175,25 @@ def videotron_command() -> list[str]:
 
 
 def child_env() -> dict[str, str]:
-    return {
+    env = {
         **os.environ,
         "SDL_VIDEODRIVER": "dummy",
         "SDL_AUDIODRIVER": "dummy",
         "PYGAME_HIDE_SUPPORT_PROMPT": "1",
     }
+    # Installed on a Pi, the player's modules are byte-compiled like pygame's are; a dev
+    # tree run with PYTHONDONTWRITEBYTECODE would compile them from source every start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def compile_player() -> None:
+    """Byte-compile the player package, as `pip install` does, before timing starts."""
+    import compileall
+
+    import player
+
+    compileall.compile_dir(Path(player.__file__).parent, quiet=1)
 
 
 def prepare(work: Path) -> tuple[Path, Path]:
@@ -411,6 +424,7 @@ def run(quick: bool = False) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         work = Path(tmp)
         offline, folder = prepare(work)
+        compile_player()
         ours, bare = [], []
         for n in range(starts):  # interleaved, so load from other processes hits both alike
             bare.append(time_bare_pygame())

@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from player import __version__
 from player.cache import Cache
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
-from player.config.watcher import ConfigWatcher
 from player.control import ControlServer
 from player.events import (
     Alert,
@@ -34,13 +34,16 @@ from player.events import (
 )
 from player.logsetup import StatusErrorRecorder, set_level, setup_logging
 from player.manifest import Manifest
-from player.push import PushClient
 from player.report import PopStore
 from player.status import StatusBoard
 from player.statusfile import StatusWriter
-from player.sync.loop import SyncLoop
 from player.sync.store import ManifestStore
 from player.systemd import Notifier, Supervisor
+
+if TYPE_CHECKING:
+    from player.config.watcher import ConfigWatcher
+    from player.push import PushClient
+    from player.sync.loop import SyncLoop
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,7 @@ LAST_GOOD_NAME = "last-good-config.yaml"
 SYNC_STUCK_AFTER = 120.0
 PUSH_STUCK_AFTER = 60.0
 SMALL_STUCK_AFTER = 60.0
+FIRST_FRAME_PATIENCE = 10.0  # seconds before sync starts anyway
 M_ARENA_MAX = -8  # glibc mallopt() parameter
 MALLOC_ARENAS = 2
 
@@ -199,21 +203,14 @@ class Player:
         self.cache = Cache(cache_root, self.config.cache.max_size)
         self.store = ManifestStore(cache_root)
         self.supervisor = Supervisor(Notifier(), self.status)
-        self.sync = SyncLoop(
-            self.config, self.cache, self.store, self.status, on_activated=self._activated
-        )
         self.pop = PopStore(cache_root / "pop.sqlite3", self.config.report.max_records)
-        self.push = PushClient(
-            self.config,
-            self.status,
-            public_key=self.config.source.public_key,
-            on_manifest_notice=self._manifest_notice,
-            on_alert=self._alert,
-            on_command=self._command,
-            pop=self.pop,
-        )
+        # Built once the first frame is on screen (see _start_network): their libraries
+        # (requests, paho, watchdog, PyNaCl) are not needed to light the screen.
+        self.sync: SyncLoop | None = None
+        self.push: PushClient | None = None
+        self.watcher: ConfigWatcher | None = None
+        self._network_started = threading.Lock()
         self.status.subscribe(self._status_changed)
-        self.watcher = ConfigWatcher(config_path, self._config_changed, self._config_errors)
 
     # ----- callbacks from other threads: post and return -----------------------------
 
@@ -248,7 +245,7 @@ class Player:
             self.cache.mark_played(record.media)
 
     def _status_changed(self, section: str) -> None:
-        if section in ("render", "sync", "config", "cache"):
+        if self.push is not None and section in ("render", "sync", "config", "cache"):
             self.push.publish_status()
 
     def _config_changed(self, config: Config) -> None:
@@ -269,7 +266,8 @@ class Player:
 
     # ----- lifecycle -----------------------------------------------------------------
 
-    def _start_workers(self) -> None:
+    def _start_local(self) -> None:
+        """Status file and control socket: cheap, and useful while the screen comes up."""
         runtime = self.config.runtime.dir
         try:
             runtime.mkdir(parents=True, exist_ok=True)
@@ -277,19 +275,50 @@ class Player:
             log.error(
                 "runtime dir %s unusable (%s): no status file or control socket", runtime, exc
             )
-        else:
-            writer = StatusWriter(runtime / "status.json", self.status)
-            self.supervisor.add_worker("status", writer.run, SMALL_STUCK_AFTER)
-            control = ControlServer(runtime / "control.sock", self.inbox, self.status)
-            self.supervisor.add_worker("control", control.run, SMALL_STUCK_AFTER)
-        self.supervisor.add_worker("sync", self.sync.run, SYNC_STUCK_AFTER)
-        self.supervisor.add_worker("push", self.push.run, PUSH_STUCK_AFTER)
+            return
+        writer = StatusWriter(runtime / "status.json", self.status)
+        self.supervisor.add_worker("status", writer.run, SMALL_STUCK_AFTER)
+        control = ControlServer(runtime / "control.sock", self.inbox, self.status)
+        self.supervisor.add_worker("control", control.run, SMALL_STUCK_AFTER)
+
+    def _first_frame(self) -> None:
+        self.supervisor.ready()
+        starter = threading.Thread(target=self._start_network, name="starter", daemon=True)
+        starter.start()
+
+    def _start_network(self) -> None:
+        """Sync, push and the config watcher, started once (normally after the first frame)."""
+        if not self._network_started.acquire(blocking=False) or self.stop.is_set():
+            return
+        from player.config.watcher import ConfigWatcher
+        from player.push import PushClient
+        from player.sync.loop import SyncLoop
+
         try:
+            self.sync = SyncLoop(
+                self.config, self.cache, self.store, self.status, on_activated=self._activated
+            )
+            self.push = PushClient(
+                self.config,
+                self.status,
+                public_key=self.config.source.public_key,
+                on_manifest_notice=self._manifest_notice,
+                on_alert=self._alert,
+                on_command=self._command,
+                pop=self.pop,
+            )
+            self.supervisor.add_worker("sync", self.sync.run, SYNC_STUCK_AFTER)
+            self.supervisor.add_worker("push", self.push.run, PUSH_STUCK_AFTER)
+            self.watcher = ConfigWatcher(
+                self.config_path, self._config_changed, self._config_errors
+            )
             self.watcher.start()
         except OSError as exc:
             log.error(
                 "cannot watch %s for changes (%s): edits need a restart", self.config_path, exc
             )
+        except Exception:  # a bug here must not take the screen down with it
+            log.exception("starting sync, push or the config watcher failed")
 
     def run(self) -> int:
         # pygame is imported only to play, not for `videotron status` and friends.
@@ -309,14 +338,18 @@ class Player:
             clock=self.options.clock,
             on_play=self._played,
             on_tick=self.supervisor.main_beat,
-            on_first_frame=self.supervisor.ready,
+            on_first_frame=self._first_frame,
             headless=self.options.headless,
             screenshot_dir=self.options.screenshot_dir,
             screenshot_every=self.options.screenshot_every,
             frame_log=self.options.frame_log,
             windowed=self.options.windowed,
         )
-        self._start_workers()
+        self._start_local()
+        # Should the first frame never come, sync must still run to fetch what can play.
+        fallback = threading.Timer(FIRST_FRAME_PATIENCE, self._start_network)
+        fallback.daemon = True
+        fallback.start()
         try:
             render.run(self.stop, exit_after=self.options.exit_after)
         except DisplayError as exc:
@@ -324,6 +357,7 @@ class Player:
             log.error("%s", exc)
             return 1
         finally:
+            fallback.cancel()
             self.shutdown()
         return 0
 
@@ -334,8 +368,10 @@ class Player:
 
     def shutdown(self) -> None:
         self.stop.set()
+        self._network_started.acquire(blocking=False)  # none may start from now on
         self.supervisor.notifier.stopping()
-        self.watcher.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
         self.supervisor.stop()
         self.pop.close()
 

@@ -12,12 +12,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
-import feedparser
-import requests
-
 from player import __version__
+
+if TYPE_CHECKING:
+    import requests
 from player.manifest import Feed
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ def cache_file(cache_dir: Path, url: str) -> Path:
 
 def parse_titles(data: bytes, url: str) -> list[str]:
     """Headlines of an RSS/Atom document; ValueError if it holds none."""
+    import feedparser  # imported by the feed thread, not on the way to the first frame
+
     parsed = feedparser.parse(data)
     titles: list[str] = []
     for entry in parsed.entries:
@@ -111,7 +114,7 @@ class FeedReader:
         self._closing = False
         self._version = 0
         self._thread: threading.Thread | None = None
-        self._session = requests.Session()
+        self._session: requests.Session | None = None  # made by the feed thread
 
     @property
     def version(self) -> int:
@@ -157,7 +160,8 @@ class FeedReader:
             self._cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=self.timeout + 5)
-        self._session.close()
+        if self._session is not None:
+            self._session.close()
 
     def _load_cached(self, url: str) -> list[str]:
         path = cache_file(self.cache_dir, url)
@@ -189,9 +193,13 @@ class FeedReader:
 
     def _fetch(self, state: _FeedState, url: str) -> None:
         try:
+            if self._session is None:
+                import requests
+
+                self._session = requests.Session()
             data = fetch_bytes(url, self.timeout, self._session)
             titles = parse_titles(data, url)
-        except (requests.RequestException, OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # requests' errors are OSErrors
             with self._cond:
                 state.failures += 1
                 delay = min(state.feed.refresh, RETRY_FIRST * 2 ** (state.failures - 1))

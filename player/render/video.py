@@ -7,11 +7,11 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import av
-import numpy as np
-from av.video.reformatter import Interpolation, VideoReformatter
+if TYPE_CHECKING:
+    import av
+    import numpy as np
 
 from player.render.layout import Rect, crop_box, fit_rect
 
@@ -71,6 +71,8 @@ class VideoSource(Protocol):
 
 def _frame_pixels(frame: av.VideoFrame, fmt: str) -> np.ndarray:
     """A zero-copy view of a converted frame's pixels, without row padding."""
+    import numpy as np  # the worker imports it before the first frame reaches the screen
+
     plane = frame.planes[0]
     width, height, stride = frame.width, frame.height, plane.line_size
     raw = np.frombuffer(plane, dtype=np.uint8)[: stride * height].reshape(height, stride)
@@ -214,6 +216,10 @@ class PyAVSource:
         return scaled, source, target
 
     def _decode(self) -> None:
+        # PyAV loads in the worker: a player whose first item is a picture shows it sooner.
+        import av
+        from av.video.reformatter import Interpolation, VideoReformatter
+
         with av.open(str(self.path)) as container:
             if not container.streams.video:
                 raise ValueError("no video stream in the file")
@@ -229,7 +235,10 @@ class PyAVSource:
             self._duration = declared
             rate = float(stream.average_rate or 25)
             if self.start > 0 and declared:
-                target = self.start % declared if self.loop else self.start
+                # Joining past the end (a late switch) still shows the last frame rather
+                # than finding no frame at all and calling the file broken.
+                last = max(0.0, declared - 2 / rate)
+                target = self.start % declared if self.loop else min(self.start, last)
                 container.seek(int(target / stream.time_base), stream=stream, backward=True)
             else:
                 target = 0.0

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import sys
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pygame
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from player.render.layout import Rect
 from player.render.video import VideoFrame, VideoSource
@@ -71,6 +74,9 @@ def display_pixel_format(surface: pygame.Surface) -> str:
 
 def copy_frame(target: pygame.Surface, pixels: np.ndarray) -> None:
     """Copy decoded pixels into `target` (exactly their size): one memcpy-like pass."""
+    import numpy as np  # already loaded by the video worker that made `pixels`
+    import pygame.surfarray
+
     if pixels.ndim == 2:
         view = pygame.surfarray.pixels2d(target)
         try:
