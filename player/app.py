@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
 import datetime as dt
 import logging
 import os
@@ -34,6 +33,7 @@ from player.events import (
 )
 from player.logsetup import StatusErrorRecorder, set_level, setup_logging
 from player.manifest import Manifest
+from player.memory import limit_malloc_arenas
 from player.report import PopStore
 from player.status import StatusBoard
 from player.statusfile import StatusWriter
@@ -53,8 +53,6 @@ SYNC_STUCK_AFTER = 120.0
 PUSH_STUCK_AFTER = 60.0
 SMALL_STUCK_AFTER = 60.0
 FIRST_FRAME_PATIENCE = 10.0  # seconds before sync starts anyway
-M_ARENA_MAX = -8  # glibc mallopt() parameter
-MALLOC_ARENAS = 2
 
 
 @dataclass(frozen=True)
@@ -157,24 +155,6 @@ def load_startup_config(path: Path) -> tuple[Config, list[str]]:
         return Config(path=path), errors
     log.warning("config %s has errors: playing with the last good copy %s", path, fallback)
     return config, errors
-
-
-def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
-    """Cap glibc's malloc arenas before the threads start (MALLOC_ARENA_MAX still wins).
-
-    By default every thread that allocates may get its own arena; video decoders and
-    image workers come and go, the frames they free scatter over many arenas, and
-    resident memory creeps up for good (about 5 MB a minute in tests/test_soak.py at
-    35 item switches a second; flat with two arenas).
-    """
-    if os.environ.get("MALLOC_ARENA_MAX"):
-        return
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return  # not glibc: its allocator has no arenas to cap
-    if mallopt(M_ARENA_MAX, arenas) != 1:
-        log.debug("mallopt(M_ARENA_MAX, %d) refused", arenas)
 
 
 class Player:

@@ -25,6 +25,7 @@ from player.events import (
     Stop,
 )
 from player.manifest import Manifest
+from player.memory import HeapTrimmer
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
 from player.render.display import DisplayError, Output, close_output, open_output
@@ -115,6 +116,7 @@ class RenderLoop(Playback):
         self.scheduler = Scheduler(None, self.tz)
         # An accelerated clock (soak runs, benchmarks) says how much faster it runs.
         self.clock_watch = ClockWatch(rate=getattr(clock, "rate", 1.0))
+        self.trimmer = HeapTrimmer()
 
     # -- public -----------------------------------------------------------------------
 

@@ -223,6 +223,9 @@ class Playback:
         retired, self._retired = self._retired, []
         for visual in retired:
             visual.close()
+        if retired:
+            self.trimmer.released()
+        self.trimmer.maybe_trim()
 
     def _report_showing(self, p: Showing, now: float) -> None:
         slot = p.slot

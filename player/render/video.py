@@ -17,7 +17,7 @@ from player.render.layout import Rect, crop_box, fit_rect
 
 log = logging.getLogger(__name__)
 
-QUEUE_FRAMES = 6
+QUEUE_FRAMES = 3
 TRUNCATION_SLACK = 0.5  # seconds a stream may end before its declared duration
 
 
