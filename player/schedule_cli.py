@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from player.config.loader import ConfigError, load_config
+from player.config.model import Config
 from player.manifest import Manifest, ManifestError, parse
 from player.schedule import Scheduler, Slot, clock_is_trusted
 
@@ -134,7 +135,16 @@ def table(lines: list[tuple[str, ...]]) -> str:
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Print what plays from --at (default now) for --hours, item by item, with the reason."""
     try:
-        config = load_config(args.config_path)
+        if args.manifest and not args.config_path.exists() and not getattr(args, "config", None):
+            # The central side asks about a published manifest without a player config.
+            print(
+                f"no player config at {args.config_path}: using the defaults (timezone "
+                f"{Config().player.timezone}, screen always on); --config names another",
+                file=sys.stderr,
+            )
+            config = Config()
+        else:
+            config = load_config(args.config_path)
     except ConfigError as exc:
         for issue in exc.issues:
             print(issue, file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -155,3 +156,17 @@ def test_bad_config_is_reported_with_its_location(site):
     done = videotron(site, "schedule")
     assert done.returncode == 1
     assert "player.timezone" in done.stderr and "player.yaml" in done.stderr
+
+
+def test_central_side_without_a_player_config_uses_the_defaults(tmp_path):
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(MANIFEST))
+    done = subprocess.run(
+        [sys.executable, "-m", "player", "schedule", "--manifest", str(path),
+         "--at", "2024-06-10T12:00:05", "--hours", "0.01"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "VIDEOTRON_CONFIG": str(tmp_path / "no-such-player.yaml")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "no player config at" in done.stderr and "using the defaults" in done.stderr
+    assert "player time: Asia/Jakarta" in done.stdout and table_rows(done.stdout)
