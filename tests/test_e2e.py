@@ -76,7 +76,8 @@ def test_publish_push_offline_and_restart_from_cache(tmp_path: Path, nginx, mosq
             "--config", str(config), "notify", "--manifest", str(nginx.root / "manifest.json")
         )
         player.wait_item("blue", timeout=15)
-        assert time.monotonic() - notified < 15
+        # Polling is hourly and nothing has failed yet: only the push can be this quick.
+        assert time.monotonic() - notified < 5
         assert near(screen_color(config, tmp_path / "shot2.png"), BLUE)
         assert any(line.uri.endswith("/manifest.json") for line in nginx.requests())
 
@@ -98,10 +99,11 @@ def test_publish_push_offline_and_restart_from_cache(tmp_path: Path, nginx, mosq
         # Restart with the server still down: the cached manifest plays at once.
         started = player.start()
         player.wait_item("blue", timeout=20)
-        assert time.monotonic() - started < 20
+        assert time.monotonic() - started < 10
         assert near(screen_color(config, tmp_path / "shot4.png"), BLUE)
 
-        # The server comes back and the next publish arrives through push.
+        # The server comes back and the next publish arrives (announced over MQTT; the
+        # sync that the notices woke may be the one retrying when nginx answers again).
         nginx.start()
         publish(src, nginx.root, key, [("green", GREEN)])
         videotron(

@@ -152,6 +152,7 @@ def group_members(root: Path, group: str) -> set[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # debootstrap, wheels and five installs in a chroot
 def test_install_into_a_bookworm_root_then_reinstall_switch_modes_and_uninstall(bookworm):
     root, wheels = bookworm
     first = install(root, wheels)

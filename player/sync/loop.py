@@ -358,8 +358,16 @@ class SyncLoop:
             manifest = parse(fetched.data)
         except ManifestError as exc:
             return _fail("manifest", f"{source.description}: {exc}")
+        group = self._config.player.group
+        if manifest.group != group:
+            # Also what keeps replay protection on: sequences only compare within a group.
+            return _fail(
+                "manifest",
+                f"{source.description} is for group {manifest.group!r} but this screen is in "
+                f"{group!r}: set player.group, or point source.url at {group!r}'s manifest",
+            )
         current = active[0] if active else None
-        if current is not None and current.group != self._config.player.group:
+        if current is not None and current.group != group:
             current = None  # the player moved to another group: any sequence is acceptable
         try:
             check_sequence(manifest, current)

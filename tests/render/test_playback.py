@@ -220,10 +220,10 @@ def test_an_alert_takes_over_at_once_and_ends_on_expiry(tmp_path):
     rows = _frames(tmp_path)
     assert _sequence(rows) == ["a", "alert", "a"]
     first_alert = next(r for r in rows if r["kind"] == "alert")
-    assert first_alert["t"] - sent < 0.1
+    assert first_alert["t"] - sent < 0.25
     assert (200, 0, 0) in {tuple(p) for p in first_alert["px"]}  # emergency red
     back = next(r for r in rows if r["kind"] == "item" and r["t"] > first_alert["t"])
-    assert abs(back["t"] - expires.timestamp()) < 0.1
+    assert abs(back["t"] - expires.timestamp()) < 0.25
 
 
 def test_new_manifest_cuts_a_withdrawn_item_but_lets_a_kept_one_finish(tmp_path):
@@ -244,7 +244,7 @@ def test_new_manifest_cuts_a_withdrawn_item_but_lets_a_kept_one_finish(tmp_path)
     seq = _sequence(rows)
     assert seq[:2] == ["x", "z"]  # x played on; z (new) followed at x's end, not y
     switch = next(r for r in rows if r["item"] == "z")
-    assert abs(switch["t"] - (rows[0]["t"] + 1.5)) < 0.05
+    assert abs(switch["t"] - (rows[0]["t"] + 1.5)) < 0.1
     assert harness.plays[0].item_id == "x" and harness.plays[0].completed
 
 
@@ -261,5 +261,5 @@ def test_withdrawn_item_is_replaced_at_once(tmp_path):
     harness.run(1.2)
     rows = _frames(tmp_path / "one")
     assert _sequence(rows) == ["x", "w"]
-    assert next(r for r in rows if r["item"] == "w")["t"] - sent < 0.1
+    assert next(r for r in rows if r["item"] == "w")["t"] - sent < 0.25
     assert harness.plays[0].item_id == "x" and not harness.plays[0].completed

@@ -114,3 +114,17 @@ def test_a_damaged_cached_file_is_dropped_at_start_and_fetched_again(stick, tmp_
     assert result.ok and not result.changed  # same manifest, its missing media fetched again
     assert rig.loop.last_report.completed == [sha]
     assert_cache_sound(rig.cache.root)
+
+
+def test_a_manifest_for_another_group_is_refused_and_nothing_is_fetched(
+    stick, tmp_path: Path
+) -> None:
+    root, _, config = stick
+    key_path = tmp_path / "keys" / "publisher.key"  # the publisher_key fixture's, signed well
+    publish_tree(root, [noise_item(tmp_path, "a", seed=1)], key_path, group="other")
+    rig = make_rig(config)
+    result = rig.loop.sync_once()
+    assert not result.ok and result.kind == "manifest"
+    assert "group 'other'" in result.reason and "player.group" in result.reason
+    assert rig.activated == [] and rig.store.load_active() is None
+    assert not any((config.cache.dir / "media").glob("[0-9a-f]*"))
