@@ -40,6 +40,8 @@ _GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _CLOCK_TIME = re.compile(r"([0-9]{2}):([0-9]{2})")
 
+MAX_TICKER_SPEED = 2000.0  # pixels per second; beyond this text cannot be read
+
 
 # -- small typed readers: each raises ManifestError naming the path ------------------
 
@@ -249,6 +251,8 @@ def _style(raw: object, path: str) -> dict:
             _color(style[key], f"{path}.{key}")
     if "font_size" in style:
         style["font_size"] = _positive(style["font_size"], f"{path}.font_size", maximum=1.0)
+    if "speed" in style:  # ticker items, pixels per second
+        style["speed"] = _positive(style["speed"], f"{path}.speed", maximum=MAX_TICKER_SPEED)
     if "format" in style:
         _str(style["format"], f"{path}.format")
     if "align" in style:
@@ -384,7 +388,7 @@ def _ticker(raw: object, path: str) -> Ticker:
     return Ticker(
         lines=lines,
         feeds=tuple(feeds),
-        speed=_positive(raw.get("speed", base.speed), f"{path}.speed"),
+        speed=_positive(raw.get("speed", base.speed), f"{path}.speed", maximum=MAX_TICKER_SPEED),
         position=_choice(raw.get("position", base.position), f"{path}.position", TICKER_POSITIONS),
         height=_positive(raw.get("height", base.height), f"{path}.height", maximum=0.5),
         color=_color(raw.get("color", base.color), f"{path}.color"),

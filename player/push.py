@@ -99,7 +99,7 @@ class _Backoff:
         self._random = random.Random()
 
     def next_delay(self) -> float:
-        delay = min(self.high, self.low * 2**self.failures)
+        delay = min(self.high, self.low * 2 ** min(self.failures, 30))  # no float overflow
         self.failures += 1
         return delay * self._random.uniform(0.5, 1.0)
 

@@ -93,7 +93,9 @@ class PopStore:
             db.execute("PRAGMA journal_mode=WAL")
             # FULL: a play is only reported once it survives a power cut; plays are seconds
             # apart so the extra fsync is cheap.
-            db.execute("PRAGMA synchronous=FULL")
+            # NORMAL with WAL never corrupts the file; a power cut may lose the last plays,
+            # but a commit no longer waits for the SD card on the render thread.
+            db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             db.execute("SELECT COUNT(*) FROM plays").fetchone()
         except sqlite3.DatabaseError:

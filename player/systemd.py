@@ -181,7 +181,8 @@ class Supervisor:
         self._ensure_pinger()
 
     def _backoff(self, failures: int) -> float:
-        delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, failures - 1))
+        # The exponent is capped: 2**1024 overflows a float after a long enough outage.
+        delay = min(self.backoff_max, self.backoff_base * 2 ** min(max(0, failures - 1), 30))
         # Equal jitter (half fixed, half random): restarts of many screens never line up.
         return delay / 2 + self._rng.uniform(0, delay / 2)
 

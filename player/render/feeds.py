@@ -199,10 +199,11 @@ class FeedReader:
                 self._session = requests.Session()
             data = fetch_bytes(url, self.timeout, self._session)
             titles = parse_titles(data, url)
-        except (OSError, ValueError) as exc:  # requests' errors are OSErrors
+        except Exception as exc:  # requests' errors are OSErrors; any other: same remedy
             with self._cond:
                 state.failures += 1
-                delay = min(state.feed.refresh, RETRY_FIRST * 2 ** (state.failures - 1))
+                exponent = min(state.failures - 1, 30)  # days offline must not overflow
+                delay = min(state.feed.refresh, RETRY_FIRST * 2**exponent)
                 state.due = self._clock() + delay * random.uniform(0.5, 1.0)
                 message = str(exc)
                 if message != state.last_error:

@@ -404,7 +404,7 @@ class RenderLoop(Playback):
             self.scene.clear()
         try:
             dirty = self.scene.compose(cur.visual, cur.slot.kind, at, force=force, fade=self.fade)
-        except (pygame.error, ValueError, OSError) as exc:
+        except Exception as exc:
             # A bug or bad input in one visual must not take the screen down: skip it.
             if not cur.failed:
                 log.exception("drawing %s failed", cur.visual.key)

@@ -95,7 +95,7 @@ class VisualFactory:
         key = f"item:{item.id}"
         try:
             return self._item(key, item, manifest, size, offset)
-        except (OSError, ValueError, pygame.error) as exc:
+        except Exception as exc:  # one bad item is skipped; it must not stop the player
             return FailedVisual(key, f"item '{item.id}': {exc}")
 
     def _media_file(self, item, manifest: Manifest | None) -> Path:

@@ -286,6 +286,8 @@ class PyAVSource:
                     )
                 if not self.loop:
                     return
-                offset += played - target
+                # This pass ran from `target` to `played` in clip time, i.e. it ended at
+                # offset + played on the playback clock; the next pass starts there.
+                offset += played
                 target = 0.0
                 container.seek(0, stream=stream)

@@ -167,7 +167,8 @@ class SyncLoop:
                     delay = interval * self._rng.uniform(1 - POLL_JITTER, 1 + POLL_JITTER)
                 else:
                     failures += 1
-                    ceiling = min(interval, self.retry_base * 2 ** (failures - 1))
+                    # Capped exponent: weeks offline must not overflow a float.
+                    ceiling = min(interval, self.retry_base * 2 ** min(failures - 1, 30))
                     delay = ceiling * self._rng.uniform(0.5, 1.0)
                 self.status.update("sync", next_attempt_at=_in_iso(delay))
                 log.debug("next sync in %.1f s", delay)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import threading
+
 import numpy as np
 import pytest
 
@@ -33,5 +36,29 @@ def test_joining_late_shows_the_frame_at_the_offset(tmp_path, start, clip_frame)
         assert frame is not None
         expected = (clip_frame * BAR) % (WIDTH - BAR)
         assert abs(bar_x(frame.pixels) - expected) <= 2
+    finally:
+        source.close()
+
+
+def test_a_looping_clip_joined_mid_way_wraps_without_a_jump(tmp_path) -> None:
+    clip = make_h264(tmp_path / "clip.mp4", seconds=1.0, size=(WIDTH, HEIGHT), fps=FPS)
+    source = PyAVSource(clip, (WIDTH, HEIGHT), start=0.5, loop=True)
+    source.open()
+    try:
+        assert source.wait_first_frame(10)
+        times, bars = [], []
+        for step in range(40):  # 1.6 s of playback: the second half, then a whole pass
+            t = step / FPS
+            for _ in range(200):  # the decoder keeps a few frames ahead; give it time
+                frame = source.frame_at(t)
+                if frame is not None and frame.t >= t - 0.5 / FPS:
+                    break
+                threading.Event().wait(0.005)
+            times.append(frame.t)
+            bars.append(bar_x(frame.pixels))
+        assert all(0 < b - a < 1.5 / FPS for a, b in itertools.pairwise(times))
+        # Clip frames 12..24 first, then the loop starts again at frame 0 (bar at x=0).
+        assert bars[0] == (12 * BAR) % (WIDTH - BAR) and bars[13] == 0
+        assert source.dropped == 0
     finally:
         source.close()
