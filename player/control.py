@@ -137,6 +137,14 @@ class ControlServer:
         if target is not None:
             if not isinstance(target, str) or not os.path.isabs(target):
                 raise ControlError(f"screenshot path must be absolute, got {target!r}")
+            # Only into the runtime dir: the socket's group must not be able to make the
+            # player overwrite its cache, proof-of-play store or config copy.
+            runtime = self.path.parent.resolve()
+            if Path(target).resolve().parent != runtime:
+                raise ControlError(
+                    f"screenshot path must be a file in {runtime}, got {target!r} "
+                    "(or leave it out to get the PNG back over the socket)"
+                )
             return self._take(Path(target), timeout, inline=False)
         # Inline: the render side writes into the runtime dir, we send the bytes back.
         fd, tmp = tempfile.mkstemp(prefix=".shot-", suffix=".png", dir=self.path.parent)

@@ -111,7 +111,7 @@ def test_socket_is_not_world_accessible(control):
 def test_screenshot_to_a_path_the_player_writes(control, tmp_path):
     _, server, inbox, _ = control
     render = FakeRender(inbox)
-    target = tmp_path / "direct.png"
+    target = server.path.parent / "direct.png"
     try:
         answer = request(server.path, {"cmd": "screenshot", "path": str(target)}, 5.0)
     finally:
@@ -154,6 +154,9 @@ def test_bad_requests_get_clear_answers(control):
     }
     answer = request(server.path, {"cmd": "screenshot", "path": "shot.png"}, 5.0)
     assert answer == {"ok": False, "error": "screenshot path must be absolute, got 'shot.png'"}
+    elsewhere = str(server.path.parent.parent / "cache" / "media" / ("0" * 64))
+    answer = request(server.path, {"cmd": "screenshot", "path": elsewhere}, 5.0)
+    assert answer["ok"] is False and "must be a file in" in answer["error"]
     answer = request(server.path, {"cmd": "reboot"}, 5.0)
     assert answer["ok"] is False and "unknown command 'reboot'" in answer["error"]
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:

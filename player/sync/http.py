@@ -9,7 +9,7 @@ import re
 import threading
 from collections.abc import Iterator
 from http.client import HTTPException
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
 import urllib3
@@ -80,6 +80,24 @@ class HttpMediaStream:
         self.response.close()
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), (parts.hostname or "").lower() + f":{parts.port or ''}"
+
+
+def split_login(url: str) -> tuple[str, tuple[str, str] | None]:
+    """The URL without `user:password@`, and that login (None when there is none)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    login = (unquote(parts.username or ""), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=netloc)), login
+
+
 class HttpSource:
     """A manifest URL and the media beside it, over one requests.Session."""
 
@@ -96,8 +114,10 @@ class HttpSource:
     ) -> None:
         if not config.url:
             raise SourceError("source.url is empty")
-        self.url = config.url
-        self.description = config.url
+        # A login in the URL (nginx auth_basic) becomes request auth, so the URL that
+        # reaches logs, status.json and MQTT status carries no password.
+        self.url, self._login = split_login(config.url)
+        self.description = self.url
         self.timeout = (connect_timeout, read_timeout)
         self.attempts = max(1, attempts)
         self.backoff = backoff
@@ -108,8 +128,8 @@ class HttpSource:
         self._open: set[requests.Response] = set()
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"videotron-player/{__version__}"
-        if config.token:
-            self.session.headers["Authorization"] = f"Bearer {config.token}"
+        self._token = config.token
+        self._origin = _origin(self.url)
         # Passed on every request: requests lets $REQUESTS_CA_BUNDLE override session.verify.
         self.verify: str | bool = str(config.ca_bundle) if config.ca_bundle else True
         parts = urlsplit(self.url)
@@ -140,9 +160,19 @@ class HttpSource:
             if self._closed.is_set():
                 raise SourceError("stopped")
             retry_after = None
+            # Credentials go to the manifest's own server only, never to a CDN or S3 URL
+            # that a manifest names for its media.
+            own = _origin(url) == self._origin
+            if own and self._token:
+                headers = {**headers, "Authorization": f"Bearer {self._token}"}
             try:
                 response = self.session.get(
-                    url, headers=headers, timeout=self.timeout, stream=stream, verify=self.verify
+                    url,
+                    headers=headers,
+                    timeout=self.timeout,
+                    stream=stream,
+                    verify=self.verify,
+                    auth=self._login if own and not self._token else None,
                 )
             except requests.exceptions.SSLError as exc:  # not transient: no retry
                 raise SourceError(

@@ -18,6 +18,7 @@ from player.manifest import Manifest, ManifestError, check_sequence, parse
 from player.manifest import digest as manifest_digest
 from player.status import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
+from player.sync.http import split_login
 from player.sync.sources import ManifestFetch, NotModified, Source, SourceError, make_source
 from player.sync.store import ManifestStore
 
@@ -241,7 +242,8 @@ class SyncLoop:
         with self._sync_lock:
             self._wake.clear()
             self.last_report = None
-            self.status.update("sync", state="checking", source=self._config.source.url)
+            source = split_login(self._config.source.url or "")[0] or None
+            self.status.update("sync", state="checking", source=source)
             try:
                 result = self._sync()
             except _Stopped:
