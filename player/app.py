@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import yaml
+
 from player import __version__
-from player.cache import Cache
+from player.cache import Cache, fsync_dir
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
 from player.control import ControlServer
@@ -81,28 +83,41 @@ class AlertBook:
             return tuple(self._alerts.values())
 
 
-def last_good_path(config: Config | None) -> Path:
+def last_good_path(cache_dir: Path) -> Path:
     """Where the last valid config is kept, so a broken file at boot still plays."""
-    state = os.environ.get("STATE_DIRECTORY")
+    state = os.environ.get("STATE_DIRECTORY")  # set by systemd's StateDirectory=
     if state:
         return Path(state.split(":")[0]) / LAST_GOOD_NAME
-    base = config.cache.dir if config else Config().cache.dir
-    return base / LAST_GOOD_NAME
+    return cache_dir / LAST_GOOD_NAME
+
+
+def cache_dir_named_in(path: Path) -> Path:
+    """cache.dir as written in a config file that failed validation, else the default."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        named = raw["cache"]["dir"]
+    except (OSError, ValueError, yaml.YAMLError, TypeError, KeyError):
+        return Config().cache.dir
+    return Path(named) if isinstance(named, str) and named.startswith("/") else Config().cache.dir
 
 
 def remember_good_config(config: Config) -> None:
     """Copy a valid config file beside the cache (only when it changed: SD writes are scarce)."""
     if config.path is None:
         return
-    target = last_good_path(config)
+    target = last_good_path(config.cache.dir)
     try:
         data = config.path.read_bytes()
         if target.is_file() and target.read_bytes() == data:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.with_suffix(".tmp")
-        temp.write_bytes(data)
+        with temp.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temp, target)
+        fsync_dir(target.parent)
     except OSError as exc:
         log.warning("could not keep a copy of the good config in %s: %s", target, exc)
 
@@ -147,7 +162,7 @@ def load_startup_config(path: Path) -> tuple[Config, list[str]]:
         return config, []
     for line in errors:
         log.error("%s", line)
-    fallback = last_good_path(None)
+    fallback = last_good_path(cache_dir_named_in(path))
     try:
         config = load_config(fallback)
     except (ConfigError, OSError):
@@ -210,7 +225,8 @@ class Player:
         if name == "sync":
             self.sync.wake()
         elif name == "reload":
-            self.watcher.reload()
+            if self.watcher is not None:
+                self.watcher.reload()
             self.sync.wake()
         elif name in ("display-on", "display-off"):
             self.inbox.put(DisplayPower(on=name == "display-on"))
@@ -235,8 +251,9 @@ class Player:
         remember_good_config(config)
         self.status.update("config", errors=[])
         set_level(config.log.level)
-        self.sync.update_config(config)
-        self.push.update_config(config)
+        for part in (self.sync, self.push):
+            if part is not None:
+                part.update_config(config)
         self.inbox.put(ConfigChanged(config))
         if old.cache.dir != config.cache.dir or old.runtime.dir != config.runtime.dir:
             log.warning("cache.dir and runtime.dir changes take effect at the next restart")
@@ -289,16 +306,18 @@ class Player:
             )
             self.supervisor.add_worker("sync", self.sync.run, SYNC_STUCK_AFTER)
             self.supervisor.add_worker("push", self.push.run, PUSH_STUCK_AFTER)
+        except Exception:  # a bug here must not take the screen down with it
+            log.exception("starting sync or push failed")
+        try:
+            # `initial`: an edit made while the screen came up is applied, not swallowed.
             self.watcher = ConfigWatcher(
-                self.config_path, self._config_changed, self._config_errors
+                self.config_path, self._config_changed, self._config_errors, initial=self.config
             )
             self.watcher.start()
         except OSError as exc:
             log.error(
                 "cannot watch %s for changes (%s): edits need a restart", self.config_path, exc
             )
-        except Exception:  # a bug here must not take the screen down with it
-            log.exception("starting sync, push or the config watcher failed")
 
     def run(self) -> int:
         # pygame is imported only to play, not for `videotron status` and friends.

@@ -58,7 +58,6 @@ def test_live_config_edits_apply_and_a_bad_edit_keeps_playing(
     left = {"x": 0, "y": 0, "w": 200, "h": 180}
     right = {"x": 160, "y": 0, "w": 160, "h": 180}
     write_config(config, tmp_path, site, public_key, region=left)
-    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
     player = PlayerProcess(config, tmp_path / "run", tmp_path / "player.log")
     player.start()
     try:
@@ -89,7 +88,9 @@ def test_live_config_edits_apply_and_a_bad_edit_keeps_playing(
         assert shown == ((0, 0, 0), RED)
         assert player.stop() == 0
 
-        # The file is broken at boot: the player starts on the last good copy it kept.
+        # The file is broken at boot: the player starts on the last good copy it kept
+        # beside the cache that the broken file still names.
+        monkeypatch.delenv("STATE_DIRECTORY", raising=False)
         config.write_text(text.replace("player:", "playr:"), encoding="utf-8")
         player.start()
         status = player.wait_item("red", timeout=30)
