@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from player import __version__
-from player.cache import Cache, fsync_dir
+from player.cache import Cache, CacheLock, fsync_dir
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
 from player.control import ControlServer
@@ -195,6 +195,13 @@ class Player:
         )
         self.status.update("config", path=str(config_path), errors=errors)
         cache_root = usable_cache_dir(self.config.cache.dir)
+        self.cache_lock = CacheLock(cache_root)
+        if not self.cache_lock.acquire():
+            log.warning(
+                "another videotron process is syncing %s (`videotron sync`, or a second "
+                "player); this one plays on and syncs too",
+                cache_root,
+            )
         self.cache = Cache(cache_root, self.config.cache.max_size)
         self.store = ManifestStore(cache_root)
         self.supervisor = Supervisor(Notifier(), self.status)
@@ -373,6 +380,7 @@ class Player:
             self.watcher.stop()
         self.supervisor.stop()
         self.pop.close()
+        self.cache_lock.release()
 
 
 def run_player(config_path: Path, options: RunOptions, log_level: str | None = None) -> int:

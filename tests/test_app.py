@@ -143,3 +143,34 @@ def test_no_display_is_a_plain_error_naming_the_drivers_tried(tmp_path: Path) ->
     assert "no display could be opened; SDL video drivers tried:" in result.stderr
     assert "kmsdrm" in result.stderr and "docs/OPERATIONS.md" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sync_once_refuses_while_the_player_syncs_the_same_cache(
+    tmp_path: Path, publisher_key
+) -> None:
+    key_path, public_key = publisher_key
+    site = tmp_path / "site"
+    publish_tree(
+        site, [{"id": "red", "type": "image", "color": list(RED), "duration": 60}], key_path
+    )
+    config = tmp_path / "player.yaml"
+    write_config(config, tmp_path, site, public_key)
+    player = PlayerProcess(config, tmp_path / "run", tmp_path / "player.log")
+    player.start()
+    try:
+        player.wait_item("red", timeout=60)
+        busy = subprocess.run(
+            [sys.executable, "-m", "player", "--config", str(config), "sync", "--once"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert busy.returncode == 8, busy.stderr
+        assert "a running player uses" in busy.stderr and "MQTT 'sync'" in busy.stderr
+        assert player.stop() == 0
+        alone = subprocess.run(
+            [sys.executable, "-m", "player", "--config", str(config), "sync", "--once"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert alone.returncode == 0, alone.stderr  # the lock went with the player
+    finally:
+        if player.proc is not None and player.proc.poll() is None:
+            player.stop()

@@ -10,9 +10,10 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from player import signing
-from player.cache import Cache, CacheFullError
+from player.cache import Cache, CacheFullError, CacheLock
 from player.config.model import Config
 from player.manifest import Manifest, ManifestError, check_sequence, parse
 from player.manifest import digest as manifest_digest
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 BEAT_EVERY = 1.0  # seconds between beat() calls while waiting or downloading
 RETRY_BASE = 10.0  # first retry delay after a failure; doubles up to source.poll_interval
 POLL_JITTER = 0.2  # ±20% so a fleet of players does not poll in step
-EXIT_CODES = {"config": 2, "network": 3, "signature": 4, "disk": 5, "hash": 6, "manifest": 7}
+EXIT_CODES = MappingProxyType(
+    {"config": 2, "network": 3, "signature": 4, "disk": 5, "hash": 6, "manifest": 7, "busy": 8}
+)
 
 
 @dataclass(frozen=True)
@@ -477,7 +480,16 @@ def cmd_sync(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     status = StatusBoard()
+    lock = CacheLock(config.cache.dir)
     try:
+        if not lock.acquire():
+            print(
+                f"videotron sync: a running player uses {config.cache.dir} and syncs it by "
+                "itself; to sync now, restart it (systemctl restart videotron) or send it the "
+                "MQTT 'sync' command",
+                file=sys.stderr,
+            )
+            return EXIT_CODES["busy"]
         _cache, _store, loop = build(config, status, lambda m: None)
         loop.check_cache()
     except OSError as exc:
