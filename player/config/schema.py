@@ -431,7 +431,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("display.driver", choice(("auto", "kmsdrm", "wayland", "x11", "dummy")), "auto",
             "SDL video driver: auto, kmsdrm, wayland, x11 or dummy"),
     Setting("display.font", font_file, None,
-            "TTF/OTF font for text, clock and ticker (empty = bundled DejaVu Sans)",
+            "TTF/OTF font for text, clock and ticker (empty = system DejaVu Sans, else pygame's)",
             nullable=True),
     Setting("mqtt.url", mqtt_url, None,
             "broker for instant updates and alerts: mqtt://host:1883 or mqtts://host:8883",
