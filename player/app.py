@@ -407,8 +407,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = RunOptions(
         headless=args.headless,
         screenshot_dir=args.screenshot_dir,
-        screenshot_every=args.screenshot_every,
-        exit_after=args.exit_after,
+        screenshot_every=args.screenshot_every or RunOptions.screenshot_every,
+        exit_after=args.exit_after or None,  # 0: until stopped, as for `videotron demo`
         frame_log=args.frame_log,
     )
     return run_player(args.config_path, options, args.log_level)

@@ -7,6 +7,7 @@ import importlib
 import os
 import sys
 from pathlib import Path
+from types import MappingProxyType
 
 from player import __version__
 
@@ -14,19 +15,21 @@ DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
 
 # subcommand -> (module, function); imported only when the subcommand runs, so
 # `videotron --help` stays fast and a broken optional part cannot break the others.
-HANDLERS = {
-    "run": ("player.app", "cmd_run"),
-    "demo": ("player.demo", "cmd_demo"),
-    "check-config": ("player.config.loader", "cmd_check_config"),
-    "status": ("player.statusfile", "cmd_status"),
-    "sync": ("player.sync.loop", "cmd_sync"),
-    "schedule": ("player.schedule_cli", "cmd_schedule"),
-    "publish": ("player.publish", "cmd_publish"),
-    "keygen": ("player.publish", "cmd_keygen"),
-    "notify": ("player.push_cli", "cmd_notify"),
-    "alert": ("player.push_cli", "cmd_alert"),
-    "screenshot": ("player.control", "cmd_screenshot"),
-}
+HANDLERS = MappingProxyType(
+    {
+        "run": ("player.app", "cmd_run"),
+        "demo": ("player.demo", "cmd_demo"),
+        "check-config": ("player.config.loader", "cmd_check_config"),
+        "status": ("player.statusfile", "cmd_status"),
+        "sync": ("player.sync.loop", "cmd_sync"),
+        "schedule": ("player.schedule_cli", "cmd_schedule"),
+        "publish": ("player.publish", "cmd_publish"),
+        "keygen": ("player.publish", "cmd_keygen"),
+        "notify": ("player.push_cli", "cmd_notify"),
+        "alert": ("player.push_cli", "cmd_alert"),
+        "screenshot": ("player.control", "cmd_screenshot"),
+    }
+)
 
 
 def config_path(args: argparse.Namespace) -> Path:
@@ -43,9 +46,14 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--screenshot-dir", type=Path, help="save PNG screenshots into DIR")
     parser.add_argument(
-        "--screenshot-every", type=float, default=5.0, metavar="S", help="seconds between shots"
+        "--screenshot-every",
+        type=float,
+        metavar="S",
+        help="seconds between shots (default 5; demo offscreen: 3)",
     )
-    parser.add_argument("--exit-after", type=float, metavar="S", help="stop after S seconds")
+    parser.add_argument(
+        "--exit-after", type=float, metavar="S", help="stop after S seconds (0: run until stopped)"
+    )
     parser.add_argument(
         "--frame-log", type=Path, help="append one JSON line per presented frame (diagnostics)"
     )
@@ -89,7 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the raw status JSON")
 
     p = sub.add_parser("sync", help="fetch the manifest and media into the cache")
-    p.add_argument("--once", action="store_true", help="one full sync, then exit (0 = current)")
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="one full sync, then exit (0 = current); without it, sync until Ctrl-C",
+    )
 
     p = sub.add_parser("schedule", help="print what will play from a moment on, and why")
     p.add_argument("--at", metavar="ISO-DATETIME", help="start time (default: now)")

@@ -100,14 +100,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             until = f"for {exit_after:g} s" if exit_after else "until Ctrl-C"
             print(
                 f"videotron demo: no display{' requested' if args.headless else ' found'}: "
-                f"rendering offscreen {until}, a screenshot every {HEADLESS_SHOT_EVERY:g} s "
+                f"rendering offscreen {until}, a screenshot every "
+                f"{args.screenshot_every or HEADLESS_SHOT_EVERY:g} s "
                 f"in {screenshot_dir}/"
             )
         config = write_demo_config(out, public_key, "1280x720")
         options = RunOptions(
             headless=headless,
             screenshot_dir=screenshot_dir,
-            screenshot_every=HEADLESS_SHOT_EVERY if headless else args.screenshot_every,
+            screenshot_every=args.screenshot_every
+            or (HEADLESS_SHOT_EVERY if headless else RunOptions.screenshot_every),
             exit_after=exit_after,
             frame_log=args.frame_log,
             windowed=not headless,

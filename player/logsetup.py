@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TextIO
 
 from player.status import StatusBoard
@@ -18,13 +19,15 @@ NOISY_LIBRARIES = ("watchdog", "urllib3", "PIL")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # syslog priorities that journald reads from a "<N>" line prefix (SyslogLevelPrefix=yes).
-SYSLOG_PRIORITY = {
-    logging.DEBUG: 7,
-    logging.INFO: 6,
-    logging.WARNING: 4,
-    logging.ERROR: 3,
-    logging.CRITICAL: 2,
-}
+SYSLOG_PRIORITY = MappingProxyType(
+    {
+        logging.DEBUG: 7,
+        logging.INFO: 6,
+        logging.WARNING: 4,
+        logging.ERROR: 3,
+        logging.CRITICAL: 2,
+    }
+)
 
 
 def parse_level(level: str) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import av
 from PIL import Image, UnidentifiedImageError
 
-IMAGE_FORMATS = {"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"}
+IMAGE_FORMATS = MappingProxyType({"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"})
 VIDEO_CODECS = ("h264", "hevc", "vp8", "vp9", "mpeg4")
 MAX_IMAGE_PIXELS = 50_000_000
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import yaml
 from nacl.signing import SigningKey
@@ -37,7 +38,7 @@ ITEM_KEYS = ("id", "type", "file", "duration", "transition", "fit", "schedule", 
 PLAYLIST_KEYS = ("name", "priority", "default", "schedule", "items")
 TOP_KEYS = ("group", "defaults", "playlists", "ticker", "clock", "layout", "version")
 # Stand-ins for media that failed, so the rest of the file still gets checked in one go.
-PLACEHOLDERS = {"image": "0" * 64, "video": "0" * 63 + "1"}
+PLACEHOLDERS = MappingProxyType({"image": "0" * 64, "video": "0" * 63 + "1"})
 _ITEM_PATH = re.compile(r"playlists\[(\d+)\]\.items\[(\d+)\]")
 
 

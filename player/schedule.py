@@ -6,6 +6,7 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from player.config.model import OperatingHours
@@ -36,7 +37,7 @@ __all__ = [
 
 RECHECK = dt.timedelta(days=1)  # when nothing can change, ask again after this long
 ALIGN_EPOCH = dt.datetime(2000, 1, 1, tzinfo=UTC)
-ALERT_LEVELS = {"info": 0, "warning": 1, "emergency": 2}
+ALERT_LEVELS = MappingProxyType({"info": 0, "warning": 1, "emergency": 2})
 
 
 @dataclass(frozen=True)

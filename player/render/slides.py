@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pygame
@@ -18,12 +19,16 @@ log = logging.getLogger(__name__)
 
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
-ALERT_COLORS = {  # background, text
-    "emergency": ((200, 0, 0), WHITE),
-    "warning": ((255, 176, 0), BLACK),
-    "info": ((0, 82, 160), WHITE),
-}
-ALERT_TITLES = {"emergency": "EMERGENCY", "warning": "WARNING", "info": "INFORMATION"}
+ALERT_COLORS = MappingProxyType(
+    {  # background, text
+        "emergency": ((200, 0, 0), WHITE),
+        "warning": ((255, 176, 0), BLACK),
+        "info": ((0, 82, 160), WHITE),
+    }
+)
+ALERT_TITLES = MappingProxyType(
+    {"emergency": "EMERGENCY", "warning": "WARNING", "info": "INFORMATION"}
+)
 SECONDS_CODES = ("%S", "%T", "%X", "%c", "%r", "%s")
 
 
