@@ -491,12 +491,21 @@ class RenderLoop(Playback):
         ticker = self.manifest.layout.ticker if self.manifest else None
         return [*(ticker.lines if ticker else ()), *self.feeds.headlines()]
 
+    def _refresh_addresses(self) -> None:
+        self._addresses = (time.monotonic(), local_addresses())
+
     def _splash_lines(self, reason: str) -> list[tuple[str, str]]:
         now = time.monotonic()
         checked, addresses = self._addresses
         if now - checked >= ADDRESSES_EVERY:
-            addresses = local_addresses()
-            self._addresses = (now, addresses)
+            self._addresses = (now, addresses)  # one refresh at a time
+            if checked == float("-inf"):  # the first splash must not say "no address"
+                addresses = local_addresses()
+                self._addresses = (now, addresses)
+            else:  # later refreshes must not stall a frame on `ip` or the resolver
+                threading.Thread(
+                    target=self._refresh_addresses, name="addresses", daemon=True
+                ).start()
         return splash_lines(
             self.config.player.id, __version__, addresses, self.status.get("sync"), reason
         )
