@@ -36,7 +36,23 @@ def _margin(size: tuple[int, int], fraction: float = 0.05) -> int:
     return max(2, round(min(size) * fraction))
 
 
-class TextVisual(Visual):
+class StillVisual(Visual):
+    """A slide rendered once into `surface` when prepared, then blitted only when asked."""
+
+    def __init__(self, key: str, size: tuple[int, int]) -> None:
+        super().__init__(key)
+        self.surface = pygame.Surface(size).convert()
+        self._drawn = False
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        if self._drawn and not force:
+            return False
+        target.blit(self.surface, (0, 0))
+        self._drawn = True
+        return True
+
+
+class TextVisual(StillVisual):
     """Wrapped text at the largest size that fits, rendered once when prepared."""
 
     def __init__(
@@ -52,22 +68,13 @@ class TextVisual(Visual):
         bold: bool = False,
         align: str = "center",
     ) -> None:
-        super().__init__(key)
-        self.surface = pygame.Surface(zone).convert()
+        super().__init__(key, zone)
         self.surface.fill(background)
         margin = _margin(zone)
         box = pygame.Rect(margin, margin, zone[0] - 2 * margin, zone[1] - 2 * margin)
         if text.strip() and box.w > 0 and box.h > 0:
             font, lines = fit_text(book, text, box.size, bold=bold, max_size=max_size)
             render_block(self.surface, font, lines, box, color, align=align)
-        self._drawn = False
-
-    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
-        if self._drawn and not force:
-            return False
-        target.blit(self.surface, (0, 0))
-        self._drawn = True
-        return True
 
 
 def style_colors(
@@ -193,13 +200,12 @@ class TickerVisual(Visual):
         return True
 
 
-class AlertVisual(Visual):
+class AlertVisual(StillVisual):
     """The full-screen alert slide: level colour, level title, the message as large as fits."""
 
     def __init__(self, book: FontBook, alert: Alert, size: tuple[int, int]) -> None:
-        super().__init__(f"alert:{alert.id}")
+        super().__init__(f"alert:{alert.id}", size)
         background, color = ALERT_COLORS.get(alert.level, ALERT_COLORS["warning"])
-        self.surface = pygame.Surface(size).convert()
         self.surface.fill(background)
         margin = _margin(size)
         title_h = max(8, round(size[1] * 0.14))
@@ -215,14 +221,6 @@ class AlertVisual(Visual):
         if body.h > 0 and alert.text.strip():
             font, lines = fit_text(book, alert.text, body.size, bold=True)
             render_block(self.surface, font, lines, body, color)
-        self._drawn = False
-
-    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
-        if self._drawn and not force:
-            return False
-        target.blit(self.surface, (0, 0))
-        self._drawn = True
-        return True
 
 
 class BlackVisual(Visual):
