@@ -37,7 +37,7 @@ import psutil
 from PIL import Image, ImageDraw
 
 from player.publish import publish
-from player.signing import generate_keypair, private_key_text
+from player.wire.signing import generate_keypair, private_key_text
 
 SIZE = (1920, 1080)
 ITEMS = 200

@@ -8,8 +8,8 @@ import statistics
 import sys
 import time
 
-from player.manifest import parse, to_json
-from player.signing import generate_keypair, sign, verify
+from player.wire.manifest import parse, to_json
+from player.wire.signing import generate_keypair, sign, verify
 
 GOAL_MS = 200.0
 ITEMS = 10_000

@@ -10,8 +10,8 @@ import time
 from zoneinfo import ZoneInfo
 
 from player.config.model import OperatingHours, TimeWindow
-from player.manifest import DailyWindow, Item, Manifest, Media, Playlist, Rules
 from player.schedule import Scheduler, plan
+from player.wire.manifest import DailyWindow, Item, Manifest, Media, Playlist, Rules
 
 GOAL_MS = 10.0
 GOAL_DAY_S = 2.0  # `videotron schedule --hours 24` should answer while the technician waits

@@ -20,11 +20,11 @@ from pathlib import Path
 from player.cache import Cache
 from player.config.model import CacheConfig, Config, PlayerConfig, SourceConfig
 from player.publish import publish
-from player.signing import generate_keypair, private_key_text
 from player.status import StatusBoard
 from player.sync.http import HttpSource
 from player.sync.loop import SyncLoop
 from player.sync.store import ManifestStore
+from player.wire.signing import generate_keypair, private_key_text
 from tests.fixtures.nginx import CuttingProxy, Nginx
 from tests.sync.util import noise_image
 

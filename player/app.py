@@ -34,13 +34,13 @@ from player.events import (
     Stop,
 )
 from player.logsetup import StatusErrorRecorder, set_level, setup_logging
-from player.manifest import Manifest
 from player.memory import limit_malloc_arenas
 from player.report import PopStore
 from player.status import StatusBoard
 from player.statusfile import StatusWriter
 from player.sync.store import ManifestStore
 from player.systemd import Notifier, Supervisor
+from player.wire.manifest import Manifest
 
 if TYPE_CHECKING:
     from player.config.watcher import ConfigWatcher

@@ -14,7 +14,7 @@ from pathlib import Path
 from player.app import RunOptions, run_player
 from player.demo_content import write_demo_playlist
 from player.publish import publish
-from player.signing import generate_keypair, load_private_key, private_key_text, public_key_b64
+from player.wire.signing import generate_keypair, load_private_key, private_key_text, public_key_b64
 
 log = logging.getLogger(__name__)
 

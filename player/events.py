@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from player.config.model import Config
-from player.manifest import Manifest
+from player.wire.manifest import Manifest
 
 
 @dataclass(frozen=True)

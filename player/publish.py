@@ -19,9 +19,9 @@ from types import MappingProxyType
 import yaml
 from nacl.signing import SigningKey
 
-from player.manifest import ManifestError, Media, digest, parse, to_json
 from player.probe import MediaInfo, probe_media
-from player.signing import (
+from player.wire.manifest import ManifestError, Media, digest, parse, to_json
+from player.wire.signing import (
     KeyFileError,
     generate_keypair,
     load_private_key,

@@ -19,7 +19,12 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 
 from player import __version__
-from player.broker import (
+from player.config.model import Config
+from player.events import Alert
+from player.push_messages import MessageGate
+from player.report import PopStore
+from player.status import StatusBoard
+from player.wire.broker import (
     CONNECT_TIMEOUT,
     Broker,
     Topics,
@@ -27,11 +32,6 @@ from player.broker import (
     make_topics,
     parse_broker_url,
 )
-from player.config.model import Config
-from player.events import Alert
-from player.push_messages import MessageGate
-from player.report import PopStore
-from player.status import StatusBoard
 
 log = logging.getLogger(__name__)
 

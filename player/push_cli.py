@@ -19,8 +19,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from player.broker import Broker, make_client, make_topics, parse_broker_url
-from player.manifest import ManifestError
+from player.wire.broker import Broker, make_client, make_topics, parse_broker_url
+from player.wire.manifest import ManifestError
 
 ACK_TIMEOUT = 10.0  # seconds to wait for CONNACK and for the PUBACK of our message
 DEFAULT_PREFIX = "videotron"
@@ -147,7 +147,7 @@ def _fail(command: str, exc: Exception) -> int:
 
 def manifest_notice(data: bytes) -> dict:
     """The notice announcing manifest bytes `data`; ManifestError if they do not parse."""
-    from player.manifest import parse
+    from player.wire.manifest import parse
 
     manifest = parse(data)
     return {
@@ -184,7 +184,7 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 def cmd_alert(args: argparse.Namespace) -> int:
     """Seal an alert with the publisher key and publish it, retained until it expires."""
-    from player import signing
+    from player.wire import signing
 
     try:
         text = args.text.strip()

@@ -8,9 +8,9 @@ import json
 import logging
 from collections import OrderedDict
 
-from player import signing
 from player.events import Alert
-from player.manifest import ManifestError
+from player.wire import signing
+from player.wire.manifest import ManifestError
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from player.config.model import OperatingHours
 from player.events import Alert
-from player.manifest import Item, Manifest
 from player.schedule_index import (
     CERTAIN,
     PLAUSIBLE,
@@ -23,6 +22,7 @@ from player.schedule_index import (
     item_duration,
 )
 from player.wallclock import UTC, Calendar, WallClock
+from player.wire.manifest import Item, Manifest
 
 __all__ = [
     "Resume",

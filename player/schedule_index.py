@@ -6,8 +6,8 @@ import datetime as dt
 from heapq import heapify, heappop, heappush
 from itertools import accumulate
 
-from player.manifest import Item, Manifest, Playlist, Rules
 from player.wallclock import Calendar, WallClock, format_days, format_windows
+from player.wire.manifest import Item, Manifest, Playlist, Rules
 
 DEFAULT_ITEM_SECONDS = 10.0  # videos of unknown length when the manifest sets no default
 MIN_ITEM_SECONDS = 0.1  # a zero-length item would make the schedule spin

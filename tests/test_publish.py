@@ -17,9 +17,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.manifest import DailyWindow, Feed, ManifestError, parse
 from player.publish import PublishError, publish, verify_media_file
-from player.signing import SignatureError, generate_keypair, public_key_text, verify
+from player.wire.manifest import DailyWindow, Feed, ManifestError, parse
+from player.wire.signing import SignatureError, generate_keypair, public_key_text, verify
 from tests.fixtures.content import publish_tree
 from tests.fixtures.media import make_h264, make_image
 

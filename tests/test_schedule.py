@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from player.manifest import Media
 from player.schedule import (
     Scheduler,
     Slot,
@@ -15,6 +14,7 @@ from player.schedule import (
     plan,
     upcoming,
 )
+from player.wire.manifest import Media
 from tests.fixtures.schedule import (
     BERLIN,
     NEW_YORK,

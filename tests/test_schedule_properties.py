@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from player.config.model import OperatingHours, TimeWindow
-from player.manifest import DailyWindow, Item, Manifest, Playlist, Rules
 from player.schedule import Scheduler, Slot, plan
+from player.wire.manifest import DailyWindow, Item, Manifest, Playlist, Rules
 from tests.fixtures.schedule import BERLIN, JAKARTA, NEW_YORK, manifest
 
 ZONES = (BERLIN, NEW_YORK, JAKARTA)

@@ -29,9 +29,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from player.broker import make_topics, parse_broker_url
 from player.push_cli import Target, manifest_notice, publish_once
-from player.signing import load_private_key, make_alert, seal
+from player.wire.broker import make_topics, parse_broker_url
+from player.wire.signing import load_private_key, make_alert, seal
 from tests.fixtures.content import publish_tree
 from tests.soak_harness import RssSampler, SoakPlayer
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig, Region
 from player.events import ManifestActivated
-from player.manifest import ManifestError, parse
 from player.render.display import DisplayError
 from player.render.loop import RenderLoop
 from player.status import StatusBoard
+from player.wire.manifest import ManifestError, parse
 
 log = logging.getLogger(__name__)
 

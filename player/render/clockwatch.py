@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from player.manifest import Manifest
 from player.schedule import clock_is_trusted
+from player.wire.manifest import Manifest
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from player import __version__
 
 if TYPE_CHECKING:
     import requests
-from player.manifest import Feed
+from player.wire.manifest import Feed
 
 log = logging.getLogger(__name__)
 

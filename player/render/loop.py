@@ -24,7 +24,6 @@ from player.events import (
     ScreenshotRequest,
     Stop,
 )
-from player.manifest import Manifest
 from player.memory import HeapTrimmer
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
@@ -40,6 +39,7 @@ from player.render.splash import local_addresses, splash_lines
 from player.render.visuals import Visual
 from player.schedule import Scheduler, Slot
 from player.status import StatusBoard
+from player.wire.manifest import Manifest
 
 log = logging.getLogger(__name__)
 

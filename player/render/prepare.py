@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
-from player.manifest import Manifest
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
 from player.render.layout import Rect
@@ -27,6 +26,7 @@ from player.render.ticker import ScrollStrip
 from player.render.video import PyAVSource
 from player.render.visuals import ImageVisual, VideoVisual, Visual, display_pixel_format
 from player.schedule import Slot
+from player.wire.manifest import Manifest
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
-from player.manifest import Layout
 from player.render.display import Output
 from player.render.fonts import FontBook, parse_color
 from player.render.layout import Rect, Zones, zones
 from player.render.slides import ClockFace
 from player.render.ticker import ScrollStrip
 from player.render.visuals import Visual
+from player.wire.manifest import Layout
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from player.cache import Cache, CacheFullError, CacheIntegrityError
-from player.manifest import Media
 from player.sync.sources import RangeNotSatisfiable, Source, SourceError
+from player.wire.manifest import Media
 
 log = logging.getLogger(__name__)
 

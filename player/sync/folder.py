@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from player.manifest import Media
 from player.sync.sources import ManifestFetch, NotModified, NotModifiedType, SourceError
+from player.wire.manifest import Media
 
 log = logging.getLogger(__name__)
 

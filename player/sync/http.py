@@ -16,7 +16,6 @@ import urllib3
 
 from player import __version__
 from player.config.model import SourceConfig
-from player.manifest import Media
 from player.sync.sources import (
     ManifestFetch,
     NotModified,
@@ -24,6 +23,7 @@ from player.sync.sources import (
     RangeNotSatisfiable,
     SourceError,
 )
+from player.wire.manifest import Media
 
 log = logging.getLogger(__name__)
 

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from player import signing
 from player.cache import Cache, CacheFullError, CacheLock
 from player.config.model import Config
-from player.manifest import Manifest, ManifestError, check_sequence, parse
-from player.manifest import digest as manifest_digest
 from player.status import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
 from player.sync.http import split_login
 from player.sync.sources import ManifestFetch, NotModified, Source, SourceError, make_source
 from player.sync.store import ManifestStore
+from player.wire import signing
+from player.wire.manifest import Manifest, ManifestError, check_sequence, parse
+from player.wire.manifest import digest as manifest_digest
 
 log = logging.getLogger(__name__)
 

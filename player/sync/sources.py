@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Protocol
 
 from player.config.model import SourceConfig
-from player.manifest import Media
+from player.wire.manifest import Media
 
 
 class SourceError(Exception):

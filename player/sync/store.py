@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from player.cache import fsync_dir
-from player.manifest import Manifest, ManifestError, parse
+from player.wire.manifest import Manifest, ManifestError, parse
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from player.manifest import parse
+from player.wire.manifest import parse
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.mosquitto import MqttProbe, free_port
 from tests.push.runner import PushRunner, push_config

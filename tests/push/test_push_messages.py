@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import time
 
-from player import signing
+from player.wire import signing
 from tests.push.runner import GROUP, PLAYER, PushRunner, push_config
 
 NOTICE = f"vt/{GROUP}/manifest"

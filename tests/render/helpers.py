@@ -15,9 +15,9 @@ import pygame
 
 from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig
 from player.events import PlayRecord
-from player.manifest import Manifest, parse
 from player.render.loop import RenderLoop
 from player.status import StatusBoard
+from player.wire.manifest import Manifest, parse
 from tests.fixtures.content import publish_tree
 
 BACKGROUND = (0, 0, 0)

@@ -11,10 +11,10 @@ import pygame
 import pytest
 
 from player.events import ManifestActivated
-from player.manifest import Feed
 from player.render.feeds import FeedReader, cache_file, parse_titles
 from player.render.fonts import FontBook
 from player.render.ticker import ScrollStrip
+from player.wire.manifest import Feed
 from tests.render.helpers import Harness, make_config, publish
 
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>

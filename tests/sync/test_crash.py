@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from player.signing import verify
 from player.sync.store import ManifestStore
+from player.wire.signing import verify
 from tests.fixtures.content import publish_tree
 from tests.fixtures.nginx import Nginx
 from tests.sync.test_cli_sync import write_config

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from player.config.model import SourceConfig
-from player.manifest import Media
 from player.sync.http import HttpSource, split_login
+from player.wire.manifest import Media
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):

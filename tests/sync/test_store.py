@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from player.signing import verify
 from player.sync import store as store_module
 from player.sync.store import ManifestStore
+from player.wire.signing import verify
 from tests.fixtures.content import publish_tree
 
 

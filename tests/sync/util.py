@@ -13,10 +13,10 @@ from PIL import Image
 
 from player.cache import Cache
 from player.config.model import CacheConfig, Config, PlayerConfig, SourceConfig
-from player.manifest import Manifest
 from player.status import StatusBoard
 from player.sync.loop import SyncLoop
 from player.sync.store import ManifestStore
+from player.wire.manifest import Manifest
 
 # Short timeouts and backoffs so failure paths finish in a second or two.
 FAST_SOURCE = {"connect_timeout": 1.0, "read_timeout": 1.0, "attempts": 2, "backoff": 0.05}

@@ -1,4 +1,4 @@
-"""Validation of decoded manifest JSON into `player.manifest` types; errors name the field."""
+"""Validation of decoded manifest JSON into `player.wire.manifest` types; errors name the field."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from player.manifest import (
+from player.wire.manifest import (
     ALIGNS,
     CLOCK_POSITIONS,
     DAY_NAMES,

@@ -15,8 +15,8 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from player.events import Alert
-from player.manifest import ManifestError, to_json
-from player.manifest_parse import parse_datetime
+from player.wire.manifest import ManifestError, to_json
+from player.wire.parse import parse_datetime
 
 log = logging.getLogger(__name__)
 

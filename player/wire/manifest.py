@@ -157,7 +157,7 @@ def parse(data: bytes) -> Manifest:
     except TypeError as exc:
         raise ManifestError(f"not bytes ({exc})") from None
     # Imported here: the validator builds the dataclasses defined above.
-    from player.manifest_parse import manifest_from_raw
+    from player.wire.parse import manifest_from_raw
 
     return manifest_from_raw(raw)
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.manifest import (
+from player.wire.manifest import (
     DEFAULT_DURATION,
     DailyWindow,
     Feed,

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from player.events import Alert
-from player.manifest import ManifestError
-from player.signing import (
+from player.wire.manifest import ManifestError
+from player.wire.signing import (
     KeyFileError,
     SignatureError,
     generate_keypair,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from player.broker import make_topics, parse_broker_url
 from player.push import _Backoff, read_cpu_temperature, read_throttled
+from player.wire.broker import make_topics, parse_broker_url
 
 
 def test_broker_urls():
