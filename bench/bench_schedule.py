@@ -10,7 +10,7 @@ import time
 from zoneinfo import ZoneInfo
 
 from player.config.model import OperatingHours, TimeWindow
-from player.schedule import Scheduler, plan
+from player.schedule.plan import Scheduler, plan
 from player.wire.manifest import DailyWindow, Item, Manifest, Media, Playlist, Rules
 
 GOAL_MS = 10.0

@@ -22,7 +22,7 @@ HANDLERS = MappingProxyType(
         "check-config": ("player.config.loader", "cmd_check_config"),
         "status": ("player.statusfile", "cmd_status"),
         "sync": ("player.sync.loop", "cmd_sync"),
-        "schedule": ("player.schedule_cli", "cmd_schedule"),
+        "schedule": ("player.schedule.cli", "cmd_schedule"),
         "publish": ("player.publish", "cmd_publish"),
         "keygen": ("player.publish", "cmd_keygen"),
         "notify": ("player.push_cli", "cmd_notify"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from player.schedule import clock_is_trusted
+from player.schedule.plan import clock_is_trusted
 from player.wire.manifest import Manifest
 
 log = logging.getLogger(__name__)

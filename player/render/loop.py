@@ -37,7 +37,7 @@ from player.render.prepare import VisualFactory
 from player.render.scene import Fade, Scene
 from player.render.splash import local_addresses, splash_lines
 from player.render.visuals import Visual
-from player.schedule import Scheduler, Slot
+from player.schedule.plan import Scheduler, Slot
 from player.status import StatusBoard
 from player.wire.manifest import Manifest
 

@@ -10,7 +10,7 @@ from player.events import PlayRecord
 from player.render.layout import Rect
 from player.render.scene import Fade
 from player.render.visuals import Visual
-from player.schedule import Slot
+from player.schedule.plan import Slot
 
 log = logging.getLogger(__name__)
 

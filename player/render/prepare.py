@@ -25,7 +25,7 @@ from player.render.splash import SplashVisual
 from player.render.ticker import ScrollStrip
 from player.render.video import PyAVSource
 from player.render.visuals import ImageVisual, VideoVisual, Visual, display_pixel_format
-from player.schedule import Slot
+from player.schedule.plan import Slot
 from player.wire.manifest import Manifest
 
 log = logging.getLogger(__name__)

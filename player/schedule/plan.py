@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from player.config.model import OperatingHours
 from player.events import Alert
-from player.schedule_index import (
+from player.schedule.index import (
     CERTAIN,
     PLAUSIBLE,
     TRUSTED,
@@ -21,7 +21,7 @@ from player.schedule_index import (
     describe_rules,
     item_duration,
 )
-from player.wallclock import UTC, Calendar, WallClock
+from player.schedule.wallclock import UTC, Calendar, WallClock
 from player.wire.manifest import Item, Manifest
 
 __all__ = [

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
-from player.schedule import Scheduler, Slot, clock_is_trusted
+from player.schedule.plan import Scheduler, Slot, clock_is_trusted
 from player.wire.manifest import Manifest, ManifestError, parse
 
 MAX_HOURS = 24 * 31  # a month of 10-second items is already ~270,000 rows

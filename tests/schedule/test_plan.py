@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from player.schedule import (
+from player.schedule.plan import (
     Scheduler,
     Slot,
     clock_is_trusted,

@@ -6,7 +6,7 @@ import datetime as dt
 from heapq import heapify, heappop, heappush
 from itertools import accumulate
 
-from player.wallclock import Calendar, WallClock, format_days, format_windows
+from player.schedule.wallclock import Calendar, WallClock, format_days, format_windows
 from player.wire.manifest import Item, Manifest, Playlist, Rules
 
 DEFAULT_ITEM_SECONDS = 10.0  # videos of unknown length when the manifest sets no default

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from player.config.model import OperatingHours, TimeWindow
-from player.schedule import Scheduler, Slot, plan
+from player.schedule.plan import Scheduler, Slot, plan
 from player.wire.manifest import DailyWindow, Item, Manifest, Playlist, Rules
 from tests.fixtures.schedule import BERLIN, JAKARTA, NEW_YORK, manifest
 
