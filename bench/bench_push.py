@@ -85,7 +85,7 @@ class Publisher:
 def bench_callback(port: int, runs: int) -> list[float]:
     """Milliseconds from publishing a notice to PushClient's on_manifest_notice."""
     from player.config.model import Config, MqttConfig, PlayerConfig
-    from player.push import PushClient
+    from player.push.client import PushClient
     from player.status import StatusBoard
 
     config = Config(

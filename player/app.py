@@ -35,7 +35,7 @@ from player.events import (
 )
 from player.logsetup import StatusErrorRecorder, set_level, setup_logging
 from player.memory import limit_malloc_arenas
-from player.report import PopStore
+from player.push.popstore import PopStore
 from player.status import StatusBoard
 from player.statusfile import StatusWriter
 from player.sync.store import ManifestStore
@@ -44,7 +44,7 @@ from player.wire.manifest import Manifest
 
 if TYPE_CHECKING:
     from player.config.watcher import ConfigWatcher
-    from player.push import PushClient
+    from player.push.client import PushClient
     from player.sync.loop import SyncLoop
 
 log = logging.getLogger(__name__)
@@ -295,7 +295,7 @@ class Player:
         if not self._network_started.acquire(blocking=False) or self.stop.is_set():
             return
         from player.config.watcher import ConfigWatcher
-        from player.push import PushClient
+        from player.push.client import PushClient
         from player.sync.loop import SyncLoop
 
         try:

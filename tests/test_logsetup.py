@@ -45,7 +45,7 @@ def test_journal_format_has_priority_prefix_and_no_timestamp(tmp_path):
     stream, env = journal_file(tmp_path)
     with stream:
         setup_logging("DEBUG", stream=stream, environ=env)
-        log = logging.getLogger("player.push")
+        log = logging.getLogger("player.push.client")
         log.info("connected to %s", "broker")
         log.debug("ping")
         try:
@@ -54,9 +54,9 @@ def test_journal_format_has_priority_prefix_and_no_timestamp(tmp_path):
             log.exception("publish failed")
         stream.flush()
         lines = (tmp_path / "journal").read_text().splitlines()
-    assert lines[0] == "<6>player.push: connected to broker"
-    assert lines[1] == "<7>player.push: ping"
-    assert lines[2] == "<3>player.push: publish failed"
+    assert lines[0] == "<6>player.push.client: connected to broker"
+    assert lines[1] == "<7>player.push.client: ping"
+    assert lines[2] == "<3>player.push.client: publish failed"
     # Every traceback line keeps the error priority, so `journalctl -p err` shows it whole.
     assert all(line.startswith("<3>") for line in lines[2:])
     assert lines[-1] == "<3>OSError: network unreachable"
@@ -99,7 +99,7 @@ def test_pending_repeat_counts_are_reported_by_other_messages_and_at_flush():
     records: list[logging.LogRecord] = []
     folder = RepeatFilter(window=60, clock=lambda: now[0], emit=records.append)
 
-    def rec(msg: str, name: str = "player.push") -> logging.LogRecord:
+    def rec(msg: str, name: str = "player.push.client") -> logging.LogRecord:
         return logging.LogRecord(name, logging.WARNING, __file__, 1, msg, None, None)
 
     assert folder.filter(rec("broker down"))

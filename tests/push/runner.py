@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from player.config.model import Config, MqttConfig, PlayerConfig, ReportConfig, SourceConfig
-from player.push import PushClient
-from player.report import PopStore
+from player.push.client import PushClient
+from player.push.popstore import PopStore
 from player.status import StatusBoard
 
 PLAYER = "lobby-1"

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from player.events import PlayRecord
-from player.report import PopStore
+from player.push.popstore import PopStore
 from tests.fixtures.mosquitto import Mosquitto, MqttProbe
 from tests.push.runner import GROUP, PLAYER, PushRunner, push_config, wait_until
 

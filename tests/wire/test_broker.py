@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from player.push import _Backoff, read_cpu_temperature, read_throttled
+from player.push.client import _Backoff, read_cpu_temperature, read_throttled
 from player.wire.broker import make_topics, parse_broker_url
 
 

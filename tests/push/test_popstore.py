@@ -10,7 +10,7 @@ import time
 import pytest
 
 from player.events import PlayRecord
-from player.report import PopStore
+from player.push.popstore import PopStore
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
 

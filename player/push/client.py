@@ -21,8 +21,8 @@ import paho.mqtt.client as mqtt
 from player import __version__
 from player.config.model import Config
 from player.events import Alert
-from player.push_messages import MessageGate
-from player.report import PopStore
+from player.push.messages import MessageGate
+from player.push.popstore import PopStore
 from player.status import StatusBoard
 from player.wire.broker import (
     CONNECT_TIMEOUT,

@@ -67,7 +67,7 @@ def test_signed_alert_arrives_and_untrusted_ones_do_nothing(mosquitto, mqtt_prob
     key, public = signing.generate_keypair()
     other_key, _ = signing.generate_keypair()
     config = push_config(mosquitto.url, public_key=public)
-    caplog.set_level(logging.WARNING, logger="player.push_messages")
+    caplog.set_level(logging.WARNING, logger="player.push.messages")
     with PushRunner(config) as runner:
         runner.wait_connected()
         good = alert_bytes(key, "flood")

@@ -1,0 +1,1 @@
+"""The MQTT link of a player: wake-ups, alerts, commands, status, proof-of-play upload."""
