@@ -326,14 +326,14 @@ class SwitchWatch:
 
 def child_main(config: Path, switches: int, out: Path) -> int:
     from player.app import Player, RunOptions
-    from player.logsetup import setup_logging
     from player.render import loop  # noqa: F401 - imported here to measure the code alone
+    from player.service.logsetup import setup_logging
 
     code_rss = psutil.Process().memory_info().rss
     setup_logging("WARNING")
     player = Player(config, RunOptions(headless=True, clock=AcceleratedClock(CLOCK_RATE)))
     watch = SwitchWatch(player, switches)
-    player.status.subscribe(watch.on_status)
+    player.service.board.subscribe(watch.on_status)
     sampler = threading.Thread(target=watch.sample_until_done, name="rss-sampler", daemon=True)
     sampler.start()
     started = time.monotonic()
@@ -357,7 +357,7 @@ def child_main(config: Path, switches: int, out: Path) -> int:
                 "samples": watch.samples,
                 "peak": peak_kb * 1024,
                 "code": code_rss,
-                "health": player.status.get("health"),
+                "health": player.service.board.get("health"),
             }
         )
     )

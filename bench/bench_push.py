@@ -86,7 +86,7 @@ def bench_callback(port: int, runs: int) -> list[float]:
     """Milliseconds from publishing a notice to PushClient's on_manifest_notice."""
     from player.config.model import Config, MqttConfig, PlayerConfig
     from player.push.client import PushClient
-    from player.status import StatusBoard
+    from player.service.board import StatusBoard
 
     config = Config(
         player=PlayerConfig(id="bench-callback", group=GROUP),

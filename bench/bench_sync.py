@@ -20,7 +20,7 @@ from pathlib import Path
 from player.cache import Cache
 from player.config.model import CacheConfig, Config, PlayerConfig, SourceConfig
 from player.publish import publish
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 from player.sync.http import HttpSource
 from player.sync.loop import SyncLoop
 from player.sync.store import ManifestStore

@@ -22,7 +22,6 @@ from player import __version__
 from player.cache import Cache, CacheLock, fsync_dir
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
-from player.control import ControlServer
 from player.events import (
     Alert,
     AlertsChanged,
@@ -33,13 +32,14 @@ from player.events import (
     ScreenshotRequest,
     Stop,
 )
-from player.logsetup import StatusErrorRecorder, set_level, setup_logging
-from player.memory import limit_malloc_arenas
 from player.push.popstore import PopStore
-from player.status import StatusBoard
-from player.statusfile import StatusWriter
+from player.service.board import StatusBoard
+from player.service.control import ControlServer
+from player.service.logsetup import StatusErrorRecorder, set_level, setup_logging
+from player.service.memory import limit_malloc_arenas
+from player.service.statusfile import StatusWriter
+from player.service.systemd import Notifier, Supervisor
 from player.sync.store import ManifestStore
-from player.systemd import Notifier, Supervisor
 from player.wire.manifest import Manifest
 
 if TYPE_CHECKING:

@@ -20,14 +20,14 @@ HANDLERS = MappingProxyType(
         "run": ("player.app", "cmd_run"),
         "demo": ("player.demo", "cmd_demo"),
         "check-config": ("player.config.loader", "cmd_check_config"),
-        "status": ("player.statusfile", "cmd_status"),
+        "status": ("player.service.statusfile", "cmd_status"),
         "sync": ("player.sync.loop", "cmd_sync"),
         "schedule": ("player.schedule.cli", "cmd_schedule"),
         "publish": ("player.publish", "cmd_publish"),
         "keygen": ("player.publish", "cmd_keygen"),
         "notify": ("player.push_cli", "cmd_notify"),
         "alert": ("player.push_cli", "cmd_alert"),
-        "screenshot": ("player.control", "cmd_screenshot"),
+        "screenshot": ("player.service.control", "cmd_screenshot"),
     }
 )
 

@@ -92,7 +92,7 @@ def test_publish_push_offline_and_restart_from_cache(tmp_path: Path, nginx, mosq
             lambda s: s.get("sync", {}).get("last_result", "ok").startswith("network"),
             timeout=30,
         )
-        assert player.status()["render"]["item"] == "blue"
+        assert player.service.board()["render"]["item"] == "blue"
         assert near(screen_color(config, tmp_path / "shot3.png"), BLUE)
         assert player.stop() == 0
 

@@ -23,7 +23,7 @@ from player.config.model import Config
 from player.events import Alert
 from player.push.messages import MessageGate
 from player.push.popstore import PopStore
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 from player.wire.broker import (
     CONNECT_TIMEOUT,
     Broker,

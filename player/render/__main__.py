@@ -22,7 +22,7 @@ from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig
 from player.events import ManifestActivated
 from player.render.display import DisplayError
 from player.render.loop import RenderLoop
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 from player.wire.manifest import ManifestError, parse
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,6 @@ from player.events import (
     ScreenshotRequest,
     Stop,
 )
-from player.memory import HeapTrimmer
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
 from player.render.display import DisplayError, Output, close_output, open_output
@@ -38,7 +37,8 @@ from player.render.scene import Fade, Scene
 from player.render.splash import local_addresses, splash_lines
 from player.render.visuals import Visual
 from player.schedule.plan import Scheduler, Slot
-from player.status import StatusBoard
+from player.service.board import StatusBoard
+from player.service.memory import HeapTrimmer
 from player.wire.manifest import Manifest
 
 log = logging.getLogger(__name__)

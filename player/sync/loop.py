@@ -14,7 +14,7 @@ from types import MappingProxyType
 
 from player.cache import Cache, CacheFullError, CacheLock
 from player.config.model import Config
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
 from player.sync.http import split_login
 from player.sync.sources import ManifestFetch, NotModified, Source, SourceError, make_source

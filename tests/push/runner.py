@@ -10,7 +10,7 @@ from pathlib import Path
 from player.config.model import Config, MqttConfig, PlayerConfig, ReportConfig, SourceConfig
 from player.push.client import PushClient
 from player.push.popstore import PopStore
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 
 PLAYER = "lobby-1"
 GROUP = "lobby"

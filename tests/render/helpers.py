@@ -16,7 +16,7 @@ import pygame
 from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig
 from player.events import PlayRecord
 from player.render.loop import RenderLoop
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 from player.wire.manifest import Manifest, parse
 from tests.fixtures.content import publish_tree
 

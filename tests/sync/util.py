@@ -13,7 +13,7 @@ from PIL import Image
 
 from player.cache import Cache
 from player.config.model import CacheConfig, Config, PlayerConfig, SourceConfig
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 from player.sync.loop import SyncLoop
 from player.sync.store import ManifestStore
 from player.wire.manifest import Manifest

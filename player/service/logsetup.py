@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TextIO
 
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 
 NOISY_LIBRARIES = ("watchdog", "urllib3", "PIL")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from player.status import StatusBoard
-from player.statusfile import StatusWriter, boot_clock, boot_id, render_summary
+from player.service.board import StatusBoard
+from player.service.statusfile import StatusWriter, boot_clock, boot_id, render_summary
 
 HEALTHY = {"healthy": True, "reason": "ok", "threads": {"sync": {"state": "running"}}}
 

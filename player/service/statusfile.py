@@ -16,7 +16,7 @@ from pathlib import Path
 
 from player import __version__
 from player.config.model import RuntimeConfig
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 
 log = logging.getLogger(__name__)
 

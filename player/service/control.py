@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from player.events import ScreenshotRequest
-from player.status import StatusBoard
+from player.service.board import StatusBoard
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,7 @@ def request(path: Path, payload: dict, timeout: float) -> dict:
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
-    from player.statusfile import runtime_dir_from_config
+    from player.service.statusfile import runtime_dir_from_config
 
     runtime_dir, note = runtime_dir_from_config(args.config_path)
     if note:

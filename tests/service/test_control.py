@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from player.control import ControlServer, request
 from player.events import ScreenshotRequest
-from player.status import StatusBoard
+from player.service.board import StatusBoard
+from player.service.control import ControlServer, request
 
 FRAME_COLOUR = (200, 30, 90)
 

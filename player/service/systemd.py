@@ -12,8 +12,8 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from player.status import StatusBoard
-from player.statusfile import one_line_summary
+from player.service.board import StatusBoard
+from player.service.statusfile import one_line_summary
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from player.logsetup import PlayerHandler, RepeatFilter, set_level, setup_logging
+from player.service.logsetup import PlayerHandler, RepeatFilter, set_level, setup_logging
 
 
 @pytest.fixture(autouse=True)
@@ -135,8 +135,8 @@ def test_setting_up_twice_keeps_one_handler():
 
 
 def test_warnings_reach_status_folded_by_template_with_counts():
-    from player.logsetup import StatusErrorRecorder
-    from player.status import StatusBoard
+    from player.service.board import StatusBoard
+    from player.service.logsetup import StatusErrorRecorder
 
     status = StatusBoard()
     logger = logging.getLogger("player.test.recorder")

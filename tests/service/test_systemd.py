@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from player.status import StatusBoard
-from player.systemd import Notifier, Supervisor, watchdog_interval
+from player.service.board import StatusBoard
+from player.service.systemd import Notifier, Supervisor, watchdog_interval
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "systemd" / "videotron.service"
 
 

@@ -1,0 +1,1 @@
+"""Running as a service: systemd, the status board and file, the control socket, logging, memory."""
