@@ -36,7 +36,7 @@ import numpy as np
 import psutil
 from PIL import Image, ImageDraw
 
-from player.publish import publish
+from central.publish import publish
 from player.wire.signing import generate_keypair, private_key_text
 
 SIZE = (1920, 1080)

@@ -64,7 +64,7 @@ def decode_cpu_per_frame(path: Path) -> float:
 
 def publish(tree: Path, items: list[dict], extra: dict | None = None) -> Path:
     """A published folder made by the real publisher (unsigned)."""
-    from player.publish import publish as publish_folder
+    from central.publish import publish as publish_folder
 
     tree.parent.mkdir(parents=True, exist_ok=True)
     source = tree.with_name(tree.name + "-src.yaml")

@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from central.publish import publish
 from player.cache import Cache
 from player.config.model import CacheConfig, Config, PlayerConfig, SourceConfig
-from player.publish import publish
 from player.service.board import StatusBoard
 from player.sync.http import HttpSource
 from player.sync.loop import SyncLoop

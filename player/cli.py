@@ -23,10 +23,10 @@ HANDLERS = MappingProxyType(
         "status": ("player.service.statusfile", "cmd_status"),
         "sync": ("player.sync.loop", "cmd_sync"),
         "schedule": ("player.schedule.cli", "cmd_schedule"),
-        "publish": ("player.publish", "cmd_publish"),
-        "keygen": ("player.publish", "cmd_keygen"),
-        "notify": ("player.push_cli", "cmd_notify"),
-        "alert": ("player.push_cli", "cmd_alert"),
+        "publish": ("central.publish", "cmd_publish"),
+        "keygen": ("central.publish", "cmd_keygen"),
+        "notify": ("central.notify", "cmd_notify"),
+        "alert": ("central.notify", "cmd_alert"),
         "screenshot": ("player.service.control", "cmd_screenshot"),
     }
 )

@@ -11,9 +11,9 @@ import os
 import threading
 from pathlib import Path
 
+from central.publish import publish
 from player.app import RunOptions, run_player
 from player.demo_content import write_demo_playlist
-from player.publish import publish
 from player.wire.signing import generate_keypair, load_private_key, private_key_text, public_key_b64
 
 log = logging.getLogger(__name__)

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from player.push_cli import Target, manifest_notice, publish_once
+from central.notify import Target, manifest_notice, publish_once
 from player.wire.broker import make_topics, parse_broker_url
 from player.wire.signing import load_private_key, make_alert, seal
 from tests.fixtures.content import publish_tree

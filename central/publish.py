@@ -19,7 +19,7 @@ from types import MappingProxyType
 import yaml
 from nacl.signing import SigningKey
 
-from player.probe import MediaInfo, probe_media
+from central.probe import MediaInfo, probe_media
 from player.wire.manifest import ManifestError, Media, digest, parse, to_json
 from player.wire.signing import (
     KeyFileError,

@@ -17,7 +17,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from player.publish import PublishError, publish, verify_media_file
+from central.publish import PublishError, publish, verify_media_file
 from player.wire.manifest import DailyWindow, Feed, ManifestError, parse
 from player.wire.signing import SignatureError, generate_keypair, public_key_text, verify
 from tests.fixtures.content import publish_tree
@@ -351,7 +351,7 @@ def test_cli_publish_signed_then_bad_input(authoring, tmp_path):
 
 
 def _doc_block(lang: str, after: str) -> str:
-    text = (Path(__file__).parents[1] / "docs" / "PROTOCOL.md").read_text()
+    text = (Path(__file__).parents[2] / "docs" / "PROTOCOL.md").read_text()
     start = text.index(f"```{lang}\n", text.index(after)) + len(lang) + 4
     return text[start : text.index("```", start)]
 

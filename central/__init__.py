@@ -1,0 +1,1 @@
+"""The office side: publishing signed content, keys, manifest notices and alerts."""
