@@ -169,9 +169,9 @@ def write_config(path: Path, work: Path, source: str, public_key: str) -> Path:
 
 
 def videotron_command() -> list[str]:
-    """The installed `videotron` script beside this Python, else `python -m player`."""
+    """The installed `videotron` script beside this Python, else `python -m videotron`."""
     script = Path(sys.executable).with_name("videotron")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "player"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "videotron"]
 
 
 def child_env() -> dict[str, str]:

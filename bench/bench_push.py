@@ -270,7 +270,7 @@ def bench_screen(work: Path, port: int, runs: int) -> list[float]:
     log_path = work / "player.log"
     with log_path.open("wb") as log_file:
         player = subprocess.Popen(
-            [sys.executable, "-m", "player", "--config", str(config), "--log-level", "WARNING",
+            [sys.executable, "-m", "videotron", "--config", str(config), "--log-level", "WARNING",
              "run", "--headless", "--frame-log", str(frames_path)],
             cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
         )  # fmt: skip

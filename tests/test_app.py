@@ -35,7 +35,7 @@ def write_config(path: Path, tmp_path: Path, site: Path, public_key: str, **disp
 
 def left_and_right(config: Path, out: Path) -> tuple[tuple, tuple]:
     subprocess.run(
-        [sys.executable, "-m", "player", "--config", str(config), "screenshot", str(out)],
+        [sys.executable, "-m", "videotron", "--config", str(config), "screenshot", str(out)],
         check=True,
         capture_output=True,
         timeout=30,
@@ -132,7 +132,7 @@ def test_no_display_is_a_plain_error_naming_the_drivers_tried(tmp_path: Path) ->
     )
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "SDL_VIDEODRIVER")}
     result = subprocess.run(
-        [sys.executable, "-m", "player", "--config", str(config), "run", "--exit-after", "5"],
+        [sys.executable, "-m", "videotron", "--config", str(config), "run", "--exit-after", "5"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -160,14 +160,14 @@ def test_sync_once_refuses_while_the_player_syncs_the_same_cache(
     try:
         player.wait_item("red", timeout=60)
         busy = subprocess.run(
-            [sys.executable, "-m", "player", "--config", str(config), "sync", "--once"],
+            [sys.executable, "-m", "videotron", "--config", str(config), "sync", "--once"],
             capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert busy.returncode == 8, busy.stderr
         assert "a running player uses" in busy.stderr and "MQTT 'sync'" in busy.stderr
         assert player.stop() == 0
         alone = subprocess.run(
-            [sys.executable, "-m", "player", "--config", str(config), "sync", "--once"],
+            [sys.executable, "-m", "videotron", "--config", str(config), "sync", "--once"],
             capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert alone.returncode == 0, alone.stderr  # the lock went with the player

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def videotron(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "player", *args],
+        [sys.executable, "-m", "videotron", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

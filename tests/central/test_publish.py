@@ -297,7 +297,7 @@ def test_publish_tree_fixture_makes_real_media(tmp_path, publisher_key):
 
 def videotron(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "player", *args],
+        [sys.executable, "-m", "videotron", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

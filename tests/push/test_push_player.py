@@ -25,7 +25,7 @@ PLAYER = "lobby-screen"
 
 def videotron(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "player", *args],
+        [sys.executable, "-m", "videotron", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -54,7 +54,7 @@ class Screen:
         env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
         with self.log.open("wb") as log_file:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "player", "--config", str(self.config), "run",
+                [sys.executable, "-m", "videotron", "--config", str(self.config), "run",
                  "--headless"],
                 cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
             )  # fmt: skip

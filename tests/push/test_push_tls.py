@@ -44,7 +44,7 @@ def test_tls_with_ca_bundle_and_login(tmp_path):
                 encoding="utf-8",
             )
             result = subprocess.run(
-                [sys.executable, "-m", "player", "--config", str(central), "notify",
+                [sys.executable, "-m", "videotron", "--config", str(central), "notify",
                  "--manifest", str(manifest)],
                 cwd=ROOT, capture_output=True, text=True, timeout=30, check=False,
             )  # fmt: skip

@@ -61,7 +61,7 @@ def site(tmp_path: Path) -> Path:
 
 def videotron(site: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "player", "--config", str(site / "player.yaml"), *args],
+        [sys.executable, "-m", "videotron", "--config", str(site / "player.yaml"), *args],
         capture_output=True,
         text=True,
         timeout=60,
@@ -162,7 +162,7 @@ def test_central_side_without_a_player_config_uses_the_defaults(tmp_path):
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(MANIFEST))
     done = subprocess.run(
-        [sys.executable, "-m", "player", "schedule", "--manifest", str(path),
+        [sys.executable, "-m", "videotron", "schedule", "--manifest", str(path),
          "--at", "2024-06-10T12:00:05", "--hours", "0.01"],
         capture_output=True, text=True, timeout=60, check=False,
         env={**os.environ, "VIDEOTRON_CONFIG": str(tmp_path / "no-such-player.yaml")},

@@ -73,7 +73,16 @@ def control(tmp_path):
 
 def screenshot_cli(config: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "player", "--config", str(config), "screenshot", str(out), *extra],
+        [
+            sys.executable,
+            "-m",
+            "videotron",
+            "--config",
+            str(config),
+            "screenshot",
+            str(out),
+            *extra,
+        ],
         capture_output=True,
         text=True,
         timeout=60,

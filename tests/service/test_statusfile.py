@@ -31,7 +31,7 @@ def runtime(tmp_path):
 
 def videotron(config: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "player", "--config", str(config), *args],
+        [sys.executable, "-m", "videotron", "--config", str(config), *args],
         capture_output=True,
         text=True,
         timeout=60,

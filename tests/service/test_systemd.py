@@ -346,7 +346,7 @@ def test_real_player_under_a_stand_in_systemd(tmp_path, notify_socket):
         SDL_VIDEODRIVER="dummy",
     )
     env.pop("WATCHDOG_PID", None)
-    cli = [sys.executable, "-m", "player", "--config", str(config)]
+    cli = [sys.executable, "-m", "videotron", "--config", str(config)]
     proc = subprocess.Popen(
         [*cli, "run", "--headless"],
         env=env,

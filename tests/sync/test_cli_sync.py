@@ -29,7 +29,7 @@ def write_config(path: Path, url: str, public_key: str, cache_dir: Path, **cache
 
 def sync_once(config: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "player", "--config", str(config), "sync", "--once"],
+        [sys.executable, "-m", "videotron", "--config", str(config), "sync", "--once"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -95,7 +95,7 @@ def test_sync_runs_in_the_foreground_until_ctrl_c(
         tmp_path / "player.yaml", f"{nginx.url}/g/manifest.json", public, tmp_path / "cache"
     )
     child = subprocess.Popen(
-        [sys.executable, "-m", "player", "--config", str(config), "sync"],
+        [sys.executable, "-m", "videotron", "--config", str(config), "sync"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -34,7 +34,7 @@ def test_sigkill_at_any_instant_leaves_old_or_new_complete(
     config = write_config(
         tmp_path / "player.yaml", f"{nginx.url}/g/manifest.json", public, tmp_path / "cache"
     )
-    command = [sys.executable, "-m", "player", "--config", str(config), "sync", "--once"]
+    command = [sys.executable, "-m", "videotron", "--config", str(config), "sync", "--once"]
     assert subprocess.run(command, capture_output=True, timeout=60, check=False).returncode == 0
     seed = tmp_path / "seed"
     shutil.copytree(tmp_path / "cache", seed)  # a player with the old manifest active

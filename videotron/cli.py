@@ -18,7 +18,7 @@ DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
 HANDLERS = MappingProxyType(
     {
         "run": ("player.app", "cmd_run"),
-        "demo": ("player.demo", "cmd_demo"),
+        "demo": ("videotron.demo", "cmd_demo"),
         "check-config": ("player.config.loader", "cmd_check_config"),
         "status": ("player.service.statusfile", "cmd_status"),
         "sync": ("player.sync.loop", "cmd_sync"),

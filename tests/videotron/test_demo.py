@@ -16,7 +16,7 @@ def test_demo_without_display_renders_offscreen_and_saves_screenshots(tmp_path: 
     env.pop("SDL_VIDEODRIVER", None)  # the demo must pick offscreen rendering by itself
     out = tmp_path / "demo-out"
     result = subprocess.run(
-        [sys.executable, "-m", "player", "demo", "--out", str(out), "--exit-after", "12"],
+        [sys.executable, "-m", "videotron", "demo", "--out", str(out), "--exit-after", "12"],
         capture_output=True,
         text=True,
         env=env,

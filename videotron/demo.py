@@ -13,8 +13,8 @@ from pathlib import Path
 
 from central.publish import publish
 from player.app import RunOptions, run_player
-from player.demo_content import write_demo_playlist
 from player.wire.signing import generate_keypair, load_private_key, private_key_text, public_key_b64
+from videotron.demo_content import write_demo_playlist
 
 log = logging.getLogger(__name__)
 

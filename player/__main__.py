@@ -1,7 +1,0 @@
-"""Allow `python -m player`."""
-
-import sys
-
-from player.cli import main
-
-sys.exit(main())

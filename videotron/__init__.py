@@ -1,0 +1,1 @@
+"""The one `videotron` command: the CLI and the demo that join the player and the office side."""

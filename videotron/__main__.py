@@ -1,0 +1,7 @@
+"""Allow `python -m videotron`."""
+
+import sys
+
+from videotron.cli import main
+
+sys.exit(main())
