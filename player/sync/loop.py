@@ -16,12 +16,14 @@ from player.cache import Cache, CacheFullError, CacheLock
 from player.config.model import Config
 from player.service.board import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
+from player.sync.factory import make_source
 from player.sync.http import split_login
-from player.sync.sources import ManifestFetch, NotModified, Source, SourceError, make_source
+from player.sync.sources import ManifestFetch, NotModified, Source, SourceError
 from player.sync.store import ManifestStore
 from player.wire import signing
-from player.wire.manifest import Manifest, ManifestError, check_sequence, parse
+from player.wire.manifest import Manifest, ManifestError, check_sequence
 from player.wire.manifest import digest as manifest_digest
+from player.wire.parse import parse
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
-from player.config.model import SourceConfig
 from player.wire.manifest import Media
 
 
@@ -63,21 +61,3 @@ class Source(Protocol):
         """Interrupt blocking reads from another thread (used on stop)."""
 
     def close(self) -> None: ...
-
-
-def is_http_url(url: str) -> bool:
-    return url.startswith(("http://", "https://"))
-
-
-def make_source(config: SourceConfig, **http_options) -> Source:
-    """The source for `source.url`: http(s) URL → HttpSource, anything else → FolderSource."""
-    if not config.url:
-        raise SourceError("no source configured: set source.url to a manifest URL or a folder")
-    if is_http_url(config.url):
-        from player.sync.http import HttpSource
-
-        return HttpSource(config, **http_options)
-    from player.sync.folder import FolderSource
-
-    path = config.url.removeprefix("file://")
-    return FolderSource(Path(path))
