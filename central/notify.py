@@ -19,6 +19,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from central.config import CentralConfigError, load_central_config
 from player.wire.broker import Broker, make_client, make_topics, parse_broker_url
 from player.wire.manifest import ManifestError
 
@@ -58,14 +59,10 @@ def _target(args: argparse.Namespace) -> Target:
     config = None
     config_path = getattr(args, "config_path", None)
     try:
-        from player.config.loader import load_config
-
-        config = load_config(Path(config_path))
-    except Exception as exc:  # any unreadable or invalid config
+        config = load_central_config(Path(config_path))
+    except CentralConfigError as exc:
         if not args.mqtt:
-            raise CliError(
-                f"cannot use config {config_path}: {exc}; fix it or pass --mqtt mqtt://HOST:PORT"
-            ) from None
+            raise CliError(f"{exc}; fix it or pass --mqtt mqtt://HOST:PORT") from None
     mqtt_config = config.mqtt if config is not None else None
     url = args.mqtt or (mqtt_config.url if mqtt_config else None)
     if not url:
@@ -147,7 +144,7 @@ def _fail(command: str, exc: Exception) -> int:
 
 def manifest_notice(data: bytes) -> dict:
     """The notice announcing manifest bytes `data`; ManifestError if they do not parse."""
-    from player.wire.manifest import parse
+    from player.wire.parse import parse
 
     manifest = parse(data)
     return {

@@ -58,6 +58,8 @@ def test_publish_push_offline_and_restart_from_cache(tmp_path: Path, nginx, mosq
         ),
         encoding="utf-8",
     )
+    central = tmp_path / "central.yaml"
+    central.write_text(yaml.safe_dump({"mqtt": {"url": mosquitto.url}}), encoding="utf-8")
     player = PlayerProcess(config, runtime, tmp_path / "player.log")
     player.start()
     try:
@@ -73,7 +75,7 @@ def test_publish_push_offline_and_restart_from_cache(tmp_path: Path, nginx, mosq
         nginx.clear_log()
         notified = time.monotonic()
         videotron(
-            "--config", str(config), "notify", "--manifest", str(nginx.root / "manifest.json")
+            "--config", str(central), "notify", "--manifest", str(nginx.root / "manifest.json")
         )
         player.wait_item("blue", timeout=15)
         # Polling is hourly and nothing has failed yet: only the push can be this quick.
@@ -85,14 +87,14 @@ def test_publish_push_offline_and_restart_from_cache(tmp_path: Path, nginx, mosq
         nginx.stop()
         publish(src, nginx.root, key, [("blue", BLUE)])  # a new sequence the player cannot fetch
         videotron(
-            "--config", str(config), "notify", "--manifest", str(nginx.root / "manifest.json")
+            "--config", str(central), "notify", "--manifest", str(nginx.root / "manifest.json")
         )
         player.wait_for(
             "a failed sync while nginx is down",
             lambda s: s.get("sync", {}).get("last_result", "ok").startswith("network"),
             timeout=30,
         )
-        assert player.service.board()["render"]["item"] == "blue"
+        assert player.status()["render"]["item"] == "blue"
         assert near(screen_color(config, tmp_path / "shot3.png"), BLUE)
         assert player.stop() == 0
 
@@ -107,7 +109,7 @@ def test_publish_push_offline_and_restart_from_cache(tmp_path: Path, nginx, mosq
         nginx.start()
         publish(src, nginx.root, key, [("green", GREEN)])
         videotron(
-            "--config", str(config), "notify", "--manifest", str(nginx.root / "manifest.json")
+            "--config", str(central), "notify", "--manifest", str(nginx.root / "manifest.json")
         )
         player.wait_item("green", timeout=30)
         assert near(screen_color(config, tmp_path / "shot5.png"), GREEN)

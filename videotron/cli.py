@@ -12,6 +12,8 @@ from types import MappingProxyType
 from player import __version__
 
 DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
+DEFAULT_CENTRAL_CONFIG = Path("/etc/videotron/central.yaml")
+OFFICE_COMMANDS = frozenset({"publish", "keygen", "notify", "alert"})
 
 # subcommand -> (module, function); imported only when the subcommand runs, so
 # `videotron --help` stays fast and a broken optional part cannot break the others.
@@ -33,9 +35,15 @@ HANDLERS = MappingProxyType(
 
 
 def config_path(args: argparse.Namespace) -> Path:
-    """--config, else $VIDEOTRON_CONFIG, else /etc/videotron/player.yaml."""
+    """--config, else $VIDEOTRON_CONFIG, else /etc/videotron/player.yaml.
+
+    The office-side commands read central.yaml instead ($VIDEOTRON_CENTRAL_CONFIG).
+    """
     if getattr(args, "config", None):
         return Path(args.config)
+    if args.command in OFFICE_COMMANDS:
+        env = os.environ.get("VIDEOTRON_CENTRAL_CONFIG")
+        return Path(env) if env else DEFAULT_CENTRAL_CONFIG
     env = os.environ.get("VIDEOTRON_CONFIG")
     return Path(env) if env else DEFAULT_CONFIG
 
@@ -67,7 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config",
         metavar="PATH",
-        help="player config (default: $VIDEOTRON_CONFIG or /etc/videotron/player.yaml)",
+        help="player config (default: $VIDEOTRON_CONFIG or /etc/videotron/player.yaml); "
+        "office commands: central.yaml (default: $VIDEOTRON_CENTRAL_CONFIG or "
+        "/etc/videotron/central.yaml)",
     )
     parser.add_argument("--log-level", metavar="LEVEL", help="override log.level from the config")
     # --config is accepted after the subcommand too (`videotron notify --config F ...`);

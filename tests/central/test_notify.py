@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from player.wire.manifest import parse
+from player.wire.parse import parse
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.mosquitto import MqttProbe, free_port
 from tests.push.runner import PushRunner, push_config
@@ -28,9 +28,8 @@ def videotron(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
     )
 
 
-def write_config(path: Path, url: str, *, prefix: str = "vt", group: str = "test") -> Path:
+def write_config(path: Path, url: str, *, prefix: str = "vt") -> Path:
     path.write_text(
-        f"player:\n  id: central-test\n  group: {group}\n"
         f"mqtt:\n  url: {url}\n  topic_prefix: {prefix}\n",
         encoding="utf-8",
     )
@@ -95,17 +94,32 @@ def test_notify_explains_bad_input(mosquitto, tmp_path):
 
     manifest_path = publish_tree(tmp_path / "site", [{"id": "a", "type": "text", "text": "Hi"}])
     no_broker = tmp_path / "nobroker.yaml"
-    no_broker.write_text("player:\n  id: x\n", encoding="utf-8")
+    no_broker.write_text("mqtt:\n  topic_prefix: vt\n", encoding="utf-8")
     result = videotron("--config", str(no_broker), "notify", "--manifest", str(manifest_path))
     assert result.returncode == 1
     assert "mqtt.url" in result.stderr and "--mqtt" in result.stderr
+
+    player_yaml = tmp_path / "player.yaml"
+    player_yaml.write_text("player:\n  id: x\nmqtt:\n  url: mqtt://h\n", encoding="utf-8")
+    result = videotron("--config", str(player_yaml), "notify", "--manifest", str(manifest_path))
+    assert result.returncode == 1
+    assert f"{player_yaml}:1:1: unknown section 'player'" in result.stderr
+    assert "central.yaml" in result.stderr
+
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("mqtt:\n  url: mqtt://h\n  topic_prefx: vt\n", encoding="utf-8")
+    result = videotron("--config", str(typo), "notify", "--manifest", str(manifest_path))
+    assert result.returncode == 1
+    assert f"{typo}:3:3: unknown key mqtt.topic_prefx (did you mean 'topic_prefix'?)" in (
+        result.stderr
+    )
 
 
 def test_alert_reaches_the_player_and_the_broker_forgets_it_at_expiry(
     mosquitto, mqtt_probe, tmp_path
 ):
     key_path, public = write_key(tmp_path / "keys" / "publisher.key")
-    config = write_config(tmp_path / "central.yaml", mosquitto.url, group="lobby")
+    config = write_config(tmp_path / "central.yaml", mosquitto.url)
     with PushRunner(push_config(mosquitto.url, public_key=public, group="lobby")) as runner:
         runner.wait_connected()
         result = videotron(

@@ -98,8 +98,7 @@ def test_notify_alert_and_proof_of_play_end_to_end(mosquitto, mqtt_probe, tmp_pa
     publish_tree(site, first, key_path, group=GROUP)
     central = tmp_path / "central.yaml"
     central.write_text(
-        f"player:\n  id: central\n  group: {GROUP}\nmqtt:\n  url: {mosquitto.url}\n"
-        "  topic_prefix: vt\n",
+        f"mqtt:\n  url: {mosquitto.url}\n  topic_prefix: vt\n",
         encoding="utf-8",
     )
     mqtt_probe.subscribe(f"vt/player/{PLAYER}/pop")

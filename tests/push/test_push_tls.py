@@ -38,7 +38,6 @@ def test_tls_with_ca_bundle_and_login(tmp_path):
                                     group=GROUP)  # fmt: skip
             central = tmp_path / "central.yaml"
             central.write_text(
-                f"player:\n  id: central\n  group: {GROUP}\n"
                 f"mqtt:\n  url: {broker.url}\n  topic_prefix: vt\n  username: screen\n"
                 f"  password: s3cret pass\n  ca_bundle: {broker.ca}\n",
                 encoding="utf-8",
