@@ -333,7 +333,7 @@ def child_main(config: Path, switches: int, out: Path) -> int:
     setup_logging("WARNING")
     player = Player(config, RunOptions(headless=True, clock=AcceleratedClock(CLOCK_RATE)))
     watch = SwitchWatch(player, switches)
-    player.service.board.subscribe(watch.on_status)
+    player.status.subscribe(watch.on_status)
     sampler = threading.Thread(target=watch.sample_until_done, name="rss-sampler", daemon=True)
     sampler.start()
     started = time.monotonic()
@@ -357,7 +357,7 @@ def child_main(config: Path, switches: int, out: Path) -> int:
                 "samples": watch.samples,
                 "peak": peak_kb * 1024,
                 "code": code_rss,
-                "health": player.service.board.get("health"),
+                "health": player.status.get("health"),
             }
         )
     )

@@ -8,7 +8,8 @@ import statistics
 import sys
 import time
 
-from player.wire.manifest import parse, to_json
+from player.wire.manifest import to_json
+from player.wire.parse import parse
 from player.wire.signing import generate_keypair, sign, verify
 
 GOAL_MS = 200.0

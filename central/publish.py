@@ -20,7 +20,8 @@ import yaml
 from nacl.signing import SigningKey
 
 from central.probe import MediaInfo, probe_media
-from player.wire.manifest import ManifestError, Media, digest, parse, to_json
+from player.wire.manifest import ManifestError, Media, digest, to_json
+from player.wire.parse import parse
 from player.wire.signing import (
     KeyFileError,
     generate_keypair,

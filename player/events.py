@@ -8,19 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from player.config.model import Config
+from player.wire.alert import Alert
 from player.wire.manifest import Manifest
-
-
-@dataclass(frozen=True)
-class Alert:
-    """An emergency or public alert that overrides the schedule until it expires."""
-
-    id: str
-    text: str
-    expires_at: dt.datetime  # aware
-    issued_at: dt.datetime | None = None
-    level: str = "warning"  # info | warning | emergency
-    group: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,10 @@ import paho.mqtt.client as mqtt
 
 from player import __version__
 from player.config.model import Config
-from player.events import Alert
 from player.push.messages import MessageGate
 from player.push.popstore import PopStore
 from player.service.board import StatusBoard
+from player.wire.alert import Alert
 from player.wire.broker import (
     CONNECT_TIMEOUT,
     Broker,

@@ -8,8 +8,8 @@ import json
 import logging
 from collections import OrderedDict
 
-from player.events import Alert
 from player.wire import signing
+from player.wire.alert import Alert
 from player.wire.manifest import ManifestError
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,8 @@ from player.events import ManifestActivated
 from player.render.display import DisplayError
 from player.render.loop import RenderLoop
 from player.service.board import StatusBoard
-from player.wire.manifest import ManifestError, parse
+from player.wire.manifest import ManifestError
+from player.wire.parse import parse
 
 log = logging.getLogger(__name__)
 

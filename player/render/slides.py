@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
-from player.events import Alert
 from player.render.fonts import FontBook, fit_text, parse_color, render_block
 from player.render.ticker import ScrollStrip
 from player.render.visuals import Visual
+from player.wire.alert import Alert
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
 from player.schedule.plan import Scheduler, Slot, clock_is_trusted
-from player.wire.manifest import Manifest, ManifestError, parse
+from player.wire.manifest import Manifest, ManifestError
+from player.wire.parse import parse
 
 MAX_HOURS = 24 * 31  # a month of 10-second items is already ~270,000 rows
 _STORED = ("active.json", "previous.json")  # what the sync loop keeps under manifests/

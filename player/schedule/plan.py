@@ -10,7 +10,6 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from player.config.model import OperatingHours
-from player.events import Alert
 from player.schedule.index import (
     CERTAIN,
     PLAUSIBLE,
@@ -22,6 +21,7 @@ from player.schedule.index import (
     item_duration,
 )
 from player.schedule.wallclock import UTC, Calendar, WallClock
+from player.wire.alert import Alert
 from player.wire.manifest import Item, Manifest
 
 __all__ = [

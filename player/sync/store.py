@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 
 from player.cache import fsync_dir
-from player.wire.manifest import Manifest, ManifestError, parse
+from player.wire.manifest import Manifest, ManifestError
+from player.wire.parse import parse
 
 log = logging.getLogger(__name__)
 

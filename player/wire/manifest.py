@@ -141,27 +141,6 @@ class Manifest:
 # -- public API ------------------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not allowed")
-
-
-def parse(data: bytes) -> Manifest:
-    """Validate manifest bytes (UTF-8 JSON) into a `Manifest`; raises only ManifestError."""
-    try:
-        text = bytes(data).decode("utf-8")
-        raw = json.loads(text, parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise ManifestError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except (ValueError, RecursionError) as exc:
-        raise ManifestError(f"not valid JSON ({exc})") from None
-    except TypeError as exc:
-        raise ManifestError(f"not bytes ({exc})") from None
-    # Imported here: the validator builds the dataclasses defined above.
-    from player.wire.parse import manifest_from_raw
-
-    return manifest_from_raw(raw)
-
-
 def to_json(manifest_dict: dict) -> bytes:
     """Canonical bytes: sorted keys, compact separators, UTF-8. What gets signed."""
     return json.dumps(

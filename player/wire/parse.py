@@ -1,8 +1,9 @@
-"""Validation of decoded manifest JSON into `player.wire.manifest` types; errors name the field."""
+"""Manifest bytes into `player.wire.manifest` types: decoding and checks; errors name the field."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -459,3 +460,21 @@ def manifest_from_raw(raw: object) -> Manifest:
         layout=layout,
         defaults=dict(defaults_raw),
     )
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
+
+
+def parse(data: bytes) -> Manifest:
+    """Validate manifest bytes (UTF-8 JSON) into a `Manifest`; raises only ManifestError."""
+    try:
+        text = bytes(data).decode("utf-8")
+        raw = json.loads(text, parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (ValueError, RecursionError) as exc:
+        raise ManifestError(f"not valid JSON ({exc})") from None
+    except TypeError as exc:
+        raise ManifestError(f"not bytes ({exc})") from None
+    return manifest_from_raw(raw)

@@ -14,7 +14,7 @@ from pathlib import Path
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from player.events import Alert
+from player.wire.alert import Alert
 from player.wire.manifest import ManifestError, to_json
 from player.wire.parse import parse_datetime
 

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from central.publish import PublishError, publish, verify_media_file
-from player.wire.manifest import DailyWindow, Feed, ManifestError, parse
+from player.wire.manifest import DailyWindow, Feed, ManifestError
+from player.wire.parse import parse
 from player.wire.signing import SignatureError, generate_keypair, public_key_text, verify
 from tests.fixtures.content import publish_tree
 from tests.fixtures.media import make_h264, make_image

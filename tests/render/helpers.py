@@ -17,7 +17,8 @@ from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig
 from player.events import PlayRecord
 from player.render.loop import RenderLoop
 from player.service.board import StatusBoard
-from player.wire.manifest import Manifest, parse
+from player.wire.manifest import Manifest
+from player.wire.parse import parse
 from tests.fixtures.content import publish_tree
 
 BACKGROUND = (0, 0, 0)

@@ -10,7 +10,8 @@ import av
 import numpy as np
 
 from player.config.model import OperatingHours, TimeWindow
-from player.events import Alert, AlertsChanged, DisplayPower, ManifestActivated
+from player.events import AlertsChanged, DisplayPower, ManifestActivated
+from player.wire.alert import Alert
 from tests.render.helpers import (
     Harness,
     capture_when,

@@ -18,9 +18,9 @@ from player.wire.manifest import (
     Transition,
     check_sequence,
     digest,
-    parse,
     to_json,
 )
+from player.wire.parse import parse
 
 IMG = "a" * 64
 VID = "0123456789abcdef" * 4

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from player.events import Alert
+from player.wire.alert import Alert
 from player.wire.manifest import ManifestError
 from player.wire.signing import (
     KeyFileError,
