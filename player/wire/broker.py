@@ -1,4 +1,4 @@
-"""MQTT broker address, topic names and paho client setup shared by player and CLI."""
+"""MQTT broker address, topic names and paho client setup that both ends use."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The wire format between publisher and player: types, parse, canonical bytes, replay rule."""
+"""The wire format between publisher and player: types, canonical bytes, digest, replay rule."""
 
 from __future__ import annotations
 
