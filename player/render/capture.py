@@ -18,15 +18,23 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY = 1.0  # seconds between frame log flushes: cheap, and a crash loses little
 
 
+def rgb_bytes(surface: pygame.Surface) -> bytes:
+    """The surface's pixels as packed RGB bytes, on every pygame a Pi may have.
+
+    `pygame.image.tobytes` came in pygame 2.1.3; Debian bookworm ships 2.1.2, where only
+    the older name `tostring` exists (later versions keep it as an alias).
+    """
+    to_bytes = getattr(pygame.image, "tobytes", None) or pygame.image.tostring
+    return to_bytes(surface, "RGB")
+
+
 def save_png(surface: pygame.Surface, path: Path) -> None:
     """Write `surface` as PNG atomically (temp file beside it, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     size = surface.get_size()
-    Image.frombytes("RGB", size, pygame.image.tobytes(surface, "RGB")).save(
-        tmp, format="PNG", compress_level=1
-    )
+    Image.frombytes("RGB", size, rgb_bytes(surface)).save(tmp, format="PNG", compress_level=1)
     os.replace(tmp, path)
 
 
@@ -50,7 +58,7 @@ class Screenshotter:
         path = self.directory / f"screen-{stamp}-{self.count:05d}.png"
         self.count += 1
         try:
-            self._jobs.put_nowait((pygame.image.tobytes(screen, "RGB"), screen.get_size(), path))
+            self._jobs.put_nowait((rgb_bytes(screen), screen.get_size(), path))
         except queue.Full:
             log.warning("screenshot %s skipped: the previous ones are still being written", path)
 
