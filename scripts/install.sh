@@ -177,9 +177,11 @@ else
     *" debian "* | *" raspbian "*) ;;
     *) fail "${ROOT:-/} is not Debian or Raspberry Pi OS (ID: $ids)" ;;
     esac
-    if [ "$codename" != bookworm ]; then
-        warn "made for Bookworm; this system is '${codename:-unknown}' (continuing)"
-    fi
+    case "$codename" in
+    bookworm | trixie) ;;
+    *) warn "tested on Debian/Raspberry Pi OS bookworm (12) and trixie (13); this system is" \
+        "'${codename:-unknown}': continuing, check the player's first start with videotron status" ;;
+    esac
 fi
 for cmd in apt-get dpkg useradd groupadd usermod; do
     [ -x "$ROOT/usr/bin/$cmd" ] || [ -x "$ROOT/usr/sbin/$cmd" ] || [ -x "$ROOT/sbin/$cmd" ] ||

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(nginx-light mosquitto openssl xvfb x11-apps shellcheck systemd debootstrap
-    fonts-dejavu-core python3-venv)
+    fonts-dejavu-core python3-venv python3-pygame python3-numpy)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -25,3 +25,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
+
+# A second venv the way scripts/install.sh sets up a Pi: Debian's own python3 and its
+# python3-pygame/numpy (SDL with KMS/DRM) seen through --system-site-packages, so the
+# tests also run on the pygame a Pi really gets (2.1.2 on bookworm, 2.6.1 on trixie).
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import pygame" >/dev/null 2>&1; then
+    if [ ! -x .venv-pi/bin/python ]; then
+        /usr/bin/python3 -m venv --system-site-packages .venv-pi
+    fi
+    .venv-pi/bin/python -m pip install -q -e '.[test]'
+fi
