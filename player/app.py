@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from player import __version__
 from player.cache import Cache, CacheLock, fsync_dir
+from player.config.lastgood import cache_dir_named_in, last_good_path
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
 from player.events import (
@@ -49,7 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-LAST_GOOD_NAME = "last-good-config.yaml"
 # A worker that has not beaten for this long is stuck (the watchdog stops being fed).
 SYNC_STUCK_AFTER = 120.0
 PUSH_STUCK_AFTER = 60.0
@@ -81,24 +79,6 @@ class AlertBook:
             self._alerts[alert.id] = alert
             self._alerts = {k: a for k, a in self._alerts.items() if a.expires_at > now}
             return tuple(self._alerts.values())
-
-
-def last_good_path(cache_dir: Path) -> Path:
-    """Where the last valid config is kept, so a broken file at boot still plays."""
-    state = os.environ.get("STATE_DIRECTORY")  # set by systemd's StateDirectory=
-    if state:
-        return Path(state.split(":")[0]) / LAST_GOOD_NAME
-    return cache_dir / LAST_GOOD_NAME
-
-
-def cache_dir_named_in(path: Path) -> Path:
-    """cache.dir as written in a config file that failed validation, else the default."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        named = raw["cache"]["dir"]
-    except (OSError, ValueError, yaml.YAMLError, TypeError, KeyError):
-        return Config().cache.dir
-    return Path(named) if isinstance(named, str) and named.startswith("/") else Config().cache.dir
 
 
 def remember_good_config(config: Config) -> None:

@@ -242,4 +242,6 @@ class Playback:
             screen=screen if self.power else "off",
             splash=slot.reason if slot.kind == "idle" else None,
             alert=slot.alert.id if slot.alert else None,
+            # When a black screen comes back on: the technician's first question.
+            until=slot.end.isoformat() if slot.kind == "off" and self.power else None,
         )

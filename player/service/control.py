@@ -210,12 +210,16 @@ def request(path: Path, payload: dict, timeout: float) -> dict:
 
 
 def cmd_screenshot(args: argparse.Namespace) -> int:
-    from player.service.statusfile import runtime_dir_from_config
+    from player.service.statusfile import runtime_dir_candidates
 
-    runtime_dir, note = runtime_dir_from_config(args.config_path)
+    candidates, note = runtime_dir_candidates(args.config_path)
     if note:
         print(f"note: {note}", file=sys.stderr)
-    sock_path = runtime_dir / "control.sock"
+    # The running player's socket: the first candidate that has one.
+    sock_path = next(
+        (d / "control.sock" for d in candidates if (d / "control.sock").exists()),
+        candidates[0] / "control.sock",
+    )
     out = Path(args.out).expanduser().absolute()
     timeout = float(args.timeout)
     try:

@@ -147,6 +147,66 @@ def runtime_dir_from_config(config_path: Path) -> tuple[Path, str | None]:
     return Path(runtime.dir), None
 
 
+def runtime_dir_candidates(config_path: Path) -> tuple[list[Path], str | None]:
+    """Where the running player may write its status, most likely first, and a note.
+
+    A refused edit must not hide the running player: it keeps the runtime dir of its last
+    good config, so besides the file's own runtime.dir (read leniently when the file is
+    broken) the last good copy's and the default are tried too.
+    """
+    from player.config.lastgood import cache_dir_named_in, last_good_path, named_in
+
+    first, note = runtime_dir_from_config(config_path)
+    candidates = [first]
+    if note:
+        named = named_in(config_path, "runtime", "dir")
+        if named:
+            candidates.insert(0, Path(named))
+        note = f"config {config_path} does not load; looking for the running player"
+    good = named_in(last_good_path(cache_dir_named_in(config_path)), "runtime", "dir")
+    if good:
+        candidates.append(Path(good))
+    candidates.append(RuntimeConfig().dir)
+    unique = list(dict.fromkeys(Path(c) for c in candidates))
+    return unique, note
+
+
+def read_status(path: Path) -> tuple[dict | None, str | None]:
+    """The status document at `path`, or None and why it could not be read."""
+    try:
+        raw = path.read_text()
+    except FileNotFoundError:
+        return None, f"no status file at {path}"
+    except OSError as exc:
+        return None, f"cannot read {path}: {exc}"
+    try:
+        doc = json.loads(raw)
+        if not isinstance(doc, dict):
+            raise ValueError("not a JSON object")
+    except ValueError as exc:
+        return None, f"status file {path} is not valid JSON ({exc})"
+    return doc, None
+
+
+def find_status(candidates: list[Path]) -> tuple[Path | None, dict | None, list[str]]:
+    """The first live status among the candidates' status.json, else the first readable one."""
+    found: tuple[Path, dict] | None = None
+    problems = []
+    for directory in candidates:
+        path = directory / "status.json"
+        doc, problem = read_status(path)
+        if doc is None:
+            problems.append(str(problem))
+            continue
+        if liveness(doc, boot_clock(), boot_id()) is None:
+            return path, doc, problems
+        if found is None:
+            found = (path, doc)
+    if found is not None:
+        return found[0], found[1], problems
+    return None, None, problems
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -191,29 +251,19 @@ def parse_time(value: object) -> dt.datetime | None:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    runtime_dir, note = runtime_dir_from_config(args.config_path)
+    candidates, note = runtime_dir_candidates(args.config_path)
     if note:
         print(f"note: {note}", file=sys.stderr)
-    path = runtime_dir / "status.json"
-    try:
-        raw = path.read_text()
-    except FileNotFoundError:
+    path, doc, problems = find_status(candidates)
+    if doc is None:
         print(
-            f"videotron is not running: no status file at {path}.\n"
+            f"videotron is not running: {'; '.join(problems)}.\n"
             "  Check: systemctl status videotron; journalctl -u videotron -n 50",
             file=sys.stderr,
         )
         return EXIT_NOT_RUNNING
-    except OSError as exc:
-        print(f"cannot read {path}: {exc}", file=sys.stderr)
-        return EXIT_NOT_RUNNING
-    try:
-        doc = json.loads(raw)
-        if not isinstance(doc, dict):
-            raise ValueError("not a JSON object")
-    except ValueError as exc:
-        print(f"status file {path} is not valid JSON ({exc})", file=sys.stderr)
-        return EXIT_NOT_RUNNING
+    if path is not None and path.parent != candidates[0]:
+        print(f"note: the running player writes its status to {path}", file=sys.stderr)
     dead = liveness(doc, boot_clock(), boot_id())
     if getattr(args, "json", False):
         print(json.dumps(doc, indent=2, sort_keys=True))
@@ -273,7 +323,14 @@ def _item(value: object) -> str:
     return str(value) if value not in (None, "") else "nothing"
 
 
-def _playing(render: dict) -> str:
+def _playing(render: dict, now: dt.datetime | None = None) -> str:
+    if render.get("screen") == "off":
+        return "nothing: display turned off by a display-off command (display-on brings it back)"
+    if render.get("kind") == "off":
+        text = f"nothing: screen black, {render.get('reason') or 'outside operating hours'}"
+        if render.get("until"):
+            text += f"; on again {_ago(render['until'], now) if now else render['until']}"
+        return text
     if render.get("alert"):
         text = f"ALERT {render['alert']}"
     elif render.get("item") or render.get("current"):
@@ -324,7 +381,7 @@ def render_summary(doc: dict, now: dt.datetime, not_running: str | None = None) 
     if started:
         lines.append(f"  started         {_ago(started, now)}")
 
-    playing = _playing(render)
+    playing = _playing(render, now)
     since = _first(render, "since", "current_since")
     if since:
         playing += f", since {_ago(since, now)}"

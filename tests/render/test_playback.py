@@ -11,6 +11,7 @@ import numpy as np
 
 from player.config.model import OperatingHours, TimeWindow
 from player.events import AlertsChanged, DisplayPower, ManifestActivated
+from player.service.statusfile import render_summary
 from player.wire.alert import Alert
 from tests.render.helpers import (
     Harness,
@@ -192,7 +193,13 @@ def test_outside_operating_hours_the_screen_is_black(tmp_path):
     assert mask_of(px, BLACK).all()
     render = harness.render_status
     assert render["screen"] == "black" and render["reason"] == "outside operating hours"
+    assert render["until"] == "2024-06-03T06:00:00+00:00"
     assert harness.plays == []
+    # `videotron status` says why the screen is black and until when, in words.
+    text = render_summary({"render": render}, dt.datetime(2024, 6, 3, 3, 0, tzinfo=dt.UTC))
+    (line,) = [x for x in text.splitlines() if x.strip().startswith("playing")]
+    assert "screen black, outside operating hours; on again" in line
+    assert "(in 3 h 0 min)" in line
 
 
 def test_display_power_off_is_black_and_on_resumes(tmp_path):

@@ -254,10 +254,23 @@ def test_stopped_player_is_not_running(runtime):
 
 def test_unreadable_config_falls_back_to_the_default_runtime_dir(tmp_path):
     result = videotron(tmp_path / "missing.yaml", "status")
-    assert "could not read config" in result.stderr
-    assert "using /run/videotron" in result.stderr
+    assert "does not load; looking for the running player" in result.stderr
     if not Path("/run/videotron/status.json").exists():
         assert result.returncode == 3
+        assert "/run/videotron/status.json" in result.stderr
+
+
+def test_a_broken_config_still_leads_to_the_running_players_status(runtime):
+    config, run_dir = runtime
+    status = full_board()
+    status.update("config", errors=["player.yaml:3:8: display.rotation: must be 0, 90, 180 or 270"])
+    StatusWriter(run_dir / "status.json", status).write()
+    config.write_text(f"runtime:\n  dir: {run_dir}\ndisplay:\n  rotation: 45\n")
+    result = videotron(config, "status")
+    assert result.returncode == 0, result.stderr
+    assert "running, healthy" in result.stdout
+    assert "CONFIG REFUSED  1 error(s)" in result.stdout
+    assert "display.rotation: must be 0, 90, 180 or 270" in result.stdout
 
 
 def test_summary_of_an_empty_status_is_still_readable():

@@ -1,0 +1,47 @@
+"""Where the last valid config is kept, and what a config that failed validation still says."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+
+from player.config.model import Config
+
+LAST_GOOD_NAME = "last-good-config.yaml"
+MAX_RAW_BYTES = 1024 * 1024  # a config is a page of settings; never parse megabytes leniently
+
+
+def last_good_path(cache_dir: Path) -> Path:
+    """Where the last valid config is kept, so a broken file at boot still plays."""
+    state = os.environ.get("STATE_DIRECTORY")  # set by systemd's StateDirectory=
+    if state:
+        return Path(state.split(":")[0]) / LAST_GOOD_NAME
+    return cache_dir / LAST_GOOD_NAME
+
+
+def named_in(path: Path, section: str, key: str) -> str | None:
+    """`section.key` as written in a config file that may have failed validation.
+
+    Read leniently (a broken value elsewhere does not matter here); None when the file
+    cannot be read or parsed, or does not name the key as text.
+    """
+    try:
+        if not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            data = handle.read(MAX_RAW_BYTES + 1)
+        if len(data) > MAX_RAW_BYTES:
+            return None
+        raw = yaml.safe_load(data.decode("utf-8"))
+        value = raw[section][key]
+    except (OSError, ValueError, yaml.YAMLError, TypeError, KeyError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def cache_dir_named_in(path: Path) -> Path:
+    """cache.dir as written in a config file that failed validation, else the default."""
+    named = named_in(path, "cache", "dir")
+    return Path(named) if named and named.startswith("/") else Config().cache.dir
