@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", metavar="ISO-DATETIME", help="start time (default: now)")
     p.add_argument("--hours", type=float, default=2.0, help="how far ahead to list")
     p.add_argument("--manifest", type=Path, help="manifest.json to use instead of the active one")
+    p.add_argument(
+        "--every-item",
+        action="store_true",
+        help="list every play (default: one line per run of the same loop)",
+    )
 
     p = sub.add_parser("publish", help="build a signed manifest and media tree from a playlist")
     p.add_argument("playlist", type=Path, help="authoring YAML")

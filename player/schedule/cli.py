@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -17,6 +18,9 @@ from player.wire.parse import parse
 
 MAX_HOURS = 24 * 31  # a month of 10-second items is already ~270,000 rows
 _STORED = ("active.json", "previous.json")  # what the sync loop keeps under manifests/
+# The part of a slot's reason that names the item; what is left names the rule.
+_ITEM_IN_REASON = re.compile(r" item \d+/\d+ '[^']*'( \([^)]*\))?")
+MAX_NAMED_ITEMS = 6
 
 
 class UsageError(Exception):
@@ -126,15 +130,65 @@ def rows(slots: Iterable[Slot], tz: ZoneInfo) -> list[tuple[str, ...]]:
     return out
 
 
-def table(lines: list[tuple[str, ...]]) -> str:
-    header = ("start", "end", "kind", "playlist", "item", "length", "why")
+def _rule(slot: Slot) -> str:
+    return _ITEM_IN_REASON.sub("", slot.reason)
+
+
+def condensed(slots: Iterable[Slot], tz: ZoneInfo) -> list[tuple[str, ...]]:
+    """One row per run of the same loop: a new row when the kind, playlist, alert or rule
+    changes, so hours of 5-second items read as a handful of lines."""
+    runs: list[list[Slot]] = []
+    for slot in slots:
+        key = (slot.kind, slot.playlist, slot.alert.id if slot.alert else None, _rule(slot))
+        last = runs[-1][-1] if runs else None
+        same = last is not None and key == (
+            last.kind, last.playlist, last.alert.id if last.alert else None, _rule(last)
+        )  # fmt: skip
+        if same:
+            runs[-1].append(slot)
+        else:
+            runs.append([slot])
+    out = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        start, end = first.start.astimezone(tz), last.end.astimezone(tz)
+        end_text = f"{end:%H:%M:%S}" if end.date() == start.date() else f"{end:%a %m-%d %H:%M:%S}"
+        items = list(dict.fromkeys(s.item.id for s in run if s.item is not None))
+        if items:
+            named = ", ".join(items[:MAX_NAMED_ITEMS])
+            if len(items) > MAX_NAMED_ITEMS:
+                named += f", … ({len(items) - MAX_NAMED_ITEMS} more)"
+            plays = f"{len(run)} plays" if len(run) > 1 else "1 play"
+            what = f"{plays} of {named}"
+        elif first.alert is not None:
+            what = f"{first.alert.id} ({first.alert.level})"
+        else:
+            what = "-"
+        seconds = (last.end - first.start).total_seconds()
+        out.append(
+            (
+                f"{start:%a %Y-%m-%d %H:%M:%S}",
+                end_text,
+                first.kind,
+                first.playlist or "-",
+                what,
+                format_duration(seconds),
+                _rule(first),
+            )
+        )
+    return out
+
+
+def table(lines: list[tuple[str, ...]], what: str = "item") -> str:
+    header = ("start", "end", "kind", "playlist", what, "length", "why")
     widths = [max(len(h), *(len(r[i]) for r in lines)) for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
     return "\n".join(fmt.format(*r) for r in [header, *lines])
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    """Print what plays from --at (default now) for --hours, item by item, with the reason."""
+    """Print what plays from --at (default now) for --hours, with the reason: one line per
+    run of the same loop, or item by item with --every-item."""
     try:
         if args.manifest and not args.config_path.exists() and not getattr(args, "config", None):
             # The central side asks about a published manifest without a player config.
@@ -179,5 +233,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     slots = Scheduler(manifest, tz).upcoming(
         start, until, hours=hours, aligned=aligned, clock_trusted=trusted
     )
-    print(table(rows(merged(slots), tz)))
+    if getattr(args, "every_item", False):
+        print(table(rows(merged(slots), tz)))
+    else:
+        print(table(condensed(merged(slots), tz), what="items"))
+        print("\n(runs of the same loop folded into one line; --every-item lists each play)")
     return 0

@@ -73,11 +73,18 @@ def table_rows(stdout: str) -> list[list[str]]:
     """The table body split into columns (two or more spaces apart)."""
     lines = stdout.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("start "))
-    return [re.split(r"\s{2,}", line.strip()) for line in lines[head + 1 :] if line.strip()]
+    body = []
+    for line in lines[head + 1 :]:
+        if not line.strip():
+            break  # the table ends at the first blank line
+        body.append(re.split(r"\s{2,}", line.strip()))
+    return body
 
 
 def test_friday_evening_takeover_and_release(site):
-    done = videotron(site, "schedule", "--at", "2024-06-07T19:59:30", "--hours", "0.03")
+    done = videotron(
+        site, "schedule", "--at", "2024-06-07T19:59:30", "--hours", "0.03", "--every-item"
+    )
     assert done.returncode == 0, done.stderr
     assert "active.json (group bogor-city, sequence 7" in done.stdout
     got = [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in table_rows(done.stdout)]
@@ -94,6 +101,24 @@ def test_friday_evening_takeover_and_release(site):
         reasons[2] == "playlist 'evening' (priority 10, window 20:00-20:01 fri) item 1/1 'concert'"
     )
     assert "nothing else valid" in reasons[0]
+
+
+def test_the_default_view_folds_runs_of_the_same_loop(site):
+    done = videotron(site, "schedule", "--at", "2024-06-07T16:00:00", "--hours", "4.03")
+    assert done.returncode == 0, done.stderr
+    got = [r[:6] for r in table_rows(done.stdout)]
+    # Four hours of a 50-second loop of two items (576 plays) read as one line per change.
+    assert got[0][:4] == ["Fri 2024-06-07 16:00:00", "20:00:00", "item", "main"]
+    assert got[0][4] == "576 plays of water, agency"
+    assert got[1] == [
+        "Fri 2024-06-07 20:00:00", "20:01:00", "item", "evening", "2 plays of concert", "1m00s"
+    ]  # fmt: skip
+    assert got[2][:4] == ["Fri 2024-06-07 20:01:00", "20:01:50", "item", "main"]
+    assert len(got) == 3
+    assert "--every-item lists each play" in done.stdout
+    every = videotron(site, "schedule", "--at", "2024-06-07T16:00:00", "--hours", "4.03",
+                      "--every-item")  # fmt: skip
+    assert len(table_rows(every.stdout)) > 576
 
 
 def test_operating_hours_show_as_off_until_the_next_on_time(site):
