@@ -14,6 +14,7 @@ from player import __version__
 DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
 DEFAULT_CENTRAL_CONFIG = Path("/etc/videotron/central.yaml")
 OFFICE_COMMANDS = frozenset({"publish", "keygen", "notify", "alert"})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # subcommand -> (module, function); imported only when the subcommand runs, so
 # `videotron --help` stays fast and a broken optional part cannot break the others.
@@ -48,106 +49,257 @@ def config_path(args: argparse.Namespace) -> Path:
     return Path(env) if env else DEFAULT_CONFIG
 
 
-def _add_render_options(parser: argparse.ArgumentParser) -> None:
+# What each subcommand's exit status means, printed at the end of its --help.
+EXIT_NOTES = MappingProxyType(
+    {
+        "run": "0 stopped cleanly; 1 could not start (no display, unusable config or cache)",
+        "demo": "0 stopped cleanly; 1 could not start",
+        "check-config": "0 valid; 1 errors (each printed as FILE:LINE:COL: key: message)",
+        "status": "0 running and healthy; 1 running but unhealthy; 3 not running",
+        "sync": "0 current; 2 config; 3 network; 4 signature; 5 disk; 6 hash; 7 manifest "
+        "(bad, wrong group or replayed); 8 a running player owns the cache",
+        "schedule": "0 printed; 1 config errors; 2 bad option or no usable manifest",
+        "publish": "0 published; 1 refused (every problem is printed); 2 bad options",
+        "keygen": "0 written; 1 the key exists (use --force) or cannot be written",
+        "notify": "0 the broker acknowledged; 1 bad manifest, config or broker",
+        "alert": "0 the broker acknowledged; 1 bad text, options, key, config or broker",
+        "screenshot": "0 written; 1 failed or timed out; 3 the player is not running",
+    }
+)
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Real defaults shown after each option; descriptions and epilogs kept as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if default in (None, False, argparse.SUPPRESS) or "%(default)" in text:
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _add_render_options(parser: argparse.ArgumentParser, shot_every: float | None) -> None:
     parser.add_argument(
         "--headless", action="store_true", help="render offscreen (SDL dummy driver)"
     )
-    parser.add_argument("--screenshot-dir", type=Path, help="save PNG screenshots into DIR")
+    parser.add_argument("--screenshot-dir", type=Path, metavar="DIR", help="save PNGs into DIR")
     parser.add_argument(
         "--screenshot-every",
         type=float,
-        metavar="S",
-        help="seconds between shots (default 5; demo offscreen: 3)",
+        metavar="SECONDS",
+        default=shot_every,
+        help="seconds between screenshots in --screenshot-dir"
+        + ("" if shot_every else " (default: 3 offscreen, 5 in a window)"),
     )
     parser.add_argument(
-        "--exit-after", type=float, metavar="S", help="stop after S seconds (0: run until stopped)"
+        "--exit-after",
+        type=float,
+        metavar="SECONDS",
+        help="stop after SECONDS (0: run until stopped)",
     )
     parser.add_argument(
-        "--frame-log", type=Path, help="append one JSON line per presented frame (diagnostics)"
+        "--frame-log",
+        type=Path,
+        metavar="FILE",
+        help="append one JSON line per presented frame to FILE (diagnostics)",
     )
+
+
+def _log_level(text: str) -> str:
+    name = text.strip().upper()
+    if name == "WARN":
+        name = "WARNING"
+    if name not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(
+            f"unknown log level {text!r}; use one of {', '.join(LOG_LEVELS)}"
+        )
+    return name
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="videotron", description="Signage player for LED videotron billboards."
+        prog="videotron",
+        description="Signage player for LED videotron billboards, and the office tools that\n"
+        "feed it. `videotron COMMAND --help` explains each command.",
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"videotron {__version__}")
     parser.add_argument(
         "--config",
-        metavar="PATH",
-        help="player config (default: $VIDEOTRON_CONFIG or /etc/videotron/player.yaml); "
-        "office commands: central.yaml (default: $VIDEOTRON_CENTRAL_CONFIG or "
-        "/etc/videotron/central.yaml)",
+        metavar="FILE",
+        help="config file: the player's (default $VIDEOTRON_CONFIG or "
+        "/etc/videotron/player.yaml), or central.yaml for notify and alert (default "
+        "$VIDEOTRON_CENTRAL_CONFIG or /etc/videotron/central.yaml)",
     )
-    parser.add_argument("--log-level", metavar="LEVEL", help="override log.level from the config")
+    parser.add_argument(
+        "--log-level", metavar="LEVEL", type=_log_level, help="override log.level from the config"
+    )
     # --config is accepted after the subcommand too (`videotron notify --config F ...`);
     # SUPPRESS keeps a value given before the subcommand when none is given after it.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help="player config")
-    common.add_argument("--log-level", metavar="LEVEL", default=argparse.SUPPRESS, help="log level")
+    player_common = argparse.ArgumentParser(add_help=False)
+    player_common.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="player config (default $VIDEOTRON_CONFIG or /etc/videotron/player.yaml)",
+    )
+    office_common = argparse.ArgumentParser(add_help=False)
+    office_common.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="central.yaml (default $VIDEOTRON_CENTRAL_CONFIG or /etc/videotron/central.yaml)",
+    )
+    for common in (player_common, office_common):
+        common.add_argument(
+            "--log-level",
+            metavar="LEVEL",
+            type=_log_level,
+            default=argparse.SUPPRESS,
+            help=f"one of {', '.join(LOG_LEVELS)}",
+        )
+    no_config = argparse.ArgumentParser(add_help=False)
+    no_config.add_argument(
+        "--log-level", metavar="LEVEL", type=_log_level, default=argparse.SUPPRESS,
+        help=argparse.SUPPRESS,
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    add_parser = sub.add_parser
 
-    def add_command(name: str, **kwargs) -> argparse.ArgumentParser:
-        return add_parser(name, parents=[common], **kwargs)
+    def add(name: str, summary: str, details: str, common: argparse.ArgumentParser):
+        return sub.add_parser(
+            name,
+            parents=[common],
+            help=summary,
+            description=f"{summary[0].upper()}{summary[1:]}.\n\n{details}",
+            epilog=f"exit status: {EXIT_NOTES[name]}",
+            formatter_class=HelpFormatter,
+        )
 
-    sub.add_parser = add_command
+    p = add(
+        "run",
+        "play fullscreen from the cache, syncing in the background",
+        "What the systemd service runs. Plays the last good manifest at once, syncs, listens\n"
+        "for pushes and alerts, reloads the config when it is saved.",
+        player_common,
+    )
+    _add_render_options(p, shot_every=5.0)
 
-    p = sub.add_parser("run", help="play fullscreen from the cache, syncing in the background")
-    _add_render_options(p)
+    p = add(
+        "demo",
+        "make sample content, publish it signed and play it",
+        "Everything in one folder (--out). With no display it renders offscreen for 60 s and\n"
+        "saves a screenshot every 3 s; Ctrl-C stops it.",
+        player_common,
+    )
+    _add_render_options(p, shot_every=None)
+    p.add_argument("--out", type=Path, metavar="DIR", default=Path("demo-out"), help="work folder")
 
-    p = sub.add_parser("demo", help="make sample content, publish it signed and play it")
-    _add_render_options(p)
-    p.add_argument("--out", type=Path, default=Path("demo-out"), help="working folder")
+    p = add(
+        "check-config",
+        "validate a config file and show the effective values",
+        "Prints every problem as FILE:LINE:COL: key: message, or a summary of the settings\n"
+        "in force (secrets masked).",
+        player_common,
+    )
+    p.add_argument("path", nargs="?", type=Path, metavar="FILE", help="default: the --config one")
 
-    p = sub.add_parser("check-config", help="validate a config file and show the effective values")
-    p.add_argument("path", nargs="?", type=Path, help="config file (default: the --config one)")
-
-    p = sub.add_parser("status", help="show what the running player is doing and what is wrong")
+    p = add(
+        "status",
+        "show what the running player is doing and what is wrong",
+        "Reads the running player's status file in runtime.dir (found even when the config\n"
+        "file was refused).",
+        player_common,
+    )
     p.add_argument("--json", action="store_true", help="print the raw status JSON")
 
-    p = sub.add_parser("sync", help="fetch the manifest and media into the cache")
+    p = add(
+        "sync",
+        "fetch the manifest and media into the cache",
+        "Refused while a player runs on the same cache: it syncs by itself.",
+        player_common,
+    )
     p.add_argument(
         "--once",
         action="store_true",
-        help="one full sync, then exit (0 = current); without it, sync until Ctrl-C",
+        help="one full sync, then exit; without it, sync until Ctrl-C",
     )
 
-    p = sub.add_parser("schedule", help="print what will play from a moment on, and why")
-    p.add_argument("--at", metavar="ISO-DATETIME", help="start time (default: now)")
+    p = add(
+        "schedule",
+        "print what will play from a moment on, and why",
+        "Uses the same scheduler as the player, on the active manifest or --manifest.",
+        player_common,
+    )
+    p.add_argument("--at", metavar="DATETIME", help="ISO start time, player time (default: now)")
     p.add_argument("--hours", type=float, default=2.0, help="how far ahead to list")
-    p.add_argument("--manifest", type=Path, help="manifest.json to use instead of the active one")
+    p.add_argument("--manifest", type=Path, metavar="FILE", help="manifest.json to use instead")
     p.add_argument(
         "--every-item",
         action="store_true",
         help="list every play (default: one line per run of the same loop)",
     )
 
-    p = sub.add_parser("publish", help="build a signed manifest and media tree from a playlist")
-    p.add_argument("playlist", type=Path, help="authoring YAML")
-    p.add_argument("--key", type=Path, help="Ed25519 private key from `videotron keygen`")
-    p.add_argument("--out", type=Path, required=True, help="folder to publish into")
-    p.add_argument("--unsigned", action="store_true", help="publish without a signature (demo)")
+    p = add(
+        "publish",
+        "build a signed manifest and media tree from a playlist",
+        "Writes manifest.json, manifest.json.sig and media/<sha256> into --out, ready for any\n"
+        "static server or a USB stick.",
+        no_config,
+    )
+    p.add_argument("playlist", type=Path, metavar="PLAYLIST", help="authoring YAML")
+    p.add_argument("--out", type=Path, metavar="DIR", required=True, help="folder to publish into")
+    signing = p.add_mutually_exclusive_group(required=True)
+    signing.add_argument("--key", type=Path, metavar="KEYFILE", help="from `videotron keygen`")
+    signing.add_argument(
+        "--unsigned", action="store_true", help="no signature (demos; players need allow_unsigned)"
+    )
 
-    p = sub.add_parser("keygen", help="create an Ed25519 publisher key pair")
-    p.add_argument("keyfile", type=Path, help="private key file to write (public: KEYFILE.pub)")
+    p = add(
+        "keygen",
+        "create an Ed25519 publisher key pair",
+        "Writes KEYFILE (secret, mode 600) and KEYFILE.pub, and prints the public_key line for\n"
+        "player.yaml.",
+        no_config,
+    )
+    p.add_argument("keyfile", type=Path, metavar="KEYFILE", help="private key file to write")
     p.add_argument("--force", action="store_true", help="overwrite an existing key")
 
-    p = sub.add_parser("notify", help="announce a published manifest to players over MQTT")
-    p.add_argument("--manifest", type=Path, required=True, help="published manifest.json")
-    p.add_argument("--mqtt", metavar="URL", help="broker URL (default: the config's mqtt.url)")
+    p = add(
+        "notify",
+        "announce a published manifest to players over MQTT",
+        "Players of the manifest's group sync within a second instead of at their next poll.",
+        office_common,
+    )
+    p.add_argument("--manifest", type=Path, metavar="FILE", required=True, help="manifest.json")
+    p.add_argument("--mqtt", metavar="URL", help="broker URL (default: mqtt.url in central.yaml)")
 
-    p = sub.add_parser("alert", help="put a signed alert on every screen of a group")
-    p.add_argument("text", help="alert text")
+    p = add(
+        "alert",
+        "put a signed alert on every screen of a group",
+        "Retained on the broker until it expires, so screens that come online late show it.",
+        office_common,
+    )
+    p.add_argument("text", metavar="TEXT", help="alert text")
     p.add_argument("--group", required=True, help="screen group")
-    p.add_argument("--expires", default="30m", help="lifetime, e.g. 90s, 30m, 2h (default 30m)")
-    p.add_argument("--key", type=Path, required=True, help="publisher private key")
-    p.add_argument("--level", default="emergency", choices=["info", "warning", "emergency"])
-    p.add_argument("--id", help="alert id (default: random); re-sending an id replaces it")
-    p.add_argument("--mqtt", metavar="URL", help="broker URL (default: the config's mqtt.url)")
+    p.add_argument("--expires", default="30m", help="lifetime: 90s, 30m, 2h, 1d")
+    p.add_argument("--key", type=Path, metavar="KEYFILE", required=True, help="publisher key")
+    p.add_argument(
+        "--level",
+        default="emergency",
+        choices=["info", "warning", "emergency"],
+        help="how the alert looks on screen",
+    )
+    p.add_argument("--id", help="alert id (default: random); sending an id again replaces it")
+    p.add_argument("--mqtt", metavar="URL", help="broker URL (default: mqtt.url in central.yaml)")
 
-    p = sub.add_parser("screenshot", help="save the running player's current frame as PNG")
-    p.add_argument("out", type=Path, help="PNG file to write")
+    p = add(
+        "screenshot",
+        "save the running player's current frame as PNG",
+        "Asks the running player over its control socket in runtime.dir.",
+        player_common,
+    )
+    p.add_argument("out", type=Path, metavar="FILE", help="PNG file to write")
     p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait")
     return parser
 

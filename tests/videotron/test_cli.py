@@ -1,0 +1,72 @@
+"""`videotron --help` and its subcommands: what each does, its defaults and exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from videotron.cli import EXIT_NOTES, HANDLERS, build_parser
+
+
+def _subparsers():
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return action.choices
+
+
+@pytest.mark.parametrize("name", sorted(HANDLERS))
+def test_every_subcommand_says_what_it_does_and_what_its_exit_codes_mean(name):
+    text = _subparsers()[name].format_help()
+    description = text.split("\n\n")[1]
+    assert description[0].isupper() and description.rstrip().endswith(".")
+    assert f"exit status: {EXIT_NOTES[name]}" in text
+    assert EXIT_NOTES[name].startswith("0 ")
+
+
+def test_only_commands_that_read_a_config_offer_one_and_name_the_right_file():
+    parsers = _subparsers()
+    for name in ("publish", "keygen"):
+        assert "--config" not in parsers[name].format_help()
+    for name in ("notify", "alert"):
+        assert "central.yaml" in parsers[name].format_help()
+    for name in ("run", "status", "sync", "check-config", "schedule", "screenshot"):
+        assert "/etc/videotron/player.yaml" in parsers[name].format_help()
+
+
+def test_defaults_are_shown_and_placeholders_are_consistent():
+    parsers = _subparsers()
+    assert "(default: 2.0)" in parsers["schedule"].format_help()
+    assert "(default: 5.0)" in parsers["screenshot"].format_help()
+    assert "(default: demo-out)" in parsers["demo"].format_help()
+    assert "(default: emergency)" in parsers["alert"].format_help()
+    for name, sub in parsers.items():
+        usage = sub.format_usage()
+        for odd in ("SCREENSHOT_DIR", "FRAME_LOG", " OUT", "KEYFILE_PATH"):
+            assert odd not in usage, f"{name}: {usage}"
+
+
+def _videotron(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "videotron", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_an_unknown_log_level_is_refused_naming_the_levels(tmp_path):
+    done = _videotron("--log-level", "verbose", "status")
+    assert done.returncode == 2
+    assert "unknown log level 'verbose'; use one of DEBUG, INFO, WARNING, ERROR" in done.stderr
+    done = _videotron("check-config", str(tmp_path / "none.yaml"), "--log-level", "loud")
+    assert done.returncode == 2 and "unknown log level 'loud'" in done.stderr
+
+
+def test_publish_needs_a_key_or_an_explicit_unsigned(tmp_path):
+    done = _videotron("publish", str(tmp_path / "p.yaml"), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert "one of the arguments --key --unsigned is required" in done.stderr
+    assert "(--key KEYFILE | --unsigned)" in done.stderr
