@@ -363,10 +363,15 @@ class Player:
         self.cache_lock.release()
 
 
-def run_player(config_path: Path, options: RunOptions, log_level: str | None = None) -> int:
+def run_player(
+    config_path: Path,
+    options: RunOptions,
+    log_level: str | None = None,
+    status: StatusBoard | None = None,
+) -> int:
     """Run a player until stopped by a signal, a window close or `exit_after`."""
     setup_logging(log_level or "INFO")
-    status = StatusBoard()
+    status = status if status is not None else StatusBoard()
     recorder = StatusErrorRecorder(status)
     logging.getLogger().addHandler(recorder)
     try:

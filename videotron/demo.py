@@ -9,10 +9,12 @@ import http.server
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from central.publish import publish
 from player.app import RunOptions, run_player
+from player.service.board import StatusBoard
 from player.wire.signing import generate_keypair, load_private_key, private_key_text, public_key_b64
 from videotron.demo_content import write_demo_playlist
 
@@ -114,6 +116,69 @@ def cmd_demo(args: argparse.Namespace) -> int:
             frame_log=args.frame_log,
             windowed=not headless,
         )
-        return run_player(config, options, args.log_level)
+        status = StatusBoard()
+        progress = DemoProgress(status, screenshot_dir)
+        print(f"videotron demo: playing; Ctrl-C stops it. The player's config: {config}")
+        progress.start()
+        try:
+            code = run_player(config, options, args.log_level, status)
+        finally:
+            progress.stop()
+        print(progress.closing(out))
+        return code
     finally:
         server.shutdown()
+
+
+class DemoProgress:
+    """A line every few seconds while the demo plays, and what it wrote at the end."""
+
+    def __init__(self, status: StatusBoard, screenshot_dir: Path | None, every: float = 10.0):
+        self.status = status
+        self.screenshot_dir = screenshot_dir
+        self.every = every
+        self._before = set(self._shots())
+        self._started = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="demo-progress", daemon=True)
+
+    def _shots(self) -> list[Path]:
+        if self.screenshot_dir is None or not self.screenshot_dir.is_dir():
+            return []
+        return sorted(self.screenshot_dir.glob("screen-*.png"))
+
+    def new_shots(self) -> list[Path]:
+        return [p for p in self._shots() if p not in self._before]
+
+    def line(self) -> str:
+        render = self.status.get("render")
+        showing = render.get("item") or render.get("kind") or "starting"
+        if render.get("type"):
+            showing += f" ({render['type']})"
+        text = f"videotron demo: {time.monotonic() - self._started:.0f} s, on screen: {showing}"
+        if self.screenshot_dir is not None:
+            text += f", {len(self.new_shots())} screenshots"
+        return text
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            print(self.line(), flush=True)
+
+    def closing(self, out: Path) -> str:
+        shots = self.new_shots()
+        lines = [f"videotron demo: done after {time.monotonic() - self._started:.0f} s."]
+        if shots:
+            lines.append(
+                f"  {len(shots)} screenshots in {shots[0].parent}/ (last: {shots[-1].name})"
+            )
+        lines.append(f"  published content (manifest + media): {out / 'published'}")
+        lines.append(f"  player config: {out / 'player.yaml'}; cache: {out / 'cache'}")
+        lines.append(f"  play it again: videotron --config {out / 'player.yaml'} run")
+        return "\n".join(lines)

@@ -25,6 +25,13 @@ def test_demo_without_display_renders_offscreen_and_saves_screenshots(tmp_path: 
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "no display found: rendering offscreen" in result.stdout
+    # It says how to stop, shows progress while it plays and ends with what it wrote.
+    assert "Ctrl-C stops it" in result.stdout
+    assert "videotron demo: 10 s, on screen: " in result.stdout
+    closing = result.stdout[result.stdout.index("videotron demo: done after") :]
+    written = len(sorted(out.glob("screen-*.png")))
+    assert f"{written} screenshots in {out}/" in closing
+    assert f"play it again: videotron --config {out / 'player.yaml'} run" in closing
     assert (out / "published" / "manifest.json.sig").is_file()
     shots = sorted(out.glob("*.png"))
     assert len(shots) >= 3, result.stdout + result.stderr[-2000:]
