@@ -96,6 +96,20 @@ def test_live_config_edits_apply_and_a_bad_edit_keeps_playing(
             if shown != (RED, (0, 0, 0)):
                 break
         assert shown == ((0, 0, 0), RED)
+        # `videotron status` shows the geometry in force, not the one at start.
+        now = player.wait_for(
+            "the new region in status",
+            lambda s: s.get("render", {}).get("region") == [right["x"], 0, right["w"], 180],
+            timeout=10,
+        )
+        assert now["render"]["rotation"] == 0
+        summary = subprocess.run(
+            [sys.executable, "-m", "videotron", "--config", str(config), "status"],
+            capture_output=True, text=True, timeout=30, check=False,
+        ).stdout  # fmt: skip
+        assert f"picture         {right['w']}x180 at x={right['x']}, y=0, rotation 0" in summary
+        log = (tmp_path / "player.log").read_text()
+        assert f"display.region: 200x180 at x=0, y=0 → {right['w']}x180 at x={right['x']}" in log
         assert player.stop() == 0
 
         # The file is broken at boot: the player starts on the last good copy it kept

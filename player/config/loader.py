@@ -480,3 +480,22 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print(f"{path}: OK (* = changed from the default)")
     print("\n".join(summary_lines(config)))
     return 0
+
+
+def changed_settings(old: model.Config, new: model.Config) -> list[str]:
+    """`key: old → new` for every setting that differs (secrets masked), in schema order."""
+    before, after = mask_secrets(old), mask_secrets(new)
+    out = []
+    for setting in schema.SETTINGS:
+        section, _, key = setting.path.partition(".")
+        was = before[section][key] if key else before[section]
+        now = after[section][key] if key else after[section]
+        if setting.secret:
+            if getattr(getattr(old, section), key) != getattr(getattr(new, section), key):
+                out.append(f"{setting.path}: changed (secret, not shown)")
+            continue
+        if was != now:
+            shown_was = _shown_value(setting.path, was)
+            shown_now = _shown_value(setting.path, now)
+            out.append(f"{setting.path}: {shown_was} → {shown_now}")
+    return out

@@ -12,7 +12,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from player.config.loader import ConfigError, load_config
+from player.config.loader import ConfigError, changed_settings, load_config
 from player.config.model import Config
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,14 @@ class ConfigWatcher:
             log.info("config %s is valid again", self.path)
             self._call(self._on_error, [])
         if config != previous and not (baseline and previous is None):
-            log.info("config %s changed; applying it", self.path)
+            changes = changed_settings(previous, config) if previous is not None else []
+            # A state change: logged every time, never folded with the previous edit's line.
+            log.info(
+                "config %s changed; applying it: %s",
+                self.path,
+                "; ".join(changes) or "no setting differs (re-read)",
+                extra={"fold": False},
+            )
             self._call(self._on_change, config)
         return config
 

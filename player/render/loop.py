@@ -156,13 +156,17 @@ class RenderLoop(Playback):
         if self.frame_log_path is not None:
             self.frame_log = FrameLog(self.frame_log_path)
         self._build_scene()
+        self._report_output()
+        self.status.update("render", screen="starting")
+
+    def _report_output(self) -> None:
+        """The geometry in force, for `videotron status` (also after a live edit)."""
         self.status.update(
             "render",
             driver=self.output.driver,
             output=list(self.output.size),
             region=list(self.output.geometry.region.astuple()),
             rotation=self.output.geometry.rotation,
-            screen="starting",
         )
 
     def _build_scene(self) -> None:
@@ -359,6 +363,20 @@ class RenderLoop(Playback):
                 log.error("%s; keeping the previous region and rotation", exc)
                 geo = self.output.geometry
             self.output = Output(self.output.screen, geo, self.output.driver)
+        if d_old != d_new:
+            shown = self.output.geometry
+            x, y, w, h = shown.region.astuple()
+            log.info(
+                "display in force: %s %dx%d, region %dx%d at x=%d, y=%d, rotation %d",
+                self.output.driver,
+                *self.output.size,
+                w,
+                h,
+                x,
+                y,
+                shown.rotation,
+            )
+            self._report_output()
         if old.player.timezone != config.player.timezone:
             self.scheduler = Scheduler(self.manifest, self.tz)
         if d_old != d_new or old.player.timezone != config.player.timezone:

@@ -98,7 +98,8 @@ class RepeatFilter(logging.Filter):
         self._seen: dict[tuple[str, int, str], _Seen] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "repeat_summary", False):
+        # extra={"fold": False} marks state changes, which are logged every time.
+        if getattr(record, "repeat_summary", False) or getattr(record, "fold", True) is False:
             return True
         now = self.clock()
         key = (record.name, record.levelno, str(record.msg))

@@ -395,6 +395,11 @@ def render_summary(doc: dict, now: dt.datetime, not_running: str | None = None) 
         size = f" {output[0]}x{output[1]}" if isinstance(output, list) and len(output) == 2 else ""
         fps = f", {render['fps']} fps" if render.get("fps") is not None else ""
         lines.append(f"  display         {render['driver']}{size}{fps}")
+        region = render.get("region")
+        if isinstance(region, list) and len(region) == 4:
+            x, y, w, h = region
+            rotation = render.get("rotation", 0)
+            lines.append(f"  picture         {w}x{h} at x={x}, y={y}, rotation {rotation}")
     if render and not render.get("first_frame"):
         lines.append("  display         no frame shown yet")
     for failure in render.get("failures") or []:

@@ -212,3 +212,37 @@ def test_a_symlinked_config_is_followed_to_its_target(tmp_path, recorder):
     with ConfigWatcher(link, recorder.changes.put, recorder.errors.put, debounce=0.1):
         _write_and_rename(target, _config(15))
         assert recorder.next_change().display.fps == 15
+
+
+def test_every_applied_edit_is_logged_at_once_with_what_changed(
+    config_file, recorder, watcher, caplog
+):
+    from player.service.logsetup import RepeatFilter
+
+    # The journal handler folds repeated messages; a config change must never be held back.
+    folding = RepeatFilter(window=60.0)
+    caplog.handler.addFilter(folding)
+    try:
+        with caplog.at_level(logging.INFO, logger="player.config.watcher"):
+            _write_and_rename(
+                config_file,
+                _config(30) + "mqtt:\n  url: mqtt://b\n  username: u\n  password: s3cret\n",
+            )
+            recorder.next_change()
+            _write_and_rename(
+                config_file,
+                _config(25) + "mqtt:\n  url: mqtt://b\n  username: u\n  password: other\n",
+            )
+            recorder.next_change()
+    finally:
+        caplog.handler.removeFilter(folding)
+    lines = [r.getMessage() for r in caplog.records if "changed; applying it" in r.getMessage()]
+    assert len(lines) == 2, lines
+    assert lines[0].endswith(
+        "applying it: mqtt.url: (not set) → mqtt://b; mqtt.username: (not set) → u; "
+        "mqtt.password: changed (secret, not shown)"
+    )
+    assert lines[1].endswith(
+        "applying it: display.fps: 30 → 25; mqtt.password: changed (secret, not shown)"
+    )
+    assert "s3cret" not in " ".join(lines) and "other" not in " ".join(lines)
