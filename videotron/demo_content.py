@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import av
@@ -28,43 +27,75 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size)
 
 
+# The demo screen is 1280x720 with a ticker of 8 %: pictures at the main zone's shape fill
+# it edge to edge, as content made for a real wall would.
+POSTER_SIZE = (1920, 994)
+CLIP_SIZE = (960, 496)
+
+
 def make_poster(path: Path, title: str, subtitle: str, color: tuple[int, int, int]) -> Path:
-    """A 1920x1080 announcement poster: vertical gradient, title and subtitle."""
-    width, height = 1920, 1080
+    """An announcement poster: vertical gradient, sender, title, subtitle and a footer.
+
+    The top-right corner is left plain: the corner clock sits there on the screen.
+    """
+    width, height = POSTER_SIZE
     ramp = np.linspace(1.0, 0.45, height)[:, None, None]
     pixels = (np.array(color, dtype=np.float32)[None, None, :] * ramp).astype(np.uint8)
     image = Image.fromarray(np.repeat(pixels, width, axis=1), "RGB")
     draw = ImageDraw.Draw(image)
-    draw.rectangle((80, 80, width - 80, height - 80), outline=(255, 255, 255), width=8)
-    draw.text((width // 2, 430), title, font=_font(130), fill="white", anchor="mm")
-    draw.text((width // 2, 640), subtitle, font=_font(64), fill=(235, 235, 235), anchor="mm")
+    draw.text((90, 80), "PEMERINTAH KOTA DEMO", font=_font(44), fill=(230, 230, 230))
+    draw.line((90, 140, 620, 140), fill=(230, 230, 230), width=4)
+    draw.text((width // 2, 420), title, font=_font(124), fill="white", anchor="mm")
+    draw.text((width // 2, 600), subtitle, font=_font(62), fill=(235, 235, 235), anchor="mm")
+    draw.text(
+        (width // 2, height - 90), "kominfo.demo.go.id", font=_font(40), fill=(220, 220, 220),
+        anchor="mm",
+    )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, quality=90)
     return path
 
 
-def make_clip(path: Path, seconds: float = 5.0, size=(960, 540), fps: int = 25) -> Path:
-    """A short H.264 clip: a moving colour wheel with a caption, so motion is visible."""
+def _landscape(width: int, height: int, t: float, sky: np.ndarray) -> np.ndarray:
+    """One frame of a sunrise over rolling hills: the sun climbs, the hills scroll."""
+    frame = sky.copy()
+    ys, xs = np.ogrid[0:height, 0:width]
+    sun_x, sun_y = width * (0.25 + 0.05 * t), height * (0.55 - 0.06 * t)
+    glow = np.exp(-((xs - sun_x) ** 2 + (ys - sun_y) ** 2) / (2 * (height * 0.09) ** 2))
+    frame += glow[..., None] * np.array([255.0, 190.0, 90.0]) * 0.9
+    for depth, (shade, speed, base) in enumerate(
+        ((np.array([70, 120, 80]), 18, 0.62), (np.array([40, 95, 55]), 40, 0.72),
+         (np.array([25, 70, 35]), 75, 0.83))
+    ):  # fmt: skip
+        x = np.arange(width) + speed * t
+        ridge = height * (
+            base
+            + 0.05 * np.sin(x / (width / (3 + depth)))
+            + 0.02 * np.sin(x / (width / (11 + 2 * depth)) + depth)
+        )
+        below = ys >= ridge[None, :]
+        shaded = shade[None, None, :] * (0.8 + 0.2 * ys / height)[..., None]
+        frame = np.where(below[..., None], shaded, frame)
+    return np.clip(frame, 0, 255)
+
+
+def make_clip(path: Path, seconds: float = 5.0, size=CLIP_SIZE, fps: int = 25) -> Path:
+    """A short H.264 clip: a sunrise over scrolling hills with a caption, made at demo time."""
     width, height = size
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    rows = np.linspace(0.0, 1.0, height)[:, None, None]
+    top, horizon = np.array([40.0, 80.0, 160.0]), np.array([250.0, 170.0, 120.0])
+    sky = np.repeat(top * (1 - rows) + horizon * rows, width, axis=1)
     caption = Image.new("L", size, 0)
     ImageDraw.Draw(caption).text(
-        (width // 2, height - 70), "Video Dinas Kominfo", font=_font(44), fill=255, anchor="mm"
+        (width // 2, height - 50), "Video Dinas Kominfo", font=_font(40), fill=255, anchor="mm"
     )
     caption_mask = np.asarray(caption, dtype=np.float32)[..., None] / 255.0
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "veryfast", "crf": "26"}
         for index in range(round(seconds * fps)):
-            phase = 2 * math.pi * index / (fps * 3)
-            cx = width / 2 + math.cos(phase) * width / 4
-            cy = height / 2 + math.sin(phase) * height / 4
-            angle = np.arctan2(ys - cy, xs - cx)
-            rgb = np.stack(
-                [np.sin(angle + phase + k * 2.094) * 110 + 128 for k in range(3)], axis=-1
-            )
+            rgb = _landscape(width, height, index / fps, sky)
             rgb = rgb * (1 - caption_mask) + 255 * caption_mask
             frame = av.VideoFrame.from_ndarray(rgb.astype(np.uint8), format="rgb24")
             for packet in stream.encode(frame):
@@ -90,7 +121,6 @@ def write_demo_playlist(folder: Path, feed_url: str | None) -> Path:
     lines += [
         '      - {id: notice, type: text, text: "Layanan pengaduan online: lapor.go.id",'
         " duration: 6, transition: {type: crossfade, ms: 400}}",
-        "      - {id: clock, type: clock, duration: 5}",
         "layout:",
         "  clock: {position: top-right}",
         "ticker:",

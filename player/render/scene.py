@@ -20,6 +20,7 @@ from player.wire.manifest import Layout
 log = logging.getLogger(__name__)
 
 OVERLAY_ALPHA = 150  # dark box behind the clock overlay so it reads over any picture
+OUTLINE_ALPHA = 120  # its light edge, so the whole box shows over black bars too
 
 
 @dataclass
@@ -81,9 +82,7 @@ class Scene:
         if clock is not None and self.zones.clock is not None:
             box = self.zones.clock
             self.clock = ClockFace(self.book, tz, clock.format, box.size, background=None)
-            self._clock_box = pygame.Surface(box.size).convert()
-            self._clock_box.fill((0, 0, 0))
-            self._clock_box.set_alpha(OVERLAY_ALPHA)
+            self._clock_box = clock_panel(box.size)
 
     def set_feed_headlines(self, headlines: Sequence[str]) -> None:
         self._headlines = list(headlines)
@@ -155,3 +154,16 @@ class Scene:
             )
             for fx, fy in points
         ]
+
+
+def clock_panel(size: tuple[int, int]) -> pygame.Surface:
+    """The translucent box behind the corner clock, with a light edge.
+
+    Without the edge, the part of the box over a letterbox bar is black on black and the
+    box looks cut off at the picture's edge.
+    """
+    panel = pygame.Surface(size, pygame.SRCALPHA)
+    panel.fill((0, 0, 0, OVERLAY_ALPHA))
+    edge = max(1, size[1] // 24)
+    pygame.draw.rect(panel, (255, 255, 255, OUTLINE_ALPHA), panel.get_rect(), edge)
+    return panel

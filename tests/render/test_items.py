@@ -169,3 +169,27 @@ def test_clock_overlay_sits_in_its_corner(tmp_path):
     not_red = ~mask_of(px, RED)
     x0, y0, x1, y1 = bbox(not_red)
     assert x0 < 20 and y0 < 20 and x1 < 160 and y1 < 60
+
+
+def test_the_clock_box_shows_whole_over_a_letterbox_bar(tmp_path):
+    # A narrower picture in a 320x180 screen leaves black bars; the top-right clock box
+    # straddles the picture's right edge and the bar beside it.
+    harness = _run(
+        tmp_path,
+        [{"id": "img", "type": "image", "color": list(RED), "size": [220, 180], "duration": 5}],
+        extra={"clock": {"position": "top-right", "format": "%H:%M", "size": 0.2}},
+        size=(320, 180),
+    )  # fmt: skip
+    px = capture_when(harness, "img")  # (x, y, 3)
+    zones = harness.loop.scene.zones
+    box, main = zones.clock, zones.main
+    assert main.x <= box.x and box.right <= main.right and main.y <= box.y
+    assert box.bottom <= main.bottom
+    picture_right = int(np.nonzero(mask_of(px, RED, 40)[:, 100])[0].max()) + 1
+    assert box.x < picture_right < box.right  # the box really straddles the edge
+    assert px[picture_right + 2 :, box.bottom + 4 :].max() < 10  # the bar below: plain black
+    # Over the bar the box's edge is still drawn on all sides: a reader sees one whole box.
+    right_edge = px[box.right - 1, box.y + 3 : box.bottom - 3]
+    top_over_bar = px[picture_right + 2 : box.right - 2, box.y]
+    assert (right_edge.max(axis=1) > 40).all(), "the box's right edge is missing"
+    assert (top_over_bar.max(axis=1) > 40).all(), "the box's top edge stops at the picture"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -43,3 +44,15 @@ def test_demo_without_display_renders_offscreen_and_saves_screenshots(tmp_path: 
         assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50, f"{shot.name} is flat"
     cached = [p for p in (out / "cache" / "media").iterdir() if p.is_file()]
     assert len(cached) == 4  # three posters and one clip, verified into the cache
+    # One clock on screen (the corner overlay), never a clock slide beside it.
+    manifest = json.loads((out / "published" / "manifest.json").read_text())
+    kinds = [i["type"] for pl in manifest["playlists"] for i in pl["items"]]
+    assert "clock" not in kinds and manifest["layout"]["clock"]["position"] == "top-right"
+    # Pictures are made at the main zone's shape: they fill it edge to edge, no black bars
+    # at the sides (the ticker strip is the bottom 8 %).
+    filled = 0
+    for shot in shots[1:]:
+        main = np.asarray(Image.open(shot).convert("RGB"), dtype=np.int16)[: int(720 * 0.9)]
+        sides = main[:, [3, -4]].max(axis=2)
+        filled += bool((sides > 25).all())
+    assert filled >= 2, "no screenshot shows a picture filling the screen edge to edge"
