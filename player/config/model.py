@@ -54,6 +54,11 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True)
+class VideoConfig:
+    decoder: str = "auto"  # auto (hardware where there is one), software, v4l2m2m
+
+
+@dataclass(frozen=True)
 class MqttConfig:
     url: str | None = None  # mqtt://host:1883 or mqtts://host:8883; None disables push
     username: str | None = None
@@ -108,6 +113,7 @@ class Config:
     source: SourceConfig = field(default_factory=SourceConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
+    video: VideoConfig = field(default_factory=VideoConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     operating_hours: OperatingHours = field(default_factory=OperatingHours)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)

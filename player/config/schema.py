@@ -433,6 +433,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("display.font", font_file, None,
             "TTF/OTF font for text, clock and ticker (empty = system DejaVu Sans, else pygame's)",
             nullable=True),
+    Setting("video.decoder", choice(("auto", "software", "v4l2m2m")), "auto",
+            "H.264 decoder: auto (the Pi 4's hardware decoder when it is there), software,"
+            " or v4l2m2m (hardware; software per file when it fails)"),
     Setting("mqtt.url", mqtt_url, None,
             "broker for instant updates and alerts: mqtt://host:1883 or mqtts://host:8883",
             nullable=True),
@@ -462,6 +465,7 @@ SECTION_TYPES = MappingProxyType(
         "source": model.SourceConfig,
         "cache": model.CacheConfig,
         "display": model.DisplayConfig,
+        "video": model.VideoConfig,
         "mqtt": model.MqttConfig,
         "schedule": model.ScheduleConfig,
         "report": model.ReportConfig,

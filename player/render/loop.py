@@ -95,6 +95,7 @@ class RenderLoop(Playback):
         self.frames = 0
         self.dropped_ticks = 0  # frame ticks that came too late to be drawn
         self.dropped_frames = 0  # video frames never shown, from videos already finished
+        self._decoder_logged: str | None = None  # the video decoder last logged
         self._force = True
         self._retired: list[Visual] = []
         self._next_tick: float | None = None
@@ -185,6 +186,7 @@ class RenderLoop(Playback):
             background=display.background,
             fit=display.fit,
             fps=max(1, display.fps),
+            video_decoder=self.config.video.decoder,
             tz=self.tz,
             splash_lines=self._splash_lines,
             headlines=self._headlines,
@@ -379,7 +381,10 @@ class RenderLoop(Playback):
             self._report_output()
         if old.player.timezone != config.player.timezone:
             self.scheduler = Scheduler(self.manifest, self.tz)
-        if d_old != d_new or old.player.timezone != config.player.timezone:
+        if d_old != d_new or (old.player.timezone, old.video) != (
+            config.player.timezone,
+            config.video,
+        ):
             self._build_scene()
             self._redo_current(now)
         if (old.player.timezone, old.operating_hours, old.schedule) != (
@@ -504,6 +509,19 @@ class RenderLoop(Playback):
             frames=self.frames,
             dropped=self.dropped_ticks + self.dropped_frames + video_dropped,
         )
+        if cur is not None:
+            self._note_decoder(cur.visual)
+
+    def _note_decoder(self, visual: object) -> None:
+        """Status and log say which video decoder runs (and why not hardware), on change.
+
+        The last video's decoder stays in status while pictures play in between.
+        """
+        decoder = getattr(visual, "decoder", None)
+        if decoder is not None and decoder != self._decoder_logged:
+            self._decoder_logged = decoder
+            self.status.update("render", decoder=decoder)
+            log.info("video decoder: %s", decoder)
 
     def _headlines(self) -> list[str]:
         ticker = self.manifest.layout.ticker if self.manifest else None

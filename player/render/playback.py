@@ -245,3 +245,4 @@ class Playback:
             # When a black screen comes back on: the technician's first question.
             until=slot.end.isoformat() if slot.kind == "off" and self.power else None,
         )
+        self._note_decoder(p.visual)

@@ -64,7 +64,9 @@ class VisualFactory:
         tz: ZoneInfo,
         splash_lines: Callable[[str], list[tuple[str, str]]],
         headlines: Callable[[], list[str]],
+        video_decoder: str = "auto",
     ) -> None:
+        self.video_decoder = video_decoder
         self.media_path = media_path
         self.images = images
         self.book = book
@@ -126,6 +128,7 @@ class VisualFactory:
                 # an explicit duration longer than the clip repeats it; none plays it once
                 loop=item.duration is not None,
                 start=offset,
+                decoder=self.video_decoder,
             )
             return VideoVisual(key, source, size, self.background, tolerance=0.5 / self.fps)
         if item.type == "text":

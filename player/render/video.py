@@ -7,6 +7,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -19,6 +20,27 @@ log = logging.getLogger(__name__)
 
 QUEUE_FRAMES = 3
 TRUNCATION_SLACK = 0.5  # seconds a stream may end before its declared duration
+DECODERS = ("auto", "software", "v4l2m2m")
+# The Pi 4's H.264 block through V4L2 memory-to-memory; FFmpeg names the decoder so.
+V4L2M2M_DECODERS = MappingProxyType({"h264": "h264_v4l2m2m"})
+V4L2M2M_DEVICE = Path("/dev/video10")  # bcm2835-codec's decode node on Raspberry Pi OS
+HW_FIRST_FRAME_PACKETS = 120  # a hardware decoder with no frame after this many is stuck
+
+
+class HardwareDecodeError(Exception):
+    """The hardware decoder cannot be used for this file; software takes over."""
+
+
+def hardware_decoder(codec_name: str, preference: str, device: Path = V4L2M2M_DEVICE):
+    """(FFmpeg decoder name, None) to try, or (None, why software decodes this file)."""
+    if preference == "software":
+        return None, None
+    name = V4L2M2M_DECODERS.get(codec_name)
+    if name is None:
+        return None, f"no V4L2 M2M decoder for {codec_name}"
+    if not device.exists():
+        return None, f"{name} unavailable: no {device} (not a Pi 4, or no access to it)"
+    return name, None
 
 
 @dataclass(frozen=True)
@@ -99,8 +121,17 @@ class PyAVSource:
         loop: bool = False,
         start: float = 0.0,
         queue_frames: int = QUEUE_FRAMES,
+        decoder: str = "auto",
+        v4l2_device: Path = V4L2M2M_DEVICE,
     ) -> None:
         self.path = path
+        self.decoder = decoder if decoder in DECODERS else "auto"
+        self.v4l2_device = v4l2_device
+        # Written by the worker, read for status: which decoder runs and why not hardware.
+        self.decoder_used = "software"
+        self.decoder_note: str | None = None
+        self._last_t: float | None = None
+        self._last_index = -1
         self.zone = zone
         self.fit = fit
         self._target: Rect | None = None
@@ -189,6 +220,7 @@ class PyAVSource:
             if self._closing:
                 return False
             self._queue.append(frame)
+            self._last_t, self._last_index = frame.t, frame.index
         self._first.set()
         return True
 
@@ -218,7 +250,6 @@ class PyAVSource:
     def _decode(self) -> None:
         # PyAV loads in the worker: a player whose first item is a picture shows it sooner.
         import av
-        from av.video.reformatter import Interpolation, VideoReformatter
 
         with av.open(str(self.path)) as container:
             if not container.streams.video:
@@ -226,7 +257,6 @@ class PyAVSource:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             (width, height), crop, self._target = self._placement(stream)
-            cropped = crop.size != (width, height)
             declared = None
             if stream.duration is not None and stream.time_base is not None:
                 declared = float(stream.duration * stream.time_base)
@@ -239,55 +269,139 @@ class PyAVSource:
                 # than finding no frame at all and calling the file broken.
                 last = max(0.0, declared - 2 / rate)
                 target = self.start % declared if self.loop else min(self.start, last)
-                container.seek(int(target / stream.time_base), stream=stream, backward=True)
             else:
                 target = 0.0
-            converter = VideoReformatter()
-            # At 1:1 there is nothing to interpolate but chroma, where the fast path
-            # looks the same and costs a fraction; real scaling keeps bilinear quality.
-            same_size = (width, height) == (stream.codec_context.width, stream.codec_context.height)
-            interpolation = Interpolation.FAST_BILINEAR if same_size else Interpolation.BILINEAR
-            index = 0
-            offset = -target  # playback time of the first returned frame is about 0
-            while True:
-                first_pts: float | None = None
-                last_t = None
-                for frame in container.decode(stream):
-                    pts = frame.time if frame.time is not None else index / rate
-                    if first_pts is None:
-                        first_pts = 0.0 if target else pts
-                    if pts < target - 0.5 / rate:
-                        continue  # decoded only to reach the seek target
-                    t = pts - first_pts + offset
-                    # One converter for the whole clip (its context is cached), single-threaded:
-                    # the decoder already uses the other cores.
-                    out = converter.reformat(
-                        frame,
-                        width,
-                        height,
-                        format=self.pixel_format,
-                        interpolation=interpolation,
-                        threads=1,
-                    )
-                    pixels = _frame_pixels(out, self.pixel_format)
-                    if cropped:
-                        pixels = pixels[crop.y : crop.bottom, crop.x : crop.right]
-                    if not self._put(VideoFrame(index=index, t=t, pixels=pixels, keep=out)):
-                        return
-                    index += 1
-                    last_t = pts - first_pts
-                if index == 0:
-                    raise ValueError("no frame could be decoded")
-                played = (last_t or 0.0) + 1 / rate
-                if declared and played < declared - TRUNCATION_SLACK and not target:
-                    raise ValueError(
-                        f"stream ends at {played:.2f} s of its declared {declared:.2f} s"
-                        " (truncated file?)"
-                    )
-                if not self.loop:
+            plan = _Plan(width, height, crop, declared, rate, target)
+            name, why = hardware_decoder(stream.codec_context.name, self.decoder, self.v4l2_device)
+            if name is not None:
+                try:
+                    self._play(container, stream, plan, self._hardware_context(av, name, stream))
                     return
-                # This pass ran from `target` to `played` in clip time, i.e. it ended at
-                # offset + played on the playback clock; the next pass starts there.
-                offset += played
-                target = 0.0
-                container.seek(0, stream=stream)
+                except HardwareDecodeError as exc:
+                    why = f"{name} failed ({exc})"
+                    log.warning("%s: %s; decoding in software", self.path.name, why)
+            elif self.decoder == "v4l2m2m":
+                log.warning("%s: %s; decoding in software", self.path.name, why)
+            self.decoder_used, self.decoder_note = "software", why
+            self._play(container, stream, plan, stream.codec_context)
+
+    def _hardware_context(self, av, name: str, stream):
+        try:
+            ctx = av.CodecContext.create(name, "r")
+            ctx.extradata = stream.codec_context.extradata
+            ctx.width, ctx.height = stream.codec_context.width, stream.codec_context.height
+            ctx.open()
+        except Exception as exc:  # any refusal of the device or the codec
+            raise HardwareDecodeError(f"cannot open: {exc}") from None
+        self.decoder_used, self.decoder_note = "v4l2m2m", None
+        return ctx
+
+    def _frames(self, container, stream, ctx):
+        """Decoded frames of one pass; a hardware decoder's failure becomes HardwareDecodeError.
+
+        Frames up to the last one already handed out are skipped, so a pass that takes
+        over from a failed hardware decoder continues where the screen is, not from the start.
+        """
+        hardware = ctx is not stream.codec_context
+        produced = 0
+        for packets, packet in enumerate(container.demux(stream), 1):
+            try:
+                frames = ctx.decode(packet)
+            except Exception as exc:
+                if hardware:
+                    raise HardwareDecodeError(f"broken frame: {exc}") from None
+                raise
+            for frame in frames:
+                produced += 1
+                yield frame
+            if hardware and not produced and packets > HW_FIRST_FRAME_PACKETS:
+                raise HardwareDecodeError(f"no frame after {packets} packets")
+
+    def _play(self, container, stream, plan: _Plan, ctx) -> None:
+        from av.video.reformatter import Interpolation, VideoReformatter
+
+        width, height, crop = plan.width, plan.height, plan.crop
+        rate, declared, target = plan.rate, plan.declared, plan.target
+        resume_after = self._last_t  # set when taking over from a failed hardware decoder
+        if target:
+            container.seek(int(target / stream.time_base), stream=stream, backward=True)
+        elif resume_after is not None:
+            container.seek(0, stream=stream)
+        cropped = crop.size != (width, height)
+        converter = VideoReformatter()
+        # At 1:1 there is nothing to interpolate but chroma, where the fast path
+        # looks the same and costs a fraction; real scaling keeps bilinear quality.
+        same_size = (width, height) == (stream.codec_context.width, stream.codec_context.height)
+        interpolation = Interpolation.FAST_BILINEAR if same_size else Interpolation.BILINEAR
+        index = self._last_index + 1
+        offset = -target  # playback time of the first returned frame is about 0
+        while True:
+            first_pts: float | None = None
+            last_t = None
+            decoded = 0
+            for frame in self._frames(container, stream, ctx):
+                pts = frame.time if frame.time is not None else decoded / rate
+                decoded += 1
+                if first_pts is None:
+                    first_pts = 0.0 if target else pts
+                if pts < target - 0.5 / rate:
+                    continue  # decoded only to reach the seek target
+                t = pts - first_pts + offset
+                last_t = pts - first_pts
+                if resume_after is not None and t <= resume_after:
+                    continue  # already on screen before the hardware decoder gave up
+                out = _convert(
+                    converter,
+                    frame,
+                    (width, height),
+                    fmt=self.pixel_format,
+                    interpolation=interpolation,
+                )
+                pixels = _frame_pixels(out, self.pixel_format)
+                if cropped:
+                    pixels = pixels[crop.y : crop.bottom, crop.x : crop.right]
+                if not self._put(VideoFrame(index=index, t=t, pixels=pixels, keep=out)):
+                    return
+                index += 1
+            if decoded == 0 and index == 0:
+                raise ValueError("no frame could be decoded")
+            played = (last_t or 0.0) + 1 / rate
+            if declared and played < declared - TRUNCATION_SLACK and not target:
+                raise ValueError(
+                    f"stream ends at {played:.2f} s of its declared {declared:.2f} s"
+                    " (truncated file?)"
+                )
+            if not self.loop:
+                return
+            # This pass ran from `target` to `played` in clip time, i.e. it ended at
+            # offset + played on the playback clock; the next pass starts there.
+            offset += played
+            target = 0.0
+            resume_after = None
+            container.seek(0, stream=stream)
+            if ctx is not stream.codec_context:
+                ctx.flush_buffers()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one clip's passes share: output size, crop, declared length, rate, start."""
+
+    width: int
+    height: int
+    crop: Rect
+    declared: float | None
+    rate: float
+    target: float
+
+
+def _convert(converter, frame, size: tuple[int, int], *, fmt: str, interpolation):
+    """The frame at the size shown, in the display's layout.
+
+    One converter per clip (its context is cached), single-threaded: the decoder already
+    uses the other cores.
+    """
+    width, height = size
+    return converter.reformat(
+        frame, width, height, format=fmt, interpolation=interpolation, threads=1
+    )

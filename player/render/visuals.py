@@ -177,6 +177,13 @@ class VideoVisual(Visual):
     def dropped(self) -> int:
         return self.source.dropped
 
+    @property
+    def decoder(self) -> str:
+        """Which decoder runs, and why not the hardware one when that was asked for."""
+        used = getattr(self.source, "decoder_used", "software")
+        note = getattr(self.source, "decoder_note", None)
+        return f"{used} ({note})" if note else used
+
     def close(self) -> None:
         self.source.close()
         self._shown = None

@@ -395,6 +395,8 @@ def render_summary(doc: dict, now: dt.datetime, not_running: str | None = None) 
         size = f" {output[0]}x{output[1]}" if isinstance(output, list) and len(output) == 2 else ""
         fps = f", {render['fps']} fps" if render.get("fps") is not None else ""
         lines.append(f"  display         {render['driver']}{size}{fps}")
+        if render.get("decoder"):
+            lines.append(f"  video decoder   {render['decoder']}")
         region = render.get("region")
         if isinstance(region, list) and len(region) == 4:
             x, y, w, h = region
