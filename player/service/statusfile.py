@@ -157,17 +157,18 @@ def runtime_dir_candidates(config_path: Path) -> tuple[list[Path], str | None]:
     from player.config.lastgood import cache_dir_named_in, last_good_path, named_in
 
     first, note = runtime_dir_from_config(config_path)
-    candidates = [first]
-    if note:
-        named = named_in(config_path, "runtime", "dir")
-        if named:
-            candidates.insert(0, Path(named))
-        note = f"config {config_path} does not load; looking for the running player"
+    if note is None:
+        return [first], None  # a valid config names the one place; never show another's
+    candidates = []
+    named = named_in(config_path, "runtime", "dir")
+    if named:
+        candidates.append(Path(named))
     good = named_in(last_good_path(cache_dir_named_in(config_path)), "runtime", "dir")
     if good:
         candidates.append(Path(good))
-    candidates.append(RuntimeConfig().dir)
-    unique = list(dict.fromkeys(Path(c) for c in candidates))
+    candidates.append(first)  # the default
+    unique = list(dict.fromkeys(candidates))
+    note = f"config {config_path} does not load; looking for the running player"
     return unique, note
 
 
