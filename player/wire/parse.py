@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -18,8 +19,32 @@ from player.wire.manifest import (
     FITS,
     FORMAT_VERSION,
     ITEM_TYPES,
+    MAX_DURATION,
+    MAX_FEED_REFRESH,
+    MAX_FEEDS,
+    MAX_FORMAT,
+    MAX_ITEMS,
+    MAX_LINE,
+    MAX_MEDIA,
+    MAX_MEDIA_SIDE,
+    MAX_MEDIA_SIZE,
+    MAX_NAME,
+    MAX_PLAYLISTS,
+    MAX_PRIORITY,
+    MAX_SEQUENCE,
+    MAX_TEXT,
+    MAX_TICKER_LINES,
+    MAX_TICKER_SPEED,
+    MAX_TOTAL_ITEMS,
     MAX_TRANSITION_MS,
+    MAX_URL,
+    MAX_WINDOWS,
+    MAX_YEAR,
     MEDIA_TYPES,
+    MIN_DURATION,
+    MIN_FEED_REFRESH,
+    MIN_FRACTION,
+    MIN_YEAR,
     TICKER_POSITIONS,
     TRANSITIONS,
     ClockOverlay,
@@ -29,6 +54,7 @@ from player.wire.manifest import (
     Layout,
     Manifest,
     ManifestError,
+    ManifestProblems,
     Media,
     Playlist,
     Rules,
@@ -41,7 +67,7 @@ _GROUP = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _CLOCK_TIME = re.compile(r"([0-9]{2}):([0-9]{2})")
 
-MAX_TICKER_SPEED = 2000.0  # pixels per second; beyond this text cannot be read
+log = logging.getLogger(__name__)
 
 
 # -- small typed readers: each raises ManifestError naming the path ------------------
@@ -72,34 +98,50 @@ def _obj(value: object, path: str) -> dict:
     return value
 
 
-def _list(value: object, path: str) -> list:
+def _list(value: object, path: str, maximum: int) -> list:
     if not isinstance(value, list):
         raise ManifestError(f"must be a list, got {_kind(value)}", path)
+    if len(value) > maximum:
+        raise ManifestError(f"may hold at most {maximum} entries, got {len(value)}", path)
     return value
 
 
-def _str(value: object, path: str) -> str:
+def _str(value: object, path: str, maximum: int = MAX_NAME) -> str:
     if not isinstance(value, str) or not value:
         raise ManifestError(f"must be a non-empty string, got {_show(value)}", path)
+    if len(value) > maximum:
+        raise ManifestError(f"may be at most {maximum} characters, got {len(value)}", path)
     return value
 
 
-def _int(value: object, path: str, minimum: int | None = None) -> int:
+def _int(value: object, path: str, minimum: int, maximum: int) -> int:
     if type(value) is not int:
         raise ManifestError(f"must be an integer, got {_show(value)}", path)
-    if minimum is not None and value < minimum:
+    if value < minimum:
         raise ManifestError(f"must be >= {minimum}, got {value}", path)
+    if value > maximum:
+        raise ManifestError(f"must be <= {maximum}, got {_show(value)}", path)
     return value
 
 
-def _positive(value: object, path: str, maximum: float | None = None) -> float:
+def _positive(value: object, path: str, maximum: float, minimum: float = 0.0) -> float:
     if type(value) not in (int, float) or not math.isfinite(value):
         raise ManifestError(f"must be a number, got {_show(value)}", path)
     if value <= 0:
         raise ManifestError(f"must be > 0, got {value}", path)
-    if maximum is not None and value > maximum:
-        raise ManifestError(f"must be <= {maximum}, got {value}", path)
+    if value < minimum:
+        raise ManifestError(f"must be >= {minimum:g}, got {value:g}", path)
+    if value > maximum:
+        raise ManifestError(f"must be <= {maximum:g}, got {value:g}", path)
     return float(value)
+
+
+def _duration(value: object, path: str) -> float:
+    return _positive(value, path, maximum=MAX_DURATION, minimum=MIN_DURATION)
+
+
+def _fraction(value: object, path: str, maximum: float) -> float:
+    return _positive(value, path, maximum=maximum, minimum=MIN_FRACTION)
 
 
 def _choice(value: object, path: str, choices: tuple[str, ...]) -> str:
@@ -115,7 +157,7 @@ def _color(value: object, path: str) -> str:
 
 
 def _http_url(value: object, path: str) -> str:
-    text = _str(value, path)
+    text = _str(value, path, MAX_URL)
     try:
         parts = urlsplit(text)
     except ValueError as exc:
@@ -127,7 +169,7 @@ def _http_url(value: object, path: str) -> str:
 
 def _media_url(value: object, path: str) -> str:
     """Relative to the manifest, or absolute http(s); never escaping the tree with '..'."""
-    text = _str(value, path)
+    text = _str(value, path, MAX_URL)
     if "://" in text:
         return _http_url(text, path)
     if "\\" in text or ":" in text.split("/", 1)[0] or ".." in text.split("/"):
@@ -139,21 +181,30 @@ def parse_datetime(value: object, path: str, *, end_of_day: bool = False) -> dt.
     """ISO-8601 date or datetime, with or without offset (naive = player local time).
 
     A date alone means its midnight, or with `end_of_day` the next midnight, so that
-    `valid_until: 2024-05-31` includes the whole of 31 May.
+    `valid_until: 2024-05-31` includes the whole of 31 May. Years outside MIN_YEAR..MAX_YEAR
+    are refused: the schedule adds days and zone offsets to these and must never overflow.
     """
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or len(value) > 64:
         raise ManifestError(f"must be an ISO date or datetime string, got {_show(value)}", path)
     try:
         if len(value) == 10:
             day = dt.date.fromisoformat(value)
-            return dt.datetime.combine(day, dt.time()) + dt.timedelta(days=int(end_of_day))
-        return dt.datetime.fromisoformat(value)
+            moment = dt.datetime.combine(day, dt.time())
+        else:
+            moment = dt.datetime.fromisoformat(value)
     except (ValueError, OverflowError):
         raise ManifestError(
             f"not an ISO date or datetime: {_show(value)} (e.g. 2024-05-01 or "
             "2024-05-01T08:00:00+07:00)",
             path,
         ) from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise ManifestError(
+            f"year {moment.year} is outside {MIN_YEAR}-{MAX_YEAR}, got {_show(value)}", path
+        )
+    if len(value) == 10 and end_of_day:
+        moment += dt.timedelta(days=1)
+    return moment
 
 
 def _clock_time(value: object, path: str, *, allow_24: bool) -> dt.time:
@@ -208,7 +259,7 @@ def parse_rules(raw: object, path: str) -> Rules:
         )
     days = None
     if raw.get("days") is not None:
-        names = _list(raw["days"], f"{path}.days")
+        names = _list(raw["days"], f"{path}.days", len(DAY_NAMES))
         if not names:
             raise ManifestError(
                 "empty list never matches (omit days for every day)", f"{path}.days"
@@ -220,7 +271,7 @@ def parse_rules(raw: object, path: str) -> Rules:
             raise ManifestError("use either from/until or windows, not both", path)
         windows.append(_window(raw.get("from"), raw.get("until"), f"{path}.from"))
     elif raw.get("windows") is not None:
-        entries = _list(raw["windows"], f"{path}.windows")
+        entries = _list(raw["windows"], f"{path}.windows", MAX_WINDOWS)
         if not entries:
             raise ManifestError("empty list never matches (omit windows for all day)", path)
         for i, entry in enumerate(entries):
@@ -239,9 +290,7 @@ def _transition(raw: object, path: str) -> Transition:
     raw = _obj(raw, path)
     kind = _choice(raw.get("type", "cut"), f"{path}.type", TRANSITIONS)
     default_ms = DEFAULT_CROSSFADE_MS if kind == "crossfade" else 0
-    ms = _int(raw.get("ms", default_ms), f"{path}.ms", minimum=0)
-    if ms > MAX_TRANSITION_MS:
-        raise ManifestError(f"must be <= {MAX_TRANSITION_MS}, got {ms}", f"{path}.ms")
+    ms = _int(raw.get("ms", default_ms), f"{path}.ms", 0, MAX_TRANSITION_MS)
     return Transition(kind, ms)
 
 
@@ -251,11 +300,11 @@ def _style(raw: object, path: str) -> dict:
         if key in style:
             _color(style[key], f"{path}.{key}")
     if "font_size" in style:
-        style["font_size"] = _positive(style["font_size"], f"{path}.font_size", maximum=1.0)
+        style["font_size"] = _fraction(style["font_size"], f"{path}.font_size", maximum=1.0)
     if "speed" in style:  # ticker items, pixels per second
         style["speed"] = _positive(style["speed"], f"{path}.speed", maximum=MAX_TICKER_SPEED)
     if "format" in style:
-        _str(style["format"], f"{path}.format")
+        _str(style["format"], f"{path}.format", MAX_FORMAT)
     if "align" in style:
         _choice(style["align"], f"{path}.align", ALIGNS)
     return style
@@ -271,7 +320,7 @@ class _Defaults:
 def _defaults(raw: dict) -> _Defaults:
     duration = DEFAULT_DURATION
     if raw.get("duration") is not None:
-        duration = _positive(raw["duration"], "defaults.duration")
+        duration = _duration(raw["duration"], "defaults.duration")
     transition = Transition()
     if raw.get("transition") is not None:
         transition = _transition(raw["transition"], "defaults.transition")
@@ -298,9 +347,9 @@ def _item(raw: object, path: str, media: dict[str, Media], defaults: _Defaults) 
         if entry.type != kind:
             raise ManifestError(f"{media_key} is a {entry.type}, item is {kind}", f"{path}.media")
     elif kind == "text" or (kind == "ticker" and get("text") is not None):
-        text = _str(get("text"), f"{path}.text")
+        text = _str(get("text"), f"{path}.text", MAX_TEXT)
     if (duration := get("duration")) is not None:
-        duration = _positive(duration, f"{path}.duration")
+        duration = _duration(duration, f"{path}.duration")
     elif kind != "video":
         duration = defaults.duration
     transition = defaults.transition
@@ -316,73 +365,144 @@ def _item(raw: object, path: str, media: dict[str, Media], defaults: _Defaults) 
     return Item(item_id, kind, duration, media_key, text, transition, fit, rules, style)
 
 
+class _Checks:
+    """Where a problem goes: the publisher (strict) collects every one to report them all;
+    the player refuses the manifest at the first, except for items, which it skips."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.problems: list[ManifestError] = []
+        self.skipped: list[ManifestError] = []
+
+    def refuse(self, exc: ManifestError) -> None:
+        # Refusing keeps the last good manifest on screen, which is never worse than a
+        # manifest whose structure (a playlist, its rules, the media list) is not understood.
+        if not self.strict:
+            raise exc
+        self.problems.append(exc)
+
+    def skip(self, exc: ManifestError) -> None:
+        # One item the player cannot handle (too long, dated in year 9999, a bad style)
+        # says nothing about the others: they are what the office meant to show.
+        if self.strict:
+            self.problems.append(exc)
+        else:
+            self.skipped.append(exc)
+
+
 def _playlist(
-    raw: object, path: str, media: dict[str, Media], defaults: _Defaults, seen: set[str]
-) -> Playlist:
-    raw = _obj(raw, path)
-    name = _str(raw.get("name"), f"{path}.name")
-    priority = _int(raw.get("priority", 0), f"{path}.priority")
-    default = raw.get("default", False)
-    if not isinstance(default, bool):
-        raise ManifestError(f"must be true or false, got {_show(default)}", f"{path}.default")
-    rules = None
-    if raw.get("schedule") is not None:
-        rules = parse_rules(raw["schedule"], f"{path}.schedule")
-    entries = _list(raw.get("items"), f"{path}.items")
-    if not entries:
-        raise ManifestError("must list at least one item", f"{path}.items")
+    raw: object,
+    path: str,
+    media: dict[str, Media],
+    defaults: _Defaults,
+    *,
+    seen: set[str],
+    checks: _Checks,
+) -> Playlist | None:
+    """The playlist, or None when a problem in it was collected (strict mode only)."""
+    problems = len(checks.problems)
+    try:
+        raw = _obj(raw, path)
+        name = _str(raw.get("name"), f"{path}.name")
+        priority = _int(raw.get("priority", 0), f"{path}.priority", -MAX_PRIORITY, MAX_PRIORITY)
+        default = raw.get("default", False)
+        if not isinstance(default, bool):
+            raise ManifestError(f"must be true or false, got {_show(default)}", f"{path}.default")
+        rules = None
+        if raw.get("schedule") is not None:
+            rules = parse_rules(raw["schedule"], f"{path}.schedule")
+    except ManifestError as exc:
+        checks.refuse(exc)
+        name, priority, default, rules = "", 0, False, None
+    try:
+        entries = _list(
+            raw.get("items") if isinstance(raw, dict) else None, f"{path}.items", MAX_ITEMS
+        )
+        if not entries:
+            raise ManifestError("must list at least one item", f"{path}.items")
+    except ManifestError as exc:
+        checks.refuse(exc)
+        return None
     items = []
+    skipped = []
     for index, entry in enumerate(entries):
-        item = _item(entry, f"{path}.items[{index}]", media, defaults)
+        where = f"{path}.items[{index}]"
+        try:
+            item = _item(entry, where, media, defaults)
+        except ManifestError as exc:
+            skipped.append(exc)
+            checks.skip(exc)
+            continue
         if item.id in seen:
-            raise ManifestError(
-                f"duplicate item id {item.id!r} (ids must be unique in the manifest)",
-                f"{path}.items[{index}].id",
+            checks.refuse(
+                ManifestError(
+                    f"duplicate item id {item.id!r} (ids must be unique in the manifest)",
+                    f"{where}.id",
+                )
             )
+            continue
         seen.add(item.id)
         items.append(item)
+    if not items and skipped and not checks.strict:
+        raise skipped[0]  # nothing of it could play: keep the last good manifest instead
+    if len(checks.problems) > problems or not items:
+        return None
     return Playlist(name, priority, tuple(items), rules, default)
 
 
-def _media(raw: object) -> dict[str, Media]:
+def _media_entry(key: str, value: object) -> Media:
+    if not _SHA256.fullmatch(key):
+        raise ManifestError(f"key {_show(key)} is not a sha256 (64 lowercase hex chars)", "media")
+    path = f"media.{key}"
+    entry = _obj(value, path)
+    optional = {}
+    for name in ("width", "height"):
+        if entry.get(name) is not None:
+            optional[name] = _int(entry[name], f"{path}.{name}", 1, MAX_MEDIA_SIDE)
+    if entry.get("duration") is not None:  # a video's length: an item's play time
+        optional["duration"] = _duration(entry["duration"], f"{path}.duration")
+    if entry.get("codec") is not None:
+        optional["codec"] = _str(entry["codec"], f"{path}.codec")
+    return Media(
+        sha256=key,
+        size=_int(entry.get("size"), f"{path}.size", 1, MAX_MEDIA_SIZE),
+        type=_choice(entry.get("type"), f"{path}.type", MEDIA_TYPES),
+        url=_media_url(entry.get("url", f"media/{key}"), f"{path}.url"),
+        **optional,
+    )
+
+
+def _media(raw: object, checks: _Checks) -> dict[str, Media]:
+    raw = _obj(raw, "media")
+    if len(raw) > MAX_MEDIA:
+        raise ManifestError(f"may hold at most {MAX_MEDIA} entries, got {len(raw)}", "media")
     result = {}
-    for key, value in _obj(raw, "media").items():
-        if not _SHA256.fullmatch(key):
-            raise ManifestError(
-                f"key {_show(key)} is not a sha256 (64 lowercase hex chars)", "media"
-            )
-        path = f"media.{key}"
-        entry = _obj(value, path)
-        optional = {}
-        for name in ("width", "height"):
-            if entry.get(name) is not None:
-                optional[name] = _int(entry[name], f"{path}.{name}", minimum=1)
-        if entry.get("duration") is not None:
-            optional["duration"] = _positive(entry["duration"], f"{path}.duration")
-        if entry.get("codec") is not None:
-            optional["codec"] = _str(entry["codec"], f"{path}.codec")
-        result[key] = Media(
-            sha256=key,
-            size=_int(entry.get("size"), f"{path}.size", minimum=1),
-            type=_choice(entry.get("type"), f"{path}.type", MEDIA_TYPES),
-            url=_media_url(entry.get("url", f"media/{key}"), f"{path}.url"),
-            **optional,
-        )
+    for key, value in raw.items():
+        try:
+            result[key] = _media_entry(key, value)
+        except ManifestError as exc:
+            checks.refuse(exc)
     return result
 
 
 def _ticker(raw: object, path: str) -> Ticker:
     raw = _obj(raw, path)
     lines = tuple(
-        _str(line, f"{path}.lines[{i}]")
-        for i, line in enumerate(_list(raw.get("lines", []), f"{path}.lines"))
+        _str(line, f"{path}.lines[{i}]", MAX_LINE)
+        for i, line in enumerate(_list(raw.get("lines", []), f"{path}.lines", MAX_TICKER_LINES))
     )
     feeds = []
-    for i, value in enumerate(_list(raw.get("feeds", []), f"{path}.feeds")):
+    for i, value in enumerate(_list(raw.get("feeds", []), f"{path}.feeds", MAX_FEEDS)):
         where = f"{path}.feeds[{i}]"
         entry = {"url": value} if isinstance(value, str) else _obj(value, where)
         url = _http_url(entry.get("url"), f"{where}.url")
-        feeds.append(Feed(url, _positive(entry.get("refresh", 600.0), f"{where}.refresh")))
+        refresh = _positive(
+            entry.get("refresh", 600.0),
+            f"{where}.refresh",
+            maximum=MAX_FEED_REFRESH,
+            minimum=MIN_FEED_REFRESH,
+        )
+        feeds.append(Feed(url, refresh))
     if not lines and not feeds:
         raise ManifestError("needs at least one of lines or feeds", path)
     base = Ticker()
@@ -391,7 +511,7 @@ def _ticker(raw: object, path: str) -> Ticker:
         feeds=tuple(feeds),
         speed=_positive(raw.get("speed", base.speed), f"{path}.speed", maximum=MAX_TICKER_SPEED),
         position=_choice(raw.get("position", base.position), f"{path}.position", TICKER_POSITIONS),
-        height=_positive(raw.get("height", base.height), f"{path}.height", maximum=0.5),
+        height=_fraction(raw.get("height", base.height), f"{path}.height", maximum=0.5),
         color=_color(raw.get("color", base.color), f"{path}.color"),
         background=_color(raw.get("background", base.background), f"{path}.background"),
     )
@@ -402,22 +522,28 @@ def _clock(raw: object, path: str) -> ClockOverlay:
     base = ClockOverlay()
     return ClockOverlay(
         position=_choice(raw.get("position", base.position), f"{path}.position", CLOCK_POSITIONS),
-        format=_str(raw.get("format", base.format), f"{path}.format"),
-        size=_positive(raw.get("size", base.size), f"{path}.size", maximum=0.5),
+        format=_str(raw.get("format", base.format), f"{path}.format", MAX_FORMAT),
+        size=_fraction(raw.get("size", base.size), f"{path}.size", maximum=0.5),
     )
 
 
-def _layout(raw: object) -> Layout:
+def _layout(raw: object, checks: _Checks) -> Layout:
     raw = _obj(raw, "layout")
-    ticker = _ticker(raw["ticker"], "layout.ticker") if raw.get("ticker") is not None else None
-    clock = raw.get("clock")
-    overlay = None if clock is None or clock is False else _clock(clock, "layout.clock")
+    ticker = overlay = None
+    try:
+        if raw.get("ticker") is not None:
+            ticker = _ticker(raw["ticker"], "layout.ticker")
+    except ManifestError as exc:
+        checks.refuse(exc)
+    try:
+        clock = raw.get("clock")
+        overlay = None if clock is None or clock is False else _clock(clock, "layout.clock")
+    except ManifestError as exc:
+        checks.refuse(exc)
     return Layout(ticker, overlay)
 
 
-def manifest_from_raw(raw: object) -> Manifest:
-    """A decoded manifest JSON value, validated into a `Manifest`."""
-    raw = _obj(raw, "manifest")
+def _header(raw: dict) -> tuple[str, dt.datetime, int]:
     if "version" not in raw:
         raise ManifestError("missing (this is not a videotron manifest)", "version")
     if type(raw["version"]) is not int or raw["version"] != FORMAT_VERSION:
@@ -434,31 +560,80 @@ def manifest_from_raw(raw: object) -> Manifest:
     published_at = parse_datetime(raw.get("published_at"), "published_at")
     if published_at.tzinfo is None:
         raise ManifestError("must carry a UTC offset, e.g. 2024-05-01T08:00:00Z", "published_at")
-    sequence = _int(raw.get("sequence"), "sequence", minimum=0)
-    media = _media(raw.get("media", {}))
-    defaults_raw = _obj(raw.get("defaults", {}), "defaults")
-    defaults = _defaults(defaults_raw)
+    sequence = _int(raw.get("sequence"), "sequence", 0, MAX_SEQUENCE)
+    return group, published_at, sequence
+
+
+def _attempt(checks: _Checks, func, *args, fallback=None):
+    try:
+        return func(*args)
+    except ManifestError as exc:
+        checks.refuse(exc)
+        return fallback
+
+
+def manifest_from_raw(raw: object, *, strict: bool = False) -> Manifest:
+    """A decoded manifest JSON value, validated into a `Manifest`.
+
+    The player (strict=False) refuses a manifest it cannot trust as a whole and leaves out
+    single items it cannot handle, logging why (they are listed in `Manifest.skipped`).
+    The publisher (strict=True) gets every problem at once as `ManifestProblems`.
+    """
+    raw = _obj(raw, "manifest")
+    checks = _Checks(strict)
+    header = _header(raw)  # a foreign or future document: nothing else is worth reading
+    media = _attempt(checks, _media, raw.get("media", {}), checks, fallback={})
+    defaults_raw = _attempt(checks, _obj, raw.get("defaults", {}), "defaults", fallback={})
+    defaults = _attempt(checks, _defaults, defaults_raw, fallback=_Defaults())
+    entries = _attempt(checks, _list, raw.get("playlists"), "playlists", MAX_PLAYLISTS)
+    # Counted before any item is read: 1,000 playlists of 10,000 items must not be parsed.
+    lists = [e.get("items") for e in entries or () if isinstance(e, dict)]
+    total = sum(len(items) for items in lists if isinstance(items, list))
+    if total > MAX_TOTAL_ITEMS:
+        checks.refuse(
+            ManifestError(
+                f"may hold at most {MAX_TOTAL_ITEMS} items in all, got {total}", "playlists"
+            )
+        )
     seen: set[str] = set()
-    playlists = tuple(
-        _playlist(entry, f"playlists[{i}]", media, defaults, seen)
-        for i, entry in enumerate(_list(raw.get("playlists"), "playlists"))
-    )
+    playlists = []
+    for i, entry in enumerate(entries or ()):
+        playlist = _playlist(entry, f"playlists[{i}]", media, defaults, seen=seen, checks=checks)
+        if playlist is not None:
+            playlists.append(playlist)
     names = [playlist.name for playlist in playlists]
     for index, name in enumerate(names):
         if name in names[:index]:
-            raise ManifestError(f"duplicate playlist name {name!r}", f"playlists[{index}].name")
+            checks.refuse(
+                ManifestError(f"duplicate playlist name {name!r}", f"playlists[{index}].name")
+            )
     if sum(playlist.default for playlist in playlists) > 1:
-        raise ManifestError("at most one playlist may be marked default: true", "playlists")
-    layout = _layout(raw["layout"]) if raw.get("layout") is not None else Layout()
+        checks.refuse(
+            ManifestError("at most one playlist may be marked default: true", "playlists")
+        )
+    layout = Layout()
+    if raw.get("layout") is not None:
+        layout = _attempt(checks, _layout, raw["layout"], checks, fallback=Layout())
+    if checks.problems:
+        raise ManifestProblems(checks.problems)
+    skipped = tuple(str(exc) for exc in checks.skipped)
+    if skipped:  # one line: the log and the status fold repeats of one template
+        log.warning(
+            "manifest sequence %d: %d item(s) left out, the rest plays: %s",
+            header[2],
+            len(skipped),
+            "; ".join(skipped),
+        )
     return Manifest(
         version=FORMAT_VERSION,
-        group=group,
-        published_at=published_at,
-        sequence=sequence,
+        group=header[0],
+        published_at=header[1],
+        sequence=header[2],
         media=media,
-        playlists=playlists,
+        playlists=tuple(playlists),
         layout=layout,
         defaults=dict(defaults_raw),
+        skipped=skipped,
     )
 
 
@@ -466,8 +641,11 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
 
 
-def parse(data: bytes) -> Manifest:
-    """Validate manifest bytes (UTF-8 JSON) into a `Manifest`; raises only ManifestError."""
+def parse(data: bytes, *, strict: bool = False) -> Manifest:
+    """Validate manifest bytes (UTF-8 JSON) into a `Manifest`; raises only ManifestError.
+
+    See `manifest_from_raw` for `strict`; the player never passes it.
+    """
     try:
         text = bytes(data).decode("utf-8")
         raw = json.loads(text, parse_constant=_reject_constant)
@@ -477,4 +655,4 @@ def parse(data: bytes) -> Manifest:
         raise ManifestError(f"not valid JSON ({exc})") from None
     except TypeError as exc:
         raise ManifestError(f"not bytes ({exc})") from None
-    return manifest_from_raw(raw)
+    return manifest_from_raw(raw, strict=strict)
