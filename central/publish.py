@@ -30,6 +30,7 @@ from player.wire.signing import (
     public_key_text,
     sign,
 )
+from player.wire.smallfile import NotReadable, read_small_file
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ TOP_KEYS = ("group", "defaults", "playlists", "ticker", "clock", "layout", "vers
 PLACEHOLDERS = MappingProxyType({"image": "0" * 64, "video": "0" * 63 + "1"})
 _ITEM_PATH = re.compile(r"playlists\[(\d+)\]\.items\[(\d+)\]")
 MAX_DEPTH = 64  # nesting of the authoring YAML; a real playlist file needs about 8
+MAX_AUTHORING_BYTES = 16 * 1024 * 1024  # as much as a player accepts of a manifest
 
 
 class _AuthoringLoader(yaml.SafeLoader):
@@ -145,9 +147,9 @@ class _Authoring:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        try:  # a FIFO or a device named by mistake must not hang the publisher
+            text = read_small_file(path, MAX_AUTHORING_BYTES, "a playlist").decode("utf-8")
+        except (OSError, UnicodeDecodeError, NotReadable) as exc:
             raise PublishError([f"{path}: cannot read ({exc})"]) from None
         loader = _AuthoringLoader(text)
         try:
@@ -303,6 +305,9 @@ class _Builder:
             return self._placeholder(kind)
         source = (self.doc.path.parent / name).resolve()
         try:
+            if source.exists() and not source.is_file():  # a FIFO would hang the hashing
+                self.problems.append(self.doc.at(path, f"{name}: not a regular file"))
+                return self._placeholder(kind)
             if source not in self.probed:
                 self.probed[source] = (sha256_file(source), probe_media(source))
             sha, info = self.probed[source]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from player.wire.manifest import to_json
@@ -99,6 +100,50 @@ def test_a_signed_manifest_dated_year_9999_is_refused_and_the_last_good_one_play
         assert "year 9999 is outside 2000-2200" in json.dumps(status["sync"])
         assert status["render"]["item"] == "red"
         assert player.stop() == 0
+    finally:
+        if player.proc is not None and player.proc.poll() is None:
+            player.stop()
+
+
+def test_a_player_started_on_a_config_that_is_no_config_plays_its_last_good_copy(
+    tmp_path: Path, publisher_key, monkeypatch
+) -> None:
+    key_path, public_key = publisher_key
+    site = tmp_path / "site"
+    publish_tree(
+        site, [{"id": "red", "type": "image", "color": list(RED), "duration": 60}], key_path
+    )
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))  # as systemd sets it
+    config = tmp_path / "player.yaml"
+    write_config(config, tmp_path, site, public_key)
+    player = PlayerProcess(config, tmp_path / "run", tmp_path / "player.log")
+    player.start()
+    try:
+        player.wait_item("red", timeout=60)  # this start keeps the good copy
+        assert player.stop() == 0
+        broken = {
+            "nested 5,000 deep": lambda: config.write_text(
+                "player:\n  id: " + "[" * 5000 + "]" * 5000 + "\n"
+            ),
+            "a FIFO": lambda: os.mkfifo(config),
+            "/dev/zero": lambda: config.symlink_to("/dev/zero"),
+            "2 MB": lambda: config.write_bytes(b"# padding\n" * 200_000),
+        }
+        reasons = {
+            "nested 5,000 deep": "nested more than 16 levels deep",
+            "a FIFO": "is a named pipe (FIFO), not a regular file",
+            "/dev/zero": "is a device, not a regular file",
+            "2 MB": "is over 256 KB",
+        }
+        for kind, make in broken.items():
+            config.unlink()
+            make()
+            player.start()
+            status = player.wait_item("red", timeout=60)
+            (error,) = status["config"]["errors"]
+            assert error.startswith(str(config)) and reasons[kind] in error, kind
+            assert player.stop() == 0
+        assert "Traceback" not in player.logs.read_text(errors="replace")
     finally:
         if player.proc is not None and player.proc.poll() is None:
             player.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -498,3 +499,21 @@ def test_a_deeply_nested_authoring_file_is_refused_in_one_line(tmp_path):
     authoring.write_text("group: x\nplaylists: " + "[" * 100 + "]" * 100 + "\n")
     with pytest.raises(PublishError, match="nested more than 64 levels deep"):
         publish(authoring, tmp_path / "out", None, NOW)
+
+
+def test_a_pipe_named_as_playlist_key_or_media_is_refused_instead_of_hanging(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # nobody writes: reading it used to wait forever
+    result = videotron("publish", str(fifo), "--unsigned", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 1 and "named pipe (FIFO)" in result.stderr
+    authoring = tmp_path / "playlist.yaml"
+    authoring.write_text(
+        "group: g\nplaylists:\n  - name: m\n    items:\n      - {id: a, file: pipe}\n"
+    )
+    result = videotron("publish", str(authoring), "--key", "pipe", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 1 and "cannot read the key file" in result.stderr
+    result = videotron("publish", str(authoring), "--unsigned", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{authoring}:5: playlists[0].items[0].file (item 'a'): pipe: not a regular file" in (
+        result.stderr
+    )
