@@ -244,10 +244,15 @@ def parse_rules(raw: object, path: str) -> Rules:
     """A `schedule` object: valid_from/valid_until, days, windows or from/until."""
     raw = _obj(raw, path)
     valid_from = valid_until = None
+    dates: list[ManifestError] = []  # both bounds of a range are worth hearing about at once
     if raw.get("valid_from") is not None:
-        valid_from = parse_datetime(raw["valid_from"], f"{path}.valid_from")
+        valid_from = _field(dates, parse_datetime, raw["valid_from"], f"{path}.valid_from")
     if raw.get("valid_until") is not None:
-        valid_until = parse_datetime(raw["valid_until"], f"{path}.valid_until", end_of_day=True)
+        valid_until = _field(
+            dates, parse_datetime, raw["valid_until"], f"{path}.valid_until", end_of_day=True
+        )
+    if dates:
+        raise ManifestProblems(dates)
     # A naive and an aware bound cannot be compared without the player's timezone.
     same_kind = (
         valid_from and valid_until and (valid_from.tzinfo is None) == (valid_until.tzinfo is None)
@@ -328,40 +333,76 @@ def _defaults(raw: dict) -> _Defaults:
     return _Defaults(duration, transition, fit)
 
 
+def _media_ref(value: object, path: str, kind: str, media: dict[str, Media]) -> str:
+    entry = media.get(value) if isinstance(value, str) else None
+    if entry is None:  # listed keys are valid sha256s: only now say what is wrong
+        if not isinstance(value, str) or not _SHA256.fullmatch(value):
+            raise ManifestError(
+                f"must be a sha256 (64 lowercase hex chars), got {_show(value)}", path
+            )
+        raise ManifestError(f"{value} is not listed in media", path)
+    if entry.type != kind:
+        raise ManifestError(f"{value} is a {entry.type}, item is {kind}", path)
+    return value
+
+
 def _item(raw: object, path: str, media: dict[str, Media], defaults: _Defaults) -> Item:
+    """One item; ManifestProblems lists every problem in it, so none hides behind another."""
+    try:
+        return _item_fields(raw, path, media, defaults, None)
+    except ManifestError as first:  # rare: read it again, this time noting every problem
+        problems: list[ManifestError] = []
+        _item_fields(raw, path, media, defaults, problems)
+        raise ManifestProblems(problems or [first]) from None
+
+
+def _field(problems: list[ManifestError] | None, parse_field, *args, **kwargs):
+    """`parse_field(...)`; with a `problems` list, a failure is noted there (→ None)."""
+    if problems is None:
+        return parse_field(*args, **kwargs)
+    try:
+        return parse_field(*args, **kwargs)
+    except ManifestError as exc:
+        problems.extend(_each(exc))
+        return None
+
+
+def _each(exc: ManifestError) -> list[ManifestError]:
+    return exc.problems if isinstance(exc, ManifestProblems) else [exc]
+
+
+def _item_fields(
+    raw: object,
+    path: str,
+    media: dict[str, Media],
+    defaults: _Defaults,
+    problems: list[ManifestError] | None,
+) -> Item:
     # The hot loop of a big manifest: look values up once, build field paths only on error.
     get = _obj(raw, path).get
-    item_id = _str(get("id"), f"{path}.id")
-    kind = _choice(get("type"), f"{path}.type", ITEM_TYPES)
+    item_id = _field(problems, _str, get("id"), f"{path}.id")
+    kind = _field(problems, _choice, get("type"), f"{path}.type", ITEM_TYPES)
     media_key = text = None
     if kind in MEDIA_TYPES:
-        media_key = get("media")
-        entry = media.get(media_key) if isinstance(media_key, str) else None
-        if entry is None:  # listed keys are valid sha256s: only now say what is wrong
-            if not isinstance(media_key, str) or not _SHA256.fullmatch(media_key):
-                raise ManifestError(
-                    f"must be a sha256 (64 lowercase hex chars), got {_show(media_key)}",
-                    f"{path}.media",
-                )
-            raise ManifestError(f"{media_key} is not listed in media", f"{path}.media")
-        if entry.type != kind:
-            raise ManifestError(f"{media_key} is a {entry.type}, item is {kind}", f"{path}.media")
+        media_key = _field(problems, _media_ref, get("media"), f"{path}.media", kind, media)
     elif kind == "text" or (kind == "ticker" and get("text") is not None):
-        text = _str(get("text"), f"{path}.text", MAX_TEXT)
+        text = _field(problems, _str, get("text"), f"{path}.text", MAX_TEXT)
     if (duration := get("duration")) is not None:
-        duration = _duration(duration, f"{path}.duration")
+        duration = _field(problems, _duration, duration, f"{path}.duration")
     elif kind != "video":
         duration = defaults.duration
     transition = defaults.transition
     if (value := get("transition")) is not None:
-        transition = _transition(value, f"{path}.transition")
+        transition = _field(problems, _transition, value, f"{path}.transition")
     fit = defaults.fit
     if (value := get("fit")) is not None:
-        fit = _choice(value, f"{path}.fit", FITS)
+        fit = _field(problems, _choice, value, f"{path}.fit", FITS)
     rules = None
     if (value := get("schedule")) is not None:
-        rules = parse_rules(value, f"{path}.schedule")
-    style = _style(value, f"{path}.style") if (value := get("style")) is not None else {}
+        rules = _field(problems, parse_rules, value, f"{path}.schedule")
+    style = {}
+    if (value := get("style")) is not None:
+        style = _field(problems, _style, value, f"{path}.style")
     return Item(item_id, kind, duration, media_key, text, transition, fit, rules, style)
 
 
@@ -379,15 +420,15 @@ class _Checks:
         # manifest whose structure (a playlist, its rules, the media list) is not understood.
         if not self.strict:
             raise exc
-        self.problems.append(exc)
+        self.problems.extend(_each(exc))
 
     def skip(self, exc: ManifestError) -> None:
         # One item the player cannot handle (too long, dated in year 9999, a bad style)
         # says nothing about the others: they are what the office meant to show.
         if self.strict:
-            self.problems.append(exc)
+            self.problems.extend(_each(exc))
         else:
-            self.skipped.append(exc)
+            self.skipped.extend(_each(exc))
 
 
 def _playlist(
@@ -403,21 +444,26 @@ def _playlist(
     problems = len(checks.problems)
     try:
         raw = _obj(raw, path)
-        name = _str(raw.get("name"), f"{path}.name")
-        priority = _int(raw.get("priority", 0), f"{path}.priority", -MAX_PRIORITY, MAX_PRIORITY)
-        default = raw.get("default", False)
-        if not isinstance(default, bool):
-            raise ManifestError(f"must be true or false, got {_show(default)}", f"{path}.default")
-        rules = None
-        if raw.get("schedule") is not None:
-            rules = parse_rules(raw["schedule"], f"{path}.schedule")
     except ManifestError as exc:
         checks.refuse(exc)
-        name, priority, default, rules = "", 0, False, None
-    try:
-        entries = _list(
-            raw.get("items") if isinstance(raw, dict) else None, f"{path}.items", MAX_ITEMS
+        return None
+    found: list[ManifestError] = []
+    name = _field(found, _str, raw.get("name"), f"{path}.name")
+    priority = _field(
+        found, _int, raw.get("priority", 0), f"{path}.priority", -MAX_PRIORITY, MAX_PRIORITY
+    )
+    default = raw.get("default", False)
+    if not isinstance(default, bool):
+        found.append(
+            ManifestError(f"must be true or false, got {_show(default)}", f"{path}.default")
         )
+    rules = None
+    if raw.get("schedule") is not None:
+        rules = _field(found, parse_rules, raw["schedule"], f"{path}.schedule")
+    if found:
+        checks.refuse(ManifestProblems(found))
+    try:
+        entries = _list(raw.get("items"), f"{path}.items", MAX_ITEMS)
         if not entries:
             raise ManifestError("must list at least one item", f"{path}.items")
     except ManifestError as exc:
@@ -429,7 +475,12 @@ def _playlist(
         where = f"{path}.items[{index}]"
         try:
             item = _item(entry, where, media, defaults)
-        except ManifestError as exc:
+        except ManifestProblems as exc:
+            skipped.extend(exc.problems)
+            for problem in exc.problems:
+                checks.skip(problem)
+            continue
+        except ManifestError as exc:  # not an object at all
             skipped.append(exc)
             checks.skip(exc)
             continue
@@ -455,21 +506,21 @@ def _media_entry(key: str, value: object) -> Media:
         raise ManifestError(f"key {_show(key)} is not a sha256 (64 lowercase hex chars)", "media")
     path = f"media.{key}"
     entry = _obj(value, path)
+    found: list[ManifestError] = []
     optional = {}
     for name in ("width", "height"):
         if entry.get(name) is not None:
-            optional[name] = _int(entry[name], f"{path}.{name}", 1, MAX_MEDIA_SIDE)
+            optional[name] = _field(found, _int, entry[name], f"{path}.{name}", 1, MAX_MEDIA_SIDE)
     if entry.get("duration") is not None:  # a video's length: an item's play time
-        optional["duration"] = _duration(entry["duration"], f"{path}.duration")
+        optional["duration"] = _field(found, _duration, entry["duration"], f"{path}.duration")
     if entry.get("codec") is not None:
-        optional["codec"] = _str(entry["codec"], f"{path}.codec")
-    return Media(
-        sha256=key,
-        size=_int(entry.get("size"), f"{path}.size", 1, MAX_MEDIA_SIZE),
-        type=_choice(entry.get("type"), f"{path}.type", MEDIA_TYPES),
-        url=_media_url(entry.get("url", f"media/{key}"), f"{path}.url"),
-        **optional,
-    )
+        optional["codec"] = _field(found, _str, entry["codec"], f"{path}.codec")
+    size = _field(found, _int, entry.get("size"), f"{path}.size", 1, MAX_MEDIA_SIZE)
+    kind = _field(found, _choice, entry.get("type"), f"{path}.type", MEDIA_TYPES)
+    url = _field(found, _media_url, entry.get("url", f"media/{key}"), f"{path}.url")
+    if found:
+        raise ManifestProblems(found)
+    return Media(sha256=key, size=size, type=kind, url=url, **optional)
 
 
 def _media(raw: object, checks: _Checks) -> dict[str, Media]:
@@ -485,46 +536,72 @@ def _media(raw: object, checks: _Checks) -> dict[str, Media]:
     return result
 
 
+def _feed(value: object, where: str) -> Feed:
+    entry = {"url": value} if isinstance(value, str) else _obj(value, where)
+    found: list[ManifestError] = []
+    url = _field(found, _http_url, entry.get("url"), f"{where}.url")
+    refresh = _field(
+        found,
+        _positive,
+        entry.get("refresh", 600.0),
+        f"{where}.refresh",
+        maximum=MAX_FEED_REFRESH,
+        minimum=MIN_FEED_REFRESH,
+    )
+    if found:
+        raise ManifestProblems(found)
+    return Feed(url, refresh)
+
+
 def _ticker(raw: object, path: str) -> Ticker:
     raw = _obj(raw, path)
+    found: list[ManifestError] = []  # every problem of the bar at once, for the publisher
+    entries = _field(found, _list, raw.get("lines", []), f"{path}.lines", MAX_TICKER_LINES)
     lines = tuple(
-        _str(line, f"{path}.lines[{i}]", MAX_LINE)
-        for i, line in enumerate(_list(raw.get("lines", []), f"{path}.lines", MAX_TICKER_LINES))
+        _field(found, _str, line, f"{path}.lines[{i}]", MAX_LINE)
+        for i, line in enumerate(entries or ())
     )
-    feeds = []
-    for i, value in enumerate(_list(raw.get("feeds", []), f"{path}.feeds", MAX_FEEDS)):
-        where = f"{path}.feeds[{i}]"
-        entry = {"url": value} if isinstance(value, str) else _obj(value, where)
-        url = _http_url(entry.get("url"), f"{where}.url")
-        refresh = _positive(
-            entry.get("refresh", 600.0),
-            f"{where}.refresh",
-            maximum=MAX_FEED_REFRESH,
-            minimum=MIN_FEED_REFRESH,
-        )
-        feeds.append(Feed(url, refresh))
-    if not lines and not feeds:
-        raise ManifestError("needs at least one of lines or feeds", path)
+    entries = _field(found, _list, raw.get("feeds", []), f"{path}.feeds", MAX_FEEDS)
+    feeds = tuple(
+        _field(found, _feed, value, f"{path}.feeds[{i}]") for i, value in enumerate(entries or ())
+    )
+    if not lines and not feeds and not found:
+        found.append(ManifestError("needs at least one of lines or feeds", path))
     base = Ticker()
-    return Ticker(
+    ticker = Ticker(
         lines=lines,
-        feeds=tuple(feeds),
-        speed=_positive(raw.get("speed", base.speed), f"{path}.speed", maximum=MAX_TICKER_SPEED),
-        position=_choice(raw.get("position", base.position), f"{path}.position", TICKER_POSITIONS),
-        height=_fraction(raw.get("height", base.height), f"{path}.height", maximum=0.5),
-        color=_color(raw.get("color", base.color), f"{path}.color"),
-        background=_color(raw.get("background", base.background), f"{path}.background"),
+        feeds=feeds,
+        speed=_field(
+            found, _positive, raw.get("speed", base.speed), f"{path}.speed", MAX_TICKER_SPEED
+        ),
+        position=_field(
+            found, _choice, raw.get("position", base.position), f"{path}.position", TICKER_POSITIONS
+        ),
+        height=_field(found, _fraction, raw.get("height", base.height), f"{path}.height", 0.5),
+        color=_field(found, _color, raw.get("color", base.color), f"{path}.color"),
+        background=_field(
+            found, _color, raw.get("background", base.background), f"{path}.background"
+        ),
     )
+    if found:
+        raise ManifestProblems(found)
+    return ticker
 
 
 def _clock(raw: object, path: str) -> ClockOverlay:
     raw = {} if raw is True else _obj(raw, path)
     base = ClockOverlay()
-    return ClockOverlay(
-        position=_choice(raw.get("position", base.position), f"{path}.position", CLOCK_POSITIONS),
-        format=_str(raw.get("format", base.format), f"{path}.format", MAX_FORMAT),
-        size=_fraction(raw.get("size", base.size), f"{path}.size", maximum=0.5),
+    found: list[ManifestError] = []
+    clock = ClockOverlay(
+        position=_field(
+            found, _choice, raw.get("position", base.position), f"{path}.position", CLOCK_POSITIONS
+        ),
+        format=_field(found, _str, raw.get("format", base.format), f"{path}.format", MAX_FORMAT),
+        size=_field(found, _fraction, raw.get("size", base.size), f"{path}.size", 0.5),
     )
+    if found:
+        raise ManifestProblems(found)
+    return clock
 
 
 def _layout(raw: object, checks: _Checks) -> Layout:
