@@ -46,6 +46,7 @@ MAX_LINE = 2_000  # characters of one ticker line
 MAX_NAME = 128  # characters of an item id, playlist name, codec
 MAX_FORMAT = 64  # characters of a clock format
 MAX_URL = 2_048  # characters of a media or feed URL
+MAX_ALERT_LIFETIME = dt.timedelta(days=31)  # `videotron alert --expires`; longer: a playlist
 
 
 class ManifestError(ValueError):
