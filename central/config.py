@@ -10,9 +10,11 @@ from pathlib import Path
 import yaml
 
 from player.wire.broker import parse_broker_url
+from player.wire.smallfile import NotReadable, read_small_file, yaml_too_deep
 
 DEFAULT_PATH = Path("/etc/videotron/central.yaml")
-MAX_BYTES = 1024 * 1024  # a central.yaml is a page of settings, never megabytes
+MAX_BYTES = 256 * 1024  # a central.yaml is a page of settings, never megabytes
+MAX_DEPTH = 8  # sections of settings: two levels are used
 _TOPIC_PREFIX = re.compile(r"^[^#+\s/][^#+\s]*$")
 _SECTIONS = {"mqtt": ("url", "username", "password", "ca_bundle", "topic_prefix")}
 _PLAYER_SECTIONS = {"player", "source", "display", "cache", "operating_hours", "render"}
@@ -55,15 +57,24 @@ def _text(path: Path, key: str, node: yaml.Node) -> str:
 def load_central_config(path: Path) -> CentralConfig:
     """Read and check `path`; CentralConfigError says what is wrong and where."""
     try:
-        if not path.is_file():
-            raise CentralConfigError(f"{path}: not found (or not a regular file)")
-        data = path.read_bytes()[: MAX_BYTES + 1]
+        data = read_small_file(
+            path, MAX_BYTES, "the central config"
+        )  # a FIFO or /dev/zero must not hang a command
+    except FileNotFoundError:
+        raise CentralConfigError(f"{path}: not found") from None
+    except NotReadable as exc:
+        raise CentralConfigError(f"{path}: {exc}") from None
     except OSError as exc:
         raise CentralConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if len(data) > MAX_BYTES:
-        raise CentralConfigError(f"{path}: larger than {MAX_BYTES} bytes; is it the right file?")
     try:
-        root = yaml.compose(data.decode("utf-8"), Loader=yaml.SafeLoader)
+        text = data.decode("utf-8")
+        deep = yaml_too_deep(text, MAX_DEPTH)
+        if deep is not None:
+            raise CentralConfigError(
+                f"{path}:{deep.line + 1}:{deep.column + 1}: nested more than {MAX_DEPTH} "
+                "levels deep; this is not a central config"
+            )
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         raise CentralConfigError(f"{path}: not valid YAML ({exc})".replace("\n", " ")) from None
     values: dict[str, dict[str, str]] = {"mqtt": {}}

@@ -21,7 +21,7 @@ from paho.mqtt.properties import Properties
 
 from central.config import CentralConfigError, load_central_config
 from player.wire.broker import Broker, make_client, make_topics, parse_broker_url
-from player.wire.manifest import ManifestError
+from player.wire.manifest import MAX_ALERT_LIFETIME, ManifestError
 
 ACK_TIMEOUT = 10.0  # seconds to wait for CONNACK and for the PUBACK of our message
 DEFAULT_PREFIX = "videotron"
@@ -51,7 +51,13 @@ def parse_duration(text: str) -> float:
         raise CliError(
             f"--expires {text!r}: use a positive number with s, m, h or d (90s, 30m, 2h)"
         )
-    return float(match.group(1)) * _UNITS[match.group(2)]
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_ALERT_LIFETIME.total_seconds():  # also keeps the expiry date computable
+        raise CliError(
+            f"--expires {text!r}: at most {MAX_ALERT_LIFETIME.days}d; a notice that runs longer "
+            "belongs in a playlist"
+        )
+    return seconds
 
 
 def _target(args: argparse.Namespace) -> Target:

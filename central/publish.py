@@ -20,7 +20,7 @@ import yaml
 from nacl.signing import SigningKey
 
 from central.probe import MediaInfo, probe_media
-from player.wire.manifest import ManifestError, Media, digest, to_json
+from player.wire.manifest import ManifestError, ManifestProblems, Media, digest, to_json
 from player.wire.parse import parse
 from player.wire.signing import (
     KeyFileError,
@@ -30,6 +30,7 @@ from player.wire.signing import (
     public_key_text,
     sign,
 )
+from player.wire.smallfile import NotReadable, read_small_file
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,35 @@ TOP_KEYS = ("group", "defaults", "playlists", "ticker", "clock", "layout", "vers
 # Stand-ins for media that failed, so the rest of the file still gets checked in one go.
 PLACEHOLDERS = MappingProxyType({"image": "0" * 64, "video": "0" * 63 + "1"})
 _ITEM_PATH = re.compile(r"playlists\[(\d+)\]\.items\[(\d+)\]")
+MAX_DEPTH = 64  # nesting of the authoring YAML; a real playlist file needs about 8
+MAX_AUTHORING_BYTES = 16 * 1024 * 1024  # as much as a player accepts of a manifest
+
+
+class _AuthoringLoader(yaml.SafeLoader):
+    """YAML 1.1 reads `duration: 3e11` as the string '3e11' (its floats need a dot and a
+    signed exponent); authors mean the number, and must get the number's bounds error."""
+
+
+_AuthoringLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+def _depth(node: yaml.Node) -> int:
+    """How deeply `node` nests, walked without recursion (a 5,000-deep file must not crash)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        if isinstance(current, yaml.MappingNode):
+            stack.extend((value, depth + 1) for _, value in current.value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((value, depth + 1) for value in current.value)
+    return deepest
 
 
 class PublishError(Exception):
@@ -117,18 +147,26 @@ class _Authoring:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        try:  # a FIFO or a device named by mistake must not hang the publisher
+            text = read_small_file(path, MAX_AUTHORING_BYTES, "a playlist").decode("utf-8")
+        except (OSError, UnicodeDecodeError, NotReadable) as exc:
             raise PublishError([f"{path}: cannot read ({exc})"]) from None
-        loader = yaml.SafeLoader(text)
+        loader = _AuthoringLoader(text)
         try:
             node = loader.get_single_node()
+            if node is not None and _depth(node) > MAX_DEPTH:
+                raise PublishError(
+                    [f"{path}:1: nested more than {MAX_DEPTH} levels deep; this is not a playlist"]
+                )
             self.data = loader.construct_document(node) if node is not None else None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{path}:{mark.line + 1}" if mark else str(path)
             raise PublishError([f"{where}: YAML syntax error: {exc}"]) from None
+        except RecursionError:  # the composer recurses per level, before _depth can look
+            raise PublishError(
+                [f"{path}:1: nested too deeply to read; this is not a playlist"]
+            ) from None
         finally:
             loader.dispose()
         if not isinstance(self.data, dict):
@@ -267,6 +305,9 @@ class _Builder:
             return self._placeholder(kind)
         source = (self.doc.path.parent / name).resolve()
         try:
+            if source.exists() and not source.is_file():  # a FIFO would hang the hashing
+                self.problems.append(self.doc.at(path, f"{name}: not a regular file"))
+                return self._placeholder(kind)
             if source not in self.probed:
                 self.probed[source] = (sha256_file(source), probe_media(source))
             sha, info = self.probed[source]
@@ -363,7 +404,9 @@ def publish(
     manifest["published_at"] = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     try:
         data = to_json(manifest)
-        parsed = parse(data)
+        parsed = parse(data, strict=True)
+    except ManifestProblems as exc:
+        builder.problems.extend(doc.at(p.path or "", p.reason) for p in exc.problems)
     except ManifestError as exc:
         builder.problems.append(doc.at(exc.path or "", exc.reason))
     except (TypeError, ValueError) as exc:  # YAML-only values: !!binary, !!set, .nan

@@ -8,9 +8,11 @@ from pathlib import Path
 import yaml
 
 from player.config.model import Config
+from player.wire.smallfile import read_small_file, yaml_too_deep
 
 LAST_GOOD_NAME = "last-good-config.yaml"
-MAX_RAW_BYTES = 1024 * 1024  # a config is a page of settings; never parse megabytes leniently
+MAX_RAW_BYTES = 256 * 1024  # as loader.MAX_BYTES: a config is a page of settings
+MAX_RAW_DEPTH = 16  # as loader.MAX_DEPTH
 
 
 def last_good_path(cache_dir: Path) -> Path:
@@ -27,14 +29,11 @@ def named_in(path: Path, section: str, key: str) -> str | None:
     Read leniently (a broken value elsewhere does not matter here); None when the file
     cannot be read or parsed, or does not name the key as text.
     """
-    try:
-        if not path.is_file():
+    try:  # bounded like every config read: this file already failed, it may be anything
+        text = read_small_file(path, MAX_RAW_BYTES).decode("utf-8")
+        if yaml_too_deep(text, MAX_RAW_DEPTH) is not None:
             return None
-        with path.open("rb") as handle:
-            data = handle.read(MAX_RAW_BYTES + 1)
-        if len(data) > MAX_RAW_BYTES:
-            return None
-        raw = yaml.safe_load(data.decode("utf-8"))
+        raw = yaml.safe_load(text)
         value = raw[section][key]
     except (OSError, ValueError, yaml.YAMLError, TypeError, KeyError, RecursionError):
         return None

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import errno
+import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +20,12 @@ import yaml
 from player.config import model, schema
 from player.config.hours import ALL_DAY
 from player.config.located import Context, Invalid, Located, shown
+from player.wire.smallfile import NotReadable, read_small_file, yaml_too_deep
 
 MASK = "********"
-_MAX_DEPTH = 16  # deeper than any setting; also stops recursive YAML aliases
+MAX_DEPTH = 16  # deeper than any setting; also stops recursive YAML aliases
 _MAX_NODES = 20_000  # far above any real config; stops alias "billion laughs" expansion
-_MAX_BYTES = 1 << 20  # a config is a few KB; more means the wrong file (a video, a log)
+MAX_BYTES = 256 * 1024  # a config is a few KB; 256 KB of YAML parses in ~2 s, not minutes
 
 
 @dataclass(frozen=True)
@@ -57,21 +61,23 @@ class ConfigError(Exception):
 def load_config(path: Path) -> model.Config:
     """Read and check the config file; raises ConfigError with every problem found."""
     path = Path(path)
+    return parse_config_text(read_config_text(path), path)
+
+
+def read_config_text(path: Path) -> str:
+    """The config file's text, bounded in size; ConfigError in one line when unreadable."""
     try:
-        with path.open("rb") as f:
-            data = f.read(_MAX_BYTES + 1)
+        # Regular files only: a FIFO or a device (/dev/zero) would hang check-config and
+        # the player's start; the size cap bounds the time the YAML parser can take.
+        data = read_small_file(path, MAX_BYTES, "the player config")
     except FileNotFoundError:
         raise ConfigError([ConfigIssue(path, 0, 0, "(file)", _missing_help(path))]) from None
-    except IsADirectoryError:
-        message = "is a folder; give the path of the YAML file, e.g. /etc/videotron/player.yaml"
-        raise ConfigError([ConfigIssue(path, 0, 0, "(file)", message)]) from None
+    except NotReadable as exc:
+        raise ConfigError([ConfigIssue(path, 0, 0, "(file)", str(exc))]) from None
     except OSError as exc:
         message = f"cannot read the file: {exc.strerror or exc} (check its permissions)"
         raise ConfigError([ConfigIssue(path, 0, 0, "(file)", message)]) from None
-    if len(data) > _MAX_BYTES:
-        message = f"the file is over {_MAX_BYTES // 1024} KB; is this really the player config?"
-        raise ConfigError([ConfigIssue(path, 0, 0, "(file)", message)])
-    return parse_config_text(_decode(data, path), path)
+    return _decode(data, path)
 
 
 def _missing_help(path: Path) -> str:
@@ -114,6 +120,11 @@ def parse_config_text(text: str, path: Path) -> model.Config:
         raise ConfigError([ConfigIssue(path, line, col, "(file)", message)])
     issues = _tab_issues(text, path)
     try:
+        deep = yaml_too_deep(text, MAX_DEPTH)
+        if deep is not None:  # composing it would recurse once per level
+            message = f"nested more than {MAX_DEPTH} levels deep; this is not a player config"
+            issue = ConfigIssue(path, deep.line + 1, deep.column + 1, "(file)", message)
+            raise ConfigError([issue])
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         issue = _syntax_issue(exc, text, path)
@@ -135,7 +146,14 @@ def parse_config_text(text: str, path: Path) -> model.Config:
 
 
 def _read_head(path: Path, limit: int) -> bytes:
-    with path.open("rb") as f:
+    """Up to `limit` bytes of a file a setting names (a CA bundle); never a FIFO or device."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY)
+    with os.fdopen(fd, "rb") as f:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder")
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe or a device)")
         return f.read(limit)
 
 
@@ -155,7 +173,7 @@ class _TreeBuilder:
     def located(self, node: yaml.Node, keys: tuple[str, ...]) -> Located:
         line, col = node.start_mark.line + 1, node.start_mark.column + 1
         self.nodes_left -= 1
-        if len(keys) > _MAX_DEPTH or self.nodes_left < 0:
+        if len(keys) > MAX_DEPTH or self.nodes_left < 0:
             if self.nodes_left >= -1:  # say it once, not once per branch
                 self.issue(node.start_mark, keys, "nested too deep or too big (YAML aliases?)")
             self.nodes_left = -2

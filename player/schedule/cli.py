@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
 from player.schedule.plan import Scheduler, Slot, clock_is_trusted
-from player.wire.manifest import Manifest, ManifestError
+from player.wire.manifest import MAX_YEAR, MIN_YEAR, Manifest, ManifestError
 from player.wire.parse import parse
 
 MAX_HOURS = 24 * 31  # a month of 10-second items is already ~270,000 rows
@@ -38,6 +38,8 @@ def parse_at(text: str | None, tz: ZoneInfo, now: dt.datetime) -> dt.datetime:
             f"--at {text!r} is not an ISO date-time; write e.g. 2024-06-07T20:00 "
             f"(player time, {tz.key}) or 2024-06-07T20:00+07:00"
         ) from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:  # the years a manifest can speak of
+        raise UsageError(f"--at {text!r}: the year must be from {MIN_YEAR} to {MAX_YEAR}")
     return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 

@@ -37,6 +37,7 @@ __all__ = [
 
 RECHECK = dt.timedelta(days=1)  # when nothing can change, ask again after this long
 ALIGN_EPOCH = dt.datetime(2000, 1, 1, tzinfo=UTC)
+LAST = dt.datetime.max.replace(tzinfo=UTC)  # "no end": what a sum past year 9999 becomes
 ALERT_LEVELS = MappingProxyType({"info": 0, "warning": 1, "emergency": 2})
 
 
@@ -228,7 +229,7 @@ class Scheduler:
         notes = []
         if ask.aligned:
             index, start, length = self._aligned_position(pl, ask)
-            end = start + dt.timedelta(microseconds=length)
+            end = _later(start, dt.timedelta(microseconds=length))
             if not self._item_ok(pl, index, ask):
                 # stand in for an undecodable item so the loop stays in step with the group
                 notes.append(f"standing in for '{items[index].id}'")
@@ -236,7 +237,7 @@ class Scheduler:
             notes.append("aligned to the wall clock")
         else:
             index, start = self._sequential_position(pl, ask)
-            end = start + dt.timedelta(microseconds=pl.durations[index])
+            end = _later(start, dt.timedelta(microseconds=pl.durations[index]))
         item = items[index]
         limits = [*ask.limits, end]
         if pl.when is not None:
@@ -296,7 +297,7 @@ class Scheduler:
         if previous is not None and previous.kind == "item" and previous.playlist == pl.name:
             found = pl.find(previous.item.id, previous.index)
             if found is not None:
-                natural_end = previous.start + dt.timedelta(microseconds=pl.durations[found])
+                natural_end = _later(previous.start, dt.timedelta(microseconds=pl.durations[found]))
                 if now < natural_end and self._item_ok(pl, found, ask):
                     return found, previous.start
                 return self._next_playable(pl, found + 1, ask), now
@@ -349,7 +350,7 @@ def _carry(previous: Slot | None, now: dt.datetime, manifest: Manifest | None) -
     if previous.kind == "item" and previous.item is not None and previous.playlist is not None:
         length = dt.timedelta(seconds=item_duration(manifest, previous.item))
         # a play from "the future" (clock went back) was not seen through: play it again
-        done = previous.start <= now and now >= previous.start + length
+        done = previous.start <= now and now >= _later(previous.start, length)
         resume[previous.playlist] = Resume(
             previous.playlist, previous.item.id, previous.index, done
         )
@@ -358,7 +359,19 @@ def _carry(previous: Slot | None, now: dt.datetime, manifest: Manifest | None) -
 
 def _end(now: dt.datetime, limits: Sequence[dt.datetime | None]) -> dt.datetime:
     future = [t for t in limits if t is not None and t > now]
-    return min(future) if future else now + RECHECK
+    return min(future) if future else _later(now, RECHECK)
+
+
+def _later(t: dt.datetime, delta: dt.timedelta) -> dt.datetime:
+    """`t + delta`, or LAST where that passes year 9999.
+
+    The parser bounds durations and dates, so this is a second line: a slot may end
+    "never", but planning must not raise, or the render loop would exit on every start.
+    """
+    try:
+        return t + delta
+    except OverflowError:
+        return LAST
 
 
 def plan(

@@ -18,7 +18,35 @@ TICKER_POSITIONS = ("bottom", "top")
 ALIGNS = ("left", "center", "right")
 DEFAULT_DURATION = 10.0  # seconds, for items with no duration and no defaults.duration
 DEFAULT_CROSSFADE_MS = 500
+
+# -- bounds: every number, list and string the wire format carries ----------------------
+# The publisher refuses values beyond these (central/publish.py) and the parser never lets
+# them through (player/wire/parse.py), so the player's schedule and render code can do
+# plain arithmetic on them. docs/PROTOCOL.md lists them; change both together.
+MIN_YEAR, MAX_YEAR = 2000, 2200  # published_at and schedule dates (alerts' times too)
+MIN_DURATION = 0.1  # seconds; shorter cannot be seen and would make the schedule spin
+MAX_DURATION = 86_400.0  # seconds (one day); longer runs belong in a schedule
 MAX_TRANSITION_MS = 10_000
+MAX_TICKER_SPEED = 2000.0  # pixels per second; beyond this text cannot be read
+MIN_FEED_REFRESH, MAX_FEED_REFRESH = 30.0, 7 * 86_400.0  # seconds between feed fetches
+MIN_FRACTION = 0.01  # font_size, ticker height, clock size: fractions of the screen height
+MAX_PRIORITY = 1_000_000  # playlist priority, either sign
+MAX_SEQUENCE = 2**53 - 1  # exact in every JSON reader; the publisher uses Unix seconds
+MAX_MEDIA_SIZE = 10**12  # bytes per media file (1 TB)
+MAX_MEDIA_SIDE = 16_384  # pixels, width or height
+MAX_PLAYLISTS = 1_000
+MAX_ITEMS = 10_000  # per playlist
+MAX_TOTAL_ITEMS = 50_000  # in the whole manifest
+MAX_MEDIA = 10_000  # media entries
+MAX_FEEDS = 20
+MAX_TICKER_LINES = 200
+MAX_WINDOWS = 48  # daily windows per schedule
+MAX_TEXT = 4_000  # characters of a text slide or ticker item
+MAX_LINE = 2_000  # characters of one ticker line
+MAX_NAME = 128  # characters of an item id, playlist name, codec
+MAX_FORMAT = 64  # characters of a clock format
+MAX_URL = 2_048  # characters of a media or feed URL
+MAX_ALERT_LIFETIME = dt.timedelta(days=31)  # `videotron alert --expires`; longer: a playlist
 
 
 class ManifestError(ValueError):
@@ -28,6 +56,14 @@ class ManifestError(ValueError):
         self.path = path  # e.g. "playlists[1].items[3].duration", None for the whole document
         self.reason = message
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class ManifestProblems(ManifestError):
+    """Every problem found in one manifest (the publisher's strict check), first one first."""
+
+    def __init__(self, problems: list[ManifestError]) -> None:
+        self.problems = problems
+        super().__init__(problems[0].reason, problems[0].path)
 
 
 @dataclass(frozen=True)
@@ -131,6 +167,8 @@ class Manifest:
     playlists: tuple[Playlist, ...]
     layout: Layout = field(default_factory=Layout)
     defaults: dict = field(default_factory=dict, hash=False)
+    # Items the player left out, as "path: reason" (see parse.py for which problems skip).
+    skipped: tuple[str, ...] = field(default=(), compare=False)
 
     def items(self):
         """Every item of every playlist, in order."""

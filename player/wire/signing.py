@@ -17,6 +17,7 @@ from nacl.signing import SigningKey, VerifyKey
 from player.wire.alert import Alert
 from player.wire.manifest import ManifestError, to_json
 from player.wire.parse import parse_datetime
+from player.wire.smallfile import NotReadable, read_small_file
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +93,10 @@ def _decode_key(b64: str, what: str) -> bytes:
 def load_private_key(path: Path) -> SigningKey:
     """Read a key file written by `videotron keygen`; clear errors for every wrong case."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # A key file is one line; a FIFO given as --key must not hang the publisher.
+        text = read_small_file(Path(path), 4096, "a key file").decode("utf-8")
         mode = Path(path).stat().st_mode
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, NotReadable) as exc:
         raise KeyFileError(f"{path}: cannot read the key file ({exc})") from None
     line = _key_line(text)
     if line.startswith(PUBLIC_PREFIX) or PUBLIC_PREFIX in text:

@@ -188,3 +188,13 @@ def test_alert_payload_is_sealed_and_retained(mosquitto, mqtt_probe, tmp_path):
     message = mqtt_probe.wait_for(lambda m: m.topic == "videotron/lobby/alert")
     envelope = json.loads(message.payload)
     assert set(envelope) == {"payload", "sig"} and envelope["sig"]
+
+
+def test_alert_refuses_a_lifetime_past_the_bound_instead_of_a_traceback(tmp_path):
+    key_path, _ = write_key(tmp_path / "keys" / "publisher.key")
+    common = ["--group", "lobby", "--key", str(key_path), "--mqtt", "mqtt://127.0.0.1:9"]
+    for expires in ("32d", "99999999999d", "1" + "0" * 400 + "s"):
+        result = videotron("alert", "Hello", "--expires", expires, *common)
+        assert result.returncode == 1, expires
+        assert f"--expires '{expires}': at most 31d" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -441,3 +442,78 @@ def test_temp_files_of_a_killed_publish_are_cleaned_up(authoring, tmp_path):
     publish(authoring, out, None, NOW)
     assert not stale.exists()
     assert all(not p.name.startswith(".") for p in out.rglob("*"))
+
+
+# -- bounds: out-of-range values never reach a signed manifest ---------------------------
+
+OUT_OF_RANGE_YAML = """\
+group: bogor-city
+playlists:
+  - name: main
+    priority: 99999999
+    items:
+      - {id: a, type: text, text: hi, duration: 3e11}
+      - {id: b, type: text, text: hi, duration: 300000000000}
+      - id: c
+        type: text
+        text: hi
+        schedule: {valid_from: 2024-01-01, valid_until: 9999-12-30}
+      - {id: d, type: clock, transition: {type: crossfade, ms: 99999}}
+      - {id: e, type: clock, duration: 5}
+ticker:
+  lines: [hello]
+  speed: 1e9
+"""
+
+
+def test_cli_publish_refuses_every_out_of_range_value_with_its_line(tmp_path):
+    assert videotron("keygen", "k", cwd=tmp_path).returncode == 0
+    authoring = tmp_path / "playlist.yaml"
+    authoring.write_text(OUT_OF_RANGE_YAML)
+    result = videotron("publish", str(authoring), "--key", "k", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 1
+    errors = result.stderr.splitlines()
+    assert errors == [
+        f"error: {authoring}:4: playlists[0].priority: must be <= 1000000, got 99999999",
+        f"error: {authoring}:6: playlists[0].items[0].duration (item 'a'): must be <= 86400, "
+        "got 3e+11",
+        f"error: {authoring}:7: playlists[0].items[1].duration (item 'b'): must be <= 86400, "
+        "got 3e+11",
+        f"error: {authoring}:11: playlists[0].items[2].schedule.valid_until (item 'c'): "
+        "year 9999 is outside 2000-2200, got '9999-12-30'",
+        f"error: {authoring}:12: playlists[0].items[3].transition.ms (item 'd'): must be <= "
+        "10000, got 99999",
+        f"error: {authoring}:16: layout.ticker.speed: must be <= 2000, got 1e+09",
+    ]
+    assert not (tmp_path / "site" / "manifest.json").exists()
+
+
+def test_a_deeply_nested_authoring_file_is_refused_in_one_line(tmp_path):
+    authoring = tmp_path / "playlist.yaml"
+    authoring.write_text("group: x\nplaylists: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(PublishError) as caught:
+        publish(authoring, tmp_path / "out", None, NOW)
+    assert caught.value.problems == [
+        f"{authoring}:1: nested too deeply to read; this is not a playlist"
+    ]
+    authoring.write_text("group: x\nplaylists: " + "[" * 100 + "]" * 100 + "\n")
+    with pytest.raises(PublishError, match="nested more than 64 levels deep"):
+        publish(authoring, tmp_path / "out", None, NOW)
+
+
+def test_a_pipe_named_as_playlist_key_or_media_is_refused_instead_of_hanging(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # nobody writes: reading it used to wait forever
+    result = videotron("publish", str(fifo), "--unsigned", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 1 and "named pipe (FIFO)" in result.stderr
+    authoring = tmp_path / "playlist.yaml"
+    authoring.write_text(
+        "group: g\nplaylists:\n  - name: m\n    items:\n      - {id: a, file: pipe}\n"
+    )
+    result = videotron("publish", str(authoring), "--key", "pipe", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 1 and "cannot read the key file" in result.stderr
+    result = videotron("publish", str(authoring), "--unsigned", "--out", "site", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{authoring}:5: playlists[0].items[0].file (item 'a'): pipe: not a regular file" in (
+        result.stderr
+    )

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 VIDEOTRON = Path(sys.executable).parent / "videotron"
 
@@ -113,3 +115,42 @@ def test_missing_config_says_where_it_looked_and_how_to_create_it(tmp_path):
     assert result.returncode == 1
     assert f"looked for {missing}" in result.stderr
     assert f"install -D -m 0644 config/player.yaml {missing}" in result.stderr
+
+
+# -- files at the extremes: refused at once, in one line, never a traceback or a hang ------
+
+
+def _extreme(kind: str, tmp_path: Path) -> tuple[Path, str]:
+    """(config path, the reason check-config must give) for one kind of non-config."""
+    path = tmp_path / "player.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)  # nobody writes: opening it to read used to wait forever
+        return path, "(file): is a named pipe (FIFO), not a regular file"
+    if kind == "folder":
+        path.mkdir()
+        return path, "(file): is a folder"
+    if kind == "dev-zero":
+        return Path("/dev/zero"), "(file): is a device, not a regular file"
+    if kind == "deep":
+        path.write_text("player:\n  id: " + "[" * 5000 + "]" * 5000 + "\n")
+        return path, ":2:21: (file): nested more than 16 levels deep"
+    if kind == "deep-block":
+        path.write_text("".join("  " * i + f"k{i}:\n" for i in range(400)))
+        return path, ":17:33: (file): nested more than 16 levels deep"
+    assert kind == "huge"
+    path.write_bytes(b"player:\n  id: x\n" + b"# padding\n" * 3_000_000)
+    return path, "(file): is over 256 KB; is this really the player config?"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "dev-zero", "deep", "deep-block", "huge"])
+def test_a_config_that_is_no_config_is_refused_in_one_line(tmp_path, kind):
+    path, reason = _extreme(kind, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "videotron", "check-config", str(path)],
+        capture_output=True, text=True, timeout=30, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    first, summary = result.stderr.splitlines()
+    assert first.startswith(str(path)) and reason in first
+    assert summary.startswith(f"{path}: 1 problem")
+    assert result.stdout == ""

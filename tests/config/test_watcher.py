@@ -246,3 +246,26 @@ def test_every_applied_edit_is_logged_at_once_with_what_changed(
         "applying it: display.fps: 30 → 25; mqtt.password: changed (secret, not shown)"
     )
     assert "s3cret" not in " ".join(lines) and "other" not in " ".join(lines)
+
+
+def test_an_edit_to_something_that_is_no_config_keeps_the_last_good_one(
+    config_file, recorder, watcher
+):
+    """Each is refused in one line naming the file, and the watcher keeps watching."""
+    extremes = [
+        (lambda: _write_and_rename(config_file, "a: " + "[" * 5000 + "]" * 5000), "nested"),
+        (lambda: os.mkfifo(config_file), "named pipe (FIFO)"),
+        (lambda: config_file.symlink_to("/dev/zero"), "is a device"),
+    ]
+    for make, reason in extremes:
+        config_file.unlink()
+        make()
+        errors = recorder.next_errors()
+        if any("not found" in e for e in errors):  # the unlink, seen alone on a slow machine
+            errors = recorder.next_errors()
+        (error,) = errors
+        assert error.startswith(str(config_file)) and reason in error
+        assert watcher.current.display.fps == 30
+    config_file.unlink()
+    config_file.write_text(_config(25))
+    assert recorder.next_change().display.fps == 25

@@ -150,6 +150,7 @@ def test_manifest_option_and_aligned_config(site, tmp_path):
     [
         (["--at", "friday evening"], "--at 'friday evening' is not an ISO date-time"),
         (["--hours", "0"], "--hours 0 must be more than 0"),
+        (["--at", "9999-12-31T23:00"], "--at '9999-12-31T23:00': the year must be from 2000"),
         (["--manifest", "missing.json"], "missing.json: not found"),
     ],
 )

@@ -567,3 +567,25 @@ def test_following_predicts_the_next_slot_for_preloading():
 def test_plan_wants_an_aware_now():
     with pytest.raises(ValueError, match="timezone-aware"):
         plan(manifest(loop("p", 1)), dt.datetime(2024, 6, 3, 12), tz=BERLIN)
+
+
+# -- numbers the parser would refuse: planning must still never raise ------------------------
+
+
+@pytest.mark.parametrize("aligned", [False, True])
+def test_an_item_lasting_ten_thousand_years_ends_never_instead_of_raising(aligned):
+    m = manifest(playlist("main", 0, image("huge", 3e11), image("next", 5)))
+    now = at("2024-06-03 12:00")
+    slot = plan(m, now, tz=BERLIN, aligned=aligned)
+    assert slot.end > now
+    after = plan(m, now + 60 * S, tz=BERLIN, aligned=aligned, previous=slot)
+    assert after.kind == "item" and after.end > now + 60 * S
+    if not aligned:
+        assert (slot.item.id, slot.end.year) == ("huge", 9999)
+
+
+def test_a_clock_at_the_end_of_time_still_gets_an_answer():
+    m = manifest(playlist("main", 0, image("a", 10)))
+    now = dt.datetime(9999, 12, 31, 23, 59, 55, tzinfo=dt.UTC)
+    slot = plan(m, now, tz=dt.UTC)
+    assert slot.item.id == "a" and slot.end > now

@@ -219,8 +219,8 @@ SCHED = ("playlists", 1, "schedule")
 )
 def test_invalid_field_is_named_by_path(path, value, message):
     raw = _set(base(), path, value)
-    with pytest.raises(ManifestError) as caught:
-        parse_dict(raw)
+    with pytest.raises(ManifestError) as caught:  # the publisher's check: every problem
+        parse(to_json(raw), strict=True)
     assert message in str(caught.value)
 
 
