@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import difflib
 import hashlib
 import json
 import logging
@@ -182,12 +183,16 @@ class _Authoring:
             if key.endswith(".file"):
                 self.lines[f"{key[:-5]}.media"] = line
 
-    def at(self, path: str, message: str) -> str:
-        """'FILE:LINE: path (item 'x'): message' for the nearest authored line."""
+    def line_of(self, path: str) -> int:
+        """The line of `path`, or of the nearest enclosing key that has one."""
         probe = path
         while probe not in self.lines:
             cut = max(probe.rfind("."), probe.rfind("["))
             probe = probe[:cut] if cut > 0 else ""
+        return self.lines[probe]
+
+    def at(self, path: str, message: str) -> str:
+        """'FILE:LINE: path (item 'x'): message' for the nearest authored line."""
         label = path
         match = _ITEM_PATH.match(path)
         if match:
@@ -196,7 +201,7 @@ class _Authoring:
                 label = f"{path} (item {item['id']!r})"
             except (KeyError, IndexError, TypeError):
                 pass
-        prefix = f"{self.path}:{self.lines[probe]}"
+        prefix = f"{self.path}:{self.line_of(path)}"
         return f"{prefix}: {label}: {message}" if label else f"{prefix}: {message}"
 
 
@@ -222,10 +227,13 @@ def _fix_times(schedule: object) -> object:
 
 
 def _unknown(doc: _Authoring, raw: dict, known: tuple[str, ...], path: str) -> Iterator[str]:
+    """An unknown key is a mistake (a typo would silently publish the default instead)."""
     for key in raw:
         if key not in known:
             child = f"{path}.{key}" if path else key
-            yield doc.at(child, f"unknown key {key!r} ignored (known: {', '.join(known)})")
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(known)}"
+            yield doc.at(child, f"unknown key {key!r} ({hint})")
 
 
 class _Builder:
@@ -238,10 +246,11 @@ class _Builder:
         self.media: dict[str, dict] = {}
         self.files: dict[str, Path] = {}  # sha256 -> source file
         self.probed: dict[Path, tuple[str, MediaInfo]] = {}
+        self.ids: dict[str, str] = {}  # item id -> where it was first given
 
     def build(self) -> dict:
         data = _plain(self.doc.data)
-        self.warnings.extend(_unknown(self.doc, data, TOP_KEYS, ""))
+        self.problems.extend(_unknown(self.doc, data, TOP_KEYS, ""))
         layout = data.get("layout") or {}
         for key in ("ticker", "clock"):
             if key in data and isinstance(layout, dict):
@@ -262,7 +271,7 @@ class _Builder:
     def _playlist(self, raw: object, path: str) -> object:
         if not isinstance(raw, dict):
             return raw
-        self.warnings.extend(_unknown(self.doc, raw, PLAYLIST_KEYS, path))
+        self.problems.extend(_unknown(self.doc, raw, PLAYLIST_KEYS, path))
         playlist = dict(raw)
         if "schedule" in raw:
             playlist["schedule"] = _fix_times(raw["schedule"])
@@ -275,7 +284,18 @@ class _Builder:
     def _item(self, raw: object, path: str) -> object:
         if not isinstance(raw, dict):
             return raw
-        self.warnings.extend(_unknown(self.doc, raw, ITEM_KEYS + STYLE_KEYS, path))
+        item_id = raw.get("id")
+        if isinstance(item_id, str):
+            first = self.ids.setdefault(item_id, path)
+            if first != path:
+                self.problems.append(
+                    self.doc.at(
+                        f"{path}.id",
+                        f"duplicate item id {item_id!r} (first given at line "
+                        f"{self.doc.line_of(first)}); ids must be unique in the manifest",
+                    )
+                )
+        self.problems.extend(_unknown(self.doc, raw, ITEM_KEYS + STYLE_KEYS, path))
         item = {key: value for key, value in raw.items() if key not in (*STYLE_KEYS, "file")}
         style = {key: raw[key] for key in STYLE_KEYS if key in raw}
         if style:
@@ -406,7 +426,12 @@ def publish(
         data = to_json(manifest)
         parsed = parse(data, strict=True)
     except ManifestProblems as exc:
-        builder.problems.extend(doc.at(p.path or "", p.reason) for p in exc.problems)
+        # Duplicate ids were reported above, with both places, whatever else was wrong.
+        builder.problems.extend(
+            doc.at(p.path or "", p.reason)
+            for p in exc.problems
+            if not p.reason.startswith("duplicate item id")
+        )
     except ManifestError as exc:
         builder.problems.append(doc.at(exc.path or "", exc.reason))
     except (TypeError, ValueError) as exc:  # YAML-only values: !!binary, !!set, .nan

@@ -252,10 +252,41 @@ def test_every_problem_is_reported_at_once(authoring, tmp_path):
     assert "items[2].duration (item 'notice'): must be > 0" in message
 
 
-def test_unknown_authoring_keys_are_warned_about(authoring, tmp_path):
-    authoring.write_text(ISSUE_YAML.replace("duration: 10}", "durration: 10}"))
-    summary = publish(authoring, tmp_path / "out", None, NOW)
-    assert any(":6: playlists[0].items[0].durration" in w for w in summary.warnings)
+def test_an_unknown_authoring_key_is_an_error_with_a_suggestion(authoring, tmp_path):
+    # A typo must not publish the default silently: the screen would show 10 s, not 100.
+    message = _publish_error(
+        authoring, tmp_path / "out", ISSUE_YAML.replace("duration: 10}", "durration: 10}")
+    )
+    assert ":6: playlists[0].items[0].durration" in message
+    assert "unknown key 'durration' (did you mean 'duration'?)" in message
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_missing_file_bad_values_typos_and_duplicates_are_all_reported_at_once(tmp_path):
+    authoring = tmp_path / "playlist.yaml"
+    authoring.write_text(
+        "group: demo\n"
+        "playlists:\n"
+        "  - name: main\n"
+        "    items:\n"
+        "      - {id: a, type: image, file: missing.png, duration: 5}\n"
+        "      - {id: b, type: text, text: hi, duration: 0}\n"
+        "      - {id: c, type: text, text: hi, duraton: 5}\n"
+        "      - {id: b, type: text, text: hi, duration: 4}\n"
+        '    schedule: {from: "25:00", until: "10:00"}\n'
+    )
+    with pytest.raises(PublishError) as caught:
+        publish(authoring, tmp_path / "out", None, NOW)
+    problems = "\n".join(caught.value.problems)
+    assert len(caught.value.problems) == 5, problems
+    assert ":5: playlists[0].items[0].file (item 'a'): media file not found" in problems
+    assert ":6: playlists[0].items[1].duration (item 'b'): must be > 0" in problems
+    assert ":7: playlists[0].items[2].duraton (item 'c'): unknown key 'duraton'" in problems
+    assert (
+        ":8: playlists[0].items[3].id (item 'b'): duplicate item id 'b' (first given at "
+        "line 6)" in problems
+    )
+    assert ":9: playlists[0].schedule.from: must be a time 'HH:MM'" in problems
 
 
 def test_unquoted_times_and_dates_in_yaml_are_understood(authoring, tmp_path):
