@@ -132,13 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--manifest", type=Path, required=True, help="published manifest.json")
     p.add_argument("--mqtt", metavar="URL", help="broker URL (default: the config's mqtt.url)")
 
-    p = sub.add_parser("alert", help="put a signed alert on every screen of a group")
-    p.add_argument("text", help="alert text")
+    p = sub.add_parser(
+        "alert", help="put a signed alert on every screen of a group, or take one off"
+    )
+    p.add_argument("text", nargs="?", help="alert text (none with --cancel)")
     p.add_argument("--group", required=True, help="screen group")
-    p.add_argument("--expires", default="30m", help="lifetime, e.g. 90s, 30m, 2h (default 30m)")
+    p.add_argument(
+        "--expires",
+        help="lifetime, e.g. 90s, 30m, 2h (default 30m; a cancel: 1d, at least the alert's)",
+    )
     p.add_argument("--key", type=Path, required=True, help="publisher private key")
     p.add_argument("--level", default="emergency", choices=["info", "warning", "emergency"])
-    p.add_argument("--id", help="alert id (default: random); re-sending an id replaces it")
+    p.add_argument("--id", help="alert id (default: random); re-sending an id replaces that alert")
+    p.add_argument("--cancel", metavar="ID", help="take alert ID off the screens (and keep it off)")
     p.add_argument("--mqtt", metavar="URL", help="broker URL (default: the config's mqtt.url)")
 
     p = sub.add_parser("screenshot", help="save the running player's current frame as PNG")
