@@ -89,7 +89,14 @@ class VisualFactory:
             return BlackVisual("off")
         if slot.kind == "idle":
             reason = slot.reason or "nothing to play"
-            return SplashVisual(self.book, size, lambda: self.splash_lines(reason), reason)
+            return SplashVisual(
+                self.book,
+                size,
+                lambda: self.splash_lines(reason),
+                reason,
+                worker=self.slides,
+                template=self.template,
+            )
         if slot.kind == "alert" and slot.alert is not None:
             return alert_visual(self.slides, self.book, slot.alert, size, self.template)
         item = slot.item
