@@ -10,12 +10,14 @@ import os
 
 import pygame
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from player.render import textfit
 from player.render.fonts import FontBook, fit_text
 
 EMOJI_MARKS = ("\U0001f6a8\u0301\u0302" + "\U0001f468\u200d\U0001f469\u200d\U0001f467") * 125
-URL = "https://bpbd.example.go.id/peringatan?" + "q=banjir&" * 400
+URL = ("https://bpbd.example.go.id/peringatan?" + "q=banjir&" * 400)[:3000]
 THAI = "ประกาศเตือนภัยน้ำท่วมฉับพลันให้ประชาชนอพยพไปยังที่ปลอดภัยทันที" * 60
 CJK = "洪水警報住民は直ちに高台へ避難してください" * 120
 MIXED = ("Banjir! " + "\U0001f30a\u0308" * 3 + "https://x.id/" + "a" * 200 + "น้ำท่วม洪水 ") * 5
@@ -166,3 +168,30 @@ def test_graphemes_keep_marks_joiners_and_flags_together():
 def test_clip_cuts_by_graphemes_with_an_ellipsis():
     assert textfit.clip("short", 10) == "short"
     assert textfit.clip("e\u0301" * 20, 5) == "e\u0301" * 4 + textfit.ELLIPSIS
+
+
+# Any text up to twice the protocol's alert limit, mixing scripts, marks, joiners, emoji
+# and white space, in boxes from a ticker-thin strip to a 4K screen.
+TEXTS = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(" \n\u200d\u0301\u0e49\ufe0f\U0001f468\U0001f1ee\u6d2a"),
+    ),
+    max_size=2000,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=TEXTS, w=st.integers(20, 3840), h=st.integers(8, 2160))
+def test_any_text_in_any_box_fits_readably_at_bounded_cost(book, text, w, h):
+    counted = Counted(book)
+    fitted = counted.fit(text, (w, h))
+    font = book.font(fitted.size, bold=True)
+    if text.strip():
+        assert any(line.strip() for line in fitted.lines), fitted
+        assert not fitted.cut or fitted.lines[-1].endswith(textfit.ELLIPSIS)
+    assert all(font.size(line)[0] <= w for line in fitted.lines if len(line) > 1), fitted
+    assert len(fitted.lines) == 1 or font.get_linesize() * len(fitted.lines) <= h
+    assert counted.calls < 6000 and counted.chars < 120_000, (counted.calls, counted.chars)
