@@ -46,15 +46,17 @@ class FontBook:
     """Loads each (file, size) once per thread; falls back from a missing font file, logged once.
 
     A font object is used by one thread only (SDL_ttf fonts are not thread-safe), and
-    fonts are opened and freed under one lock (FreeType's library is shared): the render
-    loop and the text worker can both use one book.
+    fonts are opened and freed under `lock` (FreeType's library is shared by all fonts of
+    the process): the render loop and the text worker can both use one book, and books
+    that replace one another should share the lock.
     """
 
-    def __init__(self, configured: Path | None) -> None:
+    def __init__(self, configured: Path | None, lock: threading.Lock | None = None) -> None:
         self._local = threading.local()
-        self._lock = threading.Lock()
+        self._lock = lock or threading.Lock()
         self.configured = configured
-        self.path = self._resolve(configured, SYSTEM_FONTS)
+        with self._lock:
+            self.path = self._resolve(configured, SYSTEM_FONTS)
         self.bold_path = (
             self.path if configured and self.path == configured else self._bold_or(self.path)
         )

@@ -109,6 +109,7 @@ class RenderLoop(Playback):
         self.scene: Scene | None = None
         self.factory: VisualFactory | None = None
         self.book: FontBook | None = None
+        self._font_lock = threading.Lock()  # one for every book: FreeType is process-wide
         self.images: ImageDecoder | None = None
         self.slides: SlideWorker | None = None
         self.feeds: FeedReader | None = None
@@ -171,7 +172,7 @@ class RenderLoop(Playback):
     def _build_scene(self) -> None:
         display = self.config.display
         if self.book is None or self.book.configured != display.font:
-            self.book = FontBook(display.font)
+            self.book = FontBook(display.font, self._font_lock)
         self.scene = Scene(self.output, self.book, display.background)
         self.scene.set_layout(self.manifest.layout if self.manifest else None, self.tz)
         if self.feeds is not None:
