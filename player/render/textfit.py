@@ -107,12 +107,18 @@ class _Sized:
         return found
 
 
+def _advance(cluster: str, measure: _Sized) -> int:
+    # At least a pixel each: a run of zero-width characters (U+200B...) cannot make a
+    # line of unbounded length, and so unbounded work.
+    return max(1, measure(cluster))
+
+
 def _break_word(word: str, room: int, measure: _Sized, limit: int) -> list[str]:
     """`word` broken between graphemes into pieces at most `room` wide (at most `limit`)."""
     pieces: list[str] = []
     piece, used = "", 0
     for cluster in graphemes(word):
-        w = measure(cluster)
+        w = _advance(cluster, measure)
         if piece and used + w > room:
             pieces.append(piece)
             if len(pieces) >= limit:
@@ -129,7 +135,7 @@ def _width_upto(word: str, room: int, measure: _Sized) -> int:
     """The width of a long word by its graphemes, or room + 1 as soon as it is wider."""
     used = 0
     for cluster in graphemes(word):
-        used += measure(cluster)
+        used += _advance(cluster, measure)
         if used > room:
             return room + 1
     return used
@@ -171,7 +177,7 @@ def wrap(
             if len(lines) >= limit:
                 return lines[:limit], False
             line = pieces[-1] if pieces else ""
-            used = sum(measure(c) for c in graphemes(line))
+            used = sum(_advance(c, measure) for c in graphemes(line))
         lines.append(line)
         if len(lines) >= limit:
             return lines, len(lines) <= max_lines
@@ -186,7 +192,7 @@ def _ellipsize(line: str, room: int, measure: _Sized) -> str:
     budget = room - measure(ELLIPSIS)
     kept, used = [], 0
     for cluster in graphemes(line):
-        w = measure(cluster)
+        w = _advance(cluster, measure)
         if used + w > budget:
             break
         kept.append(cluster)

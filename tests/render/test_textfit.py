@@ -195,3 +195,10 @@ def test_any_text_in_any_box_fits_readably_at_bounded_cost(book, text, w, h):
     assert all(font.size(line)[0] <= w for line in fitted.lines if len(line) > 1), fitted
     assert len(fitted.lines) == 1 or font.get_linesize() * len(fitted.lines) <= h
     assert counted.calls < 6000 and counted.chars < 120_000, (counted.calls, counted.chars)
+
+
+def test_zero_width_characters_cannot_make_unbounded_lines(book):
+    counted = Counted(book)
+    fitted = counted.fit("\u200b" * 200_000 + "x", (288, 120))
+    assert fitted.lines
+    assert counted.calls < 4000 and sum(len(line) for line in fitted.lines) < 288 * 30
