@@ -16,6 +16,7 @@ MODULES = (
     "bench.bench_schedule",
     "bench.bench_sync",
     "bench.bench_render",
+    "bench.bench_text",
     "bench.bench_push",
     "bench.bench_app",
 )

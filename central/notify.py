@@ -185,38 +185,63 @@ def cmd_notify(args: argparse.Namespace) -> int:
     return 0
 
 
+ALERT_LIFETIME = "30m"
+CANCEL_LIFETIME = "1d"  # a cancel outlives any ordinary alert it takes off
+
+
+def _alert_payload(args: argparse.Namespace, signing, now: dt.datetime) -> tuple[dict, str, float]:
+    """(payload, what to print, lifetime) for an alert or, with --cancel, the cancel of one."""
+    if args.cancel is not None:
+        if args.text:
+            raise CliError("--cancel takes no alert text")
+        if args.id and args.id != args.cancel:
+            raise CliError("--cancel names the alert; leave out --id")
+        if not args.cancel.strip():
+            raise CliError("--cancel needs the id of the alert to take off")
+        lifetime = parse_duration(args.expires or CANCEL_LIFETIME)
+        payload = signing.make_alert_cancel(
+            args.cancel, args.group, now=now, lifetime=dt.timedelta(seconds=lifetime)
+        )
+        return payload, f"cancel of alert {args.cancel}", lifetime
+    text = (args.text or "").strip()
+    if not text:
+        raise CliError("alert text is empty (or pass --cancel ID to take an alert off)")
+    if len(text) > signing.MAX_ALERT_TEXT:
+        raise CliError(f"alert text is {len(text)} characters; at most {signing.MAX_ALERT_TEXT}")
+    lifetime = parse_duration(args.expires or ALERT_LIFETIME)
+    payload = signing.make_alert(
+        text,
+        args.group,
+        now=now,
+        lifetime=dt.timedelta(seconds=lifetime),
+        level=args.level,
+        alert_id=args.id,
+    )
+    return payload, f"{payload['level']} alert {payload['id']}", lifetime
+
+
 def cmd_alert(args: argparse.Namespace) -> int:
-    """Seal an alert with the publisher key and publish it, retained until it expires."""
+    """Seal an alert (or a cancel) with the publisher key; publish it, retained until it expires.
+
+    Alerts of a group share one retained topic, so the last message sent is what a screen
+    joining later gets: after a cancel, the cancel (and not the alert it took off).
+    """
     from player.wire import signing
 
     try:
-        text = args.text.strip()
-        if not text:
-            raise CliError("alert text is empty")
-        if len(text) > signing.MAX_ALERT_TEXT:
-            raise CliError(
-                f"alert text is {len(text)} characters; at most {signing.MAX_ALERT_TEXT}"
-            )
-        lifetime = parse_duration(args.expires)
+        # Milliseconds: a correction sent within the same second is still the newer version.
+        now = dt.datetime.now(dt.UTC)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+        payload, what, lifetime = _alert_payload(args, signing, now)
         try:
             key = signing.load_private_key(Path(args.key))
         except ValueError as exc:  # KeyFileError names the file and what is wrong
             raise CliError(str(exc)) from None
         target = _target(args)
         topic = _topic(target.prefix, args.group).alert
-        payload = signing.make_alert(
-            text,
-            args.group,
-            now=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            lifetime=dt.timedelta(seconds=lifetime),
-            level=args.level,
-            alert_id=args.id,
-        )
         publish_once(target, topic, signing.seal(payload, key), retain=True, expiry=lifetime)
     except CliError as exc:
         return _fail("alert", exc)
-    print(
-        f"sent {payload['level']} alert {payload['id']} to {topic} on {target.broker.display}, "
-        f"until {payload['expires_at']}: {text}"
-    )
+    text = f": {payload['text']}" if "text" in payload else ""
+    print(f"sent {what} to {topic} on {target.broker.display}, until {payload['expires_at']}{text}")
     return 0

@@ -31,6 +31,7 @@ from player.events import (
     ScreenshotRequest,
     Stop,
 )
+from player.push.alerts import AlertBook
 from player.push.popstore import PopStore
 from player.service.board import StatusBoard
 from player.service.control import ControlServer
@@ -39,6 +40,7 @@ from player.service.memory import limit_malloc_arenas
 from player.service.statusfile import StatusWriter
 from player.service.systemd import Notifier, Supervisor
 from player.sync.store import ManifestStore
+from player.wire.alert import AlertCancel
 from player.wire.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -65,20 +67,6 @@ class RunOptions:
     windowed: bool = False  # a window instead of fullscreen (demo on a desktop)
     # Wall clock for scheduling (seconds since the epoch); soak tests run it faster.
     clock: Callable[[], float] = time.time
-
-
-class AlertBook:
-    """Alerts received over push, by id; a newer alert with the same id replaces the old."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._alerts: dict[str, Alert] = {}
-
-    def add(self, alert: Alert, now: dt.datetime) -> tuple[Alert, ...]:
-        with self._lock:
-            self._alerts[alert.id] = alert
-            self._alerts = {k: a for k, a in self._alerts.items() if a.expires_at > now}
-            return tuple(self._alerts.values())
 
 
 def remember_good_config(config: Config) -> None:
@@ -203,9 +191,11 @@ class Player:
         log.info("manifest notice (sequence %s): syncing now", notice.get("sequence"))
         self.sync.wake(digest=notice.get("sha256"))
 
-    def _alert(self, alert: Alert) -> None:
+    def _alert(self, message: Alert | AlertCancel) -> None:
         now = dt.datetime.fromtimestamp(self.options.clock(), dt.UTC)
-        self.inbox.put(AlertsChanged(self.alerts.add(alert, now)))
+        live = self.alerts.offer(message, now)
+        if live is not None:  # None: an older version, a replay or a repeat was dropped
+            self.inbox.put(AlertsChanged(live))
 
     def _command(self, name: str, payload: dict) -> None:
         log.info("command %r received", name)

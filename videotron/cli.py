@@ -276,13 +276,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "alert",
-        "put a signed alert on every screen of a group",
-        "Retained on the broker until it expires, so screens that come online late show it.",
+        "put a signed alert on every screen of a group, or take one off",
+        "Retained on the broker until it expires, so screens that come online late show it.\n"
+        "Sending an id again with new text or level replaces it on screen; --cancel ID takes\n"
+        "it off and keeps older copies of it off.",
         office_common,
     )
-    p.add_argument("text", metavar="TEXT", help="alert text")
+    p.add_argument("text", metavar="TEXT", nargs="?", help="alert text (none with --cancel)")
     p.add_argument("--group", required=True, help="screen group")
-    p.add_argument("--expires", default="30m", help="lifetime: 90s, 30m, 2h, 1d")
+    p.add_argument(
+        "--expires",
+        help="lifetime: 90s, 30m, 2h, 1d (default: 30m; a cancel: 1d, at least the alert's)",
+    )
     p.add_argument("--key", type=Path, metavar="KEYFILE", required=True, help="publisher key")
     p.add_argument(
         "--level",
@@ -291,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how the alert looks on screen",
     )
     p.add_argument("--id", help="alert id (default: random); sending an id again replaces it")
+    p.add_argument("--cancel", metavar="ID", help="take alert ID off the screens (and keep it off)")
     p.add_argument("--mqtt", metavar="URL", help="broker URL (default: mqtt.url in central.yaml)")
 
     p = add(

@@ -23,7 +23,7 @@ from player.config.model import Config
 from player.push.messages import MessageGate
 from player.push.popstore import PopStore
 from player.service.board import StatusBoard
-from player.wire.alert import Alert
+from player.wire.alert import Alert, AlertCancel
 from player.wire.broker import (
     CONNECT_TIMEOUT,
     Broker,
@@ -130,7 +130,7 @@ class PushClient:
         *,
         public_key: str | None,
         on_manifest_notice: Callable[[dict], None],
-        on_alert: Callable[[Alert], None],
+        on_alert: Callable[[Alert | AlertCancel], None],
         on_command: Callable[[str, dict], None],
         pop: PopStore | None = None,
         clock: Callable[[], float] = time.time,
@@ -411,11 +411,15 @@ class PushClient:
                 self.on_manifest_notice(notice)
         elif topic == self.topics.alert:
             alert = self.gate.alert(payload, now)
-            if alert is not None:
+            if isinstance(alert, AlertCancel):
+                log.info("alert cancel for %s (issued %s)", alert.id, alert.issued_at)
+                self.on_alert(alert)
+            elif alert is not None:
                 log.info(
-                    "alert %s (%s) until %s: %s",
+                    "alert %s (%s, issued %s) until %s: %.200s",
                     alert.id,
                     alert.level,
+                    alert.issued_at,
                     alert.expires_at,
                     alert.text,
                 )

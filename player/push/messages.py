@@ -9,7 +9,7 @@ import logging
 from collections import OrderedDict
 
 from player.wire import signing
-from player.wire.alert import Alert
+from player.wire.alert import Alert, AlertCancel
 from player.wire.manifest import ManifestError
 
 log = logging.getLogger(__name__)
@@ -88,13 +88,16 @@ class MessageGate:
             self._drop(payload, now, "dropped %s: %s", what, exc)
             return None
 
-    def alert(self, payload: bytes, now: float) -> Alert | None:
-        """A verified, unexpired alert for this group, else None."""
+    def alert(self, payload: bytes, now: float) -> Alert | AlertCancel | None:
+        """A verified, unexpired alert (or alert cancel) for this group, else None.
+
+        Which version of an alert wins is not decided here (see player.push.alerts).
+        """
         data = self._open(payload, "alert", now)
         if data is None:
             return None
         try:
-            alert = signing.parse_alert(data)
+            alert = signing.parse_alert_message(data)
         except ManifestError as exc:
             self._drop(payload, now, "dropped alert: %s", exc)
             return None

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import pygame
+
+from player.render import textfit
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +22,7 @@ SYSTEM_BOLD_FONTS = (
     Path("/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
     Path("/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
 )
-MIN_SIZE = 8
+MIN_SIZE = textfit.MIN_SIZE
 
 
 def parse_color(value, default: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -40,12 +43,20 @@ def parse_color(value, default: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 class FontBook:
-    """Loads each (file, size) once. Falls back from a missing font file, logging it once."""
+    """Loads each (file, size) once per thread; falls back from a missing font file, logged once.
 
-    def __init__(self, configured: Path | None) -> None:
-        self._cache: dict[tuple[bool, int], pygame.font.Font] = {}
+    A font object is used by one thread only (SDL_ttf fonts are not thread-safe), and
+    fonts are opened and freed under `lock` (FreeType's library is shared by all fonts of
+    the process): the render loop and the text worker can both use one book, and books
+    that replace one another should share the lock.
+    """
+
+    def __init__(self, configured: Path | None, lock: threading.Lock | None = None) -> None:
+        self._local = threading.local()
+        self._lock = lock or threading.Lock()
         self.configured = configured
-        self.path = self._resolve(configured, SYSTEM_FONTS)
+        with self._lock:
+            self.path = self._resolve(configured, SYSTEM_FONTS)
         self.bold_path = (
             self.path if configured and self.path == configured else self._bold_or(self.path)
         )
@@ -81,47 +92,18 @@ class FontBook:
     def font(self, size: int, *, bold: bool = False) -> pygame.font.Font:
         size = max(MIN_SIZE, int(size))
         key = (bold, size)
-        font = self._cache.get(key)
+        cache: dict[tuple[bool, int], pygame.font.Font] | None = getattr(self._local, "fonts", None)
+        if cache is None:
+            cache = self._local.fonts = {}
+        font = cache.get(key)
         if font is None:
             path = self.bold_path if bold else self.path
-            font = pygame.font.Font(str(path) if path else None, size)
-            if len(self._cache) > 64:
-                self._cache.clear()
-            self._cache[key] = font
+            with self._lock:
+                font = pygame.font.Font(str(path) if path else None, size)
+                if len(cache) > 64:
+                    cache.clear()  # freed here, under the lock
+            cache[key] = font
         return font
-
-
-def wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
-    """Greedy word wrap; words longer than the width are broken by characters."""
-    lines: list[str] = []
-    for paragraph in text.replace("\r\n", "\n").split("\n"):
-        words = paragraph.split()
-        if not words:
-            lines.append("")
-            continue
-        line = ""
-        for word in words:
-            candidate = f"{line} {word}" if line else word
-            if font.size(candidate)[0] <= width:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-            rest = word
-            while font.size(rest)[0] > width and len(rest) > 1:
-                cut = len(rest) - 1
-                while cut > 1 and font.size(rest[:cut])[0] > width:
-                    cut -= 1
-                lines.append(rest[:cut])
-                rest = rest[cut:]
-            line = rest
-        lines.append(line)
-    return lines
-
-
-def _block_size(font: pygame.font.Font, lines: list[str]) -> tuple[int, int]:
-    width = max((font.size(line)[0] for line in lines), default=0)
-    return width, font.get_linesize() * len(lines)
 
 
 def fit_text(
@@ -131,22 +113,22 @@ def fit_text(
     *,
     bold: bool = False,
     max_size: int | None = None,
+    min_size: int | None = None,
 ) -> tuple[pygame.font.Font, list[str]]:
-    """The largest font size at which the wrapped text fits in `box` (binary search)."""
-    bw, bh = box
-    lo, hi = MIN_SIZE, max(MIN_SIZE, min(max_size or bh, bh))
-    best = (book.font(lo, bold=bold), wrap(book.font(lo, bold=bold), text, bw))
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        font = book.font(mid, bold=bold)
-        lines = wrap(font, text, bw)
-        w, h = _block_size(font, lines)
-        if w <= bw and h <= bh:
-            best = (font, lines)
-            lo = mid + 1
-        else:
-            hi = mid - 1
-    return best
+    """The largest font at which the wrapped text fits in `box`; cut with an ellipsis if none.
+
+    Bounded work whatever the text (see player.render.textfit); call it off the render
+    thread for text that comes from outside (alerts, manifests).
+    """
+    fitted = textfit.fit(
+        text,
+        box,
+        width=lambda size, s: book.font(size, bold=bold).size(s)[0],
+        line_height=lambda size: book.font(size, bold=bold).get_linesize(),
+        max_size=max_size,
+        min_size=min_size,
+    )
+    return book.font(fitted.size, bold=bold), list(fitted.lines)
 
 
 def render_block(

@@ -34,6 +34,7 @@ from player.render.layout import geometry
 from player.render.playback import EARLY, PREPARE_AHEAD, Playback, Showing, to_datetime
 from player.render.prepare import VisualFactory
 from player.render.scene import Fade, Scene
+from player.render.slides import SlideWorker
 from player.render.splash import local_addresses, splash_lines
 from player.render.visuals import Visual
 from player.schedule.plan import Scheduler, Slot
@@ -109,7 +110,9 @@ class RenderLoop(Playback):
         self.scene: Scene | None = None
         self.factory: VisualFactory | None = None
         self.book: FontBook | None = None
+        self._font_lock = threading.Lock()  # one for every book: FreeType is process-wide
         self.images: ImageDecoder | None = None
+        self.slides: SlideWorker | None = None
         self.feeds: FeedReader | None = None
         self._feeds_version = -1
         self.shots: Screenshotter | None = None
@@ -151,6 +154,7 @@ class RenderLoop(Playback):
         self.output = open_output(display, headless=self.headless, windowed=self.windowed)
         pygame.font.init()
         self.images = ImageDecoder()
+        self.slides = SlideWorker()
         self.feeds = FeedReader(self.config.cache.dir / "feeds", on_change=self._wake)
         if self.screenshot_dir is not None:
             self.shots = Screenshotter(self.screenshot_dir, self.screenshot_every)
@@ -173,7 +177,7 @@ class RenderLoop(Playback):
     def _build_scene(self) -> None:
         display = self.config.display
         if self.book is None or self.book.configured != display.font:
-            self.book = FontBook(display.font)
+            self.book = FontBook(display.font, self._font_lock)
         self.scene = Scene(self.output, self.book, display.background)
         self.scene.set_layout(self.manifest.layout if self.manifest else None, self.tz)
         if self.feeds is not None:
@@ -181,6 +185,7 @@ class RenderLoop(Playback):
         self.factory = VisualFactory(
             media_path=self.media_path,
             images=self.images,
+            slides=self.slides,
             book=self.book,
             content=self.output.content,
             background=display.background,
@@ -204,7 +209,7 @@ class RenderLoop(Playback):
             self._close_visual(self.pending)
         self.showing = self.pending = None
         self._close_retired()
-        for part in (self.feeds, self.images, self.shots, self.frame_log):
+        for part in (self.feeds, self.images, self.slides, self.shots, self.frame_log):
             if part is not None:
                 try:
                     part.close()

@@ -44,7 +44,8 @@ def same_play(a: Slot, b: Slot) -> bool:
     if a.kind == "item":
         return a.item is not None and b.item is not None and a.item.id == b.item.id
     if a.kind == "alert":
-        return a.alert is not None and b.alert is not None and a.alert.id == b.alert.id
+        # A new version of the alert (other text, level or expiry) is a new play: redrawn.
+        return a.alert is not None and a.alert == b.alert
     return a.kind == "off" or a.reason == b.reason
 
 
@@ -244,5 +245,9 @@ class Playback:
             alert=slot.alert.id if slot.alert else None,
             # When a black screen comes back on: the technician's first question.
             until=slot.end.isoformat() if slot.kind == "off" and self.power else None,
+            alert_level=slot.alert.level if slot.alert else None,
+            alert_issued_at=(
+                slot.alert.issued_at.isoformat() if slot.alert and slot.alert.issued_at else None
+            ),
         )
         self._note_decoder(p.visual)

@@ -13,11 +13,12 @@ from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
 from player.render.layout import Rect
 from player.render.slides import (
-    AlertVisual,
     BlackVisual,
     ClockFace,
     ClockVisual,
+    SlideWorker,
     TickerVisual,
+    alert_visual,
     style_colors,
     text_visual,
 )
@@ -56,6 +57,7 @@ class VisualFactory:
         *,
         media_path: Callable[[str], Path],
         images: ImageDecoder,
+        slides: SlideWorker,
         book: FontBook,
         content: pygame.Surface,
         background: tuple[int, int, int],
@@ -69,6 +71,7 @@ class VisualFactory:
         self.video_decoder = video_decoder
         self.media_path = media_path
         self.images = images
+        self.slides = slides
         self.book = book
         self.content = content
         # A 1x1 surface in the display's pixel format, for workers to convert images to.
@@ -88,9 +91,16 @@ class VisualFactory:
             return BlackVisual("off")
         if slot.kind == "idle":
             reason = slot.reason or "nothing to play"
-            return SplashVisual(self.book, size, lambda: self.splash_lines(reason), reason)
+            return SplashVisual(
+                self.book,
+                size,
+                lambda: self.splash_lines(reason),
+                reason,
+                worker=self.slides,
+                template=self.template,
+            )
         if slot.kind == "alert" and slot.alert is not None:
-            return AlertVisual(self.book, slot.alert, size)
+            return alert_visual(self.slides, self.book, slot.alert, size, self.template)
         item = slot.item
         if slot.kind != "item" or item is None:
             return FailedVisual(f"slot:{slot.kind}", f"nothing to draw for a {slot.kind} slot")
@@ -134,9 +144,11 @@ class VisualFactory:
         if item.type == "text":
             return text_visual(
                 key,
+                self.slides,
                 self.book,
                 item.text or "",
-                size,
+                zone=size,
+                template=self.template,
                 style=style,
                 background=self.background,
                 content_height=self.content.get_height(),

@@ -1,18 +1,21 @@
-"""Slides drawn from text on the main thread: text, clock, ticker item, alert, black."""
+"""Slides drawn from text: text and alert (laid out by a worker), clock, ticker item, black."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import math
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pygame
 
+from player.render import textfit
 from player.render.fonts import FontBook, fit_text, parse_color, render_block
 from player.render.ticker import ScrollStrip
-from player.render.visuals import Visual
+from player.render.visuals import ImageVisual, Visual
 from player.wire.alert import Alert
 
 log = logging.getLogger(__name__)
@@ -30,51 +33,58 @@ ALERT_TITLES = MappingProxyType(
     {"emergency": "EMERGENCY", "warning": "WARNING", "info": "INFORMATION"}
 )
 SECONDS_CODES = ("%S", "%T", "%X", "%c", "%r", "%s")
+MAX_CLOCK_TEXT = 64  # graphemes: a clock is redrawn on the render thread every tick
 
 
 def _margin(size: tuple[int, int], fraction: float = 0.05) -> int:
     return max(2, round(min(size) * fraction))
 
 
-class StillVisual(Visual):
-    """A slide rendered once into `surface` when prepared, then blitted only when asked."""
+class SlideWorker:
+    """One thread that lays out and draws text slides while the render loop presents.
 
-    def __init__(self, key: str, size: tuple[int, int]) -> None:
-        super().__init__(key)
-        self.surface = pygame.Surface(size).convert()
-        self._drawn = False
+    Text comes from outside (manifests, alerts); even bounded, laying out a long text
+    takes longer than a frame on a Pi, so it never runs on the render thread. Alerts
+    have a worker of their own rather than the image decoder's, so an alert never
+    waits behind a big picture.
+    """
 
-    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
-        if self._drawn and not force:
-            return False
-        target.blit(self.surface, (0, 0))
-        self._drawn = True
-        return True
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text-layout")
+
+    def submit(self, fn: Callable[..., pygame.Surface], *args, **kwargs) -> Future[pygame.Surface]:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class TextVisual(StillVisual):
-    """Wrapped text at the largest size that fits, rendered once when prepared."""
+def _canvas(size: tuple[int, int], template: pygame.Surface, fill) -> pygame.Surface:
+    surface = pygame.Surface(size, 0, template)
+    surface.fill(fill)
+    return surface
 
-    def __init__(
-        self,
-        key: str,
-        book: FontBook,
-        text: str,
-        zone: tuple[int, int],
-        *,
-        color: tuple[int, int, int] = WHITE,
-        background: tuple[int, int, int] = BLACK,
-        max_size: int | None = None,
-        bold: bool = False,
-        align: str = "center",
-    ) -> None:
-        super().__init__(key, zone)
-        self.surface.fill(background)
-        margin = _margin(zone)
-        box = pygame.Rect(margin, margin, zone[0] - 2 * margin, zone[1] - 2 * margin)
-        if text.strip() and box.w > 0 and box.h > 0:
-            font, lines = fit_text(book, text, box.size, bold=bold, max_size=max_size)
-            render_block(self.surface, font, lines, box, color, align=align)
+
+def draw_text(
+    book: FontBook,
+    text: str,
+    zone: tuple[int, int],
+    template: pygame.Surface,
+    *,
+    color: tuple[int, int, int] = WHITE,
+    background: tuple[int, int, int] = BLACK,
+    max_size: int | None = None,
+    bold: bool = False,
+    align: str = "center",
+) -> pygame.Surface:
+    """A text slide: wrapped text at the largest size that fits (worker thread)."""
+    surface = _canvas(zone, template, background)
+    margin = _margin(zone)
+    box = pygame.Rect(margin, margin, zone[0] - 2 * margin, zone[1] - 2 * margin)
+    if text.strip() and box.w > 0 and box.h > 0:
+        font, lines = fit_text(book, text, box.size, bold=bold, max_size=max_size)
+        render_block(surface, font, lines, box, color, align=align)
+    return surface
 
 
 def style_colors(
@@ -87,8 +97,17 @@ def style_colors(
 
 
 def text_visual(
-    key: str, book: FontBook, text: str, zone, *, style: dict, background, content_height: int
-) -> TextVisual:
+    key: str,
+    worker: SlideWorker,
+    book: FontBook,
+    text: str,
+    *,
+    zone,
+    template: pygame.Surface,
+    style: dict,
+    background,
+    content_height: int,
+) -> ImageVisual:
     """A text slide per the item's style; font_size is a fraction of the content height."""
     color, bg = style_colors(style, background)
     size = style.get("font_size")
@@ -96,10 +115,11 @@ def text_visual(
     if isinstance(size, int | float) and 0 < size <= 1:
         max_size = max(8, round(size * content_height))
     align = style.get("align") if style.get("align") in ("left", "center", "right") else "center"
-    return TextVisual(
-        key, book, text, zone, color=color, background=bg, max_size=max_size,
+    future = worker.submit(
+        draw_text, book, text, zone, template, color=color, background=bg, max_size=max_size,
         bold=bool(style.get("bold", False)), align=align,
     )  # fmt: skip
+    return ImageVisual(key, future)
 
 
 class ClockFace:
@@ -128,9 +148,10 @@ class ClockFace:
 
     def format(self, now: float) -> str:
         try:
-            return dt.datetime.fromtimestamp(now, self.tz).strftime(self.fmt)
+            text = dt.datetime.fromtimestamp(now, self.tz).strftime(self.fmt)
         except ValueError:
             return dt.datetime.fromtimestamp(now, self.tz).strftime("%H:%M")
+        return text if len(text) <= MAX_CLOCK_TEXT else textfit.clip(text, MAX_CLOCK_TEXT)
 
     def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
         text = self.format(now)
@@ -200,27 +221,38 @@ class TickerVisual(Visual):
         return True
 
 
-class AlertVisual(StillVisual):
+def draw_alert(
+    book: FontBook, alert: Alert, size: tuple[int, int], template: pygame.Surface
+) -> pygame.Surface:
     """The full-screen alert slide: level colour, level title, the message as large as fits."""
-
-    def __init__(self, book: FontBook, alert: Alert, size: tuple[int, int]) -> None:
-        super().__init__(f"alert:{alert.id}", size)
-        background, color = ALERT_COLORS.get(alert.level, ALERT_COLORS["warning"])
-        self.surface.fill(background)
-        margin = _margin(size)
-        title_h = max(8, round(size[1] * 0.14))
-        title_box = pygame.Rect(margin, margin, size[0] - 2 * margin, title_h)
-        font, lines = fit_text(
-            book, ALERT_TITLES.get(alert.level, "ALERT"), title_box.size, bold=True
-        )
-        render_block(self.surface, font, lines, title_box, color)
-        body = pygame.Rect(
-            margin, title_box.bottom + margin, size[0] - 2 * margin,
-            size[1] - title_box.bottom - 2 * margin,
-        )  # fmt: skip
-        if body.h > 0 and alert.text.strip():
+    background, color = ALERT_COLORS.get(alert.level, ALERT_COLORS["warning"])
+    surface = _canvas(size, template, background)
+    margin = _margin(size)
+    title_h = max(8, round(size[1] * 0.14))
+    title_box = pygame.Rect(margin, margin, size[0] - 2 * margin, title_h)
+    font, lines = fit_text(book, ALERT_TITLES.get(alert.level, "ALERT"), title_box.size, bold=True)
+    render_block(surface, font, lines, title_box, color)
+    body = pygame.Rect(
+        margin, title_box.bottom + margin, size[0] - 2 * margin,
+        size[1] - title_box.bottom - 2 * margin,
+    )  # fmt: skip
+    if body.h > 0 and alert.text.strip():
+        try:
             font, lines = fit_text(book, alert.text, body.size, bold=True)
-            render_block(self.surface, font, lines, body, color)
+            render_block(surface, font, lines, body, color)
+        except (pygame.error, ValueError, MemoryError) as exc:  # the title still warns
+            log.error(
+                "alert %s: its text cannot be drawn (%s); showing the title only", alert.id, exc
+            )
+    return surface
+
+
+def alert_visual(
+    worker: SlideWorker, book: FontBook, alert: Alert, size, template: pygame.Surface
+) -> ImageVisual:
+    """The alert slide, laid out by the worker; the loop keeps presenting until it is ready."""
+    future = worker.submit(draw_alert, book, alert, size, template)
+    return ImageVisual(f"alert:{alert.id}", future)  # the version is in the render status
 
 
 class BlackVisual(Visual):

@@ -8,10 +8,12 @@ import logging
 import socket
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import Future
 
 import pygame
 
 from player.render.fonts import FontBook, fit_text, render_block
+from player.render.slides import SlideWorker
 from player.render.visuals import Visual
 
 log = logging.getLogger(__name__)
@@ -20,6 +22,7 @@ SPLASH_BACKGROUND = (16, 32, 64)
 SPLASH_TEXT = (255, 255, 255)
 SPLASH_DIM = (170, 190, 220)
 REFRESH_SECONDS = 5.0
+JOB_POLL = 0.05  # seconds between looks while the worker redraws the splash
 
 
 def _usable(address: str) -> bool:
@@ -74,8 +77,42 @@ def splash_lines(
     ]
 
 
+def draw_splash(
+    book: FontBook, size: tuple[int, int], lines: list[tuple[str, str]], template: pygame.Surface
+) -> pygame.Surface:
+    """The splash picture for `lines` (worker thread): title, info lines, then the reason."""
+    w, h = size
+    surface = pygame.Surface(size, 0, template)
+    surface.fill(SPLASH_BACKGROUND)
+    margin = max(2, round(min(w, h) * 0.06))
+    inner_w = w - 2 * margin
+    title_h = round(h * 0.22)
+    info = [t for role, t in lines if role == "info"]
+    reason = " ".join(t for role, t in lines if role == "reason")
+    y = margin
+    title = next((t for role, t in lines if role == "title"), "")
+    line_h = max(8, round(h * 0.075))
+    try:
+        box = pygame.Rect(margin, y, inner_w, title_h)
+        font, wrapped = fit_text(book, title, box.size, bold=True)
+        render_block(surface, font, wrapped, box, SPLASH_TEXT)
+        y = box.bottom + margin // 2
+        for text in info:
+            box = pygame.Rect(margin, y, inner_w, line_h)
+            font, wrapped = fit_text(book, text, box.size, max_size=round(line_h * 0.8))
+            render_block(surface, font, wrapped[:1], box, SPLASH_DIM)
+            y += line_h
+        box = pygame.Rect(margin, y + margin // 2, inner_w, h - y - margin - margin // 2)
+        if box.h > 8 and reason:
+            font, wrapped = fit_text(book, reason, box.size, max_size=line_h)
+            render_block(surface, font, wrapped, box, SPLASH_TEXT)
+    except (pygame.error, ValueError, MemoryError) as exc:  # the coloured splash still shows
+        log.error("splash text cannot be drawn: %s", exc)
+    return surface
+
+
 class SplashVisual(Visual):
-    """Redrawn only when a line changes (checked every few seconds), never per frame."""
+    """Redrawn by the text worker only when a line changes (checked every few seconds)."""
 
     def __init__(
         self,
@@ -83,58 +120,70 @@ class SplashVisual(Visual):
         size: tuple[int, int],
         lines: Callable[[], list[tuple[str, str]]],
         reason: str,
+        *,
+        worker: SlideWorker,
+        template: pygame.Surface,
     ) -> None:
         super().__init__(f"splash:{reason}")
         self.book = book
         self.size = size
         self.reason = reason
         self._lines = lines
+        self._worker = worker
+        self._template = template
         self._shown: list[tuple[str, str]] | None = None
         self._checked = float("-inf")
-        self.surface = pygame.Surface(size).convert()
+        self.surface: pygame.Surface | None = None
+        self._job: Future[pygame.Surface] | None = None
+        self._job_lines: list[tuple[str, str]] = []
+        self._submit(lines())
 
-    def _render(self, lines: list[tuple[str, str]]) -> None:
-        w, h = self.size
-        self.surface.fill(SPLASH_BACKGROUND)
-        margin = max(2, round(min(w, h) * 0.06))
-        inner_w = w - 2 * margin
-        title_h = round(h * 0.22)
-        info = [t for role, t in lines if role == "info"]
-        reason = " ".join(t for role, t in lines if role == "reason")
-        y = margin
-        title = next((t for role, t in lines if role == "title"), "")
-        box = pygame.Rect(margin, y, inner_w, title_h)
-        font, wrapped = fit_text(self.book, title, box.size, bold=True)
-        render_block(self.surface, font, wrapped, box, SPLASH_TEXT)
-        y = box.bottom + margin // 2
-        line_h = max(8, round(h * 0.075))
-        for text in info:
-            box = pygame.Rect(margin, y, inner_w, line_h)
-            font, wrapped = fit_text(self.book, text, box.size, max_size=round(line_h * 0.8))
-            render_block(self.surface, font, wrapped[:1], box, SPLASH_DIM)
-            y += line_h
-        box = pygame.Rect(margin, y + margin // 2, inner_w, h - y - margin - margin // 2)
-        if box.h > 8 and reason:
-            font, wrapped = fit_text(self.book, reason, box.size, max_size=line_h)
-            render_block(self.surface, font, wrapped, box, SPLASH_TEXT)
+    def _submit(self, lines: list[tuple[str, str]]) -> None:
+        self._job_lines = lines
+        self._job = self._worker.submit(draw_splash, self.book, self.size, lines, self._template)
+
+    def _collect(self) -> bool:
+        """Take a finished picture from the worker; whether the picture changed."""
+        job = self._job
+        if job is None or not job.done():
+            return False
+        self._job = None
+        if job.cancelled() or job.exception() is not None:
+            log.error(
+                "splash cannot be drawn: %s", "cancelled" if job.cancelled() else job.exception()
+            )
+            return False
+        self.surface = job.result()
+        self._shown = self._job_lines
+        return True
+
+    def ready(self) -> bool:
+        return self.surface is not None or self._job is None or self._job.done()
 
     def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
-        changed = False
-        if now - self._checked >= REFRESH_SECONDS or self._shown is None:
+        changed = self._collect()
+        if self._job is None and now - self._checked >= REFRESH_SECONDS:
             self._checked = now
             lines = self._lines()
             if lines != self._shown:
-                self._render(lines)
-                self._shown = lines
-                changed = True
-        if changed or force:
+                self._submit(lines)
+        if self.surface is not None and (changed or force):
             target.blit(self.surface, (0, 0))
+            return True
+        if self.surface is None and force:
+            target.fill(SPLASH_BACKGROUND)
             return True
         return False
 
     def next_change(self, now: float) -> float:
+        if self._job is not None:
+            return now + JOB_POLL
         return self._checked + REFRESH_SECONDS
 
     @property
     def lines(self) -> list[tuple[str, str]]:
         return list(self._shown or [])
+
+    def close(self) -> None:
+        if self._job is not None:
+            self._job.cancel()

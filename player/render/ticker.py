@@ -8,12 +8,15 @@ from collections.abc import Sequence
 
 import pygame
 
+from player.render import textfit
 from player.render.fonts import FontBook
 
 log = logging.getLogger(__name__)
 
 SEPARATOR = "   \u2022   "
 REFERENCE_LINES = 1080  # ticker speeds are given in px/s at this content height
+MAX_HEADLINE = 300  # graphemes; longer headlines (a pasted article, a feed gone wrong) are cut
+MAX_HEADLINES = 100
 
 
 class ScrollStrip:
@@ -22,7 +25,8 @@ class ScrollStrip:
     The scroll position is a whole number of pixels computed from time, so at a steady
     frame rate every frame moves the same distance (no sub-pixel shimmer) and a late
     frame catches up instead of slowing the text. New headlines join at the end of
-    the queue, so a feed update never makes the text jump.
+    the queue, so a feed update never makes the text jump. A headline is rendered when
+    it first joins the queue, so a frame renders at most one (of bounded length).
     """
 
     def __init__(
@@ -53,13 +57,14 @@ class ScrollStrip:
         return list(self._headlines)
 
     def set_headlines(self, headlines: Sequence[str]) -> None:
-        headlines = [h for h in headlines if h.strip()]
+        headlines = [
+            " ".join(textfit.clip(h, MAX_HEADLINE).split()) for h in headlines if h.strip()
+        ][:MAX_HEADLINES]
         if headlines == self._headlines:
             return
-        keep = {}
-        for text in headlines:
-            keep[text] = self._surfaces.get(text) or self._render(text + SEPARATOR)
-        self._surfaces = keep
+        self._surfaces = {
+            text: self._surfaces[text] for text in headlines if text in self._surfaces
+        }
         self._headlines = headlines
         self._next = 0
 
@@ -86,7 +91,9 @@ class ScrollStrip:
         while self._end < p + 1:
             text = self._headlines[self._next % len(self._headlines)]
             self._next = (self._next + 1) % len(self._headlines)
-            surface = self._surfaces[text]
+            surface = self._surfaces.get(text)
+            if surface is None:
+                surface = self._surfaces[text] = self._render(text + SEPARATOR)
             self._segments.append((self._end, surface))
             self._end += max(1, surface.get_width())
         while (

@@ -14,7 +14,7 @@ from pathlib import Path
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
-from player.wire.alert import Alert
+from player.wire.alert import Alert, AlertCancel
 from player.wire.manifest import ManifestError, to_json
 from player.wire.parse import parse_datetime
 from player.wire.smallfile import NotReadable, read_small_file
@@ -27,6 +27,7 @@ ALERT_LEVELS = ("info", "warning", "emergency")
 COMMANDS = ("sync", "screenshot", "reload", "display-off", "display-on")
 MAX_SEALED_BYTES = 64 * 1024
 MAX_ALERT_TEXT = 1000
+ALERT_CANCEL = "alert-cancel"
 
 
 class SignatureError(ManifestError):
@@ -224,7 +225,10 @@ def _aware(value: object, path: str) -> dt.datetime:
 
 
 def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    # Milliseconds when there are any: two versions of an alert sent within one second
+    # must still be ordered by their issued_at.
+    spec = "milliseconds" if moment.microsecond else "seconds"
+    return moment.astimezone(dt.UTC).isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def make_alert(
@@ -243,6 +247,19 @@ def make_alert(
         "group": group,
         "text": text,
         "level": level,
+        "issued_at": _iso(now),
+        "expires_at": _iso(now + lifetime),
+    }
+
+
+def make_alert_cancel(
+    alert_id: str, group: str, *, now: dt.datetime, lifetime: dt.timedelta
+) -> dict:
+    """A cancel payload ready for `seal`: takes alert `alert_id` off every screen of `group`."""
+    return {
+        "type": ALERT_CANCEL,
+        "id": alert_id,
+        "group": group,
         "issued_at": _iso(now),
         "expires_at": _iso(now + lifetime),
     }
@@ -285,6 +302,18 @@ def parse_alert(payload: dict) -> Alert:
         issued_at=issued_at,
         level=level,
         group=_field(payload, "group"),
+    )
+
+
+def parse_alert_message(payload: dict) -> Alert | AlertCancel:
+    """An opened payload from an alert topic: an alert or the cancel of one."""
+    if payload.get("type") != ALERT_CANCEL:
+        return parse_alert(payload)
+    return AlertCancel(
+        id=_field(payload, "id"),
+        group=_field(payload, "group"),
+        issued_at=_aware(payload.get("issued_at"), "issued_at"),
+        expires_at=_aware(payload.get("expires_at"), "expires_at"),
     )
 
 

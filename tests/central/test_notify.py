@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import subprocess
@@ -9,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+from player.wire import signing
+from player.wire.alert import AlertCancel
 from player.wire.parse import parse
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.mosquitto import MqttProbe, free_port
@@ -176,6 +179,11 @@ def test_alert_refuses_bad_options_with_clear_messages(mosquitto, tmp_path):
                        "--mqtt", mosquitto.url)  # fmt: skip
     assert result.returncode == 1 and "wildcards" in result.stderr
 
+    result = videotron("alert", *common)
+    assert result.returncode == 1 and "--cancel ID" in result.stderr
+    result = videotron("alert", "Hello", "--cancel", "flood-1", *common)
+    assert result.returncode == 1 and "--cancel takes no alert text" in result.stderr
+
 
 def test_alert_payload_is_sealed_and_retained(mosquitto, mqtt_probe, tmp_path):
     key_path, _ = write_key(tmp_path / "keys" / "publisher.key")
@@ -198,3 +206,19 @@ def test_alert_refuses_a_lifetime_past_the_bound_instead_of_a_traceback(tmp_path
         assert result.returncode == 1, expires
         assert f"--expires '{expires}': at most 31d" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_alert_cancel_is_sealed_retained_and_outlives_the_alert(mosquitto, mqtt_probe, tmp_path):
+    key_path, public_key = write_key(tmp_path / "keys" / "publisher.key")
+    mqtt_probe.subscribe("videotron/lobby/alert")
+    result = videotron(
+        "alert", "--cancel", "flood-1", "--group", "lobby", "--key", str(key_path),
+        "--mqtt", mosquitto.url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "cancel of alert flood-1" in result.stdout
+    message = mqtt_probe.wait_for(lambda m: m.topic == "videotron/lobby/alert")
+    payload = signing.open_sealed(message.payload, public_key, dt.datetime.now(dt.UTC))
+    cancel = signing.parse_alert_message(payload)
+    assert isinstance(cancel, AlertCancel) and (cancel.id, cancel.group) == ("flood-1", "lobby")
+    assert cancel.expires_at - cancel.issued_at == dt.timedelta(days=1)

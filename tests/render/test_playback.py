@@ -234,6 +234,25 @@ def test_an_alert_takes_over_at_once_and_ends_on_expiry(tmp_path):
     assert abs(back["t"] - expires.timestamp()) < 0.25
 
 
+def test_a_new_version_of_the_alert_on_screen_replaces_it(tmp_path):
+    harness, _ = _harness(
+        tmp_path, [{"id": "a", "type": "image", "color": list(BLUE), "duration": 10}]
+    )
+    now = dt.datetime.now(dt.UTC)
+    first = Alert(id="flood", text="Jalan ditutup", expires_at=now + dt.timedelta(minutes=5),
+                  issued_at=now, level="warning")  # fmt: skip
+    second = replace(first, text="Banjir: evakuasi", level="emergency",
+                     issued_at=now + dt.timedelta(seconds=1))  # fmt: skip
+    harness.later(0.3, AlertsChanged((first,)))
+    harness.later(0.8, AlertsChanged((second,)))
+    harness.run(1.4)
+    alert_rows = [r for r in _frames(tmp_path) if r["kind"] == "alert"]
+    colours = [{tuple(p) for p in r["px"]} for r in alert_rows]
+    assert (255, 176, 0) in colours[0]  # warning amber first
+    assert (200, 0, 0) in colours[-1]  # then the emergency red of the new version
+    assert harness.status.get("render")["alert_level"] == "emergency"
+
+
 def test_new_manifest_cuts_a_withdrawn_item_but_lets_a_kept_one_finish(tmp_path):
     harness, _ = _harness(
         tmp_path / "one",
