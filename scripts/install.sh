@@ -158,7 +158,7 @@ if [ "$(id -u)" -ne 0 ]; then
         fail "run as root (sudo $0)"
     fi
 fi
-for f in pyproject.toml player/__init__.py systemd/$UNIT config/player.yaml; do
+for f in pyproject.toml player/__init__.py videotron/__init__.py systemd/$UNIT config/player.yaml; do
     [ -e "$SRC/$f" ] || fail "source tree $SRC has no $f (use --source DIR)"
 done
 if [ -n "$WHEELS" ] && ! compgen -G "$WHEELS/videotron_player-*.whl" >/dev/null; then
@@ -255,10 +255,10 @@ say "player code into $PREFIX/src and venv $VENV"
 run rm -rf "$ROOT$PREFIX/src.new"
 run mkdir -p "$ROOT$PREFIX/src.new"
 if ((DRY_RUN)); then
-    printf '+ tar (pyproject.toml README.md player config systemd scripts docs) from %s\n' "$SRC"
+    printf '+ tar (pyproject.toml README.md player central videotron config systemd scripts docs) from %s\n' "$SRC"
 else
     tar -C "$SRC" --exclude=__pycache__ --exclude='*.pyc' --exclude='*.egg-info' \
-        -cf - pyproject.toml README.md player config systemd scripts docs |
+        -cf - pyproject.toml README.md player central videotron config systemd scripts docs |
         tar -C "$ROOT$PREFIX/src.new" -xf -
 fi
 run rm -rf "$ROOT$PREFIX/src"

@@ -42,6 +42,19 @@ def dry_run(*args: str) -> subprocess.CompletedProcess:
     return sh("bash", INSTALL, "--dry-run", "--operator", "nobody", *args, env=CLEAN_ENV)
 
 
+def test_the_source_copy_holds_every_package_the_distribution_ships():
+    # Without --wheels, install.sh pip-installs its copy of the source tree: a package
+    # missing from that copy leaves a `videotron` command that cannot import itself.
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    shipped = [p.rstrip("*") for p in project["tool"]["setuptools"]["packages"]["find"]["include"]]
+    result = dry_run()
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("+ tar (")]
+    copied = line.split("(", 1)[1].split(")", 1)[0].split()
+    assert sorted(shipped) == sorted(p for p in copied if (REPO / p / "__init__.py").is_file())
+
+
 def test_dry_run_lists_every_step_and_changes_nothing():
     existed = Path("/opt/videotron").exists()
     result = dry_run()
