@@ -290,12 +290,13 @@ def renderable(draw) -> dict:
             },
         }
         if kind in ("text", "ticker"):
+            # Up to the longest text a manifest may carry: layout is bounded and runs
+            # off the render thread, so length must not stop the frames.
             item["text"] = draw(
                 st.text(UNICODE, min_size=1, max_size=24)
                 | st.text(WORDLESS, min_size=1, max_size=24)
+                | st.text(WORDLESS, min_size=m.MAX_TEXT - 200, max_size=m.MAX_TEXT)
             )
-        if kind == "ticker":
-            item["speed"] = draw(st.sampled_from([1e-9, m.MAX_TICKER_SPEED]))
         if kind == "clock":
             item["format"] = draw(st.sampled_from(["%c %x %X %%", "%Y" * 32, "⏰ %H:%M", "%"]))
         items.append(item)
