@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import os
 import sys
@@ -13,7 +14,9 @@ from player import __version__
 
 DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
 DEFAULT_CENTRAL_CONFIG = Path("/etc/videotron/central.yaml")
-OFFICE_COMMANDS = frozenset({"publish", "keygen", "notify", "alert"})
+OFFICE_COMMANDS = frozenset(
+    {"publish", "keygen", "notify", "alert", "command", "collect", "report"}
+)
 
 # subcommand -> (module, function); imported only when the subcommand runs, so
 # `videotron --help` stays fast and a broken optional part cannot break the others.
@@ -29,6 +32,9 @@ HANDLERS = MappingProxyType(
         "keygen": ("central.publish", "cmd_keygen"),
         "notify": ("central.notify", "cmd_notify"),
         "alert": ("central.notify", "cmd_alert"),
+        "command": ("central.notify", "cmd_command"),
+        "collect": ("central.collector.cli", "cmd_collect"),
+        "report": ("central.collector.cli", "cmd_report"),
         "screenshot": ("player.service.control", "cmd_screenshot"),
     }
 )
@@ -65,6 +71,13 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--frame-log", type=Path, help="append one JSON line per presented frame (diagnostics)"
     )
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: use a date like 2024-05-31") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,6 +153,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", default="emergency", choices=["info", "warning", "emergency"])
     p.add_argument("--id", help="alert id (default: random); re-sending an id replaces it")
     p.add_argument("--mqtt", metavar="URL", help="broker URL (default: the config's mqtt.url)")
+
+    p = sub.add_parser("command", help="send a signed command to one player")
+    p.add_argument("player", help="player id")
+    p.add_argument("name", choices=["screenshot", "sync", "reload", "display-off", "display-on"])
+    p.add_argument("--key", type=Path, help="publisher private key (default: publish.key)")
+    p.add_argument("--expires", default="5m", help="lifetime, e.g. 90s, 5m (default 5m)")
+    p.add_argument("--mqtt", metavar="URL", help="broker URL (default: the config's mqtt.url)")
+
+    sub.add_parser("collect", help="keep what the screens report in the office database")
+
+    p = sub.add_parser("report", help="proof-of-play, uptime and fleet reports (office)")
+    kinds = p.add_subparsers(dest="report", metavar="REPORT", required=True)
+    for name, help_text in (
+        ("plays", "plays per day, screen and item: count, seconds shown, completed share"),
+        ("uptime", "seconds online per screen and day"),
+    ):
+        q = kinds.add_parser(name, parents=[common], help=help_text)
+        q.add_argument("--from", dest="first", type=_date, required=True, help="first day")
+        q.add_argument("--to", dest="last", type=_date, required=True, help="last day (included)")
+        q.add_argument("--group", help="only this screen group")
+        q.add_argument("--tz", default="UTC", help="time zone of the days, e.g. Asia/Jakarta")
+        q.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    q = kinds.add_parser("fleet", parents=[common], help="every screen now: online, how current")
+    q.add_argument("--group", help="only this screen group")
+    q.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
 
     p = sub.add_parser("screenshot", help="save the running player's current frame as PNG")
     p.add_argument("out", type=Path, help="PNG file to write")

@@ -45,7 +45,9 @@ POP_RESEND_GROWTH = 16  # the resend delay grows to at most this many times repo
 MAX_ACK_IDS = 100_000  # an ack naming more ids than this is not one of ours
 SHUTDOWN_FLUSH = 1.0  # seconds to wait for the broker to ack the "offline" status at stop
 # Fields that change all the time: they ride along but do not make a status "changed".
-VOLATILE_STATUS_KEYS = ("ts", "uptime", "os_uptime", "cpu_temp_c", "throttled", "report")
+VOLATILE_STATUS_KEYS = (
+    "ts", "uptime", "os_uptime", "cpu_temp_c", "throttled", "report", "errors",
+)  # fmt: skip
 CPU_TEMP_PATH = Path("/sys/class/thermal/thermal_zone0/temp")
 THROTTLED_PATH = Path("/sys/devices/platform/soc/soc:firmware/get_throttled")
 
@@ -90,6 +92,7 @@ def board_status_payload(status: StatusBoard) -> dict:
         "cache": {k: cache.get(k) for k in ("used_bytes", "max_bytes", "files")},
         "config_errors": config.get("errors", []),
         "report": snap.get("report"),
+        "errors": (snap.get("errors") or {}).get("recent", []),
     }
 
 
