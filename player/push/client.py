@@ -581,6 +581,8 @@ class PushClient:
         inflight = self._inflight
         if inflight is not None and (batch == inflight.batch or set(inflight.ids) <= set(ids)):
             self._inflight = None
+            if self._pop_backoff.failures > 1:
+                log.info("the collector acknowledges proof of play again")
             self._pop_backoff.reset()
         self._update_report_status()
 
