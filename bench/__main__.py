@@ -17,6 +17,7 @@ MODULES = (
     "bench.bench_sync",
     "bench.bench_render",
     "bench.bench_push",
+    "bench.bench_collector",
     "bench.bench_app",
 )
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import itertools
 import json
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
 
 from central.collector.schema import (
     errors,
@@ -28,6 +29,7 @@ VOLATILE_STATUS_KEYS = frozenset(
 )
 MAX_SCREENSHOT_BYTES = 512 * 1024  # players send at most 200 KiB; refuse anything far beyond
 JPEG_MAGIC = b"\xff\xd8\xff"
+CHUNK = 500  # keys per IN (...): far below SQLite's and PostgreSQL's parameter limits
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,19 @@ class Ack:
 class _Screen:
     online: bool
     status_key: str | None
+    errors_seen: dict[str, tuple] = field(default_factory=dict)  # message → (at, count)
+
+
+@dataclass
+class _Pending:
+    """Rows of one group of reports, sent together at the end of `Recorder.write`."""
+
+    screen_inserts: list[dict] = field(default_factory=list)  # screens seen for the first time
+    screen_updates: dict[str, dict] = field(default_factory=dict)  # player → latest values
+    period_ops: list[tuple[str, dict]] = field(default_factory=list)  # ("open"|"close", row)
+    status_rows: list[dict] = field(default_factory=list)
+    # (player, store, record id) → row; a play repeated within the group is kept once.
+    plays: dict[tuple[str, str, int], dict] = field(default_factory=dict)
 
 
 @dataclass
@@ -97,7 +112,14 @@ class Recorder:
         self._screens.clear()
 
     def write(self, connection: Connection, reports: list[Report]) -> Outcome:
-        outcome = Outcome()
+        """Store `reports` in the caller's transaction; the acks are valid once it commits.
+
+        Frequent statements (screen updates, status changes, plays) are collected and sent
+        as one executemany each: a group of a thousand reports costs a handful of round
+        trips, not thousands.
+        """
+        outcome, pending = Outcome(), _Pending()
+        self._prefetch(connection, {r.player for r in reports} - set(self._screens))
         for report in reports:
             try:
                 message = json.loads(report.payload)
@@ -108,12 +130,73 @@ class Recorder:
                 outcome.rejected += 1
                 continue
             if report.kind == "status":
-                self._status(connection, report, message)
+                self._status(connection, report, message, pending)
             elif report.kind == "pop":
-                self._pop(connection, report, message, outcome)
+                self._pop(connection, report, message, outcome, pending)
             elif report.kind == "screenshot":
-                self._screenshot(connection, report, message, outcome)
+                self._screenshot(connection, report, message, outcome, pending)
+        self._flush(connection, pending, outcome)
         return outcome
+
+    def _prefetch(self, connection: Connection, players: set[str]) -> None:
+        names = sorted(players)
+        for start in range(0, len(names), CHUNK):
+            rows = connection.execute(
+                select(screens.c.player, screens.c.online, screens.c.status).where(
+                    screens.c.player.in_(names[start : start + CHUNK])
+                )
+            )
+            for row in rows:
+                key = _status_key(row.status) if row.status else None
+                self._screens[row.player] = _Screen(bool(row.online), key)
+
+    def _flush(self, connection: Connection, pending: _Pending, outcome: Outcome) -> None:
+        if pending.screen_inserts:
+            connection.execute(insert(screens), pending.screen_inserts)
+        # Periods in order (a screen may go and come back within one group); runs of one
+        # kind go as one executemany, which at the first sight of a fleet is all of them.
+        close = (
+            update(online_periods)
+            .where(
+                and_(
+                    online_periods.c.player == bindparam("b_player"),
+                    online_periods.c.ended_at.is_(None),
+                )
+            )
+            .values(ended_at=bindparam("ended_at"), end_reason=bindparam("end_reason"))
+        )
+        for kind, run in itertools.groupby(pending.period_ops, key=lambda op: op[0]):
+            rows = [row for _, row in run]
+            connection.execute(insert(online_periods) if kind == "open" else close, rows)
+        by_columns: dict[tuple[str, ...], list[dict]] = {}
+        for player, values in pending.screen_updates.items():
+            by_columns.setdefault(tuple(sorted(values)), []).append({"b_player": player, **values})
+        for columns, rows in by_columns.items():
+            statement = (
+                update(screens)
+                .where(screens.c.player == bindparam("b_player"))
+                .values({c: bindparam(c) for c in columns})
+            )
+            connection.execute(statement, rows)
+        if pending.status_rows:
+            connection.execute(insert(status_changes), pending.status_rows)
+        if not pending.plays:
+            return
+        keys = list(pending.plays)
+        present: set[tuple[str, str, int]] = set()
+        column = tuple_(plays.c.player, plays.c.store, plays.c.record_id)
+        for start in range(0, len(keys), CHUNK):
+            rows = connection.execute(
+                select(plays.c.player, plays.c.store, plays.c.record_id).where(
+                    column.in_(keys[start : start + CHUNK])
+                )
+            )
+            present.update((r.player, r.store, r.record_id) for r in rows)
+        new = [row for key, row in pending.plays.items() if key not in present]
+        if new:
+            connection.execute(insert(plays), new)
+        outcome.plays_new += len(new)
+        outcome.plays_repeated += len(keys) - len(new)
 
     # ----- screens and status ------------------------------------------------------------
 
@@ -130,21 +213,27 @@ class Recorder:
         self._screens[player] = known
         return known
 
-    def _ensure_screen(self, connection: Connection, player: str, group, now) -> None:
+    def _ensure_screen(self, connection: Connection, player: str, group, now, pending) -> None:
         if self._screen(connection, player) is None:
-            connection.execute(
-                insert(screens).values(
-                    player=player,
-                    group=_short(group, 128),
-                    first_seen=now,
-                    last_seen=now,
-                    online=False,
-                    dropped=0,
-                )
+            pending.screen_inserts.append(
+                {
+                    "player": player,
+                    "group": _short(group, 128),
+                    "version": None,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "online": False,
+                    "online_since": None,
+                    "offline_reason": None,
+                    "status": None,
+                    "dropped": 0,
+                }
             )
             self._screens[player] = _Screen(False, None)
 
-    def _status(self, connection: Connection, report: Report, message: dict) -> None:
+    def _status(
+        self, connection: Connection, report: Report, message: dict, pending: _Pending
+    ) -> None:
         player, now = report.player, report.received_at
         at = utc(message.get("ts"), now)
         online = message.get("online") is True
@@ -162,37 +251,34 @@ class Recorder:
             values["dropped"] = dropped
         known = self._screen(connection, player)
         if known is None:
-            connection.execute(
-                insert(screens).values(
-                    player=player,
-                    first_seen=now,
-                    online=online,
-                    online_since=at,
-                    offline_reason=reason,
+            pending.screen_inserts.append(
+                {
+                    "player": player,
+                    "first_seen": now,
+                    "online": online,
+                    "online_since": at,
+                    "offline_reason": reason,
                     **{"dropped": 0, **values},
-                )
+                }
             )
             known = self._screens[player] = _Screen(not online, None)  # forces the period below
         else:
             if known.online != online:
                 values.update(online=online, online_since=at, offline_reason=reason)
-            connection.execute(update(screens).where(screens.c.player == player).values(**values))
+            pending.screen_updates.setdefault(player, {}).update(values)
         if known.online != online:
             # Close whatever is open: a crash leaves a period the last will then ends.
-            connection.execute(
-                update(online_periods)
-                .where(and_(online_periods.c.player == player, online_periods.c.ended_at.is_(None)))
-                .values(ended_at=at, end_reason=reason or "reconnected")
-            )
+            close = {"b_player": player, "ended_at": at, "end_reason": reason or "reconnected"}
+            pending.period_ops.append(("close", close))
             if online:
-                connection.execute(insert(online_periods).values(player=player, started_at=at))
+                pending.period_ops.append(("open", {"player": player, "started_at": at}))
             known.online = online
         if key != known.status_key:
-            connection.execute(insert(status_changes).values(player=player, at=at, status=text))
+            pending.status_rows.append({"player": player, "at": at, "status": text})
             known.status_key = key
-        self._errors(connection, player, message.get("errors"), now)
+        self._errors(connection, player, message.get("errors"), now, known)
 
-    def _errors(self, connection: Connection, player: str, recent: object, now) -> None:
+    def _errors(self, connection: Connection, player: str, recent: object, now, known) -> None:
         if not isinstance(recent, list):
             return
         for entry in recent[:50]:
@@ -201,6 +287,9 @@ class Recorder:
             message, where = entry["message"][:2000], _short(entry.get("where"), 128)
             at = utc(entry.get("at"), now)
             count = entry.get("count") if type(entry.get("count")) is int else 1
+            if known.errors_seen.get(message) == (at, count):
+                continue  # every status repeats the recent errors: most are old news
+            known.errors_seen[message] = (at, count)
             row = connection.execute(
                 select(errors.c.id, errors.c.last_at, errors.c.count).where(
                     and_(errors.c.player == player, errors.c.message == message)
@@ -227,7 +316,9 @@ class Recorder:
 
     # ----- proof of play ---------------------------------------------------------------
 
-    def _pop(self, connection: Connection, report: Report, message: dict, outcome) -> None:
+    def _pop(
+        self, connection: Connection, report: Report, message: dict, outcome, pending: _Pending
+    ) -> None:
         player, now = report.player, report.received_at
         store, records = message.get("store"), message.get("records")
         if not isinstance(store, str) or not store or not isinstance(records, list):
@@ -249,35 +340,19 @@ class Recorder:
                     connection, player, f"unreadable play {record_id}: {exc}", now
                 )
         group = message.get("group")
-        self._ensure_screen(connection, player, group, now)
+        self._ensure_screen(connection, player, group, now, pending)
         dropped = message.get("dropped")
         if type(dropped) is int:
-            connection.execute(
-                update(screens).where(screens.c.player == player).values(dropped=dropped)
-            )
-        present = set()
-        if rows:
-            present = set(
-                connection.scalars(
-                    select(plays.c.record_id).where(
-                        and_(
-                            plays.c.player == player,
-                            plays.c.store == store[:64],
-                            plays.c.record_id.in_(list(rows)),
-                        )
-                    )
-                )
-            )
-        new = [
-            {"player": player, "store": store[:64], "record_id": record_id,
-             "group": _short(group, 128), **row}
-            for record_id, row in rows.items()
-            if record_id not in present
-        ]  # fmt: skip
-        if new:
-            connection.execute(insert(plays), new)
-        outcome.plays_new += len(new)
-        outcome.plays_repeated += len(rows) - len(new)
+            pending.screen_updates.setdefault(player, {})["dropped"] = dropped
+        store_key, group_name = store[:64], _short(group, 128)
+        for record_id, row in rows.items():
+            if (player, store_key, record_id) in pending.plays:
+                outcome.plays_repeated += 1  # sent twice within this group
+                continue
+            pending.plays[player, store_key, record_id] = {
+                "player": player, "store": store_key, "record_id": record_id,
+                "group": group_name, **row,
+            }  # fmt: skip
         batch = message.get("batch")
         outcome.acks.append(
             Ack(player, store, batch if isinstance(batch, str) else None, tuple(ids))
@@ -294,7 +369,9 @@ class Recorder:
 
     # ----- screenshots -----------------------------------------------------------------
 
-    def _screenshot(self, connection: Connection, report: Report, message: dict, outcome) -> None:
+    def _screenshot(
+        self, connection: Connection, report: Report, message: dict, outcome, pending: _Pending
+    ) -> None:
         player, now = report.player, report.received_at
         try:
             jpeg = base64.b64decode(message["jpeg"], validate=True)
@@ -305,7 +382,7 @@ class Recorder:
                         MAX_SCREENSHOT_BYTES)  # fmt: skip
             outcome.rejected += 1
             return
-        self._ensure_screen(connection, player, None, now)
+        self._ensure_screen(connection, player, None, now, pending)
         connection.execute(
             insert(screenshots).values(
                 player=player,

@@ -93,9 +93,19 @@ def test_a_resent_batch_adds_nothing_and_is_acknowledged_again(engine):
     assert [a.ids for a in again.acks] == [(3, 4, 5, 6, 7, 8)]
     assert again.acks[0].batch == "b2" and again.acks[0].store == "s1"
     assert count(engine, plays) == 8
+    # The original and its resend in one transaction (both were queued at the broker).
+    both = write(
+        engine,
+        recorder,
+        Report("p1", "pop", batch([20, 21], batch_id="b3"), T0),
+        Report("p1", "pop", batch([20, 21], batch_id="b4"), T0),
+    )
+    assert (both.plays_new, both.plays_repeated) == (2, 2)
+    assert [a.batch for a in both.acks] == ["b3", "b4"]
+    assert count(engine, plays) == 10
     # Another store of the same player (its file was recreated): ids may repeat.
     write(engine, recorder, Report("p1", "pop", batch([1, 2], store="s2"), T0))
-    assert count(engine, plays) == 10
+    assert count(engine, plays) == 12
 
 
 def test_an_unreadable_record_is_acknowledged_and_kept_as_an_error(engine):
@@ -184,3 +194,28 @@ def test_plays_report_counts_per_local_day_screen_and_item(engine):
                     "seconds": 30.0, "completed_share": 0.667}]  # fmt: skip
     assert [(r["day"], r["plays"]) for r in wib] == [("2024-05-01", 1), ("2024-05-02", 2)]
     assert other == []
+
+
+def test_one_transaction_may_see_a_screen_appear_leave_and_return(engine):
+    later, back = T0 + dt.timedelta(minutes=5), T0 + dt.timedelta(minutes=6)
+    other = json.loads(status(True, ts=T0))
+    other["player"] = "p2"
+    write(
+        engine,
+        Recorder(),
+        Report("p2", "pop", batch([1]), T0),  # plays before its first status
+        Report("p2", "status", json.dumps(other).encode(), T0),
+        Report("p1", "status", status(True, ts=T0), T0),
+        Report("p1", "status", status(False, ts=later), later),
+        Report("p1", "status", status(True, ts=back), back),
+    )
+    with engine.connect() as connection:
+        period = online_periods.c
+        rows = connection.execute(
+            select(period.player, period.started_at, period.ended_at).order_by(period.id)
+        ).all()
+        online = dict(connection.execute(select(screens.c.player, screens.c.online)).all())
+    assert sorted(rows, key=lambda r: (r.player, r.started_at)) == [
+        ("p1", T0, later), ("p1", back, None), ("p2", T0, None),
+    ]  # fmt: skip
+    assert online == {"p1": True, "p2": True}
