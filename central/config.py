@@ -23,7 +23,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _SECTIONS = {
     "mqtt": ("url", "username", "password", "ca_bundle", "topic_prefix"),
-    "collector": ("database", "client_id", "session_expiry", "screenshots_kept"),
+    "collector": ("database", "client_id", "session_expiry", "screenshots_kept", "share_group"),
     "publish": ("key", "groups"),
 }
 _PLAYER_SECTIONS = {"player", "source", "display", "cache", "operating_hours", "render"}
@@ -50,6 +50,7 @@ class CollectorSettings:
     client_id: str = DEFAULT_CLIENT_ID  # fixed, so the broker keeps one session for it
     session_expiry: int = DEFAULT_SESSION_EXPIRY  # seconds; must outlast a restart
     screenshots_kept: int = 5  # latest screenshots kept per screen
+    share_group: str | None = None  # several collectors: MQTT shared subscription group
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,11 @@ def _collector_value(path: Path, key: str, node: yaml.Node) -> object:
     if name == "screenshots_kept":
         return _count(path, key, node, 1, 1000)
     client_id = _text(path, key, node)
+    if name == "share_group" and not _CLIENT_ID.match(client_id):
+        raise CentralConfigError(
+            f"{_where(path, node)}: {key}: 1 to 64 letters, digits, '.', '_' or '-' "
+            f"(one MQTT topic level), got {client_id!r}"
+        )
     if not _CLIENT_ID.match(client_id):
         raise CentralConfigError(
             f"{_where(path, node)}: {key}: 1 to 64 letters, digits, '.', '_' or '-', "

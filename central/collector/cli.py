@@ -126,6 +126,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                     connection, args.first, args.last, tz=tz, now=now, group=args.group
                 )
                 columns = UPTIME_COLUMNS
+            elif args.report == "screenshot":
+                return _save_screenshot(queries.latest_screenshot(connection, args.player), args)
             else:
                 rows = queries.fleet_now(
                     connection, now=now, latest_sequences=latest_sequences(config), group=args.group
@@ -145,6 +147,19 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     _print(rows, columns, as_csv=args.csv)
+    return 0
+
+
+def _save_screenshot(row, args: argparse.Namespace) -> int:
+    if row is None:
+        print(
+            f"videotron report: no screenshot of {args.player!r} yet "
+            f"(ask for one: videotron command {args.player} screenshot)",
+            file=sys.stderr,
+        )
+        return 1
+    args.out.write_bytes(row.jpeg)
+    print(f"{args.out}: {args.player} at {_cell(row.taken_at)}, showing {row.item or '-'}")
     return 0
 
 

@@ -105,7 +105,8 @@ class Collector:
             return
         # Subscribing again is harmless when the session was kept, and needed when not.
         options = SubscribeOptions(qos=1)
-        client.subscribe([(topic, options) for topic in report_filters(self.prefix)])
+        filters = report_filters(self.prefix, self.config.collector.share_group)
+        client.subscribe([(topic, options) for topic in filters])
         self.connected.set()
         log.info(
             "collector connected to %s as %s (%s session)",

@@ -84,9 +84,14 @@ def make_topics(prefix: str, group: str, player_id: str) -> Topics:
 REPORT_KINDS = ("status", "pop", "screenshot")
 
 
-def report_filters(prefix: str) -> list[str]:
-    """The collector's subscriptions: every player's status, proof of play and screenshots."""
-    return [f"{prefix}/player/+/{kind}" for kind in REPORT_KINDS]
+def report_filters(prefix: str, share_group: str | None = None) -> list[str]:
+    """The collector's subscriptions: every player's status, proof of play and screenshots.
+
+    With `share_group`, MQTT 5 shared subscriptions: the broker hands each message to one
+    of the collectors subscribed under that group.
+    """
+    share = f"$share/{share_group}/" if share_group else ""
+    return [f"{share}{prefix}/player/+/{kind}" for kind in REPORT_KINDS]
 
 
 def parse_report_topic(prefix: str, topic: str) -> tuple[str, str] | None:

@@ -8,6 +8,7 @@ database exactly once, and whatever is not is still in the player's own store.
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import io
 import time
@@ -113,6 +114,16 @@ def test_every_play_is_stored_once_across_collector_and_broker_restarts(kind, tm
                 .where(plays.c.started_at >= away_from, plays.c.started_at < away_until)
             )
         assert while_away >= 2 * 3  # played while nobody listened, stored afterwards
+        # The office's report adds up to the same plays.
+        today = dt.datetime.now(dt.UTC).date()
+        report = videotron(
+            "--config", str(collector.config), "report", "plays",
+            "--from", str(today - dt.timedelta(days=1)), "--to", str(today), "--csv",
+        )  # fmt: skip
+        rows = list(csv.DictReader(io.StringIO(report.stdout)))
+        assert sum(int(row["plays"]) for row in rows) == collector.play_count()
+        assert {row["item"] for row in rows} == {"red", "blue"}
+        assert {row["player"] for row in rows} == {"screen-1", "screen-2"}
     finally:
         collector.close()
 
@@ -176,6 +187,12 @@ def test_a_screenshot_command_lands_in_the_database_as_the_screen_shows_it(mosqu
         assert time.monotonic() - asked < 10
         taken_at, item, jpeg = landed()
         local = screen_color(screen.config, tmp_path / "local.png")
+        saved = videotron(
+            "--config", str(collector.config), "report", "screenshot", "screen-1",
+            "--out", str(tmp_path / "office.jpg"),
+        )  # fmt: skip
+        assert "showing poster" in saved.stdout
+        assert (tmp_path / "office.jpg").read_bytes() == jpeg
     finally:
         if screen.proc is not None:
             screen.stop()
@@ -188,3 +205,47 @@ def test_a_screenshot_command_lands_in_the_database_as_the_screen_shows_it(mosqu
     assert near(centre, local, tolerance=24), (centre, local)
     assert near(centre, (0, 160, 60), tolerance=24)
     assert len(base64.b64encode(jpeg)) < 300 * 1024
+
+
+def test_two_collectors_share_the_fleet_and_store_each_play_once(postgres, mosquitto, tmp_path):
+    from player.push.popstore import PopStore
+    from tests.push.runner import PushRunner, push_config
+    from tests.push.test_push_link import play
+
+    office = [
+        CollectorProcess(tmp_path / f"office-{n}", mosquitto.url, postgres.url,
+                         client_id=f"collector-{n}", share_group="office")
+        for n in (1, 2)
+    ]  # fmt: skip
+    stores = [PopStore(tmp_path / f"pop-{n}.sqlite3", max_records=1000) for n in range(4)]
+    try:
+        for collector in office:
+            collector.start()
+        runners = [
+            PushRunner(push_config(mosquitto.url, player_id=f"lobby-{n}"), pop=store)
+            for n, store in enumerate(stores)
+        ]
+        for store in stores:
+            for n in range(60):
+                store.record(play(n))
+        for runner in runners:
+            runner.thread.start()
+        try:
+            for store in stores:
+                wait_until(lambda s=store: s.stats()["pending"] == 0, 60, "every play acked")
+        finally:
+            for runner in runners:
+                runner.__exit__(None, None, None)
+        for collector in office:
+            collector.stop()
+        logs = [collector.log.read_text() for collector in office]
+        for n, store in enumerate(stores):
+            stored = office[0].record_ids(f"lobby-{n}", store.store_id)
+            assert sorted(stored) == list(range(1, 61))
+        # Both took a share (the broker hands out batches in turn).
+        assert all(" 0 plays stored" not in log for log in logs), logs
+    finally:
+        for store in stores:
+            store.close()
+        for collector in office:
+            collector.close()

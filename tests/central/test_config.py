@@ -93,3 +93,16 @@ def test_collector_mistakes_are_named_by_line_and_key(tmp_path, text, message):
     with pytest.raises(CentralConfigError) as caught:
         load_central_config(path)
     assert message in str(caught.value)
+
+
+def test_share_group_makes_shared_subscriptions(tmp_path):
+    from player.wire.broker import report_filters
+
+    path = tmp_path / "central.yaml"
+    path.write_text("collector:\n  share_group: office\n", encoding="utf-8")
+    group = load_central_config(path).collector.share_group
+    assert report_filters("vt", group)[0] == "$share/office/vt/player/+/status"
+    path.write_text("collector:\n  share_group: a/b\n", encoding="utf-8")
+    with pytest.raises(CentralConfigError) as caught:
+        load_central_config(path)
+    assert ":2:16: collector.share_group: 1 to 64" in str(caught.value)
