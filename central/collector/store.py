@@ -265,6 +265,10 @@ class Recorder:
         else:
             if known.online != online:
                 values.update(online=online, online_since=at, offline_reason=reason)
+            if not online:
+                # The last will says only "offline": keep what the screen last reported
+                # (item, manifest sequence, cache) for the fleet view.
+                del values["status"]
             pending.screen_updates.setdefault(player, {}).update(values)
         if known.online != online:
             # Close whatever is open: a crash leaves a period the last will then ends.

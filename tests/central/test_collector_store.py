@@ -219,3 +219,25 @@ def test_one_transaction_may_see_a_screen_appear_leave_and_return(engine):
         ("p1", T0, later), ("p1", back, None), ("p2", T0, None),
     ]  # fmt: skip
     assert online == {"p1": True, "p2": True}
+
+
+def test_fleet_now_shows_who_is_online_what_plays_and_who_lags_behind(engine):
+    recorder = Recorder()
+    fresh = status(True, ts=T0, item="news", manifest_sequence=7)
+    write(engine, recorder, Report("p1", "status", fresh, T0))
+    stale = json.loads(status(True, ts=T0, manifest_sequence=5))
+    stale["player"] = "p2"
+    write(engine, recorder, Report("p2", "status", json.dumps(stale).encode(), T0))
+    later = T0 + dt.timedelta(minutes=3)
+    write(engine, recorder, Report("p2", "status", status(False, ts=later), later))
+    write(engine, recorder, Report("p2", "pop", batch([1], dropped=12), later))
+    with engine.connect() as connection:
+        fleet = queries.fleet_now(connection, now=later, latest_sequences={"g": 7})
+    by_player = {row["player"]: row for row in fleet}
+    assert by_player["p1"]["online"] and by_player["p1"]["item"] == "news"
+    assert by_player["p1"]["current"] is True
+    assert not by_player["p2"]["online"] and by_player["p2"]["since"] == later
+    assert by_player["p2"]["offline_reason"] == "connection lost"
+    assert by_player["p2"]["dropped_plays"] == 12
+    # Offline, it still shows what it last reported: it never got sequence 7.
+    assert by_player["p2"]["manifest_sequence"] == 5 and by_player["p2"]["current"] is False

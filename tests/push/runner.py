@@ -45,6 +45,7 @@ class PushRunner:
         pop: PopStore | None = None,
         clock: Callable[[], float] = time.time,
         backoff: tuple[float, float] = (0.2, 1.0),
+        on_thumbnail: Callable[[], None] | None = None,
     ) -> None:
         self.status = StatusBoard()
         self.events: list[tuple[str, object]] = []
@@ -60,6 +61,7 @@ class PushRunner:
             pop=pop,
             clock=clock,
             backoff=backoff,
+            on_thumbnail=on_thumbnail,
         )
         self.stop = threading.Event()
         self.thread = threading.Thread(

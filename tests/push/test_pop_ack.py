@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import time
@@ -97,3 +98,20 @@ def test_a_screenshot_is_published_once_connected(mosquitto, mqtt_probe):
         received = mqtt_probe.wait_for(lambda m: m.topic == topic, 5)
         assert json.loads(received.payload) == message and received.qos == 1
         assert not received.retain
+
+
+def test_thumbnails_are_asked_for_at_the_configured_interval_and_not_when_off(mosquitto):
+    asked: list[float] = []
+    config = push_config(mosquitto.url)
+    every = dataclasses.replace(
+        config, report=dataclasses.replace(config.report, thumbnail_every=0.5)
+    )
+    with PushRunner(every, on_thumbnail=lambda: asked.append(time.monotonic())) as runner:
+        runner.wait_connected()
+        wait_until(lambda: len(asked) >= 3, 5, "three thumbnails asked for")
+    assert all(0.4 < b - a < 1.5 for a, b in itertools.pairwise(asked)), asked
+    off: list[float] = []
+    with PushRunner(config, on_thumbnail=lambda: off.append(time.monotonic())) as runner:
+        runner.wait_connected()
+        time.sleep(1.5)
+    assert off == []  # report.thumbnail_every defaults to 0: only on command
