@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_MS = 5000
+CONNECT_TIMEOUT = 10  # seconds to reach PostgreSQL
 
 
 class DatabaseError(Exception):
@@ -50,7 +51,15 @@ def open_engine(url: str) -> Engine:
         engine = create_engine(full)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(full, pool_pre_ping=True, pool_size=2, max_overflow=2)
+    # connect_timeout: an unreachable server must fail a transaction, not hang the writer
+    # until the watchdog fires.
+    return create_engine(
+        full,
+        pool_pre_ping=True,
+        pool_size=2,
+        max_overflow=2,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
+    )
 
 
 def alembic_config() -> AlembicConfig:

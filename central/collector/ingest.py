@@ -15,7 +15,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from central.collector.store import Recorder, Report
 from central.config import CentralConfig
@@ -151,8 +151,16 @@ class Collector:
         except SQLAlchemyError as exc:
             self.recorder.forget()
             error = exc
-        if len(group) > 1:
-            # One bad report must not sink the others: try each alone.
+        except Exception:
+            # A bug must not end the writer (and with it the service): these reports are
+            # not acknowledged, the screens send their plays again.
+            self.recorder.forget()
+            log.exception("storing %d reports failed; none acknowledged", len(group))
+            return
+        unavailable = isinstance(error, OperationalError | InterfaceError)
+        if len(group) > 1 and not unavailable:
+            # One bad report must not sink the others: try each alone. (Not when the
+            # database is down or full: that would only fail a thousand times slower.)
             failed = 0
             for report in group:
                 try:
