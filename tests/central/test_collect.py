@@ -11,6 +11,7 @@ import base64
 import csv
 import datetime as dt
 import io
+import subprocess
 import time
 
 import pytest
@@ -157,6 +158,40 @@ def test_while_the_database_refuses_writes_nothing_is_acknowledged_or_lost(postg
             assert screen.stop() == 0, screen.logs.read_text()[-2000:]
         collector.stop()
         broker.stop()
+    try:
+        assert assert_exactly_once(collector, screen) >= 6
+    finally:
+        collector.close()
+
+
+def test_with_the_sqlite_disk_full_nothing_is_acknowledged_or_lost(mosquitto, tmp_path):
+    """A full disk, made real with a file-size limit of one byte on the running collector."""
+    key_path, public_key = write_key(tmp_path / "keys" / "publisher.key")
+    site = tmp_path / "site"
+    publish_tree(site, SHORT_ITEMS, key_path)
+    url = f"sqlite:///{tmp_path / 'office' / 'central.sqlite3'}"
+    collector = CollectorProcess(tmp_path / "office", mosquitto.url, url)
+    screen = Screen(tmp_path / "screen", "screen-1", site, public_key, mosquitto.url)
+    try:
+        collector.start()
+        screen.start()
+        acked(screen)
+        limit = ["prlimit", f"--pid={collector.proc.pid}"]
+        subprocess.run([*limit, "--fsize=1:unlimited"], check=True, timeout=10)
+        collector.wait_log("refuses writes", 30)
+        time.sleep(0.5)  # an ack sent just before the failure has reached the player
+        last_ack = screen.report()["last_ack_at"]
+        screen.wait_for(
+            "plays piling up", lambda s: (s.get("report") or {}).get("pending", 0) >= 6, 30
+        )
+        assert screen.report()["last_ack_at"] == last_ack  # no ack without a commit
+        subprocess.run([*limit, "--fsize=unlimited"], check=True, timeout=10)
+        collector.wait_log("database writable again", 30)
+        drained(screen)
+    finally:
+        if screen.proc is not None:
+            assert screen.stop() == 0, screen.logs.read_text()[-2000:]
+        collector.stop()
     try:
         assert assert_exactly_once(collector, screen) >= 6
     finally:
