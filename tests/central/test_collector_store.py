@@ -241,3 +241,14 @@ def test_fleet_now_shows_who_is_online_what_plays_and_who_lags_behind(engine):
     assert by_player["p2"]["dropped_plays"] == 12
     # Offline, it still shows what it last reported: it never got sequence 7.
     assert by_player["p2"]["manifest_sequence"] == 5 and by_player["p2"]["current"] is False
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_declares(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from central.collector.schema import metadata
+
+    with engine.connect() as connection:
+        drift = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert drift == [], "schema.py and migrations/ differ: add a migration"
