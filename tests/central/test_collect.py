@@ -97,6 +97,8 @@ def test_every_play_is_stored_once_across_collector_and_broker_restarts(kind, tm
             assert screen.report()["pending"] >= 3, screen.report()
         away_until = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         collector.start()
+        # The broker kept the collector's session (and its queue) across its own restart.
+        assert "test-collector (resumed session)" in collector.tail()
         for screen in screens:
             drained(screen)
     finally:
