@@ -23,7 +23,7 @@ PLAYS_COLUMNS = ("day", "player", "item", "plays", "seconds", "completed_share")
 UPTIME_COLUMNS = ("day", "player", "online_seconds", "share")
 FLEET_COLUMNS = (
     "player", "group", "online", "since", "item", "manifest_sequence", "latest_sequence",
-    "last_sync", "cache_used", "errors_24h", "dropped_plays", "version",
+    "last_sync", "cache_used", "healthy", "errors_24h", "dropped_plays", "version",
 )  # fmt: skip
 
 

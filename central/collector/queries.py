@@ -177,6 +177,7 @@ def fleet_now(
                 "sync_result": sync.get("last_result"),
                 "cache_used": cache.get("used_bytes"),
                 "cache_max": cache.get("max_bytes"),
+                "healthy": (status.get("health") or {}).get("healthy"),
                 "config_errors": len(status.get("config_errors") or []),
                 "errors_24h": int(row.n or 0),
                 "dropped_plays": int(row.dropped or 0),

@@ -24,9 +24,14 @@ from central.collector.schema import (
 log = logging.getLogger(__name__)
 
 # Status fields that change every heartbeat: a status differing only in these is no change.
-VOLATILE_STATUS_KEYS = frozenset(
-    {"ts", "uptime", "os_uptime", "cpu_temp_c", "throttled", "report", "errors"}
-)
+# What makes a status a change worth a row of history: presence, restarts (pid), the
+# screen on or off, alerts, content version and sync outcome, config errors, health. The
+# item on screen changes every few seconds and is in the plays; clocks, temperatures and
+# counters change with every heartbeat.
+HISTORY_KEYS = (
+    "online", "version", "pid", "screen", "alert", "manifest_sequence", "config_errors",
+    "health", "reason",
+)  # fmt: skip
 MAX_SCREENSHOT_BYTES = 512 * 1024  # players send at most 200 KiB; refuse anything far beyond
 JPEG_MAGIC = b"\xff\xd8\xff"
 CHUNK = 500  # keys per IN (...): far below SQLite's and PostgreSQL's parameter limits
@@ -419,11 +424,12 @@ def _status_key(text: str) -> str:
         message = json.loads(text)
     except ValueError:
         return text
-    return json.dumps(
-        {k: v for k, v in message.items() if k not in VOLATILE_STATUS_KEYS},
-        sort_keys=True,
-        default=str,
-    )
+    if not isinstance(message, dict):
+        return text
+    key = {k: message.get(k) for k in HISTORY_KEYS}
+    sync = message.get("sync")
+    key["sync"] = sync.get("last_result") if isinstance(sync, dict) else None
+    return json.dumps(key, sort_keys=True, default=str)
 
 
 def _play_row(record: dict, now: dt.datetime) -> dict:

@@ -93,6 +93,7 @@ def board_status_payload(status: StatusBoard) -> dict:
         "config_errors": config.get("errors", []),
         "report": snap.get("report"),
         "errors": (snap.get("errors") or {}).get("recent", []),
+        "health": {k: snap.get("health", {}).get(k) for k in ("healthy", "reason")},
     }
 
 

@@ -119,14 +119,15 @@ def test_an_unreadable_record_is_acknowledged_and_kept_as_an_error(engine):
 
 def test_status_history_keeps_changes_and_periods_follow_the_last_will(engine):
     recorder = Recorder()
-    for n in range(5):  # heartbeats: only the clock moves
-        write(engine, recorder, Report("p1", "status", status(True, ts=T0, uptime=n), T0))
-    write(engine, recorder, Report("p1", "status", status(True, ts=T0, item="news"), T0))
+    for n in range(5):  # heartbeats and item switches: the plays say what was on screen
+        beat = status(True, ts=T0, uptime=n, item=f"item-{n}")
+        write(engine, recorder, Report("p1", "status", beat, T0))
+    write(engine, recorder, Report("p1", "status", status(True, ts=T0, screen="off"), T0))
     later = T0 + dt.timedelta(hours=2)
     write(engine, recorder, Report("p1", "status", status(False, ts=later), later))
     back = T0 + dt.timedelta(hours=3)
     write(engine, recorder, Report("p1", "status", status(True, ts=back), back))
-    assert count(engine, status_changes) == 4  # first, new item, offline, back
+    assert count(engine, status_changes) == 4  # first, screen off, offline, back
     with engine.connect() as connection:
         period = online_periods.c
         periods = connection.execute(
@@ -223,7 +224,9 @@ def test_one_transaction_may_see_a_screen_appear_leave_and_return(engine):
 
 def test_fleet_now_shows_who_is_online_what_plays_and_who_lags_behind(engine):
     recorder = Recorder()
-    fresh = status(True, ts=T0, item="news", manifest_sequence=7)
+    fresh = status(
+        True, ts=T0, item="news", manifest_sequence=7, health={"healthy": True, "reason": "ok"}
+    )
     write(engine, recorder, Report("p1", "status", fresh, T0))
     stale = json.loads(status(True, ts=T0, manifest_sequence=5))
     stale["player"] = "p2"
@@ -235,7 +238,7 @@ def test_fleet_now_shows_who_is_online_what_plays_and_who_lags_behind(engine):
         fleet = queries.fleet_now(connection, now=later, latest_sequences={"g": 7})
     by_player = {row["player"]: row for row in fleet}
     assert by_player["p1"]["online"] and by_player["p1"]["item"] == "news"
-    assert by_player["p1"]["current"] is True
+    assert by_player["p1"]["current"] is True and by_player["p1"]["healthy"] is True
     assert not by_player["p2"]["online"] and by_player["p2"]["since"] == later
     assert by_player["p2"]["offline_reason"] == "connection lost"
     assert by_player["p2"]["dropped_plays"] == 12
