@@ -18,6 +18,7 @@ MODULES = (
     "bench.bench_render",
     "bench.bench_text",
     "bench.bench_push",
+    "bench.bench_collector",
     "bench.bench_app",
 )
 

@@ -1,1 +1,1 @@
-"""The office side: publishing signed content, keys, manifest notices and alerts."""
+"""The office side: publishing signed content, keys, notices and alerts, and the collector."""

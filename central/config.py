@@ -1,10 +1,11 @@
-"""The office side's settings, `central.yaml`: where the broker is and how to log in."""
+"""The office side's settings, `central.yaml`: broker, collector database, publishing."""
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -15,8 +16,18 @@ from player.wire.smallfile import NotReadable, read_small_file, yaml_too_deep
 DEFAULT_PATH = Path("/etc/videotron/central.yaml")
 MAX_BYTES = 256 * 1024  # a central.yaml is a page of settings, never megabytes
 MAX_DEPTH = 8  # sections of settings: two levels are used
+DEFAULT_DATABASE = "sqlite:////var/lib/videotron-central/central.sqlite3"
+DEFAULT_CLIENT_ID = "videotron-collector"
+DEFAULT_SESSION_EXPIRY = 7 * 86400  # seconds the broker keeps the collector's queue
 _TOPIC_PREFIX = re.compile(r"^[^#+\s/][^#+\s]*$")
-_SECTIONS = {"mqtt": ("url", "username", "password", "ca_bundle", "topic_prefix")}
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_SECTIONS = {
+    "mqtt": ("url", "username", "password", "ca_bundle", "topic_prefix"),
+    "collector": ("database", "client_id", "session_expiry", "screenshots_kept", "share_group"),
+    "publish": ("key", "groups"),
+}
 _PLAYER_SECTIONS = {"player", "source", "display", "cache", "operating_hours", "render"}
 
 
@@ -34,9 +45,30 @@ class MqttSettings:
 
 
 @dataclass(frozen=True)
+class CollectorSettings:
+    """`videotron collect`: where it keeps what the screens report, and its MQTT session."""
+
+    database: str = DEFAULT_DATABASE  # SQLAlchemy URL: sqlite:///FILE or postgresql://…
+    client_id: str = DEFAULT_CLIENT_ID  # fixed, so the broker keeps one session for it
+    session_expiry: int = DEFAULT_SESSION_EXPIRY  # seconds; must outlast a restart
+    screenshots_kept: int = 5  # latest screenshots kept per screen
+    share_group: str | None = None  # several collectors: MQTT shared subscription group
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """The publisher's key and each group's published folder (its latest manifest.json)."""
+
+    key: Path | None = None
+    groups: Mapping[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CentralConfig:
     path: Path
     mqtt: MqttSettings
+    collector: CollectorSettings = CollectorSettings()
+    publish: PublishSettings = PublishSettings()
 
 
 def _where(path: Path, node: yaml.Node) -> str:
@@ -52,6 +84,74 @@ def _text(path: Path, key: str, node: yaml.Node) -> str:
     if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
         raise CentralConfigError(f"{_where(path, node)}: {key}: must be text")
     return node.value
+
+
+def _scalar(path: Path, key: str, node: yaml.Node) -> str:
+    """Text or a number, as written (durations and counts may be either)."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in (
+        "tag:yaml.org,2002:str",
+        "tag:yaml.org,2002:int",
+    ):
+        raise CentralConfigError(f"{_where(path, node)}: {key}: must be a number or text")
+    return node.value
+
+
+def _seconds(path: Path, key: str, node: yaml.Node, low: int) -> int:
+    match = _DURATION.match(_scalar(path, key, node))
+    value = int(match.group(1)) * _UNITS[match.group(2)] if match else -1
+    if value < low:
+        raise CentralConfigError(
+            f"{_where(path, node)}: {key}: expected a duration of at least {low} s such as "
+            f"3600, 12h or 7d, got {node.value!r}"
+        )
+    return value
+
+
+def _count(path: Path, key: str, node: yaml.Node, low: int, high: int) -> int:
+    text = _scalar(path, key, node)
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise CentralConfigError(
+            f"{_where(path, node)}: {key}: expected a whole number from {low} to {high}, "
+            f"got {text!r}"
+        )
+    return int(text)
+
+
+def _relative(path: Path, value: str) -> Path:
+    return path.parent / value  # an absolute value stays as it is
+
+
+def _database_url(path: Path, node: yaml.Node) -> str:
+    url = _text(path, "collector.database", node).strip()
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in url:
+        raise CentralConfigError(
+            f"{_where(path, node)}: collector.database {url!r}: use sqlite:////ABSOLUTE/FILE "
+            "or postgresql://USER:PASSWORD@HOST/DATABASE"
+        )
+    if scheme == "sqlite":
+        file = url.split("://", 1)[1].removeprefix("/")
+        if file and not file.startswith("/") and file != ":memory:":
+            return f"sqlite:///{_relative(path, file)}"  # relative to this file, not the cwd
+    return url
+
+
+def _groups(path: Path, node: yaml.Node) -> dict[str, Path]:
+    if not isinstance(node, yaml.MappingNode):
+        raise CentralConfigError(
+            f"{_where(path, node)}: publish.groups: must be a mapping of group: folder"
+        )
+    groups = {}
+    for name_node, folder_node in node.value:
+        name = _text(path, "publish.groups key", name_node)
+        if not name or any(ch in name for ch in "+#/ "):
+            raise CentralConfigError(
+                f"{_where(path, name_node)}: publish.groups: group {name!r} must be one topic "
+                "level without '+', '#', '/' or spaces"
+            )
+        folder = _text(path, f"publish.groups.{name}", folder_node)
+        groups[name] = _relative(path, folder)
+    return groups
 
 
 def load_central_config(path: Path) -> CentralConfig:
@@ -78,6 +178,8 @@ def load_central_config(path: Path) -> CentralConfig:
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
         raise CentralConfigError(f"{path}: not valid YAML ({exc})".replace("\n", " ")) from None
     values: dict[str, dict[str, str]] = {"mqtt": {}}
+    collector: dict[str, object] = {}
+    publish: dict[str, object] = {}
     if root is None:
         return CentralConfig(path, MqttSettings())
     if not isinstance(root, yaml.MappingNode):
@@ -98,7 +200,17 @@ def load_central_config(path: Path) -> CentralConfig:
                     f"{_where(path, name_node)}: unknown key {section}.{name}"
                     f"{_suggest(name, _SECTIONS[section])}"
                 )
-            values[section][name] = _text(path, f"{section}.{name}", value_node)
+            key = f"{section}.{name}"
+            if section == "collector":
+                collector[name] = _collector_value(path, key, value_node)
+                continue
+            if section == "publish":
+                if name == "groups":
+                    publish["groups"] = _groups(path, value_node)
+                else:
+                    publish["key"] = _relative(path, _text(path, key, value_node))
+                continue
+            values[section][name] = _text(path, key, value_node)
             if section == "mqtt" and name == "url":
                 try:
                     parse_broker_url(value_node.value)
@@ -120,4 +232,28 @@ def load_central_config(path: Path) -> CentralConfig:
             ca_bundle=(path.parent / ca) if ca else None,
             topic_prefix=mqtt.get("topic_prefix", "videotron"),
         ),
+        CollectorSettings(**collector),
+        PublishSettings(**publish),
     )
+
+
+def _collector_value(path: Path, key: str, node: yaml.Node) -> object:
+    name = key.split(".", 1)[1]
+    if name == "database":
+        return _database_url(path, node)
+    if name == "session_expiry":
+        return _seconds(path, key, node, low=60)
+    if name == "screenshots_kept":
+        return _count(path, key, node, 1, 1000)
+    client_id = _text(path, key, node)
+    if name == "share_group" and not _CLIENT_ID.match(client_id):
+        raise CentralConfigError(
+            f"{_where(path, node)}: {key}: 1 to 64 letters, digits, '.', '_' or '-' "
+            f"(one MQTT topic level), got {client_id!r}"
+        )
+    if not _CLIENT_ID.match(client_id):
+        raise CentralConfigError(
+            f"{_where(path, node)}: {key}: 1 to 64 letters, digits, '.', '_' or '-', "
+            f"got {client_id!r}"
+        )
+    return client_id

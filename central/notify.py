@@ -245,3 +245,42 @@ def cmd_alert(args: argparse.Namespace) -> int:
     text = f": {payload['text']}" if "text" in payload else ""
     print(f"sent {what} to {topic} on {target.broker.display}, until {payload['expires_at']}{text}")
     return 0
+
+
+def cmd_command(args: argparse.Namespace) -> int:
+    """Seal a command (screenshot, sync, reload, display-on/off) for one player and send it."""
+    from player.wire import signing
+
+    try:
+        lifetime = parse_duration(args.expires)
+        key_path = args.key or _publisher_key(args)
+        try:
+            key = signing.load_private_key(Path(key_path))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        target = _target(args)
+        try:
+            topic = make_topics(target.prefix, "cli", args.player).command
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+        payload = signing.make_command(
+            args.player,
+            args.name,
+            now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            lifetime=dt.timedelta(seconds=lifetime),
+        )
+        publish_once(target, topic, signing.seal(payload, key), retain=False)
+    except CliError as exc:
+        return _fail("command", exc)
+    print(f"sent {args.name} to {args.player} on {target.broker.display}")
+    return 0
+
+
+def _publisher_key(args: argparse.Namespace) -> Path:
+    try:
+        key = load_central_config(Path(args.config_path)).publish.key
+    except CentralConfigError as exc:
+        raise CliError(f"{exc}; or pass --key KEYFILE") from None
+    if key is None:
+        raise CliError(f"no --key and no publish.key in {args.config_path}")
+    return key

@@ -55,6 +55,7 @@ SYNC_STUCK_AFTER = 120.0
 PUSH_STUCK_AFTER = 60.0
 SMALL_STUCK_AFTER = 60.0
 FIRST_FRAME_PATIENCE = 10.0  # seconds before sync starts anyway
+SCREENSHOT_PATIENCE = 10.0  # seconds the render loop has to hand over a frame for the office
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class Player:
         self.push: PushClient | None = None
         self.watcher: ConfigWatcher | None = None
         self._network_started = threading.Lock()
+        self._shooting = threading.Lock()
         self.status.subscribe(self._status_changed)
 
     # ----- callbacks from other threads: post and return -----------------------------
@@ -208,9 +210,48 @@ class Player:
         elif name in ("display-on", "display-off"):
             self.inbox.put(DisplayPower(on=name == "display-on"))
         elif name == "screenshot":
-            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-            path = self.config.runtime.dir / f"screenshot-{stamp}.png"
-            self.inbox.put(ScreenshotRequest(path))
+            self._screenshot_for_office()
+
+    def _screenshot_for_office(self) -> None:
+        """Send the frame on screen to the office; the work runs off the calling thread."""
+        if not self._shooting.acquire(blocking=False):
+            log.info("a screenshot for the office is already on its way")
+            return
+        threading.Thread(target=self._send_screenshot, name="screenshot", daemon=True).start()
+
+    def _send_screenshot(self) -> None:
+        from player.push.snapshot import screenshot_message
+
+        try:
+            fd, name = tempfile.mkstemp(
+                prefix=".office-", suffix=".png", dir=self.config.runtime.dir
+            )
+            os.close(fd)
+            path = Path(name)
+            try:
+                shot = ScreenshotRequest(path)
+                self.inbox.put(shot)
+                if not shot.done.wait(SCREENSHOT_PATIENCE):
+                    log.warning("screenshot for the office: no frame in %gs", SCREENSHOT_PATIENCE)
+                    return
+                if shot.error:
+                    return  # the render loop logged why
+                render = self.status.get("render")
+                taken_at = dt.datetime.fromtimestamp(self.options.clock(), dt.UTC)
+                message = screenshot_message(
+                    path.read_bytes(),
+                    taken_at=taken_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    item=render.get("item"),
+                    playlist=render.get("playlist"),
+                )
+            finally:
+                path.unlink(missing_ok=True)
+            if self.push is not None:
+                self.push.publish_screenshot(message)
+        except (OSError, ValueError) as exc:
+            log.error("screenshot for the office failed: %s", exc)
+        finally:
+            self._shooting.release()
 
     def _played(self, record: PlayRecord) -> None:
         self.pop.record(record)
@@ -280,6 +321,7 @@ class Player:
                 on_alert=self._alert,
                 on_command=self._command,
                 pop=self.pop,
+                on_thumbnail=self._screenshot_for_office,
             )
             self.supervisor.add_worker("sync", self.sync.run, SYNC_STUCK_AFTER)
             self.supervisor.add_worker("push", self.push.run, PUSH_STUCK_AFTER)

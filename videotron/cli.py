@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import os
 import sys
@@ -13,7 +14,9 @@ from player import __version__
 
 DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
 DEFAULT_CENTRAL_CONFIG = Path("/etc/videotron/central.yaml")
-OFFICE_COMMANDS = frozenset({"publish", "keygen", "notify", "alert"})
+OFFICE_COMMANDS = frozenset(
+    {"publish", "keygen", "notify", "alert", "command", "collect", "report"}
+)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # subcommand -> (module, function); imported only when the subcommand runs, so
@@ -30,6 +33,9 @@ HANDLERS = MappingProxyType(
         "keygen": ("central.publish", "cmd_keygen"),
         "notify": ("central.notify", "cmd_notify"),
         "alert": ("central.notify", "cmd_alert"),
+        "command": ("central.notify", "cmd_command"),
+        "collect": ("central.collector.cli", "cmd_collect"),
+        "report": ("central.collector.cli", "cmd_report"),
         "screenshot": ("player.service.control", "cmd_screenshot"),
     }
 )
@@ -64,6 +70,9 @@ EXIT_NOTES = MappingProxyType(
         "notify": "0 the broker acknowledged; 1 bad manifest, config or broker",
         "alert": "0 the broker acknowledged; 1 bad text, options, key, config or broker",
         "screenshot": "0 written; 1 failed or timed out; 3 the player is not running",
+        "command": "0 the broker acknowledged; 1 bad key, config or broker",
+        "collect": "0 stopped cleanly; 1 the database cannot be opened; 2 bad central.yaml",
+        "report": "0 printed; 1 no database or no screenshot yet; 2 bad central.yaml or option",
     }
 )
 
@@ -115,6 +124,13 @@ def _log_level(text: str) -> str:
             f"unknown log level {text!r}; use one of {', '.join(LOG_LEVELS)}"
         )
     return name
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: use a date like 2024-05-31") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -298,6 +314,60 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--id", help="alert id (default: random); sending an id again replaces it")
     p.add_argument("--cancel", metavar="ID", help="take alert ID off the screens (and keep it off)")
     p.add_argument("--mqtt", metavar="URL", help="broker URL (default: mqtt.url in central.yaml)")
+
+    p = add(
+        "command",
+        "send a signed command to one player",
+        "The player checks the signature and the expiry, then acts: a screenshot lands in the\n"
+        "office database (videotron report screenshot), sync and reload run at once.",
+        office_common,
+    )
+    p.add_argument("player", metavar="PLAYER", help="player id")
+    p.add_argument(
+        "name",
+        metavar="COMMAND",
+        choices=["screenshot", "sync", "reload", "display-off", "display-on"],
+        help="screenshot, sync, reload, display-off or display-on",
+    )
+    p.add_argument("--key", type=Path, metavar="KEYFILE", help="default: publish.key")
+    p.add_argument("--expires", default="5m", help="lifetime: 90s, 5m, 1h")
+    p.add_argument("--mqtt", metavar="URL", help="broker URL (default: mqtt.url in central.yaml)")
+
+    add(
+        "collect",
+        "keep what the screens report in the office database",
+        "Status history, proof of play (acknowledged to each player once committed) and\n"
+        "screenshots, into collector.database from central.yaml. What the systemd unit\n"
+        "videotron-collector runs.",
+        office_common,
+    )
+
+    p = add(
+        "report",
+        "proof-of-play, uptime and fleet reports from the office database",
+        "The report a comms office hands to its partners: plays and seconds on screen per\n"
+        "day, screen and item (`report plays --from --to --csv`).",
+        office_common,
+    )
+    kinds = p.add_subparsers(dest="report", metavar="REPORT", required=True)
+    for name, help_text in (
+        ("plays", "plays per day, screen and item: count, seconds shown, completed share"),
+        ("uptime", "seconds online per screen and day"),
+    ):
+        q = kinds.add_parser(name, parents=[office_common], help=help_text)
+        q.add_argument("--from", dest="first", type=_date, required=True, help="first day")
+        q.add_argument("--to", dest="last", type=_date, required=True, help="last day (included)")
+        q.add_argument("--group", help="only this screen group")
+        q.add_argument("--tz", default="UTC", help="time zone of the days, e.g. Asia/Jakarta")
+        q.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    q = kinds.add_parser("screenshot", parents=[office_common], help="a screen's latest screenshot")
+    q.add_argument("player", metavar="PLAYER", help="player id")
+    q.add_argument("--out", type=Path, metavar="FILE", required=True, help="JPEG file to write")
+    q = kinds.add_parser(
+        "fleet", parents=[office_common], help="every screen now: online, how current"
+    )
+    q.add_argument("--group", help="only this screen group")
+    q.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
 
     p = add(
         "screenshot",

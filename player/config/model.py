@@ -95,6 +95,8 @@ class ScheduleConfig:
 class ReportConfig:
     max_records: int = 500_000  # proof-of-play store cap; oldest dropped and counted beyond it
     batch_size: int = 200
+    ack_timeout: float = 30.0  # first resend of an unacknowledged batch; doubles, capped
+    thumbnail_every: float = 0.0  # seconds between screenshots sent unasked; 0 = off
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import random
+import secrets
 import shutil
 import ssl
 import subprocess
@@ -39,10 +40,14 @@ LOOP_TIMEOUT = 0.25  # seconds one client.loop() may wait; bounds status latency
 KEEPALIVE = 30
 STATUS_EVERY = 60.0
 STATUS_MIN_INTERVAL = 1.0  # on-change status is coalesced to at most one per second
-POP_ACK_TIMEOUT = 30.0
+POP_RESEND_MAX = 600.0  # seconds: the longest a player waits before resending a batch
+POP_RESEND_GROWTH = 16  # the resend delay grows to at most this many times report.ack_timeout
+MAX_ACK_IDS = 100_000  # an ack naming more ids than this is not one of ours
 SHUTDOWN_FLUSH = 1.0  # seconds to wait for the broker to ack the "offline" status at stop
 # Fields that change all the time: they ride along but do not make a status "changed".
-VOLATILE_STATUS_KEYS = ("ts", "uptime", "os_uptime", "cpu_temp_c", "throttled", "report")
+VOLATILE_STATUS_KEYS = (
+    "ts", "uptime", "os_uptime", "cpu_temp_c", "throttled", "report", "errors",
+)  # fmt: skip
 CPU_TEMP_PATH = Path("/sys/class/thermal/thermal_zone0/temp")
 THROTTLED_PATH = Path("/sys/devices/platform/soc/soc:firmware/get_throttled")
 
@@ -87,6 +92,8 @@ def board_status_payload(status: StatusBoard) -> dict:
         "cache": {k: cache.get(k) for k in ("used_bytes", "max_bytes", "files")},
         "config_errors": config.get("errors", []),
         "report": snap.get("report"),
+        "errors": (snap.get("errors") or {}).get("recent", []),
+        "health": {k: snap.get("health", {}).get(k) for k in ("healthy", "reason")},
     }
 
 
@@ -109,9 +116,11 @@ class _Backoff:
 
 @dataclass
 class _Inflight:
-    mid: int
+    """The proof-of-play batch waiting for the collector's ack, and when to send it again."""
+
+    batch: str
     ids: list[int]
-    sent_at: float
+    resend_at: float
 
 
 class PushClient:
@@ -136,6 +145,7 @@ class PushClient:
         clock: Callable[[], float] = time.time,
         status_payload: Callable[[], dict] | None = None,
         backoff: tuple[float, float] = (1.0, 60.0),
+        on_thumbnail: Callable[[], None] | None = None,
     ) -> None:
         self.status = status
         self.public_key = public_key
@@ -158,6 +168,11 @@ class PushClient:
         self._last_status_at = 0.0
         self._last_status_key: str | None = None
         self._inflight: _Inflight | None = None
+        self._pop_backoff = _Backoff(30.0, 30.0 * POP_RESEND_GROWTH)
+        self._last_ack_at: str | None = None
+        self.on_thumbnail = on_thumbnail
+        self._next_thumbnail = 0.0
+        self._pending_screenshot: dict | None = None
         self._subscribe_mid: int | None = None
         self._config = config
         self._setup(config)
@@ -168,6 +183,14 @@ class PushClient:
         """Ask for a status refresh; sent from the push thread within a fraction of a second."""
         with self._lock:
             self._status_dirty = True
+
+    def publish_screenshot(self, message: dict) -> None:
+        """Send a screenshot message (see docs/PROTOCOL.md) from the push thread, when online.
+
+        Only the latest waits: an older screenshot is worth nothing once a newer exists.
+        """
+        with self._lock:
+            self._pending_screenshot = message
 
     def update_config(self, config: Config) -> None:
         """Take a new config; reconnects (from the push thread) if the broker or ids changed."""
@@ -188,6 +211,7 @@ class PushClient:
         self.player_id, self.group = config.player.id, config.player.group
         self.gate = MessageGate(self.player_id, self.group, self.public_key)
         self.batch_size = config.report.batch_size
+        self._set_pop_timing(config)
         self.broker: Broker | None = None
         self.topics: Topics | None = None
         if not config.mqtt.url:
@@ -214,6 +238,7 @@ class PushClient:
             return
         old_key = self._connection_key(self._config)
         self.batch_size = config.report.batch_size
+        self._set_pop_timing(config)
         new_key = config.source.public_key
         if new_key and new_key != self._config.source.public_key:
             self.public_key = self.gate.public_key = new_key
@@ -271,6 +296,7 @@ class PushClient:
         if self.connected:
             self._maybe_publish_status()
             self._maybe_upload_pop()
+            self._maybe_publish_screenshot()
 
     def _connect(self) -> None:
         assert self.broker is not None and self.topics is not None
@@ -290,7 +316,6 @@ class PushClient:
             client.on_connect = self._on_connect
             client.on_disconnect = self._on_disconnect
             client.on_message = self._on_message
-            client.on_publish = self._on_publish
             client.on_subscribe = self._on_subscribe
             client.connect(self.broker.host, self.broker.port, keepalive=KEEPALIVE)
         except (OSError, ssl.SSLError, ValueError) as exc:
@@ -348,7 +373,12 @@ class PushClient:
             return
         assert self.topics is not None
         _result, self._subscribe_mid = client.subscribe(
-            [(self.topics.manifest, 1), (self.topics.alert, 1), (self.topics.command, 1)]
+            [
+                (self.topics.manifest, 1),
+                (self.topics.alert, 1),
+                (self.topics.command, 1),
+                (self.topics.pop_ack, 1),
+            ]
         )
 
     def _on_subscribe(self, _client, _userdata, mid, reason_codes, _properties) -> None:
@@ -385,13 +415,6 @@ class PushClient:
         if self._client is not None and self._lost is None:
             self._lost = f"connection lost ({reason_code})"
 
-    def _on_publish(self, _client, _userdata, mid, _reason_code, _properties) -> None:
-        inflight = self._inflight
-        if inflight is not None and inflight.mid == mid and self.pop is not None:
-            self.pop.delete(inflight.ids)
-            self._inflight = None
-            self._update_report_status()
-
     def _on_message(self, _client, _userdata, message) -> None:
         try:
             self._handle(message.topic, bytes(message.payload))
@@ -424,6 +447,8 @@ class PushClient:
                     alert.text,
                 )
                 self.on_alert(alert)
+        elif topic == self.topics.pop_ack:
+            self._pop_acked(payload)
         elif topic == self.topics.command:
             command = self.gate.command(payload, now)
             if command is not None:
@@ -484,19 +509,39 @@ class PushClient:
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
             self._last_status_at, self._last_status_key = now, key
 
+    # ----- proof of play: kept until the collector acknowledges it ---------------------
+
+    def _set_pop_timing(self, config: Config) -> None:
+        base = float(config.report.ack_timeout)
+        high = max(base, min(POP_RESEND_MAX, base * POP_RESEND_GROWTH))
+        if (self._pop_backoff.low, self._pop_backoff.high) != (base, high):
+            self._pop_backoff.low, self._pop_backoff.high = base, high
+        self.thumbnail_every = float(config.report.thumbnail_every)
+
     def _update_report_status(self) -> None:
         if self.pop is not None:
-            self.status.update("report", **self.pop.stats())
+            self.status.update("report", **self.pop.stats(), last_ack_at=self._last_ack_at)
 
     def _maybe_upload_pop(self) -> None:
+        """Send the oldest plays as one batch; resend after a timeout until the collector acks.
+
+        The broker's PUBACK proves nothing: a broker acks a message nobody receives. Only
+        the collector's ack (after its database commit) lets a play go, so a player with
+        an old collector, or none, keeps every play up to report.max_records.
+        """
         if self.pop is None:
             return
         now = time.monotonic()
         if self._inflight is not None:
-            if now - self._inflight.sent_at < POP_ACK_TIMEOUT:
+            if now < self._inflight.resend_at:
                 return
-            log.warning(
-                "no ack for proof-of-play batch in %.0fs; sending it again", POP_ACK_TIMEOUT
+            level = logging.WARNING if self._pop_backoff.failures == 1 else logging.DEBUG
+            log.log(
+                level,
+                "no ack from the collector for proof-of-play batch %s (%d plays); "
+                "sending it again with backoff (is the collector running?)",
+                self._inflight.batch,
+                len(self._inflight.ids),
             )
             self._inflight = None
         self._update_report_status()
@@ -510,6 +555,7 @@ class PushClient:
             "player": self.player_id,
             "group": self.group,
             "store": self.pop.store_id,
+            "batch": secrets.token_hex(8),
             "sent_at": _iso_now(self.clock()),
             "dropped": stats["dropped"],
             "records": [{"id": row_id, **record} for row_id, record in batch],
@@ -517,7 +563,51 @@ class PushClient:
         assert self._client is not None and self.topics is not None
         info = self._client.publish(self.topics.pop, json.dumps(message), qos=1)
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
-            self._inflight = _Inflight(info.mid, [row_id for row_id, _ in batch], now)
+            ids = [row_id for row_id, _ in batch]
+            resend_at = now + self._pop_backoff.next_delay()
+            self._inflight = _Inflight(message["batch"], ids, resend_at)
+
+    def _pop_acked(self, payload: bytes) -> None:
+        """Forget exactly the plays an ack names, if it names this player's store."""
+        try:
+            ack = json.loads(payload)
+            store, batch, ids = ack["store"], ack.get("batch"), ack["ids"]
+            if not isinstance(ids, list) or len(ids) > MAX_ACK_IDS:
+                raise TypeError("ids must be a list")
+            ids = [int(i) for i in ids if type(i) is int]
+        except (ValueError, TypeError, KeyError, RecursionError):
+            log.warning("ignoring a malformed proof-of-play ack: %r", payload[:200])
+            return
+        if self.pop is None or store != self.pop.store_id:
+            log.debug("proof-of-play ack for store %r, ours is another; ignored", store)
+            return
+        self.pop.delete(ids)
+        self._last_ack_at = _iso_now(self.clock())
+        inflight = self._inflight
+        if inflight is not None and (batch == inflight.batch or set(inflight.ids) <= set(ids)):
+            self._inflight = None
+            if self._pop_backoff.failures > 1:
+                log.info("the collector acknowledges proof of play again")
+            self._pop_backoff.reset()
+        self._update_report_status()
+
+    # ----- screenshots and thumbnails --------------------------------------------------
+
+    def _maybe_publish_screenshot(self) -> None:
+        if self.on_thumbnail is not None and self.thumbnail_every > 0:
+            now = time.monotonic()
+            if now >= self._next_thumbnail:
+                if self._next_thumbnail:  # not at connect: the first one after a full period
+                    self.on_thumbnail()
+                self._next_thumbnail = now + self.thumbnail_every
+        with self._lock:
+            message, self._pending_screenshot = self._pending_screenshot, None
+        if message is None:
+            return
+        assert self._client is not None and self.topics is not None
+        info = self._client.publish(self.topics.screenshot, json.dumps(message), qos=1)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            log.warning("screenshot not sent: %s", mqtt.error_string(info.rc))
 
 
 def _iso_now(epoch: float) -> str:

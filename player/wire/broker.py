@@ -57,6 +57,8 @@ class Topics:
     command: str
     status: str
     pop: str
+    pop_ack: str  # the collector's acknowledgement of committed proof-of-play records
+    screenshot: str
 
 
 def make_topics(prefix: str, group: str, player_id: str) -> Topics:
@@ -73,7 +75,38 @@ def make_topics(prefix: str, group: str, player_id: str) -> Topics:
         command=f"{prefix}/player/{player_id}/command",
         status=f"{prefix}/player/{player_id}/status",
         pop=f"{prefix}/player/{player_id}/pop",
+        pop_ack=f"{prefix}/player/{player_id}/pop/ack",
+        screenshot=f"{prefix}/player/{player_id}/screenshot",
     )
+
+
+# What players publish and the collector keeps, by the last topic level.
+REPORT_KINDS = ("status", "pop", "screenshot")
+
+
+def report_filters(prefix: str, share_group: str | None = None) -> list[str]:
+    """The collector's subscriptions: every player's status, proof of play and screenshots.
+
+    With `share_group`, MQTT 5 shared subscriptions: the broker hands each message to one
+    of the collectors subscribed under that group.
+    """
+    share = f"$share/{share_group}/" if share_group else ""
+    return [f"{share}{prefix}/player/+/{kind}" for kind in REPORT_KINDS]
+
+
+def parse_report_topic(prefix: str, topic: str) -> tuple[str, str] | None:
+    """(player id, kind) of a report topic under `prefix`, or None for any other topic."""
+    head = f"{prefix}/player/"
+    if not topic.startswith(head):
+        return None
+    player, _, kind = topic[len(head) :].partition("/")
+    if not player or kind not in REPORT_KINDS:
+        return None
+    return player, kind
+
+
+def pop_ack_topic(prefix: str, player_id: str) -> str:
+    return f"{prefix}/player/{player_id}/pop/ack"
 
 
 def make_client(

@@ -72,3 +72,55 @@ def test_a_pipe_a_device_or_a_deep_nesting_is_refused_at_once_in_one_line(tmp_pa
         str(caught.value)
         == f"{deep}:1:14: nested more than 8 levels deep; this is not a central config"
     )
+
+
+def test_the_template_documents_the_collector_and_publishing():
+    config = load_central_config(ROOT / "config" / "central.yaml")
+    assert config.collector.database == "sqlite:////var/lib/videotron-central/central.sqlite3"
+    assert config.collector.client_id == "videotron-collector"
+    assert config.collector.session_expiry == 7 * 86400
+    assert config.collector.screenshots_kept == 5
+    assert config.publish.key == Path("/etc/videotron/publisher.key")
+    assert config.publish.groups == {"bogor-city": Path("/srv/videotron/bogor-city")}
+
+
+def test_collector_defaults_and_a_relative_sqlite_file(tmp_path):
+    path = tmp_path / "central.yaml"
+    path.write_text("collector:\n  database: sqlite:///data/c.sqlite3\n", encoding="utf-8")
+    config = load_central_config(path)
+    assert config.collector.database == f"sqlite:///{tmp_path}/data/c.sqlite3"
+    assert config.collector.session_expiry == 7 * 86400
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("collector:\n  database: mysql://x/y\n", ":2:13: collector.database 'mysql://x/y'"),
+        ("collector:\n  session_expiry: 10\n", ":2:19: collector.session_expiry: expected a"),
+        ("collector:\n  session_expiry: 2w\n", "at least 60 s such as 3600, 12h or 7d"),
+        ("collector:\n  screenshots_kept: 0\n", ":2:21: collector.screenshots_kept: expected"),
+        ("collector:\n  client_id: a b\n", ":2:14: collector.client_id: 1 to 64 letters"),
+        ("collector:\n  databse: x\n", "unknown key collector.databse (did you mean 'database'?)"),
+        ("publish:\n  groups: [a]\n", ":2:11: publish.groups: must be a mapping"),
+        ("publish:\n  groups:\n    a/b: /srv\n", ":3:5: publish.groups: group 'a/b'"),
+    ],
+)
+def test_collector_mistakes_are_named_by_line_and_key(tmp_path, text, message):
+    path = tmp_path / "central.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CentralConfigError) as caught:
+        load_central_config(path)
+    assert message in str(caught.value)
+
+
+def test_share_group_makes_shared_subscriptions(tmp_path):
+    from player.wire.broker import report_filters
+
+    path = tmp_path / "central.yaml"
+    path.write_text("collector:\n  share_group: office\n", encoding="utf-8")
+    group = load_central_config(path).collector.share_group
+    assert report_filters("vt", group)[0] == "$share/office/vt/player/+/status"
+    path.write_text("collector:\n  share_group: a/b\n", encoding="utf-8")
+    with pytest.raises(CentralConfigError) as caught:
+        load_central_config(path)
+    assert ":2:16: collector.share_group: 1 to 64" in str(caught.value)

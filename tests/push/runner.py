@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from player.config.model import Config, MqttConfig, PlayerConfig, ReportConfig, 
 from player.push.client import PushClient
 from player.push.popstore import PopStore
 from player.service.board import StatusBoard
+from tests.fixtures.mosquitto import Mosquitto, MqttProbe
 
 PLAYER = "lobby-1"
 GROUP = "lobby"
@@ -22,13 +24,14 @@ def push_config(
     *,
     player_id: str = PLAYER,
     group: str = GROUP,
+    ack_timeout: float = 1.0,
     **mqtt,
 ) -> Config:
     return Config(
         player=PlayerConfig(id=player_id, group=group),
         source=SourceConfig(public_key=public_key),
         mqtt=MqttConfig(url=url, topic_prefix="vt", **mqtt),
-        report=ReportConfig(max_records=1000, batch_size=20),
+        report=ReportConfig(max_records=1000, batch_size=20, ack_timeout=ack_timeout),
     )
 
 
@@ -42,6 +45,7 @@ class PushRunner:
         pop: PopStore | None = None,
         clock: Callable[[], float] = time.time,
         backoff: tuple[float, float] = (0.2, 1.0),
+        on_thumbnail: Callable[[], None] | None = None,
     ) -> None:
         self.status = StatusBoard()
         self.events: list[tuple[str, object]] = []
@@ -57,6 +61,7 @@ class PushRunner:
             pop=pop,
             clock=clock,
             backoff=backoff,
+            on_thumbnail=on_thumbnail,
         )
         self.stop = threading.Event()
         self.thread = threading.Thread(
@@ -105,6 +110,29 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
     while not predicate():
         assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
         time.sleep(0.02)
+
+
+class AckingCollector(MqttProbe):
+    """A stand-in collector: acknowledges every proof-of-play batch it receives.
+
+    `ack=False` makes it a collector that keeps nothing (it only listens), like an old one.
+    """
+
+    def __init__(self, broker: Mosquitto, *, ack: bool = True, **kwargs) -> None:
+        self.ack = ack
+        super().__init__(broker, **kwargs)
+
+    def _on_message(self, client, userdata, message) -> None:
+        super()._on_message(client, userdata, message)
+        if self.ack and message.topic.endswith("/pop"):
+            batch = json.loads(message.payload)
+            ack = {"store": batch["store"], "batch": batch["batch"]}
+            ack["ids"] = [r["id"] for r in batch["records"]]
+            # From the network thread: publish without waiting for the broker.
+            client.publish(message.topic + "/ack", json.dumps(ack), qos=1)
+
+    def record_ids(self, topic: str) -> list[int]:
+        return [r["id"] for m in self.collected(topic) for r in m.json()["records"]]
 
 
 def open_pop(path: Path, max_records: int = 1000) -> PopStore:

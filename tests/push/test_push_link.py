@@ -12,7 +12,14 @@ from pathlib import Path
 from player.events import PlayRecord
 from player.push.popstore import PopStore
 from tests.fixtures.mosquitto import Mosquitto, MqttProbe
-from tests.push.runner import GROUP, PLAYER, PushRunner, push_config, wait_until
+from tests.push.runner import (
+    GROUP,
+    PLAYER,
+    AckingCollector,
+    PushRunner,
+    push_config,
+    wait_until,
+)
 
 STATUS = f"vt/player/{PLAYER}/status"
 POP = f"vt/player/{PLAYER}/pop"
@@ -130,44 +137,34 @@ def test_broker_restart_never_blocks_and_reconnects(mosquitto):
 
 def test_plays_recorded_while_the_broker_is_down_arrive_after(tmp_path):
     (tmp_path / "broker").mkdir()
-    # Persistence keeps the central subscriber's session (and what is queued for it)
+    # Persistence keeps the collector's session (and what is queued for it)
     # across the restart, so nothing depends on who reconnects first.
     broker = Mosquitto(tmp_path / "broker", persistence=True)
     broker.start()
     store = PopStore(tmp_path / "pop.sqlite3", max_records=1000)
-    central = MqttProbe(broker, client_id="central", persistent=True)
+    central = AckingCollector(broker, client_id="central", persistent=True)
     try:
         central.subscribe(POP)
         recorded = [store.record(play(n)) for n in range(5)]
         with PushRunner(push_config(broker.url), pop=store) as runner:
             runner.wait_connected()
-            wait_until(lambda: store.stats()["pending"] == 0, 5, "first plays uploaded")
+            wait_until(lambda: store.stats()["pending"] == 0, 5, "first plays acknowledged")
             broker.stop()
             runner.wait_state("disconnected", timeout=5)
             recorded += [store.record(play(n)) for n in range(5, 75)]
             assert store.stats()["pending"] == 70  # nothing deleted without an ack
             broker.start()
             runner.wait_state("connected", timeout=10)
-            wait_until(lambda: store.stats()["pending"] == 0, 10, "backlog uploaded")
-            assert runner.status.get("report") == {"pending": 0, "dropped": 0}
+            wait_until(lambda: store.stats()["pending"] == 0, 15, "backlog acknowledged")
+            report = runner.status.get("report")
+            assert (report["pending"], report["dropped"]) == (0, 0) and report["last_ack_at"]
 
-        received: list[int] = []
-        wait_until(
-            lambda: (
-                {r["id"] for m in central.collected(POP) for r in m.json()["records"]}
-                >= set(recorded)
-            ),
-            10,
-            "every record at the central side",
-        )
+        received = central.record_ids(POP)
+        assert set(received) == set(recorded)  # none lost
         batches = [m.json() for m in central.collected(POP)]
         for batch in batches:
             assert batch["player"] == PLAYER and batch["store"] == store.store_id
-            assert len(batch["records"]) <= 20
-            received += [r["id"] for r in batch["records"]]
-        assert set(received) == set(recorded)  # none lost
-        # At-least-once: a repeat is possible only for a batch in flight when the link dropped.
-        assert len(received) - len(set(received)) <= 20
+            assert len(batch["records"]) <= 20 and len(batch["batch"]) == 16
         first = next(r for b in batches for r in b["records"] if r["id"] == recorded[0])
         assert first["item_id"] == "item-0" and first["completed"] is True
     finally:

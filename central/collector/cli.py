@@ -1,0 +1,189 @@
+"""`videotron collect` (the collector service) and `videotron report` (plays, uptime, fleet)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from central.config import CentralConfig, CentralConfigError, load_central_config
+
+log = logging.getLogger(__name__)
+
+PLAYS_COLUMNS = ("day", "player", "item", "plays", "seconds", "completed_share")
+UPTIME_COLUMNS = ("day", "player", "online_seconds", "share")
+FLEET_COLUMNS = (
+    "player", "group", "online", "since", "item", "manifest_sequence", "latest_sequence",
+    "last_sync", "cache_used", "healthy", "errors_24h", "dropped_plays", "version",
+)  # fmt: skip
+
+
+def _config(args: argparse.Namespace) -> CentralConfig | None:
+    try:
+        return load_central_config(Path(args.config_path))
+    except CentralConfigError as exc:
+        print(f"videotron {args.command}: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    """Run the collector until SIGTERM/SIGINT."""
+    from central.collector.database import display, open_engine, upgrade
+    from central.collector.ingest import Collector
+    from central.sdnotify import SdNotify
+
+    logging.basicConfig(
+        level=(getattr(args, "log_level", None) or "INFO").upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # we log the migration ourselves
+    config = _config(args)
+    if config is None:
+        return 2
+    url = config.collector.database
+    notifier = SdNotify()
+    try:
+        engine = open_engine(url)
+        upgrade(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        log.error(
+            "cannot open or migrate the database %s: %s; check collector.database in %s, "
+            "that the server runs and the folder is writable",
+            display(url),
+            str(exc).strip().splitlines()[0],
+            config.path,
+        )
+        return 1
+    try:
+        collector = Collector(config, engine, notifier)
+    except ValueError as exc:
+        log.error("%s", exc)
+        return 2
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("stopping: %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info("collector storing into %s", display(url))
+    try:
+        collector.run(stop)
+    finally:
+        engine.dispose()
+        notifier.close()
+    return 0
+
+
+def latest_sequences(config: CentralConfig) -> dict[str, int]:
+    """Each group's newest published manifest sequence, read from publish.groups folders."""
+    found = {}
+    for group, folder in config.publish.groups.items():
+        try:
+            sequence = json.loads((folder / "manifest.json").read_bytes()).get("sequence")
+        except (OSError, ValueError, AttributeError) as exc:
+            log.warning("group %s: cannot read %s/manifest.json (%s)", group, folder, exc)
+            continue
+        if type(sequence) is int:
+            found[group] = sequence
+    return found
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from central.collector import queries
+    from central.collector.database import display, open_engine
+
+    config = _config(args)
+    if config is None:
+        return 2
+    try:
+        tz = ZoneInfo(getattr(args, "tz", "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"videotron report: unknown time zone {args.tz!r}", file=sys.stderr)
+        return 2
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    engine = open_engine(config.collector.database)
+    try:
+        with engine.connect() as connection:
+            if args.report == "plays":
+                rows = queries.plays_per_item(
+                    connection, args.first, args.last, tz=tz, group=args.group
+                )
+                columns = PLAYS_COLUMNS
+            elif args.report == "uptime":
+                rows = queries.uptime_per_day(
+                    connection, args.first, args.last, tz=tz, now=now, group=args.group
+                )
+                columns = UPTIME_COLUMNS
+            elif args.report == "screenshot":
+                return _save_screenshot(queries.latest_screenshot(connection, args.player), args)
+            else:
+                rows = queries.fleet_now(
+                    connection, now=now, latest_sequences=latest_sequences(config), group=args.group
+                )
+                columns = FLEET_COLUMNS
+    except ValueError as exc:
+        print(f"videotron report: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        first = str(exc).strip().splitlines()[0]
+        print(
+            f"videotron report: cannot read {display(config.collector.database)}: {first} "
+            "(has `videotron collect` run once to create it?)",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        engine.dispose()
+    _print(rows, columns, as_csv=args.csv)
+    return 0
+
+
+def _save_screenshot(row, args: argparse.Namespace) -> int:
+    if row is None:
+        print(
+            f"videotron report: no screenshot of {args.player!r} yet "
+            f"(ask for one: videotron command {args.player} screenshot)",
+            file=sys.stderr,
+        )
+        return 1
+    args.out.write_bytes(row.jpeg)
+    print(f"{args.out}: {args.player} at {_cell(row.taken_at)}, showing {row.item or '-'}")
+    return 0
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds") + "Z"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _print(rows: list[dict], columns: tuple[str, ...], *, as_csv: bool) -> None:
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_cell(row.get(c)) for c in columns] for row in rows)
+        return
+    table = [list(columns)] + [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
+    if not rows:
+        print("(nothing in this range)")

@@ -1,0 +1,95 @@
+"""Open the collector's database (SQLite file in WAL mode, or PostgreSQL) and migrate it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+SQLITE_BUSY_MS = 5000
+CONNECT_TIMEOUT = 10  # seconds to reach PostgreSQL
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or migrated; the message says which and what to do."""
+
+
+def engine_url(url: str) -> str:
+    """The SQLAlchemy URL for a central.yaml `collector.database` (psycopg 3 for PostgreSQL)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: the report and the console read while the collector writes. FULL: a play is
+    # acknowledged to the player (which then deletes it) only once it survives a power cut.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.close()
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for `url`; a SQLite file's folder is made if missing."""
+    full = engine_url(url)
+    parsed = make_url(full)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(full)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    # connect_timeout: an unreachable server must fail a transaction, not hang the writer
+    # until the watchdog fires.
+    return create_engine(
+        full,
+        pool_pre_ping=True,
+        pool_size=2,
+        max_overflow=2,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
+    )
+
+
+def alembic_config() -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration shipped with this version (a no-op if there)."""
+    before = current_revision(engine)
+    head = head_revision()
+    if before == head:
+        return
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    log.info("database schema migrated from %s to %s", before or "empty", head)
+
+
+def display(url: str) -> str:
+    """The URL without its password, for logs."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,259 @@
+"""The collector's MQTT side: a persistent session in, group commits, acks only after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+
+from central.collector.store import Recorder, Report
+from central.config import CentralConfig
+from central.sdnotify import SdNotify, watchdog_seconds
+from player.wire.broker import (
+    make_client,
+    parse_broker_url,
+    parse_report_topic,
+    pop_ack_topic,
+    report_filters,
+)
+
+log = logging.getLogger(__name__)
+
+KEEPALIVE = 30
+INBOX_LIMIT = 20_000  # reports waiting for the database; beyond it paho waits (TCP backpressure)
+GROUP_MAX = 1000  # reports per transaction: one commit (one fsync) for many messages
+WRITER_STUCK_AFTER = 60.0  # seconds one transaction may take before the watchdog lapses
+DB_RETRY_PAUSE = 0.5  # seconds between attempts while the database refuses writes
+TICK = 1.0
+
+
+@dataclass
+class Counters:
+    """What the collector has done since it started (written by the writer thread only)."""
+
+    reports: int = 0
+    plays_new: int = 0
+    plays_repeated: int = 0
+    acks: int = 0
+    rejected: int = 0
+    failed_transactions: int = 0
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Collector:
+    """Subscribes to every player's reports and keeps them in `engine`'s database.
+
+    paho's network thread only queues what arrives; the writer thread owns the
+    Recorder and the database. A proof-of-play ack is published only after the
+    transaction holding its plays committed; a failed transaction sends none, so the
+    players keep their plays and send them again.
+    """
+
+    def __init__(self, config: CentralConfig, engine: Engine, notifier: SdNotify | None = None):
+        if not config.mqtt.url:
+            raise ValueError(f"{config.path}: mqtt.url is not set; the collector needs a broker")
+        self.config = config
+        self.prefix = config.mqtt.topic_prefix
+        self.broker = parse_broker_url(config.mqtt.url)
+        self.engine = engine
+        self.notifier = notifier or SdNotify()
+        self.recorder = Recorder(config.collector.screenshots_kept)
+        self.inbox: queue.Queue[Report] = queue.Queue(INBOX_LIMIT)
+        self.counters = Counters()
+        self.connected = threading.Event()
+        self.database_ok = True
+        self.database_error: str | None = None
+        self._writer_beat = time.monotonic()
+        self._client: mqtt.Client | None = None
+        self._stopping = False
+
+    # ----- MQTT (paho's network thread) ------------------------------------------------
+
+    def _make_client(self) -> mqtt.Client:
+        settings, mqtt_settings = self.config.collector, self.config.mqtt
+        client = make_client(
+            settings.client_id,
+            self.broker,
+            protocol=mqtt.MQTTv5,
+            username=mqtt_settings.username,
+            password=mqtt_settings.password,
+            ca_bundle=mqtt_settings.ca_bundle,
+        )
+        client.reconnect_delay_set(1, 30)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        return client
+
+    def _on_connect(self, client, _userdata, flags, reason_code, _properties) -> None:
+        if reason_code.is_failure:
+            log.error("MQTT broker %s refused the collector: %s", self.broker.display, reason_code)
+            return
+        # Subscribing again is harmless when the session was kept, and needed when not.
+        options = SubscribeOptions(qos=1)
+        filters = report_filters(self.prefix, self.config.collector.share_group)
+        client.subscribe([(topic, options) for topic in filters])
+        self.connected.set()
+        log.info(
+            "collector connected to %s as %s (%s session)",
+            self.broker.display,
+            self.config.collector.client_id,
+            "resumed" if flags.session_present else "new",
+        )
+
+    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties) -> None:
+        if self.connected.is_set() and not self._stopping:
+            log.warning("collector lost the broker %s (%s)", self.broker.display, reason_code)
+        self.connected.clear()
+
+    def _on_message(self, _client, _userdata, message) -> None:
+        where = parse_report_topic(self.prefix, message.topic)
+        if where is None:
+            return
+        self.inbox.put(Report(where[0], where[1], bytes(message.payload), _utcnow()))
+
+    # ----- the writer thread ---------------------------------------------------------------
+
+    def _write_loop(self, done: threading.Event) -> None:
+        while True:
+            self._writer_beat = time.monotonic()
+            try:
+                group = [self.inbox.get(timeout=0.5)]
+            except queue.Empty:
+                if done.is_set():
+                    return
+                continue
+            while len(group) < GROUP_MAX:
+                try:
+                    group.append(self.inbox.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(group)
+
+    def _commit(self, group: list[Report]) -> None:
+        try:
+            self._commit_once(group)
+            return
+        except SQLAlchemyError as exc:
+            self.recorder.forget()
+            error = exc
+        except Exception:
+            # A bug must not end the writer (and with it the service): these reports are
+            # not acknowledged, the screens send their plays again.
+            self.recorder.forget()
+            log.exception("storing %d reports failed; none acknowledged", len(group))
+            return
+        unavailable = isinstance(error, OperationalError | InterfaceError)
+        if len(group) > 1 and not unavailable:
+            # One bad report must not sink the others: try each alone. (Not when the
+            # database is down or full: that would only fail a thousand times slower.)
+            failed = 0
+            for report in group:
+                try:
+                    self._commit_once([report])
+                except SQLAlchemyError as exc:
+                    self.recorder.forget()
+                    failed += 1
+                    error = exc
+            if failed < len(group):
+                log.error("%d report(s) could not be stored: %s", failed, _first_line(error))
+                return
+        self.counters.failed_transactions += 1
+        if self.database_ok:
+            log.error(
+                "database %s refuses writes (%s): proof of play is not acknowledged, "
+                "players keep their plays and send them again; fix the database (disk space, "
+                "permissions, server) and nothing is lost",
+                self.engine.url.render_as_string(hide_password=True),
+                _first_line(error),
+            )
+        self.database_ok, self.database_error = False, _first_line(error)
+        time.sleep(DB_RETRY_PAUSE)
+
+    def _commit_once(self, group: list[Report]) -> None:
+        with self.engine.begin() as connection:
+            outcome = self.recorder.write(connection, group)
+        # Committed: only now may the players forget these plays.
+        if not self.database_ok:
+            log.info("database writable again; acknowledging proof of play")
+        self.database_ok, self.database_error = True, None
+        counters = self.counters
+        counters.reports += len(group)
+        counters.plays_new += outcome.plays_new
+        counters.plays_repeated += outcome.plays_repeated
+        counters.rejected += outcome.rejected
+        client = self._client
+        for ack in outcome.acks:
+            body = {"store": ack.store, "batch": ack.batch, "ids": list(ack.ids)}
+            if client is not None:
+                client.publish(pop_ack_topic(self.prefix, ack.player), json.dumps(body), qos=1)
+                counters.acks += 1
+
+    # ----- lifecycle -----------------------------------------------------------------------
+
+    def describe(self) -> str:
+        """One line for systemd's STATUS= and the log."""
+        c = self.counters
+        link = "connected" if self.connected.is_set() else "waiting for the broker"
+        database = "ok" if self.database_ok else f"REFUSES WRITES ({self.database_error})"
+        return (
+            f"{link} ({self.broker.display}); database {database}; {c.reports} reports, "
+            f"{c.plays_new} plays stored, {c.plays_repeated} repeats, {c.acks} acks, "
+            f"{self.inbox.qsize()} queued"
+        )
+
+    def run(self, stop: threading.Event) -> None:
+        """Collect until `stop` is set; feeds the systemd watchdog while the writer is alive."""
+        settings = self.config.collector
+        client = self._client = self._make_client()
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = settings.session_expiry
+        client.connect_async(
+            self.broker.host,
+            self.broker.port,
+            keepalive=KEEPALIVE,
+            clean_start=False,
+            properties=properties,
+        )
+        done = threading.Event()
+        writer = threading.Thread(target=self._write_loop, args=(done,), name="writer")
+        writer.start()
+        client.loop_start()
+        self.notifier.ready(self.describe())
+        watchdog = watchdog_seconds()
+        last_status = ""
+        try:
+            while not stop.wait(min(TICK, watchdog / 3) if watchdog else TICK):
+                if writer.is_alive() and time.monotonic() - self._writer_beat < WRITER_STUCK_AFTER:
+                    self.notifier.watchdog()
+                status = self.describe()
+                if status != last_status:
+                    self.notifier.status(status)
+                    last_status = status
+        finally:
+            self.notifier.stopping()
+            self._stopping = True
+            client.disconnect()
+            client.loop_stop()
+            done.set()  # the writer stores what is queued, then ends
+            writer.join(WRITER_STUCK_AFTER)
+            self._client = None
+            log.info("collector stopped: %s", self.describe())
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__

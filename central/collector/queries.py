@@ -1,0 +1,205 @@
+"""What the console and `videotron report` ask of the collector's database, in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, and_, case, func, or_, select
+
+from central.collector.schema import errors, online_periods, plays, screens, screenshots
+
+MAX_REPORT_DAYS = 366
+
+
+def day_bounds(first: dt.date, last: dt.date, tz: ZoneInfo) -> list[tuple[dt.date, dt.datetime]]:
+    """(day, its local midnight as naive UTC) for first..last and the midnight after last."""
+    if last < first:
+        raise ValueError(f"--to {last} is before --from {first}")
+    if (last - first).days >= MAX_REPORT_DAYS:
+        raise ValueError(f"at most {MAX_REPORT_DAYS} days per report; split the range")
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 2)]
+    return [
+        (day, dt.datetime.combine(day, dt.time(), tz).astimezone(dt.UTC).replace(tzinfo=None))
+        for day in days
+    ]
+
+
+def _local_day(column, bounds: list[tuple[dt.date, dt.datetime]]):
+    """The local calendar day of a UTC `column`, as a portable CASE over the day boundaries.
+
+    (Date functions differ per database; comparisons do not.)
+    """
+    whens = [(column < bounds[n + 1][1], bounds[n][0].isoformat()) for n in range(len(bounds) - 1)]
+    return case(*whens, else_=None)
+
+
+def plays_per_item(
+    connection: Connection,
+    first: dt.date,
+    last: dt.date,
+    *,
+    tz: ZoneInfo,
+    group: str | None = None,
+) -> list[dict]:
+    """Per local day by screen by item: plays, seconds shown, share of plays that completed."""
+    bounds = day_bounds(first, last, tz)
+    day = _local_day(plays.c.started_at, bounds).label("day")
+    where = [plays.c.started_at >= bounds[0][1], plays.c.started_at < bounds[-1][1]]
+    if group is not None:
+        where.append(plays.c.group == group)
+    query = (
+        select(
+            day,
+            plays.c.player,
+            plays.c.item_id,
+            func.count().label("plays"),
+            func.sum(plays.c.duration).label("seconds"),
+            func.sum(case((plays.c.completed, 1), else_=0)).label("completed"),
+        )
+        .where(and_(*where))
+        .group_by(day, plays.c.player, plays.c.item_id)
+        .order_by(day, plays.c.player, plays.c.item_id)
+    )
+    return [
+        {
+            "day": row.day,
+            "player": row.player,
+            "item": row.item_id,
+            "plays": int(row.plays),
+            "seconds": round(float(row.seconds or 0), 1),
+            "completed_share": round(int(row.completed) / int(row.plays), 3),
+        }
+        for row in connection.execute(query)
+    ]
+
+
+def uptime_per_day(
+    connection: Connection,
+    first: dt.date,
+    last: dt.date,
+    *,
+    tz: ZoneInfo,
+    now: dt.datetime,
+    group: str | None = None,
+) -> list[dict]:
+    """Per screen by local day: seconds online (from the online periods), and the share."""
+    bounds = day_bounds(first, last, tz)
+    start, end = bounds[0][1], bounds[-1][1]
+    query = select(
+        online_periods.c.player, online_periods.c.started_at, online_periods.c.ended_at
+    ).where(
+        and_(
+            online_periods.c.started_at < end,
+            or_(online_periods.c.ended_at.is_(None), online_periods.c.ended_at > start),
+        )
+    )
+    if group is not None:
+        members = select(screens.c.player).where(screens.c.group == group)
+        query = query.where(online_periods.c.player.in_(members))
+    totals: dict[tuple[str, dt.date], float] = {}
+    for player, began, ended_at in connection.execute(query):
+        ended = ended_at or now
+        for n in range(len(bounds) - 1):
+            day, lo, hi = bounds[n][0], bounds[n][1], bounds[n + 1][1]
+            overlap = (min(ended, hi) - max(began, lo)).total_seconds()
+            if overlap > 0:
+                totals[player, day] = totals.get((player, day), 0.0) + overlap
+    rows = []
+    for (player, day), seconds in sorted(totals.items()):
+        index = [b[0] for b in bounds].index(day)
+        length = (bounds[index + 1][1] - bounds[index][1]).total_seconds()
+        rows.append(
+            {
+                "day": day.isoformat(),
+                "player": player,
+                "online_seconds": round(seconds),
+                "share": round(min(1.0, seconds / length), 3),
+            }
+        )
+    return rows
+
+
+def fleet_now(
+    connection: Connection,
+    *,
+    now: dt.datetime,
+    latest_sequences: Mapping[str, int] | None = None,
+    group: str | None = None,
+) -> list[dict]:
+    """Every screen as it is now: online or since when not, what it shows, how current."""
+    latest_sequences = latest_sequences or {}
+    day_ago = now - dt.timedelta(days=1)
+    recent_errors = (
+        select(errors.c.player, func.count().label("n"))
+        .where(errors.c.last_at >= day_ago)
+        .group_by(errors.c.player)
+        .subquery()
+    )
+    last_shot = (
+        select(screenshots.c.player, func.max(screenshots.c.taken_at).label("at"))
+        .group_by(screenshots.c.player)
+        .subquery()
+    )
+    query = (
+        select(screens, recent_errors.c.n, last_shot.c.at.label("screenshot_at"))
+        .outerjoin(recent_errors, recent_errors.c.player == screens.c.player)
+        .outerjoin(last_shot, last_shot.c.player == screens.c.player)
+        .order_by(screens.c.group, screens.c.player)
+    )
+    if group is not None:
+        query = query.where(screens.c.group == group)
+    fleet = []
+    for row in connection.execute(query):
+        status = _json(row.status)
+        sync, cache = status.get("sync") or {}, status.get("cache") or {}
+        current = status.get("current") or {}
+        sequence = status.get("manifest_sequence")
+        latest = latest_sequences.get(row.group or "")
+        fleet.append(
+            {
+                "player": row.player,
+                "group": row.group,
+                "version": row.version,
+                "online": bool(row.online),
+                "since": row.online_since,
+                "offline_reason": None if row.online else row.offline_reason,
+                "last_seen": row.last_seen,
+                "item": current.get("item"),
+                "screen": status.get("screen"),
+                "alert": status.get("alert"),
+                "manifest_sequence": sequence,
+                "latest_sequence": latest,
+                "current": None if latest is None or sequence is None else sequence >= latest,
+                "last_sync": sync.get("last_ok_at"),
+                "sync_result": sync.get("last_result"),
+                "cache_used": cache.get("used_bytes"),
+                "cache_max": cache.get("max_bytes"),
+                "healthy": (status.get("health") or {}).get("healthy"),
+                "config_errors": len(status.get("config_errors") or []),
+                "errors_24h": int(row.n or 0),
+                "dropped_plays": int(row.dropped or 0),
+                "screenshot_at": row.screenshot_at,
+            }
+        )
+    return fleet
+
+
+def latest_screenshot(connection: Connection, player: str):
+    """(taken_at, item, jpeg bytes) of a screen's newest screenshot, or None."""
+    return connection.execute(
+        select(screenshots.c.taken_at, screenshots.c.item, screenshots.c.jpeg)
+        .where(screenshots.c.player == player)
+        .order_by(screenshots.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _json(text: str | None) -> dict:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

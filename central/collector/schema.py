@@ -1,0 +1,122 @@
+"""The collector's tables in SQLAlchemy Core; migrations/ brings a database up to them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Times are naive UTC everywhere: SQLite has no time zones, and one rule beats two.
+metadata = MetaData()
+
+# SQLite makes only INTEGER PRIMARY KEY an auto-incrementing rowid.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+screens = Table(
+    "screens",
+    metadata,
+    Column("player", String(128), primary_key=True),
+    Column("group", String(128)),
+    Column("version", String(64)),
+    Column("first_seen", DateTime, nullable=False),
+    Column("last_seen", DateTime, nullable=False),
+    Column("online", Boolean, nullable=False, default=False),
+    Column("online_since", DateTime),  # or offline since, when `online` is false
+    Column("offline_reason", Text),
+    Column("status", Text),  # the latest status message, JSON
+    Column("dropped", BigInteger, nullable=False, default=0),  # plays lost to the player's cap
+)
+
+status_changes = Table(
+    "status_changes",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("player", String(128), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("status", Text, nullable=False),  # JSON, only when more than the clock changed
+    Index("ix_status_changes_player_at", "player", "at"),
+)
+
+online_periods = Table(
+    "online_periods",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("player", String(128), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime),  # NULL while online
+    Column("end_reason", Text),  # "connection lost" (the last will), "stopped", …
+    Index("ix_online_periods_player_started", "player", "started_at"),
+)
+
+errors = Table(
+    "errors",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("player", String(128), nullable=False),
+    Column("first_at", DateTime, nullable=False),
+    Column("last_at", DateTime, nullable=False),
+    Column("level", String(16)),
+    Column("where", String(128)),
+    Column("message", Text, nullable=False),
+    Column("count", BigInteger, nullable=False, default=1),
+    Index("ix_errors_player_last", "player", "last_at"),
+)
+
+plays = Table(
+    "plays",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("player", String(128), nullable=False),
+    Column("store", String(64), nullable=False),
+    Column("record_id", BigInteger, nullable=False),
+    Column("group", String(128)),
+    Column("item_id", String(256), nullable=False),
+    Column("media", String(64)),
+    Column("playlist", String(256)),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=False),
+    Column("duration", Float, nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    # Exactly once: a resent batch finds its plays here and adds nothing.
+    UniqueConstraint("player", "store", "record_id", name="uq_plays_record"),
+    Index("ix_plays_started", "started_at"),
+)
+
+screenshots = Table(
+    "screenshots",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("player", String(128), nullable=False),
+    Column("taken_at", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("item", String(256)),
+    Column("playlist", String(256)),
+    Column("width", Integer),
+    Column("height", Integer),
+    Column("jpeg", LargeBinary, nullable=False),
+    Index("ix_screenshots_player_id", "player", "id"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(128), nullable=False),  # a console login, or "collector"
+    Column("action", String(64), nullable=False),
+    Column("target", String(256)),
+    Column("detail", Text),  # JSON
+)

@@ -1,0 +1,452 @@
+"""Write what the screens report into the database, idempotently, and say what to acknowledge."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import itertools
+import json
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
+
+from central.collector.schema import (
+    errors,
+    online_periods,
+    plays,
+    screens,
+    screenshots,
+    status_changes,
+)
+
+log = logging.getLogger(__name__)
+
+# Status fields that change every heartbeat: a status differing only in these is no change.
+# What makes a status a change worth a row of history: presence, restarts (pid), the
+# screen on or off, alerts, content version and sync outcome, config errors, health. The
+# item on screen changes every few seconds and is in the plays; clocks, temperatures and
+# counters change with every heartbeat.
+HISTORY_KEYS = (
+    "online", "version", "pid", "screen", "alert", "manifest_sequence", "config_errors",
+    "health", "reason",
+)  # fmt: skip
+MAX_SCREENSHOT_BYTES = 512 * 1024  # players send at most 200 KiB; refuse anything far beyond
+JPEG_MAGIC = b"\xff\xd8\xff"
+CHUNK = 500  # keys per IN (...): far below SQLite's and PostgreSQL's parameter limits
+
+
+@dataclass(frozen=True)
+class Report:
+    """One message from a player: `kind` is status, pop or screenshot."""
+
+    player: str
+    kind: str
+    payload: bytes
+    received_at: dt.datetime  # naive UTC
+
+
+@dataclass(frozen=True)
+class Ack:
+    """What to publish on `<prefix>/player/<player>/pop/ack` once the transaction committed."""
+
+    player: str
+    store: str
+    batch: str | None
+    ids: tuple[int, ...]
+
+
+@dataclass
+class _Screen:
+    online: bool
+    status_key: str | None
+    errors_seen: dict[str, tuple] = field(default_factory=dict)  # message → (at, count)
+
+
+@dataclass
+class _Pending:
+    """Rows of one group of reports, sent together at the end of `Recorder.write`."""
+
+    screen_inserts: list[dict] = field(default_factory=list)  # screens seen for the first time
+    screen_updates: dict[str, dict] = field(default_factory=dict)  # player → latest values
+    period_ops: list[tuple[str, dict]] = field(default_factory=list)  # ("open"|"close", row)
+    status_rows: list[dict] = field(default_factory=list)
+    # (player, store, record id) → row; a play repeated within the group is kept once.
+    plays: dict[tuple[str, str, int], dict] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    acks: list[Ack] = field(default_factory=list)
+    plays_new: int = 0
+    plays_repeated: int = 0
+    rejected: int = 0
+
+
+def utc(value: object, fallback: dt.datetime) -> dt.datetime:
+    """A message's ISO time as naive UTC, or `fallback` when missing or unreadable."""
+    if not isinstance(value, str):
+        return fallback
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return fallback
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def _short(value: object, limit: int) -> str | None:
+    return None if value is None else str(value)[:limit]
+
+
+class Recorder:
+    """Turns reports into rows. Owned by the collector's writer thread.
+
+    `write` runs one transaction for a whole group of reports; it remembers each screen's
+    online state and last status so a heartbeat costs one UPDATE. After a failed
+    transaction the caller calls `forget()`: what was remembered may not have been kept.
+    """
+
+    def __init__(self, screenshots_kept: int = 5) -> None:
+        self.screenshots_kept = screenshots_kept
+        self._screens: dict[str, _Screen] = {}
+
+    def forget(self) -> None:
+        self._screens.clear()
+
+    def write(self, connection: Connection, reports: list[Report]) -> Outcome:
+        """Store `reports` in the caller's transaction; the acks are valid once it commits.
+
+        Frequent statements (screen updates, status changes, plays) are collected and sent
+        as one executemany each: a group of a thousand reports costs a handful of round
+        trips, not thousands.
+        """
+        outcome, pending = Outcome(), _Pending()
+        self._prefetch(connection, {r.player for r in reports} - set(self._screens))
+        for report in reports:
+            try:
+                message = json.loads(report.payload)
+                if not isinstance(message, dict):
+                    raise ValueError("not a JSON object")
+            except (ValueError, RecursionError) as exc:
+                log.warning("%s from %s is not JSON (%s); dropped", report.kind, report.player, exc)
+                outcome.rejected += 1
+                continue
+            if report.kind == "status":
+                self._status(connection, report, message, pending)
+            elif report.kind == "pop":
+                self._pop(connection, report, message, outcome, pending)
+            elif report.kind == "screenshot":
+                self._screenshot(connection, report, message, outcome, pending)
+        self._flush(connection, pending, outcome)
+        return outcome
+
+    def _prefetch(self, connection: Connection, players: set[str]) -> None:
+        names = sorted(players)
+        for start in range(0, len(names), CHUNK):
+            rows = connection.execute(
+                select(screens.c.player, screens.c.online, screens.c.status).where(
+                    screens.c.player.in_(names[start : start + CHUNK])
+                )
+            )
+            for row in rows:
+                key = _status_key(row.status) if row.status else None
+                self._screens[row.player] = _Screen(bool(row.online), key)
+
+    def _flush(self, connection: Connection, pending: _Pending, outcome: Outcome) -> None:
+        if pending.screen_inserts:
+            connection.execute(insert(screens), pending.screen_inserts)
+        # Periods in order (a screen may go and come back within one group); runs of one
+        # kind go as one executemany, which at the first sight of a fleet is all of them.
+        close = (
+            update(online_periods)
+            .where(
+                and_(
+                    online_periods.c.player == bindparam("b_player"),
+                    online_periods.c.ended_at.is_(None),
+                )
+            )
+            .values(ended_at=bindparam("ended_at"), end_reason=bindparam("end_reason"))
+        )
+        for kind, run in itertools.groupby(pending.period_ops, key=lambda op: op[0]):
+            rows = [row for _, row in run]
+            connection.execute(insert(online_periods) if kind == "open" else close, rows)
+        by_columns: dict[tuple[str, ...], list[dict]] = {}
+        for player, values in pending.screen_updates.items():
+            by_columns.setdefault(tuple(sorted(values)), []).append({"b_player": player, **values})
+        for columns, rows in by_columns.items():
+            statement = (
+                update(screens)
+                .where(screens.c.player == bindparam("b_player"))
+                .values({c: bindparam(c) for c in columns})
+            )
+            connection.execute(statement, rows)
+        if pending.status_rows:
+            connection.execute(insert(status_changes), pending.status_rows)
+        if not pending.plays:
+            return
+        keys = list(pending.plays)
+        present: set[tuple[str, str, int]] = set()
+        column = tuple_(plays.c.player, plays.c.store, plays.c.record_id)
+        for start in range(0, len(keys), CHUNK):
+            rows = connection.execute(
+                select(plays.c.player, plays.c.store, plays.c.record_id).where(
+                    column.in_(keys[start : start + CHUNK])
+                )
+            )
+            present.update((r.player, r.store, r.record_id) for r in rows)
+        new = [row for key, row in pending.plays.items() if key not in present]
+        if new:
+            connection.execute(insert(plays), new)
+        outcome.plays_new += len(new)
+        outcome.plays_repeated += len(keys) - len(new)
+
+    # ----- screens and status ------------------------------------------------------------
+
+    def _screen(self, connection: Connection, player: str) -> _Screen | None:
+        known = self._screens.get(player)
+        if known is not None:
+            return known
+        row = connection.execute(
+            select(screens.c.online, screens.c.status).where(screens.c.player == player)
+        ).first()
+        if row is None:
+            return None
+        known = _Screen(bool(row.online), _status_key(row.status) if row.status else None)
+        self._screens[player] = known
+        return known
+
+    def _ensure_screen(self, connection: Connection, player: str, group, now, pending) -> None:
+        if self._screen(connection, player) is None:
+            pending.screen_inserts.append(
+                {
+                    "player": player,
+                    "group": _short(group, 128),
+                    "version": None,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "online": False,
+                    "online_since": None,
+                    "offline_reason": None,
+                    "status": None,
+                    "dropped": 0,
+                }
+            )
+            self._screens[player] = _Screen(False, None)
+
+    def _status(
+        self, connection: Connection, report: Report, message: dict, pending: _Pending
+    ) -> None:
+        player, now = report.player, report.received_at
+        at = utc(message.get("ts"), now)
+        online = message.get("online") is True
+        text = json.dumps(message, sort_keys=True, default=str)
+        key = _status_key(text)
+        reason = None if online else _short(message.get("reason"), 500)
+        values = {
+            "group": _short(message.get("group"), 128),
+            "version": _short(message.get("version"), 64),
+            "last_seen": now,
+            "status": text,
+        }
+        dropped = (message.get("report") or {}).get("dropped")
+        if type(dropped) is int:
+            values["dropped"] = dropped
+        known = self._screen(connection, player)
+        if known is None:
+            pending.screen_inserts.append(
+                {
+                    "player": player,
+                    "first_seen": now,
+                    "online": online,
+                    "online_since": at,
+                    "offline_reason": reason,
+                    **{"dropped": 0, **values},
+                }
+            )
+            known = self._screens[player] = _Screen(not online, None)  # forces the period below
+        else:
+            if known.online != online:
+                values.update(online=online, online_since=at, offline_reason=reason)
+            if not online:
+                # The last will says only "offline": keep what the screen last reported
+                # (item, manifest sequence, cache) for the fleet view.
+                del values["status"]
+            pending.screen_updates.setdefault(player, {}).update(values)
+        if known.online != online:
+            # Close whatever is open: a crash leaves a period the last will then ends.
+            close = {"b_player": player, "ended_at": at, "end_reason": reason or "reconnected"}
+            pending.period_ops.append(("close", close))
+            if online:
+                pending.period_ops.append(("open", {"player": player, "started_at": at}))
+            known.online = online
+        if key != known.status_key:
+            pending.status_rows.append({"player": player, "at": at, "status": text})
+            known.status_key = key
+        self._errors(connection, player, message.get("errors"), now, known)
+
+    def _errors(self, connection: Connection, player: str, recent: object, now, known) -> None:
+        if not isinstance(recent, list):
+            return
+        for entry in recent[:50]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("message"), str):
+                continue
+            message, where = entry["message"][:2000], _short(entry.get("where"), 128)
+            at = utc(entry.get("at"), now)
+            count = entry.get("count") if type(entry.get("count")) is int else 1
+            if known.errors_seen.get(message) == (at, count):
+                continue  # every status repeats the recent errors: most are old news
+            known.errors_seen[message] = (at, count)
+            row = connection.execute(
+                select(errors.c.id, errors.c.last_at, errors.c.count).where(
+                    and_(errors.c.player == player, errors.c.message == message)
+                )
+            ).first()
+            if row is None:
+                connection.execute(
+                    insert(errors).values(
+                        player=player,
+                        first_at=at,
+                        last_at=at,
+                        level=_short(entry.get("level"), 16),
+                        where=where,
+                        message=message,
+                        count=count,
+                    )
+                )
+            elif at > row.last_at or count != row.count:
+                connection.execute(
+                    update(errors)
+                    .where(errors.c.id == row.id)
+                    .values(last_at=max(at, row.last_at), count=count)
+                )
+
+    # ----- proof of play ---------------------------------------------------------------
+
+    def _pop(
+        self, connection: Connection, report: Report, message: dict, outcome, pending: _Pending
+    ) -> None:
+        player, now = report.player, report.received_at
+        store, records = message.get("store"), message.get("records")
+        if not isinstance(store, str) or not store or not isinstance(records, list):
+            log.warning("proof of play from %s without store or records; dropped", player)
+            outcome.rejected += 1
+            return
+        rows, ids = {}, []
+        for record in records:
+            record_id = record.get("id") if isinstance(record, dict) else None
+            if type(record_id) is not int:
+                continue  # without an id it cannot be acknowledged either
+            ids.append(record_id)
+            try:
+                rows[record_id] = _play_row(record, now)
+            except (KeyError, TypeError, ValueError) as exc:
+                # Acknowledged all the same: a record that can never be read must not block
+                # the player's queue. The errors table keeps the evidence.
+                self._collector_error(
+                    connection, player, f"unreadable play {record_id}: {exc}", now
+                )
+        group = message.get("group")
+        self._ensure_screen(connection, player, group, now, pending)
+        dropped = message.get("dropped")
+        if type(dropped) is int:
+            pending.screen_updates.setdefault(player, {})["dropped"] = dropped
+        store_key, group_name = store[:64], _short(group, 128)
+        for record_id, row in rows.items():
+            if (player, store_key, record_id) in pending.plays:
+                outcome.plays_repeated += 1  # sent twice within this group
+                continue
+            pending.plays[player, store_key, record_id] = {
+                "player": player, "store": store_key, "record_id": record_id,
+                "group": group_name, **row,
+            }  # fmt: skip
+        batch = message.get("batch")
+        outcome.acks.append(
+            Ack(player, store, batch if isinstance(batch, str) else None, tuple(ids))
+        )
+
+    def _collector_error(self, connection: Connection, player: str, text: str, now) -> None:
+        log.error("%s: %s", player, text)
+        connection.execute(
+            insert(errors).values(
+                player=player, first_at=now, last_at=now, level="ERROR",
+                where="collector", message=text[:2000], count=1,
+            )
+        )  # fmt: skip
+
+    # ----- screenshots -----------------------------------------------------------------
+
+    def _screenshot(
+        self, connection: Connection, report: Report, message: dict, outcome, pending: _Pending
+    ) -> None:
+        player, now = report.player, report.received_at
+        try:
+            jpeg = base64.b64decode(message["jpeg"], validate=True)
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            jpeg = b""
+        if not jpeg.startswith(JPEG_MAGIC) or len(jpeg) > MAX_SCREENSHOT_BYTES:
+            log.warning("screenshot from %s is not a JPEG up to %d bytes; dropped", player,
+                        MAX_SCREENSHOT_BYTES)  # fmt: skip
+            outcome.rejected += 1
+            return
+        self._ensure_screen(connection, player, None, now, pending)
+        connection.execute(
+            insert(screenshots).values(
+                player=player,
+                taken_at=utc(message.get("taken_at"), now),
+                received_at=now,
+                item=_short(message.get("item"), 256),
+                playlist=_short(message.get("playlist"), 256),
+                width=message.get("width") if type(message.get("width")) is int else None,
+                height=message.get("height") if type(message.get("height")) is int else None,
+                jpeg=jpeg,
+            )
+        )
+        keep = (
+            select(screenshots.c.id)
+            .where(screenshots.c.player == player)
+            .order_by(screenshots.c.id.desc())
+            .limit(self.screenshots_kept)
+        )
+        connection.execute(
+            delete(screenshots).where(
+                and_(
+                    screenshots.c.player == player, screenshots.c.id.not_in(keep.scalar_subquery())
+                )
+            )
+        )
+
+
+def _status_key(text: str) -> str:
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(message, dict):
+        return text
+    key = {k: message.get(k) for k in HISTORY_KEYS}
+    sync = message.get("sync")
+    key["sync"] = sync.get("last_result") if isinstance(sync, dict) else None
+    return json.dumps(key, sort_keys=True, default=str)
+
+
+def _play_row(record: dict, now: dt.datetime) -> dict:
+    started, ended = record["started_at"], record["ended_at"]
+    if not isinstance(started, str) or not isinstance(ended, str):
+        raise TypeError("started_at and ended_at must be ISO times")
+    epoch = dt.datetime(1970, 1, 1)
+    started_at, ended_at = utc(started, epoch), utc(ended, epoch)
+    if epoch in (started_at, ended_at):
+        raise ValueError(f"bad time {started!r} or {ended!r}")
+    return {
+        "item_id": str(record["item_id"])[:256],
+        "media": _short(record.get("media"), 64),
+        "playlist": _short(record.get("playlist"), 256),
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "duration": float(record.get("duration") or (ended_at - started_at).total_seconds()),
+        "completed": bool(record.get("completed")),
+        "received_at": now,
+    }

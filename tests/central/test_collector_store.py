@@ -1,0 +1,257 @@
+"""The collector's database writes: exactly-once plays, status changes, periods, screenshots."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+from sqlalchemy import func, select
+
+from central.collector import queries
+from central.collector.database import current_revision, head_revision, open_engine, upgrade
+from central.collector.schema import (
+    errors,
+    online_periods,
+    plays,
+    screens,
+    screenshots,
+    status_changes,
+)
+from central.collector.store import Recorder, Report
+
+T0 = dt.datetime(2024, 5, 1, 8, 0, 0)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """The same schema and queries on both databases the collector supports."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres").url
+    engine = open_engine(url)
+    upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def batch(ids, *, store="s1", batch_id="b1", day=T0, item="psa", dropped=0) -> bytes:
+    records = []
+    for n in ids:
+        start = day + dt.timedelta(seconds=10 * n)
+        records.append({
+            "id": n, "item_id": item, "media": "ab" * 32, "playlist": "main",
+            "started_at": start.isoformat() + "Z",
+            "ended_at": (start + dt.timedelta(seconds=10)).isoformat() + "Z",
+            "duration": 10.0, "completed": n % 2 == 0,
+        })  # fmt: skip
+    return json.dumps({
+        "player": "p1", "group": "g", "store": store, "batch": batch_id,
+        "dropped": dropped, "records": records,
+    }).encode()  # fmt: skip
+
+
+def status(online: bool, *, ts: dt.datetime, item: str = "psa", uptime: float = 1.0, **extra):
+    body = {
+        "online": online, "player": "p1", "group": "g", "version": "1.0",
+        "ts": ts.isoformat() + "Z", "uptime": uptime, "current": {"item": item}, **extra,
+    }  # fmt: skip
+    if not online:
+        body = {k: body[k] for k in ("online", "player", "group", "version", "ts")}
+        body["reason"] = "connection lost"
+    return json.dumps(body).encode()
+
+
+def write(engine, recorder, *reports):
+    with engine.begin() as connection:
+        return recorder.write(connection, list(reports))
+
+
+def count(engine, table) -> int:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(table))
+
+
+def test_the_schema_is_migrated_to_head_and_a_second_upgrade_is_a_no_op(engine):
+    assert current_revision(engine) == head_revision() == "0001"
+    upgrade(engine)
+    assert current_revision(engine) == "0001"
+
+
+def test_a_resent_batch_adds_nothing_and_is_acknowledged_again(engine):
+    recorder = Recorder()
+    first = write(engine, recorder, Report("p1", "pop", batch(range(1, 6)), T0))
+    again = write(engine, recorder, Report("p1", "pop", batch(range(3, 9), batch_id="b2"), T0))
+    assert (first.plays_new, again.plays_new, again.plays_repeated) == (5, 3, 3)
+    assert [a.ids for a in again.acks] == [(3, 4, 5, 6, 7, 8)]
+    assert again.acks[0].batch == "b2" and again.acks[0].store == "s1"
+    assert count(engine, plays) == 8
+    # The original and its resend in one transaction (both were queued at the broker).
+    both = write(
+        engine,
+        recorder,
+        Report("p1", "pop", batch([20, 21], batch_id="b3"), T0),
+        Report("p1", "pop", batch([20, 21], batch_id="b4"), T0),
+    )
+    assert (both.plays_new, both.plays_repeated) == (2, 2)
+    assert [a.batch for a in both.acks] == ["b3", "b4"]
+    assert count(engine, plays) == 10
+    # Another store of the same player (its file was recreated): ids may repeat.
+    write(engine, recorder, Report("p1", "pop", batch([1, 2], store="s2"), T0))
+    assert count(engine, plays) == 12
+
+
+def test_an_unreadable_record_is_acknowledged_and_kept_as_an_error(engine):
+    body = json.loads(batch([1, 2]))
+    body["records"][1]["started_at"] = "yesterday"
+    outcome = write(engine, Recorder(), Report("p1", "pop", json.dumps(body).encode(), T0))
+    assert outcome.acks[0].ids == (1, 2) and count(engine, plays) == 1
+    with engine.connect() as connection:
+        assert "unreadable play 2" in connection.scalar(select(errors.c.message))
+
+
+def test_status_history_keeps_changes_and_periods_follow_the_last_will(engine):
+    recorder = Recorder()
+    for n in range(5):  # heartbeats and item switches: the plays say what was on screen
+        beat = status(True, ts=T0, uptime=n, item=f"item-{n}")
+        write(engine, recorder, Report("p1", "status", beat, T0))
+    write(engine, recorder, Report("p1", "status", status(True, ts=T0, screen="off"), T0))
+    later = T0 + dt.timedelta(hours=2)
+    write(engine, recorder, Report("p1", "status", status(False, ts=later), later))
+    back = T0 + dt.timedelta(hours=3)
+    write(engine, recorder, Report("p1", "status", status(True, ts=back), back))
+    assert count(engine, status_changes) == 4  # first, screen off, offline, back
+    with engine.connect() as connection:
+        period = online_periods.c
+        periods = connection.execute(
+            select(period.started_at, period.ended_at, period.end_reason).order_by(period.id)
+        ).all()
+        screen = connection.execute(select(screens)).one()
+        uptime = queries.uptime_per_day(
+            connection, T0.date(), T0.date(), tz=ZoneInfo("UTC"), now=back + dt.timedelta(hours=1)
+        )
+    assert periods == [(T0, later, "connection lost"), (back, None, None)]
+    assert screen.online and screen.online_since == back
+    assert uptime == [
+        {"day": "2024-05-01", "player": "p1", "online_seconds": 3 * 3600, "share": 0.125}
+    ]
+
+
+def test_errors_from_the_status_are_folded_by_message(engine):
+    recorder = Recorder()
+    entry = {"level": "ERROR", "where": "player.sync", "message": "disk full", "count": 1,
+             "at": "2024-05-01T08:00:00+00:00"}  # fmt: skip
+    write(engine, recorder, Report("p1", "status", status(True, ts=T0, errors=[entry]), T0))
+    entry = {**entry, "count": 4, "at": "2024-05-01T09:00:00+00:00"}
+    write(engine, recorder, Report("p1", "status", status(True, ts=T0, errors=[entry]), T0))
+    with engine.connect() as connection:
+        row = connection.execute(select(errors)).one()
+    assert (row.count, row.first_at, row.last_at) == (4, T0, T0 + dt.timedelta(hours=1))
+
+
+def jpeg_message(color) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (32, 18), color).save(out, format="JPEG")
+    jpeg = base64.b64encode(out.getvalue()).decode()
+    message = {"taken_at": "2024-05-01T08:00:00Z", "item": "psa", "width": 32, "height": 18}
+    return json.dumps({**message, "jpeg": jpeg}).encode()
+
+
+def test_only_the_latest_screenshots_are_kept_and_junk_is_refused(engine):
+    recorder = Recorder(screenshots_kept=3)
+    for n in range(5):
+        write(engine, recorder, Report("p1", "screenshot", jpeg_message((n * 50, 0, 0)), T0))
+    junk = json.dumps({"jpeg": base64.b64encode(b"<html>").decode()}).encode()
+    assert write(engine, recorder, Report("p1", "screenshot", junk, T0)).rejected == 1
+    assert count(engine, screenshots) == 3
+    with engine.connect() as connection:
+        taken_at, item, jpeg = queries.latest_screenshot(connection, "p1")
+    with Image.open(io.BytesIO(jpeg)) as image:
+        assert image.convert("RGB").getpixel((16, 9))[0] > 180  # the last one sent
+    assert item == "psa" and taken_at == T0
+
+
+def test_plays_report_counts_per_local_day_screen_and_item(engine):
+    recorder = Recorder()
+    # 16:59:50 UTC is 23:59:50 in Jakarta; 17:00:00 UTC is the next day there.
+    late = dt.datetime(2024, 5, 1, 16, 59, 50)
+    write(engine, recorder, Report("p1", "pop", batch([0, 1, 2], day=late), late))
+    with engine.connect() as connection:
+        utc = queries.plays_per_item(connection, late.date(), late.date(), tz=ZoneInfo("UTC"))
+        wib = queries.plays_per_item(
+            connection, late.date(), dt.date(2024, 5, 2), tz=ZoneInfo("Asia/Jakarta")
+        )
+        other = queries.plays_per_item(
+            connection, late.date(), late.date(), tz=ZoneInfo("UTC"), group="elsewhere"
+        )
+    assert utc == [{"day": "2024-05-01", "player": "p1", "item": "psa", "plays": 3,
+                    "seconds": 30.0, "completed_share": 0.667}]  # fmt: skip
+    assert [(r["day"], r["plays"]) for r in wib] == [("2024-05-01", 1), ("2024-05-02", 2)]
+    assert other == []
+
+
+def test_one_transaction_may_see_a_screen_appear_leave_and_return(engine):
+    later, back = T0 + dt.timedelta(minutes=5), T0 + dt.timedelta(minutes=6)
+    other = json.loads(status(True, ts=T0))
+    other["player"] = "p2"
+    write(
+        engine,
+        Recorder(),
+        Report("p2", "pop", batch([1]), T0),  # plays before its first status
+        Report("p2", "status", json.dumps(other).encode(), T0),
+        Report("p1", "status", status(True, ts=T0), T0),
+        Report("p1", "status", status(False, ts=later), later),
+        Report("p1", "status", status(True, ts=back), back),
+    )
+    with engine.connect() as connection:
+        period = online_periods.c
+        rows = connection.execute(
+            select(period.player, period.started_at, period.ended_at).order_by(period.id)
+        ).all()
+        online = dict(connection.execute(select(screens.c.player, screens.c.online)).all())
+    assert sorted(rows, key=lambda r: (r.player, r.started_at)) == [
+        ("p1", T0, later), ("p1", back, None), ("p2", T0, None),
+    ]  # fmt: skip
+    assert online == {"p1": True, "p2": True}
+
+
+def test_fleet_now_shows_who_is_online_what_plays_and_who_lags_behind(engine):
+    recorder = Recorder()
+    fresh = status(
+        True, ts=T0, item="news", manifest_sequence=7, health={"healthy": True, "reason": "ok"}
+    )
+    write(engine, recorder, Report("p1", "status", fresh, T0))
+    stale = json.loads(status(True, ts=T0, manifest_sequence=5))
+    stale["player"] = "p2"
+    write(engine, recorder, Report("p2", "status", json.dumps(stale).encode(), T0))
+    later = T0 + dt.timedelta(minutes=3)
+    write(engine, recorder, Report("p2", "status", status(False, ts=later), later))
+    write(engine, recorder, Report("p2", "pop", batch([1], dropped=12), later))
+    with engine.connect() as connection:
+        fleet = queries.fleet_now(connection, now=later, latest_sequences={"g": 7})
+    by_player = {row["player"]: row for row in fleet}
+    assert by_player["p1"]["online"] and by_player["p1"]["item"] == "news"
+    assert by_player["p1"]["current"] is True and by_player["p1"]["healthy"] is True
+    assert not by_player["p2"]["online"] and by_player["p2"]["since"] == later
+    assert by_player["p2"]["offline_reason"] == "connection lost"
+    assert by_player["p2"]["dropped_plays"] == 12
+    # Offline, it still shows what it last reported: it never got sequence 7.
+    assert by_player["p2"]["manifest_sequence"] == 5 and by_player["p2"]["current"] is False
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_declares(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from central.collector.schema import metadata
+
+    with engine.connect() as connection:
+        drift = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert drift == [], "schema.py and migrations/ differ: add a migration"
