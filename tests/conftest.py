@@ -13,4 +13,5 @@ pytest_plugins = [
     "tests.fixtures.content",
     "tests.fixtures.nginx",
     "tests.fixtures.xvfb",
+    "tests.fixtures.trickle",
 ]
