@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import hashlib
 import json
@@ -12,8 +13,8 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,11 @@ CHUNK = 256 * 1024
 DISK_RESERVE = 64 * 1024 * 1024
 PLAYED_FILE = "played.json"
 PLAYED_FLUSH_INTERVAL = 3600.0  # seconds; play times are advisory, SD writes are not free
+# Size and mtime of every media as committed: what the cheap check at start compares with.
+INDEX_FILE = "media-index.json"
+# Media up to this size are hashed before their first use after a start (a poster takes
+# milliseconds); bigger ones only when they changed since stored, else in the background.
+HASH_BEFORE_USE = 16 * 1000**2
 
 
 class CacheError(Exception):
@@ -37,6 +43,24 @@ class CacheIntegrityError(CacheError):
 
 class CacheFullError(CacheError):
     """Not enough room (quota or disk) for the media a manifest needs."""
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A cached media found damaged at rest: removed, to be downloaded again."""
+
+    sha: str
+    reason: str
+    found_at: str  # ISO 8601, UTC
+    restored: bool = False  # downloaded again since
+
+    def as_status(self) -> dict:
+        return {
+            "media": self.sha,
+            "reason": self.reason,
+            "found_at": self.found_at,
+            "restored": self.restored,
+        }
 
 
 @dataclass(frozen=True)
@@ -160,6 +184,7 @@ class MediaWriter:
         target = self._cache.path(self.sha)
         os.replace(self.partial, target)
         fsync_dir(self._cache.media_dir)
+        self._cache._committed(self.sha, target)
         return target
 
     def close(self) -> None:
@@ -183,18 +208,34 @@ class MediaWriter:
 class Cache:
     """media/<sha256> holds verified files only; media/.partial/<sha256> resumable downloads."""
 
-    def __init__(self, root: Path, max_size: int) -> None:
+    def __init__(
+        self,
+        root: Path,
+        max_size: int,
+        *,
+        on_damage: Callable[[Damage], None] | None = None,
+    ) -> None:
         self.root = Path(root)
         self.max_size = max_size
         self.media_dir = self.root / "media"
         self.partial_dir = self.media_dir / ".partial"
+        self._on_damage = on_damage or (lambda damage: None)
         self._lock = threading.Lock()
+        self._index_lock = threading.Lock()  # one index write at a time, newest last
         self._played: dict[str, float] = {}
         self._played_dirty = False
         self._played_flushed_at = time.monotonic()
+        # What is known of each file this run (all under _lock): (size, mtime_ns) as
+        # committed, as hashed good since the start, files that changed since committed.
+        self._index: dict[str, tuple[int, int]] = {}
+        self._verified: dict[str, tuple[int, int]] = {}
+        self._suspect: set[str] = set()
+        self._damage: dict[str, Damage] = {}
+        self.checked_at_start = False
         self.media_dir.mkdir(parents=True, exist_ok=True)
         self.partial_dir.mkdir(parents=True, exist_ok=True)
         self._load_played()
+        self._load_index()
 
     # -- lookup ----------------------------------------------------------------------------
 
@@ -405,12 +446,184 @@ class Cache:
         return removed
 
     @staticmethod
-    def _hash_file(path: Path) -> str:
+    def _hash_file(path: Path, pace: Callable[[int], None] | None = None) -> str:
         digest = hashlib.sha256()
         with open(path, "rb") as f:
             while chunk := f.read(CHUNK):
                 digest.update(chunk)
+                if pace is not None:
+                    pace(len(chunk))
         return digest.hexdigest()
+
+    # -- damage at rest --------------------------------------------------------------------
+    #
+    # A file is trusted only as far as it was checked in this run: at start every file is
+    # compared (stat only) with the size and mtime recorded when it was committed; a file
+    # whose size is wrong is removed at once, one that changed otherwise is hashed before
+    # it is used. Small files are hashed before their first use anyway, the rest by a
+    # low-priority background pass (player/sync/scrub.py). Whatever fails is removed, so
+    # the sync downloads it again, and reported through `on_damage`.
+
+    def _load_index(self) -> None:
+        path = self.root / INDEX_FILE
+        try:
+            loaded = json.loads(path.read_bytes())
+            media = loaded["media"]
+            self._index = {
+                sha: (int(size), int(mtime))
+                for sha, (size, mtime) in media.items()
+                if SHA256_RE.match(sha)
+            }
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            # Every file then counts as changed and is hashed before use: slower, not unsafe.
+            log.warning("ignoring unreadable cache index %s: %s", path, exc)
+
+    def _write_index(self) -> None:
+        target = self.root / INDEX_FILE
+        with self._index_lock:
+            with self._lock:
+                media = {sha: list(entry) for sha, entry in self._index.items()}
+            data = json.dumps({"version": 1, "media": media}, separators=(",", ":")).encode()
+            tmp = target.with_name(f".{target.name}.tmp")
+            try:
+                # No fsync: a lost index only makes the next start hash files before use.
+                tmp.write_bytes(data)
+                os.replace(tmp, target)
+            except OSError as exc:
+                log.warning("cannot save the cache index %s: %s", target, exc)
+
+    def _committed(self, sha: str, path: Path) -> None:
+        """A verified file was just published: remember how it looks on disk."""
+        st = path.stat()
+        ident = (st.st_size, st.st_mtime_ns)
+        with self._lock:
+            self._index[sha] = ident
+            self._verified[sha] = ident
+            self._suspect.discard(sha)
+            damage = self._damage.get(sha)
+            if damage is not None and not damage.restored:
+                self._damage[sha] = replace(damage, restored=True)
+                log.warning("cache: media %s… downloaded again after damage; it plays again",
+                            sha[:12])  # fmt: skip
+        self._write_index()
+
+    def check_at_start(self, sizes: Mapping[str, int]) -> list[Damage]:
+        """The cheap check (stat only) before anything plays: stray names and files whose
+        size is wrong go at once; files that changed since committed are hashed before
+        use. `sizes` are the stored manifests' sizes."""
+        self.checked_at_start = True
+        self.verify_all()  # stray names and partials
+        found: list[Damage] = []
+        changed = 0
+        media = self.media()
+        for sha, size in media.items():
+            try:
+                st = self.path(sha).stat()
+            except FileNotFoundError:
+                continue
+            ident = (st.st_size, st.st_mtime_ns)
+            with self._lock:
+                recorded = self._index.get(sha)
+            expected = sizes.get(sha, recorded[0] if recorded else None)
+            if expected is not None and size != expected:
+                reason = f"its size is {size} bytes, {expected} expected"
+                found.append(self._condemn(sha, reason, notify=False))
+            elif recorded != ident:
+                changed += 1
+                with self._lock:
+                    self._suspect.add(sha)
+                log.info(
+                    "cache: media %s… changed since it was stored (%s): it is hashed before use",
+                    sha[:12],
+                    "not in the index" if recorded is None else "modification time differs",
+                )
+        with self._lock:
+            for sha in set(self._index) - set(media):
+                del self._index[sha]
+        log.info(
+            "cache check at start: %d media, %d changed since stored (hashed before use), "
+            "%d damaged (removed)",
+            len(media),
+            changed,
+            len(found),
+        )
+        self._write_index()
+        return found
+
+    def check_before_use(self, sha: str) -> Path:
+        """The path of a media that passed its check in this run; hashes it first when it
+        is small or changed since committed. Raises CacheIntegrityError otherwise (a
+        damaged file is removed first). Called from decoder threads, never the render."""
+        path = self.path(sha)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            with self._lock:
+                damage = self._damage.get(sha)
+            why = f" (removed: {damage.reason}; downloading it again)" if damage else ""
+            raise CacheIntegrityError(f"media {sha[:12]}… is not in the cache{why}") from None
+        ident = (st.st_size, st.st_mtime_ns)
+        with self._lock:
+            if self._verified.get(sha) == ident:
+                return path
+            must_hash = (
+                sha in self._suspect
+                or st.st_size <= HASH_BEFORE_USE
+                or self._index.get(sha) != ident
+            )
+        if must_hash:
+            self.rehash(sha)
+        return path
+
+    def rehash(self, sha: str, pace: Callable[[int], None] | None = None) -> bool:
+        """Hash a cached file; False if it was not there. A mismatch removes the file,
+        reports the damage and raises CacheIntegrityError. `pace(n)` runs per chunk read."""
+        path = self.path(sha)
+        try:
+            st = path.stat()
+            digest = self._hash_file(path, pace)
+        except FileNotFoundError:
+            return False
+        if digest != sha:
+            damage = self._condemn(sha, f"its sha256 is now {digest[:12]}…")
+            raise CacheIntegrityError(
+                f"media {sha[:12]}… is damaged on disk ({damage.reason}): removed from the "
+                "cache, downloading it again"
+            )
+        with self._lock:
+            self._verified[sha] = (st.st_size, st.st_mtime_ns)
+            self._suspect.discard(sha)
+        return True
+
+    def is_verified(self, sha: str) -> bool:
+        with self._lock:
+            return sha in self._verified
+
+    def damage(self) -> list[Damage]:
+        """Damage found since the start, oldest first."""
+        with self._lock:
+            return list(self._damage.values())
+
+    def _condemn(self, sha: str, reason: str, *, notify: bool = True) -> Damage:
+        damage = Damage(sha, reason, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        log.error(
+            "cache: media %s… is damaged (%s): removed; it will be downloaded again",
+            sha[:12],
+            reason,
+        )
+        self._remove(self.path(sha))
+        fsync_dir(self.media_dir)
+        with self._lock:
+            self._damage[sha] = damage
+            self._index.pop(sha, None)
+            self._verified.pop(sha, None)
+            self._suspect.discard(sha)
+        if notify:
+            self._write_index()
+            self._on_damage(damage)
+        return damage
 
 
 class CacheLock:

@@ -18,6 +18,15 @@ class ManifestActivated:
 
 
 @dataclass(frozen=True)
+class MediaDamaged:
+    """A cached media failed its check and was removed: items using it are skipped until
+    the sync has downloaded it again (a ManifestActivated for the same manifest then)."""
+
+    sha: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class AlertsChanged:
     alerts: tuple[Alert, ...]
 

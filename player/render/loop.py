@@ -20,6 +20,7 @@ from player.events import (
     ConfigChanged,
     DisplayPower,
     ManifestActivated,
+    MediaDamaged,
     PlayRecord,
     ScreenshotRequest,
     Stop,
@@ -60,6 +61,7 @@ class RenderLoop(Playback):
         status: StatusBoard,
         inbox: queue.Queue,
         *,
+        media_check: Callable[[str], object] | None = None,
         clock: Callable[[], float] = time.time,
         on_play: Callable[[PlayRecord], None] = lambda r: None,
         on_tick: Callable[[], None] = lambda: None,
@@ -72,6 +74,7 @@ class RenderLoop(Playback):
     ) -> None:
         self.config = config
         self.media_path = media_path
+        self.media_check = media_check
         self.status = status
         self.inbox = inbox
         self.clock = clock
@@ -175,6 +178,7 @@ class RenderLoop(Playback):
             self.scene.set_feed_headlines(self.feeds.headlines())
         self.factory = VisualFactory(
             media_path=self.media_path,
+            media_check=self.media_check,
             images=self.images,
             book=self.book,
             content=self.output.content,
@@ -299,6 +303,8 @@ class RenderLoop(Playback):
             return False
         if isinstance(message, ManifestActivated):
             self._manifest(message.manifest, now)
+        elif isinstance(message, MediaDamaged):
+            self._media_damaged(message, now)
         elif isinstance(message, AlertsChanged):
             self.alerts = tuple(message.alerts)
             self._replan_now(now, "alerts changed")
@@ -339,6 +345,34 @@ class RenderLoop(Playback):
         elif self.scene.zone_for("item") != cur.zone:
             # The layout changed the main zone's size: redraw the same play in the new one.
             self._redo_current(now)
+
+    def _media_damaged(self, message: MediaDamaged, now: float) -> None:
+        """A file found damaged after it was prepared or shown: off the screen at once."""
+        if self.manifest is None:
+            return
+        reason = (
+            f"media {message.sha[:12]}… damaged on disk ({message.reason}); downloading it again"
+        )
+        users = [i for i in self.manifest.items() if i.media == message.sha]
+        for item in users:
+            self.failures[item.id] = reason
+        if users:
+            log.error(
+                "skipping %s until downloaded again: %s", ", ".join(i.id for i in users), reason
+            )
+            self.status.update(
+                "render",
+                failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
+            )
+
+        def uses(showing) -> bool:
+            item = showing.slot.item if showing is not None else None
+            return item is not None and item.media == message.sha
+
+        if uses(self.pending):
+            self._drop_pending()
+        if uses(self.showing):
+            self._replan_now(now, "media damaged")
 
     def _config(self, config: Config, now: float) -> None:
         old = self.config

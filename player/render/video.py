@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -99,8 +100,10 @@ class PyAVSource:
         loop: bool = False,
         start: float = 0.0,
         queue_frames: int = QUEUE_FRAMES,
+        check: Callable[[], object] | None = None,
     ) -> None:
         self.path = path
+        self._check = check  # run by the worker before the file is opened; may refuse it
         self.zone = zone
         self.fit = fit
         self._target: Rect | None = None
@@ -193,6 +196,15 @@ class PyAVSource:
         return True
 
     def _run(self) -> None:
+        try:
+            if self._check is not None:
+                self._check()
+        except Exception as exc:  # a file that fails its check is never opened
+            self._error = str(exc)
+            self._first.set()
+            with self._cond:
+                self._decoder_done = True
+            return
         try:
             self._decode()
         except Exception as exc:  # any decoder failure means: skip this video

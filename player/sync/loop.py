@@ -148,7 +148,11 @@ class SyncLoop:
     @property
     def active(self) -> tuple[Manifest, bytes] | None:
         if not self._active_loaded:
-            self._active = self.store.load_active()
+            # Checked against the key again: a file altered at rest must neither play nor
+            # set the sequence that fresh manifests are compared with.
+            source = self._config.source
+            trusted = self.store.load_trusted(source.public_key, source.allow_unsigned)
+            self._active = (trusted.manifest, trusted.data) if trusted.manifest else None
             self._active_loaded = True
         return self._active
 
@@ -188,17 +192,16 @@ class SyncLoop:
             self.cache.flush_played()
 
     def check_cache(self) -> None:
-        """Cheap start-up check (names and sizes, no hashing): drop what a power cut left
-        damaged, so the next sync fetches it again instead of the screen showing it."""
+        """Cheap start-up check (stat only) unless the app did it before the first frame:
+        drop what a power cut or a bad disk left damaged, so this sync fetches it again."""
+        if self.cache.checked_at_start:
+            return
         active = self.active
         sizes = {sha: m.size for sha, m in active[0].media.items()} if active else {}
         try:
-            removed = self.cache.verify_all(sizes)
+            self.cache.check_at_start(sizes)
         except OSError as exc:
             log.error("cannot check the cache: %s", exc)
-            return
-        if removed:
-            log.warning("removed %d damaged or stray cache entries", len(removed))
 
     def _wait(self, stop: threading.Event, delay: float) -> None:
         waited = 0.0
@@ -292,6 +295,7 @@ class SyncLoop:
             max_bytes=usage.max_bytes,
             files=usage.files,
             error=error,
+            damaged=[d.as_status() for d in self.cache.damage()],
         )
 
     def _sync(self) -> SyncResult:
@@ -405,6 +409,11 @@ class SyncLoop:
             if failure:
                 return failure
         if candidate.active:
+            if missing:
+                # Media of the playing manifest came back (damaged at rest, or removed):
+                # the render tries the items it skipped for them again.
+                log.info("sequence %d is complete again", candidate.manifest.sequence)
+                self.on_activated(candidate.manifest)
             return SyncResult(True, f"sequence {candidate.manifest.sequence} is current", False)
         self.status.update("sync", state="activating")
         try:
