@@ -350,16 +350,19 @@ class RenderLoop(Playback):
         """A file found damaged after it was prepared or shown: off the screen at once."""
         if self.manifest is None:
             return
+        # The words of the cache's own error, whichever of the two reaches the loop first.
         reason = (
-            f"media {message.sha[:12]}… damaged on disk ({message.reason}); downloading it again"
+            f"media {message.sha[:12]}… is damaged on disk ({message.reason}): removed from "
+            "the cache, downloading it again"
         )
         users = [i for i in self.manifest.items() if i.media == message.sha]
         for item in users:
             self.failures[item.id] = reason
+            key = (item.id, item.media)
+            if key not in self._logged_failures:
+                self._logged_failures.add(key)
+                log.error("skipping item '%s': %s", item.id, reason)
         if users:
-            log.error(
-                "skipping %s until downloaded again: %s", ", ".join(i.id for i in users), reason
-            )
             self.status.update(
                 "render",
                 failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
