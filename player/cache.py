@@ -231,6 +231,7 @@ class Cache:
         self._verified: dict[str, tuple[int, int]] = {}
         self._suspect: set[str] = set()
         self._damage: dict[str, Damage] = {}
+        self._index_dirty = False
         self.checked_at_start = False
         self.media_dir.mkdir(parents=True, exist_ok=True)
         self.partial_dir.mkdir(parents=True, exist_ok=True)
@@ -534,7 +535,9 @@ class Cache:
                 changed += 1
                 with self._lock:
                     self._suspect.add(sha)
-                log.info(
+                # Not indexed is normal once (a cache older than the index): not worth a line.
+                log.log(
+                    logging.DEBUG if recorded is None else logging.INFO,
                     "cache: media %s… changed since it was stored (%s): it is hashed before use",
                     sha[:12],
                     "not in the index" if recorded is None else "modification time differs",
@@ -577,9 +580,13 @@ class Cache:
             self.rehash(sha)
         return path
 
-    def rehash(self, sha: str, pace: Callable[[int], None] | None = None) -> bool:
+    def rehash(
+        self, sha: str, pace: Callable[[int], None] | None = None, *, save: bool = True
+    ) -> bool:
         """Hash a cached file; False if it was not there. A mismatch removes the file,
-        reports the damage and raises CacheIntegrityError. `pace(n)` runs per chunk read."""
+        reports the damage and raises CacheIntegrityError. `pace(n)` runs per chunk read.
+        A good file that was not indexed (or was touched) is indexed as it is now; with
+        `save` False the index is written later by `save_index()`."""
         path = self.path(sha)
         try:
             st = path.stat()
@@ -592,10 +599,24 @@ class Cache:
                 f"media {sha[:12]}… is damaged on disk ({damage.reason}): removed from the "
                 "cache, downloading it again"
             )
+        ident = (st.st_size, st.st_mtime_ns)
         with self._lock:
-            self._verified[sha] = (st.st_size, st.st_mtime_ns)
+            self._verified[sha] = ident
             self._suspect.discard(sha)
+            # Proven good as it is: the next start need not hash it before use again.
+            if self._index.get(sha) != ident:
+                self._index[sha] = ident
+                self._index_dirty = True
+        if save:
+            self.save_index()
         return True
+
+    def save_index(self) -> None:
+        """Write the index if a check changed it (commits write it at once)."""
+        with self._lock:
+            dirty, self._index_dirty = self._index_dirty, False
+        if dirty:
+            self._write_index()
 
     def is_verified(self, sha: str) -> bool:
         with self._lock:

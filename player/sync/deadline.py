@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -162,15 +163,25 @@ class _DeadlineAdapter(HTTPAdapter):
         self._watchdog = watchdog  # before super().__init__, which builds the pool manager
         super().__init__(**kwargs)
 
-    def init_poolmanager(self, *args, **kwargs) -> None:
-        super().init_poolmanager(*args, **kwargs)
+    def _watched_pools(self) -> dict[str, type]:
         watchdog = self._watchdog
         plain = type("WatchedHTTPConnection", (_Watched, HTTPConnection), {"watchdog": watchdog})
         tls = type("WatchedHTTPSConnection", (_Watched, HTTPSConnection), {"watchdog": watchdog})
-        self.poolmanager.pool_classes_by_scheme = {
+        return {
             "http": type("WatchedPool", (HTTPConnectionPool,), {"ConnectionCls": plain}),
             "https": type("WatchedTLSPool", (HTTPSConnectionPool,), {"ConnectionCls": tls}),
         }
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._watched_pools()
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        # Through an HTTP(S) proxy ($https_proxy) too; a SOCKS manager has its own pools.
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager) is urllib3.ProxyManager:
+            manager.pool_classes_by_scheme = self._watched_pools()
+        return manager
 
 
 def deadline_session(watchdog: Watchdog) -> requests.Session:

@@ -74,15 +74,18 @@ class Scrubber:
             if stop.is_set():
                 return damaged
             try:
-                self.cache.rehash(sha, pace)
+                self.cache.rehash(sha, pace, save=False)
             except CacheIntegrityError:
                 damaged += 1  # the cache logged and reported it
             except _Stopped:
+                self.cache.save_index()
                 return damaged
             except OSError as exc:
                 log.warning("cache check: cannot read media %s…: %s", sha[:12], exc)
             if index % 10 == 0:
+                self.cache.save_index()
                 self.publish(f"checking: {index} of {len(todo)} media hashed")
+        self.cache.save_index()
         took = self._clock() - started
         summary = f"{len(todo)} media hashed in {took:.0f} s, {damaged} damaged"
         log.info("cache check done: %s", summary)

@@ -192,3 +192,22 @@ def test_the_sync_fetches_what_the_check_removed_without_a_new_manifest(
     assert len(rig.activated) == 2 and rig.activated[0] == rig.activated[1]
     (damage,) = rig.status.snapshot()["cache"]["damaged"]
     assert damage["media"] == sha and damage["restored"]
+
+
+def test_a_touched_file_proven_good_is_trusted_by_its_size_and_mtime_next_time(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(cache_module, "HASH_BEFORE_USE", 1000)
+    cache, (sha,) = filled(tmp_path / "c", [50_000], [])
+    os.utime(cache.path(sha))  # copied or touched: same bytes, new mtime
+    second = Cache(tmp_path / "c", 10**9)
+    second.check_at_start({})
+    assert second.check_before_use(sha) == second.path(sha)  # hashed: still good
+
+    # Rot after that, mtime kept: the third start trusts size and mtime as just recorded,
+    # so only the background pass (hashing everything) can find it.
+    flip(second.path(sha), 10, keep_mtime=True)
+    third = Cache(tmp_path / "c", 10**9)
+    third.check_at_start({})
+    assert third.check_before_use(sha) == third.path(sha)
+    assert Scrubber(third, list, lambda _: None).scrub(threading.Event(), lambda: None) == 1

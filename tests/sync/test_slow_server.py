@@ -134,3 +134,19 @@ def wait_error(reader: FeedReader) -> str:
             return error
         time.sleep(0.05)
     raise AssertionError(f"no error from the feed reader: {json.dumps(reader.errors())}")
+
+
+def test_requests_through_an_http_proxy_are_watched_too() -> None:
+    watchdog = Watchdog()
+    session = deadline_session(watchdog)
+    try:
+        adapter = session.get_adapter("https://example.invalid/")
+        manager = adapter.proxy_manager_for("http://127.0.0.1:3128")
+        pools = manager.pool_classes_by_scheme
+        assert [cls.ConnectionCls.__name__ for cls in pools.values()] == [
+            "WatchedHTTPConnection",
+            "WatchedHTTPSConnection",
+        ]
+    finally:
+        session.close()
+        watchdog.close()
