@@ -150,3 +150,22 @@ def test_requests_through_an_http_proxy_are_watched_too() -> None:
     finally:
         session.close()
         watchdog.close()
+
+
+def test_a_slow_https_server_is_cut_too(nginx: Nginx, tmp_path: Path) -> None:
+    from player.config.model import SourceConfig
+    from player.sync.http import HttpSource
+    from player.sync.sources import TooSlow
+    from tests.fixtures.nginx import make_self_signed
+
+    (nginx.root / "manifest.json").write_bytes(b"{}" * 5000)
+    cert, key = make_self_signed(tmp_path / "tls")
+    nginx.configure(tls=(cert, key), limit_rate=100)  # 10 kB at 100 bytes/s: 100 s
+    source = HttpSource(
+        SourceConfig(url=f"{nginx.url}/manifest.json", ca_bundle=cert, deadline=DEADLINE)
+    )
+    try:
+        with pytest.raises(TooSlow, match="server too slow: https://"):
+            run_bounded(source.fetch_manifest, BOUND)
+    finally:
+        source.close()
