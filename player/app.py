@@ -418,6 +418,7 @@ class Player:
             self.watcher.stop()
         self.supervisor.stop()
         self.pop.close()
+        self.cache.save_index()
         self.cache_lock.release()
 
 

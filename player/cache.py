@@ -31,6 +31,10 @@ INDEX_FILE = "media-index.json"
 # Media up to this size are hashed before their first use after a start (a poster takes
 # milliseconds); bigger ones only when they changed since stored, else in the background.
 HASH_BEFORE_USE = 16 * 1000**2
+# Commits write the index at most this often (the sync saves it when a batch is done): a
+# thousand small media must not rewrite it a thousand times. An entry lost in a crash
+# only makes its file hashed before use once.
+INDEX_SAVE_EVERY = 10.0  # seconds
 
 
 class CacheError(Exception):
@@ -232,6 +236,7 @@ class Cache:
         self._suspect: set[str] = set()
         self._damage: dict[str, Damage] = {}
         self._index_dirty = False
+        self._index_saved_at = float("-inf")
         self.checked_at_start = False
         self.media_dir.mkdir(parents=True, exist_ok=True)
         self.partial_dir.mkdir(parents=True, exist_ok=True)
@@ -486,6 +491,7 @@ class Cache:
         with self._index_lock:
             with self._lock:
                 media = {sha: list(entry) for sha, entry in self._index.items()}
+                self._index_saved_at = time.monotonic()
             data = json.dumps({"version": 1, "media": media}, separators=(",", ":")).encode()
             tmp = target.with_name(f".{target.name}.tmp")
             try:
@@ -508,7 +514,10 @@ class Cache:
                 self._damage[sha] = replace(damage, restored=True)
                 log.warning("cache: media %s… downloaded again after damage; it plays again",
                             sha[:12])  # fmt: skip
-        self._write_index()
+            self._index_dirty = True
+            due = time.monotonic() - self._index_saved_at >= INDEX_SAVE_EVERY
+        if due:
+            self.save_index()
 
     def check_at_start(self, sizes: Mapping[str, int]) -> list[Damage]:
         """The cheap check (stat only) before anything plays: stray names and files whose

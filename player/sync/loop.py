@@ -190,6 +190,7 @@ class SyncLoop:
             self._beat = lambda: None
             self._abort.clear()
             self.cache.flush_played()
+            self.cache.save_index()
 
     def check_cache(self) -> None:
         """Cheap start-up check (stat only) unless the app did it before the first frame:
@@ -455,6 +456,7 @@ class SyncLoop:
         )
         downloader = Downloader(self.cache, source, stop=self._abort, rng=self._rng)
         report = downloader.download(missing, progress=progress, beat=self._tick)
+        self.cache.save_index()
         self.last_report = report
         self.status.update("sync", progress=progress.snapshot())
         self.hash_mismatches += report.hash_mismatches

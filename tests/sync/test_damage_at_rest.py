@@ -25,6 +25,7 @@ def filled(root: Path, sizes: list[int], damaged: list[Damage]) -> tuple[Cache, 
         src.write_bytes(data)
         cache.put_file(src, sha, n)
         shas.append(sha)
+    cache.save_index()  # as the sync does after each batch of downloads
     return cache, shas
 
 
