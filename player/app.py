@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from player import __version__
-from player.cache import Cache, CacheLock, Damage, fsync_dir
+from player.cache import Cache, CacheLock, fsync_dir
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
 from player.events import (
@@ -41,6 +41,7 @@ from player.service.memory import limit_malloc_arenas
 from player.service.statusfile import StatusWriter
 from player.service.systemd import Notifier, Supervisor
 from player.sync.store import ManifestStore
+from player.trust import Damage
 from player.wire.manifest import Manifest
 
 if TYPE_CHECKING:

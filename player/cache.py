@@ -14,8 +14,10 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+
+from player.trust import INDEX_FILE, Damage, FileTrust
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +28,6 @@ CHUNK = 256 * 1024
 DISK_RESERVE = 64 * 1024 * 1024
 PLAYED_FILE = "played.json"
 PLAYED_FLUSH_INTERVAL = 3600.0  # seconds; play times are advisory, SD writes are not free
-# Size and mtime of every media as committed: what the cheap check at start compares with.
-INDEX_FILE = "media-index.json"
-# Media up to this size are hashed before their first use after a start (a poster takes
-# milliseconds); bigger ones only when they changed since stored, else in the background.
-HASH_BEFORE_USE = 16 * 1000**2
-# Commits write the index at most this often (the sync saves it when a batch is done): a
-# thousand small media must not rewrite it a thousand times. An entry lost in a crash
-# only makes its file hashed before use once.
-INDEX_SAVE_EVERY = 10.0  # seconds
 
 
 class CacheError(Exception):
@@ -47,24 +40,6 @@ class CacheIntegrityError(CacheError):
 
 class CacheFullError(CacheError):
     """Not enough room (quota or disk) for the media a manifest needs."""
-
-
-@dataclass(frozen=True)
-class Damage:
-    """A cached media found damaged at rest: removed, to be downloaded again."""
-
-    sha: str
-    reason: str
-    found_at: str  # ISO 8601, UTC
-    restored: bool = False  # downloaded again since
-
-    def as_status(self) -> dict:
-        return {
-            "media": self.sha,
-            "reason": self.reason,
-            "found_at": self.found_at,
-            "restored": self.restored,
-        }
 
 
 @dataclass(frozen=True)
@@ -225,23 +200,14 @@ class Cache:
         self.partial_dir = self.media_dir / ".partial"
         self._on_damage = on_damage or (lambda damage: None)
         self._lock = threading.Lock()
-        self._index_lock = threading.Lock()  # one index write at a time, newest last
         self._played: dict[str, float] = {}
         self._played_dirty = False
         self._played_flushed_at = time.monotonic()
-        # What is known of each file this run (all under _lock): (size, mtime_ns) as
-        # committed, as hashed good since the start, files that changed since committed.
-        self._index: dict[str, tuple[int, int]] = {}
-        self._verified: dict[str, tuple[int, int]] = {}
-        self._suspect: set[str] = set()
-        self._damage: dict[str, Damage] = {}
-        self._index_dirty = False
-        self._index_saved_at = float("-inf")
         self.checked_at_start = False
         self.media_dir.mkdir(parents=True, exist_ok=True)
         self.partial_dir.mkdir(parents=True, exist_ok=True)
+        self.trust = FileTrust(self.root / INDEX_FILE)
         self._load_played()
-        self._load_index()
 
     # -- lookup ----------------------------------------------------------------------------
 
@@ -470,54 +436,9 @@ class Cache:
     # low-priority background pass (player/sync/scrub.py). Whatever fails is removed, so
     # the sync downloads it again, and reported through `on_damage`.
 
-    def _load_index(self) -> None:
-        path = self.root / INDEX_FILE
-        try:
-            loaded = json.loads(path.read_bytes())
-            media = loaded["media"]
-            self._index = {
-                sha: (int(size), int(mtime))
-                for sha, (size, mtime) in media.items()
-                if SHA256_RE.match(sha)
-            }
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
-            # Every file then counts as changed and is hashed before use: slower, not unsafe.
-            log.warning("ignoring unreadable cache index %s: %s", path, exc)
-
-    def _write_index(self) -> None:
-        target = self.root / INDEX_FILE
-        with self._index_lock:
-            with self._lock:
-                media = {sha: list(entry) for sha, entry in self._index.items()}
-                self._index_saved_at = time.monotonic()
-            data = json.dumps({"version": 1, "media": media}, separators=(",", ":")).encode()
-            tmp = target.with_name(f".{target.name}.tmp")
-            try:
-                # No fsync: a lost index only makes the next start hash files before use.
-                tmp.write_bytes(data)
-                os.replace(tmp, target)
-            except OSError as exc:
-                log.warning("cannot save the cache index %s: %s", target, exc)
-
     def _committed(self, sha: str, path: Path) -> None:
-        """A verified file was just published: remember how it looks on disk."""
         st = path.stat()
-        ident = (st.st_size, st.st_mtime_ns)
-        with self._lock:
-            self._index[sha] = ident
-            self._verified[sha] = ident
-            self._suspect.discard(sha)
-            damage = self._damage.get(sha)
-            if damage is not None and not damage.restored:
-                self._damage[sha] = replace(damage, restored=True)
-                log.warning("cache: media %s… downloaded again after damage; it plays again",
-                            sha[:12])  # fmt: skip
-            self._index_dirty = True
-            due = time.monotonic() - self._index_saved_at >= INDEX_SAVE_EVERY
-        if due:
-            self.save_index()
+        self.trust.committed(sha, (st.st_size, st.st_mtime_ns))
 
     def check_at_start(self, sizes: Mapping[str, int]) -> list[Damage]:
         """The cheap check (stat only) before anything plays: stray names and files whose
@@ -533,17 +454,14 @@ class Cache:
                 st = self.path(sha).stat()
             except FileNotFoundError:
                 continue
-            ident = (st.st_size, st.st_mtime_ns)
-            with self._lock:
-                recorded = self._index.get(sha)
+            recorded = self.trust.recorded(sha)
             expected = sizes.get(sha, recorded[0] if recorded else None)
             if expected is not None and size != expected:
                 reason = f"its size is {size} bytes, {expected} expected"
                 found.append(self._condemn(sha, reason, notify=False))
-            elif recorded != ident:
+            elif recorded != (st.st_size, st.st_mtime_ns):
                 changed += 1
-                with self._lock:
-                    self._suspect.add(sha)
+                self.trust.changed(sha)
                 # Not indexed is normal once (a cache older than the index): not worth a line.
                 log.log(
                     logging.DEBUG if recorded is None else logging.INFO,
@@ -551,9 +469,7 @@ class Cache:
                     sha[:12],
                     "not in the index" if recorded is None else "modification time differs",
                 )
-        with self._lock:
-            for sha in set(self._index) - set(media):
-                del self._index[sha]
+        self.trust.keep_only(set(media))
         log.info(
             "cache check at start: %d media, %d changed since stored (hashed before use), "
             "%d damaged (removed)",
@@ -561,7 +477,7 @@ class Cache:
             changed,
             len(found),
         )
-        self._write_index()
+        self.trust.save()
         return found
 
     def check_before_use(self, sha: str) -> Path:
@@ -572,20 +488,11 @@ class Cache:
         try:
             st = path.stat()
         except FileNotFoundError:
-            with self._lock:
-                damage = self._damage.get(sha)
+            damage = self.trust.damage_of(sha)
             why = f" (removed: {damage.reason}; downloading it again)" if damage else ""
             raise CacheIntegrityError(f"media {sha[:12]}… is not in the cache{why}") from None
         ident = (st.st_size, st.st_mtime_ns)
-        with self._lock:
-            if self._verified.get(sha) == ident:
-                return path
-            must_hash = (
-                sha in self._suspect
-                or st.st_size <= HASH_BEFORE_USE
-                or self._index.get(sha) != ident
-            )
-        if must_hash:
+        if not self.trust.trusted(sha, ident) and self.trust.must_hash(sha, ident):
             self.rehash(sha)
         return path
 
@@ -594,8 +501,8 @@ class Cache:
     ) -> bool:
         """Hash a cached file; False if it was not there. A mismatch removes the file,
         reports the damage and raises CacheIntegrityError. `pace(n)` runs per chunk read.
-        A good file that was not indexed (or was touched) is indexed as it is now; with
-        `save` False the index is written later by `save_index()`."""
+        A good file is recorded as it is now; with `save` False the index is written
+        later by `save_index()`."""
         path = self.path(sha)
         try:
             st = path.stat()
@@ -608,33 +515,21 @@ class Cache:
                 f"media {sha[:12]}… is damaged on disk ({damage.reason}): removed from the "
                 "cache, downloading it again"
             )
-        ident = (st.st_size, st.st_mtime_ns)
-        with self._lock:
-            self._verified[sha] = ident
-            self._suspect.discard(sha)
-            # Proven good as it is: the next start need not hash it before use again.
-            if self._index.get(sha) != ident:
-                self._index[sha] = ident
-                self._index_dirty = True
+        self.trust.proven(sha, (st.st_size, st.st_mtime_ns))
         if save:
-            self.save_index()
+            self.trust.save()
         return True
 
     def save_index(self) -> None:
-        """Write the index if a check changed it (commits write it at once)."""
-        with self._lock:
-            dirty, self._index_dirty = self._index_dirty, False
-        if dirty:
-            self._write_index()
+        """Write the index of sizes and mtimes if it changed since last written."""
+        self.trust.save()
 
     def is_verified(self, sha: str) -> bool:
-        with self._lock:
-            return sha in self._verified
+        return self.trust.is_verified(sha)
 
     def damage(self) -> list[Damage]:
         """Damage found since the start, oldest first."""
-        with self._lock:
-            return list(self._damage.values())
+        return self.trust.damage()
 
     def _condemn(self, sha: str, reason: str, *, notify: bool = True) -> Damage:
         damage = Damage(sha, reason, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
@@ -645,13 +540,9 @@ class Cache:
         )
         self._remove(self.path(sha))
         fsync_dir(self.media_dir)
-        with self._lock:
-            self._damage[sha] = damage
-            self._index.pop(sha, None)
-            self._verified.pop(sha, None)
-            self._suspect.discard(sha)
+        self.trust.condemned(damage)
         if notify:
-            self._write_index()
+            self.trust.save()
             self._on_damage(damage)
         return damage
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from player import cache as cache_module
-from player.cache import Cache, CacheIntegrityError, Damage
+from player import trust as trust_module
+from player.cache import Cache, CacheIntegrityError
 from player.sync.scrub import NICENESS, Scrubber, lower_priority
 from player.sync.store import ManifestStore
+from player.trust import Damage
 from player.wire.signing import generate_keypair, sign
 from tests.sync.test_cache import blob
 
@@ -71,7 +72,7 @@ def test_a_restart_checks_sizes_at_once_and_hashes_changed_files_before_use(
 def test_a_big_unchanged_file_plays_at_once_and_the_background_pass_finds_its_rot(
     tmp_path: Path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(cache_module, "HASH_BEFORE_USE", 1000)
+    monkeypatch.setattr(trust_module, "HASH_BEFORE_USE", 1000)
     damaged: list[Damage] = []
     cache, (big, other) = filled(tmp_path / "c", [300_000, 200_000], damaged)
     flip(cache.path(big), 150_000, keep_mtime=True)
@@ -111,11 +112,11 @@ def test_the_background_pass_runs_at_the_lowest_priority(tmp_path: Path) -> None
 
 
 def test_a_lost_index_makes_every_file_hashed_before_use(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(cache_module, "HASH_BEFORE_USE", 1000)
+    monkeypatch.setattr(trust_module, "HASH_BEFORE_USE", 1000)
     damaged: list[Damage] = []
     cache, (sha,) = filled(tmp_path / "c", [50_000], damaged)
     flip(cache.path(sha), 10, keep_mtime=True)
-    (tmp_path / "c" / cache_module.INDEX_FILE).write_text("{not json")
+    (tmp_path / "c" / trust_module.INDEX_FILE).write_text("{not json")
     restarted = Cache(tmp_path / "c", 10**9, on_damage=damaged.append)
     restarted.check_at_start({})
     with pytest.raises(CacheIntegrityError):
@@ -198,7 +199,7 @@ def test_the_sync_fetches_what_the_check_removed_without_a_new_manifest(
 def test_a_touched_file_proven_good_is_trusted_by_its_size_and_mtime_next_time(
     tmp_path: Path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(cache_module, "HASH_BEFORE_USE", 1000)
+    monkeypatch.setattr(trust_module, "HASH_BEFORE_USE", 1000)
     cache, (sha,) = filled(tmp_path / "c", [50_000], [])
     os.utime(cache.path(sha))  # copied or touched: same bytes, new mtime
     second = Cache(tmp_path / "c", 10**9)
