@@ -253,6 +253,8 @@ class HttpSource:
                     raise SourceError(f"{url} is larger than {MAX_MANIFEST_BYTES} bytes")
         except (requests.RequestException, OSError) as exc:
             if deadline.expired:
+                # What came over the wire, also what sits in a chunk not yet handed out.
+                deadline.received = max(deadline.received, response.raw.tell())
                 raise TooSlow(deadline.too_slow(url)) from exc
             raise SourceError(f"reading {url} failed: {_describe(exc)}") from exc
         finally:
