@@ -29,6 +29,7 @@ from player.events import (
     DisplayPower,
     ManifestActivated,
     MediaDamaged,
+    MediaRestored,
     PlayRecord,
     ScreenshotRequest,
     Stop,
@@ -230,6 +231,10 @@ class Player:
         if self.sync is not None:
             self.sync.wake()
 
+    def _media_restored(self, shas: list[str]) -> None:
+        self.inbox.put(MediaRestored(tuple(shas)))
+        self._report_damage()
+
     def _report_damage(self) -> None:
         self.status.update("cache", damaged=[d.as_status() for d in self.cache.damage()])
 
@@ -332,7 +337,12 @@ class Player:
 
         try:
             self.sync = SyncLoop(
-                self.config, self.cache, self.store, self.status, on_activated=self._activated
+                self.config,
+                self.cache,
+                self.store,
+                self.status,
+                on_activated=self._activated,
+                on_restored=self._media_restored,
             )
             self.push = PushClient(
                 self.config,

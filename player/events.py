@@ -20,10 +20,17 @@ class ManifestActivated:
 @dataclass(frozen=True)
 class MediaDamaged:
     """A cached media failed its check and was removed: items using it are skipped until
-    the sync has downloaded it again (a ManifestActivated for the same manifest then)."""
+    the sync has downloaded it again (MediaRestored)."""
 
     sha: str
     reason: str
+
+
+@dataclass(frozen=True)
+class MediaRestored:
+    """Media of the playing manifest are in the cache again: their items may play."""
+
+    shas: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from player.events import (
     DisplayPower,
     ManifestActivated,
     MediaDamaged,
+    MediaRestored,
     PlayRecord,
     ScreenshotRequest,
     Stop,
@@ -305,6 +306,8 @@ class RenderLoop(Playback):
             self._manifest(message.manifest, now)
         elif isinstance(message, MediaDamaged):
             self._media_damaged(message, now)
+        elif isinstance(message, MediaRestored):
+            self._media_restored(message, now)
         elif isinstance(message, AlertsChanged):
             self.alerts = tuple(message.alerts)
             self._replan_now(now, "alerts changed")
@@ -376,6 +379,25 @@ class RenderLoop(Playback):
             self._drop_pending()
         if uses(self.showing):
             self._replan_now(now, "media damaged")
+
+    def _media_restored(self, message: MediaRestored, now: float) -> None:
+        """Skipped items whose media came back play again, from their next turn on."""
+        if self.manifest is None:
+            return
+        back = [i for i in self.manifest.items() if i.media in message.shas]
+        if not any(i.id in self.failures for i in back):
+            return
+        for item in back:
+            self.failures.pop(item.id, None)
+            self._logged_failures.discard((item.id, item.media))
+        log.info("playing %s again", ", ".join(sorted({i.id for i in back})))
+        self.status.update(
+            "render",
+            failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
+        )
+        cur = self.showing
+        if cur is None or cur.slot.kind == "idle":
+            self._replan_now(now, "media downloaded again")  # the splash gives way at once
 
     def _config(self, config: Config, now: float) -> None:
         old = self.config

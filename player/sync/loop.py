@@ -81,11 +81,13 @@ class SyncLoop:
         *,
         source_options: dict | None = None,
         retry_base: float = RETRY_BASE,
+        on_restored: Callable[[list[str]], None] = lambda shas: None,
     ) -> None:
         self.cache = cache
         self.store = store
         self.status = status
         self.on_activated = on_activated
+        self.on_restored = on_restored  # media of the active manifest fetched again
         self.retry_base = retry_base
         self.hash_mismatches = 0
         self.last_report: DownloadReport | None = None  # downloads of the last sync, if any
@@ -414,7 +416,7 @@ class SyncLoop:
                 # Media of the playing manifest came back (damaged at rest, or removed):
                 # the render tries the items it skipped for them again.
                 log.info("sequence %d is complete again", candidate.manifest.sequence)
-                self.on_activated(candidate.manifest)
+                self.on_restored([m.sha256 for m in missing])
             return SyncResult(True, f"sequence {candidate.manifest.sequence} is current", False)
         self.status.update("sync", state="activating")
         try:
