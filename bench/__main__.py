@@ -15,6 +15,7 @@ MODULES = (
     "bench.bench_manifest",
     "bench.bench_schedule",
     "bench.bench_sync",
+    "bench.bench_cache",
     "bench.bench_render",
     "bench.bench_text",
     "bench.bench_push",

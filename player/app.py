@@ -27,6 +27,8 @@ from player.events import (
     ConfigChanged,
     DisplayPower,
     ManifestActivated,
+    MediaDamaged,
+    MediaRestored,
     PlayRecord,
     ScreenshotRequest,
     Stop,
@@ -40,6 +42,7 @@ from player.service.memory import limit_malloc_arenas
 from player.service.statusfile import StatusWriter
 from player.service.systemd import Notifier, Supervisor
 from player.sync.store import ManifestStore
+from player.trust import Damage
 from player.wire.alert import AlertCancel
 from player.wire.manifest import Manifest
 
@@ -54,6 +57,7 @@ log = logging.getLogger(__name__)
 SYNC_STUCK_AFTER = 120.0
 PUSH_STUCK_AFTER = 60.0
 SMALL_STUCK_AFTER = 60.0
+SCRUB_STUCK_AFTER = 120.0  # it beats per chunk read; a very slow SD card still beats
 FIRST_FRAME_PATIENCE = 10.0  # seconds before sync starts anyway
 SCREENSHOT_PATIENCE = 10.0  # seconds the render loop has to hand over a frame for the office
 
@@ -171,7 +175,7 @@ class Player:
                 "player); this one plays on and syncs too",
                 cache_root,
             )
-        self.cache = Cache(cache_root, self.config.cache.max_size)
+        self.cache = Cache(cache_root, self.config.cache.max_size, on_damage=self._media_damaged)
         self.store = ManifestStore(cache_root)
         self.supervisor = Supervisor(Notifier(), self.status)
         self.pop = PopStore(cache_root / "pop.sqlite3", self.config.report.max_records)
@@ -182,12 +186,44 @@ class Player:
         self.watcher: ConfigWatcher | None = None
         self._network_started = threading.Lock()
         self._shooting = threading.Lock()
+        self._plays_first: list[str] = []  # media of the manifest played at start
         self.status.subscribe(self._status_changed)
 
     # ----- callbacks from other threads: post and return -----------------------------
 
     def _activated(self, manifest: Manifest) -> None:
         self.inbox.put(ManifestActivated(manifest))
+
+    def _media_damaged(self, damage: Damage) -> None:
+        """A cached file failed its check (any thread): off screen, and fetched again."""
+        self.inbox.put(MediaDamaged(damage.sha, damage.reason))
+        self._report_damage()
+        if self.sync is not None:
+            self.sync.wake()
+
+    def _media_restored(self, shas: list[str]) -> None:
+        self.inbox.put(MediaRestored(tuple(shas)))
+        self._report_damage()
+
+    def _report_damage(self) -> None:
+        self.status.update("cache", damaged=[d.as_status() for d in self.cache.damage()])
+
+    def _check_cache(self) -> Manifest | None:
+        """Before anything plays: the stored manifest's signature, the media's sizes and
+        mtimes. What fails is set aside or removed; the sync started next fetches it."""
+        source = self.config.source
+        trusted = self.store.load_trusted(source.public_key, source.allow_unsigned)
+        manifest = trusted.manifest
+        sizes = {sha: m.size for sha, m in manifest.media.items()} if manifest else {}
+        try:
+            self.cache.check_at_start(sizes)
+        except OSError as exc:
+            log.error("cannot check the cache %s: %s", self.cache.root, exc)
+        self.status.update("cache", manifest_refused=trusted.refused)
+        self._report_damage()
+        if manifest is not None:
+            self._plays_first = [i.media for i in manifest.items() if i.media]
+        return manifest
 
     def _manifest_notice(self, notice: dict) -> None:
         log.info("manifest notice (sequence %s): syncing now", notice.get("sequence"))
@@ -308,10 +344,16 @@ class Player:
         from player.config.watcher import ConfigWatcher
         from player.push.client import PushClient
         from player.sync.loop import SyncLoop
+        from player.sync.scrub import Scrubber
 
         try:
             self.sync = SyncLoop(
-                self.config, self.cache, self.store, self.status, on_activated=self._activated
+                self.config,
+                self.cache,
+                self.store,
+                self.status,
+                on_activated=self._activated,
+                on_restored=self._media_restored,
             )
             self.push = PushClient(
                 self.config,
@@ -325,6 +367,12 @@ class Player:
             )
             self.supervisor.add_worker("sync", self.sync.run, SYNC_STUCK_AFTER)
             self.supervisor.add_worker("push", self.push.run, PUSH_STUCK_AFTER)
+            scrubber = Scrubber(
+                self.cache,
+                lambda: list(self._plays_first),
+                lambda text: self.status.update("cache", check=text),
+            )
+            self.supervisor.add_worker("cache-check", scrubber.run, SCRUB_STUCK_AFTER)
         except Exception:  # a bug here must not take the screen down with it
             log.exception("starting sync or push failed")
         try:
@@ -344,15 +392,16 @@ class Player:
         from player.render.loop import RenderLoop
 
         limit_malloc_arenas()
-        active = self.store.load_active()
+        active = self._check_cache()
         if active is not None:
-            log.info("playing cached manifest sequence %d", active[0].sequence)
-            self.inbox.put(ManifestActivated(active[0]))
+            log.info("playing cached manifest sequence %d", active.sequence)
+            self.inbox.put(ManifestActivated(active))
         render = RenderLoop(
             self.config,
             self.cache.path,
             self.status,
             self.inbox,
+            media_check=self.cache.check_before_use,
             clock=self.options.clock,
             on_play=self._played,
             on_tick=self.supervisor.main_beat,
@@ -392,6 +441,7 @@ class Player:
             self.watcher.stop()
         self.supervisor.stop()
         self.pop.close()
+        self.cache.save_index()
         self.cache_lock.release()
 
 

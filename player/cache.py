@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import hashlib
 import json
@@ -12,9 +13,11 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from player.trust import INDEX_FILE, Damage, FileTrust
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +163,7 @@ class MediaWriter:
         target = self._cache.path(self.sha)
         os.replace(self.partial, target)
         fsync_dir(self._cache.media_dir)
+        self._cache._committed(self.sha, target)
         return target
 
     def close(self) -> None:
@@ -183,17 +187,26 @@ class MediaWriter:
 class Cache:
     """media/<sha256> holds verified files only; media/.partial/<sha256> resumable downloads."""
 
-    def __init__(self, root: Path, max_size: int) -> None:
+    def __init__(
+        self,
+        root: Path,
+        max_size: int,
+        *,
+        on_damage: Callable[[Damage], None] | None = None,
+    ) -> None:
         self.root = Path(root)
         self.max_size = max_size
         self.media_dir = self.root / "media"
         self.partial_dir = self.media_dir / ".partial"
+        self._on_damage = on_damage or (lambda damage: None)
         self._lock = threading.Lock()
         self._played: dict[str, float] = {}
         self._played_dirty = False
         self._played_flushed_at = time.monotonic()
+        self.checked_at_start = False
         self.media_dir.mkdir(parents=True, exist_ok=True)
         self.partial_dir.mkdir(parents=True, exist_ok=True)
+        self.trust = FileTrust(self.root / INDEX_FILE)
         self._load_played()
 
     # -- lookup ----------------------------------------------------------------------------
@@ -405,12 +418,133 @@ class Cache:
         return removed
 
     @staticmethod
-    def _hash_file(path: Path) -> str:
+    def _hash_file(path: Path, pace: Callable[[int], None] | None = None) -> str:
         digest = hashlib.sha256()
         with open(path, "rb") as f:
             while chunk := f.read(CHUNK):
                 digest.update(chunk)
+                if pace is not None:
+                    pace(len(chunk))
         return digest.hexdigest()
+
+    # -- damage at rest --------------------------------------------------------------------
+    #
+    # A file is trusted only as far as it was checked in this run: at start every file is
+    # compared (stat only) with the size and mtime recorded when it was committed; a file
+    # whose size is wrong is removed at once, one that changed otherwise is hashed before
+    # it is used. Small files are hashed before their first use anyway, the rest by a
+    # low-priority background pass (player/sync/scrub.py). Whatever fails is removed, so
+    # the sync downloads it again, and reported through `on_damage`.
+
+    def _committed(self, sha: str, path: Path) -> None:
+        st = path.stat()
+        self.trust.committed(sha, (st.st_size, st.st_mtime_ns))
+
+    def check_at_start(self, sizes: Mapping[str, int]) -> list[Damage]:
+        """The cheap check (stat only) before anything plays: stray names and files whose
+        size is wrong go at once; files that changed since committed are hashed before
+        use. `sizes` are the stored manifests' sizes."""
+        self.checked_at_start = True
+        self.verify_all()  # stray names and partials
+        found: list[Damage] = []
+        changed = 0
+        media = self.media()
+        for sha, size in media.items():
+            try:
+                st = self.path(sha).stat()
+            except FileNotFoundError:
+                continue
+            recorded = self.trust.recorded(sha)
+            expected = sizes.get(sha, recorded[0] if recorded else None)
+            if expected is not None and size != expected:
+                reason = f"its size is {size} bytes, {expected} expected"
+                found.append(self._condemn(sha, reason, notify=False))
+            elif recorded != (st.st_size, st.st_mtime_ns):
+                changed += 1
+                self.trust.changed(sha)
+                # Not indexed is normal once (a cache older than the index): not worth a line.
+                log.log(
+                    logging.DEBUG if recorded is None else logging.INFO,
+                    "cache: media %s… changed since it was stored (%s): it is hashed before use",
+                    sha[:12],
+                    "not in the index" if recorded is None else "modification time differs",
+                )
+        self.trust.keep_only(set(media))
+        log.info(
+            "cache check at start: %d media, %d changed since stored (hashed before use), "
+            "%d damaged (removed)",
+            len(media),
+            changed,
+            len(found),
+        )
+        self.trust.save()
+        return found
+
+    def check_before_use(self, sha: str) -> Path:
+        """The path of a media that passed its check in this run; hashes it first when it
+        is small or changed since committed. Raises CacheIntegrityError otherwise (a
+        damaged file is removed first). Called from decoder threads, never the render."""
+        path = self.path(sha)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            damage = self.trust.damage_of(sha)
+            why = f" (removed: {damage.reason}; downloading it again)" if damage else ""
+            raise CacheIntegrityError(f"media {sha[:12]}… is not in the cache{why}") from None
+        ident = (st.st_size, st.st_mtime_ns)
+        if not self.trust.trusted(sha, ident) and self.trust.must_hash(sha, ident):
+            self.rehash(sha)
+        return path
+
+    def rehash(
+        self, sha: str, pace: Callable[[int], None] | None = None, *, save: bool = True
+    ) -> bool:
+        """Hash a cached file; False if it was not there. A mismatch removes the file,
+        reports the damage and raises CacheIntegrityError. `pace(n)` runs per chunk read.
+        A good file is recorded as it is now; with `save` False the index is written
+        later by `save_index()`."""
+        path = self.path(sha)
+        try:
+            st = path.stat()
+            digest = self._hash_file(path, pace)
+        except FileNotFoundError:
+            return False
+        if digest != sha:
+            damage = self._condemn(sha, f"its sha256 is now {digest[:12]}…")
+            raise CacheIntegrityError(
+                f"media {sha[:12]}… is damaged on disk ({damage.reason}): removed from the "
+                "cache, downloading it again"
+            )
+        self.trust.proven(sha, (st.st_size, st.st_mtime_ns))
+        if save:
+            self.trust.save()
+        return True
+
+    def save_index(self) -> None:
+        """Write the index of sizes and mtimes if it changed since last written."""
+        self.trust.save()
+
+    def is_verified(self, sha: str) -> bool:
+        return self.trust.is_verified(sha)
+
+    def damage(self) -> list[Damage]:
+        """Damage found since the start, oldest first."""
+        return self.trust.damage()
+
+    def _condemn(self, sha: str, reason: str, *, notify: bool = True) -> Damage:
+        damage = Damage(sha, reason, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        log.error(
+            "cache: media %s… is damaged (%s): removed; it will be downloaded again",
+            sha[:12],
+            reason,
+        )
+        self._remove(self.path(sha))
+        fsync_dir(self.media_dir)
+        self.trust.condemned(damage)
+        if notify:
+            self.trust.save()
+            self._on_damage(damage)
+        return damage
 
 
 class CacheLock:

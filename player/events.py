@@ -18,6 +18,22 @@ class ManifestActivated:
 
 
 @dataclass(frozen=True)
+class MediaDamaged:
+    """A cached media failed its check and was removed: items using it are skipped until
+    the sync has downloaded it again (MediaRestored)."""
+
+    sha: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class MediaRestored:
+    """Media of the playing manifest are in the cache again: their items may play."""
+
+    shas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class AlertsChanged:
     alerts: tuple[Alert, ...]
 

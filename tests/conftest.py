@@ -14,4 +14,5 @@ pytest_plugins = [
     "tests.fixtures.nginx",
     "tests.fixtures.xvfb",
     "tests.fixtures.postgres",
+    "tests.fixtures.trickle",
 ]

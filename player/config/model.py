@@ -25,6 +25,10 @@ class SourceConfig:
     token: str | None = None
     ca_bundle: Path | None = None
     poll_interval: float = 300.0
+    # A request may take `deadline` seconds plus the time its bytes would take at `min_rate`:
+    # a trickling server is given up on, a slow but steady 4G download is not.
+    deadline: float = 30.0
+    min_rate: int = 4000  # bytes per second
 
 
 @dataclass(frozen=True)

@@ -412,6 +412,12 @@ SETTINGS: tuple[Setting, ...] = (
             "PEM file of extra CA certificates for a private https server", nullable=True),
     Setting("source.poll_interval", duration(5, 86400), 300.0,
             "seconds between manifest checks (jittered); also 30s, 5m, 1h"),
+    Setting("source.deadline", duration(5, 3600), 30.0,
+            "longest a manifest fetch may take in all; media get this plus their size at "
+            "source.min_rate"),
+    Setting("source.min_rate", byte_size(100, 10 * 1000**2), 4000,
+            "slowest download worth waiting for, in bytes per second (e.g. 4KB); slower is "
+            "given up on as 'server too slow' and resumed later"),
     Setting("cache.dir", directory, Path("/var/lib/videotron"),
             "folder for downloaded media, manifests and play reports"),
     Setting("cache.max_size", byte_size(1000**2, 100 * 1000**4), 8 * 1000**3,

@@ -16,16 +16,19 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from player import __version__
+from player.wire.manifest import Feed
 
 if TYPE_CHECKING:
     import requests
-from player.wire.manifest import Feed
+
+    from player.sync.deadline import Watchdog
 
 log = logging.getLogger(__name__)
 
 MAX_FEED_BYTES = 4 * 1024 * 1024
 MAX_HEADLINES = 30
 RETRY_FIRST = 15.0  # seconds; doubled per failure up to the feed's refresh interval
+DEADLINE_FACTOR = 3  # a whole feed may take this many read timeouts, however it trickles
 
 
 @dataclass
@@ -57,24 +60,41 @@ def parse_titles(data: bytes, url: str) -> list[str]:
     return titles[:MAX_HEADLINES]
 
 
-def fetch_bytes(url: str, timeout: float, session: requests.Session) -> bytes:
-    """The feed document from http(s), file:// or a local path (a USB stick)."""
+def fetch_bytes(url: str, timeout: float, session: requests.Session, watchdog: Watchdog) -> bytes:
+    """The feed document from http(s), file:// or a local path (a USB stick).
+
+    `session` comes from `deadline_session(watchdog)`: the whole fetch ends within
+    DEADLINE_FACTOR times `timeout`, however slowly a server trickles it.
+    """
     parsed = urlparse(url)
     if parsed.scheme in ("http", "https"):
-        with session.get(
-            url,
-            timeout=(min(5.0, timeout), timeout),
-            stream=True,
-            headers={"User-Agent": f"videotron-player/{__version__}"},
-        ) as response:
-            response.raise_for_status()
-            chunks, total = [], 0
-            for chunk in response.iter_content(65536):
-                total += len(chunk)
-                if total > MAX_FEED_BYTES:
-                    raise ValueError(f"{url}: feed larger than {MAX_FEED_BYTES} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
+        deadline = watchdog.start(DEADLINE_FACTOR * timeout)
+        try:
+            with watchdog.sending(deadline):
+                response = session.get(
+                    url,
+                    timeout=(min(5.0, timeout), timeout),
+                    stream=True,
+                    headers={"User-Agent": f"videotron-player/{__version__}"},
+                )
+            with response:
+                response.raise_for_status()
+                chunks, total = [], 0
+                for chunk in response.iter_content(65536):
+                    total += len(chunk)
+                    deadline.add(len(chunk))
+                    if total > MAX_FEED_BYTES:
+                        raise ValueError(f"{url}: feed larger than {MAX_FEED_BYTES} bytes")
+                    chunks.append(chunk)
+        except OSError as exc:  # requests' errors are OSErrors too
+            if deadline.expired:
+                raise TimeoutError(deadline.too_slow(url, settings="")) from exc
+            raise
+        finally:
+            watchdog.finish(deadline)
+        if deadline.expired:  # a cut body without a length ends like a complete one
+            raise TimeoutError(deadline.too_slow(url, settings=""))
+        return b"".join(chunks)
     path = Path(unquote(parsed.path)) if parsed.scheme == "file" else Path(url)
     if parsed.scheme not in ("", "file"):
         raise ValueError(f"{url}: feed URL scheme {parsed.scheme!r} is not http, https or file")
@@ -115,6 +135,7 @@ class FeedReader:
         self._version = 0
         self._thread: threading.Thread | None = None
         self._session: requests.Session | None = None  # made by the feed thread
+        self._watchdog: Watchdog | None = None
 
     @property
     def version(self) -> int:
@@ -162,6 +183,8 @@ class FeedReader:
             self._thread.join(timeout=self.timeout + 5)
         if self._session is not None:
             self._session.close()
+        if self._watchdog is not None:
+            self._watchdog.close()
 
     def _load_cached(self, url: str) -> list[str]:
         path = cache_file(self.cache_dir, url)
@@ -194,10 +217,11 @@ class FeedReader:
     def _fetch(self, state: _FeedState, url: str) -> None:
         try:
             if self._session is None:
-                import requests
+                from player.sync.deadline import Watchdog, deadline_session
 
-                self._session = requests.Session()
-            data = fetch_bytes(url, self.timeout, self._session)
+                self._watchdog = Watchdog()
+                self._session = deadline_session(self._watchdog)
+            data = fetch_bytes(url, self.timeout, self._session, self._watchdog)
             titles = parse_titles(data, url)
         except Exception as exc:  # requests' errors are OSErrors; any other: same remedy
             with self._cond:

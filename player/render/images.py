@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,9 +117,18 @@ class ImageDecoder:
         fit: str,
         background: tuple[int, int, int],
         template: pygame.Surface,
+        *,
+        check: Callable[[], object] | None = None,
     ) -> Future[pygame.Surface]:
-        """Decode in the worker into a surface in the display's format (see decode_to_surface)."""
-        return self._pool.submit(decode_to_surface, path, zone, fit, background, template)
+        """Decode in the worker into a surface in the display's format (see decode_to_surface);
+        `check` runs there first (the cache's check of the file) and may refuse it."""
+
+        def job() -> pygame.Surface:
+            if check is not None:
+                check()
+            return decode_to_surface(path, zone, fit, background, template)
+
+        return self._pool.submit(job)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

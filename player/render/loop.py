@@ -20,6 +20,8 @@ from player.events import (
     ConfigChanged,
     DisplayPower,
     ManifestActivated,
+    MediaDamaged,
+    MediaRestored,
     PlayRecord,
     ScreenshotRequest,
     Stop,
@@ -61,6 +63,7 @@ class RenderLoop(Playback):
         status: StatusBoard,
         inbox: queue.Queue,
         *,
+        media_check: Callable[[str], object] | None = None,
         clock: Callable[[], float] = time.time,
         on_play: Callable[[PlayRecord], None] = lambda r: None,
         on_tick: Callable[[], None] = lambda: None,
@@ -73,6 +76,7 @@ class RenderLoop(Playback):
     ) -> None:
         self.config = config
         self.media_path = media_path
+        self.media_check = media_check
         self.status = status
         self.inbox = inbox
         self.clock = clock
@@ -184,6 +188,7 @@ class RenderLoop(Playback):
             self.scene.set_feed_headlines(self.feeds.headlines())
         self.factory = VisualFactory(
             media_path=self.media_path,
+            media_check=self.media_check,
             images=self.images,
             slides=self.slides,
             book=self.book,
@@ -310,6 +315,10 @@ class RenderLoop(Playback):
             return False
         if isinstance(message, ManifestActivated):
             self._manifest(message.manifest, now)
+        elif isinstance(message, MediaDamaged):
+            self._media_damaged(message, now)
+        elif isinstance(message, MediaRestored):
+            self._media_restored(message, now)
         elif isinstance(message, AlertsChanged):
             self.alerts = tuple(message.alerts)
             self._replan_now(now, "alerts changed")
@@ -350,6 +359,56 @@ class RenderLoop(Playback):
         elif self.scene.zone_for("item") != cur.zone:
             # The layout changed the main zone's size: redraw the same play in the new one.
             self._redo_current(now)
+
+    def _media_damaged(self, message: MediaDamaged, now: float) -> None:
+        """A file found damaged after it was prepared or shown: off the screen at once."""
+        if self.manifest is None:
+            return
+        # The words of the cache's own error, whichever of the two reaches the loop first.
+        reason = (
+            f"media {message.sha[:12]}… is damaged on disk ({message.reason}): removed from "
+            "the cache, downloading it again"
+        )
+        users = [i for i in self.manifest.items() if i.media == message.sha]
+        for item in users:
+            self.failures[item.id] = reason
+            key = (item.id, item.media)
+            if key not in self._logged_failures:
+                self._logged_failures.add(key)
+                log.error("skipping item '%s': %s", item.id, reason)
+        if users:
+            self.status.update(
+                "render",
+                failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
+            )
+
+        def uses(showing) -> bool:
+            item = showing.slot.item if showing is not None else None
+            return item is not None and item.media == message.sha
+
+        if uses(self.pending):
+            self._drop_pending()
+        if uses(self.showing):
+            self._replan_now(now, "media damaged")
+
+    def _media_restored(self, message: MediaRestored, now: float) -> None:
+        """Skipped items whose media came back play again, from their next turn on."""
+        if self.manifest is None:
+            return
+        back = [i for i in self.manifest.items() if i.media in message.shas]
+        if not any(i.id in self.failures for i in back):
+            return
+        for item in back:
+            self.failures.pop(item.id, None)
+            self._logged_failures.discard((item.id, item.media))
+        log.info("playing %s again", ", ".join(sorted({i.id for i in back})))
+        self.status.update(
+            "render",
+            failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
+        )
+        cur = self.showing
+        if cur is None or cur.slot.kind == "idle":
+            self._replan_now(now, "media downloaded again")  # the splash gives way at once
 
     def _config(self, config: Config, now: float) -> None:
         old = self.config

@@ -56,6 +56,7 @@ class VisualFactory:
         self,
         *,
         media_path: Callable[[str], Path],
+        media_check: Callable[[str], object] | None = None,
         images: ImageDecoder,
         slides: SlideWorker,
         book: FontBook,
@@ -70,6 +71,9 @@ class VisualFactory:
     ) -> None:
         self.video_decoder = video_decoder
         self.media_path = media_path
+        # Run in the decoder threads before a media file is read (the cache's integrity
+        # check, which may hash the file); None for media that need no check (a folder).
+        self.media_check = media_check
         self.images = images
         self.slides = slides
         self.book = book
@@ -120,13 +124,19 @@ class VisualFactory:
             raise ValueError(f"media {item.media[:12]} is not in the cache ({path})")
         return path
 
+    def _check(self, sha: str) -> Callable[[], object] | None:
+        check = self.media_check
+        return None if check is None else lambda: check(sha)
+
     def _item(self, key: str, item, manifest: Manifest | None, size, offset: float) -> Visual:
         fit = item.fit or self.fit
         style = item.style or {}
         if item.type == "image":
             path = self._media_file(item, manifest)
             _, background = style_colors(style, self.background)
-            future = self.images.submit(path, size, fit, background, self.template)
+            future = self.images.submit(
+                path, size, fit, background, self.template, check=self._check(item.media)
+            )
             return ImageVisual(key, future)
         if item.type == "video":
             path = self._media_file(item, manifest)
@@ -139,6 +149,7 @@ class VisualFactory:
                 loop=item.duration is not None,
                 start=offset,
                 decoder=self.video_decoder,
+                check=self._check(item.media),
             )
             return VideoVisual(key, source, size, self.background, tolerance=0.5 / self.fps)
         if item.type == "text":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -123,8 +124,10 @@ class PyAVSource:
         queue_frames: int = QUEUE_FRAMES,
         decoder: str = "auto",
         v4l2_device: Path = V4L2M2M_DEVICE,
+        check: Callable[[], object] | None = None,
     ) -> None:
         self.path = path
+        self._check = check  # run by the worker before the file is opened; may refuse it
         self.decoder = decoder if decoder in DECODERS else "auto"
         self.v4l2_device = v4l2_device
         # Written by the worker, read for status: which decoder runs and why not hardware.
@@ -225,6 +228,15 @@ class PyAVSource:
         return True
 
     def _run(self) -> None:
+        try:
+            if self._check is not None:
+                self._check()
+        except Exception as exc:  # a file that fails its check is never opened
+            self._error = str(exc)
+            self._first.set()
+            with self._cond:
+                self._decoder_done = True
+            return
         try:
             self._decode()
         except Exception as exc:  # any decoder failure means: skip this video

@@ -443,6 +443,15 @@ def render_summary(doc: dict, now: dt.datetime, not_running: str | None = None) 
         if cache.get("error"):
             text += f"; ERROR: {cache['error']}"
         lines.append(f"  cache           {text}")
+        if cache.get("check"):
+            lines.append(f"  cache check     {cache['check']}")
+    for line in cache.get("manifest_refused") or []:
+        lines.append(f"  MANIFEST REFUSED {line}")
+    for damage in cache.get("damaged") or []:
+        if isinstance(damage, dict):
+            media = str(damage.get("media", "?"))[:12]
+            then = "downloaded again" if damage.get("restored") else "removed, downloading it again"
+            lines.append(f"  DAMAGED MEDIA   {media}…: {damage.get('reason')}; {then}")
     if mqtt:
         text = str(mqtt.get("state", "?"))
         if mqtt.get("broker"):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from player.cache import Cache, CacheFullError, CacheIntegrityError
-from player.sync.sources import RangeNotSatisfiable, Source, SourceError
+from player.sync.sources import RangeNotSatisfiable, Source, SourceError, TooSlow
 from player.wire.manifest import Media
 
 log = logging.getLogger(__name__)
@@ -237,6 +237,11 @@ class Downloader:
                 return ("hash", str(exc))
             except CacheFullError as exc:
                 return ("disk", str(exc))
+            except TooSlow as exc:
+                # Not retried now: another try would trickle as slowly. The partial is kept,
+                # so the sync loop's next attempt (with backoff) resumes where this one ended.
+                log.warning("media %s…: %s", media.sha256[:12], exc)
+                return ("network", str(exc))
             except SourceError as exc:
                 reason = str(exc)
                 log.info("media %s…: %s", media.sha256[:12], reason)

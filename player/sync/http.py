@@ -16,12 +16,14 @@ import urllib3
 
 from player import __version__
 from player.config.model import SourceConfig
+from player.sync.deadline import Deadline, Watchdog, deadline_session
 from player.sync.sources import (
     ManifestFetch,
     NotModified,
     NotModifiedType,
     RangeNotSatisfiable,
     SourceError,
+    TooSlow,
 )
 from player.wire.manifest import Media
 
@@ -48,35 +50,51 @@ def _describe(exc: BaseException) -> str:
 class HttpMediaStream:
     """A streaming media body; `start` is where its bytes begin in the file."""
 
-    def __init__(self, response: requests.Response, start: int, url: str, owner: HttpSource):
+    def __init__(
+        self,
+        response: requests.Response,
+        start: int,
+        url: str,
+        owner: HttpSource,
+        deadline: Deadline,
+    ) -> None:
         self.response = response
         self.start = start
         self.url = url
         self._owner = owner
+        self._deadline = deadline
 
     def chunks(self) -> Iterator[bytes]:
         raw = self.response.raw
+        deadline = self._deadline
         try:
             if not hasattr(raw, "read1"):  # urllib3 < 2.3
-                yield from self.response.iter_content(CHUNK)
-                return
-            # read1 hands over whatever has arrived, so a cut loses nothing already received
-            # (iter_content would drop the unfinished chunk, up to CHUNK bytes per cut).
-            while chunk := raw.read1(CHUNK):
-                yield chunk
+                for chunk in self.response.iter_content(CHUNK):
+                    deadline.add(len(chunk))
+                    yield chunk
+            else:
+                # read1 hands over whatever has arrived, so a cut loses nothing already
+                # received (iter_content would drop the unfinished chunk, up to CHUNK bytes).
+                while chunk := raw.read1(CHUNK):
+                    deadline.add(len(chunk))
+                    yield chunk
         except (
             requests.RequestException,
             urllib3.exceptions.HTTPError,
             HTTPException,
             OSError,
         ) as exc:
+            if deadline.expired:
+                raise TooSlow(deadline.too_slow(self.url)) from exc
             raise SourceError(f"download of {self.url} interrupted: {_describe(exc)}") from exc
         except AttributeError as exc:
             # urllib3 raises this when another thread closed the response (stop requested).
             raise SourceError(f"download of {self.url} stopped") from exc
+        if deadline.expired:  # a cut body without a length ends like a complete one
+            raise TooSlow(deadline.too_slow(self.url))
 
     def close(self) -> None:
-        self._owner._forget(self.response)
+        self._owner._finish(self.response, self._deadline)
         self.response.close()
 
 
@@ -119,6 +137,8 @@ class HttpSource:
         self.url, self._login = split_login(config.url)
         self.description = self.url
         self.timeout = (connect_timeout, read_timeout)
+        self.deadline = config.deadline
+        self.min_rate = config.min_rate
         self.attempts = max(1, attempts)
         self.backoff = backoff
         self.backoff_cap = backoff_cap
@@ -126,7 +146,8 @@ class HttpSource:
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._open: set[requests.Response] = set()
-        self.session = requests.Session()
+        self._watchdog = Watchdog()
+        self.session = deadline_session(self._watchdog)
         self.session.headers["User-Agent"] = f"videotron-player/{__version__}"
         self._token = config.token
         self._origin = _origin(self.url)
@@ -141,7 +162,8 @@ class HttpSource:
         with self._lock:
             self._open.add(response)
 
-    def _forget(self, response: requests.Response) -> None:
+    def _finish(self, response: requests.Response, deadline: Deadline) -> None:
+        self._watchdog.finish(deadline)
         with self._lock:
             self._open.discard(response)
 
@@ -153,8 +175,15 @@ class HttpSource:
         if self._closed.wait(delay):
             raise SourceError("stopped")
 
-    def _get(self, url: str, headers: dict[str, str], *, stream: bool) -> requests.Response:
-        """GET with retries on connection errors and transient statuses."""
+    def _get(
+        self, url: str, headers: dict[str, str], *, min_rate: float | None = None
+    ) -> tuple[requests.Response, Deadline]:
+        """GET (streamed) with retries on connection errors and transient statuses.
+
+        Each attempt has its own deadline (see player.sync.deadline), which goes on with
+        the returned response: the caller reads the body under it and finishes it. A
+        server too slow for it is not retried here; the sync loop tries again later.
+        """
         last = ""
         for attempt in range(self.attempts):
             if self._closed.is_set():
@@ -165,26 +194,34 @@ class HttpSource:
             own = _origin(url) == self._origin
             if own and self._token:
                 headers = {**headers, "Authorization": f"Bearer {self._token}"}
+            deadline = self._watchdog.start(self.deadline, min_rate)
             try:
-                response = self.session.get(
-                    url,
-                    headers=headers,
-                    timeout=self.timeout,
-                    stream=stream,
-                    verify=self.verify,
-                    auth=self._login if own and not self._token else None,
-                )
+                with self._watchdog.sending(deadline):
+                    response = self.session.get(
+                        url,
+                        headers=headers,
+                        timeout=self.timeout,
+                        stream=True,
+                        verify=self.verify,
+                        auth=self._login if own and not self._token else None,
+                    )
             except requests.exceptions.SSLError as exc:  # not transient: no retry
+                self._watchdog.finish(deadline)
                 raise SourceError(
                     f"GET {url} failed: {_describe(exc)} (for a private CA set source.ca_bundle)"
                 ) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
+                self._watchdog.finish(deadline)
+                if deadline.expired:
+                    raise TooSlow(deadline.too_slow(url)) from exc
                 last = _describe(exc)
             except requests.RequestException as exc:
+                self._watchdog.finish(deadline)
                 raise SourceError(f"GET {url} failed: {_describe(exc)}") from exc
             else:
                 if response.status_code not in RETRY_STATUSES:
-                    return response
+                    return response, deadline
+                self._watchdog.finish(deadline)
                 last = f"HTTP {response.status_code} {response.reason}"
                 retry_after = response.headers.get("Retry-After")
                 response.close()
@@ -193,30 +230,38 @@ class HttpSource:
                 self._sleep_backoff(attempt, retry_after)
         raise SourceError(f"GET {url} failed after {self.attempts} tries: {last}")
 
-    @staticmethod
-    def _fail(response: requests.Response, what: str) -> SourceError:
+    def _fail(self, response: requests.Response, deadline: Deadline, what: str) -> SourceError:
         hint = {
             401: "check source.token",
             403: "check source.token and the server's access rules",
             404: "check source.url and that the publish is complete",
         }.get(response.status_code, "")
+        self._watchdog.finish(deadline)
         response.close()
         return SourceError(
             f"{what} {response.url}: HTTP {response.status_code} {response.reason}"
             + (f" ({hint})" if hint else "")
         )
 
-    def _read_small(self, response: requests.Response, url: str) -> bytes:
+    def _read_small(self, response: requests.Response, deadline: Deadline, url: str) -> bytes:
         body = bytearray()
         try:
             for chunk in response.iter_content(CHUNK):
                 body += chunk
+                deadline.add(len(chunk))
                 if len(body) > MAX_MANIFEST_BYTES:
                     raise SourceError(f"{url} is larger than {MAX_MANIFEST_BYTES} bytes")
         except (requests.RequestException, OSError) as exc:
+            if deadline.expired:
+                # What came over the wire, also what sits in a chunk not yet handed out.
+                deadline.received = max(deadline.received, response.raw.tell())
+                raise TooSlow(deadline.too_slow(url)) from exc
             raise SourceError(f"reading {url} failed: {_describe(exc)}") from exc
         finally:
+            self._watchdog.finish(deadline)
             response.close()
+        if deadline.expired:  # a cut body without a length ends like a complete one
+            raise TooSlow(deadline.too_slow(url))
         return bytes(body)
 
     # -- Source interface ------------------------------------------------------------------
@@ -229,26 +274,28 @@ class HttpSource:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        response = self._get(self.url, headers, stream=True)
+        response, deadline = self._get(self.url, headers)
         if response.status_code == 304:
+            self._watchdog.finish(deadline)
             response.close()
             return NotModified
         if response.status_code != 200:
-            raise self._fail(response, "manifest")
+            raise self._fail(response, deadline, "manifest")
         return ManifestFetch(
-            data=self._read_small(response, self.url),
+            data=self._read_small(response, deadline, self.url),
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
         )
 
     def fetch_signature(self) -> bytes | None:
-        response = self._get(self.signature_url, {}, stream=True)
+        response, deadline = self._get(self.signature_url, {})
         if response.status_code == 404:
+            self._watchdog.finish(deadline)
             response.close()
             return None
         if response.status_code != 200:
-            raise self._fail(response, "signature")
-        return self._read_small(response, self.signature_url)
+            raise self._fail(response, deadline, "signature")
+        return self._read_small(response, deadline, self.signature_url)
 
     def media_url(self, media: Media) -> str:
         return urljoin(self.url, media.url)
@@ -259,8 +306,11 @@ class HttpSource:
         headers = {"Accept-Encoding": "identity"}
         if offset:
             headers["Range"] = f"bytes={offset}-"
-        response = self._get(url, headers, stream=True)
+        # Media get the floor plus their bytes at the minimum rate: a big file on a slow but
+        # steady link lives on, a trickle is cut within the floor and resumed later.
+        response, deadline = self._get(url, headers, min_rate=self.min_rate)
         if response.status_code == 416:
+            self._watchdog.finish(deadline)
             response.close()
             raise RangeNotSatisfiable(f"{url}: server refused resuming at byte {offset}")
         if response.status_code == 200:
@@ -270,6 +320,7 @@ class HttpSource:
         elif response.status_code == 206:
             match = CONTENT_RANGE_RE.match(response.headers.get("Content-Range", ""))
             if not match or int(match.group(1)) != offset:
+                self._watchdog.finish(deadline)
                 response.close()
                 raise RangeNotSatisfiable(
                     f"{url}: asked for bytes from {offset}, got "
@@ -277,9 +328,9 @@ class HttpSource:
                 )
             start = offset
         else:
-            raise self._fail(response, "media")
+            raise self._fail(response, deadline, "media")
         self._track(response)
-        return HttpMediaStream(response, start, url, self)
+        return HttpMediaStream(response, start, url, self, deadline)
 
     def abort(self) -> None:
         self._closed.set()
@@ -292,4 +343,5 @@ class HttpSource:
 
     def close(self) -> None:
         self.abort()
+        self._watchdog.close()
         self.session.close()

@@ -81,11 +81,13 @@ class SyncLoop:
         *,
         source_options: dict | None = None,
         retry_base: float = RETRY_BASE,
+        on_restored: Callable[[list[str]], None] = lambda shas: None,
     ) -> None:
         self.cache = cache
         self.store = store
         self.status = status
         self.on_activated = on_activated
+        self.on_restored = on_restored  # media of the active manifest fetched again
         self.retry_base = retry_base
         self.hash_mismatches = 0
         self.last_report: DownloadReport | None = None  # downloads of the last sync, if any
@@ -148,7 +150,11 @@ class SyncLoop:
     @property
     def active(self) -> tuple[Manifest, bytes] | None:
         if not self._active_loaded:
-            self._active = self.store.load_active()
+            # Checked against the key again: a file altered at rest must neither play nor
+            # set the sequence that fresh manifests are compared with.
+            source = self._config.source
+            trusted = self.store.load_trusted(source.public_key, source.allow_unsigned)
+            self._active = (trusted.manifest, trusted.data) if trusted.manifest else None
             self._active_loaded = True
         return self._active
 
@@ -186,19 +192,19 @@ class SyncLoop:
             self._beat = lambda: None
             self._abort.clear()
             self.cache.flush_played()
+            self.cache.save_index()
 
     def check_cache(self) -> None:
-        """Cheap start-up check (names and sizes, no hashing): drop what a power cut left
-        damaged, so the next sync fetches it again instead of the screen showing it."""
+        """Cheap start-up check (stat only) unless the app did it before the first frame:
+        drop what a power cut or a bad disk left damaged, so this sync fetches it again."""
+        if self.cache.checked_at_start:
+            return
         active = self.active
         sizes = {sha: m.size for sha, m in active[0].media.items()} if active else {}
         try:
-            removed = self.cache.verify_all(sizes)
+            self.cache.check_at_start(sizes)
         except OSError as exc:
             log.error("cannot check the cache: %s", exc)
-            return
-        if removed:
-            log.warning("removed %d damaged or stray cache entries", len(removed))
 
     def _wait(self, stop: threading.Event, delay: float) -> None:
         waited = 0.0
@@ -292,6 +298,7 @@ class SyncLoop:
             max_bytes=usage.max_bytes,
             files=usage.files,
             error=error,
+            damaged=[d.as_status() for d in self.cache.damage()],
         )
 
     def _sync(self) -> SyncResult:
@@ -405,6 +412,11 @@ class SyncLoop:
             if failure:
                 return failure
         if candidate.active:
+            if missing:
+                # Media of the playing manifest came back (damaged at rest, or removed):
+                # the render tries the items it skipped for them again.
+                log.info("sequence %d is complete again", candidate.manifest.sequence)
+                self.on_restored([m.sha256 for m in missing])
             return SyncResult(True, f"sequence {candidate.manifest.sequence} is current", False)
         self.status.update("sync", state="activating")
         try:
@@ -446,6 +458,7 @@ class SyncLoop:
         )
         downloader = Downloader(self.cache, source, stop=self._abort, rng=self._rng)
         report = downloader.download(missing, progress=progress, beat=self._tick)
+        self.cache.save_index()
         self.last_report = report
         self.status.update("sync", progress=progress.snapshot())
         self.hash_mismatches += report.hash_mismatches

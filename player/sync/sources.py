@@ -13,6 +13,10 @@ class SourceError(Exception):
     """The source could not be read (network down, server error, stick pulled out)."""
 
 
+class TooSlow(SourceError):
+    """The server answers, but too slowly to finish within the deadline (a trickle)."""
+
+
 class RangeNotSatisfiable(SourceError):
     """The server refused the resume offset; the partial should be restarted from 0."""
 

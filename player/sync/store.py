@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from player.cache import fsync_dir
+from player.wire import signing
 from player.wire.manifest import Manifest, ManifestError
 from player.wire.parse import parse
 
@@ -16,6 +18,18 @@ log = logging.getLogger(__name__)
 ACTIVE = "active.json"
 PREVIOUS = "previous.json"
 NEW = ".new"
+REFUSED = ".refused"
+
+
+@dataclass(frozen=True)
+class Trusted:
+    """The stored manifest that may play, if any, and what was refused on the way to it."""
+
+    manifest: Manifest | None = None
+    data: bytes = b""
+    sig: bytes | None = None
+    name: str = ""  # active.json or previous.json
+    refused: list[str] = field(default_factory=list)  # one line each: file and reason
 
 
 def _write_synced(path: Path, data: bytes) -> None:
@@ -118,6 +132,71 @@ class ManifestStore:
         elif loaded is None:
             loaded = self._load(PREVIOUS)
         return loaded
+
+    def load_trusted(self, public_key: str | None, allow_unsigned: bool) -> Trusted:
+        """The manifest to play after a start, checked again against `public_key`.
+
+        The files sit on a writable disk, so what was verified when it was fetched is
+        verified again: a pair that fails is set aside as NAME.refused (kept for a
+        technician to look at, never played) and the previous pair is tried. With no key
+        configured nothing can be checked; the pair plays, with a warning, as the sync
+        would refuse everything anyway until the key is set.
+        """
+        self.recover()
+        refused: list[str] = []
+        for name in (ACTIVE, PREVIOUS):
+            path = self.dir / name
+            try:
+                pair = self._read_pair(name)
+            except OSError as exc:
+                refused.append(f"{path}: cannot read it ({exc})")
+                continue
+            if pair is None:
+                continue
+            data, sig = pair
+            problem = self._distrust(data, sig, public_key, allow_unsigned)
+            manifest = None
+            if problem is None:
+                try:
+                    manifest = parse(data)
+                except ManifestError as exc:
+                    problem = f"unreadable ({exc})"
+            if manifest is None:
+                line = f"{path}: {problem}; not played, set aside as {name}{REFUSED}"
+                log.error("stored manifest refused: %s", line)
+                refused.append(line)
+                self._set_aside(name)
+                continue
+            if refused:
+                log.warning("playing the previous manifest (sequence %d)", manifest.sequence)
+            return Trusted(manifest, data, sig, name, refused)
+        return Trusted(refused=refused)
+
+    @staticmethod
+    def _distrust(
+        data: bytes, sig: bytes | None, public_key: str | None, allow_unsigned: bool
+    ) -> str | None:
+        """Why a stored pair must not play, or None."""
+        if not public_key:
+            if not allow_unsigned:
+                log.warning("cannot check the stored manifest: source.public_key is not set")
+            return None
+        if sig is None:
+            return None if allow_unsigned else "it has no signature"
+        try:
+            signing.verify(data, sig, public_key)
+        except ManifestError as exc:
+            if allow_unsigned:
+                log.warning("stored manifest plays anyway (allow_unsigned): %s", exc)
+                return None
+            return f"signature check failed: {exc}"
+        return None
+
+    def _set_aside(self, name: str) -> None:
+        for path in self._paths(name):
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(path, path.with_name(path.name + REFUSED))
+        fsync_dir(self.dir)
 
     def activate(self, data: bytes, sig: bytes | None) -> None:
         """Make `data` the active manifest; the one it replaces becomes previous."""

@@ -157,9 +157,7 @@ def test_plays_recorded_while_the_broker_is_down_arrive_after(tmp_path):
             runner.wait_state("connected", timeout=10)
             wait_until(lambda: store.stats()["pending"] == 0, 15, "backlog acknowledged")
             # The push thread deletes, then reports: wait for the report, not only the store.
-            wait_until(
-                lambda: runner.status.get("report").get("pending") == 0, 5, "report updated"
-            )
+            wait_until(lambda: runner.status.get("report").get("pending") == 0, 5, "report updated")
             report = runner.status.get("report")
             assert (report["pending"], report["dropped"]) == (0, 0) and report["last_ack_at"]
 

@@ -307,6 +307,8 @@ def test_run_backs_off_beats_wakes_and_stops_promptly(site: Site) -> None:
     runner.start()
     try:
         wait_until(lambda: len(site.nginx.requests()) >= 8, what="four failed syncs")
+        # nginx logs a request before the loop has reported it: wait for the report.
+        wait_until(lambda: rig.status.get("sync").get("state") == "error", what="the report")
         times = rig.status.get("sync")
         assert times["state"] == "error" and "HTTP 503" in times["last_result"]
 
