@@ -11,6 +11,7 @@ import time
 from player.wire.manifest import to_json
 from player.wire.parse import parse
 from player.wire.signing import generate_keypair, sign, verify
+from player.wire.units import format_size
 
 GOAL_MS = 200.0
 ITEMS = 10_000
@@ -76,7 +77,7 @@ def run(quick: bool = False) -> list[dict]:
     loads = _median_ms(lambda: json.loads(data), repeats)
     return [
         {
-            "name": f"manifest verify+parse {ITEMS} items ({len(data) // 1000} KB)",
+            "name": f"manifest verify+parse {ITEMS} items ({format_size(len(data))})",
             "value": round(full, 1),
             "unit": "ms",
             "goal": f"< {GOAL_MS:.0f}",

@@ -32,6 +32,7 @@ from player.wire.signing import (
     sign,
 )
 from player.wire.smallfile import NotReadable, read_small_file
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -480,14 +481,6 @@ def publish(
     )
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n} B"
-
-
 def cmd_publish(args: argparse.Namespace) -> int:
     if args.unsigned == (args.key is not None):
         print("error: give --key KEYFILE, or --unsigned for a demo", file=sys.stderr)
@@ -508,8 +501,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     print(f"  {signed}, sha256 {summary.sha256}")
     print(f"  playlists: {summary.playlists}  items: {summary.items}  media: {summary.media}")
     print(
-        f"  new: {summary.new_files} files, {_size(summary.new_bytes)}  "
-        f"reused: {summary.reused_files} files, {_size(summary.reused_bytes)}"
+        f"  new: {summary.new_files} files, {format_size(summary.new_bytes)}  "
+        f"reused: {summary.reused_files} files, {format_size(summary.reused_bytes)}"
     )
     return 0
 

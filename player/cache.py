@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from player.trust import INDEX_FILE, Damage, FileTrust
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +67,10 @@ def _check_sha(sha: str) -> str:
     return sha
 
 
-def human_bytes(n: float) -> str:
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if abs(n) < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"
-
-
 def _full_error(what: str, needed: int, free: int, exc: BaseException | None = None) -> str:
     detail = f" ({exc})" if exc else ""
     return (
-        f"{what}: needs {human_bytes(needed)}, {human_bytes(free)} available{detail}; "
+        f"{what}: needs {format_size(needed)}, {format_size(free)} available{detail}; "
         "free disk space, raise cache.max_size, or publish less media"
     )
 
@@ -359,7 +352,7 @@ class Cache:
         if used + needed_bytes > self.max_size:
             raise CacheFullError(
                 _full_error(
-                    f"cache quota of {human_bytes(self.max_size)} (cache.max_size) is too small",
+                    f"cache quota of {format_size(self.max_size)} (cache.max_size) is too small",
                     needed_bytes,
                     max(0, self.max_size - used),
                 )
@@ -368,7 +361,7 @@ class Cache:
             raise CacheFullError(
                 _full_error(
                     f"not enough free disk under {self.root} "
-                    f"(keeping {human_bytes(DISK_RESERVE)} in reserve)",
+                    f"(keeping {format_size(DISK_RESERVE)} in reserve)",
                     needed_bytes,
                     max(0, free - DISK_RESERVE),
                 )

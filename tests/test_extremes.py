@@ -133,7 +133,7 @@ def test_a_player_started_on_a_config_that_is_no_config_plays_its_last_good_copy
             "nested 5,000 deep": "nested more than 16 levels deep",
             "a FIFO": "is a named pipe (FIFO), not a regular file",
             "/dev/zero": "is a device, not a regular file",
-            "2 MB": "is over 256 KB",
+            "2 MB": "is over 256 KiB",
         }
         for kind, make in broken.items():
             config.unlink()

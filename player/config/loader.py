@@ -21,11 +21,12 @@ from player.config import model, schema
 from player.config.hours import ALL_DAY
 from player.config.located import Context, Invalid, Located, shown
 from player.wire.smallfile import NotReadable, read_small_file, yaml_too_deep
+from player.wire.units import compact_size
 
 MASK = "********"
 MAX_DEPTH = 16  # deeper than any setting; also stops recursive YAML aliases
 _MAX_NODES = 20_000  # far above any real config; stops alias "billion laughs" expansion
-MAX_BYTES = 256 * 1024  # a config is a few KB; 256 KB of YAML parses in ~2 s, not minutes
+MAX_BYTES = 256 * 1024  # a config is a few kB; 256 KiB of YAML parses in ~2 s, not minutes
 
 
 @dataclass(frozen=True)
@@ -464,7 +465,7 @@ def _shown_value(path: str, value: Any) -> str:
     if path == "display.background" and isinstance(value, tuple | list):
         return "#{:02x}{:02x}{:02x}".format(*value)
     if path == "cache.max_size" and isinstance(value, int):
-        return f"{schema.human_size(value)} ({value} bytes)"
+        return f"{compact_size(value)} ({value} bytes)"
     if isinstance(value, bool):
         return str(value).lower()
     return "(not set)" if value is None else str(value)

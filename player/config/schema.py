@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from player.config import model
 from player.config.hours import operating_hours
 from player.config.located import Context, Invalid, Located, Parser, shown
+from player.wire.units import compact_size
 
 WEEKDAYS = model.WEEKDAYS
 
@@ -101,21 +102,14 @@ def duration(lo: float, hi: float) -> Parser:
     return parse
 
 
-def human_size(n: int) -> str:
-    for unit, factor in (("TB", 1000**4), ("GB", 1000**3), ("MB", 1000**2), ("KB", 1000)):
-        if n >= factor:
-            return f"{n / factor:g}{unit}"
-    return f"{n}B"
-
-
 def byte_size(lo: int, hi: int) -> Parser:
     """Bytes as a whole number or text like `8GB`, `500MB`, `1.5GiB` (GB = 1000^3, GiB = 1024^3)."""
 
     def parse(v: Located, ctx: Context) -> int:
         n = int(_with_unit(v, _SIZE_UNITS, "a size like 8GB, 500MB or 1.5GiB"))
         if not lo <= n <= hi:
-            raise Invalid(f"{human_size(n)} is out of range: must be from {human_size(lo)} to "
-                          f"{human_size(hi)}")  # fmt: skip
+            raise Invalid(f"{compact_size(n)} is out of range: must be from {compact_size(lo)} to "
+                          f"{compact_size(hi)}")  # fmt: skip
         return n
 
     return parse
@@ -416,7 +410,7 @@ SETTINGS: tuple[Setting, ...] = (
             "longest a manifest fetch may take in all; media get this plus their size at "
             "source.min_rate"),
     Setting("source.min_rate", byte_size(100, 10 * 1000**2), 4000,
-            "slowest download worth waiting for, in bytes per second (e.g. 4KB); slower is "
+            "slowest download worth waiting for, in bytes per second (e.g. 4kB); slower is "
             "given up on as 'server too slow' and resumed later"),
     Setting("cache.dir", directory, Path("/var/lib/videotron"),
             "folder for downloaded media, manifests and play reports"),

@@ -17,6 +17,7 @@ from pathlib import Path
 from player import __version__
 from player.config.model import RuntimeConfig
 from player.service.board import StatusBoard
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -305,17 +306,6 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 86400} days"
 
 
-def _size(n: object) -> str:
-    if not isinstance(n, int | float):
-        return "?"
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} GB"
-
-
 def _item(value: object) -> str:
     if isinstance(value, dict):
         label = value.get("title") or value.get("id") or value.get("name") or "?"
@@ -430,14 +420,14 @@ def render_summary(doc: dict, now: dt.datetime, not_running: str | None = None) 
         if progress.get("total_bytes"):
             done, total = progress.get("done_bytes", 0), progress["total_bytes"]
             pct = 100.0 * done / total if total else 0.0
-            text = f"{_size(done)} of {_size(total)} ({pct:.0f}%)"
+            text = f"{format_size(done)} of {format_size(total)} ({pct:.0f}%)"
             if progress.get("rate"):
-                text += f" at {_size(progress['rate'])}/s"
+                text += f" at {format_size(progress['rate'])}/s"
             if progress.get("eta") is not None:
                 text += f", about {_duration(float(progress['eta']))} left"
             lines.append(f"  downloading     {text}")
     if cache:
-        text = f"{_size(cache.get('used_bytes'))} of {_size(cache.get('max_bytes'))}"
+        text = f"{format_size(cache.get('used_bytes'))} of {format_size(cache.get('max_bytes'))}"
         if cache.get("files") is not None:
             text += f", {cache['files']} files"
         if cache.get("error"):

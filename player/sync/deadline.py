@@ -23,7 +23,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from player.cache import human_bytes
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -68,12 +68,12 @@ class Deadline:
         """The one-line reason a technician reads in the status and the journal."""
         elapsed = self._clock() - self.started
         rule = (
-            f"at least {human_bytes(self.min_rate)}/s after the first {self.floor:g} s"
+            f"at least {format_size(self.min_rate)}/s after the first {self.floor:g} s"
             if self.min_rate
             else f"the whole answer within {self.floor:g} s"
         )
         return (
-            f"server too slow: {url} sent {human_bytes(self.received)} in {elapsed:.0f} s "
+            f"server too slow: {url} sent {format_size(self.received)} in {elapsed:.0f} s "
             f"(needed {rule}); will try again" + (f" ({settings})" if settings else "")
         )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from player.cache import Cache, CacheFullError, CacheIntegrityError
 from player.sync.sources import RangeNotSatisfiable, Source, SourceError, TooSlow
 from player.wire.manifest import Media
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -20,10 +21,6 @@ MAX_PARALLEL = 2
 LOG_EVERY_S = 5.0
 LOG_EVERY_FRACTION = 0.10
 STATUS_EVERY_S = 1.0
-
-
-def _mb(n: float) -> str:
-    return f"{n / 1e6:.1f} MB"
 
 
 class Progress:
@@ -105,9 +102,10 @@ class Progress:
         total = snapshot["total_bytes"] or 1
         eta = f", ETA {snapshot['eta']:.0f} s" if snapshot["eta"] is not None else ""
         return (
-            f"downloading: {_mb(snapshot['done_bytes'])} of {_mb(snapshot['total_bytes'])} "
+            f"downloading: {format_size(snapshot['done_bytes'])} of "
+            f"{format_size(snapshot['total_bytes'])} "
             f"({100 * snapshot['done_bytes'] / total:.0f}%), "
-            f"{_mb(snapshot['rate'])}/s{eta}"
+            f"{format_size(snapshot['rate'])}/s{eta}"
         )
 
 

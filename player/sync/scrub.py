@@ -9,7 +9,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from player.cache import Cache, CacheIntegrityError, human_bytes
+from player.cache import Cache, CacheIntegrityError
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class Scrubber:
         started = self._clock()
         done = 0
         damaged = 0
-        self.publish(f"checking {len(todo)} media ({human_bytes(total)})")
+        self.publish(f"checking {len(todo)} media ({format_size(total)})")
 
         def pace(n: int) -> None:
             nonlocal done

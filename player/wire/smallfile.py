@@ -44,7 +44,7 @@ def read_small_file(path: Path, limit: int, what: str = "the right file") -> byt
     finally:
         os.close(fd)
     if size > limit:
-        raise NotReadable(f"is over {limit // 1024} KB; is this really {what}?")
+        raise NotReadable(f"is over {limit // 1024} KiB; is this really {what}?")
     return b"".join(chunks)
 
 

@@ -53,7 +53,7 @@ def test_a_folder_or_a_huge_file_is_refused_without_reading_it_all(tmp_path):
         load_central_config(tmp_path)
     huge = tmp_path / "huge.yaml"
     huge.write_bytes(b"#" * (2 * 1024 * 1024))
-    with pytest.raises(CentralConfigError, match="is over 256 KB"):
+    with pytest.raises(CentralConfigError, match="is over 256 KiB"):
         load_central_config(huge)
 
 

@@ -139,7 +139,7 @@ def _extreme(kind: str, tmp_path: Path) -> tuple[Path, str]:
         return path, ":17:33: (file): nested more than 16 levels deep"
     assert kind == "huge"
     path.write_bytes(b"player:\n  id: x\n" + b"# padding\n" * 3_000_000)
-    return path, "(file): is over 256 KB; is this really the player config?"
+    return path, "(file): is over 256 KiB; is this really the player config?"
 
 
 @pytest.mark.parametrize("kind", ["fifo", "folder", "dev-zero", "deep", "deep-block", "huge"])
