@@ -37,6 +37,7 @@ from player.wire.broker import (
 log = logging.getLogger(__name__)
 
 LOOP_TIMEOUT = 0.25  # seconds one client.loop() may wait; bounds status latency from other threads
+REPORT_STATUS_EVERY = 1.0  # seconds between proof-of-play counts in status, connected or not
 KEEPALIVE = 30
 STATUS_EVERY = 60.0
 STATUS_MIN_INTERVAL = 1.0  # on-change status is coalesced to at most one per second
@@ -170,6 +171,7 @@ class PushClient:
         self._inflight: _Inflight | None = None
         self._pop_backoff = _Backoff(30.0, 30.0 * POP_RESEND_GROWTH)
         self._last_ack_at: str | None = None
+        self._report_status_at = 0.0  # monotonic time of the next proof-of-play count in status
         self.on_thumbnail = on_thumbnail
         self._next_thumbnail = 0.0
         self._pending_screenshot: dict | None = None
@@ -274,6 +276,11 @@ class PushClient:
     def _step(self, stop: threading.Event) -> None:
         self._apply_pending_config()
         now = time.monotonic()
+        if now >= self._report_status_at:
+            # Plays pile up while the broker or the collector is away: status says so
+            # then too, not only when a batch is sent.
+            self._report_status_at = now + REPORT_STATUS_EVERY
+            self._update_report_status()
         if self._client is None:
             if self.broker is None:
                 stop.wait(LOOP_TIMEOUT)

@@ -94,7 +94,11 @@ def test_every_play_is_stored_once_across_collector_and_broker_restarts(kind, tm
         broker.start()
         time.sleep(2)
         for screen in screens:  # nothing acknowledged them: they keep every play
-            assert screen.report()["pending"] >= 3, screen.report()
+            screen.wait_for(
+                "plays kept while the collector is away",
+                lambda s: (s.get("report") or {}).get("pending", 0) >= 3,
+                30,
+            )
         away_until = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         collector.start()
         # The broker kept the collector's session (and its queue) across its own restart.
