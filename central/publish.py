@@ -21,7 +21,14 @@ import yaml
 from nacl.signing import SigningKey
 
 from central.probe import MediaInfo, probe_media
-from player.wire.manifest import ManifestError, ManifestProblems, Media, digest, to_json
+from player.wire.manifest import (
+    MAX_FEED_BYTES,
+    ManifestError,
+    ManifestProblems,
+    Media,
+    digest,
+    to_json,
+)
 from player.wire.parse import parse
 from player.wire.signing import (
     KeyFileError,
@@ -248,6 +255,7 @@ class _Builder:
         self.files: dict[str, Path] = {}  # sha256 -> source file
         self.probed: dict[Path, tuple[str, MediaInfo]] = {}
         self.ids: dict[str, str] = {}  # item id -> where it was first given
+        self.feed_files: dict[str, Path] = {}  # published name under feeds/ -> source file
 
     def build(self) -> dict:
         data = _plain(self.doc.data)
@@ -266,8 +274,51 @@ class _Builder:
         if data.get("defaults") is not None:
             manifest["defaults"] = data["defaults"]
         if layout:
-            manifest["layout"] = layout
+            manifest["layout"] = self._bundled_feeds(layout)
         return manifest
+
+    def _bundled_feeds(self, layout: object) -> object:
+        """`{file: news.xml}` ticker feeds are published beside the manifest as feeds/NAME.
+
+        The manifest then names them relative to itself, so the content plays the same from
+        any server or a USB stick, and a replayed folder needs no other server.
+        """
+        ticker = layout.get("ticker") if isinstance(layout, dict) else None
+        if not isinstance(ticker, dict) or not isinstance(ticker.get("feeds"), list):
+            return layout
+        feeds = [
+            self._feed_file(entry, f"layout.ticker.feeds[{index}]")
+            if isinstance(entry, dict) and "file" in entry
+            else entry
+            for index, entry in enumerate(ticker["feeds"])
+        ]
+        return {**layout, "ticker": {**ticker, "feeds": feeds}}
+
+    def _feed_file(self, entry: dict, path: str) -> dict:
+        name = entry["file"]
+        # With a problem reported, a stand-in url keeps the parser from adding a second one.
+        rest = {"url": "feeds/-", **{k: v for k, v in entry.items() if k != "file"}}
+        if "url" in entry:
+            self.problems.append(self.doc.at(path, "give file: or url:, not both"))
+            return rest
+        source = (self.doc.path.parent / str(name)).resolve() if isinstance(name, str) else None
+        if source is None or not name:
+            self.problems.append(self.doc.at(f"{path}.file", "must be a file path"))
+            return rest
+        if not source.is_file():
+            self.problems.append(self.doc.at(f"{path}.file", f"feed file not found: {source}"))
+            return rest
+        if source.stat().st_size > MAX_FEED_BYTES:
+            self.problems.append(
+                self.doc.at(f"{path}.file", f"{name}: larger than {format_size(MAX_FEED_BYTES)}")
+            )
+            return rest
+        published = self.feed_files.setdefault(source.name, source)
+        if published != source:
+            self.problems.append(
+                self.doc.at(f"{path}.file", f"another feed file is also named {source.name}")
+            )
+        return {**rest, "url": f"feeds/{source.name}"}
 
     def _playlist(self, raw: object, path: str) -> object:
         if not isinstance(raw, dict):
@@ -460,6 +511,12 @@ def publish(
         counts["new_files"] += 1
         counts["new_bytes"] += size
     _fsync_dir(media_dir)
+    if builder.feed_files:
+        feeds_dir = out_dir / "feeds"
+        feeds_dir.mkdir(exist_ok=True)
+        for name, source in builder.feed_files.items():
+            _atomic_write(feeds_dir / name, source.read_bytes())
+        _fsync_dir(feeds_dir)
     sig_path = out_dir / "manifest.json.sig"
     if private_key is not None:
         _atomic_write(sig_path, sign(data, private_key))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import functools
-import http.server
 import logging
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -23,20 +22,6 @@ log = logging.getLogger(__name__)
 FEED_NAME = "sample-feed.xml"
 HEADLESS_SHOT_EVERY = 3.0
 HEADLESS_SECONDS = 60.0  # offscreen, the demo is a check: it ends by itself
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        log.debug(format, *args)
-
-
-def serve_sample_feed() -> tuple[http.server.ThreadingHTTPServer, str]:
-    """Serve the bundled sample feed on loopback, so the ticker fetches a real feed."""
-    folder = Path(__file__).parent / "data"
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, name="demo-feed", daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/{FEED_NAME}"
 
 
 def ensure_key(path: Path) -> str:
@@ -82,52 +67,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
     content = out / "content"
     out.mkdir(parents=True, exist_ok=True)
     public_key = ensure_key(out / "publisher.key")
-    server, feed_url = serve_sample_feed()
-    try:
-        print(f"videotron demo: making sample content in {content}")
-        playlist = write_demo_playlist(content, feed_url)
-        key = load_private_key(out / "publisher.key")
-        summary = publish(playlist, out / "published", key, dt.datetime.now(dt.UTC))
+    print(f"videotron demo: making sample content in {content}")
+    content.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(__file__).parent / "data" / FEED_NAME, content / FEED_NAME)
+    playlist = write_demo_playlist(content, FEED_NAME)
+    key = load_private_key(out / "publisher.key")
+    summary = publish(playlist, out / "published", key, dt.datetime.now(dt.UTC))
+    print(
+        f"videotron demo: published {summary.items} items, signed, sequence "
+        f"{summary.sequence}, into {out / 'published'}"
+    )
+    headless = args.headless or not display_available()
+    screenshot_dir = args.screenshot_dir
+    exit_after = args.exit_after or None  # --exit-after 0: until Ctrl-C
+    if headless:
+        screenshot_dir = screenshot_dir or out
+        if args.exit_after is None:
+            exit_after = HEADLESS_SECONDS
+        until = f"for {exit_after:g} s" if exit_after else "until Ctrl-C"
         print(
-            f"videotron demo: published {summary.items} items, signed, sequence "
-            f"{summary.sequence}, into {out / 'published'}"
+            f"videotron demo: no display{' requested' if args.headless else ' found'}: "
+            f"rendering offscreen {until}, a screenshot every "
+            f"{args.screenshot_every or HEADLESS_SHOT_EVERY:g} s "
+            f"in {screenshot_dir}/"
         )
-        headless = args.headless or not display_available()
-        screenshot_dir = args.screenshot_dir
-        exit_after = args.exit_after or None  # --exit-after 0: until Ctrl-C
-        if headless:
-            screenshot_dir = screenshot_dir or out
-            if args.exit_after is None:
-                exit_after = HEADLESS_SECONDS
-            until = f"for {exit_after:g} s" if exit_after else "until Ctrl-C"
-            print(
-                f"videotron demo: no display{' requested' if args.headless else ' found'}: "
-                f"rendering offscreen {until}, a screenshot every "
-                f"{args.screenshot_every or HEADLESS_SHOT_EVERY:g} s "
-                f"in {screenshot_dir}/"
-            )
-        config = write_demo_config(out, public_key, "1280x720")
-        options = RunOptions(
-            headless=headless,
-            screenshot_dir=screenshot_dir,
-            screenshot_every=args.screenshot_every
-            or (HEADLESS_SHOT_EVERY if headless else RunOptions.screenshot_every),
-            exit_after=exit_after,
-            frame_log=args.frame_log,
-            windowed=not headless,
-        )
-        status = StatusBoard()
-        progress = DemoProgress(status, screenshot_dir)
-        print(f"videotron demo: playing; Ctrl-C stops it. The player's config: {config}")
-        progress.start()
-        try:
-            code = run_player(config, options, args.log_level, status)
-        finally:
-            progress.stop()
-        print(progress.closing(out))
-        return code
+    config = write_demo_config(out, public_key, "1280x720")
+    options = RunOptions(
+        headless=headless,
+        screenshot_dir=screenshot_dir,
+        screenshot_every=args.screenshot_every
+        or (HEADLESS_SHOT_EVERY if headless else RunOptions.screenshot_every),
+        exit_after=exit_after,
+        frame_log=args.frame_log,
+        windowed=not headless,
+    )
+    status = StatusBoard()
+    progress = DemoProgress(status, screenshot_dir)
+    print(f"videotron demo: playing; Ctrl-C stops it. The player's config: {config}")
+    progress.start()
+    try:
+        code = run_player(config, options, args.log_level, status)
     finally:
-        server.shutdown()
+        progress.stop()
+    print(progress.closing(out))
+    return code
 
 
 class DemoProgress:

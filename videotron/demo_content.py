@@ -105,7 +105,7 @@ def make_clip(path: Path, seconds: float = 5.0, size=CLIP_SIZE, fps: int = 25) -
     return path
 
 
-def write_demo_playlist(folder: Path, feed_url: str | None) -> Path:
+def write_demo_playlist(folder: Path, feed_file: str | None) -> Path:
     """Create media and an authoring YAML in `folder`; return the YAML's path."""
     media = folder / "media"
     lines = ["group: demo", "playlists:", "  - name: main", "    priority: 0", "    items:"]
@@ -126,8 +126,8 @@ def write_demo_playlist(folder: Path, feed_url: str | None) -> Path:
         "ticker:",
         '  lines: ["Selamat datang di videotron demo"]',
     ]
-    if feed_url:
-        lines.append(f'  feeds: [{{url: "{feed_url}", refresh: 600}}]')
+    if feed_file:  # published with the content: the folder plays anywhere, even replayed
+        lines.append(f'  feeds: [{{file: "{feed_file}", refresh: 600}}]')
     path = folder / "playlist.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

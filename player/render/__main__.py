@@ -18,7 +18,14 @@ import threading
 import time
 from pathlib import Path
 
-from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig, Region
+from player.config.model import (
+    CacheConfig,
+    Config,
+    DisplayConfig,
+    PlayerConfig,
+    Region,
+    SourceConfig,
+)
 from player.events import ManifestActivated
 from player.render.display import DisplayError
 from player.render.loop import RenderLoop
@@ -78,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     cache = Path(tempfile.mkdtemp(prefix="videotron-render-"))
     config = Config(
         player=PlayerConfig(id="render-check", timezone=args.timezone),
+        # Feeds published with the content are read from the folder, as a USB source does.
+        source=SourceConfig(url=str(manifest_path.parent)),
         cache=CacheConfig(dir=cache),
         display=DisplayConfig(
             size=args.size, region=args.region, rotation=args.rotation, fit=args.fit,

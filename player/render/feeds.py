@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 from player import __version__
-from player.wire.manifest import Feed
+from player.wire.manifest import MAX_FEED_BYTES, Feed
 
 if TYPE_CHECKING:
     import requests
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_FEED_BYTES = 4 * 1024 * 1024
 MAX_HEADLINES = 30
 RETRY_FIRST = 15.0  # seconds; doubled per failure up to the feed's refresh interval
 DEADLINE_FACTOR = 3  # a whole feed may take this many read timeouts, however it trickles
@@ -38,6 +37,19 @@ class _FeedState:
     due: float  # monotonic time of the next fetch
     failures: int = 0
     last_error: str | None = None
+
+
+def resolve_feed_url(url: str, source_url: str | None) -> str:
+    """A manifest's feed URL as the player fetches it.
+
+    A relative one names a file published beside the manifest: it is read from the same
+    server (joined to the manifest's URL) or the same folder (a USB stick).
+    """
+    if "://" in url or not source_url:
+        return url
+    if source_url.startswith(("http://", "https://")):
+        return urljoin(source_url, url)
+    return str(Path(source_url.removeprefix("file://")) / url)
 
 
 def cache_file(cache_dir: Path, url: str) -> Path:

@@ -7,7 +7,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,7 +29,7 @@ from player.events import (
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
 from player.render.display import DisplayError, Output, close_output, open_output
-from player.render.feeds import FeedReader
+from player.render.feeds import FeedReader, resolve_feed_url
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
 from player.render.layout import geometry
@@ -343,7 +343,12 @@ class RenderLoop(Playback):
         self.scheduler = Scheduler(manifest, self.tz)
         self.scene.set_layout(manifest.layout, self.tz)
         ticker = manifest.layout.ticker
-        self.feeds.set_feeds(ticker.feeds if ticker else ())
+        source = self.config.source.url
+        self.feeds.set_feeds(
+            tuple(replace(f, url=resolve_feed_url(f.url, source)) for f in ticker.feeds)
+            if ticker
+            else ()
+        )
         self._force = True
         log.info("manifest sequence %d active", manifest.sequence)
         self._drop_pending()

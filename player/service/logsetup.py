@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -15,7 +16,7 @@ from typing import TextIO
 
 from player.service.board import StatusBoard
 
-NOISY_LIBRARIES = ("watchdog", "urllib3", "PIL")
+NOISY_LIBRARIES = ("watchdog", "PIL")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 # syslog priorities that journald reads from a "<N>" line prefix (SyslogLevelPrefix=yes).
@@ -195,6 +196,9 @@ def _apply_level(value: int) -> None:
     # Libraries that chat at DEBUG about every inotify event or HTTP connection.
     for noisy in NOISY_LIBRARIES:
         logging.getLogger(noisy).setLevel(max(logging.INFO, value))
+    # urllib3 warns about each retry in its own words; the player reports the failure
+    # itself, once, with what to do, so only urllib3's errors get through.
+    logging.getLogger("urllib3").setLevel(max(logging.ERROR, value))
 
 
 def set_level(level: str) -> None:
@@ -203,6 +207,31 @@ def set_level(level: str) -> None:
     if logging.getLogger().level != value:
         _apply_level(value)
         logging.getLogger(__name__).info("log level is now %s", logging.getLevelName(value))
+
+
+MAX_STATUS_MESSAGE = 300
+_URL = re.compile(r"\b(https?|mqtts?)://([^/\s]+)(/[^\s?#]*)?(\?[^\s#]*)?(#\S*)?")
+
+
+def readable(message: str, limit: int = MAX_STATUS_MESSAGE) -> str:
+    """A message short enough for status, whole where it counts.
+
+    Long URLs are shortened to their host and last path part (the reason after them is
+    what a technician needs); if still too long, the message is cut at a word with "…".
+    """
+    if len(message) <= limit:
+        return message
+
+    def shorter(match: re.Match) -> str:
+        scheme, host, path = match.group(1), match.group(2), match.group(3) or ""
+        last = path.rstrip("/").rsplit("/", 1)[-1]
+        return f"{scheme}://{host}/…/{last}" if last and path.count("/") > 1 else match[0]
+
+    message = _URL.sub(shorter, message)
+    if len(message) <= limit:
+        return message
+    cut = message[: limit - 1].rsplit(" ", 1)[0]
+    return f"{cut}…"
 
 
 class StatusErrorRecorder(logging.Handler):
@@ -225,7 +254,7 @@ class StatusErrorRecorder(logging.Handler):
             entry.update(
                 level=record.levelname,
                 where=record.name,
-                message=record.getMessage().splitlines()[0][:300],
+                message=readable(record.getMessage().splitlines()[0]),
                 at=dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="seconds"),
                 count=entry["count"] + 1,
             )

@@ -39,6 +39,7 @@ MAX_ITEMS = 10_000  # per playlist
 MAX_TOTAL_ITEMS = 50_000  # in the whole manifest
 MAX_MEDIA = 10_000  # media entries
 MAX_FEEDS = 20
+MAX_FEED_BYTES = 4 * 1024 * 1024  # a feed document, fetched or published with the content
 MAX_TICKER_LINES = 200
 MAX_WINDOWS = 48  # daily windows per schedule
 MAX_TEXT = 4_000  # characters of a text slide or ticker item

@@ -273,7 +273,8 @@ def _media(raw: object, checks: _Checks) -> dict[str, Media]:
 def _feed(value: object, where: str) -> Feed:
     entry = {"url": value} if isinstance(value, str) else fields.obj(value, where)
     found: list[ManifestError] = []
-    url = fields.noted(found, fields.http_url, entry.get("url"), f"{where}.url")
+    # http(s), or a path relative to the manifest: a feed file published with the content.
+    url = fields.noted(found, fields.media_url, entry.get("url"), f"{where}.url")
     refresh = fields.noted(
         found,
         fields.positive,

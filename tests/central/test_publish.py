@@ -548,3 +548,32 @@ def test_a_pipe_named_as_playlist_key_or_media_is_refused_instead_of_hanging(tmp
     assert f"{authoring}:5: playlists[0].items[0].file (item 'a'): pipe: not a regular file" in (
         result.stderr
     )
+
+
+def test_a_feed_file_is_published_with_the_content_and_named_relative_to_it(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "news.xml").write_text(
+        "<rss><channel><title>t</title><item><title>Berita</title></item></channel></rss>"
+    )
+    authoring = src / "playlist.yaml"
+    authoring.write_text(
+        "group: g\n"
+        "playlists:\n"
+        "  - name: main\n"
+        "    items: [{id: a, type: text, text: hi}]\n"
+        "ticker:\n"
+        "  feeds: [{file: news.xml, refresh: 600}, {url: 'https://example.org/rss'}]\n"
+    )
+    out = tmp_path / "out"
+    publish(authoring, out, None, NOW)
+    manifest = parse((out / "manifest.json").read_bytes())
+    urls = [f.url for f in manifest.layout.ticker.feeds]
+    assert urls == ["feeds/news.xml", "https://example.org/rss"]
+    assert (out / "feeds" / "news.xml").read_bytes() == (src / "news.xml").read_bytes()
+
+    authoring.write_text(authoring.read_text().replace("news.xml", "gone.xml"))
+    with pytest.raises(PublishError) as caught:
+        publish(authoring, tmp_path / "out2", None, NOW)
+    (problem,) = caught.value.problems
+    assert ":6: layout.ticker.feeds[0].file: feed file not found" in problem

@@ -150,3 +150,19 @@ def test_manifest_ticker_shows_feed_headlines(tmp_path):
             "Jembatan Merah ditutup untuk perbaikan",
             "Pasar murah di alun-alun",
         ]
+
+
+def test_a_relative_feed_url_is_read_from_where_the_manifest_came_from():
+    from player.render.feeds import resolve_feed_url
+
+    manifest = "https://cdn.example.go.id/bogor/manifest.json"
+    assert resolve_feed_url("feeds/news.xml", manifest) == (
+        "https://cdn.example.go.id/bogor/feeds/news.xml"
+    )
+    assert (
+        resolve_feed_url("feeds/news.xml", "/media/usb/bogor") == "/media/usb/bogor/feeds/news.xml"
+    )
+    assert resolve_feed_url("feeds/news.xml", "file:///media/usb/bogor") == (
+        "/media/usb/bogor/feeds/news.xml"
+    )
+    assert resolve_feed_url("https://example.org/rss", manifest) == "https://example.org/rss"

@@ -10,7 +10,14 @@ import time
 
 import pytest
 
-from player.service.logsetup import PlayerHandler, RepeatFilter, set_level, setup_logging
+from player.service.board import StatusBoard
+from player.service.logsetup import (
+    PlayerHandler,
+    RepeatFilter,
+    StatusErrorRecorder,
+    set_level,
+    setup_logging,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -165,3 +172,37 @@ def test_warnings_reach_status_folded_by_template_with_counts():
         "disk almost full",
         "cannot decode x.mp4",
     ]
+
+
+def test_status_errors_stay_whole_a_long_url_is_shortened_not_the_reason():
+    from player.service.logsetup import readable
+
+    url = "https://cdn.example.go.id/" + "/".join(["bogor-city"] * 30) + "/manifest.json"
+    message = f"sync failed: network: {url}: connection refused (is the server up?)"
+    shown = readable(message)
+    assert len(shown) <= 300
+    assert shown.endswith("connection refused (is the server up?)")
+    assert "https://cdn.example.go.id/…/manifest.json" in shown
+    words = "the server answered with something that is not a manifest " * 10
+    cut = readable(words.strip())
+    assert len(cut) <= 300 and cut.endswith("…")
+    assert words.startswith(cut[:-1] + " ")  # cut between words, not inside one
+
+
+def test_urllib3_retry_chatter_stays_out_of_the_log_and_status():
+    status = StatusBoard()
+    stream = io.StringIO()
+    handler = setup_logging("INFO", stream=stream)
+    recorder = StatusErrorRecorder(status)
+    logging.getLogger().addHandler(recorder)
+    try:
+        logging.getLogger("urllib3.connectionpool").warning(
+            "Retrying (Retry(total=2)) after connection broken by 'NewConnectionError'"
+        )
+        logging.getLogger("urllib3.connectionpool").error("a real urllib3 error")
+    finally:
+        logging.getLogger().removeHandler(recorder)
+        logging.getLogger().removeHandler(handler)
+    assert "Retrying" not in stream.getvalue() and "a real urllib3 error" in stream.getvalue()
+    recent = status.get("errors")["recent"]
+    assert [e["message"] for e in recent] == ["a real urllib3 error"]

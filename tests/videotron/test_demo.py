@@ -42,6 +42,11 @@ def test_demo_without_display_renders_offscreen_and_saves_screenshots(tmp_path: 
         assert pixels.shape == (720, 1280, 3)
         assert pixels.mean() > 30, f"{shot.name} is (nearly) black"
         assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50, f"{shot.name} is flat"
+    # The ticker's feed is published with the content and read from the folder: the demo
+    # (or a replay of its folder) depends on no server that exists only while it runs.
+    assert (out / "published" / "feeds" / "sample-feed.xml").is_file()
+    assert list((out / "cache" / "feeds").glob("*.json")), "the bundled feed was not read"
+    assert "urllib3" not in result.stderr and "Retrying" not in result.stderr
     cached = [p for p in (out / "cache" / "media").iterdir() if p.is_file()]
     assert len(cached) == 4  # three posters and one clip, verified into the cache
     # One clock on screen (the corner overlay), never a clock slide beside it.
