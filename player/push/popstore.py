@@ -49,8 +49,9 @@ class PopStore:
     """Plays waiting for upload, in `path` (SQLite, WAL); oldest dropped beyond `max_records`.
 
     One connection guarded by a lock: the render thread records, the push thread reads
-    and deletes. Every `record` is its own committed transaction, so a power cut loses at
-    most the play that was being written. `store_id` is a random id made with the file so
+    and deletes. Every `record` is its own committed transaction (not synced: a power cut
+    may lose the last few plays, never one already sent). `store_id` is a random id made
+    with the file so
     the central side can dedupe on (player, store_id, record id) even if the file is
     ever recreated and ids start again.
     """
@@ -91,10 +92,10 @@ class PopStore:
         db = sqlite3.connect(self.path, check_same_thread=False, timeout=5.0, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a play is only reported once it survives a power cut; plays are seconds
-            # apart so the extra fsync is cheap.
-            # NORMAL with WAL never corrupts the file; a power cut may lose the last plays,
-            # but a commit no longer waits for the SD card on the render thread.
+            # NORMAL with WAL never corrupts the file and a commit does not wait for the SD
+            # card on the render thread; a power cut may lose the last plays. pending()
+            # checkpoints (syncs) before a batch leaves, so no play the office may already
+            # hold is ever rolled back and its id given to another play.
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             db.execute("SELECT COUNT(*) FROM plays").fetchone()
@@ -146,8 +147,14 @@ class PopStore:
         self._set_meta("dropped", str(self._dropped))
 
     def pending(self, limit: int) -> list[tuple[int, dict]]:
-        """The oldest `limit` plays not yet acknowledged, as (id, record dict)."""
+        """The oldest `limit` plays not yet acknowledged, as (id, record dict).
+
+        Everything committed so far is made durable first: the collector dedupes on the
+        record id, so a sent play rolled back by a power cut would let a later play reuse
+        its id and be taken for a repeat.
+        """
         with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             rows = self._db.execute(
                 "SELECT id, record FROM plays ORDER BY id LIMIT ?", (max(0, limit),)
             ).fetchall()

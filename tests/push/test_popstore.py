@@ -134,3 +134,24 @@ def test_naive_times_are_refused(tmp_path):
     with pytest.raises(ValueError, match="timezone"):
         store.record(bad)
     assert store.stats()["pending"] == 0
+
+
+def test_plays_are_in_the_main_file_before_they_are_sent(tmp_path):
+    # A power cut may drop a WAL that was never synced. Whatever pending() hands out for
+    # sending must already be in the database file itself, or a rolled-back id could be
+    # given to a later play that the collector would then take for a repeat.
+    import shutil
+
+    path = tmp_path / "pop.sqlite3"
+    store = PopStore(path, max_records=100)
+    ids = [store.record(play(n)) for n in range(3)]
+    batch = store.pending(10)
+    assert [row_id for row_id, _ in batch] == ids
+    survivor = tmp_path / "after-power-cut.sqlite3"
+    shutil.copyfile(path, survivor)  # the main file alone, as if the WAL were lost
+    with sqlite3.connect(survivor) as db:
+        assert [r[0] for r in db.execute("SELECT id FROM plays ORDER BY id")] == ids
+        assert db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'plays'").fetchone()[
+            0
+        ] == max(ids)
+    store.close()
