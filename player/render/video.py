@@ -135,6 +135,7 @@ class PyAVSource:
         self.decoder_note: str | None = None
         self._last_t: float | None = None
         self._last_index = -1
+        self._pass = (0.0, 0.0)  # (clip start, playback offset) of the pass being decoded
         self.zone = zone
         self.fit = fit
         self._target: Rect | None = None
@@ -333,8 +334,11 @@ class PyAVSource:
         from av.video.reformatter import Interpolation, VideoReformatter
 
         width, height, crop = plan.width, plan.height, plan.crop
-        rate, declared, target = plan.rate, plan.declared, plan.target
+        rate, declared = plan.rate, plan.declared
         resume_after = self._last_t  # set when taking over from a failed hardware decoder
+        # A take-over restarts the pass that was playing (a looping clip may be on its
+        # third), on the same playback clock, and skips what is already on screen.
+        target, offset = self._pass if resume_after is not None else (plan.target, -plan.target)
         if target:
             container.seek(int(target / stream.time_base), stream=stream, backward=True)
         elif resume_after is not None:
@@ -346,8 +350,8 @@ class PyAVSource:
         same_size = (width, height) == (stream.codec_context.width, stream.codec_context.height)
         interpolation = Interpolation.FAST_BILINEAR if same_size else Interpolation.BILINEAR
         index = self._last_index + 1
-        offset = -target  # playback time of the first returned frame is about 0
         while True:
+            self._pass = (target, offset)  # offset: playback time of the pass's first frame
             first_pts: float | None = None
             last_t = None
             decoded = 0

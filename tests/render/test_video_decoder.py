@@ -6,6 +6,7 @@ h264_v4l2m2m refuses to open) and these tests watch the software take over.
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import numpy as np
@@ -44,7 +45,7 @@ def _play_all(source: PyAVSource, frames: int) -> list[int]:
         t = index / FPS
         frame = None
         for _ in range(400):  # bounded: the decoder keeps a few frames ahead
-            frame = source.frame_at(t)
+            frame = source.frame_at(t + 0.25 / FPS)  # as the render loop asks: a bit ahead
             if frame is not None and frame.t >= t - 0.5 / FPS:
                 break
             threading.Event().wait(0.005)
@@ -123,3 +124,55 @@ def test_the_player_asked_for_v4l2m2m_without_one_plays_with_no_black_frame(tmp_
         assert all(close_to(px, blue, 40) or close_to(px, white, 40) for px in row["px"]), row
     decoder = harness.status.get("render")["decoder"]
     assert decoder.startswith("software (h264_v4l2m2m unavailable: no /dev/video10")
+
+
+class _BreaksAfter:
+    """A real H.264 decoder that fails like a hardware one after `packets` packets.
+
+    No machine here has a V4L2 block to break mid-clip, so the fault is injected; the
+    frames before it, and the software decoder that takes over, are real.
+    """
+
+    def __init__(self, av, stream, packets: int) -> None:
+        self._ctx = av.CodecContext.create("h264", "r")
+        self._ctx.extradata = stream.codec_context.extradata
+        self._left = packets
+
+    def decode(self, packet):
+        self._left -= 1
+        if self._left < 0:
+            raise RuntimeError("broken frame (injected)")
+        return self._ctx.decode(packet)
+
+    def flush_buffers(self) -> None:
+        self._ctx.flush_buffers()
+
+
+def test_a_hardware_decoder_breaking_in_a_later_loop_hands_over_on_the_same_clock(tmp_path):
+    clip = make_h264(tmp_path / "clip.mp4", seconds=1.0, size=(WIDTH, HEIGHT), fps=FPS)
+    device = tmp_path / "video10"
+    device.touch()
+
+    handed: list[float] = []
+
+    class Breaking(PyAVSource):
+        def _hardware_context(self, av, name, stream):
+            self.decoder_used, self.decoder_note = "v4l2m2m", None
+            return _BreaksAfter(av, stream, packets=40)  # in the second pass of the loop
+
+        def _put(self, frame):
+            handed.append(frame.t)
+            return super()._put(frame)
+
+    source = Breaking(clip, (WIDTH, HEIGHT), loop=True, decoder="v4l2m2m", v4l2_device=device)
+    source.open()
+    try:
+        bars = _play_all(source, 75)  # three passes of the 25-frame clip
+        assert source.decoder_used == "software" and "broken frame" in source.decoder_note
+        # Every frame at its time, in order, across the hand-over and the loop boundaries:
+        # the clock never goes back (frames due earlier would be dropped in a burst).
+        assert bars == [((i % 25) * BAR) % (WIDTH - BAR) for i in range(75)]
+        assert all(b > a for a, b in itertools.pairwise(handed)), handed
+        assert source.dropped == 0
+    finally:
+        source.close()
