@@ -224,6 +224,9 @@ def _check_host_port(s: str, parts: Any) -> None:
 
 
 def _key_bytes(s: str) -> bytes | None:
+    # `videotron keygen` prints, and writes into KEYFILE.pub, the line "public_key: …":
+    # the line pasted whole, or the file, is as good as the key alone.
+    s = s.strip().removeprefix("public_key:")
     compact = "".join(s.split())
     if re.fullmatch(r"[0-9a-fA-F]{64}", compact):
         return bytes.fromhex(compact)

@@ -266,3 +266,18 @@ def test_yaml_1_1_surprises_do_not_reach_the_player(tmp_path):
     assert config.display.background == (0, 0, 0)
     assert config.operating_hours.days[0] == ()
     assert config.operating_hours.days[1] == (model.TimeWindow(_t("06:00"), _t("22:00")),)
+
+
+def test_the_pub_file_and_the_line_keygen_writes_are_both_accepted(tmp_path):
+    from player.wire.signing import generate_keypair, public_key_b64, public_key_text
+
+    key, _ = generate_keypair()
+    (tmp_path / "publisher.key.pub").write_text(public_key_text(key))  # what keygen writes
+    text = "source:\n  url: /media/usb/videotron\n  public_key: publisher.key.pub\n"
+    assert parse_config_text(text, tmp_path / "player.yaml").source.public_key == (
+        public_key_b64(key)
+    )
+    pasted = f'source:\n  url: /x\n  public_key: "{public_key_text(key).strip()}"\n'
+    assert parse_config_text(pasted, tmp_path / "player.yaml").source.public_key == (
+        public_key_b64(key)
+    )
