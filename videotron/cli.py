@@ -18,6 +18,7 @@ OFFICE_COMMANDS = frozenset(
     {"publish", "keygen", "notify", "alert", "command", "collect", "report"}
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+OFFICE_PACKAGES = frozenset({"sqlalchemy", "alembic", "psycopg"})  # the [office] extra
 
 # subcommand -> (module, function); imported only when the subcommand runs, so
 # `videotron --help` stays fast and a broken optional part cannot break the others.
@@ -386,7 +387,19 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # keep the journal to our lines
     args.config_path = config_path(args)
     module_name, func_name = HANDLERS[args.command]
-    handler = getattr(importlib.import_module(module_name), func_name)
+    try:
+        handler = getattr(importlib.import_module(module_name), func_name)
+    except ModuleNotFoundError as exc:
+        if exc.name not in OFFICE_PACKAGES:
+            raise
+        # The screens' install leaves the office's database packages out on purpose.
+        print(
+            f"videotron {args.command}: the office side's packages are not installed "
+            f"(no module {exc.name!r}): pip install 'videotron-player[office]' into this "
+            "venv, or install the office side with scripts/install-central.sh",
+            file=sys.stderr,
+        )
+        return 1
     try:
         return int(handler(args) or 0)
     except KeyboardInterrupt:

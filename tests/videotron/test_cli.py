@@ -70,3 +70,22 @@ def test_publish_needs_a_key_or_an_explicit_unsigned(tmp_path):
     assert done.returncode == 2
     assert "one of the arguments --key --unsigned is required" in done.stderr
     assert "(--key KEYFILE | --unsigned)" in done.stderr
+
+
+def test_office_commands_without_the_office_packages_say_how_to_get_them(tmp_path):
+    # A screen's install has no SQLAlchemy; stand in for that with a package that is absent.
+    hidden = tmp_path / "hide"
+    (hidden / "sqlalchemy").mkdir(parents=True)
+    (hidden / "sqlalchemy" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'sqlalchemy'\", name='sqlalchemy')\n"
+    )
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(hidden)}
+    done = subprocess.run(
+        [sys.executable, "-m", "videotron", "report", "fleet"],
+        capture_output=True, text=True, timeout=60, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "pip install 'videotron-player[office]'" in done.stderr
