@@ -412,12 +412,16 @@ class Cache:
 
     @staticmethod
     def _hash_file(path: Path, pace: Callable[[int], None] | None = None) -> str:
-        digest = hashlib.sha256()
         with open(path, "rb") as f:
-            while chunk := f.read(CHUNK):
-                digest.update(chunk)
-                if pace is not None:
-                    pace(len(chunk))
+            return Cache._hash_stream(f, pace)
+
+    @staticmethod
+    def _hash_stream(f, pace: Callable[[int], None] | None = None) -> str:
+        digest = hashlib.sha256()
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+            if pace is not None:
+                pace(len(chunk))
         return digest.hexdigest()
 
     # -- damage at rest --------------------------------------------------------------------
@@ -498,11 +502,20 @@ class Cache:
         later by `save_index()`."""
         path = self.path(sha)
         try:
-            st = path.stat()
-            digest = self._hash_file(path, pace)
+            with open(path, "rb") as handle:
+                st = os.fstat(handle.fileno())
+                digest = self._hash_stream(handle, pace)
         except FileNotFoundError:
             return False
         if digest != sha:
+            try:
+                now = path.stat()
+            except FileNotFoundError:
+                return False
+            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+                # Replaced while it was hashed (condemned by another thread, downloaded
+                # again): the bad bytes are gone, and the new file is not ours to judge.
+                return False
             damage = self._condemn(sha, f"its sha256 is now {digest[:12]}…")
             raise CacheIntegrityError(
                 f"media {sha[:12]}… is damaged on disk ({damage.reason}): removed from the "
@@ -530,6 +543,7 @@ class Cache:
             "cache: media %s… is damaged (%s): removed; it will be downloaded again",
             sha[:12],
             reason,
+            extra={"fold": False},  # one line per file: never folded with another file's
         )
         self._remove(self.path(sha))
         fsync_dir(self.media_dir)

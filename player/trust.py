@@ -102,8 +102,11 @@ class FileTrust:
             damage = self._damage.get(sha)
             if damage is not None and not damage.restored:
                 self._damage[sha] = replace(damage, restored=True)
-                log.warning("cache: media %s… downloaded again after damage; it plays again",
-                            sha[:12])  # fmt: skip
+                log.warning(
+                    "cache: media %s… downloaded again after damage; it plays again",
+                    sha[:12],
+                    extra={"fold": False},
+                )
             due = time.monotonic() - self._saved_at >= INDEX_SAVE_EVERY
         if due:
             self.save()

@@ -214,3 +214,24 @@ def test_a_touched_file_proven_good_is_trusted_by_its_size_and_mtime_next_time(
     third.check_at_start({})
     assert third.check_before_use(sha) == third.path(sha)
     assert Scrubber(third, list, lambda _: None).scrub(threading.Event(), lambda: None) == 1
+
+
+def test_a_file_replaced_while_the_background_pass_hashes_it_is_not_removed(tmp_path: Path):
+    # The slow background hash of a damaged file can still be running when a decoder has
+    # already condemned it and the sync put a good copy in its place: that copy stays.
+    damaged: list[Damage] = []
+    cache, (sha,) = filled(tmp_path / "c", [3 * 1024 * 1024], damaged)
+    good = cache.path(sha).read_bytes()
+    flip(cache.path(sha), 10, keep_mtime=True)
+    replaced = []
+
+    def pace(_n: int) -> None:
+        if not replaced:  # midway: a good copy lands, as the sync commits it
+            fresh = tmp_path / "fresh"
+            fresh.write_bytes(good)
+            os.replace(fresh, cache.path(sha))
+            replaced.append(True)
+
+    assert cache.rehash(sha, pace) is False
+    assert cache.path(sha).read_bytes() == good
+    assert damaged == []
