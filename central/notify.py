@@ -25,8 +25,9 @@ from player.wire.manifest import MAX_ALERT_LIFETIME, ManifestError
 
 ACK_TIMEOUT = 10.0  # seconds to wait for CONNACK and for the PUBACK of our message
 DEFAULT_PREFIX = "videotron"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_UNITS = MappingProxyType({"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400})
+# A unit is required: a technician typing "2" for two hours must not send a 2 s alert.
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNITS = MappingProxyType({"s": 1, "m": 60, "h": 3600, "d": 86400})
 
 
 class CliError(Exception):
@@ -45,11 +46,11 @@ class Target:
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in "90s", "30m", "2h", "1d" (a bare number is seconds)."""
+    """Seconds in "90s", "30m", "2h", "1d"; a bare number is refused (which unit?)."""
     match = _DURATION.match(text)
     if not match or float(match.group(1)) <= 0:
         raise CliError(
-            f"--expires {text!r}: use a positive number with s, m, h or d (90s, 30m, 2h)"
+            f"--expires {text!r}: use a positive number with its unit s, m, h or d (90s, 30m, 2h)"
         )
     seconds = float(match.group(1)) * _UNITS[match.group(2)]
     if seconds > MAX_ALERT_LIFETIME.total_seconds():  # also keeps the expiry date computable

@@ -206,8 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         "make sample content, publish it signed and play it",
         "Everything in one folder (--out). With no display it renders offscreen for 60 s and\n"
-        "saves a screenshot every 3 s; Ctrl-C stops it.",
-        player_common,
+        "saves a screenshot every 3 s; Ctrl-C stops it. It writes its own player config\n"
+        "(--out/player.yaml), so it takes no --config.",
+        no_config,
     )
     _add_render_options(p, shot_every=None)
     p.add_argument("--out", type=Path, metavar="DIR", default=Path("demo-out"), help="work folder")

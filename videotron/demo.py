@@ -102,7 +102,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         windowed=not headless,
     )
     status = StatusBoard()
-    progress = DemoProgress(status, screenshot_dir)
+    progress = DemoProgress(status, screenshot_dir, headless=headless)
     print(f"videotron demo: playing; Ctrl-C stops it. The player's config: {config}")
     progress.start()
     try:
@@ -116,8 +116,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 class DemoProgress:
     """A line every few seconds while the demo plays, and what it wrote at the end."""
 
-    def __init__(self, status: StatusBoard, screenshot_dir: Path | None, every: float = 10.0):
+    def __init__(
+        self,
+        status: StatusBoard,
+        screenshot_dir: Path | None,
+        every: float = 10.0,
+        *,
+        headless: bool = False,
+    ):
         self.status = status
+        self.headless = headless
         self.screenshot_dir = screenshot_dir
         self.every = every
         self._before = set(self._shots())
@@ -163,5 +171,6 @@ class DemoProgress:
             )
         lines.append(f"  published content (manifest + media): {out / 'published'}")
         lines.append(f"  player config: {out / 'player.yaml'}; cache: {out / 'cache'}")
-        lines.append(f"  play it again: videotron --config {out / 'player.yaml'} run")
+        again = " --headless" if self.headless else ""
+        lines.append(f"  play it again: videotron --config {out / 'player.yaml'} run{again}")
         return "\n".join(lines)

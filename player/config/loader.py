@@ -84,7 +84,8 @@ def read_config_text(path: Path) -> str:
 def _missing_help(path: Path) -> str:
     return (
         f"config file not found (looked for {path}). Create it from the commented example "
-        f"that ships with the player: `sudo install -D -m 0644 config/player.yaml {path}` "
+        "that ships with the player: "
+        f"`sudo install -D -m 0640 -g videotron config/player.yaml {path}` "
         "(from the player's source folder), or point --config or VIDEOTRON_CONFIG at another file"
     )
 

@@ -229,7 +229,7 @@ def test_missing_file_says_where_it_looked_and_how_to_create_it(tmp_path):
         load_config(path)
     message = str(caught.value)
     assert message.startswith(f"{path}: (file): config file not found")
-    assert f"install -D -m 0644 config/player.yaml {path}" in message
+    assert f"install -D -m 0640 -g videotron config/player.yaml {path}" in message
     assert "VIDEOTRON_CONFIG" in message
 
 

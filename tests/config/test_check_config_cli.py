@@ -114,7 +114,7 @@ def test_missing_config_says_where_it_looked_and_how_to_create_it(tmp_path):
     result = _run("check-config", env_config=str(missing))
     assert result.returncode == 1
     assert f"looked for {missing}" in result.stderr
-    assert f"install -D -m 0644 config/player.yaml {missing}" in result.stderr
+    assert f"install -D -m 0640 -g videotron config/player.yaml {missing}" in result.stderr
 
 
 # -- files at the extremes: refused at once, in one line, never a traceback or a hang ------

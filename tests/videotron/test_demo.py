@@ -32,7 +32,7 @@ def test_demo_without_display_renders_offscreen_and_saves_screenshots(tmp_path: 
     closing = result.stdout[result.stdout.index("videotron demo: done after") :]
     written = len(sorted(out.glob("screen-*.png")))
     assert f"{written} screenshots in {out}/" in closing
-    assert f"play it again: videotron --config {out / 'player.yaml'} run" in closing
+    assert f"play it again: videotron --config {out / 'player.yaml'} run --headless" in closing
     assert (out / "published" / "manifest.json.sig").is_file()
     shots = sorted(out.glob("*.png"))
     assert len(shots) >= 3, result.stdout + result.stderr[-2000:]
