@@ -176,3 +176,6 @@ fi
 
 say "done. Next: edit $ETC/central.yaml (mqtt.url, collector.database), then"
 say "  sudo systemctl restart videotron-collector && journalctl -u videotron-collector -f"
+if ((DRY_RUN)); then
+    say "dry run: nothing was changed; the lines starting with + are what a real run does"
+fi

@@ -380,3 +380,6 @@ fi
 
 say "done. Next: edit $ETC/player.yaml (source.url, source.public_key), then"
 say "  videotron check-config && sudo systemctl restart videotron && videotron status"
+if ((DRY_RUN)); then
+    say "dry run: nothing was changed; the lines starting with + are what a real run does"
+fi

@@ -289,7 +289,7 @@ def _ago(when: object, now: dt.datetime) -> str:
     if parsed is None:
         return str(when) if when else "?"
     seconds = (now - parsed).total_seconds()
-    local = parsed.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    local = parsed.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     if seconds >= 0:
         return f"{local} ({_duration(seconds)} ago)"
     return f"{local} (in {_duration(-seconds)})"
