@@ -23,6 +23,8 @@ from central.collector.schema import (
 
 log = logging.getLogger(__name__)
 
+MAX_ERRORS_REMEMBERED = 200  # per screen: recent errors already stored, to skip repeats
+
 # Status fields that change every heartbeat: a status differing only in these is no change.
 # What makes a status a change worth a row of history: presence, restarts (pid), the
 # screen on or off, alerts, content version and sync outcome, config errors, health. The
@@ -299,6 +301,8 @@ class Recorder:
             if known.errors_seen.get(message) == (at, count):
                 continue  # every status repeats the recent errors: most are old news
             known.errors_seen[message] = (at, count)
+            while len(known.errors_seen) > MAX_ERRORS_REMEMBERED:  # messages carry URLs, times
+                known.errors_seen.pop(next(iter(known.errors_seen)))
             row = connection.execute(
                 select(errors.c.id, errors.c.last_at, errors.c.count).where(
                     and_(errors.c.player == player, errors.c.message == message)

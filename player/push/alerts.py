@@ -59,7 +59,12 @@ class AlertBook:
                     "" if known is not None and known.alert is not None else "; it was not shown",
                 )
             else:
-                self._versions[message.id] = _Version(issued, message, message.expires_at)
+                # Remembered as long as any version seen could be replayed: an older one that
+                # outlives this one must not come back once this one expires.
+                until = message.expires_at
+                if known is not None:
+                    until = max(until, known.keep_until)
+                self._versions[message.id] = _Version(issued, message, until)
                 if known is not None and known.alert is not None:
                     log.info(
                         "alert %s replaced by its version issued %s", message.id, issued.isoformat()

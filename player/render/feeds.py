@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin, urlparse
+from urllib.parse import unquote, urljoin, urlparse, urlsplit, urlunsplit
 
 from player import __version__
 from player.wire.manifest import MAX_FEED_BYTES, Feed
@@ -48,8 +48,16 @@ def resolve_feed_url(url: str, source_url: str | None) -> str:
     if "://" in url or not source_url:
         return url
     if source_url.startswith(("http://", "https://")):
-        return urljoin(source_url, url)
-    return str(Path(source_url.removeprefix("file://")) / url)
+        joined = urlsplit(urljoin(source_url, url))
+        # A login in source.url is for the manifest's server: it never goes into a URL
+        # that logs and status show.
+        host = joined.hostname or ""
+        netloc = f"{host}:{joined.port}" if joined.port else host
+        return urlunsplit(joined._replace(netloc=netloc))
+    folder = Path(source_url.removeprefix("file://"))
+    if folder.suffix == ".json":  # source.url may name the manifest file itself
+        folder = folder.parent
+    return str(folder / url)
 
 
 def cache_file(cache_dir: Path, url: str) -> Path:

@@ -80,3 +80,12 @@ def test_memory_is_bounded_and_forgets_what_expired():
     book.offer(alert("y", 5000, id="late"), at(5000))
     assert [a.id for a in book.live(at(5000))] == ["late"]
     assert len(book._versions) == 1
+
+
+def test_a_long_first_version_stays_off_after_its_short_correction_expired():
+    # v1 was sent for 6 h, corrected by v2 for 1 h: a replay of v1 in hour 3 stays off.
+    book = AlertBook()
+    book.offer(alert("v1", 0, lasts=6 * 3600), at(1))
+    book.offer(alert("v2", 10, lasts=3600), at(11))
+    assert book.offer(alert("v1", 0, lasts=6 * 3600), at(3 * 3600)) is None
+    assert book.live(at(3 * 3600)) == ()

@@ -166,3 +166,9 @@ def test_a_relative_feed_url_is_read_from_where_the_manifest_came_from():
         "/media/usb/bogor/feeds/news.xml"
     )
     assert resolve_feed_url("https://example.org/rss", manifest) == "https://example.org/rss"
+    assert resolve_feed_url("feeds/n.xml", "/media/usb/bogor/manifest.json") == (
+        "/media/usb/bogor/feeds/n.xml"
+    )
+    assert resolve_feed_url("feeds/n.xml", "https://u:secret@cdn.go.id:8443/b/manifest.json") == (
+        "https://cdn.go.id:8443/b/feeds/n.xml"
+    )
