@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--config",
         metavar="FILE",
         help="config file: the player's (default $VIDEOTRON_CONFIG or "
-        "/etc/videotron/player.yaml), or central.yaml for notify and alert (default "
+        "/etc/videotron/player.yaml), or central.yaml for the office commands (default "
         "$VIDEOTRON_CENTRAL_CONFIG or /etc/videotron/central.yaml)",
     )
     parser.add_argument(
@@ -331,7 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["screenshot", "sync", "reload", "display-off", "display-on"],
         help="screenshot, sync, reload, display-off or display-on",
     )
-    p.add_argument("--key", type=Path, metavar="KEYFILE", help="default: publish.key")
+    p.add_argument(
+        "--key", type=Path, metavar="KEYFILE", help="default: publish.key in central.yaml"
+    )
     p.add_argument("--expires", default="5m", help="lifetime: 90s, 5m, 1h")
     p.add_argument("--mqtt", metavar="URL", help="broker URL (default: mqtt.url in central.yaml)")
 

@@ -112,7 +112,7 @@ class VisualFactory:
         try:
             return self._item(key, item, manifest, size, offset)
         except Exception as exc:  # one bad item is skipped; it must not stop the player
-            return FailedVisual(key, f"item '{item.id}': {exc}")
+            return FailedVisual(key, str(exc))  # the caller names the item
 
     def _media_file(self, item, manifest: Manifest | None) -> Path:
         if not item.media:

@@ -466,7 +466,8 @@ def render_summary(doc: dict, now: dt.datetime, not_running: str | None = None) 
         lines.extend(f"    {e}" for e in errors[:10])
     threads = health.get("threads") or {}
     if threads:
-        lines.append("  threads:")
+        # A stopped or hung player's threads are only what it last wrote, not their state.
+        lines.append("  threads (as last written):" if not_running else "  threads:")
         for name, info in sorted(threads.items()):
             text = f"    {name:<14} {info.get('state', '?')}"
             if info.get("restarts"):

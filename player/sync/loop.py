@@ -460,7 +460,8 @@ class SyncLoop:
         report = downloader.download(missing, progress=progress, beat=self._tick)
         self.cache.save_index()
         self.last_report = report
-        self.status.update("sync", progress=progress.snapshot())
+        # Finished downloads leave no "downloading 100%" line behind in status.
+        self.status.update("sync", progress=None if report.ok else progress.snapshot())
         self.hash_mismatches += report.hash_mismatches
         if self._abort.is_set():
             raise _Stopped
