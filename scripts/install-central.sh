@@ -54,21 +54,8 @@ while (($#)); do
     shift
 done
 
-say() { printf '==> %s\n' "$*"; }
-warn() { printf 'warning: %s\n' "$*" >&2; }
-show() {
-    local out="+" word safe='^[A-Za-z0-9_./:=,@+%-]+$'
-    for word in "$@"; do
-        if [[ $word =~ $safe ]]; then out+=" $word"; else out+=" $(printf '%q' "$word")"; fi
-    done
-    printf '%s\n' "$out"
-}
-# Every change goes through `run`, so --dry-run shows exactly what a real run does.
-run() {
-    show "$@"
-    if ((DRY_RUN)); then return 0; fi
-    "$@"
-}
+# shellcheck source=scripts/steps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/steps.sh"
 
 # -- preconditions ------------------------------------------------------------------------
 problems=0

@@ -96,24 +96,11 @@ if [ -n "$ROOT" ]; then
     START=0 # nothing runs inside a root folder
 fi
 
-say() { printf '==> %s\n' "$*"; }
-warn() { printf 'warning: %s\n' "$*" >&2; }
+# shellcheck source=scripts/steps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/steps.sh"
 
-# Every change goes through one of these two, so --dry-run shows exactly what a real run
-# does. `target` runs a command inside the system being installed (chroot with --root).
-# Shows a command as it would be typed: plain words bare, others shell-quoted.
-show() {
-    local out="+" word safe='^[A-Za-z0-9_./:=,@+%-]+$'
-    for word in "$@"; do
-        if [[ $word =~ $safe ]]; then out+=" $word"; else out+=" $(printf '%q' "$word")"; fi
-    done
-    printf '%s\n' "$out"
-}
-run() {
-    show "$@"
-    if ((DRY_RUN)); then return 0; fi
-    "$@"
-}
+# `run` (steps.sh) or `target`, which runs a command inside the system being installed
+# (chroot with --root): every change goes through one of the two.
 target() {
     if [ -n "$ROOT" ]; then
         run chroot "$ROOT" "$@"

@@ -58,20 +58,8 @@ if [ "$(id -u)" -ne 0 ] && ((!DRY_RUN)); then
     exit 1
 fi
 
-say() { printf '==> %s\n' "$*"; }
-# Shows a command as it would be typed: plain words bare, others shell-quoted.
-show() {
-    local out="+" word safe='^[A-Za-z0-9_./:=,@+%-]+$'
-    for word in "$@"; do
-        if [[ $word =~ $safe ]]; then out+=" $word"; else out+=" $(printf '%q' "$word")"; fi
-    done
-    printf '%s\n' "$out"
-}
-run() {
-    show "$@"
-    if ((DRY_RUN)); then return 0; fi
-    "$@"
-}
+# shellcheck source=scripts/steps.sh
+source "$(dirname "${BASH_SOURCE[0]}")/steps.sh"
 query() {
     if [ -n "$ROOT" ]; then
         chroot "$ROOT" "$@"
