@@ -9,12 +9,11 @@ def format_size(n: object) -> str:
     """`n` bytes in SI units (k = 1000), one decimal from kB up; "?" for a non-number."""
     if isinstance(n, bool) or not isinstance(n, int | float):
         return "?"
-    value = float(n)
-    for unit in _UNITS:
-        if abs(value) < 1000 or unit == _UNITS[-1]:
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+    value, step = float(n), 0
+    while abs(value) >= 1000 and step < len(_UNITS) - 1:
         value /= 1000
-    raise AssertionError("unreachable")
+        step += 1
+    return f"{value:.0f} B" if step == 0 else f"{value:.1f} {_UNITS[step]}"
 
 
 def compact_size(n: int) -> str:
