@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import yaml
 from nacl.signing import SigningKey
 
 from central.probe import MediaInfo, probe_media
+from player.wire.atomicfile import atomic_write, atomic_writer, fsync_dir
 from player.wire.manifest import (
     MAX_FEED_BYTES,
     ManifestError,
@@ -408,44 +408,14 @@ class _Builder:
 # -- writing the tree -------------------------------------------------------------------
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(target: Path, data: bytes, mode: int = 0o644) -> None:
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(target.parent)
-
-
 def _copy_media(source: Path, target: Path, sha: str) -> None:
-    tmp = target.with_name(f".{sha}.{secrets.token_hex(4)}.tmp")
     hasher = hashlib.sha256()
-    try:
-        with open(source, "rb") as src, open(tmp, "wb") as dst:
-            while chunk := src.read(CHUNK):
-                hasher.update(chunk)
-                dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        if hasher.hexdigest() != sha:
+    with open(source, "rb") as src, atomic_writer(target, durable=True, mode=0o644) as dst:
+        while chunk := src.read(CHUNK):
+            hasher.update(chunk)
+            dst.write(chunk)
+        if hasher.hexdigest() != sha:  # raised inside: the half-made copy is removed
             raise PublishError([f"{source}: changed while publishing; run publish again"])
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def next_sequence(out_dir: Path, now: dt.datetime) -> int:
@@ -510,19 +480,19 @@ def publish(
         _copy_media(source, target, sha)
         counts["new_files"] += 1
         counts["new_bytes"] += size
-    _fsync_dir(media_dir)
+    fsync_dir(media_dir)
     if builder.feed_files:
         feeds_dir = out_dir / "feeds"
         feeds_dir.mkdir(exist_ok=True)
         for name, source in builder.feed_files.items():
-            _atomic_write(feeds_dir / name, source.read_bytes())
-        _fsync_dir(feeds_dir)
+            atomic_write(feeds_dir / name, source.read_bytes(), durable=True, mode=0o644)
     sig_path = out_dir / "manifest.json.sig"
     if private_key is not None:
-        _atomic_write(sig_path, sign(data, private_key))
+        atomic_write(sig_path, sign(data, private_key), durable=True, mode=0o644)
     else:
         sig_path.unlink(missing_ok=True)  # a stale signature would fail every player
-    _atomic_write(out_dir / "manifest.json", data)  # last: the publish becomes visible here
+    # Last: the publish becomes visible here.
+    atomic_write(out_dir / "manifest.json", data, durable=True, mode=0o644)
     log.info("published %s sequence %d to %s", parsed.group, parsed.sequence, out_dir)
     return PublishSummary(
         manifest_path=out_dir / "manifest.json",
@@ -573,9 +543,9 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         return 1
     key, public = generate_keypair()
     try:
-        _atomic_write(keyfile, private_key_text(key).encode("ascii"), mode=0o600)
+        atomic_write(keyfile, private_key_text(key).encode("ascii"), durable=True, mode=0o600)
         os.chmod(keyfile, 0o600)  # also when the umask or an old file said otherwise
-        _atomic_write(pubfile, public_key_text(key).encode("ascii"))
+        atomic_write(pubfile, public_key_text(key).encode("ascii"), durable=True, mode=0o644)
     except OSError as exc:
         print(f"error: cannot write {keyfile}: {exc}", file=sys.stderr)
         return 1

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from player import __version__
-from player.cache import Cache, CacheLock, fsync_dir
+from player.cache import Cache, CacheLock
 from player.config.lastgood import cache_dir_named_in, last_good_path
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
@@ -44,6 +44,7 @@ from player.service.systemd import Notifier, Supervisor
 from player.sync.store import ManifestStore
 from player.trust import Damage
 from player.wire.alert import AlertCancel
+from player.wire.atomicfile import atomic_write
 from player.wire.manifest import Manifest
 
 if TYPE_CHECKING:
@@ -84,13 +85,7 @@ def remember_good_config(config: Config) -> None:
         if target.is_file() and target.read_bytes() == data:
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_suffix(".tmp")
-        with temp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-        fsync_dir(target.parent)
+        atomic_write(target, data, durable=True)
     except OSError as exc:
         log.warning("could not keep a copy of the good config in %s: %s", target, exc)
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from player.trust import INDEX_FILE, Damage, FileTrust
+from player.wire.atomicfile import atomic_write, fsync_dir, replace_file
 from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
@@ -49,16 +50,6 @@ class CacheUsage:
     files: int  # verified media files
     partial_bytes: int
     max_bytes: int
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or unlink inside `path` durable (no-op where unsupported)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _check_sha(sha: str) -> str:
@@ -154,8 +145,7 @@ class MediaWriter:
                 f"expected {self.size} bytes with sha256 {self.sha[:12]}…; thrown away"
             )
         target = self._cache.path(self.sha)
-        os.replace(self.partial, target)
-        fsync_dir(self._cache.media_dir)
+        replace_file(self.partial, target, durable=True)
         self._cache._committed(self.sha, target)
         return target
 
@@ -281,10 +271,8 @@ class Cache:
             self._played_dirty = False
             self._played_flushed_at = time.monotonic()
         target = self.root / PLAYED_FILE
-        tmp = target.with_suffix(".tmp")
         try:
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
+            atomic_write(target, data, durable=False)  # advisory: a lost file costs nothing
         except OSError as exc:
             log.warning("cannot save play times to %s: %s", target, exc)
 

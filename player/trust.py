@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from player.wire.atomicfile import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +86,9 @@ class FileTrust:
                 self._saved_at = time.monotonic()
                 media = {sha: list(entry) for sha, entry in self._index.items()}
             data = json.dumps({"version": 1, "media": media}, separators=(",", ":")).encode()
-            tmp = self.index_path.with_name(f".{self.index_path.name}.tmp")
             try:
-                # No fsync: a lost index only makes the next start hash files before use.
-                tmp.write_bytes(data)
-                os.replace(tmp, self.index_path)
+                # Not durable: a lost index only makes the next start hash files before use.
+                atomic_write(self.index_path, data, durable=False)
             except OSError as exc:
                 log.warning("cannot save the cache index %s: %s", self.index_path, exc)
 

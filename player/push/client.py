@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import logging
 import os
-import random
 import secrets
 import shutil
 import ssl
@@ -25,6 +24,7 @@ from player.push.messages import MessageGate
 from player.push.popstore import PopStore
 from player.service.board import StatusBoard
 from player.wire.alert import Alert, AlertCancel
+from player.wire.backoff import Backoff
 from player.wire.broker import (
     CONNECT_TIMEOUT,
     Broker,
@@ -98,23 +98,6 @@ def board_status_payload(status: StatusBoard) -> dict:
     }
 
 
-class _Backoff:
-    """Exponential backoff with jitter between attempts."""
-
-    def __init__(self, low: float, high: float) -> None:
-        self.low, self.high = low, high
-        self.failures = 0
-        self._random = random.Random()
-
-    def next_delay(self) -> float:
-        delay = min(self.high, self.low * 2 ** min(self.failures, 30))  # no float overflow
-        self.failures += 1
-        return delay * self._random.uniform(0.5, 1.0)
-
-    def reset(self) -> None:
-        self.failures = 0
-
-
 @dataclass
 class _Inflight:
     """The proof-of-play batch waiting for the collector's ack, and when to send it again."""
@@ -156,7 +139,7 @@ class PushClient:
         self.pop = pop
         self.clock = clock
         self.status_payload = status_payload or (lambda: board_status_payload(status))
-        self._backoff = _Backoff(*backoff)
+        self._backoff = Backoff(*backoff)
         self._lock = threading.Lock()
         self._pending_config: Config | None = None
         self._status_dirty = True
@@ -169,7 +152,7 @@ class PushClient:
         self._last_status_at = 0.0
         self._last_status_key: str | None = None
         self._inflight: _Inflight | None = None
-        self._pop_backoff = _Backoff(30.0, 30.0 * POP_RESEND_GROWTH)
+        self._pop_backoff = Backoff(30.0, 30.0 * POP_RESEND_GROWTH)
         self._last_ack_at: str | None = None
         self._report_status_at = 0.0  # monotonic time of the next proof-of-play count in status
         self.on_thumbnail = on_thumbnail
@@ -521,8 +504,8 @@ class PushClient:
     def _set_pop_timing(self, config: Config) -> None:
         base = float(config.report.ack_timeout)
         high = max(base, min(POP_RESEND_MAX, base * POP_RESEND_GROWTH))
-        if (self._pop_backoff.low, self._pop_backoff.high) != (base, high):
-            self._pop_backoff.low, self._pop_backoff.high = base, high
+        if (self._pop_backoff.base, self._pop_backoff.cap) != (base, high):
+            self._pop_backoff.base, self._pop_backoff.cap = base, high
         self.thumbnail_every = float(config.report.thumbnail_every)
 
     def _update_report_status(self) -> None:

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from player.events import PlayRecord
+from player.wire.atomicfile import replace_file
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class PopStore:
             for suffix in ("", "-wal", "-shm"):
                 src = Path(str(self.path) + suffix)
                 if src.exists():
-                    src.replace(Path(str(aside) + suffix))
+                    replace_file(src, Path(str(aside) + suffix), durable=False)
             self._db = self._open()
         self._pending = self._db.execute("SELECT COUNT(*) FROM plays").fetchone()[0]
         self._dropped = int(self._meta("dropped", "0"))

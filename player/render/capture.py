@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import threading
 from pathlib import Path
@@ -12,6 +11,8 @@ from typing import IO
 
 import pygame
 from PIL import Image
+
+from player.wire.atomicfile import atomic_writer
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +33,9 @@ def save_png(surface: pygame.Surface, path: Path) -> None:
     """Write `surface` as PNG atomically (temp file beside it, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    size = surface.get_size()
-    Image.frombytes("RGB", size, rgb_bytes(surface)).save(tmp, format="PNG", compress_level=1)
-    os.replace(tmp, path)
+    image = Image.frombytes("RGB", surface.get_size(), rgb_bytes(surface))
+    with atomic_writer(path, durable=False) as handle:
+        image.save(handle, format="PNG", compress_level=1)
 
 
 class Screenshotter:
@@ -70,9 +70,9 @@ class Screenshotter:
             data, size, path = job
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.name}.tmp")
-                Image.frombytes("RGB", size, data).save(tmp, format="PNG", compress_level=1)
-                os.replace(tmp, path)
+                image = Image.frombytes("RGB", size, data)
+                with atomic_writer(path, durable=False) as handle:
+                    image.save(handle, format="PNG", compress_level=1)
             except OSError as exc:
                 log.error("cannot write screenshot %s: %s", path, exc)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import random
 import threading
 import time
@@ -16,6 +15,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlparse, urlsplit, urlunsplit
 
 from player import __version__
+from player.wire.atomicfile import atomic_write
+from player.wire.backoff import backoff_delay
 from player.wire.manifest import MAX_FEED_BYTES, Feed
 
 if TYPE_CHECKING:
@@ -125,12 +126,7 @@ def fetch_bytes(url: str, timeout: float, session: requests.Session, watchdog: W
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    atomic_write(path, data, durable=True)
 
 
 class FeedReader:
@@ -148,6 +144,7 @@ class FeedReader:
         self.timeout = timeout
         self._on_change = on_change
         self._clock = clock
+        self._rng = random.Random()
         self._cond = threading.Condition()
         self._states: dict[str, _FeedState] = {}
         self._order: list[str] = []
@@ -246,9 +243,10 @@ class FeedReader:
         except Exception as exc:  # requests' errors are OSErrors; any other: same remedy
             with self._cond:
                 state.failures += 1
-                exponent = min(state.failures - 1, 30)  # days offline must not overflow
-                delay = min(state.feed.refresh, RETRY_FIRST * 2**exponent)
-                state.due = self._clock() + delay * random.uniform(0.5, 1.0)
+                delay = backoff_delay(
+                    state.failures - 1, base=RETRY_FIRST, cap=state.feed.refresh, rng=self._rng
+                )
+                state.due = self._clock() + delay
                 message = str(exc)
                 if message != state.last_error:
                     log.warning("ticker feed %s failed (%s); keeping cached headlines", url, exc)
@@ -266,7 +264,7 @@ class FeedReader:
             state.titles = titles
             state.failures = 0
             state.last_error = None
-            state.due = self._clock() + state.feed.refresh * random.uniform(0.9, 1.0)
+            state.due = self._clock() + state.feed.refresh * self._rng.uniform(0.9, 1.0)
             if changed:
                 self._version += 1
         if changed:

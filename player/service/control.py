@@ -19,6 +19,7 @@ from pathlib import Path
 
 from player.events import ScreenshotRequest
 from player.service.board import StatusBoard
+from player.wire.atomicfile import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -252,9 +253,7 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         return 1
     try:
         data = base64.b64decode(answer["png"], validate=True)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, out)
+        atomic_write(out, data, durable=False)
     except (KeyError, ValueError, OSError) as exc:
         print(f"cannot write {out}: {exc}", file=sys.stderr)
         return 1

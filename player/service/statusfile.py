@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -17,6 +16,7 @@ from pathlib import Path
 from player import __version__
 from player.config.model import RuntimeConfig
 from player.service.board import StatusBoard
+from player.wire.atomicfile import atomic_write
 from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
@@ -89,19 +89,13 @@ class StatusWriter:
         if extra:
             doc.update(extra)
         data = json.dumps(doc, indent=1, sort_keys=True, default=str).encode()
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, self.path)
+            atomic_write(self.path, data, durable=False, mode=0o644)
         except OSError as exc:
             if not self._failing:
                 log.warning("cannot write status file %s: %s", self.path, exc)
             self._failing = True
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
             return False
         if self._failing:
             log.info("status file %s is written again", self.path)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from player.service.board import StatusBoard
 from player.service.statusfile import one_line_summary
+from player.wire.backoff import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -181,10 +182,9 @@ class Supervisor:
         self._ensure_pinger()
 
     def _backoff(self, failures: int) -> float:
-        # The exponent is capped: 2**1024 overflows a float after a long enough outage.
-        delay = min(self.backoff_max, self.backoff_base * 2 ** min(max(0, failures - 1), 30))
-        # Equal jitter (half fixed, half random): restarts of many screens never line up.
-        return delay / 2 + self._rng.uniform(0, delay / 2)
+        return backoff_delay(
+            failures - 1, base=self.backoff_base, cap=self.backoff_max, rng=self._rng
+        )
 
     def _run_worker(self, worker: _Worker) -> None:
         failures = 0

@@ -25,6 +25,7 @@ from player.sync.sources import (
     SourceError,
     TooSlow,
 )
+from player.wire.backoff import backoff_delay
 from player.wire.manifest import Media
 
 log = logging.getLogger(__name__)
@@ -168,8 +169,7 @@ class HttpSource:
             self._open.discard(response)
 
     def _sleep_backoff(self, attempt: int, retry_after: str | None) -> None:
-        delay = min(self.backoff_cap, self.backoff * 2**attempt)
-        delay = self._rng.uniform(delay / 2, delay)  # jitter: a fleet must not retry in step
+        delay = backoff_delay(attempt, base=self.backoff, cap=self.backoff_cap, rng=self._rng)
         if retry_after and retry_after.isdigit():
             delay = min(self.backoff_cap, max(delay, float(retry_after)))
         if self._closed.wait(delay):

@@ -8,8 +8,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from player.cache import fsync_dir
 from player.wire import signing
+from player.wire.atomicfile import fsync_dir, replace_file
 from player.wire.manifest import Manifest, ManifestError
 from player.wire.parse import parse
 
@@ -64,8 +64,7 @@ class ManifestStore:
         sig_new = sig.with_name(sig.name + NEW)
         if data_new.exists() and not sig_new.exists():
             log.warning("completing an interrupted switch of %s", data)
-            os.replace(data_new, data)
-            fsync_dir(self.dir)
+            replace_file(data_new, data, durable=True)
             return
         for leftover in (data_new, sig_new):
             with contextlib.suppress(FileNotFoundError):
@@ -83,9 +82,8 @@ class ManifestStore:
         # Signature first: a NAME.new without NAME.sig.new then always means "sig committed".
         _write_synced(sig_new, sig or b"")
         _write_synced(data_new, data)
-        os.replace(sig_new, sig_path)
-        os.replace(data_new, data_path)
-        fsync_dir(self.dir)
+        replace_file(sig_new, sig_path, durable=False)
+        replace_file(data_new, data_path, durable=True)  # syncs the folder: both renames
 
     def _read_pair(self, name: str) -> tuple[bytes, bytes | None] | None:
         data_path, sig_path = self._paths(name)
@@ -195,7 +193,7 @@ class ManifestStore:
     def _set_aside(self, name: str) -> None:
         for path in self._paths(name):
             with contextlib.suppress(FileNotFoundError):
-                os.replace(path, path.with_name(path.name + REFUSED))
+                replace_file(path, path.with_name(path.name + REFUSED), durable=False)
         fsync_dir(self.dir)
 
     def activate(self, data: bytes, sig: bytes | None) -> None:

@@ -1,10 +1,10 @@
-"""Broker URLs, topic names, host health readings and backoff: the small pure parts of push."""
+"""Broker URLs, topic names and host health readings: the small pure parts of push."""
 
 from __future__ import annotations
 
 import pytest
 
-from player.push.client import _Backoff, read_cpu_temperature, read_throttled
+from player.push.client import read_cpu_temperature, read_throttled
 from player.wire.broker import make_topics, parse_broker_url
 
 
@@ -49,14 +49,3 @@ def test_cpu_temperature_and_throttling_from_sysfs(tmp_path):
     assert read_cpu_temperature(temp) == 48.3
     assert read_throttled(throttled) == "0x50005"
     assert read_cpu_temperature(tmp_path / "missing") is None
-
-
-def test_backoff_grows_with_jitter_and_resets():
-    backoff = _Backoff(1.0, 60.0)
-    delays = [backoff.next_delay() for _ in range(10)]
-    for n, delay in enumerate(delays):
-        ceiling = min(60.0, 2.0**n)
-        assert ceiling / 2 <= delay <= ceiling
-    assert len({round(d, 6) for d in delays}) > 1
-    backoff.reset()
-    assert backoff.next_delay() <= 1.0
