@@ -11,6 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from player import __version__
+from player.sync.failure import exit_notes as sync_exit_notes
 
 DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
 DEFAULT_CENTRAL_CONFIG = Path("/etc/videotron/central.yaml")
@@ -63,8 +64,7 @@ EXIT_NOTES = MappingProxyType(
         "demo": "0 stopped cleanly; 1 could not start",
         "check-config": "0 valid; 1 errors (each printed as FILE:LINE:COL: key: message)",
         "status": "0 running and healthy; 1 running but unhealthy; 3 not running",
-        "sync": "0 current; 2 config; 3 network; 4 signature; 5 disk; 6 hash; 7 manifest "
-        "(bad, wrong group or replayed); 8 a running player owns the cache",
+        "sync": sync_exit_notes(),  # one code per failure kind, from the kinds themselves
         "schedule": "0 printed; 1 config errors; 2 bad option or no usable manifest",
         "publish": "0 published; 1 refused (every problem is printed); 2 bad options",
         "keygen": "0 written; 1 the key exists (use --force) or cannot be written",

@@ -11,16 +11,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from player.cache import Cache, CacheFullError, CacheIntegrityError
+from player.sync.failure import Failed, SyncFailure
 from player.sync.sources import RangeNotSatisfiable, Source, SourceError, TooSlow
+from player.wire.backoff import backoff_delay
 from player.wire.manifest import Media
 from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
 MAX_PARALLEL = 2
+RETRY_CAP = 30.0  # seconds; the same cap as a request's own retries (sync/http.py)
 LOG_EVERY_S = 5.0
 LOG_EVERY_FRACTION = 0.10
 STATUS_EVERY_S = 1.0
+STOPPED = Failed(SyncFailure.STOPPED, "sync stopped")
 
 
 class Progress:
@@ -112,7 +116,7 @@ class Progress:
 @dataclass
 class DownloadReport:
     completed: list[str] = field(default_factory=list)
-    failures: dict[str, tuple[str, str]] = field(default_factory=dict)  # sha -> (kind, reason)
+    failures: dict[str, Failed] = field(default_factory=dict)  # by sha256
     hash_mismatches: int = 0
     fetched_bytes: int = 0
 
@@ -120,12 +124,12 @@ class DownloadReport:
     def ok(self) -> bool:
         return not self.failures
 
-    def first_failure(self) -> tuple[str, str]:
+    def first_failure(self) -> Failed:
         # Disk and hash problems need a human more than a flaky link does: report them first.
-        for kind in ("disk", "hash", "network"):
-            for failure_kind, reason in self.failures.values():
-                if failure_kind == kind:
-                    return kind, reason
+        for kind in (SyncFailure.DISK, SyncFailure.HASH, SyncFailure.NETWORK):
+            for failure in self.failures.values():
+                if failure.kind is kind:
+                    return failure
         return next(iter(self.failures.values()))
 
 
@@ -200,13 +204,13 @@ class Downloader:
                 outcome = self._fetch_with_retries(media, progress)
             except Exception as exc:  # a bug must not kill the pool silently
                 log.exception("unexpected error downloading %s", media.sha256)
-                outcome = ("error", f"{type(exc).__name__}: {exc}")
+                outcome = Failed(SyncFailure.ERROR, f"{type(exc).__name__}: {exc}")
             with lock:
                 if outcome is None:
                     report.completed.append(media.sha256)
                 else:
                     report.failures[media.sha256] = outcome
-                    if outcome[0] == "hash":
+                    if outcome.kind is SyncFailure.HASH:
                         report.hash_mismatches += 1
         with lock:
             while True:
@@ -214,14 +218,14 @@ class Downloader:
                     media = todo.get_nowait()
                 except queue.Empty:
                     break
-                report.failures[media.sha256] = ("stopped", "sync stopped")
+                report.failures[media.sha256] = STOPPED
 
-    def _fetch_with_retries(self, media: Media, progress: Progress) -> tuple[str, str] | None:
-        """None on success, else (kind, reason)."""
+    def _fetch_with_retries(self, media: Media, progress: Progress) -> Failed | None:
+        """None on success, else why not."""
         reason = ""
         for attempt in range(self.attempts):
             if self.stop.is_set():
-                return ("stopped", "sync stopped")
+                return STOPPED
             try:
                 self._fetch(media, progress)
                 return None
@@ -232,25 +236,25 @@ class Downloader:
                 continue
             except CacheIntegrityError as exc:
                 log.warning("%s; will retry at the next sync", exc)
-                return ("hash", str(exc))
+                return Failed(SyncFailure.HASH, str(exc))
             except CacheFullError as exc:
-                return ("disk", str(exc))
+                return Failed(SyncFailure.DISK, str(exc))
             except TooSlow as exc:
                 # Not retried now: another try would trickle as slowly. The partial is kept,
                 # so the sync loop's next attempt (with backoff) resumes where this one ended.
                 log.warning("media %s…: %s", media.sha256[:12], exc)
-                return ("network", str(exc))
+                return Failed(SyncFailure.NETWORK, str(exc))
             except SourceError as exc:
                 reason = str(exc)
                 log.info("media %s…: %s", media.sha256[:12], reason)
             except OSError as exc:
-                return ("disk", f"cannot write to the cache: {exc}")
+                return Failed(SyncFailure.DISK, f"cannot write to the cache: {exc}")
             if attempt + 1 < self.attempts:
                 with self._rng_lock:
-                    delay = self._rng.uniform(0.5, 1.0) * self.backoff * 2**attempt
+                    delay = backoff_delay(attempt, base=self.backoff, cap=RETRY_CAP, rng=self._rng)
                 if self.stop.wait(delay):
-                    return ("stopped", "sync stopped")
-        return ("network", reason)
+                    return STOPPED
+        return Failed(SyncFailure.NETWORK, reason)
 
     def _fetch(self, media: Media, progress: Progress) -> None:
         if self.cache.has(media.sha256):

@@ -10,17 +10,18 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from player.cache import Cache, CacheFullError, CacheLock
 from player.config.model import Config
 from player.service.board import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
 from player.sync.factory import make_source
+from player.sync.failure import SyncFailure
 from player.sync.http import split_login
 from player.sync.sources import ManifestFetch, NotModified, Source, SourceError
 from player.sync.store import ManifestStore
 from player.wire import signing
+from player.wire.backoff import backoff_delay
 from player.wire.manifest import Manifest, ManifestError, check_sequence
 from player.wire.manifest import digest as manifest_digest
 from player.wire.parse import parse
@@ -30,9 +31,7 @@ log = logging.getLogger(__name__)
 BEAT_EVERY = 1.0  # seconds between beat() calls while waiting or downloading
 RETRY_BASE = 10.0  # first retry delay after a failure; doubles up to source.poll_interval
 POLL_JITTER = 0.2  # ±20% so a fleet of players does not poll in step
-EXIT_CODES = MappingProxyType(
-    {"config": 2, "network": 3, "signature": 4, "disk": 5, "hash": 6, "manifest": 7, "busy": 8}
-)
+SOURCE_CHANGED = "the source changed in the config; syncing again with the new one"
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class SyncResult:
     ok: bool
     reason: str  # one line for logs, status and `videotron sync --once`
     changed: bool  # a new manifest was activated
-    kind: str = ""  # failure class: network, signature, manifest, disk, hash, config, stopped
+    kind: SyncFailure | None = None  # why it failed; None when ok
 
 
 @dataclass(frozen=True)
@@ -63,12 +62,18 @@ def _in_iso(seconds: float) -> str:
     return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
 
-def _fail(kind: str, reason: str) -> SyncResult:
+def _fail(kind: SyncFailure, reason: str) -> SyncResult:
     return SyncResult(ok=False, reason=f"{kind}: {reason}", changed=False, kind=kind)
 
 
 class SyncLoop:
-    """Keeps the cache and the active manifest in step with the configured source."""
+    """Keeps the cache and the active manifest in step with the configured source.
+
+    One thread owns it: the one that calls `run()` (or `sync_once()`). Other threads only
+    hand things in through `wake()` and `update_config()`, which store a value under
+    `_lock` and set an event; the owner applies them at the top of its next sync, so one
+    sync works with one config from its first request to its last.
+    """
 
     def __init__(  # noqa: PLR0917 - rng stays positional as the app calls it
         self,
@@ -91,13 +96,16 @@ class SyncLoop:
         self.retry_base = retry_base
         self.hash_mismatches = 0
         self.last_report: DownloadReport | None = None  # downloads of the last sync, if any
-        self._config = config
+        self._config = config  # replaced only by the owner, between two syncs
         self._rng = rng or random.Random()
         self._source_options = source_options or {}
-        self._lock = threading.Lock()  # config, source and validators
+        self._lock = threading.Lock()  # what other threads hand in: the two fields below
+        self._next_config: Config | None = None
+        self._wanted_digest: str | None = None
         self._sync_lock = threading.Lock()  # one sync at a time
         self._wake = threading.Event()
-        self._wanted_digest: str | None = None
+        self._source_changed = False  # the running sync was cut short for a new source
+        self._last_kind: SyncFailure | None = None  # the hint is logged when the kind changes
         self._abort = threading.Event()  # set when run()'s stop is set: downloads give up
         self._run_stop: threading.Event | None = None
         self._beat: Callable[[], None] = lambda: None
@@ -122,18 +130,30 @@ class SyncLoop:
         self._wake.set()
 
     def update_config(self, config: Config) -> None:
+        """Take a new config (thread-safe; the config watcher calls this).
+
+        Applied by the sync's own thread before its next sync; a sync running meanwhile
+        against a source this config changes is cut short at its next beat.
+        """
         with self._lock:
-            old = self._config
-            self._config = config
-            if config.source != old.source:
-                log.info("source changed to %s", config.source.url)
-                self._drop_source()
-                self._pending = None
+            self._next_config = config
+        self._wake.set()
+
+    def _apply_config(self) -> None:
+        """Owner only, between syncs: take the config other threads handed in, if any."""
+        with self._lock:
+            config, self._next_config = self._next_config, None
+        if config is None:
+            return
+        old, self._config = self._config, config
+        if config.source != old.source:
+            log.info("source changed to %s", config.source.url)
+            self._drop_source()
+            self._pending = None
         if config.cache.max_size != old.cache.max_size:
             self.cache.max_size = config.cache.max_size
         if config.cache.dir != old.cache.dir:
             log.warning("cache.dir changed to %s: takes effect after a restart", config.cache.dir)
-        self.wake()
 
     def _drop_source(self) -> None:
         if self._source is not None:
@@ -142,10 +162,9 @@ class SyncLoop:
         self._validators = (None, None)
 
     def _get_source(self) -> Source:
-        with self._lock:
-            if self._source is None:
-                self._source = make_source(self._config.source, **self._source_options)
-            return self._source
+        if self._source is None:
+            self._source = make_source(self._config.source, **self._source_options)
+        return self._source
 
     @property
     def active(self) -> tuple[Manifest, bytes] | None:
@@ -177,17 +196,18 @@ class SyncLoop:
                 if result.ok:
                     failures = 0
                     delay = interval * self._rng.uniform(1 - POLL_JITTER, 1 + POLL_JITTER)
+                elif result.kind is SyncFailure.STOPPED:
+                    delay = 0.0  # cut short for a new source: start over with it at once
                 else:
                     failures += 1
-                    # Capped exponent: weeks offline must not overflow a float.
-                    ceiling = min(interval, self.retry_base * 2 ** min(failures - 1, 30))
-                    delay = ceiling * self._rng.uniform(0.5, 1.0)
+                    delay = backoff_delay(
+                        failures - 1, base=self.retry_base, cap=interval, rng=self._rng
+                    )
                 self.status.update("sync", next_attempt_at=_in_iso(delay))
                 log.debug("next sync in %.1f s", delay)
                 self._wait(stop, delay)
         finally:
-            with self._lock:
-                self._drop_source()
+            self._drop_source()
             self._run_stop = None
             self._beat = lambda: None
             self._abort.clear()
@@ -216,14 +236,21 @@ class SyncLoop:
             self._beat()
 
     def _tick(self) -> None:
-        """Called every BEAT_EVERY while a sync blocks: beat, and notice a stop request."""
+        """Called every BEAT_EVERY while a sync blocks: beat, and notice a stop request or
+        a new config that fetches from elsewhere (no use finishing with the old source)."""
         self._beat()
+        if self._abort.is_set():
+            return
         stop = self._run_stop
-        if stop is not None and stop.is_set() and not self._abort.is_set():
-            self._abort.set()
-            with self._lock:
-                if self._source is not None:
-                    self._source.abort()
+        with self._lock:
+            upcoming = self._next_config
+        if upcoming is not None and upcoming.source != self._config.source:
+            self._source_changed = True
+        elif stop is None or not stop.is_set():
+            return
+        self._abort.set()
+        if self._source is not None:
+            self._source.abort()
 
     def _call(self, fn: Callable, *args):
         """Run a blocking source call in a helper thread, beating meanwhile; all source
@@ -252,18 +279,22 @@ class SyncLoop:
     def sync_once(self) -> SyncResult:
         with self._sync_lock:
             self._wake.clear()
+            self._apply_config()
             self.last_report = None
             source = split_login(self._config.source.url or "")[0] or None
             self.status.update("sync", state="checking", source=source)
             try:
                 result = self._sync()
             except _Stopped:
-                result = _fail("stopped", "sync stopped")
-                with self._lock:
-                    self._drop_source()
+                reason = SOURCE_CHANGED if self._source_changed else "sync stopped"
+                result = _fail(SyncFailure.STOPPED, reason)
+                self._drop_source()
             except Exception as exc:
                 log.exception("sync failed unexpectedly")
-                result = _fail("error", f"{type(exc).__name__}: {exc}")
+                result = _fail(SyncFailure.ERROR, f"{type(exc).__name__}: {exc}")
+            if self._source_changed:  # the next sync starts afresh with the new source
+                self._source_changed = False
+                self._abort.clear()
             self._report(result)
             return result
 
@@ -279,12 +310,15 @@ class SyncLoop:
             log.log(logging.INFO if result.changed else logging.DEBUG, "sync: %s", result.reason)
         else:
             log.warning("sync failed: %s", result.reason)
+            if result.kind is not self._last_kind and result.kind is not SyncFailure.STOPPED:
+                log.info("what to do: %s", result.kind.hint)
+        self._last_kind = result.kind
         active = self.active
         if active:
             fields["manifest_sequence"] = active[0].sequence
             fields["manifest_published_at"] = active[0].published_at.isoformat()
         self.status.update("sync", **fields)
-        self._report_cache(error=result.reason if result.kind == "disk" else None)
+        self._report_cache(error=result.reason if result.kind is SyncFailure.DISK else None)
 
     def _report_cache(self, error: str | None = None) -> None:
         try:
@@ -304,13 +338,13 @@ class SyncLoop:
     def _sync(self) -> SyncResult:
         config = self._config
         if not config.source.url:
-            return _fail("config", "no source configured (set source.url)")
+            return _fail(SyncFailure.CONFIG, "no source configured (set source.url)")
         try:
             source = self._get_source()
         except SourceError as exc:
-            return _fail("config", str(exc))
+            return _fail(SyncFailure.CONFIG, str(exc))
+        etag, last_modified = self._validators
         with self._lock:
-            etag, last_modified = self._validators
             wanted = self._wanted_digest
         held = {manifest_digest(c.data) for c in (self._pending, self._active_candidate()) if c}
         if wanted and wanted not in held:
@@ -318,16 +352,15 @@ class SyncLoop:
         try:
             fetched = self._call(source.fetch_manifest, etag, last_modified)
         except SourceError as exc:
-            return _fail("network", str(exc))
+            return _fail(SyncFailure.NETWORK, str(exc))
         with self._lock:
             if self._wanted_digest == wanted:
                 self._wanted_digest = None
         if fetched is NotModified:
             candidate = self._pending or self._active_candidate()
             if candidate is None:  # validators without a usable manifest: ask in full
-                with self._lock:
-                    self._validators = (None, None)
-                return _fail("network", "server said not modified, but nothing is stored")
+                self._validators = (None, None)
+                return _fail(SyncFailure.NETWORK, "server said not modified, but nothing is stored")
         else:
             assert isinstance(fetched, ManifestFetch)
             candidate_or_failure = self._accept(source, fetched)
@@ -353,31 +386,33 @@ class SyncLoop:
         try:
             sig = self._call(source.fetch_signature)
         except SourceError as exc:
-            return _fail("network", str(exc))
+            return _fail(SyncFailure.NETWORK, str(exc))
         if sig is None and not config.allow_unsigned:
             return _fail(
-                "signature",
+                SyncFailure.SIGNATURE,
                 f"no signature beside {source.description} (publish signed, or set "
                 "source.allow_unsigned: true for demos)",
             )
         if sig is not None and not config.public_key and not config.allow_unsigned:
-            return _fail("config", "source.public_key is not set; cannot check signatures")
+            return _fail(
+                SyncFailure.CONFIG, "source.public_key is not set; cannot check signatures"
+            )
         if sig is not None and config.public_key:
             try:
                 signing.verify(fetched.data, sig, config.public_key)
             except ManifestError as exc:
                 if not config.allow_unsigned:
-                    return _fail("signature", f"{source.description}: {exc}")
+                    return _fail(SyncFailure.SIGNATURE, f"{source.description}: {exc}")
                 log.warning("accepting %s anyway (allow_unsigned): %s", source.description, exc)
         try:
             manifest = parse(fetched.data)
         except ManifestError as exc:
-            return _fail("manifest", f"{source.description}: {exc}")
+            return _fail(SyncFailure.MANIFEST, f"{source.description}: {exc}")
         group = self._config.player.group
         if manifest.group != group:
             # Also what keeps replay protection on: sequences only compare within a group.
             return _fail(
-                "manifest",
+                SyncFailure.MANIFEST,
                 f"{source.description} is for group {manifest.group!r} but this screen is in "
                 f"{group!r}: set player.group, or point source.url at {group!r}'s manifest",
             )
@@ -387,7 +422,9 @@ class SyncLoop:
         try:
             check_sequence(manifest, current)
         except ManifestError as exc:
-            return _fail("signature", f"refused {source.description}: {exc}")
+            # An older sequence, validly signed: a replay or a stale mirror, not a bad key.
+            kind = SyncFailure.REPLAY if exc.path == "sequence" else SyncFailure.MANIFEST
+            return _fail(kind, f"refused {source.description}: {exc}")
         candidate = _Candidate(manifest, fetched.data, sig, active=False)
         self._pending = candidate
         self._remember(fetched)
@@ -400,8 +437,7 @@ class SyncLoop:
         return candidate
 
     def _remember(self, fetched: ManifestFetch) -> None:
-        with self._lock:
-            self._validators = (fetched.etag, fetched.last_modified)
+        self._validators = (fetched.etag, fetched.last_modified)
 
     def _complete(self, source: Source, candidate: _Candidate) -> SyncResult:
         """Download what the candidate lacks, then activate it."""
@@ -422,7 +458,7 @@ class SyncLoop:
         try:
             self.store.activate(candidate.data, candidate.sig)
         except OSError as exc:
-            return _fail("disk", f"cannot write the active manifest: {exc}")
+            return _fail(SyncFailure.DISK, f"cannot write the active manifest: {exc}")
         self._active = (candidate.manifest, candidate.data)
         self._active_loaded = True
         self._pending = None
@@ -440,9 +476,9 @@ class SyncLoop:
         try:
             self.cache.ensure_space(needed, keep)
         except CacheFullError as exc:
-            return _fail("disk", str(exc))
+            return _fail(SyncFailure.DISK, str(exc))
         except OSError as exc:
-            return _fail("disk", f"cannot inspect the cache: {exc}")
+            return _fail(SyncFailure.DISK, f"cannot inspect the cache: {exc}")
         total = sum(m.size for m in missing)
         log.info(
             "sequence %d: %d media missing, %.1f MB to fetch",
@@ -490,7 +526,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         config = load_config(args.config_path)
     except ConfigError as exc:
         print(f"videotron sync: {exc}", file=sys.stderr)
-        return EXIT_CODES["config"]
+        return SyncFailure.CONFIG.exit_code
     logging.basicConfig(
         level=(getattr(args, "log_level", None) or config.log.level).upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -505,19 +541,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 "MQTT 'sync' command",
                 file=sys.stderr,
             )
-            return EXIT_CODES["busy"]
+            return SyncFailure.BUSY.exit_code
         _cache, _store, loop = build(config, status, lambda m: None)
         loop.check_cache()
     except OSError as exc:
         print(f"videotron sync: cannot use cache dir {config.cache.dir}: {exc}", file=sys.stderr)
-        return EXIT_CODES["disk"]
+        return SyncFailure.DISK.exit_code
     if args.once:
         result = loop.sync_once()
         if result.ok:
             print(f"ok: {result.reason}")
             return 0
         print(f"sync failed: {result.reason}", file=sys.stderr)
-        return EXIT_CODES.get(result.kind, 1)
+        return result.kind.exit_code if result.kind else 1
     stop = threading.Event()
     worker = threading.Thread(target=loop.run, args=(stop, lambda: None), name="sync")
     worker.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -11,9 +12,11 @@ from pathlib import Path
 
 import yaml
 
+from player.sync.failure import SyncFailure
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.nginx import Nginx
 from tests.sync.util import manifest_media, noise_item
+from videotron.cli import EXIT_NOTES
 
 
 def write_config(path: Path, url: str, public_key: str, cache_dir: Path, **cache) -> Path:
@@ -84,6 +87,43 @@ def test_sync_once_exit_codes(nginx: Nginx, publisher_key, tmp_path: Path) -> No
     broken.write_text("source:\n  url: ftp://nowhere\n")
     done = sync_once(broken)
     assert done.returncode == 2 and "source.url" in done.stderr
+
+
+def test_a_replayed_manifest_is_named_as_a_replay_with_its_own_exit_code(
+    nginx: Nginx, publisher_key, tmp_path: Path
+) -> None:
+    """An older manifest, signed with the right key, served again (an attacker, or a stale
+    mirror): not a signature problem, and the technician is told so."""
+    key_path, public = publisher_key
+    out = nginx.root / "g"
+    publish_tree(out, [noise_item(tmp_path, "a", seed=1)], key_path)
+    old = {name: (out / name).read_bytes() for name in ("manifest.json", "manifest.json.sig")}
+    url = f"{nginx.url}/g/manifest.json"
+    config = write_config(tmp_path / "player.yaml", url, public, tmp_path / "cache")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10)
+    publish_tree(out, [noise_item(tmp_path, "b", seed=2)], key_path, now=later)
+    assert sync_once(config).returncode == 0
+
+    for name, data in old.items():
+        (out / name).write_bytes(data)
+    done = sync_once(config)
+
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 9, done.stderr
+    assert last.startswith(f"sync failed: replay: refused {url}: sequence: ")
+    assert "is not newer than the current" in last and "an old manifest replayed" in last
+    assert "signature" not in last
+    assert "what to do: publish again (every publish raises the sequence)" in done.stderr
+
+
+def test_every_failure_kind_has_its_own_documented_exit_code() -> None:
+    codes = [kind.exit_code for kind in SyncFailure]
+    assert len(set(codes)) == len(codes) and 0 not in codes
+    notes = EXIT_NOTES["sync"]
+    operations = (Path(__file__).parents[2] / "docs" / "OPERATIONS.md").read_text()
+    for kind in SyncFailure:
+        assert f"{kind.exit_code} {kind.note}" in notes
+        assert f"| {kind.exit_code} | `{kind}` |" in operations, kind
 
 
 def test_sync_runs_in_the_foreground_until_ctrl_c(

@@ -253,7 +253,8 @@ def test_bad_signature_or_replay_is_refused_before_any_download(site: Site, tmp_
     (site.out / "manifest.json.sig").write_bytes(old_sig)
     (site.out / "manifest.json").write_bytes(old_manifest)
     result = rig.loop.sync_once()
-    assert not result.ok and result.kind == "signature" and "not newer" in result.reason
+    assert not result.ok and result.kind == "replay" and "not newer" in result.reason
+    assert result.reason.startswith(f"replay: refused {site.url}: sequence: ")
     assert len(rig.activated) == 2
 
 
