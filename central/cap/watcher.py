@@ -77,11 +77,15 @@ class CapWatcher:
         self.progress = {source.name: SourceProgress() for source in settings.sources}
         self.state: CapState = load_state(settings.state_file)
         self.board = StatusBoard(settings.status_file, settings.poll_interval)
+        self._tick: Callable[[], None] = lambda: None
+        self._stop = threading.Event()
 
     # -- the loop ---------------------------------------------------------------------------
 
     def run(self, stop: threading.Event, tick: Callable[[], None] = lambda: None) -> None:
-        """Poll until `stop` is set; `tick` is called at least every 5 s (the watchdog)."""
+        """Poll until `stop` is set; `tick` (the watchdog) is called at least every 5 s while
+        idle and before each request, so it is late by at most one cap.deadline."""
+        self._tick, self._stop = tick, stop
         self.board.write(self.progress, self.state)
         while not stop.is_set():
             self.poll_due(dt.datetime.now(dt.UTC), time.monotonic())
@@ -131,6 +135,7 @@ class CapWatcher:
     # -- sources ----------------------------------------------------------------------------
 
     def _get(self, url: str, progress: SourceProgress) -> bytes | None:
+        self._tick()
         etag, modified = progress.validators.get(url, (None, None))
         try:
             fetched = fetch_url(
@@ -173,6 +178,8 @@ class CapWatcher:
         # with its own validators, so a file changed in place is seen too (304s are cheap).
         errors = []
         for link in progress.links or ():
+            if self._stop.is_set():
+                break
             try:
                 data = self._get(link, progress)
                 if data is not None:
@@ -192,6 +199,9 @@ class CapWatcher:
         except OSError as exc:
             raise FetchError(f"{folder}: cannot list ({exc.strerror or exc})") from None
         for path in names:
+            if self._stop.is_set():
+                break
+            self._tick()
             try:
                 info = path.stat()
             except OSError:
