@@ -69,8 +69,8 @@ def _read_capped(response: http.client.HTTPResponse, url: str, max_bytes: int) -
         size += len(chunk)
         if size > max_bytes:
             raise FetchError(
-                f"refused: {url} passed the limit of {max_bytes} bytes (cap.max_bytes) "
-                "while downloading; the rest was not read",
+                f"refused: {url} passed the limit of {max_bytes} bytes "
+                "(cap.max_bytes) while downloading; the rest was not read",
                 content=True,
             )
         chunks.append(chunk)
