@@ -109,7 +109,9 @@ class StatusBoard:
             "recent": [d.to_json() for d in self.recent],
         }
         try:
-            atomic_write(self.path, json.dumps(data, ensure_ascii=False, indent=1).encode())
+            # Readable by the operator's `videotron cap-watch --status`; it holds no secret.
+            text = json.dumps(data, ensure_ascii=False, indent=1).encode()
+            atomic_write(self.path, text, mode=0o644)
         except OSError as exc:
             log.error("cannot write CAP status %s: %s", self.path, exc)
 

@@ -173,6 +173,17 @@ def test_alert_update_exercise_and_cancel_reach_only_the_groups_in_their_area(
 
         shown = videotron("--config", str(central), "cap-watch", "--status").stdout
         assert "Latihan gempa bumi  [jakarta]" in shown and "cancelled" in shown
+
+        # Restarted, it remembers what it sent: the feed still lists all four, none goes out.
+        assert watcher.stop() == 0
+        before = len(mqtt_probe.messages)
+        watcher.start()
+        watcher.wait_for("a poll after the restart",
+                         lambda s: s.get("pid") == watcher.proc.pid and s["recent"] == [] and
+                         s["sources"][0]["last_ok"] is not None, 30)  # fmt: skip
+        time.sleep(POLL * 1.5)
+        assert len(mqtt_probe.messages) == before
+        assert [s["identifier"] for s in watcher.status()["on_screens"]] == ["EXR001"]
     finally:
         assert watcher.stop() == 0
         assert bogor.stop() == 0
