@@ -9,7 +9,10 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+
+from nacl.signing import SigningKey
 
 from central.cap.settings import CapSettings
 from central.cap.status import Decision, render_status
@@ -20,7 +23,7 @@ from player.wire.broker import make_topics, parse_broker_url
 log = logging.getLogger(__name__)
 
 
-def _sender(config: CentralConfig, key) -> callable:
+def _sender(config: CentralConfig, key: SigningKey) -> Callable[[str, dict], None]:
     """(group, payload) -> sealed with the publisher key and published retained, as `alert`."""
     from player.wire import signing
 

@@ -52,6 +52,15 @@ class SourceProgress:
     links: list[str] | None = None  # what the index listed last time; None: not an index
 
 
+def next_wait(poll_interval: float, failures: int, rng: random.Random) -> float:
+    """Seconds until a source's next poll: the interval, doubled per failure up to
+    MAX_BACKOFF (never below the interval), each varied by ±JITTER."""
+    wait = poll_interval
+    if failures:
+        wait = max(poll_interval, min(poll_interval * 2 ** min(failures, 20), MAX_BACKOFF))
+    return wait * rng.uniform(1 - JITTER, 1 + JITTER)
+
+
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -122,9 +131,7 @@ class CapWatcher:
             self.board.write(self.progress, self.state)
 
     def _wait(self, failures: int) -> float:
-        base = self.settings.poll_interval * (2 ** min(failures, 10)) if failures else None
-        wait = min(base, MAX_BACKOFF) if base else self.settings.poll_interval
-        return wait * self._rng.uniform(1 - JITTER, 1 + JITTER)
+        return next_wait(self.settings.poll_interval, failures, self._rng)
 
     def _failed(self, source: CapSource, progress: SourceProgress, reason: str) -> None:
         progress.failures += 1

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from central.cap.settings import CapSource, GroupPlace
+from central.cap.watcher import next_wait
 from central.config import CentralConfigError, load_central_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,3 +66,30 @@ def test_mistakes_are_named_by_line_and_key(tmp_path, text, message):
     with pytest.raises(CentralConfigError) as caught:
         load_central_config(path)
     assert str(caught.value).startswith(f"{path}{message}")
+
+
+@pytest.mark.parametrize(
+    ("poll", "failures", "low", "high"),
+    [(60, 0, 54, 66), (60, 1, 108, 132), (60, 3, 432, 528), (60, 9, 810, 990),
+     (3600, 2, 3240, 3960)],
+)  # fmt: skip
+def test_a_failing_source_backs_off_with_jitter_and_a_ceiling(poll, failures, low, high):
+    rng = random.Random(1)
+    waits = [next_wait(poll, failures, rng) for _ in range(200)]
+    assert low <= min(waits) and max(waits) <= high
+    assert max(waits) - min(waits) > (high - low) / 2  # the jitter is really spread
+
+
+def test_cap_watch_names_what_is_missing_and_status_needs_a_running_watcher(tmp_path):
+    path = tmp_path / "central.yaml"
+    path.write_text(f"cap:\n  status_file: {tmp_path / 'none.json'}\n", encoding="utf-8")
+    run = [sys.executable, "-m", "videotron", "--config", str(path), "cap-watch"]
+    started = subprocess.run(run, capture_output=True, text=True, timeout=60, check=False)
+    assert started.returncode == 2
+    assert started.stderr.strip() == (
+        "videotron cap-watch: no cap.sources; no cap.groups; no mqtt.url; no publish.key to "
+        f"sign the alerts with in {path}"
+    )
+    status = subprocess.run([*run, "--status"], capture_output=True, text=True, timeout=60,
+                            check=False)  # fmt: skip
+    assert status.returncode == 1 and "is the watcher running" in status.stderr
