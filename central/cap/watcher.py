@@ -244,16 +244,21 @@ class CapWatcher:
             if not is_cap(root):
                 raise CapError(f"not a CAP 1.2 alert (root <{root.tag}>)")
             message = parse_cap_root(root, self._schema)
+            outcome = plan(
+                message,
+                self.state,
+                self.settings.groups,
+                now,
+                dt.timedelta(seconds=self.settings.lifetime),
+            )
         except CapError as exc:
             self._record(Decision.refusal(where, str(exc)), digest)
             return None
-        outcome = plan(
-            message,
-            self.state,
-            self.settings.groups,
-            now,
-            dt.timedelta(seconds=self.settings.lifetime),
-        )
+        except Exception as exc:  # a fault of ours: a crash would read the same file again
+            log.exception("CAP file %s could not be judged", where)
+            reason = f"could not be judged ({exc.__class__.__name__}: {exc}); please report it"
+            self._record(Decision.refusal(where, reason), digest)
+            return None
         if outcome.verdict == "duplicate":
             self._remember(digest, outcome.verdict)
             return outcome
