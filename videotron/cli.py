@@ -78,8 +78,8 @@ EXIT_NOTES = MappingProxyType(
         "command": "0 the broker acknowledged; 1 bad key, config or broker",
         "collect": "0 stopped cleanly; 1 the database cannot be opened; 2 bad central.yaml",
         "report": "0 printed; 1 no database or no screenshot yet; 2 bad central.yaml or option",
-        "cap-watch": "0 stopped cleanly (or --status printed); 1 no status or no audit "
-        "database; 2 bad central.yaml, key or missing cap settings",
+        "cap-watch": "0 stopped cleanly (or --status printed); 1 no status file to print; "
+        "2 bad central.yaml, key or missing cap settings",
     }
 )
 

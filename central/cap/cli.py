@@ -46,30 +46,47 @@ def _sender(config: CentralConfig, key: SigningKey) -> Callable[[str, dict], Non
     return send
 
 
-def _auditor(settings: CapSettings):
-    """Writes each verdict to the collector's audit table, or None without a database."""
-    if not settings.audit_database:
-        return None
-    from central.collector.database import open_engine, upgrade
-    from central.collector.schema import audit
+class AuditLog:
+    """Writes each verdict to the collector's audit table. The database is opened (and
+    migrated) at the first record and again after a failure: a database that is down
+    costs audit rows, which the log still has, never a warning on screen."""
 
-    engine = open_engine(settings.audit_database)
-    upgrade(engine)
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._engine = None
 
-    def record(decision: Decision) -> None:
+    def __call__(self, decision: Decision) -> None:
+        from central.collector.database import open_engine, upgrade
+        from central.collector.schema import audit
+
+        if self._engine is None:
+            engine = open_engine(self.url)
+            try:
+                upgrade(engine)
+            except Exception:
+                engine.dispose()
+                raise
+            self._engine = engine
         detail = {k: v for k, v in decision.to_json().items() if k not in ("at", "identifier")}
-        with engine.begin() as connection:
-            connection.execute(
-                audit.insert().values(
-                    at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                    actor="cap-watch",
-                    action=f"cap-{decision.verdict}",
-                    target=(decision.identifier or decision.where)[:256],
-                    detail=json.dumps(detail, ensure_ascii=False),
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    audit.insert().values(
+                        at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                        actor="cap-watch",
+                        action=f"cap-{decision.verdict}",
+                        target=(decision.identifier or decision.where)[:256],
+                        detail=json.dumps(detail, ensure_ascii=False),
+                    )
                 )
-            )
+        except Exception:
+            self.close()
+            raise
 
-    return record
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
 
 
 def cmd_cap_watch(args: argparse.Namespace) -> int:
@@ -121,17 +138,10 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
     try:
         key = signing.load_private_key(config.publish.key)
         send = _sender(config, key)
-        audit = _auditor(settings)
     except (ValueError, OSError, CliError) as exc:
         print(f"videotron cap-watch: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # SQLAlchemy: the audit database cannot be opened
-        print(
-            f"videotron cap-watch: cannot open the audit database ({exc}); check "
-            f"collector.database in {config.path}",
-            file=sys.stderr,
-        )
-        return 1
+    audit = AuditLog(settings.audit_database) if settings.audit_database else None
     watcher = CapWatcher(settings, send, audit)
     stop = threading.Event()
 
@@ -155,4 +165,6 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
     finally:
         notifier.stopping()
         notifier.close()
+        if audit is not None:
+            audit.close()
     return 0

@@ -293,4 +293,5 @@ class CapWatcher:
             try:
                 self._audit(decision)
             except Exception as exc:  # the audit log must not stop warnings reaching screens
-                log.error("CAP audit record not written: %s", exc)
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+                log.error("CAP audit record not written (%s); the line above has it", first)
