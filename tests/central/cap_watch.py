@@ -23,12 +23,13 @@ def put(path: Path, data: bytes) -> None:
 
 
 def central_yaml(path: Path, *, broker: str, key: Path, sources: list[str], groups: str,
-                 work: Path, poll: int = 2, deadline: int = 5) -> Path:  # fmt: skip
+                 work: Path, poll: int = 2, deadline: int = 5,
+                 database: str | None = None) -> Path:  # fmt: skip
     """A central.yaml with a cap section; `sources` are lines such as "url: http://…"."""
     source_lines = "".join(f"    - {line}\n" for line in sources)
     path.write_text(
         f"mqtt:\n  url: {broker}\n  topic_prefix: vt\n"
-        f"collector:\n  database: sqlite:///{work / 'central.sqlite3'}\n"
+        f"collector:\n  database: {database or 'sqlite:///' + str(work / 'central.sqlite3')}\n"
         f"publish:\n  key: {key}\n"
         f"cap:\n  sources:\n{source_lines}"
         f"  poll_interval: {poll}\n  deadline: {deadline}\n"

@@ -135,3 +135,30 @@ def test_a_body_without_length_is_cut_at_the_cap_while_streaming():
         server.server_close()
         thread.join(timeout=5)
     assert server.sent < BIG // 5  # type: ignore[attr-defined]
+
+
+def test_an_audit_database_that_is_down_costs_audit_rows_not_warnings(
+    mosquitto, mqtt_probe, tmp_path
+):
+    key_path, _ = write_key(tmp_path / "keys" / "publisher.key")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    polygon = [area("Kota Bogor", polygon=square(*BOGOR))]
+    put(drop / "a.xml", cap("DBDOWN1", [info("Hujan", polygon)], sent=dt.datetime.now(dt.UTC)))
+    work = tmp_path / "office"
+    work.mkdir()
+    central = central_yaml(
+        tmp_path / "central.yaml", broker=mosquitto.url, key=key_path,
+        sources=[f"folder: {drop}"], work=work, poll=1,
+        groups=f"    bogor:\n      location: '{BOGOR[0]},{BOGOR[1]}'\n",
+        database="postgresql://videotron@127.0.0.1:1/nowhere",  # nothing listens on port 1
+    )  # fmt: skip
+    mqtt_probe.subscribe("vt/bogor/alert")
+    watcher = CapWatchProcess(central, work / "cap-status.json", work / "cap-watch.log")
+    watcher.start()
+    try:
+        assert watcher.verdict("DBDOWN1")["verdict"] == "accepted"
+        mqtt_probe.wait_for(lambda m: m.topic == "vt/bogor/alert", 10)
+    finally:
+        assert watcher.stop() == 0
+    assert "CAP audit record not written" in watcher.log.read_text()
