@@ -11,7 +11,7 @@ import numpy as np
 
 from player.config.model import OperatingHours, TimeWindow
 from player.events import AlertsChanged, DisplayPower, ManifestActivated
-from player.service.statusfile import render_summary
+from player.service.statusview import render_summary
 from player.wire.alert import Alert
 from tests.render.helpers import (
     Harness,
