@@ -33,13 +33,12 @@ from player.render.feeds import FeedReader, resolve_feed_url
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
 from player.render.layout import geometry
-from player.render.playback import EARLY, PREPARE_AHEAD, Playback, Showing, to_datetime
 from player.render.prepare import VisualFactory
 from player.render.scene import Fade, Scene
 from player.render.slides import SlideWorker
 from player.render.splash import local_addresses, splash_lines
-from player.render.visuals import Visual
-from player.schedule.plan import Scheduler, Slot
+from player.render.switcher import EARLY, PREPARE_AHEAD, Showing, Switched, Switcher, to_datetime
+from player.schedule.plan import Scheduler
 from player.service.board import StatusBoard
 from player.service.memory import HeapTrimmer
 from player.wire.manifest import Manifest
@@ -53,7 +52,7 @@ STATUS_EVERY = 5.0
 ADDRESSES_EVERY = 30.0
 
 
-class RenderLoop(Playback):
+class RenderLoop:
     """Plays the schedule on the display. Build on any thread; run() on the main thread."""
 
     def __init__(
@@ -90,19 +89,21 @@ class RenderLoop(Playback):
         self.frame_log_path = frame_log
 
         self.manifest: Manifest | None = None
-        self.alerts: tuple = ()
-        self.power = True
-        self.failures: dict[str, str] = {}  # item id -> why it cannot play (this manifest)
-        self._logged_failures: set[tuple[str, str | None]] = set()
-        self.showing: Showing | None = None
-        self.pending: Showing | None = None
+        self.switcher = Switcher(
+            # The factory and scene are rebuilt when the display changes: looked up per call.
+            lambda slot, zone, offset: self.factory.make(slot, self.manifest, zone, offset=offset),
+            lambda kind: self.scene.zone_for(kind),  # noqa: PLW0108
+            status,
+            on_play=on_play,
+            scheduler=Scheduler(None, self.tz),
+        )
+        self.switcher.hours = config.operating_hours
+        self.switcher.aligned = config.schedule.aligned
         self.fade: Fade | None = None
         self.frames = 0
         self.dropped_ticks = 0  # frame ticks that came too late to be drawn
-        self.dropped_frames = 0  # video frames never shown, from videos already finished
         self._decoder_logged: str | None = None  # the video decoder last logged
         self._force = True
-        self._retired: list[Visual] = []
         self._next_tick: float | None = None
         self._first_frame_done = False
         self._addresses: tuple[float, list[str]] = (float("-inf"), [])
@@ -121,7 +122,6 @@ class RenderLoop(Playback):
         self._feeds_version = -1
         self.shots: Screenshotter | None = None
         self.frame_log: FrameLog | None = None
-        self.scheduler = Scheduler(None, self.tz)
         # An accelerated clock (soak runs, benchmarks) says how much faster it runs.
         self.clock_watch = ClockWatch(rate=getattr(clock, "rate", 1.0))
         self.trimmer = HeapTrimmer()
@@ -207,12 +207,7 @@ class RenderLoop(Playback):
     def _close(self) -> None:
         now = self.clock()
         self._report_stats(now)
-        if self.showing is not None:
-            self._record(self.showing, now, completed=False)
-            self._close_visual(self.showing)
-        if self.pending is not None:
-            self._close_visual(self.pending)
-        self.showing = self.pending = None
+        self.switcher.close(now)
         self._close_retired()
         for part in (self.feeds, self.images, self.slides, self.shots, self.frame_log):
             if part is not None:
@@ -237,13 +232,15 @@ class RenderLoop(Playback):
                 break
             now = self.clock()
             if self.clock_watch.jumped(now, time.monotonic()) is not None:
-                self._replan_now(now, "clock jumped")
+                self.switcher.replan(now, "clock jumped")
             self.clock_watch.check_trust(self.manifest, now)
-            self._advance(now)
+            switched = self.switcher.advance(now)
+            if switched is not None:
+                self._switched(switched, now)
             self._frame(now)
             self._close_retired()
-            if self.pending is None:
-                self._plan_next(self.clock())  # after the switch's frame, not before it
+            if self.switcher.pending is None:
+                self.switcher.plan_next(self.clock())  # after the switch's frame, not before it
             self.on_tick()
             now = self.clock()
             self._periodic(now)
@@ -277,7 +274,7 @@ class RenderLoop(Playback):
 
     def _timeout(self, now: float) -> float:
         wake = now + HEARTBEAT
-        cur = self.showing
+        cur, p = self.switcher.showing, self.switcher.pending
         kind = cur.slot.kind if cur else "idle"
         if self._moving():
             wake = min(wake, self._next_tick if self._next_tick is not None else now)
@@ -285,10 +282,9 @@ class RenderLoop(Playback):
             for change in (cur.visual.next_change(now), self.scene.next_change(kind, now)):
                 if change is not None:
                     wake = min(wake, change)
-        if self.pending is None and cur is not None and self.power:
+        if p is None and cur is not None and self.switcher.power:
             wake = min(wake, max(now, cur.slot.end.timestamp() - PREPARE_AHEAD))
-        if self.pending is not None:
-            p = self.pending
+        if p is not None:
             if p.visual is None or p.visual.ready():
                 wake = min(wake, p.switch_at)
             elif now >= p.switch_at - POLL_PREPARING:
@@ -300,10 +296,28 @@ class RenderLoop(Playback):
         return max(0.0, wake - now)
 
     def _moving(self) -> bool:
-        cur = self.showing
+        cur = self.switcher.showing
         if cur is None or cur.visual is None:
             return False
         return cur.visual.moving or self.fade is not None or self.scene.moving(cur.slot.kind)
+
+    def _switched(self, switched: Switched, now: float) -> None:
+        """A new visual is on screen: draw it whole, from its own first frame."""
+        if not switched.redraw:
+            zone = switched.showing.zone
+            seconds = switched.crossfade
+            self.fade = Fade(self.scene.snapshot(zone), now, seconds) if seconds else None
+        self._force = True
+        self._next_tick = None
+        self._note_decoder(switched.showing.visual)
+
+    def _close_retired(self) -> None:
+        retired = self.switcher.take_retired()
+        for visual in retired:
+            visual.close()
+        if retired:
+            self.trimmer.released()
+        self.trimmer.maybe_trim()
 
     # -- messages ---------------------------------------------------------------------
 
@@ -316,16 +330,20 @@ class RenderLoop(Playback):
         if isinstance(message, ManifestActivated):
             self._manifest(message.manifest, now)
         elif isinstance(message, MediaDamaged):
-            self._media_damaged(message, now)
+            # The words of the cache's own error, whichever of the two reaches the loop first.
+            reason = (
+                f"media {message.sha[:12]}… is damaged on disk ({message.reason}): removed from "
+                "the cache, downloading it again"
+            )
+            self.switcher.media_damaged(message.sha, reason, now)
         elif isinstance(message, MediaRestored):
-            self._media_restored(message, now)
+            self.switcher.media_restored(message.shas, now)
         elif isinstance(message, AlertsChanged):
-            self.alerts = tuple(message.alerts)
-            self._replan_now(now, "alerts changed")
+            self.switcher.set_alerts(message.alerts, now)
         elif isinstance(message, ConfigChanged):
             self._config(message.config, now)
         elif isinstance(message, DisplayPower):
-            self._power(message.on, now)
+            self.switcher.set_power(message.on, now)
         elif isinstance(message, ScreenshotRequest):
             try:
                 self.current_surface_png(message.path)
@@ -339,8 +357,6 @@ class RenderLoop(Playback):
 
     def _manifest(self, manifest: Manifest, now: float) -> None:
         self.manifest = manifest
-        self.failures.clear()
-        self.scheduler = Scheduler(manifest, self.tz)
         self.scene.set_layout(manifest.layout, self.tz)
         ticker = manifest.layout.ticker
         source = self.config.source.url
@@ -351,69 +367,7 @@ class RenderLoop(Playback):
         )
         self._force = True
         log.info("manifest sequence %d active", manifest.sequence)
-        self._drop_pending()
-        cur = self.showing
-        if cur is None or cur.slot.kind != "item":
-            self._replan_now(now, "new manifest")
-            return
-        item = cur.slot.item
-        kept = {i.id: i for i in manifest.items()}.get(item.id)
-        if kept is None or kept.media != item.media:
-            log.info("item '%s' was withdrawn: switching now", item.id)
-            self._replan_now(now, "item withdrawn")
-        elif self.scene.zone_for("item") != cur.zone:
-            # The layout changed the main zone's size: redraw the same play in the new one.
-            self._redo_current(now)
-
-    def _media_damaged(self, message: MediaDamaged, now: float) -> None:
-        """A file found damaged after it was prepared or shown: off the screen at once."""
-        if self.manifest is None:
-            return
-        # The words of the cache's own error, whichever of the two reaches the loop first.
-        reason = (
-            f"media {message.sha[:12]}… is damaged on disk ({message.reason}): removed from "
-            "the cache, downloading it again"
-        )
-        users = [i for i in self.manifest.items() if i.media == message.sha]
-        for item in users:
-            self.failures[item.id] = reason
-            key = (item.id, item.media)
-            if key not in self._logged_failures:
-                self._logged_failures.add(key)
-                log.error("skipping item '%s': %s", item.id, reason)
-        if users:
-            self.status.update(
-                "render",
-                failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
-            )
-
-        def uses(showing) -> bool:
-            item = showing.slot.item if showing is not None else None
-            return item is not None and item.media == message.sha
-
-        if uses(self.pending):
-            self._drop_pending()
-        if uses(self.showing):
-            self._replan_now(now, "media damaged")
-
-    def _media_restored(self, message: MediaRestored, now: float) -> None:
-        """Skipped items whose media came back play again, from their next turn on."""
-        if self.manifest is None:
-            return
-        back = [i for i in self.manifest.items() if i.media in message.shas]
-        if not any(i.id in self.failures for i in back):
-            return
-        for item in back:
-            self.failures.pop(item.id, None)
-            self._logged_failures.discard((item.id, item.media))
-        log.info("playing %s again", ", ".join(sorted({i.id for i in back})))
-        self.status.update(
-            "render",
-            failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
-        )
-        cur = self.showing
-        if cur is None or cur.slot.kind == "idle":
-            self._replan_now(now, "media downloaded again")  # the splash gives way at once
+        self.switcher.new_manifest(Scheduler(manifest, self.tz), now)
 
     def _config(self, config: Config, now: float) -> None:
         old = self.config
@@ -448,37 +402,27 @@ class RenderLoop(Playback):
                 shown.rotation,
             )
             self._report_output()
+        self.switcher.hours = config.operating_hours
+        self.switcher.aligned = config.schedule.aligned
         if old.player.timezone != config.player.timezone:
-            self.scheduler = Scheduler(self.manifest, self.tz)
+            self.switcher.scheduler = Scheduler(self.manifest, self.tz)
         if d_old != d_new or (old.player.timezone, old.video) != (
             config.player.timezone,
             config.video,
         ):
             self._build_scene()
-            self._redo_current(now)
+            self.switcher.redo_current(now)
         if (old.player.timezone, old.operating_hours, old.schedule) != (
             config.player.timezone,
             config.operating_hours,
             config.schedule,
         ):
-            self._replan_now(now, "config changed")
-
-    def _power(self, on: bool, now: float) -> None:
-        if on == self.power:
-            return
-        self.power = on
-        log.info("display power %s", "on" if on else "off")
-        if on:
-            self._replan_now(now, "display on")
-            return
-        off = Slot("off", to_datetime(now), to_datetime(now + 86400), reason="display turned off")
-        self._drop_pending()
-        self._start_pending(off, now)
+            self.switcher.replan(now, "config changed")
 
     # -- drawing ----------------------------------------------------------------------
 
     def _frame(self, now: float) -> None:
-        cur = self.showing
+        cur = self.switcher.showing
         if cur is None or cur.visual is None:
             return
         moving = self._moving()
@@ -501,8 +445,8 @@ class RenderLoop(Playback):
             if not cur.failed:
                 log.exception("drawing %s failed", cur.visual.key)
                 cur.failed = True
-                self._fail(cur.slot, f"drawing failed: {exc}")
-                self._replan_now(now, "drawing failed")
+                self.switcher.fail(cur.slot, f"drawing failed: {exc}")
+                self.switcher.replan(now, "drawing failed")
             return
         self._force = False
         if moving:
@@ -570,13 +514,13 @@ class RenderLoop(Playback):
         fps = (self.frames - mark_frames) / (now - mark_t) if mark_t and now > mark_t else 0.0
         self._fps_mark = (now, self.frames)
         self._status_at = now
-        cur = self.showing
+        cur = self.switcher.showing
         video_dropped = getattr(cur.visual, "dropped", 0) if cur is not None else 0
         self.status.update(
             "render",
             fps=round(fps, 1),
             frames=self.frames,
-            dropped=self.dropped_ticks + self.dropped_frames + video_dropped,
+            dropped=self.dropped_ticks + self.switcher.dropped_frames + video_dropped,
         )
         if cur is not None:
             self._note_decoder(cur.visual)
