@@ -28,27 +28,27 @@ from player.events import (
 )
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
-from player.render.display import DisplayError, Output, close_output, open_output
+from player.render.display import Output, close_output, open_output, reconfigure
 from player.render.feeds import FeedReader, resolve_feed_url
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
-from player.render.layout import geometry
 from player.render.prepare import VisualFactory
 from player.render.scene import Fade, Scene
 from player.render.slides import SlideWorker
-from player.render.splash import local_addresses, splash_lines
+from player.render.splash import Addresses, splash_lines
+from player.render.stats import FrameReport
 from player.render.switcher import EARLY, PREPARE_AHEAD, Showing, Switched, Switcher, to_datetime
 from player.schedule.plan import Scheduler
 from player.service.board import StatusBoard
 from player.service.memory import HeapTrimmer
 from player.wire.manifest import Manifest
+from player.wire.status import SyncSection
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT = 1.0  # on_tick at least this often, whatever is on screen
 POLL_LATE = 0.004  # how often to look again when the next item is due but not ready
 POLL_PREPARING = 0.05
-STATUS_EVERY = 5.0
 ADDRESSES_EVERY = 30.0
 
 
@@ -102,13 +102,11 @@ class RenderLoop:
         self.fade: Fade | None = None
         self.frames = 0
         self.dropped_ticks = 0  # frame ticks that came too late to be drawn
-        self._decoder_logged: str | None = None  # the video decoder last logged
+        self.report = FrameReport(status)
         self._force = True
         self._next_tick: float | None = None
         self._first_frame_done = False
-        self._addresses: tuple[float, list[str]] = (float("-inf"), [])
-        self._fps_mark = (0.0, 0)
-        self._status_at = float("-inf")
+        self.addresses = Addresses(ADDRESSES_EVERY)
         self._stop_reason = ""
         # Built in run(): they need the display.
         self.output: Output | None = None
@@ -309,7 +307,7 @@ class RenderLoop:
             self.fade = Fade(self.scene.snapshot(zone), now, seconds) if seconds else None
         self._force = True
         self._next_tick = None
-        self._note_decoder(switched.showing.visual)
+        self.report.decoder(switched.showing.visual)
 
     def _close_retired(self) -> None:
         retired = self.switcher.take_retired()
@@ -373,33 +371,9 @@ class RenderLoop:
         old = self.config
         self.config = config
         d_old, d_new = old.display, config.display
-        if (d_old.size, d_old.driver) != (d_new.size, d_new.driver):
-            log.info("display size/driver changed: reopening the display")
-            close_output()
-            try:
-                self.output = open_output(d_new, headless=self.headless, windowed=self.windowed)
-            except DisplayError as exc:
-                log.error("%s\nkeeping the previous display settings", exc)
-                self.output = open_output(d_old, headless=self.headless, windowed=self.windowed)
-        elif (d_old.region, d_old.rotation) != (d_new.region, d_new.rotation):
-            try:
-                geo = geometry(self.output.size, d_new.region, d_new.rotation)
-            except ValueError as exc:
-                log.error("%s; keeping the previous region and rotation", exc)
-                geo = self.output.geometry
-            self.output = Output(self.output.screen, geo, self.output.driver)
         if d_old != d_new:
-            shown = self.output.geometry
-            x, y, w, h = shown.region.astuple()
-            log.info(
-                "display in force: %s %dx%d, region %dx%d at x=%d, y=%d, rotation %d",
-                self.output.driver,
-                *self.output.size,
-                w,
-                h,
-                x,
-                y,
-                shown.rotation,
+            self.output = reconfigure(
+                self.output, d_old, d_new, headless=self.headless, windowed=self.windowed
             )
             self._report_output()
         self.switcher.hours = config.operating_hours
@@ -506,58 +480,25 @@ class RenderLoop:
         if self.shots is not None and self.shots.due(now) and self.frames:
             stamp = to_datetime(now).strftime("%Y%m%dT%H%M%S")
             self.shots.take(self.output.screen, now, stamp)
-        if now - self._status_at >= STATUS_EVERY:
+        if self.report.due(now):
             self._report_stats(now)
 
     def _report_stats(self, now: float) -> None:
-        mark_t, mark_frames = self._fps_mark
-        fps = (self.frames - mark_frames) / (now - mark_t) if mark_t and now > mark_t else 0.0
-        self._fps_mark = (now, self.frames)
-        self._status_at = now
         cur = self.switcher.showing
         video_dropped = getattr(cur.visual, "dropped", 0) if cur is not None else 0
-        self.status.update(
-            "render",
-            fps=round(fps, 1),
-            frames=self.frames,
-            dropped=self.dropped_ticks + self.switcher.dropped_frames + video_dropped,
-        )
+        dropped = self.dropped_ticks + self.switcher.dropped_frames + video_dropped
+        self.report.counters(now, self.frames, dropped)
         if cur is not None:
-            self._note_decoder(cur.visual)
-
-    def _note_decoder(self, visual: object) -> None:
-        """Status and log say which video decoder runs (and why not hardware), on change.
-
-        The last video's decoder stays in status while pictures play in between.
-        """
-        decoder = getattr(visual, "decoder", None)
-        if decoder is not None and decoder != self._decoder_logged:
-            self._decoder_logged = decoder
-            self.status.update("render", decoder=decoder)
-            log.info("video decoder: %s", decoder)
+            self.report.decoder(cur.visual)
 
     def _headlines(self) -> list[str]:
         ticker = self.manifest.layout.ticker if self.manifest else None
         return [*(ticker.lines if ticker else ()), *self.feeds.headlines()]
 
-    def _refresh_addresses(self) -> None:
-        self._addresses = (time.monotonic(), local_addresses())
-
     def _splash_lines(self, reason: str) -> list[tuple[str, str]]:
-        now = time.monotonic()
-        checked, addresses = self._addresses
-        if now - checked >= ADDRESSES_EVERY:
-            self._addresses = (now, addresses)  # one refresh at a time
-            if checked == float("-inf"):  # the first splash must not say "no address"
-                addresses = local_addresses()
-                self._addresses = (now, addresses)
-            else:  # later refreshes must not stall a frame on `ip` or the resolver
-                threading.Thread(
-                    target=self._refresh_addresses, name="addresses", daemon=True
-                ).start()
-        return splash_lines(
-            self.config.player.id, __version__, addresses, self.status.get("sync"), reason
-        )
+        addresses = self.addresses.get()
+        sync: SyncSection = self.status.get("sync")
+        return splash_lines(self.config.player.id, __version__, addresses, sync, reason)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,42 @@
+"""What the render loop tells status about its frames: fps, frames, drops, the video decoder."""
+
+from __future__ import annotations
+
+import logging
+
+from player.service.board import StatusBoard
+
+log = logging.getLogger(__name__)
+
+STATUS_EVERY = 5.0  # seconds between frame counters in status
+
+
+class FrameReport:
+    """Frame counters in status every STATUS_EVERY seconds; the video decoder on change."""
+
+    def __init__(self, status: StatusBoard) -> None:
+        self.status = status
+        self._mark = (0.0, 0)  # (time, frames) of the last report
+        self._at = float("-inf")
+        self._decoder: str | None = None  # the video decoder last reported
+
+    def due(self, now: float) -> bool:
+        return now - self._at >= STATUS_EVERY
+
+    def counters(self, now: float, frames: int, dropped: int) -> None:
+        mark_t, mark_frames = self._mark
+        fps = (frames - mark_frames) / (now - mark_t) if mark_t and now > mark_t else 0.0
+        self._mark = (now, frames)
+        self._at = now
+        self.status.update("render", fps=round(fps, 1), frames=frames, dropped=dropped)
+
+    def decoder(self, visual: object) -> None:
+        """Status and log say which video decoder runs (and why not hardware), on change.
+
+        The last video's decoder stays in status while pictures play in between.
+        """
+        decoder = getattr(visual, "decoder", None)
+        if decoder is not None and decoder != self._decoder:
+            self._decoder = decoder
+            self.status.update("render", decoder=decoder)
+            log.info("video decoder: %s", decoder)
