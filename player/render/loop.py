@@ -36,8 +36,8 @@ from player.render.prepare import VisualFactory
 from player.render.scene import Fade, Scene
 from player.render.slides import SlideWorker
 from player.render.splash import Addresses, splash_lines
-from player.render.stats import FrameReport
-from player.render.switcher import EARLY, PREPARE_AHEAD, Showing, Switched, Switcher, to_datetime
+from player.render.stats import FrameReport, Pacer
+from player.render.switcher import PREPARE_AHEAD, Switched, Switcher, to_datetime
 from player.schedule.plan import Scheduler
 from player.service.board import StatusBoard
 from player.service.memory import HeapTrimmer
@@ -101,10 +101,9 @@ class RenderLoop:
         self.switcher.aligned = config.schedule.aligned
         self.fade: Fade | None = None
         self.frames = 0
-        self.dropped_ticks = 0  # frame ticks that came too late to be drawn
+        self.pacer = Pacer()
         self.report = FrameReport(status)
         self._force = True
-        self._next_tick: float | None = None
         self._first_frame_done = False
         self.addresses = Addresses(ADDRESSES_EVERY)
         self._stop_reason = ""
@@ -275,7 +274,8 @@ class RenderLoop:
         cur, p = self.switcher.showing, self.switcher.pending
         kind = cur.slot.kind if cur else "idle"
         if self._moving():
-            wake = min(wake, self._next_tick if self._next_tick is not None else now)
+            tick = self.pacer.next_tick
+            wake = min(wake, tick if tick is not None else now)
         elif cur is not None and cur.visual is not None:
             for change in (cur.visual.next_change(now), self.scene.next_change(kind, now)):
                 if change is not None:
@@ -306,7 +306,7 @@ class RenderLoop:
             seconds = switched.crossfade
             self.fade = Fade(self.scene.snapshot(zone), now, seconds) if seconds else None
         self._force = True
-        self._next_tick = None
+        self.pacer.reset()
         self.report.decoder(switched.showing.visual)
 
     def _close_retired(self) -> None:
@@ -400,11 +400,9 @@ class RenderLoop:
         if cur is None or cur.visual is None:
             return
         moving = self._moving()
-        tick = self._next_tick
-        if moving and not self._force and tick is not None and now < tick - EARLY:
+        if moving and not self._force and self.pacer.early(now):
             return
-        # Moving content is drawn for the tick's time, so steps between frames stay even.
-        at = tick if moving and tick is not None and abs(now - tick) < 0.5 / self._fps() else now
+        at = self.pacer.draw_time(now, self._fps()) if moving else now
         self._update_feeds()
         if self.fade is not None and self.fade.progress(at) >= 1.0:
             self.fade = None
@@ -424,7 +422,7 @@ class RenderLoop:
             return
         self._force = False
         if moving:
-            self._step_tick(now)
+            self.pacer.step(now, self._fps())
         if not dirty:
             return
         self.output.present(None if force else dirty)
@@ -433,7 +431,9 @@ class RenderLoop:
         if cur.shown_at is None:
             cur.shown_at = presented
         if self.frame_log is not None:
-            self._log_frame(cur, presented)
+            screen, points = self.output.screen, self.scene.sample_points(cur.slot.kind)
+            pixels = [list(screen.get_at(p))[:3] for p in points]
+            self.frame_log.frame(presented, cur, self.fade is not None, pixels)
         if not self._first_frame_done:
             self._first_frame_done = True
             self.status.update("render", first_frame=to_datetime(presented).isoformat())
@@ -442,37 +442,11 @@ class RenderLoop:
     def _fps(self) -> int:
         return max(1, self.config.display.fps)
 
-    def _step_tick(self, now: float) -> None:
-        interval = 1.0 / self._fps()
-        if self._next_tick is None or now - self._next_tick > interval:
-            if self._next_tick is not None:
-                self.dropped_ticks += int((now - self._next_tick) / interval)
-            self._next_tick = now + interval
-        else:
-            self._next_tick += interval
-
     def _update_feeds(self) -> None:
         version = self.feeds.version
         if version != self._feeds_version:
             self._feeds_version = version
             self.scene.set_feed_headlines(self.feeds.headlines())
-
-    def _log_frame(self, cur: Showing, presented: float) -> None:
-        screen = self.output.screen
-        pixels = [list(screen.get_at(p))[:3] for p in self.scene.sample_points(cur.slot.kind)]
-        self.frame_log.write(
-            {
-                "t": round(presented, 4),
-                "kind": cur.slot.kind,
-                "item": cur.slot.item.id if cur.slot.item else None,
-                "slot_start": round(cur.slot.start.timestamp(), 4),
-                "switch_at": round(cur.switch_at, 4),
-                "content": cur.visual.frame_id(),
-                "fade": self.fade is not None,
-                "px": pixels,
-            },
-            presented,
-        )
 
     # -- status and side jobs ---------------------------------------------------------
 
@@ -486,7 +460,7 @@ class RenderLoop:
     def _report_stats(self, now: float) -> None:
         cur = self.switcher.showing
         video_dropped = getattr(cur.visual, "dropped", 0) if cur is not None else 0
-        dropped = self.dropped_ticks + self.switcher.dropped_frames + video_dropped
+        dropped = self.pacer.dropped + self.switcher.dropped_frames + video_dropped
         self.report.counters(now, self.frames, dropped)
         if cur is not None:
             self.report.decoder(cur.visual)

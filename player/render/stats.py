@@ -1,9 +1,10 @@
-"""What the render loop tells status about its frames: fps, frames, drops, the video decoder."""
+"""Frame pacing for moving content, and what the loop tells status about its frames."""
 
 from __future__ import annotations
 
 import logging
 
+from player.render.switcher import EARLY
 from player.service.board import StatusBoard
 
 log = logging.getLogger(__name__)
@@ -40,3 +41,32 @@ class FrameReport:
             self._decoder = decoder
             self.status.update("render", decoder=decoder)
             log.info("video decoder: %s", decoder)
+
+
+class Pacer:
+    """Display ticks for moving content: even steps in time, late ticks counted as dropped."""
+
+    def __init__(self) -> None:
+        self.next_tick: float | None = None
+        self.dropped = 0  # ticks that came too late to be drawn
+
+    def reset(self) -> None:
+        self.next_tick = None
+
+    def early(self, now: float) -> bool:
+        """Whether the next tick is still ahead (a wake-up EARLY before it counts as on time)."""
+        return self.next_tick is not None and now < self.next_tick - EARLY
+
+    def draw_time(self, now: float, fps: int) -> float:
+        """Moving content is drawn for the tick's time, so steps between frames stay even."""
+        tick = self.next_tick
+        return tick if tick is not None and abs(now - tick) < 0.5 / fps else now
+
+    def step(self, now: float, fps: int) -> None:
+        interval = 1.0 / fps
+        if self.next_tick is None or now - self.next_tick > interval:
+            if self.next_tick is not None:
+                self.dropped += int((now - self.next_tick) / interval)
+            self.next_tick = now + interval
+        else:
+            self.next_tick += interval
