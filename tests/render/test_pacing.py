@@ -80,7 +80,9 @@ def test_region_rotation_and_size_change_live(tmp_path):
             if loop.switcher.showing.shown_at is not None and loop.switcher.pending is None:
                 grabbed["moved"] = pygame.surfarray.array3d(loop.output.screen)
                 harness.inbox.put(ConfigChanged(bigger))
-        elif "moved" in grabbed and loop.output.size == (400, 240) and loop.switcher.pending is None:
+        elif (
+            "moved" in grabbed and loop.output.size == (400, 240) and loop.switcher.pending is None
+        ):
             grabbed["bigger"] = pygame.surfarray.array3d(loop.output.screen)
             step.set()
             return True

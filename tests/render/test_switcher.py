@@ -88,7 +88,7 @@ def run(s: Switcher, start: float, end: float, step: float = 0.5) -> list[tuple[
 
 
 def test_items_follow_each_other_at_their_boundaries() -> None:
-    s, plays, stage = switcher(item("a"), item("b"), item("c"))
+    s, plays, _ = switcher(item("a"), item("b"), item("c"))
     assert run(s, NOON, NOON + 30) == [(0.0, "a"), (10.0, "b"), (20.0, "c"), (30.0, "a")]
     assert [(p.item_id, p.completed) for p in plays] == [("a", True), ("b", True), ("c", True)]
     assert plays[0].ended_at - plays[0].started_at == dt.timedelta(seconds=10)
@@ -141,7 +141,7 @@ def test_a_restored_item_plays_again_at_its_next_turn() -> None:
 
 
 def test_a_new_manifest_keeps_the_item_on_screen_and_drops_what_was_prepared() -> None:
-    s, _, stage = switcher(item("a"), item("b"))
+    s, _, _ = switcher(item("a"), item("b"))
     run(s, NOON, NOON + 7)  # "b" is prepared
     assert s.pending is not None and s.pending.slot.item.id == "b"
     newer = manifest(playlist("main", 0, item("a"), item("new")))

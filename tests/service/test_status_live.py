@@ -60,8 +60,9 @@ def test_status_shows_the_item_on_screen_and_the_geometry_after_a_live_edit(
     try:
         player.wait_for(
             "red on screen, its first frame shown",
-            lambda s: s.get("render", {}).get("item") == "red"
-            and s.get("render", {}).get("first_frame"),
+            lambda s: (
+                s.get("render", {}).get("item") == "red" and s.get("render", {}).get("first_frame")
+            ),
             timeout=60,
         )
         before = status_lines(config)

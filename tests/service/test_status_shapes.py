@@ -18,12 +18,17 @@ SHAPES = {
     for name, value in vars(shapes).items()
     if isinstance(value, type) and typing.is_typeddict(value)
 }
-# Where status is read: the printer, the status file, the MQTT message, the collector.
+# Where status is read: the printer, the status file, the MQTT message, the splash, the
+# screenshot message, the demo's progress line, the collector.
 READERS = [
     "player/service/statusview.py",
     "player/service/statusfile.py",
     "player/push/client.py",
     "player/wire/status.py",
+    "player/render/splash.py",
+    "player/render/__main__.py",
+    "player/app.py",
+    "videotron/demo.py",
     "central/collector/queries.py",
     "central/collector/store.py",
 ]
