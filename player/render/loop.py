@@ -1,4 +1,4 @@
-"""The render loop: owns the display on the main thread, switches items gaplessly, paces frames."""
+"""The render loop: owns the display on the main thread, draws what the Switcher shows, paces."""
 
 from __future__ import annotations
 
