@@ -37,7 +37,7 @@ from player.render.scene import Fade, Scene
 from player.render.slides import SlideWorker
 from player.render.splash import Addresses, splash_lines
 from player.render.stats import FrameReport, Pacer
-from player.render.switcher import PREPARE_AHEAD, Switched, Switcher, to_datetime
+from player.render.switcher import Switched, Switcher, to_datetime
 from player.schedule.plan import Scheduler
 from player.service.board import StatusBoard
 from player.service.memory import HeapTrimmer
@@ -47,8 +47,6 @@ from player.wire.status import SyncSection
 log = logging.getLogger(__name__)
 
 HEARTBEAT = 1.0  # on_tick at least this often, whatever is on screen
-POLL_LATE = 0.004  # how often to look again when the next item is due but not ready
-POLL_PREPARING = 0.05
 ADDRESSES_EVERY = 30.0
 
 
@@ -271,7 +269,7 @@ class RenderLoop:
 
     def _timeout(self, now: float) -> float:
         wake = now + HEARTBEAT
-        cur, p = self.switcher.showing, self.switcher.pending
+        cur = self.switcher.showing
         kind = cur.slot.kind if cur else "idle"
         if self._moving():
             tick = self.pacer.next_tick
@@ -280,15 +278,9 @@ class RenderLoop:
             for change in (cur.visual.next_change(now), self.scene.next_change(kind, now)):
                 if change is not None:
                     wake = min(wake, change)
-        if p is None and cur is not None and self.switcher.power:
-            wake = min(wake, max(now, cur.slot.end.timestamp() - PREPARE_AHEAD))
-        if p is not None:
-            if p.visual is None or p.visual.ready():
-                wake = min(wake, p.switch_at)
-            elif now >= p.switch_at - POLL_PREPARING:
-                wake = min(wake, now + POLL_LATE)
-            else:
-                wake = min(wake, now + POLL_PREPARING)
+        switch = self.switcher.wake_at(now)
+        if switch is not None:
+            wake = min(wake, switch)
         if self.shots is not None and self.shots.next_at is not None:
             wake = min(wake, self.shots.next_at)
         return max(0.0, wake - now)

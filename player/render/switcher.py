@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 EARLY = 0.002  # a wake-up this close to a boundary counts as on time
 PREPARE_AHEAD = 5.0  # seconds before a boundary to start preparing what follows
 MAX_SKIPS = 50  # failed items skipped in one go before trying again at the next frame
+POLL_LATE = 0.004  # how often to look again when the next item is due but not ready
+POLL_PREPARING = 0.05  # how often to look while the next item prepares
 
 MakeVisual = Callable[[Slot, Rect, float], Visual]  # (slot, zone, offset into the play)
 
@@ -182,6 +184,19 @@ class Switcher:
             return self._switch(p, now)
         log.warning("more than %d items failed in a row; going on at the next frame", MAX_SKIPS)
         return None
+
+    def wake_at(self, now: float) -> float | None:
+        """When advance() or plan_next() next has work to do; None: not before a message."""
+        cur, p = self.showing, self.pending
+        if p is None:
+            if cur is None or not self.power:
+                return None
+            return max(now, cur.slot.end.timestamp() - PREPARE_AHEAD)
+        if p.visual is None or p.visual.ready():
+            return p.switch_at
+        if now >= p.switch_at - POLL_PREPARING:
+            return now + POLL_LATE  # due and late: the first moment it is ready counts
+        return now + POLL_PREPARING
 
     def fail(self, slot: Slot, error: str) -> None:
         """`slot` cannot be shown: skip its item in this manifest, say why once."""

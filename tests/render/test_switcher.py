@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from player.events import PlayRecord
 from player.render.layout import Rect
 from player.render.prepare import FailedVisual
-from player.render.switcher import PREPARE_AHEAD, Switcher
+from player.render.switcher import POLL_LATE, POLL_PREPARING, PREPARE_AHEAD, Switcher
 from player.render.visuals import ImageVisual
 from player.schedule.plan import Scheduler, Slot
 from player.service.board import StatusBoard
@@ -225,3 +225,17 @@ def test_a_crossfade_is_asked_for_between_two_items_in_the_same_zone() -> None:
     s.plan_next(NOON + 9.5)
     switched = s.advance(NOON + 10)
     assert switched is not None and switched.crossfade == 0.5 and not switched.redraw
+
+
+def test_the_loop_is_woken_when_there_is_switching_to_do() -> None:
+    s, _, stage = switcher(item("a"), item("b"), stage=Stage(slow={"b"}))
+    run(s, NOON, NOON + 1)
+    assert s.wake_at(NOON + 1) == NOON + 10 - PREPARE_AHEAD  # time to prepare "b"
+    run(s, NOON + 5, NOON + 5)
+    assert s.wake_at(NOON + 6) == NOON + 6 + POLL_PREPARING  # "b" still decoding
+    assert s.wake_at(NOON + 10) == NOON + 10 + POLL_LATE  # due: look again soon
+    stage.ready("b")
+    assert s.wake_at(NOON + 8) == NOON + 10  # ready: the boundary itself
+    s.set_power(False, NOON + 8)
+    run(s, NOON + 8, NOON + 8)
+    assert s.wake_at(NOON + 9) is None  # black until display-on: nothing to plan
