@@ -211,7 +211,9 @@ class Switcher:
     def new_manifest(self, scheduler: Scheduler, now: float) -> None:
         """A manifest became active: the item on screen goes at once only if withdrawn."""
         self.scheduler = scheduler
-        self.failures.clear()
+        if self.failures:  # status must not list what the previous manifest could not play
+            self.failures.clear()
+            self._report_failures()
         self.drop_pending()
         cur = self.showing
         if cur is None or cur.slot.kind != "item":

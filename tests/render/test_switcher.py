@@ -239,3 +239,13 @@ def test_the_loop_is_woken_when_there_is_switching_to_do() -> None:
     s.set_power(False, NOON + 8)
     run(s, NOON + 8, NOON + 8)
     assert s.wake_at(NOON + 9) is None  # black until display-on: nothing to plan
+
+
+def test_a_new_manifest_starts_with_no_skipped_items() -> None:
+    bad = item("bad", media="b" * 64)
+    s, _, _ = switcher(item("a"), bad, stage=Stage(broken={"bad"}))
+    run(s, NOON, NOON + 12)
+    assert [f["item"] for f in s.status.get("render")["failures"]] == ["bad"]
+    newer = manifest(playlist("main", 0, item("a"), item("c")))
+    s.new_manifest(Scheduler(newer, UTC), NOON + 12.2)
+    assert s.status.get("render")["failures"] == [] and s.failures == {}
