@@ -370,19 +370,14 @@ class RenderLoop:
             self._report_output()
         self.switcher.hours = config.operating_hours
         self.switcher.aligned = config.schedule.aligned
-        if old.player.timezone != config.player.timezone:
+        tz_changed = old.player.timezone != config.player.timezone
+        if tz_changed:
             self.switcher.scheduler = Scheduler(self.manifest, self.tz)
-        if d_old != d_new or (old.player.timezone, old.video) != (
-            config.player.timezone,
-            config.video,
-        ):
+        if d_old != d_new or tz_changed or old.video != config.video:
             self._build_scene()
             self.switcher.redo_current(now)
-        if (old.player.timezone, old.operating_hours, old.schedule) != (
-            config.player.timezone,
-            config.operating_hours,
-            config.schedule,
-        ):
+        rules = (config.operating_hours, config.schedule)
+        if tz_changed or (old.operating_hours, old.schedule) != rules:
             self.switcher.replan(now, "config changed")
 
     # -- drawing ----------------------------------------------------------------------
