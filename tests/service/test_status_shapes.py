@@ -235,3 +235,9 @@ def test_the_status_message_carries_what_the_board_says() -> None:
     assert message["current"]["item"] == "psa" and message["current"]["type"] == "video"
     assert message["manifest_sequence"] == 7 and message["sync"]["last_result"] == "ok"
     assert message["errors"] == [{"message": "x", "where": "a", "count": 2}]
+
+
+def test_the_collectors_history_keys_are_in_the_status_message() -> None:
+    from central.collector.store import HISTORY_KEYS
+
+    assert set(HISTORY_KEYS) <= keys_of(StatusMessage)
