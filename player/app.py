@@ -45,6 +45,7 @@ from player.sync.store import ManifestStore
 from player.trust import Damage
 from player.wire.alert import AlertCancel
 from player.wire.manifest import Manifest
+from player.wire.status import RenderSection
 
 if TYPE_CHECKING:
     from player.config.watcher import ConfigWatcher
@@ -272,7 +273,7 @@ class Player:
                     return
                 if shot.error:
                     return  # the render loop logged why
-                render = self.status.get("render")
+                render: RenderSection = self.status.get("render")
                 taken_at = dt.datetime.fromtimestamp(self.options.clock(), dt.UTC)
                 message = screenshot_message(
                     path.read_bytes(),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from player.wire.status import undeclared
 
 
 class StatusBoard:
@@ -12,6 +14,8 @@ class StatusBoard:
 
     Listeners are called (outside the lock) after a change, so the status file and the
     MQTT status message can be refreshed on change rather than on a timer only.
+    Sections and their keys are the shapes in player/wire/status.py; writing another key
+    is refused, so every key a reader looks for is one some part can write.
     """
 
     def __init__(self) -> None:
@@ -21,6 +25,7 @@ class StatusBoard:
         self._version = 0
 
     def update(self, section: str, **fields) -> None:
+        _check(section, fields)
         with self._lock:
             current = self._sections.setdefault(section, {})
             changed = any(current.get(k, object()) != v for k, v in fields.items())
@@ -33,6 +38,7 @@ class StatusBoard:
             listener(section)
 
     def replace(self, section: str, values: dict) -> None:
+        _check(section, values)
         with self._lock:
             if self._sections.get(section) == values:
                 return
@@ -58,3 +64,12 @@ class StatusBoard:
     def subscribe(self, listener: Callable[[str], None]) -> None:
         with self._lock:
             self._listeners.append(listener)
+
+
+def _check(section: str, fields: Mapping[str, object]) -> None:
+    unknown = undeclared(section, fields)
+    if unknown:
+        raise KeyError(
+            f"status section {section!r} declares no {', '.join(unknown)}: "
+            "add it to the section's shape in player/wire/status.py"
+        )
