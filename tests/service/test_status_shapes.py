@@ -216,14 +216,16 @@ def test_writers_name_only_declared_keys() -> None:
     assert wrong == []
 
 
-def test_the_board_refuses_a_key_its_section_does_not_declare() -> None:
+def test_the_board_drops_and_logs_a_key_its_section_does_not_declare(caplog) -> None:
     board = StatusBoard()
     board.update("render", item="a", since="2024-06-03T03:00:00+00:00")
-    with pytest.raises(KeyError, match="'render' declares no current"):
-        board.update("render", current="a")
-    with pytest.raises(KeyError, match=r"player/wire/status\.py"):
-        board.replace("nonsense", {"x": 1})
-    assert board.get("render") == {"item": "a", "since": "2024-06-03T03:00:00+00:00"}
+    board.update("render", current="a", item="b")
+    board.replace("nonsense", {"x": 1})
+    assert board.get("render") == {"item": "b", "since": "2024-06-03T03:00:00+00:00"}
+    assert board.get("nonsense") == {}
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("'render' declares no current" in m for m in messages)
+    assert any("player/wire/status.py" in m for m in messages)
 
 
 def test_the_status_message_carries_what_the_board_says() -> None:
