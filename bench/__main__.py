@@ -19,6 +19,7 @@ MODULES = (
     "bench.bench_render",
     "bench.bench_text",
     "bench.bench_push",
+    "bench.bench_cap",
     "bench.bench_collector",
     "bench.bench_app",
 )

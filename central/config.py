@@ -1,4 +1,4 @@
-"""The office side's settings, `central.yaml`: broker, collector database, publishing."""
+"""The office side's settings, `central.yaml`: broker, collector database, publishing, CAP."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from central.cap.settings import CapSettings, CapSettingsError, parse_cap_section
 from player.wire.broker import parse_broker_url
 from player.wire.smallfile import NotReadable, read_small_file, yaml_too_deep
 
@@ -27,6 +28,7 @@ _SECTIONS = {
     "mqtt": ("url", "username", "password", "ca_bundle", "topic_prefix"),
     "collector": ("database", "client_id", "session_expiry", "screenshots_kept", "share_group"),
     "publish": ("key", "groups"),
+    "cap": (),  # checked by central.cap.settings
 }
 _PLAYER_SECTIONS = {"player", "source", "display", "cache", "operating_hours", "render"}
 
@@ -69,6 +71,7 @@ class CentralConfig:
     mqtt: MqttSettings
     collector: CollectorSettings = CollectorSettings()
     publish: PublishSettings = PublishSettings()
+    cap: CapSettings = field(default_factory=CapSettings)
 
 
 def _where(path: Path, node: yaml.Node) -> str:
@@ -180,6 +183,7 @@ def load_central_config(path: Path) -> CentralConfig:
     values: dict[str, dict[str, str]] = {"mqtt": {}}
     collector: dict[str, object] = {}
     publish: dict[str, object] = {}
+    cap_node: yaml.Node | None = None
     if root is None:
         return CentralConfig(path, MqttSettings())
     if not isinstance(root, yaml.MappingNode):
@@ -193,6 +197,9 @@ def load_central_config(path: Path) -> CentralConfig:
             raise CentralConfigError(f"{_where(path, key_node)}: unknown section {section!r}{hint}")
         if not isinstance(section_node, yaml.MappingNode):
             raise CentralConfigError(f"{_where(path, section_node)}: {section}: must be a mapping")
+        if section == "cap":
+            cap_node = section_node  # read last: it needs to know the collector's database
+            continue
         for name_node, value_node in section_node.value:
             name = name_node.value
             if name not in _SECTIONS[section]:
@@ -223,6 +230,12 @@ def load_central_config(path: Path) -> CentralConfig:
                 )
     mqtt = values["mqtt"]
     ca = mqtt.get("ca_bundle")
+    cap = CapSettings()
+    if cap_node is not None:
+        try:
+            cap = parse_cap_section(path, cap_node, collector.get("database"))  # type: ignore[arg-type]
+        except CapSettingsError as exc:
+            raise CentralConfigError(str(exc)) from None
     return CentralConfig(
         path,
         MqttSettings(
@@ -234,6 +247,7 @@ def load_central_config(path: Path) -> CentralConfig:
         ),
         CollectorSettings(**collector),
         PublishSettings(**publish),
+        cap,
     )
 
 

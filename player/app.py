@@ -46,6 +46,7 @@ from player.trust import Damage
 from player.wire.alert import AlertCancel
 from player.wire.atomicfile import atomic_write
 from player.wire.manifest import Manifest
+from player.wire.status import RenderSection
 
 if TYPE_CHECKING:
     from player.config.watcher import ConfigWatcher
@@ -267,7 +268,7 @@ class Player:
                     return
                 if shot.error:
                     return  # the render loop logged why
-                render = self.status.get("render")
+                render: RenderSection = self.status.get("render")
                 taken_at = dt.datetime.fromtimestamp(self.options.clock(), dt.UTC)
                 message = screenshot_message(
                     path.read_bytes(),

@@ -16,6 +16,7 @@ VENV=$PREFIX/central-venv
 ETC=/etc/videotron
 STATE=/var/lib/videotron-central
 UNIT=videotron-collector.service
+CAP_UNIT=videotron-cap.service
 UNIT_DIR=/etc/systemd/system
 SERVICE_USER=videotron-central
 
@@ -67,7 +68,7 @@ say "checking preconditions"
 if [ "$(id -u)" -ne 0 ]; then
     if ((DRY_RUN)); then warn "not root: a real install needs sudo"; else fail "run as root (sudo $0)"; fi
 fi
-for f in pyproject.toml central/collector/ingest.py videotron/cli.py systemd/$UNIT config/central.yaml; do
+for f in pyproject.toml central/collector/ingest.py videotron/cli.py systemd/$UNIT systemd/$CAP_UNIT config/central.yaml; do
     [ -e "$SRC/$f" ] || fail "source tree $SRC has no $f (use --source DIR)"
 done
 if [ ! -r /etc/os-release ]; then
@@ -150,6 +151,10 @@ fi
 # -- 6. the service -----------------------------------------------------------------------
 say "systemd unit $UNIT"
 run install -m 0644 -o root -g root "$SRC_DIR/systemd/$UNIT" "$UNIT_DIR/$UNIT"
+# The CAP watcher is installed but left off: it sends warnings to screens by itself, so it
+# starts only once someone has set the cap section of central.yaml (docs/ALERTS.md).
+say "systemd unit $CAP_UNIT (not enabled)"
+run install -m 0644 -o root -g root "$SRC_DIR/systemd/$CAP_UNIT" "$UNIT_DIR/$CAP_UNIT"
 run systemctl daemon-reload
 run systemctl enable "$UNIT"
 if ((START)); then
@@ -163,6 +168,8 @@ fi
 
 say "done. Next: edit $ETC/central.yaml (mqtt.url, collector.database), then"
 say "  sudo systemctl restart videotron-collector && journalctl -u videotron-collector -f"
+say "Official warnings (BMKG CAP): set the cap section, then (docs/ALERTS.md)"
+say "  sudo systemctl enable --now videotron-cap && videotron cap-watch --status"
 if ((DRY_RUN)); then
     say "dry run: nothing was changed; the lines starting with + are what a real run does"
 fi

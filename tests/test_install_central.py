@@ -29,8 +29,26 @@ def test_dry_run_lists_every_step_and_changes_nothing():
     )
     assert "/etc/videotron/central.yaml" in steps
     assert "systemctl enable videotron-collector.service" in steps
+    # The CAP watcher's unit is installed, but it sends to screens: enabled by hand only.
+    assert "/etc/systemd/system/videotron-cap.service" in steps
+    assert "enable videotron-cap" not in steps
     assert "systemctl restart" not in steps
     assert Path("/opt/videotron/central-venv").exists() == existed
+
+
+def test_the_cap_watcher_unit_is_a_notify_service_systemd_accepts():
+    unit = REPO / "systemd" / "videotron-cap.service"
+    text = unit.read_text(encoding="utf-8")
+    assert "Type=notify" in text and "WatchdogSec=" in text
+    assert "videotron --config /etc/videotron/central.yaml cap-watch" in text
+    assert "RuntimeDirectory=videotron-cap" in text  # cap.status_file's default folder
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
 
 
 def test_the_unit_runs_the_collector_as_a_notify_service_with_a_watchdog():

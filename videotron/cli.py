@@ -16,10 +16,13 @@ from player.sync.failure import exit_notes as sync_exit_notes
 DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
 DEFAULT_CENTRAL_CONFIG = Path("/etc/videotron/central.yaml")
 OFFICE_COMMANDS = frozenset(
-    {"publish", "keygen", "notify", "alert", "command", "collect", "report"}
+    {"publish", "keygen", "notify", "alert", "command", "collect", "report", "cap-watch"}
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-OFFICE_PACKAGES = frozenset({"sqlalchemy", "alembic", "psycopg"})  # the [office] extra
+# the [office] extra
+OFFICE_PACKAGES = frozenset(
+    {"sqlalchemy", "alembic", "psycopg", "defusedxml", "xmlschema", "elementpath", "shapely"}
+)
 
 # subcommand -> (module, function); imported only when the subcommand runs, so
 # `videotron --help` stays fast and a broken optional part cannot break the others.
@@ -37,6 +40,7 @@ HANDLERS = MappingProxyType(
         "alert": ("central.notify", "cmd_alert"),
         "command": ("central.notify", "cmd_command"),
         "collect": ("central.collector.cli", "cmd_collect"),
+        "cap-watch": ("central.cap.cli", "cmd_cap_watch"),
         "report": ("central.collector.cli", "cmd_report"),
         "screenshot": ("player.service.control", "cmd_screenshot"),
     }
@@ -74,6 +78,8 @@ EXIT_NOTES = MappingProxyType(
         "command": "0 the broker acknowledged; 1 bad key, config or broker",
         "collect": "0 stopped cleanly; 1 the database cannot be opened; 2 bad central.yaml",
         "report": "0 printed; 1 no database or no screenshot yet; 2 bad central.yaml or option",
+        "cap-watch": "0 stopped cleanly (or --status printed); 1 no status file to print; "
+        "2 bad central.yaml, key or missing cap settings",
     }
 )
 
@@ -344,6 +350,18 @@ def build_parser() -> argparse.ArgumentParser:
         "screenshots, into collector.database from central.yaml. What the systemd unit\n"
         "videotron-collector runs.",
         office_common,
+    )
+
+    p = add(
+        "cap-watch",
+        "turn official CAP 1.2 warnings (BMKG) into signed alerts on the screens",
+        "Polls the cap.sources of central.yaml (a CAP file, an RSS/Atom index of CAP files,\n"
+        "or a folder) and sends each warning to the groups whose cap.groups place lies in\n"
+        "its area. What the systemd unit videotron-cap runs; see docs/ALERTS.md.",
+        office_common,
+    )
+    p.add_argument(
+        "--status", action="store_true", help="print the running watcher's status and exit"
     )
 
     p = add(

@@ -15,6 +15,7 @@ from central.publish import publish
 from player.app import RunOptions, run_player
 from player.service.board import StatusBoard
 from player.wire.signing import generate_keypair, load_private_key, private_key_text, public_key_b64
+from player.wire.status import RenderSection
 from videotron.demo_content import write_demo_playlist
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ class DemoProgress:
         return [p for p in self._shots() if p not in self._before]
 
     def line(self) -> str:
-        render = self.status.get("render")
+        render: RenderSection = self.status.get("render")
         showing = render.get("item") or render.get("kind") or "starting"
         if render.get("type"):
             showing += f" ({render['type']})"

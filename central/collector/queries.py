@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from central.collector.schema import errors, online_periods, plays, screens, screenshots
+from player.wire.status import CurrentPlay, MessageCache, MessageHealth, MessageSync, StatusMessage
 
 MAX_REPORT_DAYS = 366
 
@@ -153,9 +154,11 @@ def fleet_now(
         query = query.where(screens.c.group == group)
     fleet = []
     for row in connection.execute(query):
-        status = _json(row.status)
-        sync, cache = status.get("sync") or {}, status.get("cache") or {}
-        current = status.get("current") or {}
+        status: StatusMessage = _json(row.status)
+        sync: MessageSync = status.get("sync") or {}
+        cache: MessageCache = status.get("cache") or {}
+        current: CurrentPlay = status.get("current") or {}
+        health: MessageHealth = status.get("health") or {}
         sequence = status.get("manifest_sequence")
         latest = latest_sequences.get(row.group or "")
         fleet.append(
@@ -177,7 +180,7 @@ def fleet_now(
                 "sync_result": sync.get("last_result"),
                 "cache_used": cache.get("used_bytes"),
                 "cache_max": cache.get("max_bytes"),
-                "healthy": (status.get("health") or {}).get("healthy"),
+                "healthy": health.get("healthy"),
                 "config_errors": len(status.get("config_errors") or []),
                 "errors_24h": int(row.n or 0),
                 "dropped_plays": int(row.dropped or 0),

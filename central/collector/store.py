@@ -20,6 +20,7 @@ from central.collector.schema import (
     screenshots,
     status_changes,
 )
+from player.wire.status import ErrorEntry, MessageSync, ReportSection, StatusMessage
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +240,7 @@ class Recorder:
             self._screens[player] = _Screen(False, None)
 
     def _status(
-        self, connection: Connection, report: Report, message: dict, pending: _Pending
+        self, connection: Connection, report: Report, message: StatusMessage, pending: _Pending
     ) -> None:
         player, now = report.player, report.received_at
         at = utc(message.get("ts"), now)
@@ -253,7 +254,8 @@ class Recorder:
             "last_seen": now,
             "status": text,
         }
-        dropped = (message.get("report") or {}).get("dropped")
+        counts: ReportSection = message.get("report") or {}
+        dropped = counts.get("dropped")
         if type(dropped) is int:
             values["dropped"] = dropped
         known = self._screen(connection, player)
@@ -292,6 +294,7 @@ class Recorder:
     def _errors(self, connection: Connection, player: str, recent: object, now, known) -> None:
         if not isinstance(recent, list):
             return
+        entry: ErrorEntry
         for entry in recent[:50]:
             if not isinstance(entry, dict) or not isinstance(entry.get("message"), str):
                 continue
@@ -425,13 +428,13 @@ class Recorder:
 
 def _status_key(text: str) -> str:
     try:
-        message = json.loads(text)
+        message: StatusMessage = json.loads(text)
     except ValueError:
         return text
     if not isinstance(message, dict):
         return text
     key = {k: message.get(k) for k in HISTORY_KEYS}
-    sync = message.get("sync")
+    sync: MessageSync = message.get("sync")
     key["sync"] = sync.get("last_result") if isinstance(sync, dict) else None
     return json.dumps(key, sort_keys=True, default=str)
 

@@ -33,6 +33,7 @@ from player.wire.broker import (
     make_topics,
     parse_broker_url,
 )
+from player.wire.status import StatusMessage, SyncSection, status_message
 
 log = logging.getLogger(__name__)
 
@@ -79,23 +80,9 @@ def read_throttled(path: Path = THROTTLED_PATH) -> str | None:
         return None
 
 
-def board_status_payload(status: StatusBoard) -> dict:
+def board_status_payload(status: StatusBoard) -> StatusMessage:
     """The status message's player-specific part, taken from the status board."""
-    snap = status.snapshot()
-    render, sync = snap.get("render", {}), snap.get("sync", {})
-    cache, config = snap.get("cache", {}), snap.get("config", {})
-    return {
-        "current": {k: render.get(k) for k in ("item", "type", "kind", "playlist", "since")},
-        "alert": render.get("alert"),
-        "screen": render.get("screen"),
-        "manifest_sequence": sync.get("manifest_sequence"),
-        "sync": {k: sync.get(k) for k in ("state", "last_result", "last_ok_at")},
-        "cache": {k: cache.get(k) for k in ("used_bytes", "max_bytes", "files")},
-        "config_errors": config.get("errors", []),
-        "report": snap.get("report"),
-        "errors": (snap.get("errors") or {}).get("recent", []),
-        "health": {k: snap.get("health", {}).get(k) for k in ("healthy", "reason")},
-    }
+    return status_message(status.snapshot())
 
 
 @dataclass
@@ -417,7 +404,8 @@ class PushClient:
         assert self.topics is not None
         now = self.clock()
         if topic == self.topics.manifest:
-            active = self.status.get("sync").get("manifest_sequence")
+            sync: SyncSection = self.status.get("sync")
+            active = sync.get("manifest_sequence")
             notice = self.gate.notice(payload, active if type(active) is int else None, now)
             if notice is not None:
                 log.info("manifest notice %s for %s; waking sync", notice["sequence"], self.group)

@@ -32,6 +32,7 @@ from player.render.loop import RenderLoop
 from player.service.board import StatusBoard
 from player.wire.manifest import ManifestError
 from player.wire.parse import parse
+from player.wire.status import RenderSection
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.report is not None:
-        render = status.get("render")
+        render: RenderSection = status.get("render")
         report = {
             **marks,
             "end_cpu": _cpu_seconds(),

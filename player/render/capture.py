@@ -96,5 +96,20 @@ class FrameLog:
             self._file.flush()
             self._flushed = now
 
+    def frame(self, presented: float, showing, fade: bool, pixels: list) -> None:
+        """The frame just presented: `showing` is the switcher's Showing on screen."""
+        slot = showing.slot
+        record = {
+            "t": round(presented, 4),
+            "kind": slot.kind,
+            "item": slot.item.id if slot.item else None,
+            "slot_start": round(slot.start.timestamp(), 4),
+            "switch_at": round(showing.switch_at, 4),
+            "content": showing.visual.frame_id(),
+            "fade": fade,
+            "px": pixels,
+        }
+        self.write(record, presented)
+
     def close(self) -> None:
         self._file.close()

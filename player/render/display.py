@@ -164,3 +164,33 @@ def open_output(config: DisplayConfig, *, headless: bool, windowed: bool = False
 
 def close_output() -> None:
     pygame.display.quit()
+
+
+def reconfigure(
+    output: Output, old: DisplayConfig, new: DisplayConfig, *, headless: bool, windowed: bool
+) -> Output:
+    """The output for a live display edit: reopened for a new size or driver, else the same
+    screen with the new region and rotation; what cannot be applied keeps the previous."""
+    if (old.size, old.driver) != (new.size, new.driver):
+        log.info("display size/driver changed: reopening the display")
+        close_output()
+        try:
+            output = open_output(new, headless=headless, windowed=windowed)
+        except DisplayError as exc:
+            log.error("%s\nkeeping the previous display settings", exc)
+            output = open_output(old, headless=headless, windowed=windowed)
+    elif (old.region, old.rotation) != (new.region, new.rotation):
+        try:
+            geo = geometry(output.size, new.region, new.rotation)
+        except ValueError as exc:
+            log.error("%s; keeping the previous region and rotation", exc)
+            geo = output.geometry
+        output = Output(output.screen, geo, output.driver)
+    if old != new:
+        shown = output.geometry
+        x, y, w, h = shown.region.astuple()
+        log.info(
+            "display in force: %s %dx%d, region %dx%d at x=%d, y=%d, rotation %d",
+            output.driver, *output.size, w, h, x, y, shown.rotation,
+        )  # fmt: skip
+    return output

@@ -1,4 +1,4 @@
-"""The render loop: owns the display on the main thread, switches items gaplessly, paces frames."""
+"""The render loop: owns the display on the main thread, draws what the Switcher shows, paces."""
 
 from __future__ import annotations
 
@@ -28,32 +28,29 @@ from player.events import (
 )
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
-from player.render.display import DisplayError, Output, close_output, open_output
+from player.render.display import Output, close_output, open_output, reconfigure
 from player.render.feeds import FeedReader, resolve_feed_url
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
-from player.render.layout import geometry
-from player.render.playback import EARLY, PREPARE_AHEAD, Playback, Showing, to_datetime
 from player.render.prepare import VisualFactory
 from player.render.scene import Fade, Scene
 from player.render.slides import SlideWorker
-from player.render.splash import local_addresses, splash_lines
-from player.render.visuals import Visual
-from player.schedule.plan import Scheduler, Slot
+from player.render.splash import Addresses, splash_lines
+from player.render.stats import FrameReport, Pacer
+from player.render.switcher import Switched, Switcher, to_datetime
+from player.schedule.plan import Scheduler
 from player.service.board import StatusBoard
 from player.service.memory import HeapTrimmer
 from player.wire.manifest import Manifest
+from player.wire.status import SyncSection
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT = 1.0  # on_tick at least this often, whatever is on screen
-POLL_LATE = 0.004  # how often to look again when the next item is due but not ready
-POLL_PREPARING = 0.05
-STATUS_EVERY = 5.0
 ADDRESSES_EVERY = 30.0
 
 
-class RenderLoop(Playback):
+class RenderLoop:
     """Plays the schedule on the display. Build on any thread; run() on the main thread."""
 
     def __init__(
@@ -90,24 +87,23 @@ class RenderLoop(Playback):
         self.frame_log_path = frame_log
 
         self.manifest: Manifest | None = None
-        self.alerts: tuple = ()
-        self.power = True
-        self.failures: dict[str, str] = {}  # item id -> why it cannot play (this manifest)
-        self._logged_failures: set[tuple[str, str | None]] = set()
-        self.showing: Showing | None = None
-        self.pending: Showing | None = None
+        self.switcher = Switcher(
+            # The factory and scene are rebuilt when the display changes: looked up per call.
+            lambda slot, zone, offset: self.factory.make(slot, self.manifest, zone, offset=offset),
+            lambda kind: self.scene.zone_for(kind),  # noqa: PLW0108
+            status,
+            on_play=on_play,
+            scheduler=Scheduler(None, self.tz),
+        )
+        self.switcher.hours = config.operating_hours
+        self.switcher.aligned = config.schedule.aligned
         self.fade: Fade | None = None
         self.frames = 0
-        self.dropped_ticks = 0  # frame ticks that came too late to be drawn
-        self.dropped_frames = 0  # video frames never shown, from videos already finished
-        self._decoder_logged: str | None = None  # the video decoder last logged
+        self.pacer = Pacer()
+        self.report = FrameReport(status)
         self._force = True
-        self._retired: list[Visual] = []
-        self._next_tick: float | None = None
         self._first_frame_done = False
-        self._addresses: tuple[float, list[str]] = (float("-inf"), [])
-        self._fps_mark = (0.0, 0)
-        self._status_at = float("-inf")
+        self.addresses = Addresses(ADDRESSES_EVERY)
         self._stop_reason = ""
         # Built in run(): they need the display.
         self.output: Output | None = None
@@ -121,7 +117,6 @@ class RenderLoop(Playback):
         self._feeds_version = -1
         self.shots: Screenshotter | None = None
         self.frame_log: FrameLog | None = None
-        self.scheduler = Scheduler(None, self.tz)
         # An accelerated clock (soak runs, benchmarks) says how much faster it runs.
         self.clock_watch = ClockWatch(rate=getattr(clock, "rate", 1.0))
         self.trimmer = HeapTrimmer()
@@ -207,12 +202,7 @@ class RenderLoop(Playback):
     def _close(self) -> None:
         now = self.clock()
         self._report_stats(now)
-        if self.showing is not None:
-            self._record(self.showing, now, completed=False)
-            self._close_visual(self.showing)
-        if self.pending is not None:
-            self._close_visual(self.pending)
-        self.showing = self.pending = None
+        self.switcher.close(now)
         self._close_retired()
         for part in (self.feeds, self.images, self.slides, self.shots, self.frame_log):
             if part is not None:
@@ -237,13 +227,15 @@ class RenderLoop(Playback):
                 break
             now = self.clock()
             if self.clock_watch.jumped(now, time.monotonic()) is not None:
-                self._replan_now(now, "clock jumped")
+                self.switcher.replan(now, "clock jumped")
             self.clock_watch.check_trust(self.manifest, now)
-            self._advance(now)
+            switched = self.switcher.advance(now)
+            if switched is not None:
+                self._switched(switched, now)
             self._frame(now)
             self._close_retired()
-            if self.pending is None:
-                self._plan_next(self.clock())  # after the switch's frame, not before it
+            if self.switcher.pending is None:
+                self.switcher.plan_next(self.clock())  # after the switch's frame, not before it
             self.on_tick()
             now = self.clock()
             self._periodic(now)
@@ -277,33 +269,45 @@ class RenderLoop(Playback):
 
     def _timeout(self, now: float) -> float:
         wake = now + HEARTBEAT
-        cur = self.showing
+        cur = self.switcher.showing
         kind = cur.slot.kind if cur else "idle"
         if self._moving():
-            wake = min(wake, self._next_tick if self._next_tick is not None else now)
+            tick = self.pacer.next_tick
+            wake = min(wake, tick if tick is not None else now)
         elif cur is not None and cur.visual is not None:
             for change in (cur.visual.next_change(now), self.scene.next_change(kind, now)):
                 if change is not None:
                     wake = min(wake, change)
-        if self.pending is None and cur is not None and self.power:
-            wake = min(wake, max(now, cur.slot.end.timestamp() - PREPARE_AHEAD))
-        if self.pending is not None:
-            p = self.pending
-            if p.visual is None or p.visual.ready():
-                wake = min(wake, p.switch_at)
-            elif now >= p.switch_at - POLL_PREPARING:
-                wake = min(wake, now + POLL_LATE)
-            else:
-                wake = min(wake, now + POLL_PREPARING)
+        switch = self.switcher.wake_at(now)
+        if switch is not None:
+            wake = min(wake, switch)
         if self.shots is not None and self.shots.next_at is not None:
             wake = min(wake, self.shots.next_at)
         return max(0.0, wake - now)
 
     def _moving(self) -> bool:
-        cur = self.showing
+        cur = self.switcher.showing
         if cur is None or cur.visual is None:
             return False
         return cur.visual.moving or self.fade is not None or self.scene.moving(cur.slot.kind)
+
+    def _switched(self, switched: Switched, now: float) -> None:
+        """A new visual is on screen: draw it whole, from its own first frame."""
+        if not switched.redraw:
+            zone = switched.showing.zone
+            seconds = switched.crossfade
+            self.fade = Fade(self.scene.snapshot(zone), now, seconds) if seconds else None
+        self._force = True
+        self.pacer.reset()
+        self.report.decoder(switched.showing.visual)
+
+    def _close_retired(self) -> None:
+        retired = self.switcher.take_retired()
+        for visual in retired:
+            visual.close()
+        if retired:
+            self.trimmer.released()
+        self.trimmer.maybe_trim()
 
     # -- messages ---------------------------------------------------------------------
 
@@ -316,16 +320,20 @@ class RenderLoop(Playback):
         if isinstance(message, ManifestActivated):
             self._manifest(message.manifest, now)
         elif isinstance(message, MediaDamaged):
-            self._media_damaged(message, now)
+            # The words of the cache's own error, whichever of the two reaches the loop first.
+            reason = (
+                f"media {message.sha[:12]}… is damaged on disk ({message.reason}): removed from "
+                "the cache, downloading it again"
+            )
+            self.switcher.media_damaged(message.sha, reason, now)
         elif isinstance(message, MediaRestored):
-            self._media_restored(message, now)
+            self.switcher.media_restored(message.shas, now)
         elif isinstance(message, AlertsChanged):
-            self.alerts = tuple(message.alerts)
-            self._replan_now(now, "alerts changed")
+            self.switcher.set_alerts(message.alerts, now)
         elif isinstance(message, ConfigChanged):
             self._config(message.config, now)
         elif isinstance(message, DisplayPower):
-            self._power(message.on, now)
+            self.switcher.set_power(message.on, now)
         elif isinstance(message, ScreenshotRequest):
             try:
                 self.current_surface_png(message.path)
@@ -339,8 +347,6 @@ class RenderLoop(Playback):
 
     def _manifest(self, manifest: Manifest, now: float) -> None:
         self.manifest = manifest
-        self.failures.clear()
-        self.scheduler = Scheduler(manifest, self.tz)
         self.scene.set_layout(manifest.layout, self.tz)
         ticker = manifest.layout.ticker
         source = self.config.source.url
@@ -351,142 +357,39 @@ class RenderLoop(Playback):
         )
         self._force = True
         log.info("manifest sequence %d active", manifest.sequence)
-        self._drop_pending()
-        cur = self.showing
-        if cur is None or cur.slot.kind != "item":
-            self._replan_now(now, "new manifest")
-            return
-        item = cur.slot.item
-        kept = {i.id: i for i in manifest.items()}.get(item.id)
-        if kept is None or kept.media != item.media:
-            log.info("item '%s' was withdrawn: switching now", item.id)
-            self._replan_now(now, "item withdrawn")
-        elif self.scene.zone_for("item") != cur.zone:
-            # The layout changed the main zone's size: redraw the same play in the new one.
-            self._redo_current(now)
-
-    def _media_damaged(self, message: MediaDamaged, now: float) -> None:
-        """A file found damaged after it was prepared or shown: off the screen at once."""
-        if self.manifest is None:
-            return
-        # The words of the cache's own error, whichever of the two reaches the loop first.
-        reason = (
-            f"media {message.sha[:12]}… is damaged on disk ({message.reason}): removed from "
-            "the cache, downloading it again"
-        )
-        users = [i for i in self.manifest.items() if i.media == message.sha]
-        for item in users:
-            self.failures[item.id] = reason
-            key = (item.id, item.media)
-            if key not in self._logged_failures:
-                self._logged_failures.add(key)
-                log.error("skipping item '%s': %s", item.id, reason)
-        if users:
-            self.status.update(
-                "render",
-                failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
-            )
-
-        def uses(showing) -> bool:
-            item = showing.slot.item if showing is not None else None
-            return item is not None and item.media == message.sha
-
-        if uses(self.pending):
-            self._drop_pending()
-        if uses(self.showing):
-            self._replan_now(now, "media damaged")
-
-    def _media_restored(self, message: MediaRestored, now: float) -> None:
-        """Skipped items whose media came back play again, from their next turn on."""
-        if self.manifest is None:
-            return
-        back = [i for i in self.manifest.items() if i.media in message.shas]
-        if not any(i.id in self.failures for i in back):
-            return
-        for item in back:
-            self.failures.pop(item.id, None)
-            self._logged_failures.discard((item.id, item.media))
-        log.info("playing %s again", ", ".join(sorted({i.id for i in back})))
-        self.status.update(
-            "render",
-            failures=[{"item": k, "error": v} for k, v in sorted(self.failures.items())],
-        )
-        cur = self.showing
-        if cur is None or cur.slot.kind == "idle":
-            self._replan_now(now, "media downloaded again")  # the splash gives way at once
+        self.switcher.new_manifest(Scheduler(manifest, self.tz), now)
 
     def _config(self, config: Config, now: float) -> None:
         old = self.config
         self.config = config
         d_old, d_new = old.display, config.display
-        if (d_old.size, d_old.driver) != (d_new.size, d_new.driver):
-            log.info("display size/driver changed: reopening the display")
-            close_output()
-            try:
-                self.output = open_output(d_new, headless=self.headless, windowed=self.windowed)
-            except DisplayError as exc:
-                log.error("%s\nkeeping the previous display settings", exc)
-                self.output = open_output(d_old, headless=self.headless, windowed=self.windowed)
-        elif (d_old.region, d_old.rotation) != (d_new.region, d_new.rotation):
-            try:
-                geo = geometry(self.output.size, d_new.region, d_new.rotation)
-            except ValueError as exc:
-                log.error("%s; keeping the previous region and rotation", exc)
-                geo = self.output.geometry
-            self.output = Output(self.output.screen, geo, self.output.driver)
         if d_old != d_new:
-            shown = self.output.geometry
-            x, y, w, h = shown.region.astuple()
-            log.info(
-                "display in force: %s %dx%d, region %dx%d at x=%d, y=%d, rotation %d",
-                self.output.driver,
-                *self.output.size,
-                w,
-                h,
-                x,
-                y,
-                shown.rotation,
+            self.output = reconfigure(
+                self.output, d_old, d_new, headless=self.headless, windowed=self.windowed
             )
             self._report_output()
-        if old.player.timezone != config.player.timezone:
-            self.scheduler = Scheduler(self.manifest, self.tz)
-        if d_old != d_new or (old.player.timezone, old.video) != (
-            config.player.timezone,
-            config.video,
-        ):
+        self.switcher.hours = config.operating_hours
+        self.switcher.aligned = config.schedule.aligned
+        tz_changed = old.player.timezone != config.player.timezone
+        if tz_changed:
+            self.switcher.scheduler = Scheduler(self.manifest, self.tz)
+        if d_old != d_new or tz_changed or old.video != config.video:
             self._build_scene()
-            self._redo_current(now)
-        if (old.player.timezone, old.operating_hours, old.schedule) != (
-            config.player.timezone,
-            config.operating_hours,
-            config.schedule,
-        ):
-            self._replan_now(now, "config changed")
-
-    def _power(self, on: bool, now: float) -> None:
-        if on == self.power:
-            return
-        self.power = on
-        log.info("display power %s", "on" if on else "off")
-        if on:
-            self._replan_now(now, "display on")
-            return
-        off = Slot("off", to_datetime(now), to_datetime(now + 86400), reason="display turned off")
-        self._drop_pending()
-        self._start_pending(off, now)
+            self.switcher.redo_current(now)
+        rules = (config.operating_hours, config.schedule)
+        if tz_changed or (old.operating_hours, old.schedule) != rules:
+            self.switcher.replan(now, "config changed")
 
     # -- drawing ----------------------------------------------------------------------
 
     def _frame(self, now: float) -> None:
-        cur = self.showing
+        cur = self.switcher.showing
         if cur is None or cur.visual is None:
             return
         moving = self._moving()
-        tick = self._next_tick
-        if moving and not self._force and tick is not None and now < tick - EARLY:
+        if moving and not self._force and self.pacer.early(now):
             return
-        # Moving content is drawn for the tick's time, so steps between frames stay even.
-        at = tick if moving and tick is not None and abs(now - tick) < 0.5 / self._fps() else now
+        at = self.pacer.draw_time(now, self._fps()) if moving else now
         self._update_feeds()
         if self.fade is not None and self.fade.progress(at) >= 1.0:
             self.fade = None
@@ -501,12 +404,12 @@ class RenderLoop(Playback):
             if not cur.failed:
                 log.exception("drawing %s failed", cur.visual.key)
                 cur.failed = True
-                self._fail(cur.slot, f"drawing failed: {exc}")
-                self._replan_now(now, "drawing failed")
+                self.switcher.fail(cur.slot, f"drawing failed: {exc}")
+                self.switcher.replan(now, "drawing failed")
             return
         self._force = False
         if moving:
-            self._step_tick(now)
+            self.pacer.step(now, self._fps())
         if not dirty:
             return
         self.output.present(None if force else dirty)
@@ -515,7 +418,9 @@ class RenderLoop(Playback):
         if cur.shown_at is None:
             cur.shown_at = presented
         if self.frame_log is not None:
-            self._log_frame(cur, presented)
+            screen, points = self.output.screen, self.scene.sample_points(cur.slot.kind)
+            pixels = [list(screen.get_at(p))[:3] for p in points]
+            self.frame_log.frame(presented, cur, self.fade is not None, pixels)
         if not self._first_frame_done:
             self._first_frame_done = True
             self.status.update("render", first_frame=to_datetime(presented).isoformat())
@@ -524,37 +429,11 @@ class RenderLoop(Playback):
     def _fps(self) -> int:
         return max(1, self.config.display.fps)
 
-    def _step_tick(self, now: float) -> None:
-        interval = 1.0 / self._fps()
-        if self._next_tick is None or now - self._next_tick > interval:
-            if self._next_tick is not None:
-                self.dropped_ticks += int((now - self._next_tick) / interval)
-            self._next_tick = now + interval
-        else:
-            self._next_tick += interval
-
     def _update_feeds(self) -> None:
         version = self.feeds.version
         if version != self._feeds_version:
             self._feeds_version = version
             self.scene.set_feed_headlines(self.feeds.headlines())
-
-    def _log_frame(self, cur: Showing, presented: float) -> None:
-        screen = self.output.screen
-        pixels = [list(screen.get_at(p))[:3] for p in self.scene.sample_points(cur.slot.kind)]
-        self.frame_log.write(
-            {
-                "t": round(presented, 4),
-                "kind": cur.slot.kind,
-                "item": cur.slot.item.id if cur.slot.item else None,
-                "slot_start": round(cur.slot.start.timestamp(), 4),
-                "switch_at": round(cur.switch_at, 4),
-                "content": cur.visual.frame_id(),
-                "fade": self.fade is not None,
-                "px": pixels,
-            },
-            presented,
-        )
 
     # -- status and side jobs ---------------------------------------------------------
 
@@ -562,58 +441,25 @@ class RenderLoop(Playback):
         if self.shots is not None and self.shots.due(now) and self.frames:
             stamp = to_datetime(now).strftime("%Y%m%dT%H%M%S")
             self.shots.take(self.output.screen, now, stamp)
-        if now - self._status_at >= STATUS_EVERY:
+        if self.report.due(now):
             self._report_stats(now)
 
     def _report_stats(self, now: float) -> None:
-        mark_t, mark_frames = self._fps_mark
-        fps = (self.frames - mark_frames) / (now - mark_t) if mark_t and now > mark_t else 0.0
-        self._fps_mark = (now, self.frames)
-        self._status_at = now
-        cur = self.showing
+        cur = self.switcher.showing
         video_dropped = getattr(cur.visual, "dropped", 0) if cur is not None else 0
-        self.status.update(
-            "render",
-            fps=round(fps, 1),
-            frames=self.frames,
-            dropped=self.dropped_ticks + self.dropped_frames + video_dropped,
-        )
+        dropped = self.pacer.dropped + self.switcher.dropped_frames + video_dropped
+        self.report.counters(now, self.frames, dropped)
         if cur is not None:
-            self._note_decoder(cur.visual)
-
-    def _note_decoder(self, visual: object) -> None:
-        """Status and log say which video decoder runs (and why not hardware), on change.
-
-        The last video's decoder stays in status while pictures play in between.
-        """
-        decoder = getattr(visual, "decoder", None)
-        if decoder is not None and decoder != self._decoder_logged:
-            self._decoder_logged = decoder
-            self.status.update("render", decoder=decoder)
-            log.info("video decoder: %s", decoder)
+            self.report.decoder(cur.visual)
 
     def _headlines(self) -> list[str]:
         ticker = self.manifest.layout.ticker if self.manifest else None
         return [*(ticker.lines if ticker else ()), *self.feeds.headlines()]
 
-    def _refresh_addresses(self) -> None:
-        self._addresses = (time.monotonic(), local_addresses())
-
     def _splash_lines(self, reason: str) -> list[tuple[str, str]]:
-        now = time.monotonic()
-        checked, addresses = self._addresses
-        if now - checked >= ADDRESSES_EVERY:
-            self._addresses = (now, addresses)  # one refresh at a time
-            if checked == float("-inf"):  # the first splash must not say "no address"
-                addresses = local_addresses()
-                self._addresses = (now, addresses)
-            else:  # later refreshes must not stall a frame on `ip` or the resolver
-                threading.Thread(
-                    target=self._refresh_addresses, name="addresses", daemon=True
-                ).start()
-        return splash_lines(
-            self.config.player.id, __version__, addresses, self.status.get("sync"), reason
-        )
+        addresses = self.addresses.get()
+        sync: SyncSection = self.status.get("sync")
+        return splash_lines(self.config.player.id, __version__, addresses, sync, reason)
 
 
 @dataclass(frozen=True)

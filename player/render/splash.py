@@ -7,6 +7,8 @@ import json
 import logging
 import socket
 import subprocess
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 
@@ -15,6 +17,7 @@ import pygame
 from player.render.fonts import FontBook, fit_text, render_block
 from player.render.slides import SlideWorker
 from player.render.visuals import Visual
+from player.wire.status import SyncSection
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +64,40 @@ def local_addresses(timeout: float = 1.0) -> list[str]:
     return sorted(found, key=lambda a: (":" in a, a))
 
 
+class Addresses:
+    """This machine's addresses for the splash, looked up again every `every` seconds.
+
+    The first lookup is made at once (the first splash must not say "no address"); later
+    ones run in a thread, so a slow `ip` or resolver never stalls a frame.
+    """
+
+    def __init__(self, every: float = 30.0, lookup: Callable[[], list[str]] = local_addresses):
+        self.every = every
+        self.lookup = lookup
+        self._known: tuple[float, list[str]] = (float("-inf"), [])
+
+    def get(self) -> list[str]:
+        now = time.monotonic()
+        checked, addresses = self._known
+        if now - checked >= self.every:
+            self._known = (now, addresses)  # one refresh at a time
+            if checked == float("-inf"):
+                addresses = self.lookup()
+                self._known = (now, addresses)
+            else:
+                threading.Thread(target=self._refresh, name="addresses", daemon=True).start()
+        return addresses
+
+    def _refresh(self) -> None:
+        self._known = (time.monotonic(), self.lookup())
+
+
 def splash_lines(
-    player_id: str, version: str, addresses: list[str], sync: dict, reason: str
+    player_id: str, version: str, addresses: list[str], sync: SyncSection, reason: str
 ) -> list[tuple[str, str]]:
     """(role, text) lines of the splash; pure so tests can read what it says."""
     state = sync.get("state") or "not started"
-    detail = sync.get("last_result") or sync.get("last_error") or ""
+    detail = sync.get("last_result") or ""
     sync_text = f"sync: {state}" + (f" - {detail}" if detail and detail != state else "")
     return [
         ("title", player_id),

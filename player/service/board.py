@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import copy
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+
+from player.wire.status import undeclared
+
+log = logging.getLogger(__name__)
 
 
 class StatusBoard:
@@ -12,6 +17,9 @@ class StatusBoard:
 
     Listeners are called (outside the lock) after a change, so the status file and the
     MQTT status message can be refreshed on change rather than on a timer only.
+    Sections and their keys are the shapes in player/wire/status.py; another key is
+    dropped and logged (a running screen must not stop over a status typo), so every key
+    a reader looks for is one some part can write.
     """
 
     def __init__(self) -> None:
@@ -21,6 +29,7 @@ class StatusBoard:
         self._version = 0
 
     def update(self, section: str, **fields) -> None:
+        fields = _declared(section, fields)
         with self._lock:
             current = self._sections.setdefault(section, {})
             changed = any(current.get(k, object()) != v for k, v in fields.items())
@@ -33,6 +42,7 @@ class StatusBoard:
             listener(section)
 
     def replace(self, section: str, values: dict) -> None:
+        values = _declared(section, values)
         with self._lock:
             if self._sections.get(section) == values:
                 return
@@ -58,3 +68,15 @@ class StatusBoard:
     def subscribe(self, listener: Callable[[str], None]) -> None:
         with self._lock:
             self._listeners.append(listener)
+
+
+def _declared(section: str, fields: Mapping[str, object]) -> dict:
+    unknown = undeclared(section, fields)
+    if unknown:
+        log.error(
+            "status section %r declares no %s: not shown; add it to the section's shape "
+            "in player/wire/status.py",
+            section,
+            ", ".join(unknown),
+        )
+    return {k: v for k, v in fields.items() if k not in unknown}

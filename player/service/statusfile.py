@@ -16,8 +16,9 @@ from pathlib import Path
 from player import __version__
 from player.config.model import RuntimeConfig
 from player.service.board import StatusBoard
+from player.service.statusview import parse_time, render_summary
 from player.wire.atomicfile import atomic_write
-from player.wire.units import format_size
+from player.wire.status import HealthSection, StatusDocument
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +216,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def liveness(doc: dict, now_boot: float, current_boot_id: str | None) -> str | None:
+def liveness(doc: StatusDocument, now_boot: float, current_boot_id: str | None) -> str | None:
     """None when the writer looks alive, else why `status` should say "not running"."""
     if doc.get("stopped_at"):
         return f"the player stopped at {doc['stopped_at']}"
@@ -234,16 +235,6 @@ def liveness(doc: dict, now_boot: float, current_boot_id: str | None) -> str | N
     if age > STALE_AFTER:
         return f"the status file was last written {age:.0f} s ago (hung or killed player)"
     return None
-
-
-def parse_time(value: object) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -269,247 +260,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         if getattr(args, "json", False):
             print(f"videotron is not running: {dead}", file=sys.stderr)
         return EXIT_NOT_RUNNING
-    health = doc.get("health") or {}
+    health: HealthSection = doc.get("health") or {}
     if health.get("healthy") is False:
         return EXIT_UNHEALTHY
     return EXIT_OK
-
-
-# -- the technician's view ----------------------------------------------------------------
-
-
-def _ago(when: object, now: dt.datetime) -> str:
-    parsed = parse_time(when)
-    if parsed is None:
-        return str(when) if when else "?"
-    seconds = (now - parsed).total_seconds()
-    local = parsed.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
-    if seconds >= 0:
-        return f"{local} ({_duration(seconds)} ago)"
-    return f"{local} (in {_duration(-seconds)})"
-
-
-def _duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172800:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    return f"{seconds // 86400} days"
-
-
-def _item(value: object) -> str:
-    if isinstance(value, dict):
-        label = value.get("title") or value.get("id") or value.get("name") or "?"
-        kind = value.get("type") or value.get("kind")
-        return f"{label} ({kind})" if kind else str(label)
-    return str(value) if value not in (None, "") else "nothing"
-
-
-def _playing(render: dict, now: dt.datetime | None = None) -> str:
-    if render.get("screen") == "off":
-        return "nothing: display turned off by a display-off command (display-on brings it back)"
-    if render.get("kind") == "off":
-        text = f"nothing: screen black, {render.get('reason') or 'outside operating hours'}"
-        if render.get("until"):
-            text += f"; on again {_ago(render['until'], now) if now else render['until']}"
-        return text
-    if render.get("alert"):
-        text = f"ALERT {render['alert']}"
-    elif render.get("item") or render.get("current"):
-        text = _item(render.get("item") or render.get("current"))
-        if render.get("type"):
-            text += f" ({render['type']})"
-        if render.get("playlist"):
-            text += f" from playlist {render['playlist']}"
-    elif render.get("kind") == "idle":
-        text = (
-            f"splash screen ({render.get('splash') or render.get('reason') or 'nothing to play'})"
-        )
-    else:
-        text = "nothing"
-    return text
-
-
-def _first(section: dict, *keys: str) -> object:
-    for key in keys:
-        if section.get(key) not in (None, ""):
-            return section[key]
-    return None
-
-
-def render_summary(doc: dict, now: dt.datetime, not_running: str | None = None) -> str:
-    """A few lines a technician can read at a glance, problems first."""
-    lines: list[str] = []
-    player = doc.get("player") or {}
-    health = doc.get("health") or {}
-    render = doc.get("render") or {}
-    sync = doc.get("sync") or {}
-    cache = doc.get("cache") or {}
-    mqtt = doc.get("mqtt") or {}
-    config = doc.get("config") or {}
-    report = doc.get("report") or {}
-
-    ident = player.get("id") or "?"
-    version = player.get("version") or doc.get("version") or "?"
-    if not_running:
-        verdict = f"NOT RUNNING: {not_running}"
-    elif health.get("healthy") is False:
-        verdict = f"UNHEALTHY: {health.get('reason') or 'see threads below'}"
-    else:
-        verdict = "running, healthy"
-    lines.append(f"videotron {ident} (v{version}, pid {doc.get('pid', '?')}): {verdict}")
-    started = player.get("started_at")
-    lines.append(f"  status written  {_ago(doc.get('written_at'), now)}")
-    if started:
-        lines.append(f"  started         {_ago(started, now)}")
-
-    playing = _playing(render, now)
-    since = _first(render, "since", "current_since")
-    if since:
-        playing += f", since {_ago(since, now)}"
-    lines.append(f"  playing         {playing}")
-    screen = render.get("screen")
-    if screen is not None:
-        shown = screen if isinstance(screen, str) else ("on" if screen else "off")
-        lines.append(f"  screen          {shown}")
-    if render.get("driver"):
-        output = render.get("output")
-        size = f" {output[0]}x{output[1]}" if isinstance(output, list) and len(output) == 2 else ""
-        fps = f", {render['fps']} fps" if render.get("fps") is not None else ""
-        lines.append(f"  display         {render['driver']}{size}{fps}")
-        if render.get("decoder"):
-            lines.append(f"  video decoder   {render['decoder']}")
-        region = render.get("region")
-        if isinstance(region, list) and len(region) == 4:
-            x, y, w, h = region
-            rotation = render.get("rotation", 0)
-            lines.append(f"  picture         {w}x{h} at x={x}, y={y}, rotation {rotation}")
-    if render and not render.get("first_frame"):
-        lines.append("  display         no frame shown yet")
-    for failure in render.get("failures") or []:
-        if isinstance(failure, dict):
-            lines.append(f"  cannot play     {failure.get('item')}: {failure.get('error')}")
-
-    seq = sync.get("manifest_sequence")
-    published = sync.get("manifest_published_at")
-    if seq is not None or published:
-        manifest = f"sequence {seq if seq is not None else '?'}"
-        if published:
-            manifest += f", published {_ago(published, now)}"
-        lines.append(f"  manifest        {manifest}")
-    else:
-        lines.append("  manifest        none active")
-    if sync:
-        result = _first(sync, "last_result", "state") or "?"
-        text = f"{sync.get('state', '?')}; last result: {result}"
-        if sync.get("last_ok_at"):
-            text += f"; last success {_ago(sync['last_ok_at'], now)}"
-        lines.append(f"  sync            {text}")
-        if sync.get("next_attempt_at"):
-            lines.append(f"  next sync       {_ago(sync['next_attempt_at'], now)}")
-        progress = sync.get("progress") or {}
-        if progress.get("total_bytes"):
-            done, total = progress.get("done_bytes", 0), progress["total_bytes"]
-            pct = 100.0 * done / total if total else 0.0
-            text = f"{format_size(done)} of {format_size(total)} ({pct:.0f}%)"
-            if progress.get("rate"):
-                text += f" at {format_size(progress['rate'])}/s"
-            if progress.get("eta") is not None:
-                text += f", about {_duration(float(progress['eta']))} left"
-            lines.append(f"  downloading     {text}")
-    if cache:
-        text = f"{format_size(cache.get('used_bytes'))} of {format_size(cache.get('max_bytes'))}"
-        if cache.get("files") is not None:
-            text += f", {cache['files']} files"
-        if cache.get("error"):
-            text += f"; ERROR: {cache['error']}"
-        lines.append(f"  cache           {text}")
-        if cache.get("check"):
-            lines.append(f"  cache check     {cache['check']}")
-    for line in cache.get("manifest_refused") or []:
-        lines.append(f"  MANIFEST REFUSED {line}")
-    for damage in cache.get("damaged") or []:
-        if isinstance(damage, dict):
-            media = str(damage.get("media", "?"))[:12]
-            then = "downloaded again" if damage.get("restored") else "removed, downloading it again"
-            lines.append(f"  DAMAGED MEDIA   {media}…: {damage.get('reason')}; {then}")
-    if mqtt:
-        text = str(mqtt.get("state", "?"))
-        if mqtt.get("broker"):
-            text += f" ({mqtt['broker']})"
-        if mqtt.get("last_error"):
-            text += f"; last error: {mqtt['last_error']}"
-        lines.append(f"  mqtt            {text}")
-    else:
-        lines.append("  mqtt            not configured")
-    if report:
-        lines.append(
-            f"  proof of play   {report.get('pending', '?')} waiting to upload,"
-            f" {report.get('dropped', 0)} dropped"
-        )
-
-    errors = config.get("errors") or []
-    if errors:
-        lines.append(
-            f"  CONFIG REFUSED  {len(errors)} error(s) in {config.get('path', 'the config')};"
-            " the last good config stays in force:"
-        )
-        lines.extend(f"    {e}" for e in errors[:10])
-    threads = health.get("threads") or {}
-    if threads:
-        # A stopped or hung player's threads are only what it last wrote, not their state.
-        lines.append("  threads (as last written):" if not_running else "  threads:")
-        for name, info in sorted(threads.items()):
-            text = f"    {name:<14} {info.get('state', '?')}"
-            if info.get("restarts"):
-                text += f", restarted {info['restarts']}x"
-                if info.get("last_error"):
-                    text += f" (last: {info['last_error']})"
-            lines.append(text)
-    recent = _recent_errors(doc.get("errors"))
-    if recent:
-        lines.append("  recent errors:")
-        lines.extend(f"    {e}" for e in recent[-10:])
-    return "\n".join(lines)
-
-
-def _recent_errors(section: object) -> list[str]:
-    if isinstance(section, dict):
-        section = section.get("recent") or []
-    if not isinstance(section, list):
-        return []
-    out = []
-    for entry in section:
-        if isinstance(entry, dict):
-            text = str(entry.get("message") or entry.get("text") or entry)
-            if entry.get("where") or entry.get("source"):
-                text = f"{entry.get('where') or entry.get('source')}: {text}"
-            if (entry.get("count") or 1) > 1:
-                text += f" (x{entry['count']})"
-            when = entry.get("at") or entry.get("last_at")
-            if when:
-                text = f"{when}  {text}"
-            out.append(text)
-        else:
-            out.append(str(entry))
-    return out
-
-
-def one_line_summary(snapshot: dict) -> str:
-    """The STATUS= line systemctl shows: what plays and how sync/push are doing."""
-    render = snapshot.get("render") or {}
-    sync = snapshot.get("sync") or {}
-    mqtt = snapshot.get("mqtt") or {}
-    parts = [f"playing {_playing(render)}"]
-    if sync.get("manifest_sequence") is not None:
-        parts.append(f"manifest #{sync['manifest_sequence']}")
-    if sync.get("state"):
-        parts.append(f"sync {sync['state']}")
-    if mqtt.get("state"):
-        parts.append(f"mqtt {mqtt['state']}")
-    if (snapshot.get("config") or {}).get("errors"):
-        parts.append("config refused")
-    return ", ".join(parts)

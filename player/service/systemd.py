@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from player.service.board import StatusBoard
-from player.service.statusfile import one_line_summary
+from player.service.statusview import one_line_summary
 from player.wire.backoff import backoff_delay
 
 log = logging.getLogger(__name__)

@@ -5,20 +5,25 @@ from __future__ import annotations
 import random
 
 MAX_DOUBLINGS = 30  # weeks offline must not overflow a float (2**1024 would)
-JITTER = 0.5  # a delay is drawn from [(1 - JITTER) * d, d]: "equal jitter"
+EQUAL_JITTER = (0.5, 1.0)  # half of each delay fixed, half random
 
 
 def backoff_delay(
-    attempt: int, *, base: float, cap: float, rng: random.Random, jitter: float = JITTER
+    attempt: int,
+    *,
+    base: float,
+    cap: float,
+    rng: random.Random,
+    spread: tuple[float, float] = EQUAL_JITTER,
 ) -> float:
     """Seconds to wait before retry number `attempt` (0 for the first retry).
 
-    The ceiling doubles from `base` with each attempt up to `cap`; the delay is drawn
-    between (1 - jitter) and 1 times the ceiling, so half of it is fixed and retries of
-    many screens spread out. `rng` is passed in so that tests can fix it.
+    The ceiling doubles from `base` with each attempt up to `cap`; the delay is the
+    ceiling times a factor drawn from `spread` (by default between 0.5 and 1), so
+    retries of many screens spread out. `rng` is passed in so that tests can fix it.
     """
     ceiling = min(cap, base * 2 ** min(max(0, attempt), MAX_DOUBLINGS))
-    return ceiling * rng.uniform(1.0 - jitter, 1.0)
+    return ceiling * rng.uniform(*spread)
 
 
 class Backoff:

@@ -110,7 +110,7 @@ def read_frame_log(path: Path) -> list[dict]:
 
 
 def showing_id(loop: RenderLoop) -> str | None:
-    cur = loop.showing
+    cur = loop.switcher.showing
     if cur is None or cur.shown_at is None:
         return None
     return cur.slot.item.id if cur.slot.item else cur.slot.kind
@@ -126,7 +126,7 @@ def capture_when(
     grabbed: list[np.ndarray] = []
 
     def probe(loop: RenderLoop) -> bool:
-        if showing_id(loop) == want and loop.clock() - loop.showing.shown_at >= after:
+        if showing_id(loop) == want and loop.clock() - loop.switcher.showing.shown_at >= after:
             grabbed.append(pygame.surfarray.array3d(loop.output.screen))
             harness.render_status = harness.status.get("render")
             return True
@@ -165,7 +165,7 @@ def capture_series(
     def probe(loop: RenderLoop) -> bool:
         if showing_id(loop) != want:
             return False
-        if loop.clock() - loop.showing.shown_at >= offsets[len(grabbed)]:
+        if loop.clock() - loop.switcher.showing.shown_at >= offsets[len(grabbed)]:
             grabbed.append(pygame.surfarray.array3d(loop.output.screen))
         return len(grabbed) == len(offsets)
 

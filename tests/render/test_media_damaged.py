@@ -33,7 +33,7 @@ def test_a_damaged_video_leaves_the_screen_at_once_and_returns_once_restored(tmp
         elif shown == "gray" and "clip" in marks and "gray" not in marks:
             marks["gray"] = time.monotonic()
             marks["pixel"] = pixel(loop, 160, 90)
-            marks["failure"] = loop.failures.get("clip")
+            marks["failure"] = loop.switcher.failures.get("clip")
             marks["status"] = harness.status.get("render").get("failures")
             harness.later(2.5, MediaRestored((clip,)))  # after gray's turn: skipped once
         elif shown == "clip" and "gray" in marks:
@@ -50,4 +50,4 @@ def test_a_damaged_video_leaves_the_screen_at_once_and_returns_once_restored(tmp
     assert [f["item"] for f in marks["status"]] == ["clip"]
     # Skipped while missing (gray played its 2 s at least twice), back once restored.
     assert "again" in marks and marks["again"] - marks["gray"] > 4
-    assert loop.failures == {}
+    assert loop.switcher.failures == {}

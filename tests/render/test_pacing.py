@@ -77,10 +77,12 @@ def test_region_rotation_and_size_change_live(tmp_path):
             grabbed["before"] = pygame.surfarray.array3d(loop.output.screen)
             harness.inbox.put(ConfigChanged(moved))
         elif "before" in grabbed and "moved" not in grabbed and loop.output.geometry.rotation == 90:
-            if loop.showing.shown_at is not None and loop.pending is None:
+            if loop.switcher.showing.shown_at is not None and loop.switcher.pending is None:
                 grabbed["moved"] = pygame.surfarray.array3d(loop.output.screen)
                 harness.inbox.put(ConfigChanged(bigger))
-        elif "moved" in grabbed and loop.output.size == (400, 240) and loop.pending is None:
+        elif (
+            "moved" in grabbed and loop.output.size == (400, 240) and loop.switcher.pending is None
+        ):
             grabbed["bigger"] = pygame.surfarray.array3d(loop.output.screen)
             step.set()
             return True

@@ -11,7 +11,7 @@ import numpy as np
 
 from player.config.model import OperatingHours, TimeWindow
 from player.events import AlertsChanged, DisplayPower, ManifestActivated
-from player.service.statusfile import render_summary
+from player.service.statusview import render_summary
 from player.wire.alert import Alert
 from tests.render.helpers import (
     Harness,
@@ -134,7 +134,9 @@ def test_truncated_videos_are_skipped_and_the_next_item_shows(tmp_path):
     )  # fmt: skip
     _spoil(manifest, harness.media_dir, "cut", lambda data: data[:1500])  # nothing decodes
     _spoil(manifest, harness.media_dir, "late", lambda data: data[: len(data) // 3])  # ~1 s of 3
-    harness.run(4.0, lambda loop: loop.showing and loop.showing.slot.item.id == "end")
+    harness.run(
+        4.0, lambda loop: loop.switcher.showing and loop.switcher.showing.slot.item.id == "end"
+    )
     rows = _frames(tmp_path)
     assert _sequence(rows) == ["red", "late", "end"]
     late_rows = [r for r in rows if r["item"] == "late"]

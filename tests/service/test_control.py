@@ -57,7 +57,7 @@ def control(tmp_path):
     config.write_text(f"runtime:\n  dir: {run_dir}\n")
     inbox: queue.Queue = queue.Queue()
     status = StatusBoard()
-    status.update("render", current="psa-flood")
+    status.update("render", item="psa-flood")
     server = ControlServer(run_dir / "control.sock", inbox, status, screenshot_timeout=2.0)
     stop = threading.Event()
     beats: list[float] = []
@@ -158,9 +158,7 @@ def test_render_error_is_passed_on(control, tmp_path):
 def test_bad_requests_get_clear_answers(control):
     _, server, _, _ = control
     assert request(server.path, {"cmd": "ping"}, 5.0)["ok"] is True
-    assert request(server.path, {"cmd": "status"}, 5.0)["status"]["render"] == {
-        "current": "psa-flood"
-    }
+    assert request(server.path, {"cmd": "status"}, 5.0)["status"]["render"] == {"item": "psa-flood"}
     answer = request(server.path, {"cmd": "screenshot", "path": "shot.png"}, 5.0)
     assert answer == {"ok": False, "error": "screenshot path must be absolute, got 'shot.png'"}
     elsewhere = str(server.path.parent.parent / "cache" / "media" / ("0" * 64))

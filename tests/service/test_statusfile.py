@@ -74,7 +74,7 @@ def full_board() -> StatusBoard:
 
 def test_write_is_atomic_for_a_concurrent_reader(tmp_path):
     path = tmp_path / "status.json"
-    status = board(render={"current": "x" * 20000})  # big enough to need several writes
+    status = board(render={"reason": "x" * 20000})  # big enough to need several writes
     writer = StatusWriter(path, status)
     writer.write()
     bad: list[str] = []

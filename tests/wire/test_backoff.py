@@ -40,12 +40,16 @@ OLD = {
         min(60.0, 2 ** min(n, 30)) / 2 + rng.uniform(0, min(60.0, 2 ** min(n, 30)) / 2)
     ),
     "mqtt": lambda n, rng: min(60.0, 1.0 * 2 ** min(n, 30)) * rng.uniform(0.5, 1.0),
+    "cap watcher": lambda n, rng: (
+        (max(60.0, min(60.0 * 2 ** min(n, 20), 900.0)) if n else 60.0) * rng.uniform(0.9, 1.1)
+    ),
 }
 NEW = {
     "sync loop": {"base": 10.0, "cap": 300.0},
     "http request": {"base": 1.0, "cap": 30.0},
     "supervisor": {"base": 1.0, "cap": 60.0},
     "mqtt": {"base": 1.0, "cap": 60.0},
+    "cap watcher": {"base": 60.0, "cap": 900.0, "spread": (0.9, 1.1)},
 }
 
 

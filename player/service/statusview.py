@@ -1,0 +1,281 @@
+"""`videotron status` in words: a status document as the lines a technician reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from player.wire.status import (
+    CacheSection,
+    ConfigSection,
+    Damage,
+    ErrorEntry,
+    ErrorsSection,
+    HealthSection,
+    MqttSection,
+    PlayerSection,
+    RenderFailure,
+    RenderSection,
+    ReportSection,
+    StatusDocument,
+    SyncProgress,
+    SyncSection,
+    ThreadHealth,
+)
+from player.wire.units import format_size
+
+# Every read below goes through a name annotated with its shape from player/wire/status.py;
+# tests/service/test_status_shapes.py fails when one names a key the shape does not declare.
+
+
+def parse_time(value: object) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _ago(when: object, now: dt.datetime) -> str:
+    parsed = parse_time(when)
+    if parsed is None:
+        return str(when) if when else "?"
+    seconds = (now - parsed).total_seconds()
+    local = parsed.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    if seconds >= 0:
+        return f"{local} ({_duration(seconds)} ago)"
+    return f"{local} (in {_duration(-seconds)})"
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} days"
+
+
+def playing(render: RenderSection, now: dt.datetime | None = None) -> str:
+    """What the screen shows, in words."""
+    if render.get("screen") == "off":
+        return "nothing: display turned off by a display-off command (display-on brings it back)"
+    kind = render.get("kind")
+    if kind == "off":
+        text = f"nothing: screen black, {render.get('reason') or 'outside operating hours'}"
+        until = render.get("until")
+        if until:
+            text += f"; on again {_ago(until, now) if now else until}"
+        return text
+    if kind == "alert" or render.get("alert"):
+        level = render.get("alert_level")
+        return f"ALERT {render.get('alert')}" + (f" ({level})" if level else "")
+    if render.get("item"):
+        text = str(render.get("item"))
+        if render.get("type"):
+            text += f" ({render.get('type')})"
+        if render.get("playlist"):
+            text += f" from playlist {render.get('playlist')}"
+        return text
+    if kind == "idle":
+        why = render.get("splash") or render.get("reason") or "nothing to play"
+        return f"splash screen ({why})"
+    return "nothing"
+
+
+def render_summary(doc: StatusDocument, now: dt.datetime, not_running: str | None = None) -> str:
+    """A few lines a technician can read at a glance, problems first."""
+    lines: list[str] = []
+    player: PlayerSection = doc.get("player") or {}
+    health: HealthSection = doc.get("health") or {}
+    render: RenderSection = doc.get("render") or {}
+    sync: SyncSection = doc.get("sync") or {}
+    cache: CacheSection = doc.get("cache") or {}
+    mqtt: MqttSection = doc.get("mqtt") or {}
+    config: ConfigSection = doc.get("config") or {}
+    report: ReportSection = doc.get("report") or {}
+
+    ident = player.get("id") or "?"
+    version = player.get("version") or doc.get("version") or "?"
+    if not_running:
+        verdict = f"NOT RUNNING: {not_running}"
+    elif health.get("healthy") is False:
+        verdict = f"UNHEALTHY: {health.get('reason') or 'see threads below'}"
+    else:
+        verdict = "running, healthy"
+    lines.append(f"videotron {ident} (v{version}, pid {doc.get('pid', '?')}): {verdict}")
+    started = player.get("started_at")
+    lines.append(f"  status written  {_ago(doc.get('written_at'), now)}")
+    if started:
+        lines.append(f"  started         {_ago(started, now)}")
+
+    lines.append(f"  playing         {_playing_since(render, now)}")
+    screen = render.get("screen")
+    if screen is not None:
+        lines.append(f"  screen          {screen}")
+    lines.extend(_display(render))
+    failure: RenderFailure
+    for failure in render.get("failures") or []:
+        lines.append(f"  cannot play     {failure.get('item')}: {failure.get('error')}")
+    lines.extend(_sync_lines(sync, now))
+    lines.extend(_cache_lines(cache))
+    if mqtt:
+        text = str(mqtt.get("state", "?"))
+        if mqtt.get("broker"):
+            text += f" ({mqtt.get('broker')})"
+        if mqtt.get("last_error"):
+            text += f"; last error: {mqtt.get('last_error')}"
+        lines.append(f"  mqtt            {text}")
+    else:
+        lines.append("  mqtt            not configured")
+    if report:
+        lines.append(
+            f"  proof of play   {report.get('pending', '?')} waiting to upload,"
+            f" {report.get('dropped', 0)} dropped"
+        )
+
+    errors = config.get("errors") or []
+    if errors:
+        lines.append(
+            f"  CONFIG REFUSED  {len(errors)} error(s) in {config.get('path', 'the config')};"
+            " the last good config stays in force:"
+        )
+        lines.extend(f"    {e}" for e in errors[:10])
+    threads = health.get("threads") or {}
+    if threads:
+        # A stopped or hung player's threads are only what it last wrote, not their state.
+        lines.append("  threads (as last written):" if not_running else "  threads:")
+        info: ThreadHealth
+        for name, info in sorted(threads.items()):
+            text = f"    {name:<14} {info.get('state', '?')}"
+            if info.get("restarts"):
+                text += f", restarted {info.get('restarts')}x"
+                if info.get("last_error"):
+                    text += f" (last: {info.get('last_error')})"
+            lines.append(text)
+    recent = recent_errors(doc.get("errors") or {})
+    if recent:
+        lines.append("  recent errors:")
+        lines.extend(f"    {e}" for e in recent[-10:])
+    return "\n".join(lines)
+
+
+def _playing_since(render: RenderSection, now: dt.datetime) -> str:
+    text = playing(render, now)
+    since = render.get("since")
+    if since:
+        text += f", since {_ago(since, now)}"
+    return text
+
+
+def _display(render: RenderSection) -> list[str]:
+    """The output and the picture's place in it, as in force now (also after a live edit)."""
+    lines = []
+    if render.get("driver"):
+        output = render.get("output")
+        size = f" {output[0]}x{output[1]}" if isinstance(output, list) and len(output) == 2 else ""
+        fps = f", {render.get('fps')} fps" if render.get("fps") is not None else ""
+        lines.append(f"  display         {render.get('driver')}{size}{fps}")
+        if render.get("decoder"):
+            lines.append(f"  video decoder   {render.get('decoder')}")
+        region = render.get("region")
+        if isinstance(region, list) and len(region) == 4:
+            x, y, w, h = region
+            rotation = render.get("rotation", 0)
+            lines.append(f"  picture         {w}x{h} at x={x}, y={y}, rotation {rotation}")
+    if render and not render.get("first_frame"):
+        lines.append("  display         no frame shown yet")
+    return lines
+
+
+def _sync_lines(sync: SyncSection, now: dt.datetime) -> list[str]:
+    lines = []
+    seq = sync.get("manifest_sequence")
+    published = sync.get("manifest_published_at")
+    if seq is not None or published:
+        manifest = f"sequence {seq if seq is not None else '?'}"
+        if published:
+            manifest += f", published {_ago(published, now)}"
+        lines.append(f"  manifest        {manifest}")
+    else:
+        lines.append("  manifest        none active")
+    if not sync:
+        return lines
+    result = sync.get("last_result") or sync.get("state") or "?"
+    text = f"{sync.get('state', '?')}; last result: {result}"
+    if sync.get("last_ok_at"):
+        text += f"; last success {_ago(sync.get('last_ok_at'), now)}"
+    lines.append(f"  sync            {text}")
+    if sync.get("next_attempt_at"):
+        lines.append(f"  next sync       {_ago(sync.get('next_attempt_at'), now)}")
+    progress: SyncProgress = sync.get("progress") or {}
+    total = progress.get("total_bytes")
+    if total:
+        done = progress.get("done_bytes", 0)
+        text = f"{format_size(done)} of {format_size(total)} ({100.0 * done / total:.0f}%)"
+        if progress.get("rate"):
+            text += f" at {format_size(progress.get('rate'))}/s"
+        eta = progress.get("eta")
+        if eta is not None:
+            text += f", about {_duration(float(eta))} left"
+        lines.append(f"  downloading     {text}")
+    return lines
+
+
+def _cache_lines(cache: CacheSection) -> list[str]:
+    lines = []
+    if cache:
+        text = f"{format_size(cache.get('used_bytes'))} of {format_size(cache.get('max_bytes'))}"
+        if cache.get("files") is not None:
+            text += f", {cache.get('files')} files"
+        if cache.get("error"):
+            text += f"; ERROR: {cache.get('error')}"
+        lines.append(f"  cache           {text}")
+        if cache.get("check"):
+            lines.append(f"  cache check     {cache.get('check')}")
+    for line in cache.get("manifest_refused") or []:
+        lines.append(f"  MANIFEST REFUSED {line}")
+    damage: Damage
+    for damage in cache.get("damaged") or []:
+        media = str(damage.get("media", "?"))[:12]
+        then = "downloaded again" if damage.get("restored") else "removed, downloading it again"
+        lines.append(f"  DAMAGED MEDIA   {media}…: {damage.get('reason')}; {then}")
+    return lines
+
+
+def recent_errors(section: ErrorsSection) -> list[str]:
+    """The errors section's entries as lines: when, where, what, how often."""
+    out = []
+    entry: ErrorEntry
+    for entry in section.get("recent") or []:
+        text = str(entry.get("message", "?"))
+        if entry.get("where"):
+            text = f"{entry.get('where')}: {text}"
+        count = entry.get("count") or 1
+        if count > 1:
+            text += f" (x{count})"
+        if entry.get("at"):
+            text = f"{entry.get('at')}  {text}"
+        out.append(text)
+    return out
+
+
+def one_line_summary(snapshot: StatusDocument) -> str:
+    """The STATUS= line systemctl shows: what plays and how sync/push are doing."""
+    render: RenderSection = snapshot.get("render") or {}
+    sync: SyncSection = snapshot.get("sync") or {}
+    mqtt: MqttSection = snapshot.get("mqtt") or {}
+    config: ConfigSection = snapshot.get("config") or {}
+    parts = [f"playing {playing(render)}"]
+    if sync.get("manifest_sequence") is not None:
+        parts.append(f"manifest #{sync.get('manifest_sequence')}")
+    if sync.get("state"):
+        parts.append(f"sync {sync.get('state')}")
+    if mqtt.get("state"):
+        parts.append(f"mqtt {mqtt.get('state')}")
+    if config.get("errors"):
+        parts.append("config refused")
+    return ", ".join(parts)

@@ -1,0 +1,295 @@
+"""Status shapes declared once: the status board's sections and the MQTT status message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+# Every section is `total=False`: a part writes its fields as it learns them, and a reader
+# must cope with any of them missing (a player that has just started, an older player).
+
+
+class PlayerSection(TypedDict, total=False):
+    """Who the player is (written once at start by player/app.py)."""
+
+    id: str
+    group: str
+    version: str
+    pid: int
+    started_at: str  # ISO-8601 UTC
+
+
+class RenderFailure(TypedDict):
+    """An item that cannot play in this manifest, and why."""
+
+    item: str
+    error: str
+
+
+class RenderSection(TypedDict, total=False):
+    """What is on screen and the display in force (written by player/render/)."""
+
+    kind: str  # item | alert | off | idle
+    item: str | None  # the item id on screen
+    type: str | None  # its type: image, video, text, clock, ticker
+    playlist: str | None
+    since: str  # ISO-8601 UTC: when this play went on screen (kept across a redraw)
+    reason: str  # which rule put it there
+    screen: str  # starting | on | black | off | stopped
+    splash: str | None  # why the splash shows
+    alert: str | None  # the alert id on screen
+    alert_level: str | None
+    alert_issued_at: str | None
+    until: str | None  # when a black (off-hours) screen comes back on
+    failures: list[RenderFailure]
+    fps: float
+    frames: int
+    dropped: int
+    first_frame: str
+    decoder: str
+    driver: str
+    output: list[int]  # [width, height] of the output
+    region: list[int]  # [x, y, w, h] of the picture in the output
+    rotation: int
+    stop_reason: str
+
+
+class SyncProgress(TypedDict, total=False):
+    """A download under way."""
+
+    done_bytes: int
+    total_bytes: int
+    rate: float  # bytes per second
+    eta: float | None  # seconds
+
+
+class SyncSection(TypedDict, total=False):
+    """The sync loop's state and the manifest in force (written by player/sync/loop.py)."""
+
+    state: str  # checking | downloading | activating | idle | error
+    source: str | None
+    last_result: str
+    last_attempt_at: str
+    last_ok_at: str
+    next_attempt_at: str
+    hash_mismatches: int
+    progress: SyncProgress | None
+    manifest_sequence: int
+    manifest_published_at: str
+
+
+class Damage(TypedDict):
+    """A media file found damaged in the cache."""
+
+    media: str
+    reason: str
+    found_at: str
+    restored: bool
+
+
+class CacheSection(TypedDict, total=False):
+    """The media cache's use and health."""
+
+    used_bytes: int
+    max_bytes: int
+    files: int
+    error: str | None
+    check: str  # the scrub's progress or result
+    damaged: list[Damage]
+    manifest_refused: list[str]
+
+
+class MqttSection(TypedDict, total=False):
+    """The MQTT link (written by player/push/client.py)."""
+
+    state: str  # disabled | error | disconnected | connecting | connected
+    broker: str | None
+    last_error: str | None
+    next_attempt_at: float | None
+    connected_since: float
+
+
+class ConfigSection(TypedDict, total=False):
+    """The config file and its refused edits (written by player/app.py)."""
+
+    path: str
+    errors: list[str]
+
+
+class ReportSection(TypedDict, total=False):
+    """Proof of play waiting to upload."""
+
+    pending: int
+    dropped: int
+    last_ack_at: str | None
+
+
+class ThreadHealth(TypedDict, total=False):
+    state: str  # running | stuck | dead | stopped | …
+    restarts: int
+    last_error: str | None
+    stuck_after: float
+
+
+class Watchdog(TypedDict):
+    enabled: bool
+    interval: float | None
+
+
+class HealthSection(TypedDict, total=False):
+    """Thread supervision (written by player/service/systemd.py)."""
+
+    healthy: bool
+    reason: str
+    threads: dict[str, ThreadHealth]
+    ready: bool
+    watchdog: Watchdog
+
+
+class ErrorEntry(TypedDict, total=False):
+    """A warning or error, folded by message (written by service/logsetup.py)."""
+
+    level: str
+    where: str  # the logger name
+    message: str
+    at: str  # ISO-8601 UTC of the latest occurrence
+    count: int
+
+
+class ErrorsSection(TypedDict, total=False):
+    recent: list[ErrorEntry]
+
+
+SECTIONS: dict[str, type] = {
+    "player": PlayerSection,
+    "render": RenderSection,
+    "sync": SyncSection,
+    "cache": CacheSection,
+    "mqtt": MqttSection,
+    "config": ConfigSection,
+    "report": ReportSection,
+    "health": HealthSection,
+    "errors": ErrorsSection,
+}
+
+
+class StatusDocument(TypedDict, total=False):
+    """runtime.dir/status.json: the sections plus who wrote it and when."""
+
+    written_at: str
+    written_at_boot: float
+    boot_id: str | None
+    pid: int
+    version: str
+    stopped_at: str
+    player: PlayerSection
+    render: RenderSection
+    sync: SyncSection
+    cache: CacheSection
+    mqtt: MqttSection
+    config: ConfigSection
+    report: ReportSection
+    health: HealthSection
+    errors: ErrorsSection
+
+
+class CurrentPlay(TypedDict, total=False):
+    item: str | None
+    type: str | None
+    kind: str
+    playlist: str | None
+    since: str
+
+
+class MessageSync(TypedDict, total=False):
+    state: str
+    last_result: str
+    last_ok_at: str
+
+
+class MessageCache(TypedDict, total=False):
+    used_bytes: int
+    max_bytes: int
+    files: int
+
+
+class MessageHealth(TypedDict, total=False):
+    healthy: bool
+    reason: str
+
+
+class StatusMessage(TypedDict, total=False):
+    """The retained MQTT status message (`videotron/player/<id>/status`) the collector keeps."""
+
+    online: bool
+    player: str
+    group: str
+    version: str
+    pid: int
+    ts: str
+    reason: str  # why offline (the last will and a clean stop)
+    uptime: float
+    os_uptime: float | None
+    cpu_temp_c: float | None
+    throttled: str | None
+    current: CurrentPlay
+    alert: str | None
+    screen: str
+    manifest_sequence: int
+    sync: MessageSync
+    cache: MessageCache
+    config_errors: list[str]
+    report: ReportSection
+    errors: list[ErrorEntry]
+    health: MessageHealth
+
+
+def keys_of(shape: type) -> frozenset[str]:
+    """The keys a TypedDict declares."""
+    return frozenset(shape.__required_keys__ | shape.__optional_keys__)
+
+
+def undeclared(section: str, fields: Mapping[str, Any]) -> list[str]:
+    """The keys of `fields` that the section's shape does not declare (all, if no such section)."""
+    shape = SECTIONS.get(section)
+    if shape is None:
+        return sorted(fields) or [f"<section {section!r}>"]
+    declared = keys_of(shape)
+    return sorted(k for k in fields if k not in declared)
+
+
+def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
+    """The status message's player-specific part, taken from a status board snapshot."""
+    render: RenderSection = snapshot.get("render") or {}
+    sync: SyncSection = snapshot.get("sync") or {}
+    cache: CacheSection = snapshot.get("cache") or {}
+    config: ConfigSection = snapshot.get("config") or {}
+    health: HealthSection = snapshot.get("health") or {}
+    errors: ErrorsSection = snapshot.get("errors") or {}
+    message: StatusMessage = {
+        "current": {
+            "item": render.get("item"),
+            "type": render.get("type"),
+            "kind": render.get("kind"),
+            "playlist": render.get("playlist"),
+            "since": render.get("since"),
+        },
+        "alert": render.get("alert"),
+        "screen": render.get("screen"),
+        "manifest_sequence": sync.get("manifest_sequence"),
+        "sync": {
+            "state": sync.get("state"),
+            "last_result": sync.get("last_result"),
+            "last_ok_at": sync.get("last_ok_at"),
+        },
+        "cache": {
+            "used_bytes": cache.get("used_bytes"),
+            "max_bytes": cache.get("max_bytes"),
+            "files": cache.get("files"),
+        },
+        "config_errors": config.get("errors", []),
+        "report": snapshot.get("report"),
+        "errors": errors.get("recent", []),
+        "health": {"healthy": health.get("healthy"), "reason": health.get("reason")},
+    }
+    return message

@@ -1,0 +1,103 @@
+"""`videotron cap-watch` as a subprocess for tests, watched through its status file and log."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.player import VIDEOTRON
+
+
+def put(path: Path, data: bytes) -> None:
+    """Write a served file whole (temp + rename): nginx never serves half of it."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def central_yaml(path: Path, *, broker: str, key: Path, sources: list[str], groups: str,
+                 work: Path, poll: int = 2, deadline: int = 5,
+                 database: str | None = None) -> Path:  # fmt: skip
+    """A central.yaml with a cap section; `sources` are lines such as "url: http://…"."""
+    source_lines = "".join(f"    - {line}\n" for line in sources)
+    path.write_text(
+        f"mqtt:\n  url: {broker}\n  topic_prefix: vt\n"
+        f"collector:\n  database: {database or 'sqlite:///' + str(work / 'central.sqlite3')}\n"
+        f"publish:\n  key: {key}\n"
+        f"cap:\n  sources:\n{source_lines}"
+        f"  poll_interval: {poll}\n  deadline: {deadline}\n"
+        f"  status_file: {work / 'cap-status.json'}\n  state_file: {work / 'cap-state.json'}\n"
+        f"  groups:\n{groups}",
+        encoding="utf-8",
+    )
+    return path
+
+
+class CapWatchProcess:
+    """`videotron cap-watch` running in the background."""
+
+    def __init__(self, config: Path, status: Path, log: Path) -> None:
+        self.config = config
+        self.status_path = status
+        self.log = log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [*VIDEOTRON, "--config", str(self.config), "cap-watch"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def status(self) -> dict:
+        try:
+            return json.loads(self.status_path.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def wait_for(self, what: str, check: Callable[[dict], bool], timeout: float) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc is not None and self.proc.poll() is None, (
+                f"cap-watch exited ({self.proc.returncode}) while waiting for {what}:\n"
+                + self.log.read_text(errors="replace")[-3000:]
+            )
+            status = self.status()
+            if check(status):
+                return status
+            time.sleep(0.05)
+        pytest.fail(
+            f"timed out after {timeout} s waiting for {what}; status: {json.dumps(self.status())}"
+            "\n" + self.log.read_text(errors="replace")[-3000:]
+        )
+
+    def verdict(self, identifier: str, timeout: float = 15) -> dict:
+        """The recorded verdict on CAP message `identifier` (or on a file or URL)."""
+
+        def find(status: dict) -> dict | None:
+            for decision in status.get("recent", []):
+                if identifier in (decision.get("identifier"), decision["where"]) or (
+                    decision["where"].endswith("/" + identifier)
+                ):
+                    return decision
+            return None
+
+        return find(self.wait_for(f"a verdict on {identifier}", find, timeout))  # type: ignore
+
+    def stop(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            pytest.fail("cap-watch did not stop within 20 s of SIGTERM")
