@@ -15,10 +15,12 @@ from player import __version__
 DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
 DEFAULT_CENTRAL_CONFIG = Path("/etc/videotron/central.yaml")
 OFFICE_COMMANDS = frozenset(
-    {"publish", "keygen", "notify", "alert", "command", "collect", "report"}
+    {"publish", "keygen", "notify", "alert", "command", "collect", "report", "console"}
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-OFFICE_PACKAGES = frozenset({"sqlalchemy", "alembic", "psycopg"})  # the [office] extra
+OFFICE_PACKAGES = frozenset(
+    {"sqlalchemy", "alembic", "psycopg", "starlette", "jinja2", "uvicorn", "argon2", "multipart"}
+)  # the [office] extra
 
 # subcommand -> (module, function); imported only when the subcommand runs, so
 # `videotron --help` stays fast and a broken optional part cannot break the others.
@@ -37,6 +39,7 @@ HANDLERS = MappingProxyType(
         "command": ("central.notify", "cmd_command"),
         "collect": ("central.collector.cli", "cmd_collect"),
         "report": ("central.collector.cli", "cmd_report"),
+        "console": ("central.console.cli", "cmd_console"),
         "screenshot": ("player.service.control", "cmd_screenshot"),
     }
 )
@@ -74,6 +77,8 @@ EXIT_NOTES = MappingProxyType(
         "command": "0 the broker acknowledged; 1 bad key, config or broker",
         "collect": "0 stopped cleanly; 1 the database cannot be opened; 2 bad central.yaml",
         "report": "0 printed; 1 no database or no screenshot yet; 2 bad central.yaml or option",
+        "console": "0 stopped or account saved; 1 the database cannot be opened; "
+        "2 bad central.yaml, name, role or password",
     }
 )
 
@@ -372,6 +377,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("--group", help="only this screen group")
     q.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+
+    p = add(
+        "console",
+        "the office web console, or add an account to it",
+        "Serves the fleet, proof of play, alerts and content pages behind a login on\n"
+        "console.listen:console.port (127.0.0.1:8080; put nginx with TLS in front).\n"
+        "`console add-user NAME --role viewer|operator|admin` reads the password from a prompt\n"
+        "or from stdin.",
+        office_common,
+    )
+    p.add_argument("--listen", metavar="ADDRESS", help="address (default: console.listen)")
+    p.add_argument("--port", type=int, help="port (default: console.port, 8080)")
+    actions = p.add_subparsers(dest="console_action", metavar="ACTION")
+    q = actions.add_parser("add-user", parents=[office_common], help="create or update an account")
+    q.add_argument("name", metavar="NAME", help="user name")
+    q.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
 
     p = add(
         "screenshot",

@@ -119,4 +119,37 @@ audit = Table(
     Column("action", String(64), nullable=False),
     Column("target", String(256)),
     Column("detail", Text),  # JSON
+    Index("ix_audit_at", "at"),
+)
+
+# The console's accounts, sessions and failed logins (`videotron console`).
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # viewer, operator, admin
+    Column("password_hash", String(256), nullable=False),  # argon2id, with its parameters
+    Column("created_at", DateTime, nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the cookie: a stolen
+    Column("user", String(64), nullable=False),  # database row cannot be replayed
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Index("ix_console_sessions_expires", "expires_at"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Index("ix_login_failures_user_at", "user", "at"),
+    Index("ix_login_failures_address_at", "address", "at"),
 )
