@@ -119,7 +119,7 @@ WORDS = MappingProxyType(
         "never": ("belum pernah", "never"),
         "unknown": ("tidak diketahui", "unknown"),
         "times_in": ("Waktu dalam zona", "Times in"),
-        "alert_title_info": ("INFORMATION", "INFORMATION"),
+        "screens": ("Layar", "Screens"),
     }
 )
 
