@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, select
 from central.collector.queries import fleet_now
 from central.collector.schema import audit
 from central.console.timeline import is_stale, naive_utc
+from player.wire.manifest import MAX_ALERT_LIFETIME
 
 ALERT, ALERT_CANCEL = "alert", "alert-cancel"  # audit actions
 
@@ -114,29 +115,43 @@ def active_alerts(
     Returns `[{"id": str, "group": str, "text": str | None, "level": str | None,
     "issued_at": aware datetime | None, "expires_at": aware datetime | None,
     "sent_by": str | None, "sent_at": naive UTC datetime | None, "source": "console" |
-    "screens" (sent from a shell: only the screens tell of it), "on_screen": [player ids
-    reporting it now], "not_showing": [online, reporting screens of the group that do
-    not show it], "screens_in_group": int}]`.
+    "screens" (sent from a shell: only the screens tell of it), "in_force": bool,
+    "on_screen": [player ids reporting it now], "not_showing": [online, reporting
+    screens of the group that do not show it], "screens_reporting": int (online,
+    reporting screens of the group)}]`.
 
-    An alert is in force from the console's log until it expires or a later cancel of its
-    id for its group; a newer version (same id) replaces the older. A screen that stopped
-    reporting is in neither list: what it shows is not known.
+    Rows written by `record_alert` are read, and also rows of the same actions whose
+    detail carries `"outcome"` ("sent" or "failed": a failed send is on no screen) and
+    no `issued_at` (the row's time is taken). An alert is in force until it expires or a
+    later cancel of its id for its group; a newer version (same id) replaces the older.
+    One that expired or was cancelled but is still reported on a screen is listed with
+    `in_force` False (that screen has not heard the cancel). A screen that stopped
+    reporting is in no list: what it shows is not known.
     """
     now_aware = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
     sent: dict[tuple[str, str], dict] = {}
     cancelled: dict[tuple[str, str], dt.datetime] = {}
-    query = select(audit).where(audit.c.action.in_((ALERT, ALERT_CANCEL))).order_by(audit.c.id)
+    # No alert outlives the wire's longest lifetime: older rows cannot be in force.
+    query = (
+        select(audit)
+        .where(
+            audit.c.action.in_((ALERT, ALERT_CANCEL)),
+            audit.c.at >= naive_utc(now) - MAX_ALERT_LIFETIME - dt.timedelta(days=1),
+        )
+        .order_by(audit.c.id)
+    )
     for row in connection.execute(query):
         detail = _detail(row.detail)
         key = (row.target, detail.get("id"))
-        if not isinstance(key[1], str):
-            continue
+        if not isinstance(key[1], str) or detail.get("outcome", "sent") != "sent":
+            continue  # a message the broker never took is on no screen
+        issued = _when(detail.get("issued_at")) or row.at.replace(tzinfo=dt.UTC)
         if row.action == ALERT_CANCEL:
-            cancelled[key] = _when(detail.get("issued_at")) or row.at.replace(tzinfo=dt.UTC)
+            cancelled[key] = issued
             continue
         sent[key] = {
             "id": key[1], "group": row.target, "text": detail.get("text"),
-            "level": detail.get("level"), "issued_at": _when(detail.get("issued_at")),
+            "level": detail.get("level"), "issued_at": issued,
             "expires_at": _when(detail.get("expires_at")), "sent_by": row.actor,
             "sent_at": row.at, "source": "console",
         }  # fmt: skip
@@ -146,7 +161,7 @@ def active_alerts(
         if expires is None or expires <= now_aware:
             continue
         taken_off = cancelled.get(key)
-        if taken_off is not None and (issued is None or taken_off >= issued):
+        if taken_off is not None and taken_off >= issued:
             continue
         active[key] = alert
     # Screens as they report now; a quiet one's last status is not the present.

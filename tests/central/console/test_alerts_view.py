@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+from sqlalchemy import insert
+
+from central.collector.schema import audit
 from central.console import alerts_view
 from player.wire.signing import make_alert, make_alert_cancel
 
@@ -82,3 +86,27 @@ def test_expired_and_cancelled_alerts_no_screen_shows_are_gone(fleet):
     with fleet.engine.connect() as connection:
         active = alerts_view.active_alerts(connection, now=NOW + M, stale_after=STALE)
     assert [a["id"] for a in active] == ["batal", "lagi"]
+
+
+def test_audit_rows_with_an_outcome_and_no_issue_time_are_read(fleet):
+    """Rows as a console page may write them: the send's outcome, the row's time as issue."""
+
+    def row(action, target, detail, at):
+        with fleet.engine.begin() as connection:
+            connection.execute(
+                insert(audit).values(at=naive(at), actor="citra", action=action, target=target,
+                                     detail=json.dumps(detail))
+            )  # fmt: skip
+
+    expires = (NOW + 20 * M).isoformat().replace("+00:00", "Z")
+    row("alert", "lobby", {"id": "a1", "text": "Sent", "level": "warning",
+                           "outcome": "sent", "expires_at": expires}, NOW - 5 * M)  # fmt: skip
+    row("alert", "plaza", {"id": "a1", "text": "Sent", "level": "warning",
+                           "outcome": "failed", "error": "broker down"}, NOW - 5 * M)  # fmt: skip
+    row("alert", "lobby", {"id": "a2", "text": "Off", "outcome": "sent",
+                           "expires_at": expires}, NOW - 4 * M)  # fmt: skip
+    row("alert-cancel", "lobby", {"id": "a2", "outcome": "sent"}, NOW - 3 * M)
+    with fleet.engine.connect() as connection:
+        active = alerts_view.active_alerts(connection, now=NOW, stale_after=STALE)
+    assert [(a["id"], a["group"], a["sent_by"]) for a in active] == [("a1", "lobby", "citra")]
+    assert active[0]["issued_at"] == NOW - 5 * M
