@@ -120,6 +120,14 @@ WORDS = MappingProxyType(
         "unknown": ("tidak diketahui", "unknown"),
         "times_in": ("Waktu dalam zona", "Times in"),
         "screens": ("Layar", "Screens"),
+        "signature": ("Tanda tangan", "Signature"),
+        "in_force": ("berlaku", "in force"),
+        "still_shown": (
+            "sudah dicabut/kedaluwarsa, tetapi masih tampil",
+            "cancelled or expired, yet still shown",
+        ),
+        "not_showing": ("Belum tampil di", "Not shown on"),
+        "sent_from_shell": ("dikirim dari baris perintah", "sent from the command line"),
     }
 )
 

@@ -3,41 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from central.config import CentralConfig
-from central.console import timeline, web
+from central.console import content, timeline, web
 from central.console.accounts import Session
+from central.console.pages import content as content_page
 
 log = logging.getLogger(__name__)
 
 # Players send their status at least every minute; three missed ones mean it stopped
 # reporting, even when its last will never reached the broker.
 STALE_AFTER = dt.timedelta(minutes=3)
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
 
 def latest_sequences(config: CentralConfig) -> dict[str, int]:
-    """Each published group's latest manifest sequence, read from its publish folder."""
-    found = {}
-    for group, folder in config.publish.groups.items():
-        path = Path(folder) / "manifest.json"
-        try:
-            if path.stat().st_size > MAX_MANIFEST_BYTES:
-                continue
-            sequence = json.loads(path.read_bytes()).get("sequence")
-        except (OSError, ValueError, AttributeError) as exc:
-            log.debug("no latest sequence for %s: %s", group, exc)
-            continue
-        if isinstance(sequence, int):
-            found[group] = sequence
-    return found
+    """Each group's latest good publish sequence, checked as a screen checks it."""
+    groups, _problem = content_page.publishes(config)
+    return content.latest_sequences(groups)
 
 
 def fleet_data(connection, config: CentralConfig, now: dt.datetime) -> dict:
