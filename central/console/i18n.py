@@ -147,6 +147,12 @@ def translate(language: str, key: str) -> str:
     return pair[LANGUAGES.index(language) if language in LANGUAGES else 0]
 
 
+def words(language: str) -> dict[str, str]:
+    """Every word in one language, for templates that show many rows (a lookup, no call)."""
+    index = LANGUAGES.index(language) if language in LANGUAGES else 0
+    return {key: pair[index] for key, pair in WORDS.items()}
+
+
 def local_time(value, zone: ZoneInfo, *, seconds: bool = False) -> str:
     """A naive-UTC datetime or an ISO-8601 text as the office's wall clock; "" for None."""
     if value is None or value == "":

@@ -166,6 +166,15 @@ def test_every_route_without_a_session_is_refused(office):
         assert "screen-1" not in answer.text and "psa-" not in answer.text, path
 
 
+def test_cookies_are_httponly_strict_and_secure_when_the_proxy_says_https(office):
+    url = office["console"].url
+    plain = requests.get(url + "/login", timeout=10).headers["set-cookie"].lower()
+    assert "httponly" in plain and "samesite=strict" in plain and "secure" not in plain
+    # From 127.0.0.1, a trusted proxy (nginx): its X-Forwarded-Proto counts.
+    proxied = requests.get(url + "/login", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    assert "; secure" in proxied.headers["set-cookie"].lower()
+
+
 def test_login_needs_its_csrf_token_and_wrong_passwords_are_rate_limited(office):
     url = office["console"].url
     answer = requests.post(url + "/login", data={"user": "citra", "password": "x"}, timeout=10)
@@ -373,6 +382,12 @@ def test_the_proof_of_play_csv_matches_the_database(office):
     # Plays still arriving between the download and the count: only ever more in the DB.
     assert set(counted) == set(stored)
     assert all(0 <= stored[key] - counted[key] <= 4 for key in stored), (counted, stored)
+    # And with the players' own record: every play a player made and no longer keeps was
+    # acknowledged by the collector, so it is in the CSV (or played since the download).
+    for screen in office["screens"]:
+        _store, pending, last = screen.store()
+        in_csv = sum(n for key, n in counted.items() if key.startswith(f"{screen.id}/"))
+        assert 0 <= (last - len(pending)) - in_csv <= 6, (screen.id, last, pending, in_csv)
     page_shot(browser, DOCS / "plays.png", 1280)
     page_shot(browser, DOCS / "plays-phone.png", PHONE)
 
