@@ -408,6 +408,7 @@ def test_a_stopped_player_turns_offline_on_the_fleet_page(office):
     )
     assert browser.find_element("id", "count-offline").text == "1"
     assert browser.find_element("id", "screen-screen-1").get_attribute("data-state") == "online"
+    page_shot(browser, DOCS / "fleet-offline.png", 1280)
 
 
 def test_no_page_shows_the_private_key_and_logging_out_ends_the_session(office):
