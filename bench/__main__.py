@@ -20,6 +20,7 @@ MODULES = (
     "bench.bench_text",
     "bench.bench_push",
     "bench.bench_collector",
+    "bench.bench_console",
     "bench.bench_app",
 )
 

@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from central.config import CentralConfig
 from central.console import accounts, i18n, web
 from central.console.accounts import Session
-from central.console.pages import alerts, fleet, plays, screen
+from central.console.pages import alerts, content, fleet, plays, screen
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,7 @@ def create_app(
         *screen.routes(),
         *plays.routes(),
         *alerts.routes(),
+        *content.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found})

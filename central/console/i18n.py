@@ -120,6 +120,14 @@ WORDS = MappingProxyType(
         "unknown": ("tidak diketahui", "unknown"),
         "times_in": ("Waktu dalam zona", "Times in"),
         "screens": ("Layar", "Screens"),
+        "signature": ("Tanda tangan", "Signature"),
+        "in_force": ("berlaku", "in force"),
+        "still_shown": (
+            "sudah dicabut/kedaluwarsa, tetapi masih tampil",
+            "cancelled or expired, yet still shown",
+        ),
+        "not_showing": ("Belum tampil di", "Not shown on"),
+        "sent_from_shell": ("dikirim dari baris perintah", "sent from the command line"),
     }
 )
 
@@ -137,6 +145,12 @@ def translate(language: str, key: str) -> str:
     if pair is None:
         return key
     return pair[LANGUAGES.index(language) if language in LANGUAGES else 0]
+
+
+def words(language: str) -> dict[str, str]:
+    """Every word in one language, for templates that show many rows (a lookup, no call)."""
+    index = LANGUAGES.index(language) if language in LANGUAGES else 0
+    return {key: pair[index] for key, pair in WORDS.items()}
 
 
 def local_time(value, zone: ZoneInfo, *, seconds: bool = False) -> str:

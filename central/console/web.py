@@ -106,6 +106,7 @@ def render(
     page = console.templates.get_template(template).render(
         {
             "t": lambda key: i18n.translate(lang, key),
+            "w": i18n.words(lang),
             "lang": lang,
             "local": lambda value, seconds=False: i18n.local_time(value, console.zone,
                                                                   seconds=seconds),

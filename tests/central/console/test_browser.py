@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import time
 from pathlib import Path
 
@@ -165,6 +166,15 @@ def test_every_route_without_a_session_is_refused(office):
         assert "screen-1" not in answer.text and "psa-" not in answer.text, path
 
 
+def test_cookies_are_httponly_strict_and_secure_when_the_proxy_says_https(office):
+    url = office["console"].url
+    plain = requests.get(url + "/login", timeout=10).headers["set-cookie"].lower()
+    assert "httponly" in plain and "samesite=strict" in plain and "secure" not in plain
+    # From 127.0.0.1, a trusted proxy (nginx): its X-Forwarded-Proto counts.
+    proxied = requests.get(url + "/login", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+    assert "; secure" in proxied.headers["set-cookie"].lower()
+
+
 def test_login_needs_its_csrf_token_and_wrong_passwords_are_rate_limited(office):
     url = office["console"].url
     answer = requests.post(url + "/login", data={"user": "citra", "password": "x"}, timeout=10)
@@ -201,6 +211,18 @@ def test_operator_sees_both_players_and_what_they_show(office):
     assert "Online" in browser.find_element("id", "screen-screen-1").text
     click(browser, "lang-id")
     assert "Daring" in browser.find_element("id", "screen-screen-1").text
+
+
+def test_the_content_page_shows_the_latest_publish_and_what_plays_next(office):
+    browser = log_in(office, "ana")
+    browser.get(office["console"].url + "/content")
+    group = browser.find_element("id", "content-test")
+    published = office["root"] / "site" / "manifest.json"
+    sequence = json.loads(published.read_text())["sequence"]
+    assert f"#{sequence}" in group.text
+    assert "psa-green" in group.text and "psa-blue" in group.text
+    assert group.find_elements("css selector", "table.schedule tbody tr")
+    page_shot(browser, DOCS / "content.png", 1280)
 
 
 def test_a_screenshot_command_is_confirmed_audited_and_shown(office):
@@ -281,7 +303,8 @@ def test_a_form_without_its_csrf_token_is_refused(office):
 
 def _red_share(path: Path) -> float:
     with Image.open(path) as image:
-        pixels = list(image.convert("RGB").resize((64, 36)).getdata())
+        small = image.convert("RGB").resize((64, 36))
+        pixels = [small.getpixel((x, y)) for x in range(64) for y in range(36)]
     return sum(1 for r, g, b in pixels if r > 150 and g < 60 and b < 60) / len(pixels)
 
 
@@ -303,7 +326,10 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
     alert_id = status["render"]["alert"]
     wait_page(
         browser,
-        lambda: "screen-1, screen-2" in browser.find_element("id", f"alert-{alert_id}-test").text,
+        lambda: (
+            browser.find_element("css selector", f"#alert-{alert_id}-test .shown").text
+            == "screen-1, screen-2"
+        ),
         90,
         "both screens listed as showing the alert",
     )
@@ -312,8 +338,11 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
     page = browser.find_element("tag name", "html")
     browser.find_element("class name", "cancel-alert").click()
     WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
-    assert browser.find_elements("id", "no-alerts")
-    screen.wait_for("the alert off the screen", lambda s: not s["render"].get("alert"), 30)
+    assert browser.find_element("id", "notice").text == "Terkirim."
+    for each in office["screens"]:
+        each.wait_for("the alert off the screen", lambda s: not s["render"].get("alert"), 30)
+    # Listed until the screens report it gone (status comes within seconds of a change).
+    wait_page(browser, lambda: browser.find_elements("id", "no-alerts"), 90, "no active alert")
     with office["collector"].engine().connect() as connection:
         actions = list(
             connection.scalars(
@@ -353,6 +382,12 @@ def test_the_proof_of_play_csv_matches_the_database(office):
     # Plays still arriving between the download and the count: only ever more in the DB.
     assert set(counted) == set(stored)
     assert all(0 <= stored[key] - counted[key] <= 4 for key in stored), (counted, stored)
+    # And with the players' own record: every play a player made and no longer keeps was
+    # acknowledged by the collector, so it is in the CSV (or played since the download).
+    for screen in office["screens"]:
+        _store, pending, last = screen.store()
+        in_csv = sum(n for key, n in counted.items() if key.startswith(f"{screen.id}/"))
+        assert 0 <= (last - len(pending)) - in_csv <= 6, (screen.id, last, pending, in_csv)
     page_shot(browser, DOCS / "plays.png", 1280)
     page_shot(browser, DOCS / "plays-phone.png", PHONE)
 
