@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 
 from central.collector.database import open_engine, upgrade
+from central.collector.rollup import add_plays
 from central.collector.schema import errors, online_periods, plays, screens
 from central.config import CentralConfig, ConsoleSettings, MqttSettings
 from central.console import accounts, reports
@@ -88,6 +89,7 @@ def fill(engine, screen_count: int, playing: int, days: int) -> int:
                 })  # fmt: skip
         with engine.begin() as connection:
             connection.execute(insert(plays), rows)
+            add_plays(connection, rows)  # the hourly sums the collector keeps with its plays
         total += len(rows)
     return total
 

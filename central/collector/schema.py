@@ -95,6 +95,23 @@ plays = Table(
     Index("ix_plays_started", "started_at"),
 )
 
+# Plays summed per screen, item and UTC hour, kept with every new play in the same
+# transaction: a month's proof-of-play report sums these (a few per item and hour)
+# instead of every play. `group` is "" when the player sent none (NULLs are not equal
+# in a unique key).
+play_hours = Table(
+    "play_hours",
+    metadata,
+    Column("hour", BigInteger, nullable=False),  # hours since 1970-01-01 00:00 UTC
+    Column("player", String(128), nullable=False),
+    Column("group", String(128), nullable=False),
+    Column("item_id", String(256), nullable=False),
+    Column("plays", BigInteger, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("completed", BigInteger, nullable=False),
+    UniqueConstraint("hour", "player", "group", "item_id", name="uq_play_hours"),
+)
+
 screenshots = Table(
     "screenshots",
     metadata,
