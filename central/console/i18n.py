@@ -121,6 +121,13 @@ WORDS = MappingProxyType(
         "times_in": ("Waktu dalam zona", "Times in"),
         "screens": ("Layar", "Screens"),
         "signature": ("Tanda tangan", "Signature"),
+        "per_item": ("Per item", "Per item"),
+        "per_day": ("Per hari, layar dan item", "Per day, screen and item"),
+        "days": ("Hari", "Days"),
+        "table_cut": (
+            "Tabel dipotong; unduh CSV untuk semua baris",
+            "Table cut short; download the CSV for every row",
+        ),
         "in_force": ("berlaku", "in force"),
         "still_shown": (
             "sudah dicabut/kedaluwarsa, tetapi masih tampil",
@@ -132,7 +139,7 @@ WORDS = MappingProxyType(
 )
 
 
-def pick_language(cookie: str | None, accept: str | None) -> str:
+def pick_language(cookie: str | None) -> str:
     """The language the user chose (cookie), else Indonesian: the operators' language."""
     if cookie in LANGUAGES:
         return cookie

@@ -65,7 +65,7 @@ def console_of(request: Request) -> Console:
 
 
 def language(request: Request) -> str:
-    return i18n.pick_language(request.cookies.get(LANGUAGE_COOKIE), None)
+    return i18n.pick_language(request.cookies.get(LANGUAGE_COOKIE))
 
 
 def client_address(request: Request) -> str:

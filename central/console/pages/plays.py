@@ -15,6 +15,9 @@ from central.console import reports, web
 from central.console.accounts import Session
 
 DEFAULT_DAYS = 7
+# Rows of the day x screen x item table on the page; a month of a big fleet has tens of
+# thousands, which no one reads on a page (and a phone cannot hold): the CSV has them all.
+MAX_TABLE_ROWS = 1000
 
 
 def parse_range(query, today: dt.date) -> tuple[dt.date, dt.date, str | None, str | None]:
@@ -39,7 +42,8 @@ def plays_data(connection, first, last, group, zone) -> dict:
     )
     rows = reports.proof_of_play(connection, first, last, tz=zone, group=group)
     return {
-        "rows": rows,
+        "rows": rows[:MAX_TABLE_ROWS],
+        "row_count": len(rows),
         "totals": reports.item_totals(rows),
         "total": reports.grand_total(rows),
         "chart": reports.chart_series(rows, first, last),
@@ -59,7 +63,8 @@ async def plays_page(request: Request, session: Session) -> Response:
     try:
         data = await web.db(request, plays_data, first, last, group, console.zone)
     except ValueError as exc:  # a range backwards or longer than a year
-        data = {"rows": [], "totals": [], "total": None, "chart": None, "groups": []}
+        data = {"rows": [], "row_count": 0, "totals": [], "total": None, "chart": None,
+                "groups": []}  # fmt: skip
         error = str(exc)
     data.update(first=first, last=last, group=group or "", error=error)
     # "<" escaped: an item id cannot close the script element that carries the data.

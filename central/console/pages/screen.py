@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -104,7 +105,7 @@ async def send_command(request: Request, session: Session) -> Response:
     now = console.now()
     sender = request.app.state.sender
     try:
-        await _in_thread(sender.command, player, name, now)
+        await run_in_threadpool(sender.command, player, name, now)
         outcome, error = "sent", None
     except send.SendError as exc:
         outcome, error = "failed", str(exc)
@@ -113,12 +114,6 @@ async def send_command(request: Request, session: Session) -> Response:
     await web.db(request, accounts.record, now, session.user, f"command-{name}", player,
                  detail=detail)  # fmt: skip
     return RedirectResponse(f"/screen/{player}?notice={outcome}", status_code=303)
-
-
-async def _in_thread(function, *args):
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(function, *args)
 
 
 def routes() -> list[Route]:

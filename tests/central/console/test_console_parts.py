@@ -34,9 +34,9 @@ def test_every_word_exists_in_both_languages_and_indonesian_is_the_default():
         assert len(pair) == 2 and all(pair), key
     assert i18n.translate("id", "fleet") == "Layar"
     assert i18n.translate("en", "fleet") == "Fleet"
-    assert i18n.pick_language(None, "en-US,en") == "id"
-    assert i18n.pick_language("en", None) == "en"
-    assert i18n.pick_language("fr", None) == "id"
+    assert i18n.pick_language(None) == "id"
+    assert i18n.pick_language("en") == "en"
+    assert i18n.pick_language("fr") == "id"
     assert i18n.translate("en", "no-such-key") == "no-such-key"
 
 
