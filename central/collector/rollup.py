@@ -40,10 +40,12 @@ def add_plays(connection: Connection, rows: Iterable[dict]) -> int:
         entry[2] += 1 if row["completed"] else 0
     if not sums:
         return 0
+    # In key order: collectors sharing one PostgreSQL database then lock the rows they
+    # both touch in the same order and cannot deadlock on them.
     values = [
         {"hour": hour, "player": player, "group": group, "item_id": item,
          "plays": n, "seconds": seconds, "completed": completed}
-        for (hour, player, group, item), (n, seconds, completed) in sums.items()
+        for (hour, player, group, item), (n, seconds, completed) in sorted(sums.items())
     ]  # fmt: skip
     statement = _UPSERT[connection.dialect.name](play_hours)
     statement = statement.on_conflict_do_update(
