@@ -108,6 +108,16 @@ def click(browser, element_id: str) -> None:
     WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
 
 
+def state_of(browser, player: str) -> str | None:
+    """The state a fleet card shows; None while the polling script swaps the cards."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    try:
+        return browser.find_element("id", f"screen-{player}").get_attribute("data-state")
+    except (NoSuchElementException, StaleElementReferenceException):
+        return None
+
+
 def session_of(office) -> requests.Session:
     """A requests session carrying the browser's cookies (downloads, raw POSTs)."""
     http = requests.Session()
@@ -197,6 +207,12 @@ def test_login_needs_its_csrf_token_and_wrong_passwords_are_rate_limited(office)
 def test_operator_sees_both_players_and_what_they_show(office):
     browser = log_in(office, "ana")
     assert browser.current_url.rstrip("/") == office["console"].url
+
+    def both_online() -> bool:
+        cards = browser.find_elements("css selector", "article.screen")
+        return len(cards) == 2 and all(c.get_attribute("data-state") == "online" for c in cards)
+
+    wait_page(browser, both_online, 60, "both screens online on the fleet page")
     for screen in office["screens"]:
         card = browser.find_element("id", f"screen-{screen.id}")
         assert card.get_attribute("data-state") == "online"
@@ -381,13 +397,13 @@ def test_the_proof_of_play_csv_matches_the_database(office):
         counted[key] = counted.get(key, 0) + int(row["plays"])
     # Plays still arriving between the download and the count: only ever more in the DB.
     assert set(counted) == set(stored)
-    assert all(0 <= stored[key] - counted[key] <= 4 for key in stored), (counted, stored)
+    assert all(0 <= stored[key] - counted[key] <= 6 for key in stored), (counted, stored)
     # And with the players' own record: every play a player made and no longer keeps was
     # acknowledged by the collector, so it is in the CSV (or played since the download).
     for screen in office["screens"]:
         _store, pending, last = screen.store()
         in_csv = sum(n for key, n in counted.items() if key.startswith(f"{screen.id}/"))
-        assert 0 <= (last - len(pending)) - in_csv <= 6, (screen.id, last, pending, in_csv)
+        assert 0 <= (last - len(pending)) - in_csv <= 10, (screen.id, last, pending, in_csv)
     page_shot(browser, DOCS / "plays.png", 1280)
     page_shot(browser, DOCS / "plays-phone.png", PHONE)
 
@@ -397,15 +413,8 @@ def test_a_stopped_player_turns_offline_on_the_fleet_page(office):
     screen = office["screens"][1]
     assert screen.stop() == 0
     # No reload: the page polls.
-    wait_page(
-        browser,
-        lambda: (
-            browser.find_element("id", "screen-screen-2").get_attribute("data-state") == "offline"
-        ),
-        30,
-        "screen-2 offline",
-        reload=False,
-    )
+    wait_page(browser, lambda: state_of(browser, "screen-2") == "offline", 60,
+              "screen-2 offline", reload=False)  # fmt: skip
     assert browser.find_element("id", "count-offline").text == "1"
     assert browser.find_element("id", "screen-screen-1").get_attribute("data-state") == "online"
     page_shot(browser, DOCS / "fleet-offline.png", 1280)
