@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import time
 from pathlib import Path
 
@@ -30,7 +31,10 @@ from tests.fixtures.postgres import Postgres
 
 pytestmark = pytest.mark.slow
 
-DOCS = Path(__file__).resolve().parents[3] / "docs" / "console"
+# The pictures in docs/CONSOLE.md; written there only on request, so that a test run does
+# not change the checkout (otherwise into the test's own folder, still taken and checked).
+ROOT = Path(__file__).resolve().parents[3]
+UPDATE_DOCS = os.environ.get("VIDEOTRON_UPDATE_SCREENSHOTS") == "1"
 ITEMS = [
     {"id": "psa-green", "type": "image", "color": [0, 150, 0], "size": [64, 36], "duration": 2},
     {"id": "psa-blue", "type": "image", "color": [0, 0, 200], "size": [64, 36], "duration": 2},
@@ -79,7 +83,8 @@ def office(tmp_path_factory):
         for screen in screens:
             screen.wait_for("an item on screen", lambda s: bool(s.get("render", {}).get("item")),
                             60)  # fmt: skip
-        yield {"console": console, "screens": screens, "collector": collector,
+        shots = ROOT / "docs" / "console" if UPDATE_DOCS else root / "shots"
+        yield {"shots": shots, "console": console, "screens": screens, "collector": collector,
                "browser": browser, "key": key_path, "root": root}  # fmt: skip
     finally:
         for stop in reversed(started):
@@ -238,7 +243,7 @@ def test_the_content_page_shows_the_latest_publish_and_what_plays_next(office):
     assert f"#{sequence}" in group.text
     assert "psa-green" in group.text and "psa-blue" in group.text
     assert group.find_elements("css selector", "table.schedule tbody tr")
-    page_shot(browser, DOCS / "content.png", 1280)
+    page_shot(browser, office["shots"] / "content.png", 1280)
 
 
 def test_a_screenshot_command_is_confirmed_audited_and_shown(office):
@@ -259,16 +264,16 @@ def test_a_screenshot_command_is_confirmed_audited_and_shown(office):
             select(audit.c.actor, audit.c.target).where(audit.c.action == "command-screenshot")
         ).first()
     assert tuple(row) == ("ana", "screen-1")
-    page_shot(browser, DOCS / "screen.png", 1280)
-    page_shot(browser, DOCS / "screen-phone.png", PHONE)
+    page_shot(browser, office["shots"] / "screen.png", 1280)
+    page_shot(browser, office["shots"] / "screen-phone.png", PHONE)
     # The same for screen-2, so that the fleet page shows both thumbnails.
     browser.get(f"{url}/screen/screen-2/command/screenshot")
     click(browser, "confirm")
     browser.get(url + "/")
     wait_page(browser, lambda: len(browser.find_elements("css selector", ".thumb img")) == 2, 60,
               "both thumbnails on the fleet page")  # fmt: skip
-    page_shot(browser, DOCS / "fleet.png", 1280)
-    page_shot(browser, DOCS / "fleet-phone.png", PHONE)
+    page_shot(browser, office["shots"] / "fleet.png", 1280)
+    page_shot(browser, office["shots"] / "fleet-phone.png", PHONE)
 
 
 def test_a_viewer_cannot_send_alerts_or_commands(office):
@@ -331,7 +336,7 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
     browser.find_element("id", "alert-text").send_keys("Banjir di Jl. Merdeka, hindari area")
     browser.find_element("id", "group-test").click()
     assert "Banjir" in browser.find_element("id", "preview-text").text
-    page_shot(browser, DOCS / "alerts-form.png", 1280)
+    page_shot(browser, office["shots"] / "alerts-form.png", 1280)
     click(browser, "send-alert")
     assert browser.find_element("id", "notice").text == "Terkirim."
     screen = office["screens"][0]
@@ -349,8 +354,8 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
         90,
         "both screens listed as showing the alert",
     )
-    page_shot(browser, DOCS / "alerts.png", 1280)
-    page_shot(browser, DOCS / "alerts-phone.png", PHONE)
+    page_shot(browser, office["shots"] / "alerts.png", 1280)
+    page_shot(browser, office["shots"] / "alerts-phone.png", PHONE)
     page = browser.find_element("tag name", "html")
     browser.find_element("class name", "cancel-alert").click()
     WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
@@ -404,8 +409,8 @@ def test_the_proof_of_play_csv_matches_the_database(office):
         _store, pending, last = screen.store()
         in_csv = sum(n for key, n in counted.items() if key.startswith(f"{screen.id}/"))
         assert 0 <= (last - len(pending)) - in_csv <= 10, (screen.id, last, pending, in_csv)
-    page_shot(browser, DOCS / "plays.png", 1280)
-    page_shot(browser, DOCS / "plays-phone.png", PHONE)
+    page_shot(browser, office["shots"] / "plays.png", 1280)
+    page_shot(browser, office["shots"] / "plays-phone.png", PHONE)
 
 
 def test_a_stopped_player_turns_offline_on_the_fleet_page(office):
@@ -417,7 +422,7 @@ def test_a_stopped_player_turns_offline_on_the_fleet_page(office):
               "screen-2 offline", reload=False)  # fmt: skip
     assert browser.find_element("id", "count-offline").text == "1"
     assert browser.find_element("id", "screen-screen-1").get_attribute("data-state") == "online"
-    page_shot(browser, DOCS / "fleet-offline.png", 1280)
+    page_shot(browser, office["shots"] / "fleet-offline.png", 1280)
 
 
 def test_no_page_shows_the_private_key_and_logging_out_ends_the_session(office):
