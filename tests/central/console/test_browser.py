@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -344,6 +345,8 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
     shot = office["root"] / "alert.png"
     videotron("--config", str(screen.config), "screenshot", str(shot), "--timeout", "10")
     assert _red_share(shot) > 0.5, "the emergency alert's red does not fill the screen"
+    office["shots"].mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, office["shots"] / "alert-on-screen.png")
     alert_id = status["render"]["alert"]
     wait_page(
         browser,
