@@ -21,6 +21,7 @@ MODULES = (
     "bench.bench_push",
     "bench.bench_cap",
     "bench.bench_collector",
+    "bench.bench_console",
     "bench.bench_app",
 )
 

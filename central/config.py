@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -29,6 +30,7 @@ _SECTIONS = {
     "collector": ("database", "client_id", "session_expiry", "screenshots_kept", "share_group"),
     "publish": ("key", "groups"),
     "cap": (),  # checked by central.cap.settings
+    "console": ("listen", "port", "timezone", "secure_cookies", "trusted_proxies"),
 }
 _PLAYER_SECTIONS = {"player", "source", "display", "cache", "operating_hours", "render"}
 
@@ -66,12 +68,24 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
+class ConsoleSettings:
+    """`videotron console`: where it listens, the office's time zone, cookies behind TLS."""
+
+    listen: str = "127.0.0.1"  # behind nginx; never on every address by default
+    port: int = 8080
+    timezone: str = "Asia/Jakarta"
+    secure_cookies: str = "auto"  # auto: Secure when the request came over https; always
+    trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-Proto/-For is believed
+
+
+@dataclass(frozen=True)
 class CentralConfig:
     path: Path
     mqtt: MqttSettings
     collector: CollectorSettings = CollectorSettings()
     publish: PublishSettings = PublishSettings()
     cap: CapSettings = field(default_factory=CapSettings)
+    console: ConsoleSettings = ConsoleSettings()
 
 
 def _where(path: Path, node: yaml.Node) -> str:
@@ -184,6 +198,7 @@ def load_central_config(path: Path) -> CentralConfig:
     collector: dict[str, object] = {}
     publish: dict[str, object] = {}
     cap_node: yaml.Node | None = None
+    console: dict[str, object] = {}
     if root is None:
         return CentralConfig(path, MqttSettings())
     if not isinstance(root, yaml.MappingNode):
@@ -210,6 +225,9 @@ def load_central_config(path: Path) -> CentralConfig:
             key = f"{section}.{name}"
             if section == "collector":
                 collector[name] = _collector_value(path, key, value_node)
+                continue
+            if section == "console":
+                console[name] = _console_value(path, key, value_node)
                 continue
             if section == "publish":
                 if name == "groups":
@@ -248,7 +266,28 @@ def load_central_config(path: Path) -> CentralConfig:
         CollectorSettings(**collector),
         PublishSettings(**publish),
         cap,
+        ConsoleSettings(**console),
     )
+
+
+def _console_value(path: Path, key: str, node: yaml.Node) -> object:
+    name = key.split(".", 1)[1]
+    if name == "port":
+        return _count(path, key, node, 1, 65535)
+    text = _text(path, key, node).strip()
+    if name == "timezone":
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CentralConfigError(
+                f"{_where(path, node)}: {key}: unknown time zone {text!r}; use a name such as "
+                "Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
+            ) from None
+    if name == "secure_cookies" and text not in ("auto", "always"):
+        raise CentralConfigError(
+            f"{_where(path, node)}: {key}: 'auto' (Secure over https) or 'always', got {text!r}"
+        )
+    return text
 
 
 def _collector_value(path: Path, key: str, node: yaml.Node) -> object:

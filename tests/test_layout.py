@@ -114,14 +114,34 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-def test_the_office_side_reaches_only_the_wire_format_of_the_player(graph):
-    # `player` itself is the version string; everything else must be player.wire.
+# What the office side may use of the player: the wire format, and the pure scheduler
+# (the console previews a group's schedule with the very code the screens run). The
+# scheduler's command-line front end reads a player's config, so it is not shared.
+SHARED = ("player.wire", "player.schedule")
+NOT_SHARED = ("player.schedule.cli",)
+
+
+def _shared(module: str) -> bool:
+    def inside(prefix: str) -> bool:
+        return module == prefix or module.startswith(prefix + ".")
+
+    return any(inside(p) for p in SHARED) and not any(inside(p) for p in NOT_SHARED)
+
+
+def test_the_office_side_reaches_only_the_wire_format_and_scheduler_of_the_player(graph):
+    # `player` itself is the version string.
     for name in (m for m in graph if m.split(".")[0] == "central"):
         strays = sorted(
             m
             for m in _reachable(graph, name)
-            if m.split(".")[0] == "player" and m != "player" and not m.startswith("player.wire")
+            if m.split(".")[0] == "player" and m != "player" and not _shared(m)
         )
+        assert strays == [], f"{name} reaches {strays}"
+
+
+def test_the_shared_scheduler_stands_on_the_wire_format_alone(graph):
+    for name in (m for m in graph if _shared(m) and m.startswith("player.schedule")):
+        strays = sorted(m for m in _reachable(graph, name) if m != "player" and not _shared(m))
         assert strays == [], f"{name} reaches {strays}"
 
 

@@ -16,12 +16,25 @@ from player.sync.failure import exit_notes as sync_exit_notes
 DEFAULT_CONFIG = Path("/etc/videotron/player.yaml")
 DEFAULT_CENTRAL_CONFIG = Path("/etc/videotron/central.yaml")
 OFFICE_COMMANDS = frozenset(
-    {"publish", "keygen", "notify", "alert", "command", "collect", "report", "cap-watch"}
+    {"publish", "keygen", "notify", "alert", "command", "collect", "report", "cap-watch", "console"}
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # the [office] extra
 OFFICE_PACKAGES = frozenset(
-    {"sqlalchemy", "alembic", "psycopg", "defusedxml", "xmlschema", "elementpath", "shapely"}
+    {
+        "sqlalchemy",
+        "alembic",
+        "psycopg",
+        "defusedxml",
+        "xmlschema",
+        "elementpath",
+        "shapely",
+        "starlette",
+        "jinja2",
+        "uvicorn",
+        "argon2",
+        "multipart",
+    }
 )
 
 # subcommand -> (module, function); imported only when the subcommand runs, so
@@ -42,6 +55,7 @@ HANDLERS = MappingProxyType(
         "collect": ("central.collector.cli", "cmd_collect"),
         "cap-watch": ("central.cap.cli", "cmd_cap_watch"),
         "report": ("central.collector.cli", "cmd_report"),
+        "console": ("central.console.cli", "cmd_console"),
         "screenshot": ("player.service.control", "cmd_screenshot"),
     }
 )
@@ -80,6 +94,8 @@ EXIT_NOTES = MappingProxyType(
         "report": "0 printed; 1 no database or no screenshot yet; 2 bad central.yaml or option",
         "cap-watch": "0 stopped cleanly (or --status printed); 1 no status file to print; "
         "2 bad central.yaml, key or missing cap settings",
+        "console": "0 stopped or account saved; 1 the database cannot be opened; "
+        "2 bad central.yaml, name, role or password",
     }
 )
 
@@ -390,6 +406,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("--group", help="only this screen group")
     q.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+
+    p = add(
+        "console",
+        "the office web console, or add an account to it",
+        "Serves the fleet, proof of play, alerts and content pages behind a login on\n"
+        "console.listen:console.port (127.0.0.1:8080; put nginx with TLS in front).\n"
+        "`console add-user NAME --role viewer|operator|admin` reads the password from a prompt\n"
+        "or from stdin.",
+        office_common,
+    )
+    p.add_argument("--listen", metavar="ADDRESS", help="address (default: console.listen)")
+    p.add_argument("--port", type=int, help="port (default: console.port, 8080)")
+    actions = p.add_subparsers(dest="console_action", metavar="ACTION")
+    q = actions.add_parser("add-user", parents=[office_common], help="create or update an account")
+    q.add_argument("name", metavar="NAME", help="user name")
+    q.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
 
     p = add(
         "screenshot",

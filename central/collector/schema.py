@@ -95,6 +95,23 @@ plays = Table(
     Index("ix_plays_started", "started_at"),
 )
 
+# Plays summed per screen, item and UTC hour, kept with every new play in the same
+# transaction: a month's proof-of-play report sums these (a few per item and hour)
+# instead of every play. `group` is "" when the player sent none (NULLs are not equal
+# in a unique key).
+play_hours = Table(
+    "play_hours",
+    metadata,
+    Column("hour", BigInteger, nullable=False),  # hours since 1970-01-01 00:00 UTC
+    Column("player", String(128), nullable=False),
+    Column("group", String(128), nullable=False),
+    Column("item_id", String(256), nullable=False),
+    Column("plays", BigInteger, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("completed", BigInteger, nullable=False),
+    UniqueConstraint("hour", "player", "group", "item_id", name="uq_play_hours"),
+)
+
 screenshots = Table(
     "screenshots",
     metadata,
@@ -119,4 +136,37 @@ audit = Table(
     Column("action", String(64), nullable=False),
     Column("target", String(256)),
     Column("detail", Text),  # JSON
+    Index("ix_audit_at", "at"),
+)
+
+# The console's accounts, sessions and failed logins (`videotron console`).
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # viewer, operator, admin
+    Column("password_hash", String(256), nullable=False),  # argon2id, with its parameters
+    Column("created_at", DateTime, nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 of the cookie: a stolen
+    Column("user", String(64), nullable=False),  # database row cannot be replayed
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Index("ix_console_sessions_expires", "expires_at"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("user", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Index("ix_login_failures_user_at", "user", "at"),
+    Index("ix_login_failures_address_at", "address", "at"),
 )

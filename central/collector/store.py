@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
 
+from central.collector.rollup import add_plays
 from central.collector.schema import (
     errors,
     online_periods,
@@ -203,6 +204,7 @@ class Recorder:
         new = [row for key, row in pending.plays.items() if key not in present]
         if new:
             connection.execute(insert(plays), new)
+            add_plays(connection, new)
         outcome.plays_new += len(new)
         outcome.plays_repeated += len(keys) - len(new)
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from player.config.model import OperatingHours
 from player.schedule.index import (
     CERTAIN,
     PLAUSIBLE,
@@ -20,7 +19,7 @@ from player.schedule.index import (
     describe_rules,
     item_duration,
 )
-from player.schedule.wallclock import UTC, Calendar, WallClock
+from player.schedule.wallclock import UTC, Calendar, ScreenHours, WallClock
 from player.wire.alert import Alert
 from player.wire.manifest import Item, Manifest
 
@@ -110,7 +109,7 @@ class Scheduler:
         now: dt.datetime,
         *,
         alerts: Sequence[Alert] = (),
-        hours: OperatingHours | None = None,
+        hours: ScreenHours | None = None,
         aligned: bool = False,
         previous: Slot | None = None,
         skip: frozenset[str] = frozenset(),
@@ -380,7 +379,7 @@ def plan(
     *,
     tz: ZoneInfo,
     alerts: Sequence[Alert] = (),
-    hours: OperatingHours | None = None,
+    hours: ScreenHours | None = None,
     aligned: bool = False,
     previous: Slot | None = None,
     skip: frozenset[str] = frozenset(),

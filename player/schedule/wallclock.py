@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
@@ -19,6 +20,30 @@ Span = tuple[dt.datetime, dt.datetime]
 _SEARCH_DAYS = 9  # a weekly pattern always shows an edge within 8 days of any instant
 _MAX_STEPS = 1000  # bounds the walk over abutting windows (edges where nothing changes)
 _CACHE_LIMIT = 4096
+
+
+class DailyOn(Protocol):
+    """A daily window with `start` and `end` times (`end <= start` crosses midnight)."""
+
+    @property
+    def start(self) -> dt.time: ...
+
+    @property
+    def end(self) -> dt.time: ...
+
+
+class ScreenHours(Protocol):
+    """When the screen is on, as the player's config states it (its `operating_hours`).
+
+    Declared here rather than imported so that the scheduler stands on the wire format
+    alone and the office side can run it too.
+    """
+
+    @property
+    def always_on(self) -> bool: ...
+
+    @property
+    def days(self) -> Mapping[int, Sequence[DailyOn]]: ...
 
 
 class WallClock:

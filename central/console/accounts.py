@@ -1,0 +1,215 @@
+"""Console accounts: argon2 passwords, sessions in the database, login limits, the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from central.collector.schema import audit, console_sessions, console_users, login_failures
+
+log = logging.getLogger(__name__)
+
+ROLES = ("viewer", "operator", "admin")  # each may do what the ones before it may
+SESSION_LIFETIME = dt.timedelta(hours=12)  # one working day; then log in again
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_USER = 5  # in FAILURE_WINDOW: slows guessing one account's password
+MAX_FAILURES_PER_ADDRESS = 20  # in FAILURE_WINDOW: slows trying many accounts from one place
+MIN_PASSWORD = 10
+_NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
+# A hash to verify against when the account does not exist: the answer takes as long
+# as for a real account, so timing does not tell which names exist.
+_NO_ACCOUNT_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$XJkF9kbY5iX2KEAh287oYg$"
+    "zSHlNmWZWpKa1zVQBvJXLur0N9TFNv0yatzVYJaHSQ8"
+)
+_HASHER = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A name, role or password that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Session:
+    user: str
+    role: str
+    csrf: str
+    expires_at: dt.datetime
+
+
+def may(role: str, needed: str) -> bool:
+    """Whether `role` may do what `needed` may (viewer < operator < admin)."""
+    return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
+
+
+def check_new_account(name: str, role: str, password: str) -> None:
+    if not _NAME.match(name):
+        raise AccountError(f"user name {name!r}: 1 to 64 letters, digits, '.', '_', '@' or '-'")
+    if role not in ROLES:
+        raise AccountError(f"role {role!r}: use one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password has {len(password)} characters; use {MIN_PASSWORD}+")
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def add_user(connection: Connection, name: str, role: str, password: str, now: dt.datetime) -> bool:
+    """Create or update (new role and password) an account; True when it is new."""
+    check_new_account(name, role, password)
+    values = {"role": role, "password_hash": hash_password(password)}
+    exists = connection.scalar(select(console_users.c.name).where(console_users.c.name == name))
+    if exists:
+        connection.execute(update(console_users).where(console_users.c.name == name).values(values))
+        # A new password ends the sessions opened with the old one.
+        connection.execute(delete(console_sessions).where(console_sessions.c.user == name))
+    else:
+        connection.execute(insert(console_users).values(name=name, created_at=now, **values))
+    action = "user-changed" if exists else "user-added"
+    record(connection, now, "console", action, name, detail={"role": role})
+    return not exists
+
+
+def login_blocked(connection: Connection, name: str, address: str, now: dt.datetime) -> bool:
+    """Whether too many logins failed lately for this account or from this address."""
+    since = now - FAILURE_WINDOW
+    by_user = connection.scalar(
+        select(func.count())
+        .select_from(login_failures)
+        .where(login_failures.c.user == name, login_failures.c.at >= since)
+    )
+    by_address = connection.scalar(
+        select(func.count())
+        .select_from(login_failures)
+        .where(login_failures.c.address == address, login_failures.c.at >= since)
+    )
+    return by_user >= MAX_FAILURES_PER_USER or by_address >= MAX_FAILURES_PER_ADDRESS
+
+
+def check_password(connection: Connection, name: str, password: str) -> str | None:
+    """The account's role when `password` is right, else None (same work either way)."""
+    row = connection.execute(
+        select(console_users.c.role, console_users.c.password_hash).where(
+            console_users.c.name == name
+        )
+    ).first()
+    stored = row.password_hash if row else _NO_ACCOUNT_HASH
+    try:
+        _HASHER.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return row.role if row else None
+
+
+def log_in(
+    connection: Connection, name: str, password: str, address: str, now: dt.datetime
+) -> tuple[str | None, str]:
+    """(session token or None, outcome): "ok", "bad password" or "rate limited"; all audited."""
+    name = name.strip()[:64]
+    if login_blocked(connection, name, address, now):
+        detail = {"address": address, "reason": "too many failed logins"}
+        record(connection, now, name or "-", "login-refused", name, detail=detail)
+        return None, "rate limited"
+    role = check_password(connection, name, password)
+    if role is None:
+        connection.execute(insert(login_failures).values(at=now, user=name, address=address))
+        record(connection, now, name or "-", "login-failed", name, detail={"address": address})
+        log.warning("console: failed login for %r from %s", name, address)
+        return None, "bad password"
+    token = secrets.token_urlsafe(32)
+    connection.execute(
+        insert(console_sessions).values(
+            token_hash=_token_hash(token),
+            user=name,
+            csrf=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + SESSION_LIFETIME,
+        )
+    )
+    connection.execute(delete(console_sessions).where(console_sessions.c.expires_at < now))
+    record(connection, now, name, "login", name, detail={"address": address, "role": role})
+    log.info("console: %s logged in from %s", name, address)
+    return token, "ok"
+
+
+def session_for(connection: Connection, token: str | None, now: dt.datetime) -> Session | None:
+    """The live session a cookie names, with the account's current role; None if none."""
+    if not token or len(token) > 128:
+        return None
+    row = connection.execute(
+        select(
+            console_sessions.c.user,
+            console_sessions.c.csrf,
+            console_sessions.c.expires_at,
+            console_users.c.role,
+        )
+        .join(console_users, console_users.c.name == console_sessions.c.user)
+        .where(console_sessions.c.token_hash == _token_hash(token))
+    ).first()
+    if row is None or row.expires_at <= now:
+        return None
+    return Session(row.user, row.role, row.csrf, row.expires_at)
+
+
+def log_out(connection: Connection, token: str | None, user: str, now: dt.datetime) -> None:
+    if token:
+        connection.execute(
+            delete(console_sessions).where(console_sessions.c.token_hash == _token_hash(token))
+        )
+    record(connection, now, user, "logout", user)
+
+
+def same_token(expected: str, given: str | None) -> bool:
+    """Constant-time comparison of a CSRF token."""
+    return bool(given) and hmac.compare_digest(expected.encode(), str(given).encode())
+
+
+def record(
+    connection: Connection,
+    now: dt.datetime,
+    actor: str,
+    action: str,
+    target: str | None,
+    *,
+    detail: dict | None = None,
+) -> None:
+    """One line in the audit log: who did what to what, when (naive UTC)."""
+    connection.execute(
+        insert(audit).values(
+            at=now,
+            actor=actor[:128],
+            action=action,
+            target=(target or "")[:256] or None,
+            detail=json.dumps(detail, ensure_ascii=False) if detail is not None else None,
+        )
+    )
+
+
+def recent_audit(connection: Connection, limit: int = 100, *, actions=None) -> list[dict]:
+    query = select(audit).order_by(audit.c.id.desc()).limit(limit)
+    if actions:
+        query = query.where(audit.c.action.in_(actions))
+    rows = []
+    for row in connection.execute(query):
+        try:
+            detail = json.loads(row.detail) if row.detail else {}
+        except ValueError:
+            detail = {}
+        rows.append({"at": row.at, "actor": row.actor, "action": row.action,
+                     "target": row.target, "detail": detail})  # fmt: skip
+    return rows
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,194 @@
+"""The console's words in Indonesian (the default, as the operators read it) and English."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+LANGUAGES = ("id", "en")
+DEFAULT_LANGUAGE = "id"
+
+# key: (Indonesian, English)
+WORDS = MappingProxyType(
+    {
+        "title": ("Konsol Videotron", "Videotron console"),
+        "fleet": ("Layar", "Fleet"),
+        "plays": ("Bukti tayang", "Proof of play"),
+        "alerts": ("Peringatan", "Alerts"),
+        "content": ("Konten", "Content"),
+        "audit": ("Log audit", "Audit log"),
+        "login": ("Masuk", "Log in"),
+        "logout": ("Keluar", "Log out"),
+        "user": ("Nama pengguna", "User name"),
+        "password": ("Kata sandi", "Password"),
+        "bad_login": ("Nama pengguna atau kata sandi salah.", "Wrong user name or password."),
+        "rate_limited": (
+            "Terlalu banyak percobaan gagal. Coba lagi dalam 15 menit.",
+            "Too many failed attempts. Try again in 15 minutes.",
+        ),
+        "online": ("Daring", "Online"),
+        "offline": ("Luring", "Offline"),
+        "silent": ("Tidak melapor", "Not reporting"),
+        "behind": ("Tertinggal", "Behind"),
+        "with_errors": ("Ada galat", "With errors"),
+        "since": ("sejak", "since"),
+        "group": ("Grup", "Group"),
+        "screen": ("Layar", "Screen"),
+        "now_showing": ("Sedang tayang", "On screen now"),
+        "manifest": ("Manifest", "Manifest"),
+        "latest": ("terbaru", "latest"),
+        "current": ("mutakhir", "current"),
+        "last_sync": ("Sinkron terakhir", "Last sync"),
+        "cache": ("Cache", "Cache"),
+        "health": ("Kesehatan", "Health"),
+        "healthy": ("Sehat", "Healthy"),
+        "unhealthy": ("Bermasalah", "Unhealthy"),
+        "errors_24h": ("Galat 24 jam", "Errors 24 h"),
+        "no_screens": ("Belum ada layar yang melapor.", "No screen has reported yet."),
+        "no_screenshot": ("Belum ada tangkapan layar.", "No screenshot yet."),
+        "details": ("Rincian", "Details"),
+        "version": ("Versi", "Version"),
+        "last_seen": ("Terakhir terlihat", "Last seen"),
+        "timeline": ("Riwayat daring/luring", "Online/offline history"),
+        "recent_plays": ("Tayangan terakhir", "Recent plays"),
+        "error_history": ("Riwayat galat", "Error history"),
+        "screenshots": ("Tangkapan layar", "Screenshots"),
+        "commands": ("Perintah", "Commands"),
+        "cmd_screenshot": ("Ambil tangkapan layar", "Take a screenshot"),
+        "cmd_sync": ("Sinkron sekarang", "Sync now"),
+        "cmd_reload": ("Muat ulang", "Reload"),
+        "cmd_display-off": ("Matikan layar", "Display off"),
+        "cmd_display-on": ("Nyalakan layar", "Display on"),
+        "confirm": ("Konfirmasi", "Confirm"),
+        "confirm_command": ("Kirim perintah ini ke layar?", "Send this command to the screen?"),
+        "cancel": ("Batal", "Cancel"),
+        "send": ("Kirim", "Send"),
+        "sent": ("Terkirim.", "Sent."),
+        "send_failed": ("Gagal mengirim", "Sending failed"),
+        "from": ("Dari", "From"),
+        "to": ("Sampai", "To"),
+        "all_groups": ("Semua grup", "All groups"),
+        "show": ("Tampilkan", "Show"),
+        "csv": ("Unduh CSV", "Download CSV"),
+        "day": ("Hari", "Day"),
+        "item": ("Item", "Item"),
+        "count": ("Jumlah tayang", "Plays"),
+        "seconds": ("Detik tayang", "Seconds shown"),
+        "completed": ("Tuntas", "Completed"),
+        "total": ("Total", "Total"),
+        "no_plays": ("Tidak ada tayangan pada rentang ini.", "No plays in this range."),
+        "new_alert": ("Peringatan baru", "New alert"),
+        "text": ("Teks", "Text"),
+        "level": ("Tingkat", "Level"),
+        "level_info": ("Informasi", "Information"),
+        "level_warning": ("Waspada", "Warning"),
+        "level_emergency": ("Darurat", "Emergency"),
+        "expires": ("Berlaku selama", "Lasts"),
+        "groups": ("Grup", "Groups"),
+        "preview": ("Pratinjau di layar", "Preview on a screen"),
+        "active_alerts": ("Peringatan aktif", "Active alerts"),
+        "no_alerts": ("Tidak ada peringatan aktif.", "No active alerts."),
+        "shown_on": ("Tampil di", "Shown on"),
+        "until": ("sampai", "until"),
+        "cancel_alert": ("Cabut peringatan", "Take the alert off"),
+        "viewer_only": (
+            "Akun Anda hanya untuk melihat; peringatan dan perintah dikirim oleh operator.",
+            "Your account may only look; alerts and commands are sent by operators.",
+        ),
+        "forbidden": ("Tidak diizinkan untuk akun Anda.", "Not allowed for your account."),
+        "csrf": (
+            "Formulir kedaluwarsa atau tidak sah; muat ulang halaman lalu coba lagi.",
+            "The form expired or is not valid; reload the page and try again.",
+        ),
+        "not_found": ("Tidak ditemukan.", "Not found."),
+        "latest_publish": ("Publikasi terakhir", "Latest publish"),
+        "sequence": ("Urutan", "Sequence"),
+        "published_at": ("Dipublikasikan", "Published"),
+        "items": ("Item", "Items"),
+        "media_size": ("Ukuran media", "Media size"),
+        "schedule": ("Jadwal", "Schedule"),
+        "no_groups": ("Tidak ada grup di publish.groups.", "No groups in publish.groups."),
+        "updated": ("Diperbarui", "Updated"),
+        "actor": ("Oleh", "By"),
+        "action": ("Tindakan", "Action"),
+        "target": ("Sasaran", "Target"),
+        "when": ("Waktu", "When"),
+        "minutes": ("menit", "minutes"),
+        "hours": ("jam", "hours"),
+        "never": ("belum pernah", "never"),
+        "unknown": ("tidak diketahui", "unknown"),
+        "times_in": ("Waktu dalam zona", "Times in"),
+        "screens": ("Layar", "Screens"),
+        "signature": ("Tanda tangan", "Signature"),
+        "per_item": ("Per item", "Per item"),
+        "per_day": ("Per hari, layar dan item", "Per day, screen and item"),
+        "days": ("Hari", "Days"),
+        "table_cut": (
+            "Tabel dipotong; unduh CSV untuk semua baris",
+            "Table cut short; download the CSV for every row",
+        ),
+        "in_force": ("berlaku", "in force"),
+        "still_shown": (
+            "sudah dicabut/kedaluwarsa, tetapi masih tampil",
+            "cancelled or expired, yet still shown",
+        ),
+        "not_showing": ("Belum tampil di", "Not shown on"),
+        "sent_from_shell": ("dikirim dari baris perintah", "sent from the command line"),
+    }
+)
+
+
+def pick_language(cookie: str | None) -> str:
+    """The language the user chose (cookie), else Indonesian: the operators' language."""
+    if cookie in LANGUAGES:
+        return cookie
+    return DEFAULT_LANGUAGE
+
+
+def translate(language: str, key: str) -> str:
+    """The word for `key`; an unknown key shows itself, so a gap is seen and not hidden."""
+    pair = WORDS.get(key)
+    if pair is None:
+        return key
+    return pair[LANGUAGES.index(language) if language in LANGUAGES else 0]
+
+
+def words(language: str) -> dict[str, str]:
+    """Every word in one language, for templates that show many rows (a lookup, no call)."""
+    index = LANGUAGES.index(language) if language in LANGUAGES else 0
+    return {key: pair[index] for key, pair in WORDS.items()}
+
+
+def local_time(value, zone: ZoneInfo, *, seconds: bool = False) -> str:
+    """A naive-UTC datetime or an ISO-8601 text as the office's wall clock; "" for None."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def age(value, now: dt.datetime, language: str) -> str:
+    """How long ago, in words short enough for a phone ("5 mnt", "3 jam", "2 hari")."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    seconds = max(0, int((now - value).total_seconds()))
+    units = (("d", 86400, "hari"), ("h", 3600, "jam"), ("m", 60, "mnt"), ("s", 1, "dtk"))
+    for short, size, indonesian in units:
+        if seconds >= size or short == "s":
+            count = seconds // size
+            return f"{count} {indonesian}" if language == "id" else f"{count}{short}"
+    return ""

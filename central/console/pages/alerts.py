@@ -1,0 +1,131 @@
+"""Alerts: the form (operators), a preview as a screen shows it, active alerts and cancel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from central.collector.schema import screens
+from central.console import accounts, alerts_view, send, web
+from central.console.accounts import Session
+from central.console.pages.fleet import STALE_AFTER
+from player.wire.signing import MAX_ALERT_TEXT
+
+log = logging.getLogger(__name__)
+
+LEVELS = ("emergency", "warning", "info")
+LIFETIMES = (15, 30, 60, 120, 240, 720, 1440)  # minutes offered in the form
+
+
+def groups_known(connection, config) -> list[str]:
+    seen = {g for g in connection.scalars(select(screens.c.group).distinct()) if g}
+    return sorted(seen | set(config.publish.groups))
+
+
+def alerts_data(connection, config, now) -> dict:
+    return {
+        "alerts": alerts_view.active_alerts(connection, now=now, stale_after=STALE_AFTER),
+        "groups": groups_known(connection, config),
+    }
+
+
+@web.page("viewer")
+async def alerts_page(request: Request, session: Session) -> Response:
+    console = web.console_of(request)
+    data = await web.db(request, alerts_data, console.config, console.now())
+    data.update(levels=LEVELS, lifetimes=LIFETIMES, csrf=session.csrf, max_text=MAX_ALERT_TEXT,
+                notice=request.query_params.get("notice"), form={})  # fmt: skip
+    return web.render(request, "alerts.html", data, session=session)
+
+
+@web.page("operator")
+async def send_alert(request: Request, session: Session) -> Response:
+    console = web.console_of(request)
+    form = await request.form()
+    text = str(form.get("text", "")).strip()
+    level = str(form.get("level", ""))
+    groups = [str(g) for g in form.getlist("groups")]
+    try:
+        minutes = int(str(form.get("minutes", "")))
+    except ValueError:
+        minutes = 0
+    known = await web.db(request, groups_known, console.config)
+    problem = None
+    if not text or len(text) > MAX_ALERT_TEXT:
+        problem = f"text: 1 to {MAX_ALERT_TEXT} characters"
+    elif level not in LEVELS:
+        problem = f"level: one of {', '.join(LEVELS)}"
+    elif minutes not in LIFETIMES:
+        problem = "expiry: choose one of the offered durations"
+    elif not groups or any(g not in known for g in groups):
+        problem = "groups: choose at least one known group"
+    if problem:
+        data = await web.db(request, alerts_data, console.config, console.now())
+        data.update(
+            levels=LEVELS,
+            lifetimes=LIFETIMES,
+            csrf=session.csrf,
+            error=problem,
+            max_text=MAX_ALERT_TEXT,
+            notice=None,
+            form={"text": text, "level": level, "minutes": minutes, "groups": groups},
+        )
+        return web.render(request, "alerts.html", data, session=session, status=400)  # fmt: skip
+    now = console.now()
+    alert_id = secrets.token_hex(8)  # one id on every group: one alert to cancel
+    outcomes = []
+    for group in groups:
+        try:
+            payload = await run_in_threadpool(
+                request.app.state.sender.alert, group, text, level,
+                dt.timedelta(minutes=minutes), alert_id, now=now,
+            )  # fmt: skip
+        except send.SendError as exc:
+            log.error("console: alert %s to %s failed: %s", alert_id, group, exc)
+            detail = {"id": alert_id, "text": text, "level": level, "outcome": "failed",
+                      "error": str(exc)}  # fmt: skip
+            await web.db(request, accounts.record, now, session.user, alerts_view.ALERT, group,
+                         detail=detail)  # fmt: skip
+            outcomes.append("failed")
+            continue
+        await web.db(request, lambda c, p=payload: alerts_view.record_alert(
+            c, actor=session.user, payload=p, now=now))  # fmt: skip
+        outcomes.append("sent")
+    notice = "sent" if all(o == "sent" for o in outcomes) else "failed"
+    return RedirectResponse(f"/alerts?notice={notice}", status_code=303)
+
+
+@web.page("operator")
+async def cancel_alert(request: Request, session: Session) -> Response:
+    console = web.console_of(request)
+    form = await request.form()
+    alert_id, group = str(form.get("id", "")), str(form.get("group", ""))
+    now = console.now()
+    live = await web.db(request, alerts_view.active_alerts, now=now, stale_after=STALE_AFTER)
+    if not any(a["id"] == alert_id and a["group"] == group for a in live):
+        return web.refuse(request, session, "not_found", 404)
+    try:
+        payload = await run_in_threadpool(request.app.state.sender.cancel, group, alert_id, now)
+    except send.SendError as exc:
+        detail = {"id": alert_id, "outcome": "failed", "error": str(exc)}
+        await web.db(request, accounts.record, now, session.user, alerts_view.ALERT_CANCEL,
+                     group, detail=detail)  # fmt: skip
+        return RedirectResponse("/alerts?notice=failed", status_code=303)
+    await web.db(request, lambda c: alerts_view.record_alert_cancel(
+        c, actor=session.user, payload=payload, now=now))  # fmt: skip
+    return RedirectResponse("/alerts?notice=sent", status_code=303)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/alerts", alerts_page, methods=["GET"]),
+        Route("/alerts", send_alert, methods=["POST"]),
+        Route("/alerts/cancel", cancel_alert, methods=["POST"]),
+    ]

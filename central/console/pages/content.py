@@ -1,0 +1,61 @@
+"""The content page: each group's latest publish and what its screens will play next."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from central.config import CentralConfig
+from central.console import content, web
+from central.console.accounts import Session
+from player.wire.signing import KeyFileError
+
+log = logging.getLogger(__name__)
+
+HOURS = (2, 6, 12, 24)
+
+
+def publishes(config: CentralConfig) -> tuple[list[dict], str | None]:
+    """Every group's latest publish, and the key problem when signatures cannot be checked."""
+    try:
+        public_key = content.publisher_public_key(config.publish.key)
+        problem = None
+    except KeyFileError as exc:
+        public_key, problem = None, str(exc)
+    return content.group_publishes(config.publish.groups, public_key), problem
+
+
+def content_data(config: CentralConfig, now: dt.datetime, zone, hours: int) -> dict:
+    groups, key_problem = publishes(config)
+    for entry in groups:
+        entry["preview"] = None
+        if entry["manifest"] is not None:
+            try:
+                entry["preview"] = content.schedule_preview(
+                    entry["manifest"], now=now.replace(tzinfo=dt.UTC), hours=hours, tz=zone
+                )
+            except ValueError as exc:
+                entry["problems"].append(f"schedule: {exc}")
+    return {"groups": groups, "key_problem": key_problem}
+
+
+@web.page("viewer")
+async def content_page(request: Request, session: Session) -> Response:
+    console = web.console_of(request)
+    try:
+        hours = int(request.query_params.get("hours", "6"))
+    except ValueError:
+        hours = 6
+    hours = hours if hours in HOURS else 6
+    data = await run_in_threadpool(content_data, console.config, console.now(), console.zone, hours)
+    data.update(hours=hours, choices=HOURS)
+    return web.render(request, "content.html", data, session=session)
+
+
+def routes() -> list[Route]:
+    return [Route("/content", content_page, methods=["GET"])]

@@ -1,0 +1,126 @@
+"""A screen's page: details, online history, plays, errors, screenshots; confirmed commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from central.collector.queries import latest_screenshot
+from central.collector.schema import screens
+from central.console import accounts, send, timeline, web
+from central.console.accounts import Session
+from central.console.pages.fleet import STALE_AFTER, latest_sequences
+
+log = logging.getLogger(__name__)
+
+HISTORY = dt.timedelta(days=7)
+
+
+def screen_data(connection, config, player: str, now: dt.datetime) -> dict | None:
+    exists = connection.scalar(select(screens.c.player).where(screens.c.player == player))
+    if exists is None:
+        return None
+    summary = timeline.fleet_summary(
+        connection, now=now, stale_after=STALE_AFTER, latest_sequences=latest_sequences(config)
+    )
+    screen = next(s for s in summary["screens"] if s["player"] == player)
+    periods = timeline.online_timeline(
+        connection, player, start=now - HISTORY, end=now, now=now, stale_after=STALE_AFTER
+    )
+    total = sum(p["seconds"] for p in periods) or 1.0
+    for period in periods:
+        period["share"] = round(100 * period["seconds"] / total, 3)
+    return {
+        "screen": screen,
+        "periods": periods,
+        "plays": timeline.recent_plays(connection, player, limit=30),
+        "errors": timeline.error_history(connection, player, limit=30),
+        "shots": timeline.screenshot_list(connection, player, limit=6),
+        "commands": send.COMMANDS,
+    }
+
+
+@web.page("viewer")
+async def screen_page(request: Request, session: Session) -> Response:
+    console = web.console_of(request)
+    player = request.path_params["player"]
+    data = await web.db(request, screen_data, console.config, player, console.now())
+    if data is None:
+        return web.refuse(request, session, "not_found", 404)
+    data["notice"] = request.query_params.get("notice")
+    return web.render(request, "screen.html", data, session=session)
+
+
+@web.page("viewer")
+async def screenshot_image(request: Request, session: Session) -> Response:
+    shot = await web.db(
+        request, timeline.screenshot_jpeg, int(request.path_params["shot"]),
+        player=request.path_params["player"],
+    )  # fmt: skip
+    if shot is None:
+        return Response("not found", status_code=404)
+    return Response(shot["jpeg"], media_type="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=3600"})  # fmt: skip
+
+
+@web.page("viewer")
+async def latest_image(request: Request, session: Session) -> Response:
+    """The newest screenshot of a screen: the fleet page's thumbnail."""
+    row = await web.db(request, latest_screenshot, request.path_params["player"])
+    if row is None:
+        return Response("not found", status_code=404)
+    return Response(bytes(row.jpeg), media_type="image/jpeg")
+
+
+@web.page("operator")
+async def confirm_command(request: Request, session: Session) -> Response:
+    """Step one of a command: a page that says what will happen, with the button to do it."""
+    name = request.path_params["name"]
+    if name not in send.COMMANDS:
+        return web.refuse(request, session, "not_found", 404)
+    return web.render(
+        request,
+        "confirm.html",
+        {"player": request.path_params["player"], "name": name, "csrf": session.csrf},
+        session=session,
+    )
+
+
+@web.page("operator")
+async def send_command(request: Request, session: Session) -> Response:
+    console = web.console_of(request)
+    player, name = request.path_params["player"], request.path_params["name"]
+    if name not in send.COMMANDS:
+        return web.refuse(request, session, "not_found", 404)
+    known = await web.db(request, lambda c: c.scalar(
+        select(screens.c.player).where(screens.c.player == player)))  # fmt: skip
+    if known is None:
+        return web.refuse(request, session, "not_found", 404)
+    now = console.now()
+    sender = request.app.state.sender
+    try:
+        await run_in_threadpool(sender.command, player, name, now)
+        outcome, error = "sent", None
+    except send.SendError as exc:
+        outcome, error = "failed", str(exc)
+        log.error("console: command %s to %s failed: %s", name, player, exc)
+    detail = {"outcome": outcome, **({"error": error} if error else {})}
+    await web.db(request, accounts.record, now, session.user, f"command-{name}", player,
+                 detail=detail)  # fmt: skip
+    return RedirectResponse(f"/screen/{player}?notice={outcome}", status_code=303)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/screen/{player}", screen_page, methods=["GET"]),
+        Route("/screen/{player}/shot/{shot:int}.jpg", screenshot_image, methods=["GET"]),
+        Route("/screen/{player}/latest.jpg", latest_image, methods=["GET"]),
+        Route("/screen/{player}/command/{name}", confirm_command, methods=["GET"]),
+        Route("/screen/{player}/command/{name}", send_command, methods=["POST"]),
+    ]

@@ -1,0 +1,146 @@
+"""Proof of play for the console: the table per item, screen and day, its totals and its CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
+
+from central.collector.queries import plays_per_item
+
+# The CSV's header, in this order; partners' spreadsheets rely on these names staying put.
+CSV_COLUMNS = ("day", "screen", "item", "plays", "seconds", "completed_share")
+# A cell starting with one of these is a formula to Excel or LibreOffice: an item id such as
+# "=HYPERLINK(…)" must stay text in the partner's spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def proof_of_play(
+    connection: Connection,
+    first: dt.date,
+    last: dt.date,
+    *,
+    tz: ZoneInfo,
+    group: str | None = None,
+) -> list[dict]:
+    """Plays per local day (in `tz`) by screen by item, from `first` to `last` inclusive.
+
+    Returns rows ordered by day, screen, item:
+    `{"day": "2024-05-01", "player": str, "item": str, "plays": int, "seconds": float
+    (seconds on screen, rounded to 0.1), "completed_share": float (0..1, 3 decimals)}`.
+    Raises ValueError (message fit to show) when `last` is before `first` or the range is
+    longer than a year.
+    """
+    return plays_per_item(connection, first, last, tz=tz, group=group)
+
+
+def item_totals(rows: Iterable[dict]) -> list[dict]:
+    """Totals per item over `rows` of `proof_of_play`, most seconds first (then by item id).
+
+    Returns `[{"item": str, "plays": int, "seconds": float, "screens": int, "days": int}]`;
+    the sums are of the rows' own numbers, so a chart and the table never disagree.
+    """
+    totals: dict[str, dict] = {}
+    for row in rows:
+        entry = totals.setdefault(
+            row["item"], {"item": row["item"], "plays": 0, "seconds": 0.0, "_s": set(), "_d": set()}
+        )
+        entry["plays"] += row["plays"]
+        entry["seconds"] += row["seconds"]
+        entry["_s"].add(row["player"])
+        entry["_d"].add(row["day"])
+    out = [
+        {
+            "item": e["item"],
+            "plays": e["plays"],
+            "seconds": round(e["seconds"], 1),
+            "screens": len(e["_s"]),
+            "days": len(e["_d"]),
+        }
+        for e in totals.values()
+    ]
+    return sorted(out, key=lambda e: (-e["seconds"], e["item"]))
+
+
+def grand_total(rows: Iterable[dict]) -> dict:
+    """`{"plays": int, "seconds": float, "screens": int, "items": int}` over all `rows`."""
+    rows = list(rows)
+    return {
+        "plays": sum(r["plays"] for r in rows),
+        "seconds": round(sum(r["seconds"] for r in rows), 1),
+        "screens": len({r["player"] for r in rows}),
+        "items": len({r["item"] for r in rows}),
+    }
+
+
+def chart_series(rows: Iterable[dict], first: dt.date, last: dt.date) -> dict:
+    """What a chart draws: items' totals, and seconds per day per item over the whole range.
+
+    Returns `{"items": [item ids, most seconds first], "plays": [int per item],
+    "seconds": [float per item], "days": ["YYYY-MM-DD" for every day first..last],
+    "daily": {item: [seconds per day, 0.0 on days without plays]}}`.
+    """
+    rows = list(rows)
+    totals = item_totals(rows)
+    days = [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+    position = {day: n for n, day in enumerate(days)}
+    daily = {t["item"]: [0.0] * len(days) for t in totals}
+    for row in rows:
+        n = position.get(row["day"])
+        if n is not None:
+            daily[row["item"]][n] = round(daily[row["item"]][n] + row["seconds"], 1)
+    return {
+        "items": [t["item"] for t in totals],
+        "plays": [t["plays"] for t in totals],
+        "seconds": [t["seconds"] for t in totals],
+        "days": days,
+        "daily": daily,
+    }
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_csv(rows: Iterable[dict], out: io.TextIOBase) -> int:
+    """Write `rows` of `proof_of_play` as CSV to the text stream `out`; returns the row count.
+
+    Columns are `CSV_COLUMNS`; numbers are written as the table shows them (seconds with one
+    decimal, a dot as decimal mark); lines end in CRLF. Open a file for it with
+    `newline=""` and encoding "utf-8-sig" (see `csv_bytes`).
+    """
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow(
+            [
+                row["day"],
+                _cell(row["player"]),
+                _cell(row["item"]),
+                row["plays"],
+                f"{row['seconds']:.1f}",
+                f"{row['completed_share']:.3f}",
+            ]
+        )
+        count += 1
+    return count
+
+
+def csv_bytes(rows: Iterable[dict]) -> bytes:
+    """The whole CSV as bytes: UTF-8 with a byte-order mark, which Excel needs to read
+    non-ASCII item and screen names correctly (LibreOffice and Python's csv ignore it)."""
+    buffer = io.StringIO()
+    write_csv(rows, buffer)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def csv_filename(first: dt.date, last: dt.date, group: str | None = None) -> str:
+    """A download name such as `proof-of-play_lobby_2024-05-01_2024-05-31.csv`."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in group or "all")
+    return f"proof-of-play_{safe}_{first.isoformat()}_{last.isoformat()}.csv"

@@ -1,0 +1,164 @@
+"""What every console page shares: the login gate, roles, CSRF, templates, database calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from central.config import CentralConfig
+from central.console import accounts, i18n
+from central.console.accounts import Session
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "vt_session"
+LOGIN_CSRF_COOKIE = "vt_login"
+LANGUAGE_COOKIE = "vt_lang"
+TEMPLATES = Path(__file__).with_name("templates")
+SECURITY_HEADERS = {
+    # No inline script anywhere: a script that got into a page through data cannot run.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass(frozen=True)
+class Console:
+    """What the pages need, built once by the app factory and kept on `app.state.console`."""
+
+    config: CentralConfig
+    engine: Engine
+    zone: ZoneInfo
+    templates: Environment
+    clock: Callable[[], dt.datetime]  # naive UTC, like the database
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+
+def make_templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def console_of(request: Request) -> Console:
+    return request.app.state.console
+
+
+def language(request: Request) -> str:
+    return i18n.pick_language(request.cookies.get(LANGUAGE_COOKIE))
+
+
+def client_address(request: Request) -> str:
+    # uvicorn replaced it with X-Forwarded-For only when the peer is a trusted proxy.
+    return request.client.host if request.client else "unknown"
+
+
+def is_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def secure_cookie(request: Request) -> bool:
+    return console_of(request).config.console.secure_cookies == "always" or is_https(request)
+
+
+async def db(request: Request, function: Callable, *args, **kwargs):
+    """Run `function(connection, *args)` in one transaction on a worker thread."""
+    engine = console_of(request).engine
+
+    def call():
+        with engine.begin() as connection:
+            return function(connection, *args, **kwargs)
+
+    return await run_in_threadpool(call)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict,
+    *,
+    session: Session | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    console = console_of(request)
+    lang = language(request)
+    now = console.now()
+    page = console.templates.get_template(template).render(
+        {
+            "t": lambda key: i18n.translate(lang, key),
+            "w": i18n.words(lang),
+            "lang": lang,
+            "local": lambda value, seconds=False: i18n.local_time(value, console.zone,
+                                                                  seconds=seconds),
+            "ago": lambda value: i18n.age(value, now, lang),
+            "zone": str(console.zone),
+            "session": session,
+            "may": (lambda needed: accounts.may(session.role, needed)) if session else None,
+            "path": request.url.path,
+            "here": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query
+                                                   else ""), safe=""),
+            "now": now,
+            **context,
+        }
+    )  # fmt: skip
+    return HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
+
+
+def refuse(request: Request, session: Session | None, key: str, status: int) -> HTMLResponse:
+    return render(request, "message.html", {"message_key": key}, session=session, status=status)
+
+
+Handler = Callable[[Request, Session], Awaitable[Response]]
+
+
+def page(role: str = "viewer") -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Wrap a handler: a live session is required, at least `role`, and a CSRF token on POST.
+
+    Without a session a page asks for the login (303); anything else gets 401, so a script
+    learns nothing either.
+    """
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            console = console_of(request)
+            token = request.cookies.get(SESSION_COOKIE)
+            session = await db(request, accounts.session_for, token, console.now())
+            if session is None:
+                if request.method == "GET" and not request.url.path.endswith((".csv", ".jpg")):
+                    target = quote(request.url.path, safe="/")
+                    return RedirectResponse(f"/login?next={target}", status_code=303)
+                return Response("login required", status_code=401, headers=SECURITY_HEADERS)
+            if request.method == "POST":
+                form = await request.form()
+                if not accounts.same_token(session.csrf, form.get("csrf")):
+                    log.warning("console: %s posted %s without a valid CSRF token",
+                                session.user, request.url.path)  # fmt: skip
+                    return refuse(request, session, "csrf", 403)
+            if not accounts.may(session.role, role):
+                return refuse(request, session, "forbidden", 403)
+            return await handler(request, session)
+
+        return endpoint
+
+    return wrap
