@@ -81,14 +81,44 @@ class Screenshotter:
         self._thread.join(timeout=10.0)
 
 
+class RunQueueWait:
+    """Seconds this process's threads have waited, runnable, for a CPU (0.0 where unknown).
+
+    Linux counts it per thread in /proc (schedstat's second field, ns); it grows only when
+    the machine is too busy to run us, never for our own work, so a frame log can tell a
+    late frame the machine caused from one the player caused. Threads that ended keep
+    their last count, so the total never goes back.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self) -> float:
+        try:
+            tasks = list(Path("/proc/self/task").iterdir())
+        except OSError:
+            return 0.0
+        for task in tasks:
+            try:
+                self._seen[task.name] = int((task / "schedstat").read_text().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # a thread that ended meanwhile
+        return sum(self._seen.values()) / 1e9
+
+
 class FrameLog:
-    """One JSON line per presented frame: when, what, scheduled switch, sampled pixels."""
+    """One JSON line per presented frame: when, what, scheduled switch, sampled pixels.
+
+    `wait` is the process's CPU wait so far (RunQueueWait): a diagnostic log, so its
+    cost (a few /proc reads a frame) is paid only when the log is on.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] = open(self.path, "a", encoding="utf-8", buffering=1 << 16)  # noqa: SIM115
         self._flushed = 0.0
+        self._wait = RunQueueWait()
 
     def write(self, record: dict, now: float) -> None:
         self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
@@ -108,6 +138,7 @@ class FrameLog:
             "content": showing.visual.frame_id(),
             "fade": fade,
             "px": pixels,
+            "wait": round(self._wait(), 4),
         }
         self.write(record, presented)
 

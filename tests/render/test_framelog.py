@@ -23,6 +23,15 @@ def _belongs(row: dict) -> bool:
     return all(any(close_to(px, c, tol) for c in allowed) for px in row["px"])
 
 
+def _waited(rows: list[dict], first: int, last: int) -> float:
+    """CPU the busy machine kept from the player between two logged frames (seconds).
+
+    Lateness up to this much is the machine's, not the player's; on an idle machine it
+    is about zero, so there every late frame fails the test.
+    """
+    return rows[last]["wait"] - rows[max(0, first)]["wait"]
+
+
 def test_a_playlist_of_images_and_h264_videos_has_no_gap(tmp_path):
     manifest, media = publish(
         tmp_path,
@@ -44,13 +53,18 @@ def test_a_playlist_of_images_and_h264_videos_has_no_gap(tmp_path):
     bad = [row for row in rows if not _belongs(row)]
     assert not bad, f"{len(bad)} frames show something else, first: {bad[0]}"
 
-    switches = [b for a, b in pairwise(rows) if b["item"] != a["item"]]
+    switch_rows = [i for i in range(1, len(rows)) if rows[i]["item"] != rows[i - 1]["item"]]
+    switches = [rows[i] for i in switch_rows]
     order = [row["item"] for row in [rows[0], *switches]]
     assert order[:8] == ["poster", "clip", "notice", "film"] * 2
     frame = 1 / FPS
-    for row in switches:
+    for i in switch_rows:
+        row, excused = rows[i], _waited(rows, i - 3, i)
         late = row["t"] - row["switch_at"]
-        assert -0.002 <= late < frame, f"switch to {row['item']} late by {late * 1000:.1f} ms"
+        assert -0.002 <= late < frame + excused, (
+            f"switch to {row['item']} late by {late * 1000:.1f} ms "
+            f"(the machine kept {excused * 1000:.1f} ms of CPU from the player meanwhile)"
+        )
         assert row["switch_at"] == row["slot_start"]
     # The switches follow one another with no hole: each starts where the last one ended.
     durations = {"poster": 0.6, "clip": 1.0, "notice": 0.5, "film": 0.8}
@@ -58,7 +72,11 @@ def test_a_playlist_of_images_and_h264_videos_has_no_gap(tmp_path):
         assert abs(b["switch_at"] - a["switch_at"] - durations[a["item"]]) < 0.002
 
     # Videos really play: one new decoded frame per frame tick, none frozen.
-    first_clip = [r for r in rows if r["item"] == "clip"][:25]
-    indexes = [int(r["content"].split("#")[1]) for r in first_clip]
-    assert indexes == sorted(indexes) and len(set(indexes)) >= 20
-    assert harness.status.get("render")["dropped"] <= 2
+    start = next(i for i in switch_rows if rows[i]["item"] == "clip")
+    end = next(i for i in switch_rows if i > start)
+    clip_rows = list(range(start, end))[:25]
+    indexes = [int(rows[i]["content"].split("#")[1]) for i in clip_rows]
+    frames_kept = _waited(rows, clip_rows[0] - 3, clip_rows[-1]) / frame
+    assert indexes == sorted(indexes) and len(set(indexes)) >= 20 - frames_kept
+    frames_kept = _waited(rows, 0, len(rows) - 1) / frame
+    assert harness.status.get("render")["dropped"] <= 2 + frames_kept
