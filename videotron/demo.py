@@ -36,7 +36,10 @@ def ensure_key(path: Path) -> str:
     return public_key_b64(load_private_key(path))
 
 
-def write_demo_config(out: Path, public_key: str, size: str) -> Path:
+def write_demo_config(
+    out: Path, public_key: str, size: str, extra: list[str] | tuple[str, ...] = ()
+) -> Path:
+    """The demo player's config; `extra` lines add the office (broker, reports)."""
     config = out / "player.yaml"
     config.write_text(
         "\n".join(
@@ -50,6 +53,7 @@ def write_demo_config(out: Path, public_key: str, size: str) -> Path:
                 f"cache: {{dir: {out / 'cache'}, max_size: 1GB}}",
                 f"runtime: {{dir: {out / 'run'}}}",
                 f"display: {{size: {size}, fps: 30}}",
+                *extra,
                 "",
             ]
         ),
@@ -92,7 +96,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{args.screenshot_every or HEADLESS_SHOT_EVERY:g} s "
             f"in {screenshot_dir}/"
         )
-    config = write_demo_config(out, public_key, "1280x720")
+    office, hint = _start_office(out, args)
+    config = write_demo_config(out, public_key, "1280x720", office.player_yaml() if office else ())
     options = RunOptions(
         headless=headless,
         screenshot_dir=screenshot_dir,
@@ -110,8 +115,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
         code = run_player(config, options, args.log_level, status)
     finally:
         progress.stop()
+        if office is not None:
+            office.stop()
     print(progress.closing(out))
+    if hint:
+        print(f"videotron demo: {hint}")
     return code
+
+
+def _start_office(out: Path, args: argparse.Namespace):
+    """The broker, collector and console when their parts are here: (office or None, hint)."""
+    if args.no_console:
+        return None, None
+    from videotron import demo_office
+
+    hint = demo_office.office_hint()
+    if hint:
+        print(f"videotron demo: {hint}")
+        return None, hint
+    office = demo_office.DemoOffice(out, demo_office.find_mosquitto(), args.console_port)
+    print("videotron demo: starting the office: broker, collector and console")
+    try:
+        office.start()
+    except demo_office.OfficeError as exc:
+        print(f"videotron demo: playing without the console: {exc}")
+        return None, None
+    print(office.banner())
+    return office, None
 
 
 class DemoProgress:
