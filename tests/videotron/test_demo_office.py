@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import time
@@ -81,6 +82,12 @@ def test_the_demo_runs_the_office_and_its_printed_login_shows_the_screen_online(
             proc.communicate(timeout=30)
     assert proc.returncode == 0, rest[-3000:]
     assert "videotron demo: done after" in rest
+    # The collector kept the plays, and their sums per day in the office's zone.
+    with sqlite3.connect(out / "office" / "central.sqlite3") as db:
+        assert db.execute("SELECT zone FROM play_day_zone").fetchall() == [("Asia/Jakarta",)]
+        stored = db.execute("SELECT COUNT(*) FROM plays").fetchone()[0]
+        assert stored > 0
+        assert db.execute("SELECT SUM(plays) FROM play_days").fetchone()[0] == stored
     # Nothing the demo started outlives it.
     deadline = time.monotonic() + 10
     while any(child.is_running() and child.status() != psutil.STATUS_ZOMBIE for child in children):
