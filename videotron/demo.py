@@ -96,8 +96,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{args.screenshot_every or HEADLESS_SHOT_EVERY:g} s "
             f"in {screenshot_dir}/"
         )
-    office, hint = _start_office(out, args)
-    config = write_demo_config(out, public_key, "1280x720", office.player_yaml() if office else ())
     options = RunOptions(
         headless=headless,
         screenshot_dir=screenshot_dir,
@@ -109,15 +107,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     status = StatusBoard()
     progress = DemoProgress(status, screenshot_dir, headless=headless)
-    print(f"videotron demo: playing; Ctrl-C stops it. The player's config: {config}")
-    progress.start()
-    try:
+    office, hint = _start_office(out, args)
+    try:  # from here on, the office stops however the demo ends
+        extra = office.player_yaml() if office else ()
+        config = write_demo_config(out, public_key, "1280x720", extra)
+        print(f"videotron demo: playing; Ctrl-C stops it. The player's config: {config}")
+        progress.start()
         code = run_player(config, options, args.log_level, status)
     finally:
         progress.stop()
         if office is not None:
             office.stop()
     print(progress.closing(out))
+    if office is not None:
+        print(f"  the console stopped with the demo; its database and logs: {office.folder}/")
     if hint:
         print(f"videotron demo: {hint}")
     return code
@@ -183,11 +186,13 @@ class DemoProgress:
         return text
 
     def start(self) -> None:
+        self._started = time.monotonic()  # the player starts now, not when this was made
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(2)
+        if self._thread.ident is not None:  # started
+            self._thread.join(2)
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
