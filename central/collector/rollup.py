@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, case, delete, func, insert, literal, select
+from sqlalchemy import Connection, Table, case, delete, func, insert, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from central.collector.schema import play_day_zone, play_days, play_hours, plays
@@ -117,6 +117,10 @@ def keep_days_in(connection: Connection, zone: ZoneInfo) -> bool:
     The collector calls it at start, in one transaction, before storing anything.
     Returns True when it rebuilt the sums.
     """
+    if connection.dialect.name == "postgresql":
+        # Collectors sharing the database: new plays wait until the sums are rebuilt (and
+        # then read the new zone), and two starting collectors rebuild one after the other.
+        connection.execute(text("LOCK TABLE plays IN SHARE ROW EXCLUSIVE MODE"))
     if day_zone(connection) == zone.key:
         return False
     connection.execute(delete(play_day_zone))
