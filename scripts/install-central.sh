@@ -17,6 +17,7 @@ ETC=/etc/videotron
 STATE=/var/lib/videotron-central
 UNIT=videotron-collector.service
 CAP_UNIT=videotron-cap.service
+CONSOLE_UNIT=videotron-console.service
 UNIT_DIR=/etc/systemd/system
 SERVICE_USER=videotron-central
 
@@ -68,7 +69,7 @@ say "checking preconditions"
 if [ "$(id -u)" -ne 0 ]; then
     if ((DRY_RUN)); then warn "not root: a real install needs sudo"; else fail "run as root (sudo $0)"; fi
 fi
-for f in pyproject.toml central/collector/ingest.py videotron/cli.py systemd/$UNIT systemd/$CAP_UNIT config/central.yaml; do
+for f in pyproject.toml central/collector/ingest.py videotron/cli.py systemd/$UNIT systemd/$CAP_UNIT systemd/$CONSOLE_UNIT config/central.yaml; do
     [ -e "$SRC/$f" ] || fail "source tree $SRC has no $f (use --source DIR)"
 done
 if [ ! -r /etc/os-release ]; then
@@ -155,6 +156,10 @@ run install -m 0644 -o root -g root "$SRC_DIR/systemd/$UNIT" "$UNIT_DIR/$UNIT"
 # starts only once someone has set the cap section of central.yaml (docs/ALERTS.md).
 say "systemd unit $CAP_UNIT (not enabled)"
 run install -m 0644 -o root -g root "$SRC_DIR/systemd/$CAP_UNIT" "$UNIT_DIR/$CAP_UNIT"
+# The console is left off too: it is a web page, to be put behind nginx with TLS and given
+# accounts first (docs/CONSOLE.md).
+say "systemd unit $CONSOLE_UNIT (not enabled)"
+run install -m 0644 -o root -g root "$SRC_DIR/systemd/$CONSOLE_UNIT" "$UNIT_DIR/$CONSOLE_UNIT"
 run systemctl daemon-reload
 run systemctl enable "$UNIT"
 if ((START)); then
@@ -170,6 +175,9 @@ say "done. Next: edit $ETC/central.yaml (mqtt.url, collector.database), then"
 say "  sudo systemctl restart videotron-collector && journalctl -u videotron-collector -f"
 say "Official warnings (BMKG CAP): set the cap section, then (docs/ALERTS.md)"
 say "  sudo systemctl enable --now videotron-cap && videotron cap-watch --status"
+say "The web console: add an account, put nginx with TLS in front, then (docs/CONSOLE.md)"
+say "  sudo -u $SERVICE_USER $VENV/bin/videotron --config $ETC/central.yaml console add-user NAME --role admin"
+say "  sudo systemctl enable --now videotron-console"
 if ((DRY_RUN)); then
     say "dry run: nothing was changed; the lines starting with + are what a real run does"
 fi

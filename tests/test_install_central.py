@@ -32,6 +32,9 @@ def test_dry_run_lists_every_step_and_changes_nothing():
     # The CAP watcher's unit is installed, but it sends to screens: enabled by hand only.
     assert "/etc/systemd/system/videotron-cap.service" in steps
     assert "enable videotron-cap" not in steps
+    # So is the console's: a web page goes behind nginx with TLS, with accounts, first.
+    assert "/etc/systemd/system/videotron-console.service" in steps
+    assert "enable videotron-console" not in steps
     assert "systemctl restart" not in steps
     assert Path("/opt/videotron/central-venv").exists() == existed
 
@@ -42,6 +45,20 @@ def test_the_cap_watcher_unit_is_a_notify_service_systemd_accepts():
     assert "Type=notify" in text and "WatchdogSec=" in text
     assert "videotron --config /etc/videotron/central.yaml cap-watch" in text
     assert "RuntimeDirectory=videotron-cap" in text  # cap.status_file's default folder
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_console_unit_runs_the_console_and_systemd_accepts_it():
+    unit = REPO / "systemd" / "videotron-console.service"
+    text = unit.read_text(encoding="utf-8")
+    assert "videotron --config /etc/videotron/central.yaml console" in text
+    assert "User=videotron-central" in text
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")
     result = subprocess.run(

@@ -229,11 +229,19 @@ def build_parser() -> argparse.ArgumentParser:
         "make sample content, publish it signed and play it",
         "Everything in one folder (--out). With no display it renders offscreen for 60 s and\n"
         "saves a screenshot every 3 s; Ctrl-C stops it. It writes its own player config\n"
-        "(--out/player.yaml), so it takes no --config.",
+        "(--out/player.yaml), so it takes no --config. With the office parts installed\n"
+        "(pip install -e '.[office]', apt install mosquitto) it also runs a broker, the\n"
+        "collector and the console, and prints the console's address and a login.",
         no_config,
     )
     _add_render_options(p, shot_every=None)
     p.add_argument("--out", type=Path, metavar="DIR", default=Path("demo-out"), help="work folder")
+    p.add_argument(
+        "--console-port", type=int, metavar="PORT", help="the office console's port (default: free)"
+    )
+    p.add_argument(
+        "--no-console", action="store_true", help="the player alone: no broker, collector, console"
+    )
 
     p = add(
         "check-config",

@@ -36,7 +36,10 @@ def ensure_key(path: Path) -> str:
     return public_key_b64(load_private_key(path))
 
 
-def write_demo_config(out: Path, public_key: str, size: str) -> Path:
+def write_demo_config(
+    out: Path, public_key: str, size: str, extra: list[str] | tuple[str, ...] = ()
+) -> Path:
+    """The demo player's config; `extra` lines add the office (broker, reports)."""
     config = out / "player.yaml"
     config.write_text(
         "\n".join(
@@ -50,6 +53,7 @@ def write_demo_config(out: Path, public_key: str, size: str) -> Path:
                 f"cache: {{dir: {out / 'cache'}, max_size: 1GB}}",
                 f"runtime: {{dir: {out / 'run'}}}",
                 f"display: {{size: {size}, fps: 30}}",
+                *extra,
                 "",
             ]
         ),
@@ -92,7 +96,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"{args.screenshot_every or HEADLESS_SHOT_EVERY:g} s "
             f"in {screenshot_dir}/"
         )
-    config = write_demo_config(out, public_key, "1280x720")
     options = RunOptions(
         headless=headless,
         screenshot_dir=screenshot_dir,
@@ -104,14 +107,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     )
     status = StatusBoard()
     progress = DemoProgress(status, screenshot_dir, headless=headless)
-    print(f"videotron demo: playing; Ctrl-C stops it. The player's config: {config}")
-    progress.start()
-    try:
+    office, hint = _start_office(out, args)
+    try:  # from here on, the office stops however the demo ends
+        extra = office.player_yaml() if office else ()
+        config = write_demo_config(out, public_key, "1280x720", extra)
+        print(f"videotron demo: playing; Ctrl-C stops it. The player's config: {config}")
+        progress.start()
         code = run_player(config, options, args.log_level, status)
     finally:
         progress.stop()
+        if office is not None:
+            office.stop()
     print(progress.closing(out))
+    if office is not None:
+        print(f"  the console stopped with the demo; its database and logs: {office.folder}/")
+    if hint:
+        print(f"videotron demo: {hint}")
     return code
+
+
+def _start_office(out: Path, args: argparse.Namespace):
+    """The broker, collector and console when their parts are here: (office or None, hint)."""
+    if args.no_console:
+        return None, None
+    from videotron import demo_office
+
+    hint = demo_office.office_hint()
+    if hint:
+        print(f"videotron demo: {hint}")
+        return None, hint
+    office = demo_office.DemoOffice(out, demo_office.find_mosquitto(), args.console_port)
+    print("videotron demo: starting the office: broker, collector and console")
+    try:
+        office.start()
+    except demo_office.OfficeError as exc:
+        print(f"videotron demo: playing without the console: {exc}")
+        return None, None
+    print(office.banner())
+    return office, None
 
 
 class DemoProgress:
@@ -153,11 +186,13 @@ class DemoProgress:
         return text
 
     def start(self) -> None:
+        self._started = time.monotonic()  # the player starts now, not when this was made
         self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(2)
+        if self._thread.ident is not None:  # started
+            self._thread.join(2)
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):

@@ -37,6 +37,7 @@ def _config(args: argparse.Namespace) -> CentralConfig | None:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     """Run the collector until SIGTERM/SIGINT."""
+    from central.collector import rollup
     from central.collector.database import display, open_engine, upgrade
     from central.collector.ingest import Collector
     from central.sdnotify import SdNotify
@@ -55,6 +56,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     try:
         engine = open_engine(url)
         upgrade(engine)
+        with engine.begin() as connection:  # the report's days, in the office's zone
+            rollup.keep_days_in(connection, ZoneInfo(config.console.timezone))
     except (SQLAlchemyError, OSError) as exc:
         log.error(
             "cannot open or migrate the database %s: %s; check collector.database in %s, "

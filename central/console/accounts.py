@@ -33,6 +33,7 @@ _NO_ACCOUNT_HASH = (
     "zSHlNmWZWpKa1zVQBvJXLur0N9TFNv0yatzVYJaHSQ8"
 )
 _HASHER = PasswordHasher()
+DISABLED_HASH = "!disabled"  # not an argon2 hash: verifying any password against it fails
 
 
 class AccountError(ValueError):
@@ -79,6 +80,40 @@ def add_user(connection: Connection, name: str, role: str, password: str, now: d
     action = "user-changed" if exists else "user-added"
     record(connection, now, "console", action, name, detail={"role": role})
     return not exists
+
+
+def list_accounts(connection: Connection) -> list[dict]:
+    """Every account with its role, when it was made and whether it is disabled."""
+    rows = connection.execute(
+        select(console_users.c.name, console_users.c.role, console_users.c.created_at,
+               console_users.c.password_hash).order_by(console_users.c.name)
+    )  # fmt: skip
+    return [
+        {"name": row.name, "role": row.role, "created_at": row.created_at,
+         "disabled": row.password_hash == DISABLED_HASH}
+        for row in rows
+    ]  # fmt: skip
+
+
+def disable_account(connection: Connection, name: str, actor: str, now: dt.datetime) -> bool:
+    """Lock an account out and end its sessions; False when there is no such account.
+
+    Its password hash is replaced by a value no password matches (as `passwd -l` does);
+    `add-user` on the server with a new password opens it again.
+    """
+    if name == actor:
+        raise AccountError("an admin cannot disable their own account")
+    changed = connection.execute(
+        update(console_users)
+        .where(console_users.c.name == name)
+        .values(password_hash=DISABLED_HASH)
+    ).rowcount
+    if not changed:
+        return False
+    connection.execute(delete(console_sessions).where(console_sessions.c.user == name))
+    record(connection, now, actor, "user-disabled", name)
+    log.info("console: %s disabled the account %s", actor, name)
+    return True
 
 
 def login_blocked(connection: Connection, name: str, address: str, now: dt.datetime) -> bool:

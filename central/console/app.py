@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from central.config import CentralConfig
 from central.console import accounts, i18n, web
 from central.console.accounts import Session
-from central.console.pages import alerts, content, fleet, plays, screen
+from central.console.pages import admin, alerts, content, fleet, plays, screen
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +97,6 @@ async def set_language(request: Request) -> Response:
     return response
 
 
-@web.page("viewer")
-async def audit_page(request: Request, session: Session) -> Response:
-    rows = await web.db(request, accounts.recent_audit, 200)
-    return web.render(request, "audit.html", {"rows": rows}, session=session)
-
-
 def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
         name,
@@ -144,7 +138,7 @@ def create_app(
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/lang/{lang}", set_language, methods=["GET"]),
-        Route("/audit", audit_page, methods=["GET"]),
+        *admin.routes(),
         *fleet.routes(),
         *screen.routes(),
         *plays.routes(),

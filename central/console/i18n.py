@@ -18,6 +18,27 @@ WORDS = MappingProxyType(
         "alerts": ("Peringatan", "Alerts"),
         "content": ("Konten", "Content"),
         "audit": ("Log audit", "Audit log"),
+        "accounts": ("Akun", "Accounts"),
+        "accounts_help": (
+            "Akun dibuat dan dibuka kembali di server: "
+            "videotron console add-user NAMA --role PERAN.",
+            "Accounts are made and opened again on the server: "
+            "videotron console add-user NAME --role ROLE.",
+        ),
+        "role": ("Peran", "Role"),
+        "created": ("Dibuat", "Created"),
+        "state": ("Status", "State"),
+        "active": ("Aktif", "Active"),
+        "disabled": ("Dinonaktifkan", "Disabled"),
+        "disable": ("Nonaktifkan", "Disable"),
+        "account_disabled": (
+            "Akun dinonaktifkan; sesinya diakhiri.",
+            "The account is disabled; its sessions are ended.",
+        ),
+        "account_self": (
+            "Akun sendiri tidak dapat dinonaktifkan.",
+            "You cannot disable your own account.",
+        ),
         "login": ("Masuk", "Log in"),
         "logout": ("Keluar", "Log out"),
         "user": ("Nama pengguna", "User name"),

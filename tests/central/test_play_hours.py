@@ -12,10 +12,10 @@ import pytest
 from alembic import command
 from sqlalchemy import func, insert, select
 
-from central.collector import queries
+from central.collector import queries, rollup
 from central.collector.database import alembic_config, open_engine, upgrade
 from central.collector.rollup import hour_of
-from central.collector.schema import play_hours, plays
+from central.collector.schema import play_days, play_hours, plays
 from central.collector.store import Recorder, Report
 
 T0 = dt.datetime(2024, 3, 29, 12, 0)  # Europe/Berlin changes to summer time on the 31st
@@ -125,5 +125,51 @@ def test_the_migration_sums_the_plays_already_stored(url):
             assert [(r["day"], r["plays"]) for r in report] == [
                 ("2024-05-01", 3), ("2024-05-02", 1),
             ]  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Jakarta", "Europe/Berlin", "Asia/Kolkata"])
+def test_reports_from_daily_sums_equal_reports_from_the_plays(url, zone):
+    """Day sums rebuilt from the plays at the collector's start, then kept with new plays;
+    a report in another zone reads the hourly sums (or the plays) and is right too."""
+    engine = open_engine(url)
+    upgrade(engine)
+    rng = random.Random(11)
+    recorder = Recorder()
+    tz = ZoneInfo(zone)
+    first, last = dt.date(2024, 3, 29), dt.date(2024, 4, 3)
+    at = T0 + dt.timedelta(days=5)
+
+    def send(player, group, ids):
+        with engine.begin() as connection:
+            recorder.write(connection, [Report(player, "pop", batch(player, "s1", ids, rng,
+                                                                    group), at)])  # fmt: skip
+
+    try:
+        send("p1", "lobby", list(range(1, 101)))
+        send("p3", None, list(range(1, 51)))
+        with engine.begin() as connection:
+            assert rollup.keep_days_in(connection, tz)  # the plays before: rebuilt
+            assert not rollup.keep_days_in(connection, tz)  # the same zone: kept as it is
+        send("p1", "lobby", list(range(51, 151)))  # half of them repeats
+        send("p2", "lobby", list(range(1, 101)))
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.sum(play_days.c.plays))) == 300
+            for report_zone in (tz, ZoneInfo("Asia/Jayapura"), ZoneInfo("Asia/Kathmandu")):
+                for group in (None, "lobby"):
+                    got = queries.plays_per_item(connection, first, last, tz=report_zone,
+                                                 group=group)  # fmt: skip
+                    assert got == expected(connection, first, last, report_zone, group)
+                    assert sum(r["plays"] for r in got) == (300 if group is None else 250)
+        with engine.begin() as connection:  # the office moved: the days follow
+            assert rollup.keep_days_in(connection, ZoneInfo("Asia/Makassar"))
+        send("p3", None, list(range(51, 61)))
+        with engine.connect() as connection:
+            assert rollup.day_zone(connection) == "Asia/Makassar"
+            wita = ZoneInfo("Asia/Makassar")
+            got = queries.plays_per_item(connection, first, last, tz=wita)
+            assert got == expected(connection, first, last, wita)
+            assert connection.scalar(select(func.sum(play_days.c.plays))) == 310
     finally:
         engine.dispose()
