@@ -126,7 +126,8 @@ def problems(traits: VideoTraits, target: Target) -> list[str]:
         found.append(f"{traits.fps:g} frames a second is more than {limits.max_fps:g}")
     if traits.bit_depth is not None and traits.bit_depth > limits.max_bit_depth:
         found.append(
-            f"{traits.bit_depth}-bit colour ({traits.pix_fmt}) is more than {limits.max_bit_depth}-bit"
+            f"{traits.bit_depth}-bit colour ({traits.pix_fmt}) "
+            f"is more than {limits.max_bit_depth}-bit"
         )
     elif traits.pix_fmt and traits.bit_depth == 8 and traits.pix_fmt not in limits.chroma:
         found.append(f"pixel format {traits.pix_fmt} is not 4:2:0 (yuv420p)")
