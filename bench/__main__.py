@@ -17,6 +17,7 @@ MODULES = (
     "bench.bench_sync",
     "bench.bench_cache",
     "bench.bench_render",
+    "bench.bench_decode",
     "bench.bench_text",
     "bench.bench_push",
     "bench.bench_cap",

@@ -9,6 +9,8 @@ from types import MappingProxyType
 import av
 from PIL import Image, UnidentifiedImageError
 
+from central.mediaprofile import VideoTraits
+
 IMAGE_FORMATS = MappingProxyType({"JPEG": "jpeg", "PNG": "png", "WEBP": "webp", "BMP": "bmp"})
 VIDEO_CODECS = ("h264", "hevc", "vp8", "vp9", "mpeg4")
 MAX_IMAGE_PIXELS = 50_000_000
@@ -25,6 +27,7 @@ class MediaInfo:
     height: int
     codec: str
     duration: float | None = None
+    traits: VideoTraits | None = None  # videos: what the target check needs
 
 
 def _probe_image(path: Path) -> MediaInfo | None:
@@ -76,7 +79,31 @@ def _probe_video(path: Path) -> MediaInfo:
             next(container.decode(stream))
         except (av.FFmpegError, StopIteration, ValueError, EOFError) as exc:
             raise ProbeError(f"corrupt {codec} video: no frame decodes ({exc})") from None
-    return MediaInfo("video", width, height, codec, round(duration, 3))
+        traits = _traits(container, stream, duration)
+    return MediaInfo("video", width, height, codec, round(duration, 3), traits)
+
+
+def _traits(container, stream, duration: float) -> VideoTraits:
+    """Codec, size, rate, depth, profile, level and bit rate, as the target check reads them."""
+    context = stream.codec_context
+    rate = stream.average_rate or stream.guessed_rate
+    fmt = context.format
+    bits = max((c.bits for c in fmt.components), default=0) if fmt is not None else 0
+    level = context.level if isinstance(context.level, int) and context.level > 0 else None
+    rate_bits = context.bit_rate or stream.bit_rate or container.bit_rate or None
+    if duration < 2:  # over a shorter clip the key frame alone sets the average
+        rate_bits = None
+    return VideoTraits(
+        codec=context.name,
+        width=context.width,
+        height=context.height,
+        fps=round(float(rate), 3) if rate else None,
+        pix_fmt=context.pix_fmt,
+        bit_depth=bits or None,
+        profile=context.profile or None,
+        level=level,
+        bit_rate=rate_bits,
+    )
 
 
 def probe_media(path: Path) -> MediaInfo:

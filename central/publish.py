@@ -19,6 +19,7 @@ from types import MappingProxyType
 import yaml
 from nacl.signing import SigningKey
 
+from central import mediaprofile
 from central.probe import MediaInfo, probe_media
 from player.wire.atomicfile import atomic_write, atomic_writer, fsync_dir
 from player.wire.manifest import (
@@ -47,7 +48,7 @@ CHUNK = 1024 * 1024
 STYLE_KEYS = ("color", "background", "font_size", "format", "align")
 ITEM_KEYS = ("id", "type", "file", "duration", "transition", "fit", "schedule", "text", "style")
 PLAYLIST_KEYS = ("name", "priority", "default", "schedule", "items")
-TOP_KEYS = ("group", "defaults", "playlists", "ticker", "clock", "layout", "version")
+TOP_KEYS = ("group", "target", "defaults", "playlists", "ticker", "clock", "layout", "version")
 # Stand-ins for media that failed, so the rest of the file still gets checked in one go.
 PLACEHOLDERS = MappingProxyType({"image": "0" * 64, "video": "0" * 63 + "1"})
 _ITEM_PATH = re.compile(r"playlists\[(\d+)\]\.items\[(\d+)\]")
@@ -256,10 +257,13 @@ class _Builder:
         self.probed: dict[Path, tuple[str, MediaInfo]] = {}
         self.ids: dict[str, str] = {}  # item id -> where it was first given
         self.feed_files: dict[str, Path] = {}  # published name under feeds/ -> source file
+        self.target = mediaprofile.DEFAULT_TARGET
+        self.checked: set[Path] = set()  # videos already held against the target
 
     def build(self) -> dict:
         data = _plain(self.doc.data)
         self.problems.extend(_unknown(self.doc, data, TOP_KEYS, ""))
+        self._target(data.get("target", mediaprofile.DEFAULT_TARGET))
         layout = data.get("layout") or {}
         for key in ("ticker", "clock"):
             if key in data and isinstance(layout, dict):
@@ -366,6 +370,33 @@ class _Builder:
             item["media"] = self._placeholder(raw["type"])
         return item
 
+    def _target(self, value: object) -> None:
+        """Which screens play this group (`target:`): what they cannot play is refused."""
+        if value in mediaprofile.TARGETS:
+            self.target = value
+            return
+        close = difflib.get_close_matches(str(value), mediaprofile.TARGETS, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "the default is pi4, the weakest"
+        known = " | ".join(mediaprofile.TARGETS)
+        self.problems.append(self.doc.at("target", f"must be {known}, not {value!r} ({hint})"))
+
+    def _check_target(self, name: str, source: Path, info: MediaInfo, path: str) -> None:
+        if info.traits is None or source in self.checked:
+            return
+        self.checked.add(source)
+        verdict = mediaprofile.check(info.traits, self.target)
+        if verdict.refuse:
+            command = mediaprofile.ffmpeg_command(name, info.traits)
+            self.problems.append(
+                self.doc.at(
+                    path,
+                    f"{name} will not play smoothly on target {self.target}: "
+                    f"{'; '.join(verdict.refuse)}. Re-encode it: {command}",
+                )
+            )
+        for warning in verdict.warn:
+            self.warnings.append(self.doc.at(path, f"{name} will not play on {warning}"))
+
     def _placeholder(self, kind: object) -> str:
         kind = kind if kind in ("image", "video") else "image"
         self.media[PLACEHOLDERS[kind]] = {"size": 1, "type": kind, "url": "media/x"}
@@ -396,6 +427,7 @@ class _Builder:
                 self.doc.at(path, f"{name} is {info.type} ({info.codec}), item type is {kind}")
             )
             return self._placeholder(kind)
+        self._check_target(name, source, info, path)
         entry = {"size": source.stat().st_size, "type": info.type, "url": f"media/{sha}"}
         entry.update(width=info.width, height=info.height, codec=info.codec)
         if info.duration is not None:

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(nginx-light mosquitto openssl xvfb x11-apps shellcheck systemd debootstrap postgresql
-    fonts-dejavu-core python3-venv python3-pygame python3-numpy chromium chromium-driver)
+    fonts-dejavu-core python3-venv python3-pygame python3-numpy chromium chromium-driver
+    qemu-user-static binfmt-support)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -17,6 +18,16 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Emulated arm64 for tests/test_install_arm64.py: qemu's binfmt handler runs arm64 programs
+# in a chroot. A container or VM may start with binfmt_misc unmounted.
+if [ "$(id -u)" -eq 0 ] && command -v update-binfmts >/dev/null; then
+    binfmt=/proc/sys/fs/binfmt_misc
+    mountpoint -q "$binfmt" || mount -t binfmt_misc binfmt_misc "$binfmt" ||
+        echo "warning: cannot mount $binfmt: the arm64 install tests will fail" >&2
+    grep -qs enabled "$binfmt/qemu-aarch64" || update-binfmts --enable qemu-aarch64 ||
+        echo "warning: cannot enable qemu-aarch64: the arm64 install tests will fail" >&2
 fi
 
 PY=${PYTHON:-python3}
