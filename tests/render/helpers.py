@@ -172,3 +172,23 @@ def capture_series(
     harness.run(seconds, probe)
     assert len(grabbed) == len(offsets), f"{want!r}: got {len(grabbed)} of {len(offsets)} shots"
     return grabbed
+
+
+def frame_rgb(source, frame) -> np.ndarray:
+    """A decoded frame as the screen would show it: (height, width, 3) RGB at the size shown.
+
+    Converted by the player's own converter into a surface, as the render loop does.
+    """
+    from player.render.convert import XRGB_MASKS, FrameConverter
+
+    placed = source.placement
+    surface = pygame.Surface(placed.target.size, 0, 32, XRGB_MASKS)
+    if frame.surface is not None:
+        surface.blit(frame.surface, (0, 0), placed.crop.astuple())
+    else:
+        converter = FrameConverter()
+        try:
+            converter.draw(frame.image, surface, placed.size, placed.crop)
+        finally:
+            converter.close()
+    return pygame.surfarray.array3d(surface).transpose(1, 0, 2)
