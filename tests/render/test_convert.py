@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import av
 import numpy as np
 import pygame
 import pytest
@@ -15,59 +12,25 @@ from player.render.convert import XRGB_MASKS, FrameConverter, SurfacePool
 from player.render.layout import Rect
 from player.render.video import PyAVSource
 from tests.render.helpers import (
+    BLUE,
+    GREEN,
+    RED,
+    TOL,
+    WHITE,
     Harness,
+    close,
+    first_frame,
     frame_rgb,
     make_config,
+    make_quadrants,
     mask_of,
     publish,
+    quadrant_colors,
     showing_id,
 )
 
-RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
 GREY = (90, 90, 90)
-TOL = 28  # H.264 and 4:2:0 chroma are lossy; a wrong layout or channel order is far off
 RGB0_MASKS = (0xFF, 0xFF00, 0xFF0000, 0)
-
-
-def make_quadrants(path: Path, size: tuple[int, int], seconds: float = 1.0, fps: int = 25):
-    """A still H.264 clip: red, green / blue, white quadrants (which way up, which channel)."""
-    width, height = size
-    picture = np.empty((height, width, 3), np.uint8)
-    picture[: height // 2, : width // 2] = RED
-    picture[: height // 2, width // 2 :] = GREEN
-    picture[height // 2 :, : width // 2] = BLUE
-    picture[height // 2 :, width // 2 :] = WHITE
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "12"}
-        for _ in range(round(seconds * fps)):
-            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
-
-
-def first_frame(path: Path) -> av.VideoFrame:
-    with av.open(str(path)) as container:
-        return next(container.decode(video=0))
-
-
-def quadrant_colors(px: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple]:
-    """Colours at the centres of the four quadrants of `box` (x, y, w, h) in (x, y, 3) pixels."""
-    x, y, w, h = box
-    points = [(x + w // 4, y + h // 4), (x + 3 * w // 4, y + h // 4),
-              (x + w // 4, y + 3 * h // 4), (x + 3 * w // 4, y + 3 * h // 4)]  # fmt: skip
-    return [tuple(int(c) for c in px[p]) for p in points]
-
-
-def close(colors, expected) -> bool:
-    return all(
-        all(abs(a - b) <= TOL for a, b in zip(got, want, strict=True))
-        for got, want in zip(colors, expected, strict=True)
-    )
 
 
 @pytest.mark.parametrize(
