@@ -129,8 +129,8 @@ class FrameConverter:
     """
 
     def __init__(self, pool: SurfacePool | None = None) -> None:
-        self._libs = _Libraries()
         self._pool = pool if pool is not None else SurfacePool()
+        self._libs = self._pool.libraries()
         self._scratch: Ring | None = None
         self._ctx: int | None = None
         self._key: tuple | None = None
@@ -240,13 +240,21 @@ class SurfacePool:
     Kept by the visual factory, so a clip after another of the same size reuses its
     surfaces instead of allocating fresh 8 MB buffers. Rows are padded to whole converter
     blocks; a frame fills a surface's top-left corner. Keeps at most `keep` rings given
-    back; safe to use from the decoder threads.
+    back; safe to use from the decoder threads. Also loads libswscale once for all clips
+    (finding it reads /proc/self/maps: not something to do on the render thread per clip).
     """
 
     def __init__(self, keep: int = 2) -> None:
         self.keep = keep
         self._free: list[Ring] = []  # oldest first
         self._lock = threading.Lock()
+        self._libs: _Libraries | None = None
+
+    def libraries(self) -> _Libraries:
+        with self._lock:
+            if self._libs is None:
+                self._libs = _Libraries()
+            return self._libs
 
     def take(self, size: tuple[int, int], fmt: str, count: int) -> Ring:
         """`count` surfaces for `size` frames laid out as `fmt`, reused when there are."""

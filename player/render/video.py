@@ -133,7 +133,7 @@ class PyAVSource:
         self.layout = layout
         self._pool = pool
         self._ring: RingConverter | None = None
-        self._ring_holders = 2  # the worker and close(): the ring goes back after both
+        self._ring_holders = {"worker", "loop"}  # the ring goes back once both let go
         self._check = check  # run by the worker before the file is opened; may refuse it
         self.decoder = decoder if decoder in DECODERS else "auto"
         self.v4l2_device = v4l2_device
@@ -213,13 +213,15 @@ class PyAVSource:
             self._closing = True
             self._queue.clear()
             self._cond.notify_all()
-        self._release_ring()
+        self._release_ring("loop")
 
-    def _release_ring(self) -> None:
+    def _release_ring(self, holder: str) -> None:
         """The worker is done writing, or the loop done drawing: the last one returns the ring."""
         with self._cond:
-            self._ring_holders -= 1
-            ring = self._ring if self._ring_holders == 0 else None
+            if holder not in self._ring_holders:
+                return  # closed twice
+            self._ring_holders.discard(holder)
+            ring = self._ring if not self._ring_holders else None
         if ring is not None:
             ring.give_back()
 
@@ -267,7 +269,7 @@ class PyAVSource:
         finally:
             if self._ring is not None:
                 self._ring.close()
-            self._release_ring()
+            self._release_ring("worker")
             with self._cond:
                 self._decoder_done = True
                 self._cond.notify_all()
