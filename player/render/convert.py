@@ -31,8 +31,9 @@ PLANES = 4
 LITTLE_ENDIAN_FORMATS = {(0xFF0000, 0xFF00, 0xFF): "bgr0", (0xFF, 0xFF00, 0xFF0000): "rgb0"}
 BIG_ENDIAN_FORMATS = {(0xFF0000, 0xFF00, 0xFF): "0rgb", (0xFF, 0xFF00, 0xFF0000): "0bgr"}
 XRGB_MASKS = (0xFF0000, 0xFF00, 0xFF, 0)  # the layout a frame takes when the target has none
-# libswscale's SIMD converters write whole blocks of pixels, up to 7 past a row's end on
-# x86 (FFmpeg pads its own buffers for this): they may write straight into a target only
+# libswscale's SIMD converters write whole blocks of pixels, so a few past a row's end
+# when the width is not a multiple (FFmpeg pads its own buffers for this; here it showed
+# as a stripe beside a 100-pixel-wide frame): they write straight into a target only
 # when its width is a whole number of blocks, and scratch rows are padded to one.
 BLOCK = 64
 
@@ -172,6 +173,8 @@ class FrameConverter:
             plane = planes[i] if i < len(planes) else None
             self._src[i] = plane.buffer_ptr if plane is not None else None
             self._src_stride[i] = plane.line_size if plane is not None else 0
+        # The address of a software surface's pixels (pygame 2.1.2 and 2.6 alike); it
+        # stays put for the surface's life, and the caller keeps the surface alive.
         self._dst[0] = surface._pixels_address
         self._dst_stride[0] = surface.get_pitch()
         rows = self._libs.sws.sws_scale(
