@@ -12,6 +12,7 @@ with 200 items (10 of them 1080p H.264 videos) on a 1920x1080 headless display a
 accelerated clock, so items of seconds switch as fast as the player can prepare them. It
 samples its own RSS ten times a second; growth compares the medians of the first and the
 last fifth of the samples after warm-up, since one sample swings with what is being decoded.
+The child runs MEMORY_RUNS times in a row; the growth and highest-RSS goals hold in each.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ CLIP_FPS = 25
 CLOCK_RATE = 100.0
 START_GOAL_RATIO = 2.0
 RSS_GOAL_MB = 150.0
+RSS_HIGHEST_GOAL_MB = 180.0
 GROWTH_GOAL_PCT = 2.0
+MEMORY_RUNS = 3  # the growth goal holds in this many runs one after another
 SAMPLE_EVERY = 0.1  # seconds between timer RSS samples in the child
 MB = 1024 * 1024
 
@@ -421,6 +424,7 @@ def run(quick: bool = False) -> list[dict]:
     starts = 2 if quick else 5
     switches = 1_000 if quick else 10_000
     warmup = 200 if quick else 500
+    runs = 1 if quick else MEMORY_RUNS
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         work = Path(tmp)
         offline, folder = prepare(work)
@@ -429,9 +433,13 @@ def run(quick: bool = False) -> list[dict]:
         for n in range(starts):  # interleaved, so load from other processes hits both alike
             bare.append(time_bare_pygame())
             ours.append(time_player_start(offline, work, n))
-        memory = measure_memory(folder, work, switches, warmup)
+        memory = [measure_memory(folder, work, switches, warmup) for _ in range(runs)]
     ours_ms, bare_ms = statistics.median(ours) * 1000, statistics.median(bare) * 1000
     ratio = ours_ms / bare_ms
+    steady = statistics.median(m["steady"] for m in memory)
+    highest = max(m["max"] for m in memory)
+    growth = [m["growth_pct"] for m in memory]
+    spans = ", ".join(f"{m['first']:.1f} -> {m['last']:.1f}" for m in memory)
     return [
         row("start from cache, no network, to first content frame", round(ours_ms), "ms", "-",
             True),
@@ -440,21 +448,20 @@ def run(quick: bool = False) -> list[dict]:
         row("start from cache / bare pygame", round(ratio, 2), "ratio",
             f"<= {START_GOAL_RATIO:g}", ratio <= START_GOAL_RATIO),
         row(f"RSS steady, {ITEMS} items ({VIDEOS} videos) at 1080p (median)",
-            round(memory["steady"], 1), "MB", f"< {RSS_GOAL_MB:g}",
-            memory["steady"] < RSS_GOAL_MB),
+            round(steady, 1), "MB", f"< {RSS_GOAL_MB:g}", steady < RSS_GOAL_MB),
         # Two 1080p videos in flight (one playing, the next prepared) at a sampled instant.
-        row("RSS highest sample after warm-up (reference)", round(memory["max"], 1), "MB", "-",
-            True),
-        row(f"RSS growth over {switches - warmup} switches after {warmup} "
-            f"({memory['first']:.1f} -> {memory['last']:.1f} MB)",
-            round(memory["growth_pct"], 2), "%", f"< {GROWTH_GOAL_PCT:g}",
-            memory["growth_pct"] < GROWTH_GOAL_PCT),
-        row("item switches per second (accelerated clock, flat out)", round(memory["rate"], 1),
-            "1/s", "-", True),
-        row("RSS peak of the whole run (VmHWM, reference)", round(memory["peak"], 1), "MB",
+        row(f"RSS highest sample after warm-up ({runs} runs)", round(highest, 1), "MB",
+            f"< {RSS_HIGHEST_GOAL_MB:g}", highest < RSS_HIGHEST_GOAL_MB),
+        row(f"RSS growth over {switches - warmup} switches after {warmup}, worst of {runs} "
+            f"runs ({spans} MB)", round(max(growth), 2), "%", f"< {GROWTH_GOAL_PCT:g}",
+            max(growth) < GROWTH_GOAL_PCT),
+        row("RSS growth of each run", " ".join(f"{g:.2f}" for g in growth), "%", "-", True),
+        row("item switches per second (accelerated clock, flat out)",
+            round(statistics.median(m["rate"] for m in memory), 1), "1/s", "-", True),
+        row("RSS peak of the whole run (VmHWM, reference)",
+            round(max(m["peak"] for m in memory), 1), "MB", "-", True),
+        row("RSS of the imported code alone (reference)", round(memory[0]["code"], 1), "MB",
             "-", True),
-        row("RSS of the imported code alone (reference)", round(memory["code"], 1), "MB", "-",
-            True),
     ]  # fmt: skip
 
 

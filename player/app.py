@@ -38,7 +38,7 @@ from player.push.popstore import PopStore
 from player.service.board import StatusBoard
 from player.service.control import ControlServer
 from player.service.logsetup import StatusErrorRecorder, set_level, setup_logging
-from player.service.memory import limit_malloc_arenas
+from player.service.memory import tune_malloc
 from player.service.statusfile import StatusWriter
 from player.service.systemd import Notifier, Supervisor
 from player.sync.store import ManifestStore
@@ -387,7 +387,7 @@ class Player:
         from player.render.display import DisplayError
         from player.render.loop import RenderLoop
 
-        limit_malloc_arenas()
+        tune_malloc()
         active = self._check_cache()
         if active is not None:
             log.info("playing cached manifest sequence %d", active.sequence)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
+from player.render.convert import SurfacePool, surface_pixel_format
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
 from player.render.layout import Rect
@@ -25,7 +26,7 @@ from player.render.slides import (
 from player.render.splash import SplashVisual
 from player.render.ticker import ScrollStrip
 from player.render.video import PyAVSource
-from player.render.visuals import ImageVisual, VideoVisual, Visual, display_pixel_format
+from player.render.visuals import ImageVisual, VideoVisual, Visual
 from player.schedule.plan import Slot
 from player.wire.manifest import Manifest
 
@@ -80,6 +81,9 @@ class VisualFactory:
         self.content = content
         # A 1x1 surface in the display's pixel format, for workers to convert images to.
         self.template = pygame.Surface((1, 1), 0, content)
+        # Surfaces for video frames converted at another size than decoded, shared by the
+        # clips this factory makes: a clip after another of the same size reuses them.
+        self.video_pool = SurfacePool()
         self.background = background
         self.fit = fit
         self.fps = fps
@@ -144,14 +148,17 @@ class VisualFactory:
                 path,
                 size,
                 fit,
-                pixel_format=display_pixel_format(self.content),
                 # an explicit duration longer than the clip repeats it; none plays it once
                 loop=item.duration is not None,
                 start=offset,
                 decoder=self.video_decoder,
                 check=self._check(item.media),
+                layout=surface_pixel_format(self.content),
+                pool=self.video_pool,
             )
-            return VideoVisual(key, source, size, self.background, tolerance=0.5 / self.fps)
+            return VideoVisual(
+                key, source, size, self.background, tolerance=0.5 / self.fps, pool=self.video_pool
+            )
         if item.type == "text":
             return text_visual(
                 key,

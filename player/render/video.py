@@ -1,4 +1,4 @@
-"""Video sources: decode in a worker thread, scaled there, frames handed out by timestamp."""
+"""Video sources: decode in a worker thread, frames handed out by timestamp to be converted."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import av
-    import numpy as np
+    import pygame
 
+from player.render.convert import RingConverter, SurfacePool, direct_target
 from player.render.layout import Rect, crop_box, fit_rect
 
 log = logging.getLogger(__name__)
@@ -46,17 +47,27 @@ def hardware_decoder(codec_name: str, preference: str, device: Path = V4L2M2M_DE
 
 @dataclass(frozen=True)
 class VideoFrame:
-    """One decoded frame, already at the size it is shown at.
+    """One decoded frame, at the time it is due.
 
-    `pixels` is (height, width) uint32 in the display's pixel layout for the fast
-    copy path, or (height, width, 3) uint8 RGB otherwise. `keep` holds whatever
-    owns the memory `pixels` views.
+    Shown at the size it was decoded, `image` is the decoder's frame (its buffer stays in
+    the decoder's pool) and the render loop converts it straight into the screen. A frame
+    that is scaled or cropped was converted in the decoder thread into `surface`, one of a
+    ring of reused surfaces, and the render loop blits it.
     """
 
     index: int
     t: float  # seconds since the first frame
-    pixels: np.ndarray
-    keep: Any = None
+    image: av.VideoFrame | None  # to convert when drawn, or
+    surface: pygame.Surface | None = None  # already converted at the size shown
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a clip's frames go: scaled to `size`, the `crop` part shown at `target` in the zone."""
+
+    size: tuple[int, int]
+    crop: Rect
+    target: Rect
 
 
 class VideoSource(Protocol):
@@ -75,8 +86,8 @@ class VideoSource(Protocol):
     def duration(self) -> float | None: ...
 
     @property
-    def target(self) -> Rect | None:
-        """Where in the zone the frames go (known once the first frame is ready)."""
+    def placement(self) -> Placement | None:
+        """Size, crop and place of the frames in the zone (known once the first frame is ready)."""
 
     @property
     def ended(self) -> bool:
@@ -92,24 +103,15 @@ class VideoSource(Protocol):
         """Stop decoding and free the decoder; must return at once (called between frames)."""
 
 
-def _frame_pixels(frame: av.VideoFrame, fmt: str) -> np.ndarray:
-    """A zero-copy view of a converted frame's pixels, without row padding."""
-    import numpy as np  # the worker imports it before the first frame reaches the screen
-
-    plane = frame.planes[0]
-    width, height, stride = frame.width, frame.height, plane.line_size
-    raw = np.frombuffer(plane, dtype=np.uint8)[: stride * height].reshape(height, stride)
-    if fmt == "rgb24":
-        return raw[:, : width * 3].reshape(height, width, 3)
-    return raw[:, : width * 4].view(np.uint32)
-
-
 class PyAVSource:
     """H.264 (and anything FFmpeg reads) decoded by PyAV in one thread per video.
 
-    The worker converts each frame to the output size and pixel layout, so the main
-    loop only copies it once into the screen. It stays at most QUEUE_FRAMES ahead,
-    so a prepared-but-not-yet-shown video costs a few frames of memory, not a core.
+    Frames shown at their own size stay in the decoder's buffer pool until the render
+    loop converts the one it shows straight into the screen (laid out as `layout`, an
+    FFmpeg pixel format, None when FFmpeg has none for the display); frames that are
+    scaled or cropped are converted here into a ring of surfaces from `pool`. It stays
+    at most QUEUE_FRAMES ahead, so a prepared-but-not-yet-shown video costs a few frames
+    of memory, not a core.
     """
 
     def __init__(
@@ -118,15 +120,20 @@ class PyAVSource:
         zone: tuple[int, int],
         fit: str = "contain",
         *,
-        pixel_format: str = "rgb24",
         loop: bool = False,
         start: float = 0.0,
         queue_frames: int = QUEUE_FRAMES,
         decoder: str = "auto",
         v4l2_device: Path = V4L2M2M_DEVICE,
         check: Callable[[], object] | None = None,
+        layout: str | None = None,
+        pool: SurfacePool | None = None,
     ) -> None:
         self.path = path
+        self.layout = layout
+        self._pool = pool
+        self._ring: RingConverter | None = None
+        self._ring_holders = {"worker", "loop"}  # the ring goes back once both let go
         self._check = check  # run by the worker before the file is opened; may refuse it
         self.decoder = decoder if decoder in DECODERS else "auto"
         self.v4l2_device = v4l2_device
@@ -138,8 +145,7 @@ class PyAVSource:
         self._pass = (0.0, 0.0)  # (clip start, playback offset) of the pass being decoded
         self.zone = zone
         self.fit = fit
-        self._target: Rect | None = None
-        self.pixel_format = pixel_format
+        self._placement: Placement | None = None
         self.loop = loop
         self.start = max(0.0, start)
         self._queue: deque[VideoFrame] = deque()
@@ -178,8 +184,8 @@ class PyAVSource:
         return self._duration
 
     @property
-    def target(self) -> Rect | None:
-        return self._target
+    def placement(self) -> Placement | None:
+        return self._placement
 
     @property
     def ended(self) -> bool:
@@ -207,6 +213,17 @@ class PyAVSource:
             self._closing = True
             self._queue.clear()
             self._cond.notify_all()
+        self._release_ring("loop")
+
+    def _release_ring(self, holder: str) -> None:
+        """The worker is done writing, or the loop done drawing: the last one returns the ring."""
+        with self._cond:
+            if holder not in self._ring_holders:
+                return  # closed twice
+            self._ring_holders.discard(holder)
+            ring = self._ring if not self._ring_holders else None
+        if ring is not None:
+            ring.give_back()
 
     def join(self, timeout: float) -> bool:
         """Wait for the worker to be gone (after close); True if it is."""
@@ -217,10 +234,17 @@ class PyAVSource:
 
     # -- worker side ------------------------------------------------------------------
 
-    def _put(self, frame: VideoFrame) -> bool:
+    def _room(self) -> bool:
+        """Wait until the queue has room (False: closing)."""
         with self._cond:
             while len(self._queue) >= self._queue_frames and not self._closing:
                 self._cond.wait(0.5)
+            return not self._closing
+
+    def _put(self, frame: VideoFrame) -> bool:
+        if not self._room():
+            return False
+        with self._cond:
             if self._closing:
                 return False
             self._queue.append(frame)
@@ -243,13 +267,16 @@ class PyAVSource:
         except Exception as exc:  # any decoder failure means: skip this video
             self._error = f"{self.path}: cannot decode video: {exc}"
         finally:
+            if self._ring is not None:
+                self._ring.close()
+            self._release_ring("worker")
             with self._cond:
                 self._decoder_done = True
                 self._cond.notify_all()
             # Wake anyone waiting for a first frame that will never come.
             self._first.set()
 
-    def _placement(self, stream) -> tuple[tuple[int, int], Rect, Rect]:
+    def _place(self, stream) -> Placement:
         width, height = stream.codec_context.width, stream.codec_context.height
         if not width or not height:
             raise ValueError("the video stream has no frame size")
@@ -258,7 +285,7 @@ class PyAVSource:
             width = round(width * float(aspect))
         scaled, placement = fit_rect((width, height), self.zone, self.fit)
         source, target = crop_box(placement, self.zone)
-        return scaled, source, target
+        return Placement(scaled, source, target)
 
     def _decode(self) -> None:
         # PyAV loads in the worker: a player whose first item is a picture shows it sooner.
@@ -269,7 +296,15 @@ class PyAVSource:
                 raise ValueError("no video stream in the file")
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            (width, height), crop, self._target = self._placement(stream)
+            self._placement = placed = self._place(stream)
+            same = placed.size == (stream.codec_context.width, stream.codec_context.height)
+            if not (same and direct_target(self.layout, placed.size, placed.crop)):
+                # Scaled or cropped: converted here, so the render loop only blits.
+                # Two more surfaces than the queue: the one on screen, the one being written.
+                self._ring = RingConverter(
+                    self._pool or SurfacePool(), placed.size, self.layout or "bgr0",
+                    self._queue_frames + 2,
+                )  # fmt: skip
             declared = None
             if stream.duration is not None and stream.time_base is not None:
                 declared = float(stream.duration * stream.time_base)
@@ -284,7 +319,7 @@ class PyAVSource:
                 target = self.start % declared if self.loop else min(self.start, last)
             else:
                 target = 0.0
-            plan = _Plan(width, height, crop, declared, rate, target)
+            plan = _Plan(declared, rate, target)
             name, why = hardware_decoder(stream.codec_context.name, self.decoder, self.v4l2_device)
             if name is not None:
                 try:
@@ -331,9 +366,6 @@ class PyAVSource:
                 raise HardwareDecodeError(f"no frame after {packets} packets")
 
     def _play(self, container, stream, plan: _Plan, ctx) -> None:
-        from av.video.reformatter import Interpolation, VideoReformatter
-
-        width, height, crop = plan.width, plan.height, plan.crop
         rate, declared = plan.rate, plan.declared
         resume_after = self._last_t  # set when taking over from a failed hardware decoder
         # A take-over restarts the pass that was playing (a looping clip may be on its
@@ -343,12 +375,6 @@ class PyAVSource:
             container.seek(int(target / stream.time_base), stream=stream, backward=True)
         elif resume_after is not None:
             container.seek(0, stream=stream)
-        cropped = crop.size != (width, height)
-        converter = VideoReformatter()
-        # At 1:1 there is nothing to interpolate but chroma, where the fast path
-        # looks the same and costs a fraction; real scaling keeps bilinear quality.
-        same_size = (width, height) == (stream.codec_context.width, stream.codec_context.height)
-        interpolation = Interpolation.FAST_BILINEAR if same_size else Interpolation.BILINEAR
         index = self._last_index + 1
         while True:
             self._pass = (target, offset)  # offset: playback time of the pass's first frame
@@ -366,17 +392,15 @@ class PyAVSource:
                 last_t = pts - first_pts
                 if resume_after is not None and t <= resume_after:
                     continue  # already on screen before the hardware decoder gave up
-                out = _convert(
-                    converter,
-                    frame,
-                    (width, height),
-                    fmt=self.pixel_format,
-                    interpolation=interpolation,
-                )
-                pixels = _frame_pixels(out, self.pixel_format)
-                if cropped:
-                    pixels = pixels[crop.y : crop.bottom, crop.x : crop.right]
-                if not self._put(VideoFrame(index=index, t=t, pixels=pixels, keep=out)):
+                if self._ring is None:
+                    out = VideoFrame(index=index, t=t, image=frame)
+                elif self._room():  # the ring's surface after the queue's is free now
+                    out = VideoFrame(
+                        index=index, t=t, image=None, surface=self._ring.convert(frame)
+                    )
+                else:
+                    return
+                if not self._put(out):
                     return
                 index += 1
             if decoded == 0 and index == 0:
@@ -401,23 +425,8 @@ class PyAVSource:
 
 @dataclass(frozen=True)
 class _Plan:
-    """What one clip's passes share: output size, crop, declared length, rate, start."""
+    """What one clip's passes share: declared length, frame rate, where to start."""
 
-    width: int
-    height: int
-    crop: Rect
     declared: float | None
     rate: float
     target: float
-
-
-def _convert(converter, frame, size: tuple[int, int], *, fmt: str, interpolation):
-    """The frame at the size shown, in the display's layout.
-
-    One converter per clip (its context is cached), single-threaded: the decoder already
-    uses the other cores.
-    """
-    width, height = size
-    return converter.reformat(
-        frame, width, height, format=fmt, interpolation=interpolation, threads=1
-    )

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sys
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
 
 import pygame
 
-if TYPE_CHECKING:
-    import numpy as np
-
-from player.render.layout import Rect
+from player.render.convert import ConvertError, FrameConverter, SurfacePool
 from player.render.video import VideoFrame, VideoSource
 
 log = logging.getLogger(__name__)
@@ -59,34 +54,6 @@ class Visual:
         """Free decoders and threads."""
 
 
-def display_pixel_format(surface: pygame.Surface) -> str:
-    """The FFmpeg pixel format whose bytes equal `surface`'s pixels, or rgb24 if none does."""
-    if surface.get_bitsize() != 32 or surface.get_bytesize() != 4:
-        return "rgb24"
-    masks = tuple(surface.get_masks()[:3])
-    little = sys.byteorder == "little"
-    if masks == (0xFF0000, 0xFF00, 0xFF):
-        return "bgr0" if little else "0rgb"
-    if masks == (0xFF, 0xFF00, 0xFF0000):
-        return "rgb0" if little else "0bgr"
-    return "rgb24"
-
-
-def copy_frame(target: pygame.Surface, pixels: np.ndarray) -> None:
-    """Copy decoded pixels into `target` (exactly their size): one memcpy-like pass."""
-    import numpy as np  # already loaded by the video worker that made `pixels`
-    import pygame.surfarray
-
-    if pixels.ndim == 2:
-        view = pygame.surfarray.pixels2d(target)
-        try:
-            np.copyto(view, pixels.T)
-        finally:
-            del view
-    else:
-        pygame.surfarray.blit_array(target, pixels.transpose(1, 0, 2))
-
-
 class ImageVisual(Visual):
     """A still picture decoded by the image worker; one blit per redraw."""
 
@@ -125,7 +92,11 @@ class ImageVisual(Visual):
 
 
 class VideoVisual(Visual):
-    """A playing video: each display tick shows the frame due at that moment."""
+    """A playing video: each display tick converts the frame due at that moment into `target`.
+
+    The conversion writes the presented memory itself, so a new frame costs one pass over
+    its pixels on this thread and nothing when no new frame is due.
+    """
 
     moving = True
 
@@ -135,10 +106,15 @@ class VideoVisual(Visual):
         source: VideoSource,
         zone: tuple[int, int],
         background: tuple[int, int, int],
+        *,
         tolerance: float,
+        pool: SurfacePool | None = None,
     ) -> None:
         super().__init__(key)
         self.source = source
+        self.pool = pool
+        self._converter: FrameConverter | None = None
+        self._broken: str | None = None
         self.zone = zone
         self.background = background
         self.tolerance = tolerance  # half a display frame: a frame due "now" is not a tick late
@@ -150,22 +126,38 @@ class VideoVisual(Visual):
 
     @property
     def error(self) -> str | None:
-        return self.source.error
+        return self._broken or self.source.error
+
+    def finish(self) -> None:
+        if self._converter is None and self.error is None:
+            try:
+                self._converter = FrameConverter(self.pool)
+            except ConvertError as exc:
+                self._broken = f"cannot show video: {exc}"
 
     def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
         started = self.started if self.started is not None else now
         frame = self.source.frame_at(now - started + self.tolerance)
         if frame is None or (frame is self._shown and not force):
             return False
-        where: Rect | None = self.source.target
-        tw, th = target.get_size()
-        if where is None or where.size != frame.pixels.shape[1::-1]:
+        if self._converter is None:
+            self.finish()
+            if self._converter is None:
+                raise ConvertError(self._broken or "no frame converter")
+        placed = self.source.placement
+        if placed is None:
             return False
+        where = placed.target
+        tw, th = target.get_size()
         if where.right > tw or where.bottom > th:
             return False  # prepared for a bigger zone (display changed): its redo is coming
         if (force or self._shown is None) and where.size != target.get_size():
             target.fill(self.background)
-        copy_frame(target.subsurface(where.astuple()), frame.pixels)
+        into = target.subsurface(where.astuple())
+        if frame.surface is not None:
+            into.blit(frame.surface, (0, 0), placed.crop.astuple())
+        else:
+            self._converter.draw(frame.image, into, placed.size, placed.crop)
         self._shown = frame
         return True
 
@@ -187,3 +179,6 @@ class VideoVisual(Visual):
     def close(self) -> None:
         self.source.close()
         self._shown = None
+        if self._converter is not None:
+            self._converter.close()
+            self._converter = None

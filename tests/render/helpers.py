@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import av
 import numpy as np
 import pygame
 
@@ -22,6 +23,8 @@ from player.wire.parse import parse
 from tests.fixtures.content import publish_tree
 
 BACKGROUND = (0, 0, 0)
+RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
+TOL = 28  # H.264 and 4:2:0 chroma are lossy; a wrong layout or channel order is far off
 
 
 def publish(tmp_path: Path, items: list[dict], extra: dict | None = None) -> tuple[Manifest, Path]:
@@ -172,3 +175,64 @@ def capture_series(
     harness.run(seconds, probe)
     assert len(grabbed) == len(offsets), f"{want!r}: got {len(grabbed)} of {len(offsets)} shots"
     return grabbed
+
+
+def frame_rgb(source, frame) -> np.ndarray:
+    """A decoded frame as the screen would show it: (height, width, 3) RGB at the size shown.
+
+    Converted by the player's own converter into a surface, as the render loop does.
+    """
+    from player.render.convert import XRGB_MASKS, FrameConverter
+
+    placed = source.placement
+    surface = pygame.Surface(placed.target.size, 0, 32, XRGB_MASKS)
+    if frame.surface is not None:
+        surface.blit(frame.surface, (0, 0), placed.crop.astuple())
+    else:
+        converter = FrameConverter()
+        try:
+            converter.draw(frame.image, surface, placed.size, placed.crop)
+        finally:
+            converter.close()
+    return pygame.surfarray.array3d(surface).transpose(1, 0, 2)
+
+
+def make_quadrants(path: Path, size: tuple[int, int], seconds: float = 1.0, fps: int = 25):
+    """A still H.264 clip: red, green / blue, white quadrants (which way up, which channel)."""
+    width, height = size
+    picture = np.empty((height, width, 3), np.uint8)
+    picture[: height // 2, : width // 2] = RED
+    picture[: height // 2, width // 2 :] = GREEN
+    picture[height // 2 :, : width // 2] = BLUE
+    picture[height // 2 :, width // 2 :] = WHITE
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "12"}
+        for _ in range(round(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def first_frame(path: Path) -> av.VideoFrame:
+    with av.open(str(path)) as container:
+        return next(container.decode(video=0))
+
+
+def quadrant_colors(px: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple]:
+    """Colours at the centres of the four quadrants of `box` (x, y, w, h) in (x, y, 3) pixels."""
+    x, y, w, h = box
+    points = [(x + w // 4, y + h // 4), (x + 3 * w // 4, y + h // 4),
+              (x + w // 4, y + 3 * h // 4), (x + 3 * w // 4, y + 3 * h // 4)]  # fmt: skip
+    return [tuple(int(c) for c in px[p]) for p in points]
+
+
+def close(colors, expected) -> bool:
+    return all(
+        all(abs(a - b) <= TOL for a, b in zip(got, want, strict=True))
+        for got, want in zip(colors, expected, strict=True)
+    )

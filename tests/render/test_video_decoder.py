@@ -14,6 +14,7 @@ import pytest
 
 from player.render.video import PyAVSource, hardware_decoder
 from tests.fixtures.media import make_h264
+from tests.render.helpers import frame_rgb
 
 WIDTH, HEIGHT, FPS = 320, 180, 25
 BAR = WIDTH // 16  # make_h264 draws a white bar at x = (index * BAR) % (WIDTH - BAR)
@@ -50,7 +51,7 @@ def _play_all(source: PyAVSource, frames: int) -> list[int]:
                 break
             threading.Event().wait(0.005)
         assert frame is not None, f"no frame for t={t}"
-        seen.append(bar_x(frame.pixels))
+        seen.append(bar_x(frame_rgb(source, frame)))
     return seen
 
 

@@ -9,7 +9,14 @@ import pytest
 
 from tests.fixtures.content import publish_tree
 from tests.fixtures.xvfb import capture_root
-from tests.render.helpers import bbox, mask_of
+from tests.render.helpers import (
+    WHITE,
+    bbox,
+    close,
+    make_quadrants,
+    mask_of,
+    quadrant_colors,
+)
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
@@ -51,3 +58,35 @@ def test_fullscreen_window_under_xvfb_shows_the_content(tmp_path, xvfb):
             player.terminate()
         out, err = player.communicate(timeout=10)
     assert "display open: driver x11, output 1280x720" in err
+
+
+@pytest.mark.xvfb
+def test_a_video_in_a_real_x11_window_shows_its_frames(tmp_path, xvfb):
+    # At the screen's size, frames are converted straight into the window's shared memory.
+    clip = make_quadrants(tmp_path / "q.mp4", (1280, 720), seconds=4.0)
+    tree = tmp_path / "published"
+    publish_tree(tree, [{"id": "clip", "type": "video", "file": str(clip)}])
+    player = subprocess.Popen(
+        [sys.executable, "-m", "player.render", str(tree), "--seconds", "30", "--fps", "25"],
+        env=xvfb.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        colors = None
+        while time.monotonic() < deadline and player.poll() is None:
+            px = np.asarray(capture_root(xvfb)).transpose(1, 0, 2)
+            colors = quadrant_colors(px, (0, 0, 1280, 720))
+            if close(colors, [RED, (0, 255, 0), BLUE, WHITE]):
+                break
+            time.sleep(0.2)
+        else:
+            player.kill()
+            _, err = player.communicate(timeout=10)
+            pytest.fail(f"the X screen never showed the clip (last {colors}); player said:\n{err}")
+    finally:
+        if player.poll() is None:
+            player.terminate()
+        player.communicate(timeout=10)
