@@ -15,8 +15,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from player.schedule.index import item_duration
-from player.schedule.listing import condensed, merged, rows
-from player.schedule.plan import Scheduler
+from player.schedule.listing import merged
+from player.schedule.plan import Scheduler, Slot
 from player.wire.manifest import Manifest, ManifestError
 from player.wire.parse import parse
 from player.wire.signing import (
@@ -35,7 +35,6 @@ MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # as the players' sources accept
 MAX_PREVIEW_HOURS = 7 * 24
 # What a signature check found: checked and good, none published, does not match, no key.
 VALID, UNSIGNED, BAD, NOT_CHECKED = "valid", "unsigned", "bad", "not checked"
-PREVIEW_COLUMNS = ("start", "end", "kind", "playlist", "items", "length", "why")
 
 
 def publisher_public_key(key_path: Path | None) -> str | None:
@@ -205,9 +204,12 @@ def schedule_preview(
     with the default config: the screen always on, playlists not aligned to the clock, no
     live alert. Returns `{"start": aware datetime, "until": aware datetime, "tz": str,
     "now": {"kind", "item", "playlist", "until": aware datetime} (what plays at `now`),
-    "rows": [{"start", "end", "kind", "playlist", "items", "length", "why"}: str each,
-    the lines `videotron schedule` prints (one per run of a loop, or per play with
-    `every_item`)]}`. Raises ValueError for a naive `now` or hours out of range.
+    "rows": [...]}`, a row per run of one loop (per play with `every_item`):
+    `{"start", "end": aware datetime in tz, "seconds": float, "kind": "item"|"alert"|"off"|
+    "idle", "playlist": str | None, "priority": int | None, "default": bool,
+    "rules": Rules | None (the playlist's), "items": [item ids, first play order],
+    "plays": int, "alert": {"id", "level"} | None}` — data, so the console words it in
+    the reader's language. Raises ValueError for a naive `now` or hours out of range.
     """
     if now.tzinfo is None:
         raise ValueError("schedule_preview: now must be timezone-aware")
@@ -218,7 +220,7 @@ def schedule_preview(
     slots = list(
         merged(Scheduler(manifest, tz).upcoming(start, until, aligned=False, clock_trusted=True))
     )
-    lines = rows(slots, tz) if every_item else condensed(slots, tz)
+    playlists = {p.name: p for p in manifest.playlists}
     first = slots[0] if slots else None
     return {
         "start": start,
@@ -230,5 +232,38 @@ def schedule_preview(
             "playlist": first.playlist if first else None,
             "until": first.end if first else until,
         },
-        "rows": [dict(zip(PREVIEW_COLUMNS, line, strict=True)) for line in lines],
+        "rows": [_preview_row(run, playlists, tz) for run in _runs(slots, every_item)],
+    }
+
+
+def _runs(slots: list[Slot], every_item: bool) -> list[list[Slot]]:
+    """Consecutive slots of one loop (same kind, playlist and alert) together."""
+    runs: list[list[Slot]] = []
+    for slot in slots:
+        key = (slot.kind, slot.playlist, slot.alert.id if slot.alert else None)
+        last = runs[-1][-1] if runs else None
+        if not every_item and last is not None and key == (
+            last.kind, last.playlist, last.alert.id if last.alert else None
+        ):  # fmt: skip
+            runs[-1].append(slot)
+        else:
+            runs.append([slot])
+    return runs
+
+
+def _preview_row(run: list[Slot], playlists: Mapping, tz: ZoneInfo) -> dict:
+    first, last = run[0], run[-1]
+    playlist = playlists.get(first.playlist) if first.playlist else None
+    return {
+        "start": first.start.astimezone(tz),
+        "end": last.end.astimezone(tz),
+        "seconds": (last.end - first.start).total_seconds(),
+        "kind": first.kind,
+        "playlist": first.playlist,
+        "priority": playlist.priority if playlist else None,
+        "default": bool(playlist and playlist.default),
+        "rules": playlist.rules if playlist else None,
+        "items": list(dict.fromkeys(s.item.id for s in run if s.item is not None)),
+        "plays": sum(s.item is not None for s in run),
+        "alert": {"id": first.alert.id, "level": first.alert.level} if first.alert else None,
     }

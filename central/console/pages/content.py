@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from central.config import CentralConfig
-from central.console import content, web
+from central.console import content, schedule_words, web
 from central.console.accounts import Session
 from player.wire.signing import KeyFileError
 
@@ -30,15 +30,17 @@ def publishes(config: CentralConfig) -> tuple[list[dict], str | None]:
     return content.group_publishes(config.publish.groups, public_key), problem
 
 
-def content_data(config: CentralConfig, now: dt.datetime, zone, hours: int) -> dict:
+def content_data(config: CentralConfig, now: dt.datetime, zone, hours: int, language: str) -> dict:
     groups, key_problem = publishes(config)
     for entry in groups:
         entry["preview"] = None
         if entry["manifest"] is not None:
             try:
-                entry["preview"] = content.schedule_preview(
+                preview = content.schedule_preview(
                     entry["manifest"], now=now.replace(tzinfo=dt.UTC), hours=hours, tz=zone
                 )
+                preview["lines"] = schedule_words.preview_rows(language, preview["rows"])
+                entry["preview"] = preview
             except ValueError as exc:
                 entry["problems"].append(f"schedule: {exc}")
     return {"groups": groups, "key_problem": key_problem}
@@ -52,7 +54,9 @@ async def content_page(request: Request, session: Session) -> Response:
     except ValueError:
         hours = 6
     hours = hours if hours in HOURS else 6
-    data = await run_in_threadpool(content_data, console.config, console.now(), console.zone, hours)
+    data = await run_in_threadpool(
+        content_data, console.config, console.now(), console.zone, hours, web.language(request)
+    )
     data.update(hours=hours, choices=HOURS)
     return web.render(request, "content.html", data, session=session)
 

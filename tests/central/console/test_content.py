@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from central.console import content
-from player.schedule.listing import table
+from central.console import content, schedule_words
 from player.wire.signing import KeyFileError
 from tests.fixtures.content import publish_tree, write_key
 
@@ -134,6 +134,14 @@ def videotron_schedule(tmp_path, manifest, at, hours, *extra):
     return done.stdout
 
 
+def printed_rows(printed: str) -> list[list[str]]:
+    """The rows of `videotron schedule`'s table (columns apart by two spaces or more)."""
+    lines = printed.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("start "))
+    rows = [line for line in lines[header + 1 :] if re.match(r"\w{3} \d{4}-\d\d-\d\d ", line)]
+    return [re.split(r"\s{2,}", line.strip()) for line in rows]
+
+
 @pytest.mark.parametrize("every_item", [False, True])
 def test_the_preview_is_what_videotron_schedule_prints(published, tmp_path, every_item):
     folder, public = published
@@ -142,15 +150,44 @@ def test_the_preview_is_what_videotron_schedule_prints(published, tmp_path, ever
     preview = content.schedule_preview(
         entry["manifest"], now=now, hours=1, tz=JAKARTA, every_item=every_item
     )
-    lines = [tuple(row.values()) for row in preview["rows"]]
-    printed = videotron_schedule(
+    printed = printed_rows(videotron_schedule(
         tmp_path, folder / "manifest.json", "2024-05-03T18:50:00+07:00", "1",
         *(["--every-item"] if every_item else []),
-    )  # fmt: skip
-    assert table(lines, what="item" if every_item else "items") in printed
+    ))  # fmt: skip
+    assert len(preview["rows"]) == len(printed)
+    for row, line in zip(preview["rows"], printed, strict=True):
+        assert f"{row['start']:%a %Y-%m-%d %H:%M:%S}" == line[0]
+        assert [row["kind"], row["playlist"]] == line[2:4]
+        if every_item:
+            assert line[4].startswith(row["items"][0] + " (")
+        else:
+            plays = f"{row['plays']} plays" if row["plays"] > 1 else "1 play"
+            assert line[4] == f"{plays} of {', '.join(row['items'])}"
+    assert {r["playlist"]: r["priority"] for r in preview["rows"]} == {"main": 0, "evening": 10}
     assert any(row["playlist"] == "evening" for row in preview["rows"])
     assert preview["now"]["playlist"] == "main"
     assert preview["start"] == now and preview["until"] == now + dt.timedelta(hours=1)
+
+
+def test_the_preview_is_worded_in_the_readers_language(published):
+    folder, public = published
+    entry = content.read_publish("lobby", folder, public)
+    now = dt.datetime(2024, 5, 3, 18, 50, tzinfo=JAKARTA)
+    rows = content.schedule_preview(entry["manifest"], now=now, hours=1, tz=JAKARTA)["rows"]
+    indonesian = schedule_words.preview_rows("id", rows)
+    english = schedule_words.preview_rows("en", rows)
+    assert indonesian[0]["start"] == "Jum 2024-05-03 18:50:00"
+    assert english[0]["start"] == "Fri 2024-05-03 18:50:00"
+    assert indonesian[0]["what"].endswith("tayangan: psa-banjir, berita, himbauan")
+    assert english[0]["what"].endswith("plays: psa-banjir, berita, himbauan")
+    assert indonesian[0]["length"] == "10 mnt 00 dtk" and english[0]["length"] == "10 min 00 s"
+    assert indonesian[1]["what"] == "40 tayangan: konser"  # 45 s each for 30 minutes
+    assert indonesian[1]["why"] == "prioritas 10, jam 19:00-19:30"
+    assert english[1]["why"] == "priority 10, hours 19:00-19:30"
+    assert [r["kind"] for r in indonesian] == ["tayang"] * len(rows)
+    for line in indonesian:
+        for english_word in ("plays", "priority", "playlist '", "6h00m"):
+            assert english_word not in " ".join(line.values())
 
 
 def test_the_preview_refuses_what_it_cannot_answer(published):
