@@ -98,6 +98,7 @@ WORDS = MappingProxyType(
         "seconds": ("Detik tayang", "Seconds shown"),
         "completed": ("Tuntas", "Completed"),
         "total": ("Total", "Total"),
+        "no_errors": ("Tidak ada galat.", "No errors."),
         "no_plays": ("Tidak ada tayangan pada rentang ini.", "No plays in this range."),
         "new_alert": ("Peringatan baru", "New alert"),
         "text": ("Teks", "Text"),

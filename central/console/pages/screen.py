@@ -23,15 +23,18 @@ HISTORY = dt.timedelta(days=7)
 
 
 def screen_data(connection, config, player: str, now: dt.datetime) -> dict | None:
-    exists = connection.scalar(select(screens.c.player).where(screens.c.player == player))
-    if exists is None:
+    first_seen = connection.scalar(select(screens.c.first_seen).where(screens.c.player == player))
+    if first_seen is None:
         return None
     summary = timeline.fleet_summary(
         connection, now=now, stale_after=STALE_AFTER, latest_sequences=latest_sequences(config)
     )
     screen = next(s for s in summary["screens"] if s["player"] == player)
+    # The history begins when the collector first heard of the screen: before that there
+    # is nothing to tell, and a long grey "unknown" bar would read as an outage.
+    since = max(timeline.naive_utc(now) - HISTORY, timeline.naive_utc(first_seen))
     periods = timeline.online_timeline(
-        connection, player, start=now - HISTORY, end=now, now=now, stale_after=STALE_AFTER
+        connection, player, start=since, end=now, now=now, stale_after=STALE_AFTER
     )
     total = sum(p["seconds"] for p in periods) or 1.0
     for period in periods:
@@ -39,6 +42,7 @@ def screen_data(connection, config, player: str, now: dt.datetime) -> dict | Non
     return {
         "screen": screen,
         "periods": periods,
+        "history_since": since if since > timeline.naive_utc(now) - HISTORY else None,
         "plays": timeline.recent_plays(connection, player, limit=30),
         "errors": timeline.error_history(connection, player, limit=30),
         "shots": timeline.screenshot_list(connection, player, limit=6),

@@ -244,6 +244,11 @@ def test_the_content_page_shows_the_latest_publish_and_what_plays_next(office):
     assert f"#{sequence}" in group.text
     assert "psa-green" in group.text and "psa-blue" in group.text
     assert group.find_elements("css selector", "table.schedule tbody tr")
+    # Every column is named, and the Indonesian page speaks Indonesian.
+    assert all(th.text.strip() for th in group.find_elements("css selector", "th"))
+    schedule = group.find_element("css selector", "table.schedule").text
+    assert "tayangan: psa-green, psa-blue" in schedule and "prioritas 0" in schedule
+    assert "plays of" not in schedule and "priority" not in schedule
     page_shot(browser, office["shots"] / "content.png", 1280)
 
 
@@ -265,6 +270,10 @@ def test_a_screenshot_command_is_confirmed_audited_and_shown(office):
             select(audit.c.actor, audit.c.target).where(audit.c.action == "command-screenshot")
         ).first()
     assert tuple(row) == ("ana", "screen-1")
+    # The history starts when the screen was first seen: no week of "unknown" before it.
+    history = browser.find_element("id", "history")
+    assert "tidak diketahui" not in history.text and "sejak" in history.text
+    assert all(th.text.strip() for th in browser.find_elements("css selector", "th"))
     page_shot(browser, office["shots"] / "screen.png", 1280)
     page_shot(browser, office["shots"] / "screen-phone.png", PHONE)
     # The same for screen-2, so that the fleet page shows both thumbnails.
