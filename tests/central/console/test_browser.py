@@ -250,6 +250,11 @@ def test_the_content_page_shows_the_latest_publish_and_what_plays_next(office):
     assert "tayangan: psa-green, psa-blue" in schedule and "prioritas 0" in schedule
     assert "plays of" not in schedule and "priority" not in schedule
     page_shot(browser, office["shots"] / "content.png", 1280)
+    click(browser, "lang-en")
+    schedule = browser.find_element("css selector", "#content-test table.schedule").text
+    assert "plays: psa-green, psa-blue" in schedule and "priority 0" in schedule
+    assert "Rule" in schedule and "tayangan" not in schedule
+    click(browser, "lang-id")
 
 
 def test_a_screenshot_command_is_confirmed_audited_and_shown(office):
