@@ -118,7 +118,7 @@ def _screens_of_each_item(harness: Harness, items: list[str], seconds: float) ->
     def probe(loop) -> bool:
         shown = showing_id(loop)
         due = shown in items and shown not in grabbed
-        if due and loop.clock() - loop.showing.shown_at >= 0.2:
+        if due and loop.clock() - loop.switcher.showing.shown_at >= 0.2:
             grabbed[shown] = pygame.surfarray.array3d(loop.output.screen)
         return len(grabbed) == len(items)
 
