@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(nginx-light mosquitto openssl xvfb x11-apps shellcheck systemd debootstrap postgresql
-    fonts-dejavu-core python3-venv python3-pygame python3-numpy chromium chromium-driver
+    mmdebstrap arch-test fonts-dejavu-core python3-venv python3-pygame python3-numpy chromium chromium-driver
     qemu-user-static binfmt-support)
 
 missing=()

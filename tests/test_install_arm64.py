@@ -1,5 +1,5 @@
 """install.sh on emulated arm64 (qemu-user-static + binfmt): a Debian bookworm and a trixie
-root made with debootstrap, the real installer in each, then the installed player plays the
+root made with mmdebstrap, the real installer in each, then the installed player plays the
 demo content (made and published here: published files are the same on any architecture)
 offscreen and its screenshot has real pixels. Slow (minutes under emulation), so deselected
 by default (pyproject addopts); .ci/run runs them with -m arm64 beside the suite."""
@@ -29,13 +29,13 @@ from videotron.demo_content import write_demo_playlist
 pytestmark = [pytest.mark.slow, pytest.mark.arm64]
 
 BINFMT = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
-# What scripts/install.sh installs with apt (its step 1), given to debootstrap with
+# What scripts/install.sh installs with apt (its step 1), given to mmdebstrap with
 # --include so the root comes with them in one pass and install.sh's apt-get finds them.
 INSTALL_PACKAGES = ("python3", "python3-venv", "python3-pygame", "libsdl2-2.0-0",
                     "fonts-dejavu-core", "ca-certificates", "systemd")  # fmt: skip
 DEMO_SECONDS = 30
-# Written into the root between debootstrap's two stages, so that dpkg under emulation (the
-# second stage and install.sh's apt-get) skips fsyncs and the files nobody reads in a test.
+# Given to dpkg in the root (mmdebstrap --dpkgopt, kept in /etc/dpkg/dpkg.cfg.d/ for
+# install.sh's apt-get too): under emulation, skip fsyncs and files nobody reads in a test.
 DPKG_TEST_CONFIG = """force-unsafe-io
 path-exclude=/usr/share/doc/*
 path-exclude=/usr/share/man/*
@@ -53,9 +53,9 @@ print(f"python {sys.version.split()[0]}, pygame {pygame.version.ver} on SDL "
 def emulation_missing() -> str | None:
     """Why the arm64 roots cannot be built here, or None."""
     if os.geteuid() != 0:
-        return "not root: debootstrap and chroot need root (CI runs as root)"
-    if shutil.which("debootstrap") is None:
-        return "no debootstrap (scripts/setup-dev.sh installs it)"
+        return "not root: mmdebstrap and chroot need root (CI runs as root)"
+    if shutil.which("mmdebstrap") is None or shutil.which("arch-test") is None:
+        return "no mmdebstrap or arch-test (scripts/setup-dev.sh installs them)"
     if not BINFMT.exists() or "enabled" not in BINFMT.read_text():
         return (
             "no qemu-aarch64 binfmt handler: install qemu-user-static binfmt-support and run "
@@ -75,17 +75,18 @@ def chroot(root: Path, *cmd: str, timeout: float = 600) -> subprocess.CompletedP
 
 
 def bootstrap(release: str, root: Path) -> None:
-    """An arm64 root in debootstrap's two stages: the first (download, unpack) runs natively,
-    the second (dpkg and the maintainer scripts) under emulation, with DPKG_TEST_CONFIG."""
-    first = sh(
-        "debootstrap", "--foreign", "--arch=arm64", "--variant=minbase",
-        f"--include={','.join(INSTALL_PACKAGES)}", release, root, debian_mirror(),
-        timeout=1200,
+    """An arm64 root made by mmdebstrap: it resolves and downloads with this machine's apt,
+    so only dpkg and the maintainer scripts run under emulation (debootstrap's second stage
+    also resolves dependencies in emulated perl: over 20 minutes for trixie here)."""
+    options = [f"--dpkgopt={line}" for line in DPKG_TEST_CONFIG.splitlines()]
+    made = sh(
+        "mmdebstrap", "--arch=arm64", "--variant=minbase",
+        f"--include={','.join(INSTALL_PACKAGES)}", *options, release, root, debian_mirror(),
+        timeout=2400,
     )  # fmt: skip
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    (root / "etc/dpkg/dpkg.cfg.d/videotron-test").write_text(DPKG_TEST_CONFIG)
-    second = chroot(root, "/debootstrap/debootstrap", "--second-stage", timeout=2400)
-    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert made.returncode == 0, made.stdout[-3000:] + made.stderr[-3000:]
+    # For apt-get and pip in install.sh (mmdebstrap leaves no resolv.conf behind).
+    shutil.copyfile("/etc/resolv.conf", root / "etc/resolv.conf")
 
 
 def publish_demo(root: Path) -> None:
@@ -105,7 +106,7 @@ def publish_demo(root: Path) -> None:
 
 def trust_local_cas(root: Path) -> None:
     """Give the root the CAs this machine added locally (a TLS-inspecting proxy's, on some
-    networks), as debootstrap gives it this machine's resolv.conf: pip in the root must
+    networks), as bootstrap() gives it this machine's resolv.conf: pip in the root must
     reach PyPI the way pip here does. The bundle is extended directly, because running
     update-ca-certificates under emulation takes minutes."""
     local = sorted(Path("/usr/local/share/ca-certificates").glob("**/*.crt"))
@@ -196,7 +197,7 @@ def test_install_sh_on_emulated_arm64_then_the_player_plays_the_demo(release, tm
     say(
         capsys,
         f"{release}: {versions.stdout.strip()}; {len(shots)} screenshots; clip played "
-        f"{plays[0]['duration']:.1f} s; debootstrap "
+        f"{plays[0]['duration']:.1f} s; mmdebstrap "
         f"{bootstrapped - started:.0f} s, install.sh {install_done - bootstrapped:.0f} s, "
         f"content here {content_done - install_done:.0f} s, player run "
         f"{finished - content_done:.0f} s, total {finished - started:.0f} s",
