@@ -193,7 +193,8 @@ def parse_cap_section(path: Path, node: yaml.Node, audit_database: str | None) -
         elif name == "poll_interval":
             values[name] = _seconds(path, key, value_node, 1, MAX_POLL)
         elif name == "deadline":
-            values[name] = _seconds(path, key, value_node, 1, 600)
+            # below the service's WatchdogSec (90 s), so a stalled fetch ends before it
+            values[name] = _seconds(path, key, value_node, 1, 60)
         elif name == "lifetime":
             values[name] = _seconds(path, key, value_node, 60, 31 * 86400)
         elif name == "max_bytes":

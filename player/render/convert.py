@@ -80,24 +80,27 @@ class _Libraries:
             if path is None:
                 raise ConvertError(f"{stem} not found (PyAV's FFmpeg libraries)")
             paths[stem] = path
-        # CDLL releases the GIL during each call: the decoder's Python side keeps running.
-        sws = ctypes.CDLL(paths["libswscale"])
-        util = ctypes.CDLL(paths["libavutil"])
-        sws.sws_getCachedContext.restype = c_void_p
-        sws.sws_getCachedContext.argtypes = [c_void_p, c_int, c_int, c_int, c_int, c_int, c_int,
-                                             c_int, c_void_p, c_void_p, c_void_p]  # fmt: skip
-        sws.sws_scale.restype = c_int
-        sws.sws_scale.argtypes = [c_void_p, POINTER(c_void_p), POINTER(c_int), c_int, c_int,
-                                  POINTER(c_void_p), POINTER(c_int)]  # fmt: skip
-        sws.sws_getCoefficients.restype = c_void_p
-        sws.sws_getCoefficients.argtypes = [c_int]
-        sws.sws_setColorspaceDetails.restype = c_int
-        sws.sws_setColorspaceDetails.argtypes = [c_void_p, c_void_p, c_int, c_void_p, c_int,
-                                                 c_int, c_int, c_int]  # fmt: skip
-        sws.sws_freeContext.restype = None
-        sws.sws_freeContext.argtypes = [c_void_p]
-        util.av_get_pix_fmt.restype = c_int
-        util.av_get_pix_fmt.argtypes = [c_char_p]
+        try:
+            # CDLL releases the GIL during each call: the decoder's Python side keeps running.
+            sws = ctypes.CDLL(paths["libswscale"])
+            util = ctypes.CDLL(paths["libavutil"])
+            sws.sws_getCachedContext.restype = c_void_p
+            sws.sws_getCachedContext.argtypes = [c_void_p, c_int, c_int, c_int, c_int, c_int, c_int,
+                                                 c_int, c_void_p, c_void_p, c_void_p]  # fmt: skip
+            sws.sws_scale.restype = c_int
+            sws.sws_scale.argtypes = [c_void_p, POINTER(c_void_p), POINTER(c_int), c_int, c_int,
+                                      POINTER(c_void_p), POINTER(c_int)]  # fmt: skip
+            sws.sws_getCoefficients.restype = c_void_p
+            sws.sws_getCoefficients.argtypes = [c_int]
+            sws.sws_setColorspaceDetails.restype = c_int
+            sws.sws_setColorspaceDetails.argtypes = [c_void_p, c_void_p, c_int, c_void_p, c_int,
+                                                     c_int, c_int, c_int]  # fmt: skip
+            sws.sws_freeContext.restype = None
+            sws.sws_freeContext.argtypes = [c_void_p]
+            util.av_get_pix_fmt.restype = c_int
+            util.av_get_pix_fmt.argtypes = [c_char_p]
+        except (OSError, AttributeError) as exc:  # a library without the calls used here
+            raise ConvertError(f"libswscale cannot be used: {exc}") from None
         self.sws, self.util = sws, util
 
     def pix_fmt(self, name: str) -> int:

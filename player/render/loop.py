@@ -304,7 +304,10 @@ class RenderLoop:
     def _close_retired(self) -> None:
         retired = self.switcher.take_retired()
         for visual in retired:
-            visual.close()
+            try:
+                visual.close()
+            except Exception:  # a visual that fails to let go must not stop the screen
+                log.exception("closing %s failed", visual)
         if retired:
             self.trimmer.released()
         self.trimmer.maybe_trim()

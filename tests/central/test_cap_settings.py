@@ -58,6 +58,7 @@ def test_areas_folders_and_exercises(tmp_path):
         ("cap:\n  groups:\n    a:\n      exercises: true\n",
          ":4:7: cap.groups.a: give a location, an area or names"),
         ("cap:\n  max_bytes: 10\n", ":2:14: cap.max_bytes: bytes from 4096"),
+        ("cap:\n  deadline: 2m\n", ":2:13: cap.deadline: expected a duration from 1 s to 60 s"),
     ],
 )  # fmt: skip
 def test_mistakes_are_named_by_line_and_key(tmp_path, text, message):

@@ -69,8 +69,8 @@ async def screenshot_image(request: Request, session: Session) -> Response:
     )  # fmt: skip
     if shot is None:
         return Response("not found", status_code=404)
-    return Response(shot["jpeg"], media_type="image/jpeg",
-                    headers={"Cache-Control": "private, max-age=3600"})  # fmt: skip
+    headers = {**web.SECURITY_HEADERS, "Cache-Control": "private, max-age=3600"}
+    return Response(shot["jpeg"], media_type="image/jpeg", headers=headers)
 
 
 @web.page("viewer")
@@ -79,7 +79,7 @@ async def latest_image(request: Request, session: Session) -> Response:
     row = await web.db(request, latest_screenshot, request.path_params["player"])
     if row is None:
         return Response("not found", status_code=404)
-    return Response(bytes(row.jpeg), media_type="image/jpeg")
+    return Response(bytes(row.jpeg), media_type="image/jpeg", headers=web.SECURITY_HEADERS)
 
 
 @web.page("operator")
