@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from player.trust import INDEX_FILE, Damage, FileTrust
-from player.wire.atomicfile import atomic_write, fsync_dir, replace_file
+from player.wire.atomicfile import atomic_write, fsync_dir, replace_file, sweep_temp_files
 from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ CHUNK = 256 * 1024
 DISK_RESERVE = 64 * 1024 * 1024
 PLAYED_FILE = "played.json"
 PLAYED_FLUSH_INTERVAL = 3600.0  # seconds; play times are advisory, SD writes are not free
+STALE_TEMP_SECONDS = 3600.0  # a temp file untouched this long belongs to a write that was cut
 
 
 class CacheError(Exception):
@@ -189,6 +190,9 @@ class Cache:
         self.checked_at_start = False
         self.media_dir.mkdir(parents=True, exist_ok=True)
         self.partial_dir.mkdir(parents=True, exist_ok=True)
+        swept = sweep_temp_files(self.root, now=time.time(), older_than=STALE_TEMP_SECONDS)
+        if swept:
+            log.info("removed %d temp file(s) a cut write left in %s", swept, self.root)
         self.trust = FileTrust(self.root / INDEX_FILE)
         self._load_played()
 

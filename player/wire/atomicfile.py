@@ -17,6 +17,23 @@ def temp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
 
 
+def sweep_temp_files(directory: Path, *, now: float, older_than: float) -> int:
+    """Remove temp files a writer killed mid-write left under `directory` (all levels).
+
+    Temp names are random, so no later write reuses one; only files untouched for
+    `older_than` seconds go, never one another process may still be writing.
+    """
+    removed = 0
+    for path in Path(directory).rglob(f".*{TEMP_SUFFIX}"):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > older_than:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove
+    return removed
+
+
 def fsync_dir(path: Path) -> None:
     """Make a rename or unlink inside `path` durable (no-op where unsupported)."""
     with contextlib.suppress(OSError):

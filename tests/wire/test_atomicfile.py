@@ -106,3 +106,23 @@ moment.replace(tzinfo=UTC)
         ".rename()",
         ".replace(target)",
     ]
+
+
+def test_a_restarted_player_removes_temp_files_a_power_cut_left(tmp_path: Path) -> None:
+    from player.cache import STALE_TEMP_SECONDS, Cache
+
+    root = tmp_path / "cache"
+    (root / "feeds").mkdir(parents=True)
+    stale = root / "feeds" / f".ticker.xml.0a1b2c3d{TEMP_SUFFIX}"
+    fresh = root / f".played.json.4e5f6a7b{TEMP_SUFFIX}"  # a write still under way
+    kept = root / "feeds" / "ticker.xml"
+    for path in (stale, fresh, kept):
+        path.write_bytes(b"x")
+    old = stale.stat().st_mtime - STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(kept, (old, old))
+
+    Cache(root, 10**9)
+
+    assert not stale.exists()
+    assert fresh.exists() and kept.exists()
