@@ -57,17 +57,7 @@ def plays_per_item(
     if day_zone(connection) == tz.key:
         day = play_days.c.day.label("day")
         where = [play_days.c.day >= first.isoformat(), play_days.c.day <= last.isoformat()]
-        if group is not None:
-            where.append(play_days.c.group == group)
-        query = select(
-            day,
-            play_days.c.player,
-            play_days.c.item_id,
-            func.sum(play_days.c.plays).label("plays"),
-            func.sum(play_days.c.seconds).label("seconds"),
-            func.sum(play_days.c.completed).label("completed"),
-        ).where(and_(*where))
-        player, item = play_days.c.player, play_days.c.item_id
+        query = _summed(play_days, day, where, group)
     elif None in hours:
         day = local_day(plays.c.started_at, bounds).label("day")
         where = [plays.c.started_at >= bounds[0][1], plays.c.started_at < bounds[-1][1]]
@@ -81,23 +71,13 @@ def plays_per_item(
             func.sum(plays.c.duration).label("seconds"),
             func.sum(case((plays.c.completed, 1), else_=0)).label("completed"),
         ).where(and_(*where))
-        player, item = plays.c.player, plays.c.item_id
     else:
         hour_bounds = [(day, hour) for (day, _), hour in zip(bounds, hours, strict=True)]
         day = local_day(play_hours.c.hour, hour_bounds).label("day")
         where = [play_hours.c.hour >= hours[0], play_hours.c.hour < hours[-1]]
-        if group is not None:
-            where.append(play_hours.c.group == group)
-        query = select(
-            day,
-            play_hours.c.player,
-            play_hours.c.item_id,
-            func.sum(play_hours.c.plays).label("plays"),
-            func.sum(play_hours.c.seconds).label("seconds"),
-            func.sum(play_hours.c.completed).label("completed"),
-        ).where(and_(*where))
-        player, item = play_hours.c.player, play_hours.c.item_id
-    query = query.group_by(day, player, item).order_by(day, player, item)
+        query = _summed(play_hours, day, where, group)
+    keys = list(query.selected_columns)[:3]  # day, player, item_id in every branch
+    query = query.group_by(*keys).order_by(*keys)
     return [
         {
             "day": row.day,
@@ -109,6 +89,20 @@ def plays_per_item(
         }
         for row in connection.execute(query)
     ]
+
+
+def _summed(table, day, where: list, group: str | None):
+    """The plays, seconds and completed plays kept summed in `table` (daily or hourly)."""
+    if group is not None:
+        where.append(table.c.group == group)
+    return select(
+        day,
+        table.c.player,
+        table.c.item_id,
+        func.sum(table.c.plays).label("plays"),
+        func.sum(table.c.seconds).label("seconds"),
+        func.sum(table.c.completed).label("completed"),
+    ).where(and_(*where))
 
 
 def uptime_per_day(
