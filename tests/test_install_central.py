@@ -45,27 +45,7 @@ def test_the_cap_watcher_unit_is_a_notify_service_systemd_accepts():
     assert "Type=notify" in text and "WatchdogSec=" in text
     assert "videotron --config /etc/videotron/central.yaml cap-watch" in text
     assert "RuntimeDirectory=videotron-cap" in text  # cap.status_file's default folder
-    if shutil.which("systemd-analyze") is None:
-        pytest.skip("systemd-analyze is not installed")
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-
-
-def test_the_console_unit_runs_the_console_and_systemd_accepts_it():
-    unit = REPO / "systemd" / "videotron-console.service"
-    text = unit.read_text(encoding="utf-8")
-    assert "videotron --config /etc/videotron/central.yaml console" in text
-    assert "User=videotron-central" in text
-    if shutil.which("systemd-analyze") is None:
-        pytest.skip("systemd-analyze is not installed")
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    _systemd_accepts(unit)
 
 
 def test_the_unit_runs_the_collector_as_a_notify_service_with_a_watchdog():
@@ -73,10 +53,14 @@ def test_the_unit_runs_the_collector_as_a_notify_service_with_a_watchdog():
     assert "Type=notify" in text and "WatchdogSec=" in text
     assert "videotron --config /etc/videotron/central.yaml collect" in text
     assert "StateDirectory=videotron-central" in text
+    _systemd_accepts(UNIT)
+
+
+def _systemd_accepts(unit: Path) -> None:
     if shutil.which("systemd-analyze") is None:
         pytest.skip("systemd-analyze is not installed")
     result = subprocess.run(
-        ["systemd-analyze", "verify", str(UNIT)], capture_output=True, text=True, timeout=60,
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60,
         check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
