@@ -8,12 +8,11 @@ import io
 import json
 from zoneinfo import ZoneInfo
 
-import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
 from central.collector import queries
-from central.collector.database import current_revision, head_revision, open_engine, upgrade
+from central.collector.database import current_revision, head_revision, upgrade
 from central.collector.schema import (
     errors,
     online_periods,
@@ -25,21 +24,6 @@ from central.collector.schema import (
 from central.collector.store import Recorder, Report
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, 0)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    """The same schema and queries on both databases the collector supports."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres").url
-    engine = open_engine(url)
-    upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def batch(ids, *, store="s1", batch_id="b1", day=T0, item="psa", dropped=0) -> bytes:

@@ -10,23 +10,7 @@ import json
 import pytest
 from PIL import Image
 
-from central.collector.database import open_engine, upgrade
 from central.collector.store import Recorder, Report
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    """The same schema and queries on both databases the collector supports."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
-    else:
-        url = request.getfixturevalue("postgres").url
-    engine = open_engine(url)
-    upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
 
 
 def iso(moment: dt.datetime) -> str:
