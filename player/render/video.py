@@ -27,6 +27,10 @@ DECODERS = ("auto", "software", "v4l2m2m")
 V4L2M2M_DECODERS = MappingProxyType({"h264": "h264_v4l2m2m"})
 V4L2M2M_DEVICE = Path("/dev/video10")  # bcm2835-codec's decode node on Raspberry Pi OS
 HW_FIRST_FRAME_PACKETS = 120  # a hardware decoder with no frame after this many is stuck
+# Given to the decoders FFmpeg opens only to probe a file's streams: the probe then reads
+# packets but decodes none, and the clip's first frame (a key frame, the dearest to
+# decode) is decoded once, by the decoder that shows it, instead of twice.
+PROBE_WITHOUT_DECODING = MappingProxyType({"skip_frame": "all"})
 
 
 class HardwareDecodeError(Exception):
@@ -276,6 +280,17 @@ class PyAVSource:
             # Wake anyone waiting for a first frame that will never come.
             self._first.set()
 
+    def _open(self, av):
+        """The container, probed without decoding where its header says enough (MP4, MKV,
+        WebM); probed in full where it does not (a transport stream, a codec whose frame
+        size only a decoded frame tells)."""
+        container = av.open(str(self.path), options=dict(PROBE_WITHOUT_DECODING))
+        video = container.streams.video
+        if not video or (video[0].codec_context.width and video[0].codec_context.height):
+            return container
+        container.close()
+        return av.open(str(self.path))
+
     def _place(self, stream) -> Placement:
         width, height = stream.codec_context.width, stream.codec_context.height
         if not width or not height:
@@ -291,7 +306,7 @@ class PyAVSource:
         # PyAV loads in the worker: a player whose first item is a picture shows it sooner.
         import av
 
-        with av.open(str(self.path)) as container:
+        with self._open(av) as container:
             if not container.streams.video:
                 raise ValueError("no video stream in the file")
             stream = container.streams.video[0]
