@@ -15,6 +15,8 @@ from player.wire.atomicfile import replace_file
 
 log = logging.getLogger(__name__)
 
+PAGE_CACHE_KB = 256
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS plays (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -98,6 +100,10 @@ class PopStore:
             # checkpoints (syncs) before a batch leaves, so no play the office may already
             # hold is ever rolled back and its id given to another play.
             db.execute("PRAGMA synchronous=NORMAL")
+            # Plays are appended and read oldest first, a batch at a time: a few pages do.
+            # SQLite's default 2 MB page cache filled up over the first ~8,000 plays of every
+            # start, which read as memory creeping up (docs/BENCHMARKS.md, P6).
+            db.execute(f"PRAGMA cache_size=-{PAGE_CACHE_KB}")
             db.executescript(_SCHEMA)
             db.execute("SELECT COUNT(*) FROM plays").fetchone()
         except sqlite3.DatabaseError:
