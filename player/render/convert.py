@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from ctypes import POINTER, c_char_p, c_int, c_void_p
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,9 @@ XRGB_MASKS = (0xFF0000, 0xFF00, 0xFF, 0)  # the layout a frame takes when the ta
 # as a stripe beside a 100-pixel-wide frame): they write straight into a target only
 # when its width is a whole number of blocks, and scratch rows are padded to one.
 BLOCK = 64
+# A ring given back and not taken again for this long is freed: after the last video a
+# poster may stay for an hour, and at 1080p a ring of five surfaces is 40 MB.
+IDLE_RING_SECONDS = 30.0
 
 
 class ConvertError(RuntimeError):
@@ -246,13 +251,21 @@ class SurfacePool:
     Kept by the visual factory, so a clip after another of the same size reuses its
     surfaces instead of allocating fresh 8 MB buffers. Rows are padded to whole converter
     blocks; a frame fills a surface's top-left corner. Keeps at most `keep` rings given
-    back; safe to use from the decoder threads. Also loads libswscale once for all clips
-    (finding it reads /proc/self/maps: not something to do on the render thread per clip).
+    back, none of them longer than `idle` seconds (release_idle); safe to use from the
+    decoder threads. Also loads libswscale once for all clips (finding it reads
+    /proc/self/maps: not something to do on the render thread per clip).
     """
 
-    def __init__(self, keep: int = 2) -> None:
+    def __init__(
+        self,
+        keep: int = 2,
+        idle: float = IDLE_RING_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.keep = keep
-        self._free: list[Ring] = []  # oldest first
+        self.idle = idle
+        self._clock = clock
+        self._free: list[tuple[float, Ring]] = []  # (given back at, ring), oldest first
         self._lock = threading.Lock()
         self._libs: _Libraries | None = None
 
@@ -265,9 +278,9 @@ class SurfacePool:
     def take(self, size: tuple[int, int], fmt: str, count: int) -> Ring:
         """`count` surfaces for `size` frames laid out as `fmt`, reused when there are."""
         with self._lock:
-            for i, ring in enumerate(self._free):
+            for i, (_, ring) in enumerate(self._free):
                 if (ring.size, ring.fmt, len(ring.surfaces)) == (size, fmt, count):
-                    return self._free.pop(i)
+                    return self._free.pop(i)[1]
         padded = (-(-size[0] // BLOCK) * BLOCK, size[1])
         return Ring(
             size, fmt, tuple(pygame.Surface(padded, 0, 32, _masks(fmt)) for _ in range(count))
@@ -278,8 +291,23 @@ class SurfacePool:
         if ring is None:
             return
         with self._lock:
-            self._free.append(ring)
+            self._free.append((self._clock(), ring))
             del self._free[: max(0, len(self._free) - self.keep)]
+
+    @property
+    def spare(self) -> int:
+        """Rings given back and kept for the next clip."""
+        with self._lock:
+            return len(self._free)
+
+    def release_idle(self) -> int:
+        """Free the rings given back more than `idle` seconds ago; how many were freed."""
+        cutoff = self._clock() - self.idle
+        with self._lock:
+            kept = [(at, ring) for at, ring in self._free if at > cutoff]
+            freed = len(self._free) - len(kept)
+            self._free = kept
+        return freed
 
 
 class RingConverter:

@@ -446,6 +446,8 @@ class RenderLoop:
             self.shots.take(self.output.screen, now, stamp)
         if self.report.due(now):
             self._report_stats(now)
+            if self.factory is not None and self.factory.video_pool.release_idle():
+                self.trimmer.released()
 
     def _report_stats(self, now: float) -> None:
         cur = self.switcher.showing

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pygame
 import pytest
@@ -105,7 +107,7 @@ def test_a_clip_after_another_of_the_same_size_reuses_its_surfaces(tmp_path):
 
 
 def _ring_of(pool: SurfacePool, surface) -> tuple:
-    for ring in pool._free:
+    for _, ring in pool._free:
         if surface in ring.surfaces:
             return ring.surfaces
     return ()
@@ -157,3 +159,22 @@ def test_a_clip_on_a_screen_turned_180_is_upside_down_on_the_output(tmp_path):
     # Turned 180: what was bottom right (white) is top left on the output, and so on.
     assert close(quadrant_colors(px, (32, 18, 256, 144)), [WHITE, BLUE, GREEN, RED])
     assert mask_of(px[:32], (0, 0, 0)).all() and mask_of(px[288:], (0, 0, 0)).all()
+
+
+def test_spare_rings_are_freed_once_no_clip_took_them_for_a_while():
+    """After the last video a poster may stay up for an hour: its 40 MB of 1080p frame
+    surfaces must not stay with it."""
+    now = [100.0]
+    pool = SurfacePool(idle=30.0, clock=lambda: now[0])
+    old = pool.take((640, 360), "bgr0", 5)
+    gone = weakref.ref(old.surfaces[0])
+    pool.give(old)
+    now[0] += 20.0
+    pool.give(pool.take((320, 180), "bgr0", 5))  # another size, given back later
+    assert pool.release_idle() == 0 and pool.spare == 2
+    now[0] += 15.0  # the first ring has waited 35 s, the second 15 s
+    assert pool.release_idle() == 1 and pool.spare == 1
+    del old
+    assert gone() is None  # nothing else holds the surfaces: their memory is returned
+    again = pool.take((320, 180), "bgr0", 5)  # the recent one is still there to reuse
+    assert pool.spare == 0 and again.size == (320, 180)
