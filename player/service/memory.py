@@ -37,8 +37,9 @@ def tune_malloc(arenas: int = MALLOC_ARENAS, mmap_threshold: int = MMAP_THRESHOL
     they are mapped and given back whole. Video frames no longer cost anything here: the
     converter writes into reused memory (player/render/convert.py). Measured in
     `python -m bench.bench_app`'s 10,000 switches (docs/BENCHMARKS.md): without arena cap
-    and trimming, RSS 327 MB and growing 11.6%; with them 138-143 MB and 4-8%; with the
-    fixed threshold too, 130 MB and 3.5%, at the same CPU and page faults per video frame.
+    and trimming, RSS 327 MB and growing 11.6%; with cap and threshold but no trimming,
+    147 MB and 3.5%; with all three, 126 MB and 0.7%, at the same CPU and page faults per
+    video frame.
     """
     libc = _libc()
     if libc is None:
