@@ -281,9 +281,9 @@ class PyAVSource:
             self._first.set()
 
     def _open(self, av):
-        """The container, probed without decoding where its header says enough (MP4, MKV,
-        WebM); probed in full where it does not (a transport stream, a codec whose frame
-        size only a decoded frame tells)."""
+        """The container, probed without decoding where its packets say enough (MP4, MOV,
+        MKV, WebM, MPEG-TS and raw H.264 state the frame size); opened again and probed
+        in full, by decoding, where the size stays unknown."""
         container = av.open(str(self.path), options=dict(PROBE_WITHOUT_DECODING))
         video = container.streams.video
         if not video or (video[0].codec_context.width and video[0].codec_context.height):
