@@ -160,13 +160,13 @@ def test_plays_are_in_the_main_file_before_they_are_sent(tmp_path):
 
 
 RSS_PROBE = """
-import datetime as dt, sys
+import datetime as dt, resource, sys
 from pathlib import Path
 from player.events import PlayRecord
 from player.push.popstore import PopStore
 
 def rss():
-    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096
+    return int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize()
 
 store = PopStore(Path(sys.argv[1]), 500_000)
 now = dt.datetime.now(dt.UTC)
