@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures.player import VIDEOTRON
+from tests.fixtures.player import VIDEOTRON, StatusWatched
 
 
 def put(path: Path, data: bytes) -> None:
@@ -40,8 +37,10 @@ def central_yaml(path: Path, *, broker: str, key: Path, sources: list[str], grou
     return path
 
 
-class CapWatchProcess:
+class CapWatchProcess(StatusWatched):
     """`videotron cap-watch` running in the background."""
+
+    label = "cap-watch"
 
     def __init__(self, config: Path, status: Path, log: Path) -> None:
         self.config = config
@@ -57,27 +56,9 @@ class CapWatchProcess:
                 stderr=subprocess.STDOUT,
             )
 
-    def status(self) -> dict:
-        try:
-            return json.loads(self.status_path.read_text())
-        except (OSError, ValueError):
-            return {}
-
-    def wait_for(self, what: str, check: Callable[[dict], bool], timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.proc is not None and self.proc.poll() is None, (
-                f"cap-watch exited ({self.proc.returncode}) while waiting for {what}:\n"
-                + self.log.read_text(errors="replace")[-3000:]
-            )
-            status = self.status()
-            if check(status):
-                return status
-            time.sleep(0.05)
-        pytest.fail(
-            f"timed out after {timeout} s waiting for {what}; status: {json.dumps(self.status())}"
-            "\n" + self.log.read_text(errors="replace")[-3000:]
-        )
+    @property
+    def output(self) -> Path:
+        return self.log
 
     def verdict(self, identifier: str, timeout: float = 15) -> dict:
         """The recorded verdict on CAP message `identifier` (or on a file or URL)."""
