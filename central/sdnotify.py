@@ -1,10 +1,12 @@
-"""sd_notify for office-side services: READY, STATUS, WATCHDOG and STOPPING datagrams."""
+"""Office-side services under systemd: sd_notify datagrams, and stopping on SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
+import threading
 from collections.abc import Mapping
 
 log = logging.getLogger(__name__)
@@ -65,3 +67,19 @@ class SdNotify:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+
+
+def stop_on_signals() -> threading.Event:
+    """An event that SIGTERM (systemd stopping the unit) or SIGINT (Ctrl-C) sets.
+
+    Installs the handlers: call from the main thread.
+    """
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("stopping: %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return stop

@@ -6,9 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
-import signal
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,7 +118,7 @@ def cmd_cap_watch(args: argparse.Namespace) -> int:
 
 def _run(config: CentralConfig, settings: CapSettings) -> int:
     from central.cap.watcher import CapWatcher
-    from central.sdnotify import SdNotify
+    from central.sdnotify import SdNotify, stop_on_signals
     from player.wire import signing
 
     problems = []
@@ -143,14 +141,7 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
         return 2
     audit = AuditLog(settings.audit_database) if settings.audit_database else None
     watcher = CapWatcher(settings, send, audit)
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        log.info("stopping: %s", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals()
     notifier = SdNotify()
     sources = ", ".join(s.name for s in settings.sources)
     log.info(

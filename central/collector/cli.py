@@ -7,9 +7,7 @@ import csv
 import datetime as dt
 import json
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,7 +38,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from central.collector import rollup
     from central.collector.database import display, open_engine, upgrade
     from central.collector.ingest import Collector
-    from central.sdnotify import SdNotify
+    from central.sdnotify import SdNotify, stop_on_signals
 
     logging.basicConfig(
         level=(getattr(args, "log_level", None) or "INFO").upper(),
@@ -72,14 +70,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     except ValueError as exc:
         log.error("%s", exc)
         return 2
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: object) -> None:
-        log.info("stopping: %s", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = stop_on_signals()
     log.info("collector storing into %s", display(url))
     try:
         collector.run(stop)
