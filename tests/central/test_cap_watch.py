@@ -8,34 +8,21 @@ that asked for exercises, a Cancel takes the warning off; each verdict is in the
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import time
 from pathlib import Path
 
-from PIL import Image
 from sqlalchemy import create_engine, text
 
 from central.cap.watcher import JITTER
 from tests.central.cap_files import BOGOR, JAKARTA, area, cap, info, rss, square
 from tests.central.cap_watch import CapWatchProcess, central_yaml, put
 from tests.fixtures.content import publish_tree, write_key
-from tests.fixtures.player import PlayerProcess, videotron
+from tests.fixtures.mosquitto import opened
+from tests.fixtures.player import PlayerProcess, corner_and_picture, videotron
 
 POLL = 2
 AMBER, RED, CALM = (255, 176, 0), (200, 0, 0), (0, 90, 40)
-
-
-def opened(message) -> dict:
-    return json.loads(base64.b64decode(json.loads(message.payload)["payload"]))
-
-
-def corner_and_picture(player: PlayerProcess, out: Path) -> tuple[tuple, bytes]:
-    videotron("--config", str(player.config), "screenshot", str(out), "--timeout", "10")
-    with Image.open(out) as image:
-        rgb = image.convert("RGB")
-        return rgb.getpixel((3, rgb.height - 3)), rgb.tobytes()
 
 
 def make_player(tmp_path: Path, name: str, site: Path, public_key: str, broker: str):

@@ -8,32 +8,16 @@ sent, published again as an attacker (or a confused bridge) would.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 import time
-from pathlib import Path
-
-from PIL import Image
 
 from tests.fixtures.content import publish_tree, write_key
-from tests.fixtures.mosquitto import MqttProbe
-from tests.fixtures.player import PlayerProcess, videotron
+from tests.fixtures.mosquitto import MqttProbe, opened
+from tests.fixtures.player import PlayerProcess, corner_and_picture, videotron
 
 GROUP = "kota"
 TOPIC = f"vt/{GROUP}/alert"
 AMBER, RED, CALM = (255, 176, 0), (200, 0, 0), (0, 90, 40)
-
-
-def opened(message) -> dict:
-    return json.loads(base64.b64decode(json.loads(message.payload)["payload"]))
-
-
-def corner_and_picture(player: PlayerProcess, out: Path) -> tuple[tuple, bytes]:
-    videotron("--config", str(player.config), "screenshot", str(out), "--timeout", "10")
-    with Image.open(out) as image:
-        rgb = image.convert("RGB")
-        return rgb.getpixel((3, rgb.height - 3)), rgb.tobytes()
 
 
 def dropped(player: PlayerProcess) -> int:
