@@ -51,6 +51,12 @@ def plays_per_item(
     they are kept in `tz`; else from the hourly sums (`play_hours`) when every local
     midnight of the range falls on a UTC hour, as in Indonesia's zones; otherwise (zones
     such as UTC+05:30) from the plays themselves.
+
+    Returns rows ordered by day, screen, item:
+    `{"day": "2024-05-01", "player": str, "item": str, "plays": int, "seconds": float
+    (seconds on screen, rounded to 0.1), "completed_share": float (0..1, 3 decimals)}`.
+    Raises ValueError (message fit to show) when `last` is before `first` or the range is
+    longer than a year.
     """
     bounds = day_bounds(first, last, tz)
     hours = [whole_hour(moment) for _, moment in bounds]

@@ -1,4 +1,4 @@
-"""Proof of play for the console: the table per item, screen and day, its totals and its CSV."""
+"""Proof of play for the console: totals per item and the CSV of the per-day table."""
 
 from __future__ import annotations
 
@@ -6,36 +6,12 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
-
-from sqlalchemy import Connection
-
-from central.collector.queries import plays_per_item
 
 # The CSV's header, in this order; partners' spreadsheets rely on these names staying put.
 CSV_COLUMNS = ("day", "screen", "item", "plays", "seconds", "completed_share")
 # A cell starting with one of these is a formula to Excel or LibreOffice: an item id such as
 # "=HYPERLINK(…)" must stay text in the partner's spreadsheet.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def proof_of_play(
-    connection: Connection,
-    first: dt.date,
-    last: dt.date,
-    *,
-    tz: ZoneInfo,
-    group: str | None = None,
-) -> list[dict]:
-    """Plays per local day (in `tz`) by screen by item, from `first` to `last` inclusive.
-
-    Returns rows ordered by day, screen, item:
-    `{"day": "2024-05-01", "player": str, "item": str, "plays": int, "seconds": float
-    (seconds on screen, rounded to 0.1), "completed_share": float (0..1, 3 decimals)}`.
-    Raises ValueError (message fit to show) when `last` is before `first` or the range is
-    longer than a year.
-    """
-    return plays_per_item(connection, first, last, tz=tz, group=group)
 
 
 def item_totals(rows: Iterable[dict]) -> list[dict]:

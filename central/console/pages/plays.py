@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from central.collector import queries
 from central.collector.schema import screens
 from central.console import reports, web
 from central.console.accounts import Session
@@ -40,7 +41,7 @@ def plays_data(connection, first, last, group, zone) -> dict:
     groups = sorted(
         g for g in connection.scalars(select(screens.c.group).distinct()) if g is not None
     )
-    rows = reports.proof_of_play(connection, first, last, tz=zone, group=group)
+    rows = queries.plays_per_item(connection, first, last, tz=zone, group=group)
     return {
         "rows": rows[:MAX_TABLE_ROWS],
         "row_count": len(rows),
@@ -80,7 +81,7 @@ async def plays_csv(request: Request, session: Session) -> Response:
         return Response(error, status_code=400)
     try:
         rows = await web.db(
-            request, lambda c: reports.proof_of_play(c, first, last, tz=console.zone, group=group)
+            request, lambda c: queries.plays_per_item(c, first, last, tz=console.zone, group=group)
         )
     except ValueError as exc:
         return Response(str(exc), status_code=400)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from central.collector import queries
 from central.console import reports
 
 JAKARTA = ZoneInfo("Asia/Jakarta")  # UTC+7: a local day starts at 17:00 UTC the day before
@@ -42,7 +43,7 @@ def played(fleet):
 
 def table(fleet, first=MAY1, last=MAY2, group="lobby"):
     with fleet.engine.connect() as connection:
-        return reports.proof_of_play(connection, first, last, tz=JAKARTA, group=group)
+        return queries.plays_per_item(connection, first, last, tz=JAKARTA, group=group)
 
 
 def test_plays_fall_on_the_local_day_in_the_office_time_zone(played):
