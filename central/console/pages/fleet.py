@@ -57,21 +57,21 @@ def annotate(summary: dict, zone, now: dt.datetime, language: str) -> dict:
 
 @web.page("viewer")
 async def fleet_page(request: Request, session: Session) -> Response:
-    console = web.console_of(request)
-    now = console.now()
-    data = await web.db(request, fleet_data, console.config, now)
-    annotate(data, console.zone, now, web.language(request))
-    return web.render(request, "fleet.html", data, session=session)
+    return await _fleet(request, session, "fleet.html")
 
 
 @web.page("viewer")
 async def fleet_rows(request: Request, session: Session) -> Response:
     """The same page's body alone, fetched every few seconds by static/console.js."""
+    return await _fleet(request, session, "fleet_body.html")
+
+
+async def _fleet(request: Request, session: Session, template: str) -> Response:
     console = web.console_of(request)
     now = console.now()
     data = await web.db(request, fleet_data, console.config, now)
     annotate(data, console.zone, now, web.language(request))
-    return web.render(request, "fleet_body.html", data, session=session)
+    return web.render(request, template, data, session=session)
 
 
 def routes() -> list[Route]:
