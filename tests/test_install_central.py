@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.fixtures.systemd import systemd_accepts
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "scripts" / "install-central.sh"
@@ -39,13 +38,13 @@ def test_dry_run_lists_every_step_and_changes_nothing():
     assert Path("/opt/videotron/central-venv").exists() == existed
 
 
-def test_the_cap_watcher_unit_is_a_notify_service_systemd_accepts():
+def test_the_cap_watcher_unit_is_a_notify_servicesystemd_accepts():
     unit = REPO / "systemd" / "videotron-cap.service"
     text = unit.read_text(encoding="utf-8")
     assert "Type=notify" in text and "WatchdogSec=" in text
     assert "videotron --config /etc/videotron/central.yaml cap-watch" in text
     assert "RuntimeDirectory=videotron-cap" in text  # cap.status_file's default folder
-    _systemd_accepts(unit)
+    systemd_accepts(unit)
 
 
 def test_the_unit_runs_the_collector_as_a_notify_service_with_a_watchdog():
@@ -53,14 +52,4 @@ def test_the_unit_runs_the_collector_as_a_notify_service_with_a_watchdog():
     assert "Type=notify" in text and "WatchdogSec=" in text
     assert "videotron --config /etc/videotron/central.yaml collect" in text
     assert "StateDirectory=videotron-central" in text
-    _systemd_accepts(UNIT)
-
-
-def _systemd_accepts(unit: Path) -> None:
-    if shutil.which("systemd-analyze") is None:
-        pytest.skip("systemd-analyze is not installed")
-    result = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    systemd_accepts(UNIT)
