@@ -15,12 +15,13 @@ from tests.fixtures.shapes import typed_dicts, undeclared_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SHAPES = typed_dicts(shapes)
-# Where status is read: the printer, the status file, the MQTT message, the splash, the
-# screenshot message, the demo's progress line, the collector.
+# Where status is read: the printer, the status file, the MQTT message, proof-of-play
+# counts, the splash, the screenshot message, the demo's progress line, the collector.
 READERS = [
     "player/service/statusview.py",
     "player/service/statusfile.py",
     "player/push/client.py",
+    "player/push/upload.py",
     "player/wire/status.py",
     "player/render/splash.py",
     "player/render/__main__.py",
