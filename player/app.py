@@ -29,7 +29,6 @@ from player.events import (
     ManifestActivated,
     MediaDamaged,
     MediaRestored,
-    PlayRecord,
     ScreenshotRequest,
     Stop,
 )
@@ -45,7 +44,9 @@ from player.sync.store import ManifestStore
 from player.trust import Damage
 from player.wire.alert import AlertCancel
 from player.wire.atomicfile import atomic_write
+from player.wire.isotime import format_utc
 from player.wire.manifest import Manifest
+from player.wire.proofofplay import PlayRecord
 from player.wire.status import RenderSection
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class Player:
             group=self.config.player.group,
             version=__version__,
             pid=os.getpid(),
-            started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            started_at=format_utc(dt.datetime.now(dt.UTC)),
         )
         self.status.update("config", path=str(config_path), errors=errors)
         cache_root = usable_cache_dir(self.config.cache.dir)
@@ -272,7 +273,7 @@ class Player:
                 taken_at = dt.datetime.fromtimestamp(self.options.clock(), dt.UTC)
                 message = screenshot_message(
                     path.read_bytes(),
-                    taken_at=taken_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                    taken_at=format_utc(taken_at),
                     item=render.get("item"),
                     playlist=render.get("playlist"),
                 )

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from player.trust import INDEX_FILE, Damage, FileTrust
 from player.wire.atomicfile import atomic_write, fsync_dir, replace_file, sweep_temp_files
+from player.wire.isotime import format_utc
 from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
@@ -530,7 +531,7 @@ class Cache:
         return self.trust.damage()
 
     def _condemn(self, sha: str, reason: str, *, notify: bool = True) -> Damage:
-        damage = Damage(sha, reason, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        damage = Damage(sha, reason, format_utc(dt.datetime.now(dt.UTC)))
         log.error(
             "cache: media %s… is damaged (%s): removed; it will be downloaded again",
             sha[:12],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,15 +59,3 @@ class ScreenshotRequest:
 @dataclass(frozen=True)
 class Stop:
     reason: str = ""
-
-
-@dataclass(frozen=True)
-class PlayRecord:
-    """One play of one item, for proof of play."""
-
-    item_id: str
-    media: str | None  # sha256, or None for text/clock/ticker items
-    started_at: dt.datetime  # aware, UTC
-    ended_at: dt.datetime  # aware, UTC
-    completed: bool  # False when cut short (withdrawn, alert, display off, stop)
-    playlist: str | None = None

@@ -17,6 +17,7 @@ from central.cap.status import Decision, render_status
 from central.config import CentralConfig, CentralConfigError, load_central_config
 from central.notify import CliError, Target, publish_once
 from player.wire.broker import make_topics, parse_broker_url
+from player.wire.isotime import parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def _sender(config: CentralConfig, key: SigningKey) -> Callable[[str, dict], Non
     )
 
     def send(group: str, payload: dict) -> None:
-        expires = dt.datetime.fromisoformat(payload["expires_at"])
+        expires = parse_utc(payload["expires_at"], "expires_at")
         lifetime = (expires - dt.datetime.now(dt.UTC)).total_seconds()
         topic = make_topics(target.prefix, group, "cap-watch").alert
         publish_once(target, topic, signing.seal(payload, key), retain=True, expiry=lifetime)

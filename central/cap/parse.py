@@ -18,6 +18,8 @@ from urllib.parse import urljoin
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
+from player.wire.isotime import parse_utc
+
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SCHEMA_PATH = Path(__file__).with_name("CAP-v1.2.xsd")
@@ -136,12 +138,9 @@ def _text(element: ET.Element, name: str) -> str:
 
 def _moment(text: str, what: str) -> dt.datetime:
     try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise CapError(f"{what} {text!r} is not a date and time") from None
-    if moment.tzinfo is None:
-        raise CapError(f"{what} {text!r} has no UTC offset")
-    return moment
+        return parse_utc(text, what)
+    except ValueError as exc:
+        raise CapError(str(exc)) from None
 
 
 def _pair(text: str, what: str) -> tuple[float, float]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from player.wire.atomicfile import atomic_write
+from player.wire.isotime import format_utc, parse_utc
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class CapState:
     def to_json(self) -> dict:
         return {
             "shown": [
-                {**dataclasses.asdict(s), "expires_at": s.expires_at.isoformat()}
+                {**dataclasses.asdict(s), "expires_at": format_utc(s.expires_at)}
                 for s in self.shown.values()
             ],
             "known": [[sender, identifier, a] for (sender, identifier), a in self.known.items()],
@@ -70,7 +71,7 @@ class CapState:
     def from_json(cls, data: dict) -> CapState:
         shown = {}
         for saved in data.get("shown", []):
-            item = {**saved, "expires_at": dt.datetime.fromisoformat(saved["expires_at"])}
+            item = {**saved, "expires_at": parse_utc(saved["expires_at"], "expires_at")}
             item["groups"] = tuple(item["groups"])
             shown[item["alert_id"]] = Shown(**item)
         known = {(s, i): a for s, i, a in data.get("known", [])}

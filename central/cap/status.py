@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from central.cap.state import CapState
 from player.wire.atomicfile import atomic_write
+from player.wire.isotime import format_utc
 
 if TYPE_CHECKING:
     from central.cap.mapping import Plan
@@ -40,12 +41,12 @@ class Decision:
     @classmethod
     def refusal(cls, where: str, reason: str) -> Decision:
         now = dt.datetime.now(dt.UTC)  # only for the record; the judgement did not need it
-        return cls(_iso(now), "refused", where, reason)
+        return cls(format_utc(now), "refused", where, reason)
 
     @classmethod
     def of(cls, where: str, message: CapMessage, outcome: Plan, now: dt.datetime) -> Decision:
         return cls(
-            _iso(now),
+            format_utc(now),
             outcome.verdict,
             where,
             outcome.reason,
@@ -64,10 +65,6 @@ class Decision:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 class StatusBoard:
     """Writes the status file the operator reads with `videotron cap-watch --status`."""
 
@@ -82,7 +79,7 @@ class StatusBoard:
     def write(self, progress: dict, state: CapState) -> None:
         data = {
             "pid": os.getpid(),
-            "updated_at": _iso(dt.datetime.now(dt.UTC)),
+            "updated_at": format_utc(dt.datetime.now(dt.UTC)),
             "poll_interval": self.poll_interval,
             "sources": [
                 {
@@ -103,7 +100,7 @@ class StatusBoard:
                     "level": s.level,
                     "status": s.status,
                     "groups": list(s.groups),
-                    "expires_at": _iso(s.expires_at),
+                    "expires_at": format_utc(s.expires_at),
                 }
                 for s in state.shown.values()
             ],

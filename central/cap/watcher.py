@@ -24,6 +24,7 @@ from central.cap.settings import CapSettings, CapSource
 from central.cap.state import CapState, load_state, save_state
 from central.cap.status import Decision, StatusBoard
 from player.wire.backoff import backoff_delay
+from player.wire.isotime import format_utc
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,6 @@ def next_wait(poll_interval: float, failures: int, rng: random.Random) -> float:
     ceiling = max(poll_interval, MAX_BACKOFF)
     spread = (1 - JITTER, 1 + JITTER)
     return backoff_delay(failures, base=poll_interval, cap=ceiling, rng=rng, spread=spread)
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class CapWatcher:
@@ -110,7 +107,7 @@ class CapWatcher:
             if progress.due > mono:
                 continue
             polled = True
-            progress.last_poll = _iso(now)
+            progress.last_poll = format_utc(now)
             try:
                 if source.url:
                     self._poll_url(source, progress, now)
@@ -122,7 +119,7 @@ class CapWatcher:
                 if progress.failures:
                     log.info("CAP source %s answers again", source.name)
                 progress.failures, progress.last_error = 0, None
-                progress.last_ok = _iso(now)
+                progress.last_ok = format_utc(now)
             progress.due = mono + self._wait(progress.failures)
         expired = self.state.expired(now)
         if expired is not self.state:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.exc import SQLAlchemyError
 
 from central.config import CentralConfig, CentralConfigError, load_central_config
+from player.wire.isotime import format_utc
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds") + "Z"
+        return format_utc(value.replace(tzinfo=dt.UTC))  # the database keeps naive UTC
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

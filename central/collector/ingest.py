@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import queue
 import threading
@@ -27,6 +26,7 @@ from player.wire.broker import (
     pop_ack_topic,
     report_filters,
 )
+from player.wire.proofofplay import as_json, pop_ack
 
 log = logging.getLogger(__name__)
 
@@ -198,9 +198,9 @@ class Collector:
         counters.rejected += outcome.rejected
         client = self._client
         for ack in outcome.acks:
-            body = {"store": ack.store, "batch": ack.batch, "ids": list(ack.ids)}
+            body = as_json(pop_ack(ack.store, ack.batch, ack.ids))
             if client is not None:
-                client.publish(pop_ack_topic(self.prefix, ack.player), json.dumps(body), qos=1)
+                client.publish(pop_ack_topic(self.prefix, ack.player), body, qos=1)
                 counters.acks += 1
 
     # ----- lifecycle -----------------------------------------------------------------------

@@ -21,6 +21,8 @@ from central.collector.schema import (
     screenshots,
     status_changes,
 )
+from player.wire.isotime import parse_utc
+from player.wire.proofofplay import PopBatch, SentPlay
 from player.wire.status import ErrorEntry, MessageSync, ReportSection, StatusMessage
 
 log = logging.getLogger(__name__)
@@ -90,15 +92,10 @@ class Outcome:
 
 def utc(value: object, fallback: dt.datetime) -> dt.datetime:
     """A message's ISO time as naive UTC, or `fallback` when missing or unreadable."""
-    if not isinstance(value, str):
-        return fallback
     try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_utc(value).replace(tzinfo=None)
     except ValueError:
         return fallback
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
-    return moment
 
 
 def _short(value: object, limit: int) -> str | None:
@@ -335,7 +332,7 @@ class Recorder:
     # ----- proof of play ---------------------------------------------------------------
 
     def _pop(
-        self, connection: Connection, report: Report, message: dict, outcome, pending: _Pending
+        self, connection: Connection, report: Report, message: PopBatch, outcome, pending: _Pending
     ) -> None:
         player, now = report.player, report.received_at
         store, records = message.get("store"), message.get("records")
@@ -344,6 +341,7 @@ class Recorder:
             outcome.rejected += 1
             return
         rows, ids = {}, []
+        record: SentPlay
         for record in records:
             record_id = record.get("id") if isinstance(record, dict) else None
             if type(record_id) is not int:
@@ -441,7 +439,7 @@ def _status_key(text: str) -> str:
     return json.dumps(key, sort_keys=True, default=str)
 
 
-def _play_row(record: dict, now: dt.datetime) -> dict:
+def _play_row(record: SentPlay, now: dt.datetime) -> dict:
     started, ended = record["started_at"], record["ended_at"]
     if not isinstance(started, str) or not isinstance(ended, str):
         raise TypeError("started_at and ended_at must be ISO times")

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, insert, select
 from central.collector.queries import fleet_now
 from central.collector.schema import audit
 from central.console.timeline import is_stale, naive_utc
+from player.wire.isotime import parse_utc
 from player.wire.manifest import MAX_ALERT_LIFETIME
 
 ALERT, ALERT_CANCEL = "alert", "alert-cancel"  # audit actions
@@ -55,13 +56,10 @@ def _audit(connection, actor, action, target, detail, *, now) -> int:
 
 
 def _when(text: object) -> dt.datetime | None:
-    if not isinstance(text, str):
-        return None
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_utc(text)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def alert_log(connection: Connection, *, limit: int = 50) -> list[dict]:

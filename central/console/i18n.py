@@ -6,6 +6,8 @@ import datetime as dt
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from player.wire.isotime import parse_utc
+
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 
@@ -223,7 +225,7 @@ def local_time(value, zone: ZoneInfo, *, seconds: bool = False) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = parse_utc(value)
         except ValueError:
             return value
     if value.tzinfo is None:
@@ -237,7 +239,7 @@ def age(value, now: dt.datetime, language: str) -> str:
         return ""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            value = parse_utc(value)
         except ValueError:
             return ""
     if value.tzinfo is not None:

@@ -6,14 +6,12 @@ import datetime as dt
 import json
 import logging
 import os
-import secrets
 import shutil
 import ssl
 import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -22,6 +20,7 @@ from player import __version__
 from player.config.model import Config
 from player.push.messages import MessageGate
 from player.push.popstore import PopStore
+from player.push.upload import PopUpload
 from player.service.board import StatusBoard
 from player.wire.alert import Alert, AlertCancel
 from player.wire.backoff import Backoff
@@ -33,6 +32,8 @@ from player.wire.broker import (
     make_topics,
     parse_broker_url,
 )
+from player.wire.isotime import format_utc
+from player.wire.proofofplay import as_json, parse_ack
 from player.wire.status import StatusMessage, SyncSection, status_message
 
 log = logging.getLogger(__name__)
@@ -42,9 +43,6 @@ REPORT_STATUS_EVERY = 1.0  # seconds between proof-of-play counts in status, con
 KEEPALIVE = 30
 STATUS_EVERY = 60.0
 STATUS_MIN_INTERVAL = 1.0  # on-change status is coalesced to at most one per second
-POP_RESEND_MAX = 600.0  # seconds: the longest a player waits before resending a batch
-POP_RESEND_GROWTH = 16  # the resend delay grows to at most this many times report.ack_timeout
-MAX_ACK_IDS = 100_000  # an ack naming more ids than this is not one of ours
 SHUTDOWN_FLUSH = 1.0  # seconds to wait for the broker to ack the "offline" status at stop
 # Fields that change all the time: they ride along but do not make a status "changed".
 VOLATILE_STATUS_KEYS = (
@@ -83,15 +81,6 @@ def read_throttled(path: Path = THROTTLED_PATH) -> str | None:
 def board_status_payload(status: StatusBoard) -> StatusMessage:
     """The status message's player-specific part, taken from the status board."""
     return status_message(status.snapshot())
-
-
-@dataclass
-class _Inflight:
-    """The proof-of-play batch waiting for the collector's ack, and when to send it again."""
-
-    batch: str
-    ids: list[int]
-    resend_at: float
 
 
 class PushClient:
@@ -138,9 +127,15 @@ class PushClient:
         self._connecting_since = 0.0
         self._last_status_at = 0.0
         self._last_status_key: str | None = None
-        self._inflight: _Inflight | None = None
-        self._pop_backoff = Backoff(30.0, 30.0 * POP_RESEND_GROWTH)
-        self._last_ack_at: str | None = None
+        self.upload: PopUpload | None = None
+        if pop is not None:
+            self.upload = PopUpload(
+                pop,
+                player=config.player.id,
+                group=config.player.group,
+                batch_size=config.report.batch_size,
+                ack_timeout=config.report.ack_timeout,
+            )
         self._report_status_at = 0.0  # monotonic time of the next proof-of-play count in status
         self.on_thumbnail = on_thumbnail
         self._next_thumbnail = 0.0
@@ -182,8 +177,7 @@ class PushClient:
         self._config = config
         self.player_id, self.group = config.player.id, config.player.group
         self.gate = MessageGate(self.player_id, self.group, self.public_key)
-        self.batch_size = config.report.batch_size
-        self._set_pop_timing(config)
+        self._configure_upload(config)
         self.broker: Broker | None = None
         self.topics: Topics | None = None
         if not config.mqtt.url:
@@ -209,8 +203,7 @@ class PushClient:
         if config is None:
             return
         old_key = self._connection_key(self._config)
-        self.batch_size = config.report.batch_size
-        self._set_pop_timing(config)
+        self._configure_upload(config)
         new_key = config.source.public_key
         if new_key and new_key != self._config.source.public_key:
             self.public_key = self.gate.public_key = new_key
@@ -322,7 +315,8 @@ class PushClient:
         client, self._client = self._client, None
         was_connected = self.connected
         self._connected.clear()
-        self._inflight = None
+        if self.upload is not None:
+            self.upload.disconnected()
         if client is None:
             return
         if graceful and was_connected and self.topics is not None:
@@ -443,7 +437,7 @@ class PushClient:
                 "group": self.group,
                 "version": __version__,
                 "reason": reason,
-                "ts": _iso_now(self.clock()),
+                "ts": self._wall_iso(),
             }
         )
 
@@ -455,7 +449,7 @@ class PushClient:
             group=self.group,
             version=__version__,
             pid=os.getpid(),
-            ts=_iso_now(self.clock()),
+            ts=self._wall_iso(),
             uptime=round(time.monotonic() - self._started, 1),
             os_uptime=_os_uptime(),
             cpu_temp_c=read_cpu_temperature(),
@@ -489,85 +483,49 @@ class PushClient:
 
     # ----- proof of play: kept until the collector acknowledges it ---------------------
 
-    def _set_pop_timing(self, config: Config) -> None:
-        base = float(config.report.ack_timeout)
-        high = max(base, min(POP_RESEND_MAX, base * POP_RESEND_GROWTH))
-        if (self._pop_backoff.base, self._pop_backoff.cap) != (base, high):
-            self._pop_backoff.base, self._pop_backoff.cap = base, high
+    def _configure_upload(self, config: Config) -> None:
         self.thumbnail_every = float(config.report.thumbnail_every)
+        if self.upload is not None:
+            self.upload.configure(
+                player=config.player.id,
+                group=config.player.group,
+                batch_size=config.report.batch_size,
+                ack_timeout=config.report.ack_timeout,
+            )
+
+    def _wall(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+
+    def _wall_iso(self) -> str:
+        return format_utc(self._wall())
 
     def _update_report_status(self) -> None:
-        if self.pop is not None:
-            self.status.update("report", **self.pop.stats(), last_ack_at=self._last_ack_at)
+        if self.upload is not None:
+            self.status.update("report", **self.upload.report())
 
     def _maybe_upload_pop(self) -> None:
-        """Send the oldest plays as one batch; resend after a timeout until the collector acks.
-
-        The broker's PUBACK proves nothing: a broker acks a message nobody receives. Only
-        the collector's ack (after its database commit) lets a play go, so a player with
-        an old collector, or none, keeps every play up to report.max_records.
-        """
-        if self.pop is None:
+        """Publish the batch the upload protocol (player/push/upload.py) says is due."""
+        if self.upload is None:
             return
         now = time.monotonic()
-        if self._inflight is not None:
-            if now < self._inflight.resend_at:
-                return
-            level = logging.WARNING if self._pop_backoff.failures == 1 else logging.DEBUG
-            log.log(
-                level,
-                "no ack from the collector for proof-of-play batch %s (%d plays); "
-                "sending it again with backoff (is the collector running?)",
-                self._inflight.batch,
-                len(self._inflight.ids),
-            )
-            self._inflight = None
+        batch = self.upload.due(now, self._wall())
+        if batch is None:
+            return
         self._update_report_status()
-        stats = self.pop.stats()
-        if stats["pending"] == 0:
-            return
-        batch = self.pop.pending(self.batch_size)
-        if not batch:
-            return
-        message = {
-            "player": self.player_id,
-            "group": self.group,
-            "store": self.pop.store_id,
-            "batch": secrets.token_hex(8),
-            "sent_at": _iso_now(self.clock()),
-            "dropped": stats["dropped"],
-            "records": [{"id": row_id, **record} for row_id, record in batch],
-        }
         assert self._client is not None and self.topics is not None
-        info = self._client.publish(self.topics.pop, json.dumps(message), qos=1)
+        info = self._client.publish(self.topics.pop, as_json(batch), qos=1)
         if info.rc == mqtt.MQTT_ERR_SUCCESS:
-            ids = [row_id for row_id, _ in batch]
-            resend_at = now + self._pop_backoff.next_delay()
-            self._inflight = _Inflight(message["batch"], ids, resend_at)
+            self.upload.sent(batch, now)
 
-    def _pop_acked(self, payload: bytes) -> None:
-        """Forget exactly the plays an ack names, if it names this player's store."""
+    def _pop_acked(self, data: bytes) -> None:
+        """Hand an ack to the upload protocol; a malformed one is logged and ignored."""
         try:
-            ack = json.loads(payload)
-            store, batch, ids = ack["store"], ack.get("batch"), ack["ids"]
-            if not isinstance(ids, list) or len(ids) > MAX_ACK_IDS:
-                raise TypeError("ids must be a list")
-            ids = [int(i) for i in ids if type(i) is int]
-        except (ValueError, TypeError, KeyError, RecursionError):
-            log.warning("ignoring a malformed proof-of-play ack: %r", payload[:200])
+            ack = parse_ack(data)
+        except ValueError as exc:
+            log.warning("ignoring a malformed proof-of-play ack (%s): %r", exc, data[:200])
             return
-        if self.pop is None or store != self.pop.store_id:
-            log.debug("proof-of-play ack for store %r, ours is another; ignored", store)
-            return
-        self.pop.delete(ids)
-        self._last_ack_at = _iso_now(self.clock())
-        inflight = self._inflight
-        if inflight is not None and (batch == inflight.batch or set(inflight.ids) <= set(ids)):
-            self._inflight = None
-            if self._pop_backoff.failures > 1:
-                log.info("the collector acknowledges proof of play again")
-            self._pop_backoff.reset()
-        self._update_report_status()
+        if self.upload is not None and self.upload.acked(ack, self._wall()):
+            self._update_report_status()
 
     # ----- screenshots and thumbnails --------------------------------------------------
 
@@ -586,11 +544,6 @@ class PushClient:
         info = self._client.publish(self.topics.screenshot, json.dumps(message), qos=1)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             log.warning("screenshot not sent: %s", mqtt.error_string(info.rc))
-
-
-def _iso_now(epoch: float) -> str:
-    moment = dt.datetime.fromtimestamp(epoch, dt.UTC)
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _os_uptime() -> float | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import sqlite3
@@ -10,8 +9,8 @@ import threading
 import uuid
 from pathlib import Path
 
-from player.events import PlayRecord
 from player.wire.atomicfile import replace_file
+from player.wire.proofofplay import Play, PlayRecord, play_fields
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +26,6 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 """
-
-
-def record_to_dict(record: PlayRecord) -> dict:
-    """The JSON shape of one play, as stored and as uploaded."""
-    return {
-        "item_id": record.item_id,
-        "media": record.media,
-        "playlist": record.playlist,
-        "started_at": _iso(record.started_at),
-        "ended_at": _iso(record.ended_at),
-        "duration": round((record.ended_at - record.started_at).total_seconds(), 3),
-        "completed": record.completed,
-    }
-
-
-def _iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        raise ValueError(f"play time {moment!r} has no timezone; pass an aware UTC datetime")
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class PopStore:
@@ -125,7 +105,7 @@ class PopStore:
 
     def record(self, record: PlayRecord) -> int:
         """Store one play (committed before returning); returns its id."""
-        text = json.dumps(record_to_dict(record), separators=(",", ":"))
+        text = json.dumps(play_fields(record), separators=(",", ":"))
         with self._lock, self._db:
             cursor = self._db.execute("INSERT INTO plays (record) VALUES (?)", (text,))
             self._pending += 1
@@ -153,8 +133,8 @@ class PopStore:
         self._dropped += excess
         self._set_meta("dropped", str(self._dropped))
 
-    def pending(self, limit: int) -> list[tuple[int, dict]]:
-        """The oldest `limit` plays not yet acknowledged, as (id, record dict).
+    def pending(self, limit: int) -> list[tuple[int, Play]]:
+        """The oldest `limit` plays not yet acknowledged, as (id, play).
 
         Everything committed so far is made durable first: the collector dedupes on the
         record id, so a sent play rolled back by a power cut would let a later play reuse

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 from player.schedule.plan import clock_is_trusted
+from player.wire.isotime import format_utc
 from player.wire.manifest import Manifest
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,10 @@ class ClockWatch:
                 "system clock %s is earlier than the manifest's publication %s: not yet "
                 "trustworthy (no RTC, NTP not answered?); dated items are treated "
                 "conservatively until it is",
-                now.isoformat(timespec="seconds"),
-                manifest.published_at.isoformat(timespec="seconds"),
+                format_utc(now),
+                format_utc(manifest.published_at),
             )
         elif trusted and self._trusted is False:
-            log.info("system clock is trustworthy again (%s)", now.isoformat(timespec="seconds"))
+            log.info("system clock is trustworthy again (%s)", format_utc(now))
         self._trusted = trusted
         self._manifest_seen = manifest.sequence

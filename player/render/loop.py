@@ -22,7 +22,6 @@ from player.events import (
     ManifestActivated,
     MediaDamaged,
     MediaRestored,
-    PlayRecord,
     ScreenshotRequest,
     Stop,
 )
@@ -42,6 +41,7 @@ from player.schedule.plan import Scheduler
 from player.service.board import StatusBoard
 from player.service.memory import HeapTrimmer
 from player.wire.manifest import Manifest
+from player.wire.proofofplay import PlayRecord
 from player.wire.status import SyncSection
 
 log = logging.getLogger(__name__)

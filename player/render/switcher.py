@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from player.config.model import OperatingHours
-from player.events import PlayRecord
 from player.render.layout import Rect
 from player.render.visuals import Visual
 from player.schedule.plan import Scheduler, Slot
 from player.service.board import StatusBoard
 from player.wire.alert import Alert
+from player.wire.proofofplay import PlayRecord
 from player.wire.status import RenderFailure
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import TextIO
 
 from player.service.board import StatusBoard
+from player.wire.isotime import format_utc
 
 NOISY_LIBRARIES = ("watchdog", "PIL")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -255,7 +256,7 @@ class StatusErrorRecorder(logging.Handler):
                 level=record.levelname,
                 where=record.name,
                 message=readable(record.getMessage().splitlines()[0]),
-                at=dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="seconds"),
+                at=format_utc(dt.datetime.fromtimestamp(record.created, dt.UTC)),
                 count=entry["count"] + 1,
             )
             self._recent[key] = entry  # most recent last

@@ -18,6 +18,7 @@ from player.config.model import RuntimeConfig
 from player.service.board import StatusBoard
 from player.service.statusview import parse_time, render_summary
 from player.wire.atomicfile import atomic_write
+from player.wire.isotime import format_utc
 from player.wire.status import HealthSection, StatusDocument
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class StatusWriter:
 
     def document(self) -> dict:
         doc = {
-            "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "written_at": format_utc(dt.datetime.now(dt.UTC)),
             "written_at_boot": round(boot_clock(), 3),
             "boot_id": self._boot_id,
             "pid": os.getpid(),
@@ -121,7 +122,7 @@ class StatusWriter:
                 last_write = self.clock()
             remaining = self.refresh - (self.clock() - last_write) if last_write else 0.0
             self._dirty.wait(max(0.05, min(remaining, 1.0)))
-        self.write({"stopped_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+        self.write({"stopped_at": format_utc(dt.datetime.now(dt.UTC))})
 
 
 # -- reading it: `videotron status` ----------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from player.wire.isotime import parse_utc
 from player.wire.status import (
     CacheSection,
     ConfigSection,
@@ -28,13 +29,10 @@ from player.wire.units import format_size
 
 
 def parse_time(value: object) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_utc(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _ago(when: object, now: dt.datetime) -> str:

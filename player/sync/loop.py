@@ -22,6 +22,7 @@ from player.sync.sources import ManifestFetch, NotModified, Source, SourceError
 from player.sync.store import ManifestStore
 from player.wire import signing
 from player.wire.backoff import backoff_delay
+from player.wire.isotime import format_utc
 from player.wire.manifest import Manifest, ManifestError, check_sequence
 from player.wire.manifest import digest as manifest_digest
 from player.wire.parse import parse
@@ -52,14 +53,6 @@ class _Candidate:
 
 class _Stopped(Exception):
     pass
-
-
-def _now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _in_iso(seconds: float) -> str:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)).isoformat(timespec="seconds")
 
 
 def _fail(kind: SyncFailure, reason: str) -> SyncResult:
@@ -203,7 +196,12 @@ class SyncLoop:
                     delay = backoff_delay(
                         failures - 1, base=self.retry_base, cap=interval, rng=self._rng
                     )
-                self.status.update("sync", next_attempt_at=_in_iso(delay))
+                self.status.update(
+                    "sync",
+                    next_attempt_at=format_utc(
+                        dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+                    ),
+                )
                 log.debug("next sync in %.1f s", delay)
                 self._wait(stop, delay)
         finally:
@@ -302,7 +300,7 @@ class SyncLoop:
         fields: dict = {
             "state": "idle" if result.ok else "error",
             "last_result": "ok" if result.ok else result.reason,
-            "last_attempt_at": _now_iso(),
+            "last_attempt_at": format_utc(dt.datetime.now(dt.UTC)),
             "hash_mismatches": self.hash_mismatches,
         }
         if result.ok:

@@ -15,6 +15,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from player.wire.alert import Alert, AlertCancel
+from player.wire.isotime import format_utc
 from player.wire.manifest import ManifestError, to_json
 from player.wire.parse import parse_datetime
 from player.wire.smallfile import NotReadable, read_small_file
@@ -224,11 +225,10 @@ def _aware(value: object, path: str) -> dt.datetime:
     return moment
 
 
-def _iso(moment: dt.datetime) -> str:
+def _stamp(moment: dt.datetime) -> str:
     # Milliseconds when there are any: two versions of an alert sent within one second
     # must still be ordered by their issued_at.
-    spec = "milliseconds" if moment.microsecond else "seconds"
-    return moment.astimezone(dt.UTC).isoformat(timespec=spec).replace("+00:00", "Z")
+    return format_utc(moment, timespec="milliseconds" if moment.microsecond else "seconds")
 
 
 def make_alert(
@@ -247,8 +247,8 @@ def make_alert(
         "group": group,
         "text": text,
         "level": level,
-        "issued_at": _iso(now),
-        "expires_at": _iso(now + lifetime),
+        "issued_at": _stamp(now),
+        "expires_at": _stamp(now + lifetime),
     }
 
 
@@ -260,8 +260,8 @@ def make_alert_cancel(
         "type": ALERT_CANCEL,
         "id": alert_id,
         "group": group,
-        "issued_at": _iso(now),
-        "expires_at": _iso(now + lifetime),
+        "issued_at": _stamp(now),
+        "expires_at": _stamp(now + lifetime),
     }
 
 
@@ -271,8 +271,8 @@ def make_command(player: str, command: str, *, now: dt.datetime, lifetime: dt.ti
         "type": "command",
         "player": player,
         "command": command,
-        "issued_at": _iso(now),
-        "expires_at": _iso(now + lifetime),
+        "issued_at": _stamp(now),
+        "expires_at": _stamp(now + lifetime),
         "nonce": secrets.token_hex(16),
     }
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from player.events import PlayRecord
 from player.push.popstore import PopStore
+from player.wire.proofofplay import PlayRecord
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -162,7 +162,7 @@ def test_plays_are_in_the_main_file_before_they_are_sent(tmp_path):
 RSS_PROBE = """
 import datetime as dt, resource, sys
 from pathlib import Path
-from player.events import PlayRecord
+from player.wire.proofofplay import PlayRecord
 from player.push.popstore import PopStore
 
 def rss():

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from player.events import PlayRecord
 from player.push.popstore import PopStore
+from player.wire.proofofplay import PlayRecord
 from tests.fixtures.mosquitto import Mosquitto, MqttProbe
 from tests.push.runner import (
     GROUP,

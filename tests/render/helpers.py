@@ -15,11 +15,11 @@ import numpy as np
 import pygame
 
 from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig
-from player.events import PlayRecord
 from player.render.loop import RenderLoop
 from player.service.board import StatusBoard
 from player.wire.manifest import Manifest
 from player.wire.parse import parse
+from player.wire.proofofplay import PlayRecord
 from tests.fixtures.content import publish_tree
 
 BACKGROUND = (0, 0, 0)

@@ -8,7 +8,6 @@ import logging
 from concurrent.futures import Future
 from zoneinfo import ZoneInfo
 
-from player.events import PlayRecord
 from player.render.layout import Rect
 from player.render.prepare import FailedVisual
 from player.render.switcher import POLL_LATE, POLL_PREPARING, PREPARE_AHEAD, Switcher
@@ -16,6 +15,7 @@ from player.render.visuals import ImageVisual
 from player.schedule.plan import Scheduler, Slot
 from player.service.board import StatusBoard
 from player.wire.manifest import Item, Transition
+from player.wire.proofofplay import PlayRecord
 from tests.fixtures.schedule import alert, hours, manifest, playlist
 
 UTC = ZoneInfo("UTC")

@@ -11,19 +11,17 @@ import pytest
 from player.service.board import StatusBoard
 from player.wire import status as shapes
 from player.wire.status import SECTIONS, StatusMessage, keys_of, status_message
+from tests.fixtures.shapes import typed_dicts, undeclared_keys
 
 ROOT = Path(__file__).resolve().parents[2]
-SHAPES = {
-    name: value
-    for name, value in vars(shapes).items()
-    if isinstance(value, type) and typing.is_typeddict(value)
-}
-# Where status is read: the printer, the status file, the MQTT message, the splash, the
-# screenshot message, the demo's progress line, the collector.
+SHAPES = typed_dicts(shapes)
+# Where status is read: the printer, the status file, the MQTT message, proof-of-play
+# counts, the splash, the screenshot message, the demo's progress line, the collector.
 READERS = [
     "player/service/statusview.py",
     "player/service/statusfile.py",
     "player/push/client.py",
+    "player/push/upload.py",
     "player/wire/status.py",
     "player/render/splash.py",
     "player/render/__main__.py",
@@ -38,83 +36,8 @@ NOT_WRITERS = {"player/wire/status.py", "player/service/statusview.py"}
 MESSAGE_WRITERS = ["player/wire/status.py", "player/push/client.py"]
 
 
-def shape_of(annotation: ast.expr | None) -> str | None:
-    """The status shape an annotation names (`RenderSection`, `RenderSection | None`)."""
-    if isinstance(annotation, ast.Name) and annotation.id in SHAPES:
-        return annotation.id
-    if isinstance(annotation, ast.Constant) and annotation.value in SHAPES:
-        return annotation.value
-    if isinstance(annotation, ast.BinOp):
-        return shape_of(annotation.left) or shape_of(annotation.right)
-    return None
-
-
-def key_reads(nodes) -> list[tuple[str, str, int]]:
-    """(name, key, line) for every `name["key"]` and `name.get("key"…)` among `nodes`."""
-    reads = []
-    for node in nodes:
-        if (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Name)
-            and isinstance(node.slice, ast.Constant)
-            and isinstance(node.slice.value, str)
-        ):
-            reads.append((node.value.id, node.slice.value, node.lineno))
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "get"
-            and isinstance(node.func.value, ast.Name)
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        ):
-            reads.append((node.func.value.id, node.args[0].value, node.lineno))
-    return reads
-
-
-def scopes(tree: ast.Module) -> list[ast.AST]:
-    return [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef))]
-
-
-def annotated_names(scope: ast.AST) -> dict[str, str]:
-    """Names a scope (not its nested functions) annotates with a status shape."""
-    names: dict[str, str] = {}
-    if isinstance(scope, ast.FunctionDef):
-        for arg in [*scope.args.args, *scope.args.kwonlyargs]:
-            if shape := shape_of(arg.annotation):
-                names[arg.arg] = shape
-    for node in own_nodes(scope):
-        is_ann = isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-        if is_ann and (shape := shape_of(node.annotation)):
-            names[node.target.id] = shape
-    return names
-
-
-def own_nodes(scope: ast.AST):
-    """The nodes of a scope, without descending into nested functions."""
-    todo = list(ast.iter_child_nodes(scope))
-    while todo:
-        node = todo.pop()
-        yield node
-        if not isinstance(node, ast.FunctionDef):
-            todo.extend(ast.iter_child_nodes(node))
-
-
 def problems_in(path: str, *, strict: bool) -> list[str]:
-    tree = ast.parse((ROOT / path).read_text(), path)
-    found = []
-    for scope in scopes(tree):
-        names = annotated_names(scope)
-        for name, key, line in sorted(key_reads(own_nodes(scope)), key=lambda r: r[2]):
-            shape = names.get(name)
-            if shape is None:
-                if strict:
-                    found.append(f"{path}:{line}: {name}[{key!r}] reads status without a shape")
-                continue
-            if key not in keys_of(SHAPES[shape]):
-                found.append(f"{path}:{line}: {name}[{key!r}]: {shape} declares no {key!r}")
-    return found
+    return undeclared_keys(ROOT, path, SHAPES, strict=strict)
 
 
 @pytest.mark.parametrize("path", READERS)

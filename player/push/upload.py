@@ -1,0 +1,156 @@
+"""Proof-of-play upload: one batch in flight, sent again with backoff until the collector acks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from player.push.popstore import PopStore
+from player.wire.backoff import Backoff
+from player.wire.isotime import format_utc
+from player.wire.proofofplay import PopAck, PopBatch, pop_batch
+from player.wire.status import ReportSection
+
+log = logging.getLogger(__name__)
+
+POP_RESEND_MAX = 600.0  # seconds: the longest a player waits before resending a batch
+POP_RESEND_GROWTH = 16  # the resend delay grows to at most this many times report.ack_timeout
+
+
+def new_batch_id() -> str:
+    return secrets.token_hex(8)
+
+
+@dataclass
+class Inflight:
+    """The batch waiting for the collector's ack, and when to send it again."""
+
+    batch: str
+    ids: list[int]
+    resend_at: float
+
+
+class PopUpload:
+    """The upload protocol over a `PopStore`, driven by the caller's clock.
+
+    The broker's PUBACK proves nothing: a broker acks a message nobody receives. Only the
+    collector's ack (after its database commit) lets a play go, so a player with an old
+    collector, or none, keeps every play up to report.max_records. One batch is in
+    flight at a time; with no ack by its deadline the oldest plays go again under a new
+    batch id, the wait doubling (with jitter) up to POP_RESEND_GROWTH times ack_timeout.
+
+    `now` is monotonic seconds (deadlines); `wall` an aware datetime (what the messages
+    and the status say). Nothing here reads a clock, sleeps or touches the network: the
+    push client asks `due()` for a batch, publishes it and says `sent()`, and hands
+    every ack to `acked()`.
+    """
+
+    def __init__(
+        self,
+        store: PopStore,
+        *,
+        player: str,
+        group: str,
+        batch_size: int,
+        ack_timeout: float,
+        rng: random.Random | None = None,
+        batch_ids: Callable[[], str] = new_batch_id,
+    ) -> None:
+        self.store = store
+        self.player, self.group = player, group
+        self.batch_size = batch_size
+        self._backoff = Backoff(ack_timeout, ack_timeout, rng)
+        self.set_ack_timeout(ack_timeout)
+        self._batch_ids = batch_ids
+        self.inflight: Inflight | None = None
+        self.last_ack_at: str | None = None
+
+    def configure(self, *, player: str, group: str, batch_size: int, ack_timeout: float) -> None:
+        """Take new settings; a batch in flight keeps its deadline."""
+        self.player, self.group, self.batch_size = player, group, batch_size
+        self.set_ack_timeout(ack_timeout)
+
+    def set_ack_timeout(self, ack_timeout: float) -> None:
+        base = float(ack_timeout)
+        self._backoff.base = base
+        self._backoff.cap = max(base, min(POP_RESEND_MAX, base * POP_RESEND_GROWTH))
+
+    def report(self) -> ReportSection:
+        """What status says of proof of play: waiting, dropped by the cap, last ack."""
+        stats = self.store.stats()
+        section: ReportSection = {
+            "pending": stats["pending"],
+            "dropped": stats["dropped"],
+            "last_ack_at": self.last_ack_at,
+        }
+        return section
+
+    def due(self, now: float, wall: dt.datetime) -> PopBatch | None:
+        """The batch to publish now, or None: nothing waits, or the batch in flight has time.
+
+        A batch whose ack is overdue is given up (its plays stay in the store) and the
+        oldest plays go again under a new batch id.
+        """
+        if self.inflight is not None:
+            if now < self.inflight.resend_at:
+                return None
+            level = logging.WARNING if self._backoff.failures == 1 else logging.DEBUG
+            log.log(
+                level,
+                "no ack from the collector for proof-of-play batch %s (%d plays); "
+                "sending it again with backoff (is the collector running?)",
+                self.inflight.batch,
+                len(self.inflight.ids),
+            )
+            self.inflight = None
+        stats = self.store.stats()
+        if stats["pending"] == 0:
+            return None
+        plays = self.store.pending(self.batch_size)
+        if not plays:
+            return None
+        return pop_batch(
+            player=self.player,
+            group=self.group,
+            store=self.store.store_id,
+            batch=self._batch_ids(),
+            sent_at=wall,
+            dropped=stats["dropped"],
+            plays=plays,
+        )
+
+    def sent(self, batch: PopBatch, now: float) -> None:
+        """`batch` left for the broker: wait for its ack until the next resend delay."""
+        ids = [record["id"] for record in batch["records"]]
+        self.inflight = Inflight(batch["batch"], ids, now + self._backoff.next_delay())
+
+    def acked(self, ack: PopAck, wall: dt.datetime) -> bool:
+        """Forget exactly the plays `ack` names, if it names this store; False when not ours.
+
+        An ack for an earlier batch (late, or repeated) still deletes what it names: the
+        collector has those plays. The batch in flight ends when the ack answers it or
+        names all its plays.
+        """
+        if ack["store"] != self.store.store_id:
+            log.debug("proof-of-play ack for store %r, ours is another; ignored", ack["store"])
+            return False
+        ids = ack["ids"]
+        self.store.delete(ids)
+        self.last_ack_at = format_utc(wall)
+        inflight = self.inflight
+        if inflight is not None and (
+            ack["batch"] == inflight.batch or set(inflight.ids) <= set(ids)
+        ):
+            self.inflight = None
+            if self._backoff.failures > 1:
+                log.info("the collector acknowledges proof of play again")
+            self._backoff.reset()
+        return True
+
+    def disconnected(self) -> None:
+        """The link is gone: the plays in flight go again as soon as it is back."""
+        self.inflight = None
