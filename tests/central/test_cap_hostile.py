@@ -93,7 +93,7 @@ def test_hostile_files_are_refused_and_the_watcher_carries_on(
         put(nginx.root / "rss.xml", rss(nginx.url, ["good.xml", *hostile]))
         assert watcher.verdict("GOOD1")["verdict"] == "accepted"
         assert len(mqtt_probe.collected("vt/bogor/alert")) == 1
-        time.sleep(2.5)  # two more polls
+        watcher.wait_polls(nginx, "/rss.xml", 2)
         recent = watcher.status()["recent"]
         assert len(recent) == len({(d["where"], d["reason"]) for d in recent}), recent
     finally:
