@@ -87,6 +87,12 @@ class CentralConfig:
     cap: CapSettings = field(default_factory=CapSettings)
     console: ConsoleSettings = ConsoleSettings()
 
+    @property
+    def groups(self) -> list[str]:
+        """The office's screen groups, from its own configuration only (what it publishes
+        for and where cap-watch places a group), never from what a screen reports."""
+        return sorted({*self.publish.groups, *self.cap.groups})
+
 
 def _where(path: Path, node: yaml.Node) -> str:
     return f"{path}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"

@@ -89,6 +89,15 @@ class StatusBoard:
                     "last_poll": p.last_poll,
                     "last_ok": p.last_ok,
                     "last_error": p.last_error,
+                    "files_failing": [
+                        {
+                            "file": file,
+                            "failures": f.failures,
+                            "since": f.since,
+                            "last_error": f.last_error,
+                        }
+                        for file, f in p.failing.items()
+                    ],
                 }
                 for name, p in progress.items()
             ],
@@ -124,6 +133,12 @@ def render_status(data: dict) -> str:
         lines.append(f"  {source['state']:<8} {source['source']}  last ok {source['last_ok']}")
         if source.get("last_error"):
             lines.append(f"           {source['last_error']}")
+        for file in source.get("files_failing", []):
+            lines.append(
+                f"           file failing: {file['file']} "
+                f"({file['failures']} tries since {file['since']})"
+            )
+            lines.append(f"             {file['last_error']}")
     shown = data.get("on_screens", [])
     lines.append(f"warnings on screens: {len(shown) or 'none'}")
     for s in shown:

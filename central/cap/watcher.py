@@ -1,7 +1,9 @@
 """The CAP watcher's loop: poll each source when due, judge each new file, send, record.
 
 One thread owns everything here. A source that fails is retried with exponential backoff
-and jitter; a refused file is judged once (by its bytes) and never stops the loop.
+and jitter; so is each file an index lists, on its own: a file that is missing or failing
+is backed off alone (and tried after the others) and never delays the rest of its feed. A
+refused file is judged once (by its bytes) and never stops the loop.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from central.cap.fetch import FetchError, fetch_url, read_capped_file
@@ -41,8 +44,20 @@ class SendError(Exception):
 
 
 @dataclass
+class FileFailure:
+    """One file of a source that failed its last try(s): it alone waits for `due`."""
+
+    failures: int
+    due: float  # monotonic time before which the file is not tried again
+    last_error: str
+    since: str  # when the current run of failures began
+
+
+@dataclass
 class SourceProgress:
-    """How one source is doing, owned by the watcher's thread."""
+    """How one source is doing, owned by the watcher's thread. `failures` count the
+    source's own failures (its URL, its index, its folder listing); a file it lists that
+    fails is kept in `failing` instead and backs off alone."""
 
     due: float = 0.0  # monotonic time of the next poll
     failures: int = 0
@@ -52,6 +67,22 @@ class SourceProgress:
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     files: dict[str, tuple[int, int]] = field(default_factory=dict)  # folder: (mtime, size)
     links: list[str] | None = None  # what the index listed last time; None: not an index
+    failing: dict[str, FileFailure] = field(default_factory=dict)  # by URL or path
+
+    def in_turn(self, names: list[str], mono: float) -> list[str]:
+        """The files of `names` to try now: the healthy first, then the failing whose wait
+        is over, so that a slow failing file never holds up a new warning."""
+        healthy = [n for n in names if n not in self.failing]
+        retried = [n for n in names if n in self.failing and self.failing[n].due <= mono]
+        return healthy + retried
+
+    def forget_unlisted(self, names: list[str]) -> None:
+        """Drop what is kept for files no longer listed, so a feed that lists new files
+        every hour for months keeps only what it lists now."""
+        listed = set(names)
+        for kept in (self.validators, self.files, self.failing):
+            for name in [n for n in kept if n not in listed]:
+                del kept[name]
 
 
 def next_wait(poll_interval: float, failures: int, rng: random.Random) -> float:
@@ -110,9 +141,9 @@ class CapWatcher:
             progress.last_poll = format_utc(now)
             try:
                 if source.url:
-                    self._poll_url(source, progress, now)
+                    self._poll_url(source, progress, now, mono)
                 else:
-                    self._poll_folder(source, progress, now)
+                    self._poll_folder(source, progress, now, mono)
             except (FetchError, CapError, SendError) as exc:
                 self._failed(source, progress, str(exc))
             else:
@@ -136,6 +167,33 @@ class CapWatcher:
             log.warning("CAP source %s: %s", source.name, reason)
         progress.last_error = reason
 
+    def _try_file(
+        self,
+        name: str,
+        progress: SourceProgress,
+        now: dt.datetime,
+        mono: float,
+        attempt: Callable[[], None],
+    ) -> bool:
+        """Run `attempt()` for one listed file; its FetchError or SendError backs off that
+        file alone. True when it succeeded."""
+        try:
+            attempt()
+        except (FetchError, SendError) as exc:
+            reason = str(exc)
+            failure = progress.failing.get(name)
+            if failure is None:
+                failure = progress.failing[name] = FileFailure(0, 0.0, "", _iso(now))
+            if reason != failure.last_error:
+                log.warning("CAP file %s: %s", name, reason)
+            failure.failures += 1
+            failure.last_error = reason
+            failure.due = mono + self._wait(failure.failures)
+            return False
+        if progress.failing.pop(name, None) is not None:
+            log.info("CAP file %s answers again", name)
+        return True
+
     # -- sources ----------------------------------------------------------------------------
 
     def _get(self, url: str, progress: SourceProgress) -> bytes | None:
@@ -158,7 +216,9 @@ class CapWatcher:
             progress.validators[url] = (fetched.etag, fetched.last_modified)
         return fetched.body
 
-    def _poll_url(self, source: CapSource, progress: SourceProgress, now: dt.datetime) -> None:
+    def _poll_url(
+        self, source: CapSource, progress: SourceProgress, now: dt.datetime, mono: float
+    ) -> None:
         url = source.url or ""
         body = self._get(url, progress)
         if body is not None:
@@ -170,7 +230,9 @@ class CapWatcher:
                 if digest not in self._judged:
                     self._record(Decision.refusal(url, str(exc)), digest)
                 progress.links = []
+                progress.forget_unlisted([url])
                 return
+            progress.forget_unlisted([url, *(progress.links or ())])
             if progress.links is None:
                 try:
                     self.handle(url, body, now)
@@ -180,49 +242,55 @@ class CapWatcher:
                 return
         # An index is walked on every poll, unchanged or not: each listed file is asked for
         # with its own validators, so a file changed in place is seen too (304s are cheap).
-        errors = []
-        for link in progress.links or ():
+        for link in progress.in_turn(progress.links or [], mono):
             if self._stop.is_set():
                 break
-            try:
-                data = self._get(link, progress)
-                if data is not None:
-                    self.handle(link, data, now)
-            except (FetchError, SendError) as exc:
-                progress.validators.pop(link, None)  # fetch it whole next time
-                errors.append(str(exc))
-        if errors:
-            raise FetchError(
-                f"{len(errors)} of {len(progress.links or ())} listed files failed: {errors[0]}"
+            taken = self._try_file(
+                link, progress, now, mono, partial(self._take_link, link, progress, now)
             )
+            if not taken:
+                progress.validators.pop(link, None)  # fetch it whole next time
 
-    def _poll_folder(self, source: CapSource, progress: SourceProgress, now: dt.datetime) -> None:
+    def _take_link(self, link: str, progress: SourceProgress, now: dt.datetime) -> None:
+        data = self._get(link, progress)
+        if data is not None:
+            self.handle(link, data, now)
+
+    def _poll_folder(
+        self, source: CapSource, progress: SourceProgress, now: dt.datetime, mono: float
+    ) -> None:
         folder = source.folder or Path(".")
         try:
-            names = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".xml")
+            names = sorted(str(p) for p in folder.iterdir() if p.suffix.lower() == ".xml")
         except OSError as exc:
             raise FetchError(f"{folder}: cannot list ({exc.strerror or exc})") from None
-        for path in names:
+        progress.forget_unlisted(names)
+        for name in progress.in_turn(names, mono):
             if self._stop.is_set():
                 break
             self._tick()
+            path = Path(name)
             try:
                 info = path.stat()
             except OSError:
                 continue  # removed meanwhile
             mark = (info.st_mtime_ns, info.st_size)
-            if progress.files.get(str(path)) == mark:
+            if progress.files.get(name) == mark:
                 continue
-            try:
-                data = read_capped_file(path, self.settings.max_bytes)
-            except FetchError as exc:
-                self.judge_refusal(str(path), str(exc))
-            except OSError as exc:
-                log.warning("CAP file %s unreadable: %s", path, exc.strerror or exc)
-                continue
-            else:
-                self.handle(str(path), data, now)
-            progress.files[str(path)] = mark
+            if self._try_file(name, progress, now, mono, partial(self._take_file, path, now)):
+                progress.files[name] = mark
+
+    def _take_file(self, path: Path, now: dt.datetime) -> None:
+        try:
+            data = read_capped_file(path, self.settings.max_bytes)
+        except FetchError as exc:
+            if not exc.content:
+                raise
+            self.judge_refusal(str(path), str(exc))
+        except OSError as exc:
+            raise FetchError(f"{path}: unreadable ({exc.strerror or exc})") from None
+        else:
+            self.handle(str(path), data, now)
 
     # -- judging ----------------------------------------------------------------------------
 

@@ -15,6 +15,18 @@ from central.console import accounts
 
 log = logging.getLogger(__name__)
 
+# Exactly what the console speaks, named, so uvicorn imports nothing it would pick by itself:
+# its "auto" choices import whatever websockets, httptools or uvloop the Python can see, and
+# one from the system (Debian's python3-websockets 10 lacks what uvicorn wants) stops the
+# console at its start. The console serves no WebSocket; Starlette answers the lifespan.
+SERVER_PROTOCOLS = {
+    "interface": "asgi3",
+    "http": "h11",
+    "ws": "none",
+    "lifespan": "on",
+    "loop": "asyncio",
+}
+
 
 def _password(args: argparse.Namespace) -> str:
     """From a prompt typed twice, or the first line of stdin when it is not a terminal."""
@@ -79,6 +91,7 @@ def serve(args: argparse.Namespace, config) -> int:
             access_log=False,
             log_config=None,  # our logging setup, not uvicorn's
             server_header=False,
+            **SERVER_PROTOCOLS,
         )
     )
     try:

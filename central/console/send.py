@@ -9,7 +9,7 @@ from pathlib import Path
 from central.config import CentralConfig
 from central.notify import CliError, Target, publish_once
 from player.wire import signing
-from player.wire.broker import make_topics, parse_broker_url
+from player.wire.broker import Topics, make_topics, parse_broker_url
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,14 @@ class Sender:
             mqtt.ca_bundle,
         )  # fmt: skip
 
+    def _topics(self, group: str, player: str) -> Topics:
+        """The topics for a group or a screen; SendError for a name no topic can carry (a
+        screen's id is the screen's own choice and reaches here from the database)."""
+        try:
+            return make_topics(self._config.mqtt.topic_prefix, group, player)
+        except ValueError as exc:
+            raise SendError(str(exc)) from None
+
     def _publish(self, topic: str, payload: dict, *, retain: bool, lifetime: float) -> None:
         target = self._target()
         try:
@@ -61,7 +69,7 @@ class Sender:
         """Send one alert to one group (retained until it expires); returns the payload."""
         payload = signing.make_alert(text, group, now=_aware(now), lifetime=lifetime,
                                      level=level, alert_id=alert_id)  # fmt: skip
-        topic = make_topics(self._config.mqtt.topic_prefix, group, "console").alert
+        topic = self._topics(group, "console").alert
         self._publish(topic, payload, retain=True, lifetime=lifetime.total_seconds())
         log.info("alert %s sent to %s until %s", alert_id, group, payload["expires_at"])
         return payload
@@ -69,7 +77,7 @@ class Sender:
     def cancel(self, group: str, alert_id: str, now: dt.datetime) -> dict:
         payload = signing.make_alert_cancel(alert_id, group, now=_aware(now),
                                             lifetime=CANCEL_LIFETIME)  # fmt: skip
-        topic = make_topics(self._config.mqtt.topic_prefix, group, "console").alert
+        topic = self._topics(group, "console").alert
         self._publish(topic, payload, retain=True, lifetime=CANCEL_LIFETIME.total_seconds())
         log.info("alert %s cancelled for %s", alert_id, group)
         return payload
@@ -79,7 +87,7 @@ class Sender:
             raise SendError(f"unknown command {name!r}")
         payload = signing.make_command(player, name, now=_aware(now).replace(microsecond=0),
                                        lifetime=COMMAND_LIFETIME)  # fmt: skip
-        topic = make_topics(self._config.mqtt.topic_prefix, "console", player).command
+        topic = self._topics("console", player).command
         self._publish(topic, payload, retain=False, lifetime=COMMAND_LIFETIME.total_seconds())
         log.info("command %s sent to %s", name, player)
         return payload

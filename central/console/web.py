@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from central.config import CentralConfig
 from central.console import accounts, i18n
@@ -51,13 +53,47 @@ class Console:
         return self.clock()
 
 
+def path_segment(value: object) -> str:
+    """`value` as one segment of a URL path: every character but letters, digits and
+    `_.-~` percent-encoded, so a screen's id (which the screen chose) can never end the
+    segment early, start a query or a fragment, or climb to another page. Templates use it
+    as the `path_segment` filter."""
+    return quote(str(value), safe="")
+
+
+def sent_path(request: Request) -> str:
+    """The request's path as the browser sent it, still encoded: what a link back to this
+    page must say (the decoded path turns an id's encoded "/" into a real one)."""
+    raw = request.scope.get("raw_path")
+    return raw.decode("ascii", "replace") if raw else quote(request.url.path, safe="/")
+
+
+class EncodedRoute(Route):
+    """A route matched against the path as sent, each parameter decoded after the match:
+    an id with a "/" in it (sent as %2F) stays one parameter and reaches its own page."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        raw = scope.get("raw_path")
+        if scope["type"] != "http" or not raw:
+            return super().matches(scope)
+        match, child = super().matches({**scope, "path": raw.decode("ascii", "replace")})
+        if match is not Match.NONE:
+            child["path_params"] = {
+                key: unquote(value) if isinstance(value, str) else value
+                for key, value in child["path_params"].items()
+            }
+        return match, child
+
+
 def make_templates() -> Environment:
-    return Environment(
+    templates = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    templates.filters["path_segment"] = path_segment
+    return templates
 
 
 def console_of(request: Request) -> Console:
@@ -115,8 +151,8 @@ def render(
             "session": session,
             "may": (lambda needed: accounts.may(session.role, needed)) if session else None,
             "path": request.url.path,
-            "here": quote(str(request.url.path) + (f"?{request.url.query}" if request.url.query
-                                                   else ""), safe=""),
+            "here": quote(sent_path(request) + (f"?{request.url.query}" if request.url.query
+                                                else ""), safe=""),
             "now": now,
             **context,
         }
@@ -146,7 +182,7 @@ def page(role: str = "viewer") -> Callable[[Handler], Callable[[Request], Awaita
             session = await db(request, accounts.session_for, token, console.now())
             if session is None:
                 if request.method == "GET" and not request.url.path.endswith((".csv", ".jpg")):
-                    target = quote(request.url.path, safe="/")
+                    target = quote(sent_path(request), safe="/")
                     return RedirectResponse(f"/login?next={target}", status_code=303)
                 return Response("login required", status_code=401, headers=SECURITY_HEADERS)
             if request.method == "POST":

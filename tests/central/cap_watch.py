@@ -73,6 +73,17 @@ class CapWatchProcess(StatusWatched):
 
         return find(self.wait_for(f"a verdict on {identifier}", find, timeout))  # type: ignore
 
+    def wait_polls(self, nginx, index_uri: str, polls: int, timeout: float = 30) -> None:
+        """Until `polls` whole polls of the index at `index_uri` on `nginx` have ended after
+        now: nginx has answered one more request for it than that (a poll writes its status
+        and sends before the next one asks for the index)."""
+        before = sum(1 for r in nginx.requests() if r.uri == index_uri)
+        self.wait_for(
+            f"{polls} more polls of {index_uri}",
+            lambda _status: sum(1 for r in nginx.requests() if r.uri == index_uri) > before + polls,
+            timeout,
+        )
+
     def stop(self) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)

@@ -3,7 +3,8 @@
 A running `videotron cap-watch` is fed an XML bomb, an external entity, a 50 MB file
 (over HTTP and in a folder), a schema-invalid file, an expired warning, a Cancel of an
 unknown identifier and a server that trickles. Nothing reaches the broker, the watcher
-keeps running, and a good warning published afterwards still goes out.
+keeps running, and a good warning published afterwards still goes out. A feed that lists a
+missing and a failing file still delivers a new warning at its next poll.
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ import time
 import pytest
 
 from central.cap.fetch import FetchError, fetch_url
+from central.cap.watcher import JITTER
 from tests.central.cap_files import BOGOR, area, cap, info, rss, square
 from tests.central.cap_watch import CapWatchProcess, central_yaml, put
 from tests.central.test_cap_parse import BOMB, EXTERNAL
 from tests.fixtures.content import write_key
+from tests.fixtures.player import videotron
 
 BIG = 50 * 1024 * 1024
 
@@ -90,7 +93,7 @@ def test_hostile_files_are_refused_and_the_watcher_carries_on(
         put(nginx.root / "rss.xml", rss(nginx.url, ["good.xml", *hostile]))
         assert watcher.verdict("GOOD1")["verdict"] == "accepted"
         assert len(mqtt_probe.collected("vt/bogor/alert")) == 1
-        time.sleep(2.5)  # two more polls
+        watcher.wait_polls(nginx, "/rss.xml", 2)
         recent = watcher.status()["recent"]
         assert len(recent) == len({(d["where"], d["reason"]) for d in recent}), recent
     finally:
@@ -162,3 +165,82 @@ def test_an_audit_database_that_is_down_costs_audit_rows_not_warnings(
     finally:
         assert watcher.stop() == 0
     assert "CAP audit record not written" in watcher.log.read_text()
+
+
+def test_a_missing_or_failing_file_never_delays_a_new_warning_in_its_feed(
+    nginx, mosquitto, mqtt_probe, tmp_path
+):
+    key_path, _ = write_key(tmp_path / "keys" / "publisher.key")
+    now = dt.datetime.now(dt.UTC)
+    polygon = [area("Kota Bogor", polygon=square(*BOGOR))]
+    # missing.xml is listed but not there (404), broken.xml answers 500, invalid.xml is
+    # not XML (refused once, as a file's content is judged once).
+    nginx.configure(status_for={"/broken.xml": 500})
+    put(nginx.root / "broken.xml", cap("BRK1", [info("Tidak terkirim", polygon)], sent=now))
+    put(nginx.root / "invalid.xml", b"<alert><unclosed>")
+    listed = ["missing.xml", "broken.xml", "invalid.xml"]
+    put(nginx.root / "rss.xml", rss(nginx.url, listed))
+    work = tmp_path / "office"
+    work.mkdir()
+    poll = 2
+    central = central_yaml(
+        tmp_path / "central.yaml", broker=mosquitto.url, key=key_path,
+        sources=[f"url: {nginx.url}/rss.xml"], work=work, poll=poll,
+        groups=f"    bogor:\n      location: '{BOGOR[0]},{BOGOR[1]}'\n",
+    )  # fmt: skip
+    mqtt_probe.subscribe("vt/+/alert")
+    watcher = CapWatchProcess(central, work / "cap-status.json", work / "cap-watch.log")
+
+    def failing(status: dict) -> dict[str, dict]:
+        source = (status.get("sources") or [{}])[0]
+        return {f["file"].rsplit("/", 1)[-1]: f for f in source.get("files_failing", [])}
+
+    watcher.start()
+    try:
+        assert watcher.verdict("invalid.xml")["verdict"] == "refused"
+        # Both failing files have been tried again (each backed off on its own) ...
+        status = watcher.wait_for(
+            "both failing files tried twice",
+            lambda s: all(f["failures"] >= 2 for f in failing(s).values()) and
+            set(failing(s)) == {"missing.xml", "broken.xml"},
+            30,
+        )  # fmt: skip
+        source = status["sources"][0]
+        # ... while the feed itself is healthy and polled at its normal interval.
+        assert (source["state"], source["failures"], source["last_error"]) == ("ok", 0, None)
+        assert "HTTP 404" in failing(status)["missing.xml"]["last_error"]
+        assert "HTTP 500" in failing(status)["broken.xml"]["last_error"]
+        asked = [r.uri for r in nginx.requests()]
+        assert asked.count("/missing.xml") < asked.count("/rss.xml"), asked
+
+        shown = videotron("--config", str(central), "cap-watch", "--status").stdout
+        assert f"file failing: {nginx.url}/missing.xml" in shown, shown
+        assert "HTTP 500" in shown, shown
+
+        # A new warning beside them goes out at the next poll, not after a backoff.
+        put(nginx.root / "good.xml", cap("GOOD2", [info("Hujan lebat", polygon)], sent=now))
+        put(nginx.root / "rss.xml", rss(nginx.url, ["good.xml", *listed]))
+        written = time.monotonic()
+        mqtt_probe.wait_for(lambda m: m.topic == "vt/bogor/alert", poll * (1 + JITTER) + 3)
+        latency = time.monotonic() - written
+        assert watcher.verdict("GOOD2")["verdict"] == "accepted"
+        assert set(failing(watcher.status())) == {"missing.xml", "broken.xml"}
+        print(f"\nwarning beside two failing files sent {latency:.2f} s after it was listed")
+
+        # A file that comes back is taken at its next try and leaves the failing list.
+        put(nginx.root / "missing.xml", cap("BACK1", [info("Kembali", polygon)], sent=now))
+        assert watcher.verdict("BACK1", timeout=60)["verdict"] == "accepted"
+        assert set(failing(watcher.status())) == {"broken.xml"}
+
+        # The index itself failing still backs off the whole feed.
+        nginx.configure(status_for={"/broken.xml": 500, "/rss.xml": 500})
+        watcher.wait_for(
+            "the feed marked failing",
+            lambda s: (
+                s["sources"][0]["state"] == "failing"
+                and "HTTP 500" in (s["sources"][0]["last_error"] or "")
+            ),
+            30,
+        )
+    finally:
+        assert watcher.stop() == 0

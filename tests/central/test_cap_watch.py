@@ -168,8 +168,11 @@ def test_alert_update_exercise_and_cancel_reach_only_the_groups_in_their_area(
         watcher.wait_for("a poll after the restart",
                          lambda s: s.get("pid") == watcher.proc.pid and s["recent"] == [] and
                          s["sources"][0]["last_ok"] is not None, 30)  # fmt: skip
-        time.sleep(POLL * 1.5)
-        assert len(mqtt_probe.messages) == before
+        watcher.wait_polls(nginx, "/alerts/nowcast/id/rss.xml", 2)
+        # A message of our own after those polls: once it is here, so is anything they sent.
+        mqtt_probe.publish("vt/probe/alert", b"probe")
+        mqtt_probe.wait_for(lambda m: m.topic == "vt/probe/alert", 10, start=before)
+        assert [m.topic for m in mqtt_probe.messages[before:]] == ["vt/probe/alert"]
         assert [s["identifier"] for s in watcher.status()["on_screens"]] == ["EXR001"]
     finally:
         assert watcher.stop() == 0

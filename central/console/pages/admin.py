@@ -49,5 +49,5 @@ def routes() -> list[Route]:
     return [
         Route("/audit", audit_page, methods=["GET"]),
         Route("/accounts", accounts_page, methods=["GET"]),
-        Route("/accounts/{name}/disable", disable_account, methods=["POST"]),
+        web.EncodedRoute("/accounts/{name}/disable", disable_account, methods=["POST"]),
     ]

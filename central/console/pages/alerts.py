@@ -6,13 +6,11 @@ import datetime as dt
 import logging
 import secrets
 
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from central.collector.schema import screens
 from central.console import accounts, alerts_view, send, web
 from central.console.accounts import Session
 from central.console.pages.fleet import STALE_AFTER
@@ -24,15 +22,11 @@ LEVELS = ("emergency", "warning", "info")
 LIFETIMES = (15, 30, 60, 120, 240, 720, 1440)  # minutes offered in the form
 
 
-def groups_known(connection, config) -> list[str]:
-    seen = {g for g in connection.scalars(select(screens.c.group).distinct()) if g}
-    return sorted(seen | set(config.publish.groups))
-
-
 def alerts_data(connection, config, now) -> dict:
     return {
         "alerts": alerts_view.active_alerts(connection, now=now, stale_after=STALE_AFTER),
-        "groups": groups_known(connection, config),
+        # The office's own groups: a group a screen merely claims is no target for alerts.
+        "groups": config.groups,
     }
 
 
@@ -56,7 +50,7 @@ async def send_alert(request: Request, session: Session) -> Response:
         minutes = int(str(form.get("minutes", "")))
     except ValueError:
         minutes = 0
-    known = await web.db(request, groups_known, console.config)
+    known = console.config.groups
     problem = None
     if not text or len(text) > MAX_ALERT_TEXT:
         problem = f"text: 1 to {MAX_ALERT_TEXT} characters"
@@ -109,7 +103,8 @@ async def cancel_alert(request: Request, session: Session) -> Response:
     alert_id, group = str(form.get("id", "")), str(form.get("group", ""))
     now = console.now()
     live = await web.db(request, alerts_view.active_alerts, now=now, stale_after=STALE_AFTER)
-    if not any(a["id"] == alert_id and a["group"] == group for a in live):
+    known = group in console.config.groups  # the office's own, not one a screen claims
+    if not known or not any(a["id"] == alert_id and a["group"] == group for a in live):
         return web.refuse(request, session, "not_found", 404)
     try:
         payload = await run_in_threadpool(request.app.state.sender.cancel, group, alert_id, now)

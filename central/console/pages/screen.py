@@ -117,14 +117,15 @@ async def send_command(request: Request, session: Session) -> Response:
     detail = {"outcome": outcome, **({"error": error} if error else {})}
     await web.db(request, accounts.record, now, session.user, f"command-{name}", player,
                  detail=detail)  # fmt: skip
-    return RedirectResponse(f"/screen/{player}?notice={outcome}", status_code=303)
+    return RedirectResponse(f"/screen/{web.path_segment(player)}?notice={outcome}", status_code=303)
 
 
 def routes() -> list[Route]:
     return [
-        Route("/screen/{player}", screen_page, methods=["GET"]),
-        Route("/screen/{player}/shot/{shot:int}.jpg", screenshot_image, methods=["GET"]),
-        Route("/screen/{player}/latest.jpg", latest_image, methods=["GET"]),
-        Route("/screen/{player}/command/{name}", confirm_command, methods=["GET"]),
-        Route("/screen/{player}/command/{name}", send_command, methods=["POST"]),
+        # Matched as sent: the id is the screen's own, and may hold an encoded "/".
+        web.EncodedRoute("/screen/{player}", screen_page, methods=["GET"]),
+        web.EncodedRoute("/screen/{player}/shot/{shot:int}.jpg", screenshot_image, methods=["GET"]),
+        web.EncodedRoute("/screen/{player}/latest.jpg", latest_image, methods=["GET"]),
+        web.EncodedRoute("/screen/{player}/command/{name}", confirm_command, methods=["GET"]),
+        web.EncodedRoute("/screen/{player}/command/{name}", send_command, methods=["POST"]),
     ]
