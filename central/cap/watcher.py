@@ -183,7 +183,7 @@ class CapWatcher:
             reason = str(exc)
             failure = progress.failing.get(name)
             if failure is None:
-                failure = progress.failing[name] = FileFailure(0, 0.0, "", _iso(now))
+                failure = progress.failing[name] = FileFailure(0, 0.0, "", format_utc(now))
             if reason != failure.last_error:
                 log.warning("CAP file %s: %s", name, reason)
             failure.failures += 1
