@@ -287,7 +287,7 @@ def layout_card(
     background, color = LEVEL_COLORS.get(alert.level, LEVEL_COLORS["warning"])
     ts = _Typesetter(book, max(1, w - 2 * margin), color, background)
     ts.left = margin
-    floor_size = ts.size_for(max(1, round(short * FLOOR)))
+    floor_size = ts.size_for(max(1, math.ceil(short * FLOOR)))
     floor_font = ts.font(floor_size)
     floor, step = floor_font.get_height(), floor_font.get_linesize()
     pad = max(1, floor // 4)
@@ -301,6 +301,17 @@ def layout_card(
     fitted = [
         ts.fit(title_text(alert, lang), title_room, 2, floor_size, title_size) for lang in languages
     ]
+    label_in_band = all(
+        " ".join(lines).split() == title_text(alert, lang).split()
+        for (_, lines), lang in zip(fitted, languages, strict=True)
+    )
+    if not label_in_band:  # a narrow card: the title takes the whole band, the label goes below
+        fitted = [
+            ts.fit(title_text(alert, lang), ts.room, 2, floor_size, title_size)
+            for lang in languages
+        ]
+        title_room = ts.room
+    title_cap = min(size for size, _ in fitted)  # a headline never outgrows its title
     band_h = max(ts.font(s).get_linesize() * len(lines) for s, lines in fitted) + 2 * pad
     band = pygame.Rect(0, 0, w, band_h)
     titles = []
@@ -330,21 +341,24 @@ def layout_card(
         for lang in languages
     ]
     footer_wraps = [
-        ts.fit(text, ts.room, 2, floor_size, floor_size)[1] if text else () for text in footer_texts
+        ts.fit(text, ts.room - (0 if label_in_band else label_room), 2, floor_size, floor_size)[1]
+        if text
+        else ()
+        for text in footer_texts
     ]
     footer_n = max(len(lines) for lines in footer_wraps)
     top = band.bottom + pad
     pages: list[Page] = []
     if footer_n == 0:  # nothing to say below: the page takes the room unless it needs paging
         area = pygame.Rect(margin, top, ts.room, h - margin - top)
-        pages = _pages(ts, alert, area, floor_size, short)
+        pages = _pages(ts, alert, area, floor_size, short, title=title_cap)
     if len(pages) != 1:
         footer_n = max(1, footer_n)
         footer_top = h - margin - footer_n * step
         thickness = max(1, floor // 12)
         rule = pygame.Rect(margin, footer_top - pad - thickness, ts.room, thickness)
         area = pygame.Rect(margin, top, ts.room, max(step, rule.top - pad - top))
-        pages = _pages(ts, alert, area, floor_size, short)
+        pages = _pages(ts, alert, area, floor_size, short, title=title_cap)
     else:
         footer_top, rule = h, pygame.Rect(0, h, 0, 0)
     footers = tuple(
@@ -358,8 +372,8 @@ def layout_card(
         for number, page in enumerate(pages, 1):
             text = f"{number}/{len(pages)}"
             x = w - margin - floor_font.size(text)[0]
-            y = (band.h - floor) // 2
-            label = ts.line("page", text, floor_size, (x, y), inverse=True)
+            y = (band.h - floor) // 2 if label_in_band else footer_top
+            label = ts.line("page", text, floor_size, (x, y), inverse=label_in_band)
             pages[number - 1] = Page(page.lines, page.bars, page.seconds, label)
     return AlertCard(
         size=size, background=background, band=band, band_color=color, rule=rule,
@@ -381,10 +395,12 @@ def _flow(ts: _Typesetter, alert: Alert, body: int, headline: int) -> list[tuple
     return flow
 
 
-def _pages(ts: _Typesetter, alert: Alert, area: pygame.Rect, floor: int, short: int) -> list[Page]:
+def _pages(
+    ts: _Typesetter, alert: Alert, area: pygame.Rect, floor: int, short: int, *, title: int
+) -> list[Page]:
     """The alert's body in pages of `area`: one page at the largest size that fits, else
     pages at the floor. Sizes step down by about 8 % between tries (bounded work)."""
-    cap = max(floor, ts.size_for(round(short * HEADLINE_CAP)))
+    cap = max(floor, min(title, ts.size_for(round(short * HEADLINE_CAP))))
     body = max(floor, ts.size_for(round(short * BODY_MAX)))
     while True:
         headline = min(cap, max(body, round(body * 1.3)))
