@@ -181,3 +181,28 @@ def test_a_text_only_alert_still_shows_its_text(book):
     shown = [w for page in card.pages for line in page.lines for w in words(line.text)]
     assert shown == words(DESCRIPTION)
     assert card.footers[0] == ()  # no source, no validity: nothing invented
+
+
+def test_the_card_needs_only_pygame_the_standard_library_and_the_pure_text_modules():
+    """The office draws its preview with this module, headless: it may not grow into player/."""
+    import ast
+    import sys
+    from pathlib import Path
+
+    allowed = {"pygame", "player.wire", "player.render.fonts", "player.render.textfit"}
+    for module in ("alertcard", "fonts", "textfit"):
+        tree = ast.parse(Path(f"player/render/{module}.py").read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "__future__":
+                    continue
+                assert any(name == a or name.startswith(a + ".") for a in allowed) or name in (
+                    "player.render.textfit",
+                    "player.render.fonts.FontBook",
+                ), f"player/render/{module}.py imports {name}"
