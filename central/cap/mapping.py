@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from central.cap.areas import groups_reached
-from central.cap.parse import CapMessage, Info
+from central.cap.parse import Area, CapMessage, Info
 from central.cap.settings import GroupPlace
 from central.cap.state import CapState, Shown
 from player.wire import signing
@@ -93,6 +93,22 @@ def compose_text(info: Info, exercise: bool, limit: int = signing.MAX_ALERT_TEXT
     return _clip(" ".join(part for part in parts if part), limit)
 
 
+def alert_parts(info: Info, areas: tuple[Area, ...]) -> dict[str, str]:
+    """The parts of an info block a screen lays out apart, each within its ALERT_PARTS bound."""
+    wanted = {
+        "headline": info.headline or info.event,
+        "description": info.description,
+        "instruction": info.instruction,
+        "sender": info.sender_name,
+        "area": ", ".join(dict.fromkeys(area.desc for area in areas if area.desc)),
+    }
+    return {
+        name: _clip(value, signing.ALERT_PARTS[name])
+        for name, value in wanted.items()
+        if value.strip()
+    }
+
+
 def _root(message: CapMessage, state: CapState) -> str | None:
     for reference in message.references:
         found = state.known.get(reference)
@@ -155,9 +171,13 @@ def plan(
     level = level_for(info.severity, info.urgency, info.certainty)
     text = compose_text(info, exercise)
     lifetime = expires - now
+    parts = alert_parts(info, areas)
+    status = message.status.casefold() if exercise else "actual"
+    valid_until = expires if info.expires else None
     sends = [
         (group, signing.make_alert(
-            text, group, now=now, lifetime=lifetime, level=level, alert_id=alert_id
+            text, group, now=now, lifetime=lifetime, level=level, alert_id=alert_id,
+            parts=parts, valid_until=valid_until, status=status,
         ))
         for group in groups
     ]  # fmt: skip

@@ -55,6 +55,7 @@ class Info:
     headline: str = ""
     description: str = ""
     instruction: str = ""
+    sender_name: str = ""
     expires: dt.datetime | None = None
     areas: tuple[Area, ...] = ()
 
@@ -196,6 +197,7 @@ def _info(element: ET.Element, budget: list[int]) -> Info:
         headline=_text(element, "headline"),
         description=_text(element, "description"),
         instruction=_text(element, "instruction"),
+        sender_name=_text(element, "senderName"),
         expires=_moment(expires, "expires") if expires else None,
         areas=tuple(_area(area, budget) for area in areas),
     )

@@ -55,6 +55,7 @@ class DisplayConfig:
     fps: int = 30
     driver: str = "auto"  # auto, kmsdrm, wayland, x11, dummy
     font: Path | None = None  # TTF/OTF for text, clock and ticker; None = bundled DejaVu Sans
+    alert_language: str = "id"  # alert titles and labels: id, en, or both in turn
 
 
 @dataclass(frozen=True)

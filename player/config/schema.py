@@ -436,6 +436,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("display.font", font_file, None,
             "TTF/OTF font for text, clock and ticker (empty = system DejaVu Sans, else pygame's)",
             nullable=True),
+    Setting("display.alert_language", choice(("id", "en", "both")), "id",
+            "language of alert titles and labels: id (DARURAT), en (EMERGENCY) or both in turn"),
     Setting("video.decoder", choice(("auto", "software", "v4l2m2m")), "auto",
             "H.264 decoder: auto (the Pi 4's hardware decoder when it is there), software,"
             " or v4l2m2m (hardware; software per file when it fails)"),

@@ -192,6 +192,7 @@ class RenderLoop:
             fit=display.fit,
             fps=max(1, display.fps),
             video_decoder=self.config.video.decoder,
+            alert_language=display.alert_language,
             tz=self.tz,
             splash_lines=self._splash_lines,
             headlines=self._headlines,

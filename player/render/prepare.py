@@ -69,7 +69,9 @@ class VisualFactory:
         splash_lines: Callable[[str], list[tuple[str, str]]],
         headlines: Callable[[], list[str]],
         video_decoder: str = "auto",
+        alert_language: str = "id",
     ) -> None:
+        self.alert_language = alert_language
         self.video_decoder = video_decoder
         self.media_path = media_path
         # Run in the decoder threads before a media file is read (the cache's integrity
@@ -108,7 +110,9 @@ class VisualFactory:
                 template=self.template,
             )
         if slot.kind == "alert" and slot.alert is not None:
-            return alert_visual(self.slides, self.book, slot.alert, size, self.template)
+            return alert_visual(
+                self.slides, self.book, slot.alert, size, language=self.alert_language, tz=self.tz
+            )
         item = slot.item
         if slot.kind != "item" or item is None:
             return FailedVisual(f"slot:{slot.kind}", f"nothing to draw for a {slot.kind} slot")

@@ -1,4 +1,4 @@
-"""Slides drawn from text: text and alert (laid out by a worker), clock, ticker item, black."""
+"""Slides drawn from text: text and alert card (laid out by a worker), clock, ticker item, black."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import logging
 import math
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pygame
 
 from player.render import textfit
+from player.render.alertcard import AlertCard, Frame, layout_card
 from player.render.fonts import FontBook, fit_text, parse_color, render_block
 from player.render.ticker import ScrollStrip
 from player.render.visuals import ImageVisual, Visual
@@ -22,16 +22,6 @@ log = logging.getLogger(__name__)
 
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
-ALERT_COLORS = MappingProxyType(
-    {  # background, text
-        "emergency": ((200, 0, 0), WHITE),
-        "warning": ((255, 176, 0), BLACK),
-        "info": ((0, 82, 160), WHITE),
-    }
-)
-ALERT_TITLES = MappingProxyType(
-    {"emergency": "EMERGENCY", "warning": "WARNING", "info": "INFORMATION"}
-)
 SECONDS_CODES = ("%S", "%T", "%X", "%c", "%r", "%s")
 MAX_CLOCK_TEXT = 64  # graphemes: a clock is redrawn on the render thread every tick
 
@@ -221,38 +211,75 @@ class TickerVisual(Visual):
         return True
 
 
-def draw_alert(
-    book: FontBook, alert: Alert, size: tuple[int, int], template: pygame.Surface
-) -> pygame.Surface:
-    """The full-screen alert slide: level colour, level title, the message as large as fits."""
-    background, color = ALERT_COLORS.get(alert.level, ALERT_COLORS["warning"])
-    surface = _canvas(size, template, background)
-    margin = _margin(size)
-    title_h = max(8, round(size[1] * 0.14))
-    title_box = pygame.Rect(margin, margin, size[0] - 2 * margin, title_h)
-    font, lines = fit_text(book, ALERT_TITLES.get(alert.level, "ALERT"), title_box.size, bold=True)
-    render_block(surface, font, lines, title_box, color)
-    body = pygame.Rect(
-        margin, title_box.bottom + margin, size[0] - 2 * margin,
-        size[1] - title_box.bottom - 2 * margin,
-    )  # fmt: skip
-    if body.h > 0 and alert.text.strip():
-        try:
-            font, lines = fit_text(book, alert.text, body.size, bold=True)
-            render_block(surface, font, lines, body, color)
-        except (pygame.error, ValueError, MemoryError) as exc:  # the title still warns
-            log.error(
-                "alert %s: its text cannot be drawn (%s); showing the title only", alert.id, exc
-            )
-    return surface
+class AlertVisual(Visual):
+    """The full-screen alert card (laid out by the worker), its pages turned by `now`.
+
+    Which page shows is a pure function of the time since the card went on screen
+    (`AlertCard.frame_at`), so a redraw at any moment shows what should be there.
+    """
+
+    def __init__(self, key: str, future: Future[AlertCard]) -> None:
+        super().__init__(key)
+        self._future = future
+        self._card: AlertCard | None = None
+        self._shown: Frame | None = None
+
+    def ready(self) -> bool:
+        return self._future.done()
+
+    @property
+    def error(self) -> str | None:
+        if not self._future.done():
+            return None
+        exc = self._future.exception()
+        return None if exc is None else f"the alert cannot be laid out: {exc}"
+
+    def finish(self) -> None:
+        if self._card is None and self.ready() and self.error is None:
+            self._card = self._future.result()
+
+    def _elapsed(self, now: float) -> float:
+        return now - self.started if self.started is not None else 0.0
+
+    def draw(self, target: pygame.Surface, now: float, force: bool) -> bool:
+        self.finish()
+        if self._card is None:
+            return False
+        frame = self._card.frame_at(self._elapsed(now))
+        if frame == self._shown and not force:
+            return False
+        self._card.draw(target, frame)
+        self._shown = frame
+        return True
+
+    def next_change(self, now: float) -> float | None:
+        if self._card is None or self.started is None:
+            return None
+        change = self._card.next_change(self._elapsed(now))
+        return None if change is None else self.started + change
+
+    def frame_id(self) -> str:
+        if self._card is None or self._shown is None or len(self._card.pages) == 1:
+            return self.key
+        return f"{self.key}@{self._shown.page + 1}/{len(self._card.pages)}"
+
+    def close(self) -> None:
+        self._future.cancel()
+        self._card = None
 
 
 def alert_visual(
-    worker: SlideWorker, book: FontBook, alert: Alert, size, template: pygame.Surface
-) -> ImageVisual:
-    """The alert slide, laid out by the worker; the loop keeps presenting until it is ready."""
-    future = worker.submit(draw_alert, book, alert, size, template)
-    return ImageVisual(f"alert:{alert.id}", future)  # the version is in the render status
+    worker: SlideWorker,
+    book: FontBook,
+    alert: Alert,
+    size,
+    *,
+    language: str,
+    tz: ZoneInfo,
+) -> AlertVisual:
+    """The alert card, laid out by the worker; the loop keeps presenting until it is ready."""
+    future = worker.submit(layout_card, book, alert, size, language=language, tz=tz)
+    return AlertVisual(f"alert:{alert.id}", future)  # the version is in the render status
 
 
 class BlackVisual(Visual):

@@ -1,4 +1,4 @@
-"""Logging to stdout/stderr for journald, with repeated messages folded into counts."""
+"""Logging to stdout/stderr for journald, with repeated warnings and errors folded into counts."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class _Seen:
 
 
 class RepeatFilter(logging.Filter):
-    """Logs a message once per `window` seconds per (logger, level, template).
+    """Logs a warning or error once per `window` seconds per (logger, level, template).
 
     The repeats are counted and reported as one "… repeated N times" line when the
     window ends (at the next log call, or at flush()), so a failure that recurs every
@@ -100,8 +100,15 @@ class RepeatFilter(logging.Filter):
         self._seen: dict[tuple[str, int, str], _Seen] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
-        # extra={"fold": False} marks state changes, which are logged every time.
-        if getattr(record, "repeat_summary", False) or getattr(record, "fold", True) is False:
+        # Only warnings and errors fold: below WARNING a line is a state change (an alert
+        # received, a command, the display on, a manifest activated, a config applied),
+        # and each one is a fact a technician looks for. extra={"fold": False} keeps a
+        # warning per file or per item whole too.
+        if (
+            record.levelno < logging.WARNING
+            or getattr(record, "repeat_summary", False)
+            or getattr(record, "fold", True) is False
+        ):
             return True
         now = self.clock()
         key = (record.name, record.levelno, str(record.msg))

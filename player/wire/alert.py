@@ -16,6 +16,20 @@ class Alert:
     issued_at: dt.datetime | None = None
     level: str = "warning"  # info | warning | emergency
     group: str | None = None
+    # The parts a screen lays out on its own (docs/PROTOCOL.md, "Alert payload"); empty
+    # when the sender gave only `text`, which then stands for all of them.
+    headline: str = ""
+    description: str = ""
+    instruction: str = ""
+    sender: str = ""  # who issued it, as the public knows it ("BMKG")
+    area: str = ""  # where it applies, in words
+    valid_until: dt.datetime | None = None  # aware; the warning's own end, when it names one
+    status: str = "actual"  # actual | exercise | test
+
+    @property
+    def structured(self) -> bool:
+        """Whether the sender gave the parts (headline, description, instruction) apart."""
+        return bool(self.headline or self.description or self.instruction)
 
 
 @dataclass(frozen=True)

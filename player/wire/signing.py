@@ -8,8 +8,10 @@ import datetime as dt
 import json
 import logging
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
@@ -28,6 +30,11 @@ ALERT_LEVELS = ("info", "warning", "emergency")
 COMMANDS = ("sync", "screenshot", "reload", "display-off", "display-on")
 MAX_SEALED_BYTES = 64 * 1024
 MAX_ALERT_TEXT = 1000
+# The optional parts of an alert a screen lays out itself, each with its longest length.
+ALERT_PARTS = MappingProxyType(
+    {"headline": 200, "description": 1000, "instruction": 300, "sender": 100, "area": 300}
+)
+ALERT_STATUSES = ("actual", "exercise", "test")
 ALERT_CANCEL = "alert-cancel"
 
 
@@ -239,9 +246,17 @@ def make_alert(
     lifetime: dt.timedelta,
     level: str = "emergency",
     alert_id: str | None = None,
+    parts: Mapping[str, str] | None = None,
+    valid_until: dt.datetime | None = None,
+    status: str = "actual",
 ) -> dict:
-    """An alert payload ready for `seal`."""
-    return {
+    """An alert payload ready for `seal`.
+
+    `text` is the whole message (what players before the parts show); `parts` are the
+    ALERT_PARTS given apart, `valid_until` the warning's own end and `status` whether it
+    is an exercise or a test. Empty parts and the defaults are left out of the payload.
+    """
+    payload = {
         "type": "alert",
         "id": alert_id or secrets.token_hex(8),
         "group": group,
@@ -250,6 +265,12 @@ def make_alert(
         "issued_at": _stamp(now),
         "expires_at": _stamp(now + lifetime),
     }
+    payload.update({name: value for name, value in (parts or {}).items() if value})
+    if valid_until is not None:
+        payload["valid_until"] = _iso(valid_until)
+    if status != "actual":
+        payload["status"] = status
+    return payload
 
 
 def make_alert_cancel(
@@ -295,6 +316,10 @@ def parse_alert(payload: dict) -> Alert:
     if level not in ALERT_LEVELS:
         raise ManifestError(f"must be one of {', '.join(ALERT_LEVELS)}", "level")
     issued_at = _aware(payload["issued_at"], "issued_at") if "issued_at" in payload else None
+    status = payload.get("status", "actual")
+    if status not in ALERT_STATUSES:
+        raise ManifestError(f"must be one of {', '.join(ALERT_STATUSES)}", "status")
+    valid_until = payload.get("valid_until")
     return Alert(
         id=_field(payload, "id"),
         text=text,
@@ -302,7 +327,20 @@ def parse_alert(payload: dict) -> Alert:
         issued_at=issued_at,
         level=level,
         group=_field(payload, "group"),
+        valid_until=None if valid_until is None else _aware(valid_until, "valid_until"),
+        status=status,
+        **{name: _part(payload, name, limit) for name, limit in ALERT_PARTS.items()},
     )
+
+
+def _part(payload: dict, name: str, limit: int) -> str:
+    """An optional alert part: absent is "", else a string of at most `limit` characters."""
+    value = payload.get(name, "")
+    if not isinstance(value, str):
+        raise ManifestError("must be a string", name)
+    if len(value) > limit:
+        raise ManifestError(f"longer than {limit} characters", name)
+    return value
 
 
 def parse_alert_message(payload: dict) -> Alert | AlertCancel:

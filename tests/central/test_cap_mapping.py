@@ -11,7 +11,7 @@ from central.cap.mapping import compose_text, level_for, plan
 from central.cap.parse import Area, CapSchema, Info, parse_cap
 from central.cap.settings import GroupPlace
 from central.cap.state import CapState
-from player.wire.signing import MAX_ALERT_TEXT
+from player.wire.signing import MAX_ALERT_TEXT, parse_alert
 from tests.central.cap_files import BANDUNG, BOGOR, JAKARTA, area, cap, info, square
 
 NOW = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -166,3 +166,26 @@ def test_long_texts_keep_headline_and_instruction_within_the_limit():
     assert text.startswith("Banjir di Bogor air naik")
     assert text.endswith("Segera mengungsi ke tempat tinggi.")
     assert "…" in text
+
+
+def test_the_parts_of_a_warning_travel_apart_and_the_screen_can_read_them(schema):
+    until = NOW + dt.timedelta(hours=2)
+    bmkg = message(schema, cap("P1", [info(
+        "Hujan lebat disertai petir", [area("Kota Bogor", circle="-6.5,107.0 200")],
+        expires=until, description="Di Bogor Barat,   Bogor Tengah.",
+        instruction="Hindari pohon.",
+    )], sent=NOW, status="Exercise"))  # fmt: skip
+    (group, payload), *_ = plan(bmkg, CapState(), PLACES, NOW, LIFETIME).sends
+    alert = parse_alert(payload)
+    assert group == "jakarta"
+    assert alert.headline == "Hujan lebat disertai petir"
+    assert alert.description == "Di Bogor Barat, Bogor Tengah."
+    assert alert.instruction == "Hindari pohon."
+    assert (alert.sender, alert.area, alert.status) == ("BMKG", "Kota Bogor", "exercise")
+    assert alert.valid_until == until
+    assert alert.text.startswith("LATIHAN / EXERCISE: Hujan lebat")  # older players
+    # Without an expiry of its own, the warning names no validity on screen.
+    plain = message(schema, cap("P2", [info("Hujan", [area("Kota Bandung")])], sent=NOW))
+    assert (
+        parse_alert(plan(plain, CapState(), PLACES, NOW, LIFETIME).sends[0][1]).valid_until is None
+    )

@@ -206,3 +206,38 @@ def test_urllib3_retry_chatter_stays_out_of_the_log_and_status():
     assert "Retrying" not in stream.getvalue() and "a real urllib3 error" in stream.getvalue()
     recent = status.get("errors")["recent"]
     assert [e["message"] for e in recent] == ["a real urllib3 error"]
+
+
+def test_five_alerts_and_five_commands_in_a_minute_are_ten_receipt_lines():
+    """State changes are never folded: each alert and command received is its own line."""
+    import datetime as dt
+
+    from player.config.model import Config, MqttConfig, PlayerConfig
+    from player.push.client import PushClient
+    from player.wire import signing
+
+    key, public = signing.generate_keypair()
+    config = Config(
+        player=PlayerConfig(id="screen-1", group="bogor"),
+        mqtt=MqttConfig(url="mqtt://127.0.0.1:1", topic_prefix="vt"),
+    )
+    received = []
+    client = PushClient(
+        config, StatusBoard(), public_key=public,
+        on_manifest_notice=received.append, on_alert=received.append,
+        on_command=lambda name, payload: received.append(name),
+    )  # fmt: skip
+    stream = io.StringIO()
+    setup_logging("INFO", stream=stream, environ={}, repeat_window=60)
+    now = dt.datetime.now(dt.UTC)
+    life = dt.timedelta(minutes=5)
+    for i in range(5):
+        alert = signing.make_alert(f"Banjir {i}", "bogor", now=now, lifetime=life, alert_id=f"a{i}")
+        client._handle("vt/bogor/alert", signing.seal(alert, key))
+        command = signing.make_command("screen-1", "display-on", now=now, lifetime=life)
+        client._handle("vt/player/screen-1/command", signing.seal(command, key))
+    lines = stream.getvalue().splitlines()
+    assert len(received) == 10
+    assert len([line for line in lines if "player.push.client: alert a" in line]) == 5
+    assert len([line for line in lines if "player.push.client: command display-on" in line]) == 5
+    assert not any("repeated" in line for line in lines)

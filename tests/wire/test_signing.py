@@ -145,6 +145,35 @@ def test_sealed_alert_round_trip(keys):
     )
 
 
+def test_alert_parts_are_signed_and_optional_both_ways(keys):
+    key, public = keys
+    parts = {"headline": "Hujan lebat", "description": "Di Bogor Barat.", "sender": "BMKG",
+             "instruction": "Hindari pohon.", "area": "Kota Bogor"}  # fmt: skip
+    until = NOW + dt.timedelta(minutes=20)
+    payload = make_alert("Hujan lebat Di Bogor Barat. Hindari pohon.", "bogor", now=NOW,
+                         lifetime=dt.timedelta(minutes=30), parts=parts, valid_until=until,
+                         status="exercise")  # fmt: skip
+    sealed = seal(payload, key)
+    alert = parse_alert(open_sealed(sealed, public, NOW))
+    assert (alert.headline, alert.description, alert.instruction) == (
+        "Hujan lebat",
+        "Di Bogor Barat.",
+        "Hindari pohon.",
+    )
+    assert (alert.sender, alert.area, alert.status) == ("BMKG", "Kota Bogor", "exercise")
+    assert alert.valid_until == until and alert.structured
+    # The signature covers the parts: a changed instruction breaks it.
+    envelope = json.loads(sealed)
+    body = json.loads(base64.b64decode(envelope["payload"]))
+    body["instruction"] = "Tetap di jalan."
+    envelope["payload"] = base64.b64encode(json.dumps(body).encode()).decode()
+    with pytest.raises(SignatureError, match="does not match"):
+        open_sealed(json.dumps(envelope).encode(), public, NOW)
+    # A message without parts (older office) is an alert of its text alone.
+    plain = parse_alert(make_alert("x", "g", now=NOW, lifetime=dt.timedelta(hours=1)))
+    assert not plain.structured and plain.status == "actual" and plain.valid_until is None
+
+
 def test_sealed_message_is_refused_when_expired(keys):
     key, public = keys
     data = seal(make_alert("x", "g", now=NOW, lifetime=dt.timedelta(seconds=90)), key)
@@ -227,6 +256,14 @@ def test_commands_are_checked(keys):
         ({"id": None}, "id: must be a non-empty string"),
         ({"type": "command"}, "type: expected 'alert'"),
         ({"issued_at": "yesterday"}, "issued_at: not an ISO date"),
+        ({"headline": "x" * 201}, "headline: longer than 200"),
+        ({"description": "x" * 1001}, "description: longer than 1000"),
+        ({"instruction": "x" * 301}, "instruction: longer than 300"),
+        ({"sender": "x" * 101}, "sender: longer than 100"),
+        ({"area": "x" * 301}, "area: longer than 300"),
+        ({"headline": ["a"]}, "headline: must be a string"),
+        ({"status": "draft"}, "status: must be one of actual, exercise, test"),
+        ({"valid_until": "2026-03-01T10:00:00"}, "valid_until: must carry a UTC offset"),
     ],
 )
 def test_bad_alerts_are_refused(change, message):
