@@ -267,7 +267,7 @@ def make_alert(
     }
     payload.update({name: value for name, value in (parts or {}).items() if value})
     if valid_until is not None:
-        payload["valid_until"] = _iso(valid_until)
+        payload["valid_until"] = _stamp(valid_until)
     if status != "actual":
         payload["status"] = status
     return payload
