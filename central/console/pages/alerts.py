@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from central.broker import SendError
 from central.collector.schema import screens
-from central.console import accounts, alerts_view, send, web
+from central.console import accounts, alerts_view, web
 from central.console.accounts import Session
 from central.console.pages.fleet import STALE_AFTER
 from player.wire.signing import MAX_ALERT_TEXT
@@ -87,7 +88,7 @@ async def send_alert(request: Request, session: Session) -> Response:
                 request.app.state.sender.alert, group, text, level,
                 dt.timedelta(minutes=minutes), alert_id, now=now,
             )  # fmt: skip
-        except send.SendError as exc:
+        except SendError as exc:
             log.error("console: alert %s to %s failed: %s", alert_id, group, exc)
             detail = {"id": alert_id, "text": text, "level": level, "outcome": "failed",
                       "error": str(exc)}  # fmt: skip
@@ -113,7 +114,7 @@ async def cancel_alert(request: Request, session: Session) -> Response:
         return web.refuse(request, session, "not_found", 404)
     try:
         payload = await run_in_threadpool(request.app.state.sender.cancel, group, alert_id, now)
-    except send.SendError as exc:
+    except SendError as exc:
         detail = {"id": alert_id, "outcome": "failed", "error": str(exc)}
         await web.db(request, accounts.record, now, session.user, alerts_view.ALERT_CANCEL,
                      group, detail=detail)  # fmt: skip
