@@ -1,4 +1,4 @@
-"""What `notify`, `alert` and `command` share: --mqtt and --key, lifetimes, the error line."""
+"""What `notify`, `alert` and `command` share: the broker and key they name, lifetimes, errors."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 from types import MappingProxyType
+
+from nacl.signing import SigningKey
 
 from central.broker import BrokerTarget, SendError, load_publisher_key
 from central.config import CentralConfigError, load_central_config
@@ -50,7 +52,7 @@ def broker_target(args: argparse.Namespace) -> BrokerTarget:
     return BrokerTarget.from_config(config, url=args.mqtt)
 
 
-def publisher_key(args: argparse.Namespace):
+def publisher_key(args: argparse.Namespace) -> SigningKey:
     """The key of --key, else publish.key in central.yaml."""
     path = args.key
     if path is None:
