@@ -246,7 +246,7 @@ def _player_config(work: Path, site: Path, public_key: str, port: int) -> Path:
 
 def bench_screen(work: Path, port: int, runs: int) -> list[float]:
     """Milliseconds from publishing a notice to the first frame of the new manifest."""
-    from central.notify import manifest_notice
+    from central.broker import manifest_notice
     from tests.fixtures.content import publish_tree, write_key
     from tests.fixtures.media import make_image
 

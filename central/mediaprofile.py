@@ -40,7 +40,9 @@ class CodecLimits:
 
 
 @dataclass(frozen=True)
-class Target:
+class ScreenProfile:
+    """One kind of screen controller: the codecs it plays smoothly, and why not the others."""
+
     name: str
     summary: str
     plays: MappingProxyType  # codec -> CodecLimits
@@ -78,7 +80,7 @@ PI5_VP9 = CodecLimits(
 )
 PROFILES = MappingProxyType(
     {
-        "pi4": Target(
+        "pi4": ScreenProfile(
             "pi4",
             "Raspberry Pi 4: H.264 in hardware (h264_v4l2m2m) up to 1080p60, 8-bit 4:2:0",
             MappingProxyType({"h264": PI4_H264}),
@@ -91,7 +93,7 @@ PROFILES = MappingProxyType(
                 }
             ),
         ),
-        "pi5": Target(
+        "pi5": ScreenProfile(
             "pi5",
             "Raspberry Pi 5: H.264 in software up to 1080p60; VP9 in software up to 1080p30",
             MappingProxyType({"h264": PI5_H264, "vp9": PI5_VP9}),
@@ -111,7 +113,7 @@ def _level_text(level: int) -> str:
     return f"{level // 10}.{level % 10}"
 
 
-def problems(traits: VideoTraits, target: Target) -> list[str]:
+def problems(traits: VideoTraits, target: ScreenProfile) -> list[str]:
     """Why `target` cannot play this video smoothly; [] when it can."""
     limits = target.plays.get(traits.codec)
     if limits is None:

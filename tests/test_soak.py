@@ -20,6 +20,7 @@ CI runs about 60 s. A longer run by hand (the pytest timeout follows):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import statistics
@@ -29,9 +30,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from central.notify import Target, manifest_notice, publish_once
-from player.wire.broker import make_topics, parse_broker_url
-from player.wire.signing import load_private_key, make_alert, seal
+from central.broker import BrokerTarget, manifest_notice, send_alert, send_notice
+from player.wire.broker import parse_broker_url
+from player.wire.signing import load_private_key, make_alert
 from tests.fixtures.content import publish_tree
 from tests.soak_harness import RssSampler, SoakPlayer
 
@@ -134,8 +135,7 @@ class Soak:
         self.key = load_private_key(key_path)
         self.content = Content(tmp, key_path)
         self.config = tmp / "player.yaml"
-        self.target = Target(parse_broker_url(mosquitto.url), PREFIX)
-        self.topics = make_topics(PREFIX, GROUP, PLAYER_ID)
+        self.target = BrokerTarget(parse_broker_url(mosquitto.url), PREFIX)
         self.player = SoakPlayer(
             self.config, tmp / "run", tmp / "frames.jsonl", tmp / "player.log", RATE
         )
@@ -165,8 +165,8 @@ class Soak:
             f"Uji peringatan {n}", GROUP, now=clock.now(),
             lifetime=clock.span(ALERT_REAL_SECONDS), level=LEVELS[n % 3], alert_id=alert_id,
         )  # fmt: skip
-        publish_once(self.target, self.topics.alert, seal(payload, self.key), retain=True,
-                     expiry=30)  # fmt: skip
+        # Kept by the broker for 30 real seconds; on the player's fast clock it ends sooner.
+        send_alert(self.target, self.key, payload, dt.timedelta(seconds=30))
         self.player.wait_frame(
             f"alert {alert_id}", lambda r: r["content"] == f"alert:{alert_id}", 15
         )
@@ -179,7 +179,7 @@ class Soak:
         """Republish, announce it like `videotron notify`, see the new items on screen."""
         self.content.publish_next()
         notice = manifest_notice(self.content.manifest)
-        publish_once(self.target, self.topics.manifest, json.dumps(notice).encode(), retain=True)
+        send_notice(self.target, notice)
         gen = self.content.gen
         self.player.wait_frame(f"generation {gen}", lambda r: of_generation(r, gen), 30)
 

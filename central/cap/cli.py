@@ -7,39 +7,28 @@ import datetime as dt
 import json
 import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nacl.signing import SigningKey
-
+from central.broker import BrokerTarget, SendError, load_publisher_key, send_alert
 from central.cap.settings import CapSettings
 from central.cap.status import Decision, render_status
 from central.config import CentralConfig, CentralConfigError, load_central_config
-from central.notify import CliError, Target, publish_once
-from player.wire.broker import make_topics, parse_broker_url
-from player.wire.isotime import parse_utc
+
+if TYPE_CHECKING:
+    from central.cap.watcher import Send
 
 log = logging.getLogger(__name__)
 
 
-def _sender(config: CentralConfig, key: SigningKey) -> Callable[[str, dict], None]:
-    """(group, payload) -> sealed with the publisher key and published retained, as `alert`."""
-    from player.wire import signing
+def _sender(config: CentralConfig) -> Send:
+    """(payload, lifetime) -> sealed with the publisher key and published retained, as
+    `videotron alert` does; SendError now when the broker or the key is unusable."""
+    target = BrokerTarget.from_config(config)
+    key = load_publisher_key(config.publish.key, config.path)
 
-    mqtt = config.mqtt
-    target = Target(
-        parse_broker_url(mqtt.url or ""),
-        mqtt.topic_prefix,
-        mqtt.username,
-        mqtt.password,
-        mqtt.ca_bundle,
-    )
-
-    def send(group: str, payload: dict) -> None:
-        expires = parse_utc(payload["expires_at"], "expires_at")
-        lifetime = (expires - dt.datetime.now(dt.UTC)).total_seconds()
-        topic = make_topics(target.prefix, group, "cap-watch").alert
-        publish_once(target, topic, signing.seal(payload, key), retain=True, expiry=lifetime)
+    def send(payload: dict, lifetime: dt.timedelta) -> None:
+        topic = send_alert(target, key, payload, lifetime)
         log.info("sent %s %s to %s", payload["type"], payload["id"], topic)
 
     return send
@@ -120,7 +109,6 @@ def cmd_cap_watch(args: argparse.Namespace) -> int:
 def _run(config: CentralConfig, settings: CapSettings) -> int:
     from central.cap.watcher import CapWatcher
     from central.sdnotify import SdNotify, stop_on_signals
-    from player.wire import signing
 
     problems = []
     if not settings.sources:
@@ -135,9 +123,8 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
         print(f"videotron cap-watch: {'; '.join(problems)} in {config.path}", file=sys.stderr)
         return 2
     try:
-        key = signing.load_private_key(config.publish.key)
-        send = _sender(config, key)
-    except (ValueError, OSError, CliError) as exc:
+        send = _sender(config)
+    except SendError as exc:
         print(f"videotron cap-watch: {exc}", file=sys.stderr)
         return 2
     audit = AuditLog(settings.audit_database) if settings.audit_database else None

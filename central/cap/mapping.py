@@ -35,7 +35,8 @@ class Plan:
     verdict: str  # accepted | cancelled | refused | ignored | duplicate
     reason: str
     alert_id: str | None = None
-    sends: tuple[tuple[str, dict], ...] = ()  # (group, payload for signing.seal)
+    # (group, payload for signing.seal, how long the broker keeps it: its lifetime)
+    sends: tuple[tuple[str, dict, dt.timedelta], ...] = ()
     state: CapState | None = None  # None: the state is unchanged
     groups: tuple[str, ...] = field(default=())
 
@@ -127,7 +128,7 @@ def _cancel(message: CapMessage, state: CapState, now: dt.datetime) -> Plan:
     remaining = (shown.expires_at - now) if shown else dt.timedelta(0)
     lifetime = min(max(CANCEL_LIFETIME, remaining + dt.timedelta(minutes=1)), MAX_ALERT_LIFETIME)
     sends = tuple(
-        (group, signing.make_alert_cancel(root, group, now=now, lifetime=lifetime))
+        (group, signing.make_alert_cancel(root, group, now=now, lifetime=lifetime), lifetime)
         for group in groups
     )
     new_state = state.without(root).knowing(message.key, root)
@@ -178,12 +179,16 @@ def plan(
         (group, signing.make_alert(
             text, group, now=now, lifetime=lifetime, level=level, alert_id=alert_id,
             parts=parts, valid_until=valid_until, status=status,
-        ))
+        ), lifetime)
         for group in groups
     ]  # fmt: skip
     cancel_life = lifetime + dt.timedelta(minutes=1)
     sends += [
-        (group, signing.make_alert_cancel(alert_id, group, now=now, lifetime=cancel_life))
+        (
+            group,
+            signing.make_alert_cancel(alert_id, group, now=now, lifetime=cancel_life),
+            cancel_life,
+        )
         for group in dropped
     ]
     new_state = state.knowing(message.key, alert_id)

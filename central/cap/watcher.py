@@ -35,12 +35,13 @@ MAX_BACKOFF = 900.0  # seconds: a failing source is still tried every 15 minutes
 JITTER = 0.1  # ± this share of each wait, so many offices do not poll BMKG in step
 MAX_JUDGED = 2000  # file digests remembered, so a refused file is reported once
 
-Send = Callable[[str, dict], None]  # (group, payload) -> sealed and published, or raises
+# (payload, lifetime) -> sealed and published to the payload's group, or raises
+Send = Callable[[dict, dt.timedelta], None]
 Audit = Callable[[Decision], None]
 
 
-class SendError(Exception):
-    """A signed alert could not be delivered to the broker; the file is tried again."""
+class CapDeliveryError(Exception):
+    """A CAP file's alerts did not all reach the broker; the file is tried again."""
 
 
 @dataclass
@@ -144,7 +145,7 @@ class CapWatcher:
                     self._poll_url(source, progress, now, mono)
                 else:
                     self._poll_folder(source, progress, now, mono)
-            except (FetchError, CapError, SendError) as exc:
+            except (FetchError, CapError, CapDeliveryError) as exc:
                 self._failed(source, progress, str(exc))
             else:
                 if progress.failures:
@@ -175,11 +176,11 @@ class CapWatcher:
         mono: float,
         attempt: Callable[[], None],
     ) -> bool:
-        """Run `attempt()` for one listed file; its FetchError or SendError backs off that
+        """Run `attempt()` for one listed file; its FetchError or CapDeliveryError backs off that
         file alone. True when it succeeded."""
         try:
             attempt()
-        except (FetchError, SendError) as exc:
+        except (FetchError, CapDeliveryError) as exc:
             reason = str(exc)
             failure = progress.failing.get(name)
             if failure is None:
@@ -236,7 +237,7 @@ class CapWatcher:
             if progress.links is None:
                 try:
                     self.handle(url, body, now)
-                except SendError:
+                except CapDeliveryError:
                     progress.validators.pop(url, None)  # fetch it whole next time
                     raise
                 return
@@ -300,7 +301,7 @@ class CapWatcher:
             self._record(Decision.refusal(where, reason), key)
 
     def handle(self, where: str, data: bytes, now: dt.datetime) -> Plan | None:
-        """Judge one CAP file and send what it asks for; SendError leaves it to try again."""
+        """Judge one CAP file and send what it asks for; CapDeliveryError leaves it to try again."""
         digest = hashlib.sha256(data).hexdigest()
         if digest in self._judged:
             return None
@@ -327,11 +328,13 @@ class CapWatcher:
         if outcome.verdict == "duplicate":
             self._remember(digest, outcome.verdict)
             return outcome
-        for group, payload in outcome.sends:
+        for group, payload, lifetime in outcome.sends:
             try:
-                self._send(group, payload)
+                self._send(payload, lifetime)
             except Exception as exc:
-                raise SendError(f"{message.identifier}: not sent to {group}: {exc}") from None
+                raise CapDeliveryError(
+                    f"{message.identifier}: not sent to {group}: {exc}"
+                ) from None
         if outcome.state is not None:
             self._keep(outcome.state)
         self._record(Decision.of(where, message, outcome, now), digest)

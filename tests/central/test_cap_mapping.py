@@ -78,9 +78,10 @@ def test_an_alert_goes_to_its_groups_in_indonesian_and_an_update_replaces_it(sch
     ], sent=NOW))  # fmt: skip
     first = plan(alert, CapState(), PLACES, NOW, LIFETIME)
     assert first.verdict == "accepted" and first.groups == ("bogor",)
-    [(group, payload)] = first.sends
+    [(group, payload, lifetime)] = first.sends
     assert group == "bogor" and payload["text"] == "Hujan lebat Hindari sungai."
     assert payload["level"] == "emergency" and payload["expires_at"] == "2026-03-01T11:00:00Z"
+    assert lifetime == LATER - NOW  # the broker keeps it as long as it is valid, not longer
 
     update = message(schema, cap("A2", [
         info("Hujan lebat meluas", [area("Bogor", polygon=square(*BOGOR)),
@@ -89,8 +90,8 @@ def test_an_alert_goes_to_its_groups_in_indonesian_and_an_update_replaces_it(sch
     later = NOW + dt.timedelta(minutes=5)
     second = plan(update, first.state, PLACES, later, LIFETIME)
     assert second.verdict == "accepted" and second.groups == ("bogor", "jakarta")
-    assert {p["id"] for _, p in second.sends} == {payload["id"]}
-    assert {p["text"] for _, p in second.sends} == {"Hujan lebat meluas"}
+    assert {p["id"] for _, p, _ in second.sends} == {payload["id"]}
+    assert {p["text"] for _, p, _ in second.sends} == {"Hujan lebat meluas"}
 
     # Seen again (the feed still lists it): nothing is sent twice.
     assert plan(update, second.state, PLACES, later, LIFETIME).verdict == "duplicate"
@@ -99,7 +100,7 @@ def test_an_alert_goes_to_its_groups_in_indonesian_and_an_update_replaces_it(sch
                                  references=(("A2", NOW),)))  # fmt: skip
     third = plan(cancel, second.state, PLACES, later, LIFETIME)
     assert third.verdict == "cancelled"
-    assert sorted((g, p["type"], p["id"]) for g, p in third.sends) == [
+    assert sorted((g, p["type"], p["id"]) for g, p, _ in third.sends) == [
         ("bogor", "alert-cancel", payload["id"]),
         ("jakarta", "alert-cancel", payload["id"]),
     ]
@@ -123,7 +124,7 @@ def test_an_update_that_leaves_a_group_takes_the_warning_off_there(schema):
     )
     second = plan(narrowed, first.state, PLACES, NOW, LIFETIME)
     assert second.verdict == "unmatched"
-    assert [(g, p["type"]) for g, p in second.sends] == [("bandung", "alert-cancel")]
+    assert [(g, p["type"]) for g, p, _ in second.sends] == [("bandung", "alert-cancel")]
 
 
 def test_exercises_reach_only_groups_that_asked_for_them(schema):
@@ -175,7 +176,7 @@ def test_the_parts_of_a_warning_travel_apart_and_the_screen_can_read_them(schema
         expires=until, description="Di Bogor Barat,   Bogor Tengah.",
         instruction="Hindari pohon.",
     )], sent=NOW, status="Exercise"))  # fmt: skip
-    (group, payload), *_ = plan(bmkg, CapState(), PLACES, NOW, LIFETIME).sends
+    (group, payload, _lifetime), *_ = plan(bmkg, CapState(), PLACES, NOW, LIFETIME).sends
     alert = parse_alert(payload)
     assert group == "jakarta"
     assert alert.headline == "Hujan lebat disertai petir"

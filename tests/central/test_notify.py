@@ -222,3 +222,24 @@ def test_alert_cancel_is_sealed_retained_and_outlives_the_alert(mosquitto, mqtt_
     cancel = signing.parse_alert_message(payload)
     assert isinstance(cancel, AlertCancel) and (cancel.id, cancel.group) == ("flood-1", "lobby")
     assert cancel.expires_at - cancel.issued_at == dt.timedelta(days=1)
+
+
+def test_alert_signs_with_the_publish_key_of_central_yaml_when_no_key_is_given(
+    mosquitto, mqtt_probe, tmp_path
+):
+    key_path, public_key = write_key(tmp_path / "keys" / "publisher.key")
+    config = write_config(tmp_path / "central.yaml", mosquitto.url)
+    with config.open("a", encoding="utf-8") as out:
+        out.write(f"publish:\n  key: {key_path}\n")
+    mqtt_probe.subscribe("vt/lobby/alert")
+    result = videotron("--config", str(config), "alert", "Uji", "--group", "lobby")
+    assert result.returncode == 0, result.stderr
+    message = mqtt_probe.wait_for(lambda m: m.topic == "vt/lobby/alert")
+    payload = signing.open_sealed(message.payload, public_key, dt.datetime.now(dt.UTC))
+    assert (payload["text"], payload["group"]) == ("Uji", "lobby")
+
+    # Without a key anywhere it says where one goes, and sends nothing.
+    bare = write_config(tmp_path / "bare.yaml", mosquitto.url)
+    result = videotron("--config", str(bare), "alert", "Uji", "--group", "lobby")
+    assert result.returncode == 1
+    assert f"no --key and no publish.key in {bare}" in result.stderr

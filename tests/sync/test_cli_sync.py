@@ -16,7 +16,7 @@ from player.sync.failure import SyncFailure
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.nginx import Nginx
 from tests.sync.util import manifest_media, noise_item
-from videotron.cli import EXIT_NOTES
+from videotron.commands import sync as sync_command
 
 
 def write_config(path: Path, url: str, public_key: str, cache_dir: Path, **cache) -> Path:
@@ -119,7 +119,7 @@ def test_a_replayed_manifest_is_named_as_a_replay_with_its_own_exit_code(
 def test_every_failure_kind_has_its_own_documented_exit_code() -> None:
     codes = [kind.exit_code for kind in SyncFailure]
     assert len(set(codes)) == len(codes) and 0 not in codes
-    notes = EXIT_NOTES["sync"]
+    notes = sync_command.EXIT_NOTE
     operations = (Path(__file__).parents[2] / "docs" / "OPERATIONS.md").read_text()
     for kind in SyncFailure:
         assert f"{kind.exit_code} {kind.note}" in notes

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from videotron.cli import EXIT_NOTES, HANDLERS, build_parser
+from videotron.cli import COMMANDS, build_parser, command_module
 
 
 def _subparsers():
@@ -16,13 +16,14 @@ def _subparsers():
     return action.choices
 
 
-@pytest.mark.parametrize("name", sorted(HANDLERS))
+@pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_subcommand_says_what_it_does_and_what_its_exit_codes_mean(name):
     text = _subparsers()[name].format_help()
     description = text.split("\n\n")[1]
     assert description[0].isupper() and description.rstrip().endswith(".")
-    assert f"exit status: {EXIT_NOTES[name]}" in text
-    assert EXIT_NOTES[name].startswith("0 ")
+    note = command_module(name).EXIT_NOTE
+    assert f"exit status: {note}" in text
+    assert note.startswith("0 ")
 
 
 def test_only_commands_that_read_a_config_offer_one_and_name_the_right_file():

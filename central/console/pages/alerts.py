@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from central.console import accounts, alerts_view, send, web
+from central.broker import SendError
+from central.console import accounts, alerts_view, web
 from central.console.accounts import Session
 from central.console.pages.fleet import STALE_AFTER
 from player.wire.signing import MAX_ALERT_TEXT
@@ -81,7 +82,7 @@ async def send_alert(request: Request, session: Session) -> Response:
                 request.app.state.sender.alert, group, text, level,
                 dt.timedelta(minutes=minutes), alert_id, now=now,
             )  # fmt: skip
-        except send.SendError as exc:
+        except SendError as exc:
             log.error("console: alert %s to %s failed: %s", alert_id, group, exc)
             detail = {"id": alert_id, "text": text, "level": level, "outcome": "failed",
                       "error": str(exc)}  # fmt: skip
@@ -108,7 +109,7 @@ async def cancel_alert(request: Request, session: Session) -> Response:
         return web.refuse(request, session, "not_found", 404)
     try:
         payload = await run_in_threadpool(request.app.state.sender.cancel, group, alert_id, now)
-    except send.SendError as exc:
+    except SendError as exc:
         detail = {"id": alert_id, "outcome": "failed", "error": str(exc)}
         await web.db(request, accounts.record, now, session.user, alerts_view.ALERT_CANCEL,
                      group, detail=detail)  # fmt: skip

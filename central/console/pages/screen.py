@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from central.broker import SendError
 from central.collector.queries import latest_screenshot
 from central.collector.schema import screens
 from central.console import accounts, send, timeline, web
@@ -111,7 +112,7 @@ async def send_command(request: Request, session: Session) -> Response:
     try:
         await run_in_threadpool(sender.command, player, name, now)
         outcome, error = "sent", None
-    except send.SendError as exc:
+    except SendError as exc:
         outcome, error = "failed", str(exc)
         log.error("console: command %s to %s failed: %s", name, player, exc)
     detail = {"outcome": outcome, **({"error": error} if error else {})}

@@ -1,0 +1,45 @@
+"""`videotron report`: proof-of-play, uptime and fleet reports from the office database."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from videotron.commands import options
+
+SUMMARY = "proof-of-play, uptime and fleet reports from the office database"
+DETAILS = (
+    "The report a comms office hands to its partners: plays and seconds on screen per\n"
+    "day, screen and item (`report plays --from --to --csv`)."
+)
+EXIT_NOTE = "0 printed; 1 no database or no screenshot yet; 2 bad central.yaml or option"
+CONFIG = options.OFFICE
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    common = options.common_options(options.OFFICE)
+    kinds = parser.add_subparsers(dest="report", metavar="REPORT", required=True)
+    for name, help_text in (
+        ("plays", "plays per day, screen and item: count, seconds shown, completed share"),
+        ("uptime", "seconds online per screen and day"),
+    ):
+        kind = kinds.add_parser(name, parents=[common], help=help_text)
+        kind.add_argument("--from", dest="first", type=options.date, required=True,
+                          help="first day")  # fmt: skip
+        kind.add_argument("--to", dest="last", type=options.date, required=True,
+                          help="last day (included)")  # fmt: skip
+        kind.add_argument("--group", help="only this screen group")
+        kind.add_argument("--tz", default="UTC", help="time zone of the days, e.g. Asia/Jakarta")
+        kind.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    kind = kinds.add_parser("screenshot", parents=[common], help="a screen's latest screenshot")
+    kind.add_argument("player", metavar="PLAYER", help="player id")
+    kind.add_argument("--out", type=Path, metavar="FILE", required=True, help="JPEG file to write")
+    kind = kinds.add_parser("fleet", parents=[common], help="every screen now: online, how current")
+    kind.add_argument("--group", help="only this screen group")
+    kind.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+
+
+def run(args: argparse.Namespace) -> int:
+    from central.collector.cli import cmd_report
+
+    return cmd_report(args)
