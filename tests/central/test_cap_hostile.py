@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import threading
-import time
 
 import pytest
 
@@ -90,7 +89,14 @@ def test_hostile_files_are_refused_and_the_watcher_carries_on(
         put(nginx.root / "rss.xml", rss(nginx.url, ["good.xml", *hostile]))
         assert watcher.verdict("GOOD1")["verdict"] == "accepted"
         assert len(mqtt_probe.collected("vt/bogor/alert")) == 1
-        time.sleep(2.5)  # two more polls
+        # Probes after it, in the feed and in the folder: once each has its verdict, both
+        # sources have been polled again since, and would have judged a file twice by then.
+        put(nginx.root / "probe-feed.xml", cap("PROBE1", [], sent=now, status="Rumor"))
+        put(nginx.root / "rss.xml", rss(nginx.url, ["probe-feed.xml", "good.xml", *hostile]))
+        put(drop / "probe-drop.xml", cap("PROBE2", [], sent=now, status="Rumor"))
+        for name in ("probe-feed.xml", "probe-drop.xml"):
+            assert watcher.verdict(name, timeout=30)["verdict"] == "refused"
+        assert len(mqtt_probe.collected("vt/bogor/alert")) == 1
         recent = watcher.status()["recent"]
         assert len(recent) == len({(d["where"], d["reason"]) for d in recent}), recent
     finally:
