@@ -165,11 +165,24 @@ def test_alert_update_exercise_and_cancel_reach_only_the_groups_in_their_area(
         assert watcher.stop() == 0
         before = len(mqtt_probe.messages)
         watcher.start()
-        watcher.wait_for("a poll after the restart",
-                         lambda s: s.get("pid") == watcher.proc.pid and s["recent"] == [] and
-                         s["sources"][0]["last_ok"] is not None, 30)  # fmt: skip
-        time.sleep(POLL * 1.5)
-        assert len(mqtt_probe.messages) == before
+        first = watcher.wait_for(
+            "a poll after the restart",
+            lambda s: (
+                s.get("pid") == watcher.proc.pid
+                and s["recent"] == []
+                and s["sources"][0]["last_ok"] is not None
+            ),
+            30,
+        )
+        # A second poll: its status is written after whatever it sent has reached the broker,
+        # and a sentinel sent after that arrives after any such message.
+        watcher.wait_for("a second poll after the restart",
+                         lambda s: s["sources"][0]["last_ok"] != first["sources"][0]["last_ok"],
+                         30)  # fmt: skip
+        mqtt_probe.subscribe("vt/sentinel")
+        mqtt_probe.publish("vt/sentinel", b"end")
+        mqtt_probe.wait_for(lambda m: m.topic == "vt/sentinel", start=before)
+        assert [m.topic for m in mqtt_probe.messages[before:]] == ["vt/sentinel"]
         assert [s["identifier"] for s in watcher.status()["on_screens"]] == ["EXR001"]
     finally:
         assert watcher.stop() == 0
