@@ -1,4 +1,4 @@
-"""Run every benchmark and print one table: `python -m bench [--quick] [--only NAME]`."""
+"""Run every benchmark and print one table: `python -m bench [--quick|--smoke] [--only NAME]`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import platform
 import sys
 import time
+import traceback
 from pathlib import Path
 
 MODULES = (
@@ -59,7 +60,13 @@ def format_table(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="smaller inputs, for a smoke run")
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer runs")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="smallest inputs, seconds per benchmark: checks that each one runs; its figures "
+        "mean nothing and no goal is judged (the exit code says only whether one failed)",
+    )
     parser.add_argument("--only", action="append", help="run only modules containing NAME")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON to this file")
     args = parser.parse_args(argv)
@@ -70,8 +77,14 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         try:
             module = importlib.import_module(name)
-            module_rows = module.run(quick=args.quick)
+            module_rows = (
+                module.run(quick=args.quick, smoke=True)
+                if args.smoke
+                else (module.run(quick=args.quick))
+            )
         except Exception as exc:  # one broken bench must not hide the others
+            if args.smoke:
+                traceback.print_exc()
             module_rows = [
                 {"name": name, "value": f"error: {exc}", "unit": "", "goal": "", "ok": False}
             ]
@@ -81,7 +94,15 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, default=str))
+    if args.smoke:
+        return 1 if any(is_error(row) for row in rows) else 0
     return 0 if all(row.get("ok") for row in rows) else 1
+
+
+def is_error(row: dict) -> bool:
+    """A row saying the benchmark could not measure (it failed, or a part was missing)."""
+    value = str(row.get("value", ""))
+    return value.startswith(("error:", "not run:"))
 
 
 if __name__ == "__main__":

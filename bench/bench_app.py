@@ -128,17 +128,20 @@ def make_clip(path: Path, index: int, seconds: float = CLIP_SECONDS) -> Path:
     return path
 
 
-def write_playlist(folder: Path) -> Path:
-    """200 items: a 1080p video every 20th place, 1080p posters (40 distinct) elsewhere."""
-    posters = [make_poster(folder / f"poster-{n:02d}.jpg", n) for n in range(DISTINCT_IMAGES)]
-    clips = [make_clip(folder / f"clip-{n}.mp4", n) for n in range(VIDEOS)]
+def write_playlist(
+    folder: Path, items: int = ITEMS, videos: int = VIDEOS, distinct: int = DISTINCT_IMAGES
+) -> Path:
+    """`items` items (200): one 1080p video in each run of items/videos places (every 20th),
+    1080p posters (`distinct` of them, 40) elsewhere."""
+    posters = [make_poster(folder / f"poster-{n:02d}.jpg", n) for n in range(distinct)]
+    clips = [make_clip(folder / f"clip-{n}.mp4", n) for n in range(videos)]
     lines = ["group: bench", "playlists:", "  - name: main", "    priority: 0", "    items:"]
-    for n in range(ITEMS):
-        if n % (ITEMS // VIDEOS) == ITEMS // VIDEOS // 2:
-            clip = clips[n // (ITEMS // VIDEOS)]
+    for n in range(items):
+        if n % (items // videos) == items // videos // 2:
+            clip = clips[n // (items // videos)]
             lines.append(f"      - {{id: item-{n:03d}, type: video, file: {clip}}}")
         else:
-            poster = posters[n % DISTINCT_IMAGES]
+            poster = posters[n % distinct]
             lines.append(
                 f"      - {{id: item-{n:03d}, type: image, file: {poster},"
                 f" duration: {IMAGE_SECONDS}}}"
@@ -204,8 +207,8 @@ def compile_player() -> None:
     compileall.compile_dir(Path(player.__file__).parent, quiet=1)
 
 
-def prepare(work: Path) -> tuple[Path, Path]:
-    """Publish the 200 items into a folder and sync them into a cache once.
+def prepare(work: Path, items: int = ITEMS, videos: int = VIDEOS) -> tuple[Path, Path]:
+    """Publish the items (200 by default) into a folder and sync them into a cache once.
 
     Returns (offline config, folder config): the first points the source at a closed
     loopback port, the second at the published folder.
@@ -214,7 +217,7 @@ def prepare(work: Path) -> tuple[Path, Path]:
     key_path = work / "publisher.key"
     key_path.write_text(private_key_text(key), encoding="utf-8")
     key_path.chmod(0o600)
-    playlist = write_playlist(work / "content")
+    playlist = write_playlist(work / "content", items, videos, min(DISTINCT_IMAGES, items))
     publish(playlist, work / "published", key_path, dt.datetime.now(dt.UTC))
     folder_config = write_config(work / "folder.yaml", work, str(work / "published"), public)
     result = subprocess.run(
@@ -434,14 +437,15 @@ def row(name: str, value, unit: str, goal: str, ok: bool) -> dict:
     return {"name": name, "value": value, "unit": unit, "goal": goal, "ok": ok}
 
 
-def run(quick: bool = False) -> list[dict]:
-    starts = 2 if quick else 5
-    switches = 1_000 if quick else 10_000
-    warmup = 200 if quick else 500
-    runs = 1 if quick else MEMORY_RUNS
+def run(quick: bool = False, smoke: bool = False) -> list[dict]:
+    starts = 1 if smoke else 2 if quick else 5
+    switches = 300 if smoke else 1_000 if quick else 10_000
+    warmup = 50 if smoke else 200 if quick else 500
+    runs = 1 if quick or smoke else MEMORY_RUNS
+    items, videos = (20, 2) if smoke else (ITEMS, VIDEOS)
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
         work = Path(tmp)
-        offline, folder = prepare(work)
+        offline, folder = prepare(work, items, videos)
         compile_player()
         ours, bare = [], []
         for n in range(starts):  # interleaved, so load from other processes hits both alike
@@ -461,7 +465,7 @@ def run(quick: bool = False) -> list[dict]:
             True),
         row("start from cache / bare pygame", round(ratio, 2), "ratio",
             f"<= {START_GOAL_RATIO:g}", ratio <= START_GOAL_RATIO),
-        row(f"RSS steady, {ITEMS} items ({VIDEOS} videos) at 1080p (median)",
+        row(f"RSS steady, {items} items ({videos} videos) at 1080p (median)",
             round(steady, 1), "MB", f"< {RSS_GOAL_MB:g}", steady < RSS_GOAL_MB),
         # Two 1080p videos in flight (one playing, the next prepared) at a sampled instant.
         row(f"RSS highest sample after warm-up ({runs} runs)", round(highest, 1), "MB",

@@ -47,8 +47,8 @@ def _row(name: str, value: float, unit: str, goal: str = "-", ok: bool = True) -
     return {"name": name, "value": value, "unit": unit, "goal": goal, "ok": ok}
 
 
-def run(quick: bool = False) -> list[dict]:
-    files = 200 if quick else 1000
+def run(quick: bool = False, smoke: bool = False) -> list[dict]:
+    files = 20 if smoke else 200 if quick else 1000
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -75,7 +75,8 @@ def run(quick: bool = False) -> list[dict]:
         rows.append(_row("check before use, 5 MB poster, first (hashed)", round(first_ms, 1), "ms"))
         rows.append(_row("check before use, same poster again", round(again_ms, 3), "ms"))
 
-        big = _fill(cache, root, [16 * 1000**2] * (1 if quick else 4))
+        big_size = 2 * 1000**2 if smoke else 16 * 1000**2
+        big = _fill(cache, root, [big_size] * (1 if quick or smoke else 4))
         scrubbing = Cache(root / "c", 10**12)
         scrubbing.check_at_start({})
         total = sum(scrubbing.media().values())

@@ -138,10 +138,12 @@ def bench_cap(work: Path, runs: int, poll: int) -> list[float]:
         broker.stop()
 
 
-def run(quick: bool = False, runs: int | None = None, poll: int = 2) -> list[dict]:
+def run(
+    quick: bool = False, runs: int | None = None, poll: int = 2, smoke: bool = False
+) -> list[dict]:
     from central.cap.watcher import JITTER
 
-    runs = runs or (5 if quick else 20)
+    runs = runs or (1 if smoke else 5 if quick else 20)
     goal = (poll * (1 + JITTER) + 1) * 1000.0
     name = f"CAP file → warning on screen, poll {poll} s"
     with tempfile.TemporaryDirectory(prefix="bench-cap-") as tmp:

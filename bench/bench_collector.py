@@ -294,12 +294,17 @@ def bench_database(kind: str, url: str, work: Path, port: int, *, players: int, 
     ]  # fmt: skip
 
 
-def run(quick: bool = False, players: int | None = None, seconds: float | None = None):
+def run(
+    quick: bool = False,
+    players: int | None = None,
+    seconds: float | None = None,
+    smoke: bool = False,
+):
     from tests.fixtures.mosquitto import Mosquitto
     from tests.fixtures.postgres import Postgres
 
-    players = players or (200 if quick else 1000)
-    seconds = seconds or (6.0 if quick else 30.0)
+    players = players or (10 if smoke else 200 if quick else 1000)
+    seconds = seconds or (1.0 if smoke else 6.0 if quick else 30.0)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-collector-") as tmp:
         work = Path(tmp)

@@ -26,11 +26,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert
 
+from central.collector import queries
 from central.collector.database import open_engine, upgrade
 from central.collector.rollup import add_plays, keep_days_in
 from central.collector.schema import errors, online_periods, play_day_zone, plays, screens
 from central.config import CentralConfig, ConsoleSettings, MqttSettings
-from central.console import accounts, reports
+from central.console import accounts
 from central.console.app import create_app
 
 GOAL_FLEET_MS = 300.0
@@ -132,8 +133,10 @@ def timed(function, repeat: int) -> float:
     return statistics.median(times)
 
 
-def run(quick: bool = False) -> list[dict]:
-    screen_count, playing, days = (200, 10, 30) if quick else (1000, 100, 30)
+def run(quick: bool = False, smoke: bool = False) -> list[dict]:
+    screen_count, playing, days = (
+        (20, 2, 3) if smoke else (200, 10, 30) if quick else (1000, 100, 30)
+    )
     with tempfile.TemporaryDirectory(prefix="bench-console-") as folder:
         url = f"sqlite:///{Path(folder) / 'central.sqlite3'}"
         engine = open_engine(url)
@@ -166,7 +169,7 @@ def run(quick: bool = False) -> list[dict]:
 
                 def query() -> None:
                     with engine.connect() as connection:
-                        results[len(results)] = reports.proof_of_play(
+                        results[len(results)] = queries.plays_per_item(
                             connection, first, NOW.date(), tz=ZONE
                         )
 

@@ -88,8 +88,8 @@ def _row(name: str, ms: float) -> dict:
     }
 
 
-def run(quick: bool = False) -> list[dict]:
-    seconds = 2.0 if quick else 6.0
+def run(quick: bool = False, smoke: bool = False) -> list[dict]:
+    seconds = 0.5 if smoke else 2.0 if quick else 6.0
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-decode-") as tmp:
         for codec, (encoder, options) in ENCODERS.items():

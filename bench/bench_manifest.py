@@ -62,9 +62,10 @@ def _median_ms(func, repeats: int) -> float:
     return statistics.median(times)
 
 
-def run(quick: bool = False) -> list[dict]:
-    repeats = 3 if quick else 15
-    data = to_json(build_manifest())
+def run(quick: bool = False, smoke: bool = False) -> list[dict]:
+    repeats = 1 if smoke else 3 if quick else 15
+    items = 100 if smoke else ITEMS
+    data = to_json(build_manifest(items))
     key, public = generate_keypair()
     sig = sign(data, key)
 
@@ -72,12 +73,12 @@ def run(quick: bool = False) -> list[dict]:
         verify(data, sig, public)
         return parse(data)
 
-    assert sum(1 for _ in verify_and_parse().items()) == ITEMS
+    assert sum(1 for _ in verify_and_parse().items()) == items
     full = _median_ms(verify_and_parse, repeats)
     loads = _median_ms(lambda: json.loads(data), repeats)
     return [
         {
-            "name": f"manifest verify+parse {ITEMS} items ({format_size(len(data))})",
+            "name": f"manifest verify+parse {items} items ({format_size(len(data))})",
             "value": round(full, 1),
             "unit": "ms",
             "goal": f"< {GOAL_MS:.0f}",

@@ -316,10 +316,10 @@ def _rows(name: str, latencies: list[float], goal_p95: float) -> list[dict]:
     ]  # fmt: skip
 
 
-def run(quick: bool = False, runs: int | None = None) -> list[dict]:
+def run(quick: bool = False, runs: int | None = None, smoke: bool = False) -> list[dict]:
     from tests.fixtures.mosquitto import Mosquitto
 
-    runs = runs or (5 if quick else 20)
+    runs = runs or (2 if smoke else 5 if quick else 20)
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
         work = Path(tmp)

@@ -204,9 +204,9 @@ def skipped_video_frames(rows: list[dict]) -> int:
     return missing
 
 
-def run(quick: bool = False) -> list[dict]:
-    seconds = 3.0 if quick else 10.0
-    rounds = 1 if quick else 3
+def run(quick: bool = False, smoke: bool = False) -> list[dict]:
+    seconds = 1.0 if smoke else 3.0 if quick else 10.0
+    rounds = 1 if quick or smoke else 3
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
         work = Path(tmp)
         clip = make_clip(work / "clip.mp4", seconds)
@@ -241,7 +241,7 @@ def run(quick: bool = False) -> list[dict]:
 
         still = publish(work / "still", [{"id": "poster", "type": "image", "file": str(poster),
                                           "duration": 3600}])  # fmt: skip
-        idle = play(still, 4.0 if quick else 10.0, work)
+        idle = play(still, 1.0 if smoke else 4.0 if quick else 10.0, work)
         idle_pct = (
             100
             * (idle["end_cpu"] - idle["first_frame_cpu"])

@@ -75,14 +75,14 @@ def build_manifest(items: int = ITEMS, distinct_rules: int = 40, seed: int = 5) 
     return Manifest(1, "bench", dt.datetime(2024, 1, 1, tzinfo=dt.UTC), 1, media, tuple(playlists))
 
 
-def build_crowded(seed: int = 1) -> Manifest:
+def build_crowded(seed: int = 1, per_playlist: int = 200) -> Manifest:
     """Worst case: 50 playlists above the one that plays, 200 items each, every item with its
     own night window, so at noon every one of the 10,000 rules has to be judged."""
     rng = random.Random(seed)
     playlists = []
     for p in range(50):
         items = []
-        for i in range(200):
+        for i in range(per_playlist):
             minute = rng.randrange(0, 5 * 60)
             window = DailyWindow(dt.time(minute // 60, minute % 60), dt.time(5, 30))
             when = Rules(days=frozenset({rng.randrange(7)}), windows=(window,))
@@ -113,12 +113,13 @@ def _instants(count: int) -> list[dt.datetime]:
     return [START + dt.timedelta(seconds=rng.randrange(0, 7 * 86400)) for _ in range(count)]
 
 
-def run(quick: bool = False) -> list[dict]:
-    repeats = 5 if quick else 30
+def run(quick: bool = False, smoke: bool = False) -> list[dict]:
+    repeats = 1 if smoke else 5 if quick else 30
+    items = 100 if smoke else ITEMS
     rows = []
-    for label, distinct in (("40 distinct rules", 40), ("~1,000 distinct rules", ITEMS)):
-        m = build_manifest(distinct_rules=distinct)
-        assert sum(1 for _ in m.items()) == ITEMS
+    for label, distinct in (("40 distinct rules", 40), ("~1,000 distinct rules", items)):
+        m = build_manifest(items, distinct_rules=distinct)
+        assert sum(1 for _ in m.items()) == items
         build = _median_ms(lambda m=m: Scheduler(m, TZ), repeats)
         sched = Scheduler(m, TZ)
         instants = iter(_instants(repeats * 10))
@@ -131,13 +132,14 @@ def run(quick: bool = False) -> list[dict]:
         )
         cold = _median_ms(lambda m=m, at=when: plan(m, at(), tz=TZ, hours=HOURS), repeats)
         rows += [
-            _row(f"schedule plan() warm, {ITEMS} items, {label}", warm, GOAL_MS),
+            _row(f"schedule plan() warm, {items} items, {label}", warm, GOAL_MS),
             _row(f"schedule plan() warm slowest of {len(warm_all)}, {label}", worst, GOAL_MS),
             _row(f"schedule plan() aligned warm, {label}", aligned, GOAL_MS),
             _row(f"schedule plan() cold (index + plan), {label}", cold, GOAL_MS),
             _row(f"schedule Scheduler() index build, {label}", build, None),
         ]
-    crowded = build_crowded()
+    per_playlist = 2 if smoke else 200
+    crowded = build_crowded(per_playlist=per_playlist)
     noon = START.replace(hour=12)
     cold = _median_ms(lambda: Scheduler(crowded, TZ).plan(noon), max(3, repeats // 5))
     sched = Scheduler(crowded, TZ)
@@ -148,11 +150,11 @@ def run(quick: bool = False) -> list[dict]:
     slots = sum(1 for _ in sched.upcoming(START, START + dt.timedelta(hours=24)))
     day = time.perf_counter() - started
     rows += [
-        _row("schedule worst case (10,000 item rules above): cold", cold, None),
+        _row(f"schedule worst case ({50 * per_playlist:,} item rules above): cold", cold, None),
         _row("schedule worst case: plan() moving forward", warm, GOAL_MS),
         _row(f"schedule worst case: upcoming() 24 h ({slots} slots)", day, GOAL_DAY_S, unit="s"),
     ]
-    m = build_manifest()
+    m = build_manifest(items)
     sched = Scheduler(m, TZ)
     started = time.perf_counter()
     slots = sum(1 for _ in sched.upcoming(START, START + dt.timedelta(hours=24), hours=HOURS))

@@ -74,8 +74,11 @@ def _row(name: str, value: float, unit: str, goal: str = "-", ok: bool = True) -
     return {"name": name, "value": value, "unit": unit, "goal": goal, "ok": ok}
 
 
-def run(quick: bool = False) -> list[dict]:
-    media, side, cut_every, polls = (3, 400, 150_000, 10) if quick else (4, 800, 500_000, 30)
+def run(quick: bool = False, smoke: bool = False) -> list[dict]:
+    if smoke:
+        media, side, cut_every, polls = (3, 400, 150_000, 2)
+    else:
+        media, side, cut_every, polls = (3, 400, 150_000, 10) if quick else (4, 800, 500_000, 30)
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         work = Path(tmp)
         nginx = Nginx(work / "nginx", work / "www")

@@ -33,10 +33,10 @@ def _median_ms(func, repeats: int) -> float:
     return statistics.median(times)
 
 
-def run(quick: bool = False) -> list[dict]:
+def run(quick: bool = False, smoke: bool = False) -> list[dict]:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     pygame.font.init()
-    repeats = 3 if quick else 15
+    repeats = 1 if smoke else 3 if quick else 15
     rows = []
     for name, text in TEXTS.items():
         # A fresh book each time: the worker's first layout opens its fonts too.

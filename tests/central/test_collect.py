@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from central.collector import queries
 from central.collector.schema import plays
-from tests.fixtures.collector import CollectorProcess, Screen, wait_until
+from tests.fixtures.collector import PREFIX, CollectorProcess, Screen, wait_until
 from tests.fixtures.content import publish_tree, write_key
-from tests.fixtures.mosquitto import Mosquitto
+from tests.fixtures.mosquitto import Mosquitto, MqttProbe
 from tests.fixtures.player import near, screen_color, videotron
 
 SHORT_ITEMS = [
@@ -49,6 +49,23 @@ def drained(screen: Screen, timeout: float = 60) -> None:
         lambda s: (s.get("report") or {}).get("pending", 99) <= 1,
         timeout,
     )
+
+
+def mqtt_state(screen: Screen) -> str | None:
+    return (screen.status().get("mqtt") or {}).get("state")
+
+
+def wait_for_a_resend(probe: MqttProbe, screen: Screen, since: int, timeout: float = 30) -> None:
+    """Until the probe has seen the screen send the same plays twice, both after message
+    `since`: the first send got no ack within report.ack_timeout, so it was not committed.
+    """
+    topic = f"{PREFIX}/player/{screen.id}/pop"
+
+    def resent() -> bool:
+        firsts = [m.json()["records"][0]["id"] for m in probe.messages[since:] if m.topic == topic]
+        return len(firsts) != len(set(firsts))
+
+    wait_until(resent, timeout, f"{screen.id} sending a batch again for want of an ack")
 
 
 def assert_exactly_once(collector: CollectorProcess, screen: Screen) -> int:
@@ -88,11 +105,17 @@ def test_every_play_is_stored_once_across_collector_and_broker_restarts(kind, tm
             acked(screen)
         collector.stop()
         away_from = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        time.sleep(3)
+        highest = {screen.id: screen.store()[2] for screen in screens}
+        for screen in screens:
+            wait_until(
+                lambda s=screen: s.store()[2] >= highest[s.id] + 3, 60, "three plays while away"
+            )
         broker.stop()
-        time.sleep(1)
+        for screen in screens:
+            screen.wait_for("the broker lost", lambda _, s=screen: mqtt_state(s) != "connected", 30)
         broker.start()
-        time.sleep(2)
+        for screen in screens:
+            screen.wait_for("the broker back", lambda _, s=screen: mqtt_state(s) == "connected", 60)
         for screen in screens:  # nothing acknowledged them: they keep every play
             screen.wait_for(
                 "plays kept while the collector is away",
@@ -144,13 +167,16 @@ def test_while_the_database_refuses_writes_nothing_is_acknowledged_or_lost(postg
     broker.start()
     collector = CollectorProcess(tmp_path / "office", broker.url, postgres.url)
     screen = Screen(tmp_path / "screen", "screen-1", site, public_key, broker.url)
+    probe = MqttProbe(broker)
     try:
         collector.start()
+        probe.subscribe(f"{PREFIX}/player/{screen.id}/pop")
         screen.start()
         acked(screen)
         postgres.stop()
         collector.wait_log("refuses writes", 30)
-        time.sleep(0.5)  # an ack sent just before the failure has reached the player
+        # Not an ack sent just before the failure, still on its way to the player.
+        wait_for_a_resend(probe, screen, len(probe.messages))
         last_ack = screen.report()["last_ack_at"]
         screen.wait_for(
             "plays piling up", lambda s: (s.get("report") or {}).get("pending", 0) >= 6, 30
@@ -160,6 +186,7 @@ def test_while_the_database_refuses_writes_nothing_is_acknowledged_or_lost(postg
         collector.wait_log("database writable again", 30)
         drained(screen)
     finally:
+        probe.close()
         if screen.proc is not None:
             assert screen.stop() == 0, screen.logs.read_text()[-2000:]
         collector.stop()
@@ -178,14 +205,17 @@ def test_with_the_sqlite_disk_full_nothing_is_acknowledged_or_lost(mosquitto, tm
     url = f"sqlite:///{tmp_path / 'office' / 'central.sqlite3'}"
     collector = CollectorProcess(tmp_path / "office", mosquitto.url, url)
     screen = Screen(tmp_path / "screen", "screen-1", site, public_key, mosquitto.url)
+    probe = MqttProbe(mosquitto)
     try:
         collector.start()
+        probe.subscribe(f"{PREFIX}/player/{screen.id}/pop")
         screen.start()
         acked(screen)
         limit = ["prlimit", f"--pid={collector.proc.pid}"]
         subprocess.run([*limit, "--fsize=1:unlimited"], check=True, timeout=10)
         collector.wait_log("refuses writes", 30)
-        time.sleep(0.5)  # an ack sent just before the failure has reached the player
+        # Not an ack sent just before the failure, still on its way to the player.
+        wait_for_a_resend(probe, screen, len(probe.messages))
         last_ack = screen.report()["last_ack_at"]
         screen.wait_for(
             "plays piling up", lambda s: (s.get("report") or {}).get("pending", 0) >= 6, 30
@@ -195,6 +225,7 @@ def test_with_the_sqlite_disk_full_nothing_is_acknowledged_or_lost(mosquitto, tm
         collector.wait_log("database writable again", 30)
         drained(screen)
     finally:
+        probe.close()
         if screen.proc is not None:
             assert screen.stop() == 0, screen.logs.read_text()[-2000:]
         collector.stop()

@@ -9,7 +9,6 @@ sent, published again as an attacker (or a confused bridge) would.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.mosquitto import MqttProbe, opened
@@ -120,7 +119,12 @@ def test_versions_replace_replays_stay_off_and_a_cancel_is_a_version(
         before = dropped(player)
         mqtt_probe.publish(TOPIC, sent[2].payload, retain=True)
         wait_dropped(player, before + 1)
-        time.sleep(0.5)  # had it been taken, the alert would be on screen by now
+        # A probe alert sent after the replay, then cancelled: once the probe is off again,
+        # the screen is back on the schedule only if the replay was never taken.
+        probe = alert("Uji", "--level", "info", "--id", "probe")
+        showing(probe)
+        alert("--cancel", "probe")
+        player.wait_for("the schedule again", lambda s: s["render"].get("item") == "calm", 10)
         render = player.status()["render"]
         assert (render["alert"], render["item"]) == (None, "calm")
         assert corner_and_picture(player, tmp_path / "after.png")[0] == CALM

@@ -58,6 +58,20 @@ def frames(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def last_frame_at(path: Path) -> float:
+    """The time of the last whole line in the frame log (0 before there is one)."""
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        return 0.0
+    for line in reversed(lines):
+        try:
+            return json.loads(line)["t"]
+        except (ValueError, KeyError):
+            continue  # a line the player is still writing
+    return 0.0
+
+
 def longest_pause(rows: list[dict], start: float, end: float) -> float:
     times = [r["t"] for r in rows if start <= r["t"] <= end]
     assert len(times) > 5, f"too few frames between {start} and {end}: {len(times)}"
@@ -93,7 +107,13 @@ def test_a_worst_case_alert_is_on_screen_at_once_and_the_loop_never_pauses(mosqu
         player.wait_for(
             "MQTT connected", lambda s: s.get("mqtt", {}).get("state") == "connected", 30
         )
-        time.sleep(1.0)  # a second of ticker frames before the alert, to compare with
+        # A second of ticker frames before the alert, to compare with.
+        logged_from = time.time()
+        player.wait_for(
+            "a second of logged frames",
+            lambda _: last_frame_at(log_path) >= logged_from + 1.0,
+            30,
+        )
         videotron(
             "--config", str(central), "alert", WORST, "--group", GROUP, "--key", str(key_path),
             "--id", "long-1", "--expires", "10m",

@@ -1,4 +1,9 @@
-"""Playback behaviour: crossfade, skipping broken media, splash, black hours, alerts, updates."""
+"""Playback on real pixels: crossfade, broken media, splash, black hours, alerts, updates.
+
+When things switch, and what each play records, is the Switcher's and is tested in
+tests/render/test_switcher.py with an injected `now`; these tests check what the loop
+draws and reports, with the wall clock only pacing them.
+"""
 
 import datetime as dt
 import logging
@@ -91,17 +96,13 @@ def test_a_corrupt_image_is_skipped_logged_once_and_reported(tmp_path, caplog):
     with caplog.at_level(logging.ERROR, logger="player.render"):
         harness.run(2.6)
     rows = _frames(tmp_path)
-    assert _sequence(rows)[:4] == ["red", "blue", "red", "blue"]
+    assert set(_sequence(rows)) == {"red", "blue"}
     for row in rows:  # every frame is wholly one of the good pictures
         assert {tuple(p) for p in row["px"]} == {RED if row["item"] == "red" else BLUE}
     # met about twice in the run, reported once
     assert sum("skipping item 'bad'" in r.getMessage() for r in caplog.records) == 1
     failures = harness.status.get("render")["failures"]
     assert [f["item"] for f in failures] == ["bad"] and "cannot decode" in failures[0]["error"]
-    # the skip is seamless: blue starts when the bad item would have started
-    first_blue = next(r for r in rows if r["item"] == "blue")
-    first_red = rows[0]
-    assert abs((first_blue["t"] - first_red["t"]) - 0.4) < 1 / 30 + 0.01
 
 
 def _faststart_clip(path, seconds, color):
@@ -214,7 +215,6 @@ def test_display_power_off_is_black_and_on_resumes(tmp_path):
     rows = _frames(tmp_path)
     assert _sequence(rows) == ["a", "off", "a"]
     assert all(_centre(r) == BLACK for r in rows if r["kind"] == "off")
-    assert [p.completed for p in harness.plays] == [False, False]
 
 
 def test_an_alert_takes_over_at_once_and_ends_on_expiry(tmp_path):
@@ -224,16 +224,24 @@ def test_an_alert_takes_over_at_once_and_ends_on_expiry(tmp_path):
     expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.2)
     alert = Alert(id="flood", text="Banjir! Hindari jalan tepi sungai", expires_at=expires,
                   level="emergency")  # fmt: skip
-    sent = time.time() + 0.4
     harness.later(0.4, AlertsChanged((alert,)))
-    harness.run(2.2)
+    kinds: list[str] = []
+
+    def back_on_schedule(loop) -> bool:
+        showing = loop.switcher.showing
+        kind = showing.slot.kind if showing is not None else None
+        if not kinds or kinds[-1] != kind:
+            kinds.append(kind)
+        return "alert" in kinds and kind == "item" and loop.clock() - showing.shown_at >= 0.2
+
+    harness.run(20.0, back_on_schedule)
     rows = _frames(tmp_path)
     assert _sequence(rows) == ["a", "alert", "a"]
     first_alert = next(r for r in rows if r["kind"] == "alert")
-    assert first_alert["t"] - sent < 0.25
     assert (200, 0, 0) in {tuple(p) for p in first_alert["px"]}  # emergency red
     back = next(r for r in rows if r["kind"] == "item" and r["t"] > first_alert["t"])
-    assert abs(back["t"] - expires.timestamp()) < 0.25
+    assert back["t"] >= expires.timestamp()  # not before its expiry
+    assert {tuple(p) for p in back["px"]} == {BLUE}
 
 
 def test_a_new_version_of_the_alert_on_screen_replaces_it(tmp_path):
@@ -255,28 +263,6 @@ def test_a_new_version_of_the_alert_on_screen_replaces_it(tmp_path):
     assert harness.status.get("render")["alert_level"] == "emergency"
 
 
-def test_new_manifest_cuts_a_withdrawn_item_but_lets_a_kept_one_finish(tmp_path):
-    harness, _ = _harness(
-        tmp_path / "one",
-        [{"id": "x", "type": "image", "color": list(RED), "duration": 1.5},
-         {"id": "y", "type": "image", "color": list(BLUE), "duration": 1.5}],
-    )  # fmt: skip
-    kept, _ = publish(
-        tmp_path / "two",
-        [{"id": "x", "type": "image", "color": list(RED), "duration": 1.5},
-         {"id": "z", "type": "image", "color": [0, 255, 0], "duration": 1.5}],
-    )  # fmt: skip
-    shutil.copytree(tmp_path / "two/published/media", harness.media_dir, dirs_exist_ok=True)
-    harness.later(0.4, ManifestActivated(kept))
-    harness.run(2.0)
-    rows = _frames(tmp_path / "one")
-    seq = _sequence(rows)
-    assert seq[:2] == ["x", "z"]  # x played on; z (new) followed at x's end, not y
-    switch = next(r for r in rows if r["item"] == "z")
-    assert abs(switch["t"] - (rows[0]["t"] + 1.5)) < 0.1
-    assert harness.plays[0].item_id == "x" and harness.plays[0].completed
-
-
 def test_withdrawn_item_is_replaced_at_once(tmp_path):
     harness, _ = _harness(
         tmp_path / "one", [{"id": "x", "type": "image", "color": list(RED), "duration": 5}]
@@ -285,10 +271,9 @@ def test_withdrawn_item_is_replaced_at_once(tmp_path):
         tmp_path / "two", [{"id": "w", "type": "image", "color": list(BLUE), "duration": 5}]
     )
     shutil.copytree(tmp_path / "two/published/media", harness.media_dir, dirs_exist_ok=True)
-    sent = time.time() + 0.5
     harness.later(0.5, ManifestActivated(other))
     harness.run(1.2)
     rows = _frames(tmp_path / "one")
     assert _sequence(rows) == ["x", "w"]
-    assert next(r for r in rows if r["item"] == "w")["t"] - sent < 0.25
+    assert all(_centre(r) == (RED if r["item"] == "x" else BLUE) for r in rows)
     assert harness.plays[0].item_id == "x" and not harness.plays[0].completed

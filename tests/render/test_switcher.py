@@ -249,3 +249,66 @@ def test_a_new_manifest_starts_with_no_skipped_items() -> None:
     newer = manifest(playlist("main", 0, item("a"), item("c")))
     s.new_manifest(Scheduler(newer, UTC), NOON + 12.2)
     assert s.status.get("render")["failures"] == [] and s.failures == {}
+
+
+# -- what tests/render/test_playback.py once timed on the wall clock ---------------------
+
+
+def test_an_alert_ends_by_itself_at_its_expiry() -> None:
+    s, _, _ = switcher(item("a", 30))
+    run(s, NOON, NOON + 4)
+    expires = dt.datetime.fromtimestamp(NOON + 9, dt.UTC)
+    s.set_alerts([alert("flood", expires)], NOON + 4.2)
+    # Taken over at the next frame; given back exactly at expiry, with no message needed.
+    assert run(s, NOON + 4.5, NOON + 12) == [(4.5, "alert"), (9.0, "a")]
+    assert s.status.get("render")["alert"] is None
+
+
+def test_a_new_version_of_the_alert_on_screen_replaces_it() -> None:
+    s, _, stage = switcher(item("a", 60))
+    run(s, NOON, NOON + 2)
+    until = dt.datetime(2024, 6, 3, 12, 5, tzinfo=dt.UTC)
+    first = alert("flood", until, level="warning", issued=dt.datetime.fromtimestamp(NOON, dt.UTC))
+    s.set_alerts([first], NOON + 2.2)
+    assert run(s, NOON + 2.5, NOON + 2.5) == [(2.5, "alert")]
+    second = dataclasses.replace(
+        first, text="Banjir: evakuasi", level="emergency",
+        issued_at=dt.datetime.fromtimestamp(NOON + 3, dt.UTC),
+    )  # fmt: skip
+    s.set_alerts([second], NOON + 3.2)
+    assert run(s, NOON + 3.5, NOON + 3.5) == [(3.5, "alert")]  # drawn anew
+    assert stage.made.count("alert") == 2
+    assert s.status.get("render")["alert_level"] == "emergency"
+
+
+def test_display_off_cuts_the_play_short_and_display_on_starts_a_new_one() -> None:
+    s, plays, _ = switcher(item("a", 10))
+    run(s, NOON, NOON + 2)
+    s.set_power(False, NOON + 2.2)
+    assert run(s, NOON + 2.5, NOON + 3) == [(2.5, "off")]
+    s.set_power(True, NOON + 3.2)
+    assert run(s, NOON + 3.5, NOON + 4) == [(3.5, "a")]
+    s.close(NOON + 4)
+    assert [(p.item_id, p.completed) for p in plays] == [("a", False), ("a", False)]
+
+
+def test_a_kept_item_finishes_and_a_withdrawn_one_is_cut_short() -> None:
+    s, plays, _ = switcher(item("x"), item("y"))
+    run(s, NOON, NOON + 4)
+    kept = manifest(playlist("main", 0, item("x"), item("z")))
+    s.new_manifest(Scheduler(kept, UTC), NOON + 4.2)
+    assert run(s, NOON + 4.5, NOON + 12) == [(10.0, "z")]  # x plays on; z, not y, follows
+    assert [(p.item_id, p.completed) for p in plays] == [("x", True)]
+    withdrawn = manifest(playlist("main", 0, item("w")))
+    s.new_manifest(Scheduler(withdrawn, UTC), NOON + 12.2)
+    assert run(s, NOON + 12.5, NOON + 13) == [(12.5, "w")]  # at the next frame
+    assert [(p.item_id, p.completed) for p in plays] == [("x", True), ("z", False)]
+
+
+def test_a_broken_item_between_two_good_ones_is_skipped_without_a_gap() -> None:
+    bad = item("bad", 4, media="b" * 64)
+    s, plays, _ = switcher(item("red", 4), bad, item("blue", 4), stage=Stage(broken={"bad"}))
+    # blue starts when bad would have started, and the loop goes on red, blue, red, blue
+    assert run(s, NOON, NOON + 16) == [(0.0, "red"), (4.0, "blue"), (8.0, "red"), (12.0, "blue"),
+                                      (16.0, "red")]  # fmt: skip
+    assert {p.item_id for p in plays} == {"red", "blue"}

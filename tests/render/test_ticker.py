@@ -11,7 +11,7 @@ import pygame
 import pytest
 
 from player.events import ManifestActivated
-from player.render.feeds import FeedReader, cache_file, parse_titles
+from player.render.feeds import RETRY_FIRST, FeedReader, cache_file, parse_titles
 from player.render.fonts import FontBook
 from player.render.ticker import ScrollStrip
 from player.wire.manifest import Feed
@@ -99,16 +99,27 @@ def test_feeds_are_fetched_cached_and_still_scroll_offline(tmp_path):
 
 
 def test_a_failing_feed_is_retried_with_backoff(tmp_path):
+    now = [1000.0]
     with feed_server({}) as (base, hits):
-        reader = FeedReader(tmp_path, timeout=2)
-        reader.set_feeds((Feed(f"{base}/missing", refresh=600),))
+        reader = FeedReader(tmp_path, timeout=2, clock=lambda: now[0])
+        missing = Feed(f"{base}/missing", refresh=600)
+        probe = Feed(f"{base}/probe", refresh=600)
+        reader.set_feeds((missing,))
         try:
-            assert _wait_for(reader.errors)
+            assert _wait_for(reader.errors, 10)
             assert "404" in next(iter(reader.errors().values()))
-            time.sleep(3.0)  # a reader without backoff would have tried again by now
+            # Just before the earliest retry (RETRY_FIRST/2), a probe feed is due: the reader
+            # takes due feeds in order, so a retry of /missing would come before the probe.
+            now[0] += RETRY_FIRST / 2 - 0.1
+            reader.set_feeds((missing, probe))
+            assert _wait_for(lambda: "/probe" in hits, 10), hits
+            assert hits == ["/missing", "/probe"]  # not hammered
+            # After the longest first delay the retry comes.
+            now[0] += RETRY_FIRST / 2 + 1.0
+            reader.set_feeds((missing, probe))  # wakes the reader to read the clock again
+            assert _wait_for(lambda: hits.count("/missing") == 2, 10), hits
         finally:
             reader.close()
-        assert len(hits) == 1  # not hammered: the next try waits RETRY_FIRST/2 s or more
 
 
 def test_strip_scrolls_the_same_whole_number_of_pixels_every_frame():

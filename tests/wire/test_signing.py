@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import json
 
@@ -287,9 +286,43 @@ _json = st.recursive(
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(st.binary(max_size=200), _json.map(lambda v: json.dumps(v).encode())))
 def test_fuzz_open_sealed_raw(data):
+    # No generated input carries a signature by the fuzz key, so every one is refused.
     public = _FUZZ_KEYS[1]
-    with contextlib.suppress(ManifestError):
+    with pytest.raises(SignatureError):
         open_sealed(data, public, NOW)
+
+
+_FORGER_KEY = generate_keypair()[0]
+_LIVE_ALERT = make_alert("x", "g", now=NOW, lifetime=dt.timedelta(hours=1))
+_b64 = st.binary(max_size=96).map(lambda raw: base64.b64encode(raw).decode("ascii"))
+
+
+def _forged(payload: dict, sig: str) -> bytes:
+    body = json.dumps(payload).encode()
+    return json.dumps({"payload": base64.b64encode(body).decode("ascii"), "sig": sig}).encode()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        # a live alert with a made-up signature
+        _b64.map(lambda sig: _forged(_LIVE_ALERT, sig)),
+        # any payload, signed by a key the player does not trust
+        st.dictionaries(st.sampled_from(_FIELDS), _json | st.sampled_from(_GOOD), max_size=8).map(
+            lambda payload: seal({**_LIVE_ALERT, **payload}, _FORGER_KEY)
+        ),
+        # a genuine envelope whose payload was changed after signing
+        st.text(min_size=1, max_size=20).map(
+            lambda text: _forged(
+                {**_LIVE_ALERT, "text": _LIVE_ALERT["text"] + text},
+                json.loads(seal(_LIVE_ALERT, _FUZZ_KEYS[0]))["sig"],
+            )
+        ),
+    )
+)
+def test_fuzz_forged_messages_are_refused(data):
+    with pytest.raises(SignatureError):
+        open_sealed(data, _FUZZ_KEYS[1], NOW)
 
 
 @settings(max_examples=200, deadline=None)
