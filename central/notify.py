@@ -243,6 +243,14 @@ def cmd_alert(args: argparse.Namespace) -> int:
         publish_once(target, topic, signing.seal(payload, key), retain=True, expiry=lifetime)
     except CliError as exc:
         return _fail("alert", exc)
+    try:
+        from central.db.alerts import record_command_line_alert
+    except ImportError:  # installed without the office extras: no database to record in
+        pass
+    else:
+        problem = record_command_line_alert(getattr(args, "config_path", None), payload)
+        if problem:
+            print(f"videotron alert: {problem}", file=sys.stderr)
     text = f": {payload['text']}" if "text" in payload else ""
     print(f"sent {what} to {topic} on {target.broker.display}, until {payload['expires_at']}{text}")
     return 0

@@ -21,8 +21,11 @@ from player.wire.broker import make_topics, parse_broker_url
 log = logging.getLogger(__name__)
 
 
-def _sender(config: CentralConfig, key: SigningKey) -> Callable[[str, dict], None]:
-    """(group, payload) -> sealed with the publisher key and published retained, as `alert`."""
+def _sender(
+    config: CentralConfig, key: SigningKey, sent: Callable[[str, dict], None] | None = None
+) -> Callable[[str, dict], None]:
+    """(group, payload) -> sealed with the publisher key and published retained, as `alert`;
+    then `sent(group, payload)` (the audit log's)."""
     from player.wire import signing
 
     mqtt = config.mqtt
@@ -40,22 +43,31 @@ def _sender(config: CentralConfig, key: SigningKey) -> Callable[[str, dict], Non
         topic = make_topics(target.prefix, group, "cap-watch").alert
         publish_once(target, topic, signing.seal(payload, key), retain=True, expiry=lifetime)
         log.info("sent %s %s to %s", payload["type"], payload["id"], topic)
+        if sent is not None:
+            sent(group, payload)
 
     return send
 
 
 class AuditLog:
-    """Writes each verdict to the collector's audit table. The database is opened (and
-    migrated) at the first record and again after a failure: a database that is down
-    costs audit rows, which the log still has, never a warning on screen."""
+    """Writes each verdict, and each alert sent for it, to the office's audit log. The
+    database is opened (and migrated) at the first record and again after a failure: a
+    database that is down costs audit rows, which the log still has, never a warning on
+    screen."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = None
+        self._sent: list[tuple[str, dict]] = []  # sent for the verdict still to come
+
+    def sent(self, group: str, payload: dict) -> None:
+        """Keep an alert sent to `group` until the verdict that names its CAP message."""
+        self._sent.append((group, payload))
 
     def __call__(self, decision: Decision) -> None:
-        from central.collector.database import open_engine, upgrade
-        from central.collector.schema import audit
+        from central.db.alerts import record_alert
+        from central.db.audit import record
+        from central.db.database import open_engine, upgrade
 
         if self._engine is None:
             engine = open_engine(self.url)
@@ -66,17 +78,17 @@ class AuditLog:
                 raise
             self._engine = engine
         detail = {k: v for k, v in decision.to_json().items() if k not in ("at", "identifier")}
+        sent, self._sent = self._sent, []
+        now = dt.datetime.now(dt.UTC)
         try:
             with self._engine.begin() as connection:
-                connection.execute(
-                    audit.insert().values(
-                        at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                        actor="cap-watch",
-                        action=f"cap-{decision.verdict}",
-                        target=(decision.identifier or decision.where)[:256],
-                        detail=json.dumps(detail, ensure_ascii=False),
-                    )
-                )
+                target = decision.identifier or decision.where
+                record(connection, now, "cap-watch", f"cap-{decision.verdict}", target,
+                       detail=detail)  # fmt: skip
+                for group, payload in sent:
+                    record_alert(connection, payload={**payload, "group": group},
+                                 actor="cap-watch", source="cap-watch", now=now,
+                                 cap_identifier=decision.identifier)  # fmt: skip
         except Exception:
             self.close()
             raise
@@ -134,12 +146,12 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
         print(f"videotron cap-watch: {'; '.join(problems)} in {config.path}", file=sys.stderr)
         return 2
     try:
+        audit = AuditLog(settings.audit_database) if settings.audit_database else None
         key = signing.load_private_key(config.publish.key)
-        send = _sender(config, key)
+        send = _sender(config, key, audit.sent if audit is not None else None)
     except (ValueError, OSError, CliError) as exc:
         print(f"videotron cap-watch: {exc}", file=sys.stderr)
         return 2
-    audit = AuditLog(settings.audit_database) if settings.audit_database else None
     watcher = CapWatcher(settings, send, audit)
     stop = stop_on_signals()
     notifier = SdNotify()

@@ -18,8 +18,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from central.collector import queries
-from central.collector.schema import plays
+from central.db import queries
+from central.db.schema import plays
 from tests.fixtures.collector import CollectorProcess, Screen, wait_until
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.mosquitto import Mosquitto

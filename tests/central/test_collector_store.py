@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 from sqlalchemy import func, select
 
-from central.collector import queries
-from central.collector.database import current_revision, head_revision, upgrade
-from central.collector.schema import (
+from central.db import queries
+from central.db.database import current_revision, head_revision, upgrade
+from central.db.schema import (
     errors,
     online_periods,
     plays,
@@ -21,7 +21,7 @@ from central.collector.schema import (
     screenshots,
     status_changes,
 )
-from central.collector.store import Recorder, Report
+from central.db.store import Recorder, Report
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, 0)
 
@@ -234,7 +234,7 @@ def test_the_migrations_build_exactly_the_schema_the_code_declares(engine):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from central.collector.schema import metadata
+    from central.db.schema import metadata
 
     with engine.connect() as connection:
         drift = compare_metadata(MigrationContext.configure(connection), metadata)

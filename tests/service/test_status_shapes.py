@@ -240,6 +240,6 @@ def test_the_status_message_carries_what_the_board_says() -> None:
 
 
 def test_the_collectors_history_keys_are_in_the_status_message() -> None:
-    from central.collector.store import HISTORY_KEYS
+    from central.db.store import HISTORY_KEYS
 
     assert set(HISTORY_KEYS) <= keys_of(StatusMessage)
