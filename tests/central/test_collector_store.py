@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 from sqlalchemy import func, select
 
+from central.db import fleet as fleet_rules
 from central.db import queries
 from central.db.database import current_revision, head_revision, upgrade
 from central.db.schema import (
@@ -219,7 +220,7 @@ def test_fleet_now_shows_who_is_online_what_plays_and_who_lags_behind(engine):
     write(engine, recorder, Report("p2", "status", status(False, ts=later), later))
     write(engine, recorder, Report("p2", "pop", batch([1], dropped=12), later))
     with engine.connect() as connection:
-        fleet = queries.fleet_now(connection, now=later, latest_sequences={"g": 7})
+        fleet = fleet_rules.fleet_now(connection, now=later, latest_sequences={"g": 7})
     by_player = {row["player"]: row for row in fleet}
     assert by_player["p1"]["online"] and by_player["p1"]["item"] == "news"
     assert by_player["p1"]["current"] is True and by_player["p1"]["healthy"] is True
