@@ -29,8 +29,8 @@ READERS = [
     "player/render/__main__.py",
     "player/app.py",
     "videotron/demo.py",
-    "central/collector/queries.py",
-    "central/collector/store.py",
+    "central/db/fleet.py",
+    "central/db/store.py",
 ]
 STRICT_READERS = ["player/service/statusview.py"]  # reads status and nothing else
 # What is not a writer of the board: the shapes themselves and their readers.
