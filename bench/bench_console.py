@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert
 
-from central.collector import queries
-from central.collector.database import open_engine, upgrade
-from central.collector.rollup import add_plays, keep_days_in
-from central.collector.schema import errors, online_periods, play_day_zone, plays, screens
 from central.config import CentralConfig, ConsoleSettings, MqttSettings
 from central.console import accounts
 from central.console.app import create_app
+from central.db import queries
+from central.db.database import open_engine, upgrade
+from central.db.rollup import add_plays, keep_days_in
+from central.db.schema import errors, online_periods, play_day_zone, plays, screens
 
 GOAL_FLEET_MS = 300.0
 GOAL_PLAYS_MS = 1000.0

@@ -153,9 +153,9 @@ class DemoOffice:
             raise
 
     def _add_account(self) -> None:
-        from central.collector.database import open_engine, upgrade
         from central.config import load_central_config
         from central.console import accounts
+        from central.db.database import open_engine, upgrade
 
         logging.getLogger("alembic").setLevel(logging.WARNING)
         engine = open_engine(load_central_config(self.config).collector.database)

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,31 +22,41 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _sender(config: CentralConfig) -> Send:
+def _sender(config: CentralConfig, sent: Callable[[str, dict], None] | None = None) -> Send:
     """(payload, lifetime) -> sealed with the publisher key and published retained, as
-    `videotron alert` does; SendError now when the broker or the key is unusable."""
+    `videotron alert` does, then `sent(group, payload)` (the audit log's); SendError now
+    when the broker or the key is unusable."""
     target = BrokerTarget.from_config(config)
     key = load_publisher_key(config.publish.key, config.path)
 
     def send(payload: dict, lifetime: dt.timedelta) -> None:
         topic = send_alert(target, key, payload, lifetime)
         log.info("sent %s %s to %s", payload["type"], payload["id"], topic)
+        if sent is not None:
+            sent(payload["group"], payload)
 
     return send
 
 
 class AuditLog:
-    """Writes each verdict to the collector's audit table. The database is opened (and
-    migrated) at the first record and again after a failure: a database that is down
-    costs audit rows, which the log still has, never a warning on screen."""
+    """Writes each verdict, and each alert sent for it, to the office's audit log. The
+    database is opened (and migrated) at the first record and again after a failure: a
+    database that is down costs audit rows, which the log still has, never a warning on
+    screen."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._engine = None
+        self._sent: list[tuple[str, dict]] = []  # sent for the verdict still to come
+
+    def sent(self, group: str, payload: dict) -> None:
+        """Keep an alert sent to `group` until the verdict that names its CAP message."""
+        self._sent.append((group, payload))
 
     def __call__(self, decision: Decision) -> None:
-        from central.collector.database import open_engine, upgrade
-        from central.collector.schema import audit
+        from central.db.alerts import record_alert
+        from central.db.audit import record
+        from central.db.database import open_engine, upgrade
 
         if self._engine is None:
             engine = open_engine(self.url)
@@ -56,17 +67,17 @@ class AuditLog:
                 raise
             self._engine = engine
         detail = {k: v for k, v in decision.to_json().items() if k not in ("at", "identifier")}
+        sent, self._sent = self._sent, []
+        now = dt.datetime.now(dt.UTC)
         try:
             with self._engine.begin() as connection:
-                connection.execute(
-                    audit.insert().values(
-                        at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                        actor="cap-watch",
-                        action=f"cap-{decision.verdict}",
-                        target=(decision.identifier or decision.where)[:256],
-                        detail=json.dumps(detail, ensure_ascii=False),
-                    )
-                )
+                target = decision.identifier or decision.where
+                record(connection, now, "cap-watch", f"cap-{decision.verdict}", target,
+                       detail=detail)  # fmt: skip
+                for group, payload in sent:
+                    record_alert(connection, payload={**payload, "group": group},
+                                 actor="cap-watch", source="cap-watch", now=now,
+                                 cap_identifier=decision.identifier)  # fmt: skip
         except Exception:
             self.close()
             raise
@@ -122,12 +133,12 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
     if problems:
         print(f"videotron cap-watch: {'; '.join(problems)} in {config.path}", file=sys.stderr)
         return 2
+    audit = AuditLog(settings.audit_database) if settings.audit_database else None
     try:
-        send = _sender(config)
+        send = _sender(config, audit.sent if audit is not None else None)
     except SendError as exc:
         print(f"videotron cap-watch: {exc}", file=sys.stderr)
         return 2
-    audit = AuditLog(settings.audit_database) if settings.audit_database else None
     watcher = CapWatcher(settings, send, audit)
     stop = stop_on_signals()
     notifier = SdNotify()

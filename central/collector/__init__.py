@@ -1,1 +1,1 @@
-"""The collector: status, proof of play and screenshots from the screens, kept in a database."""
+"""The collector: MQTT ingest of what the screens report, and `videotron collect` and `report`."""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
-import json
 import logging
 import sys
 from pathlib import Path
@@ -18,10 +16,9 @@ from player.wire.isotime import format_utc
 
 log = logging.getLogger(__name__)
 
-PLAYS_COLUMNS = ("day", "player", "item", "plays", "seconds", "completed_share")
 UPTIME_COLUMNS = ("day", "player", "online_seconds", "share")
 FLEET_COLUMNS = (
-    "player", "group", "online", "since", "item", "manifest_sequence", "latest_sequence",
+    "player", "group", "state", "since", "item", "manifest_sequence", "latest_sequence",
     "last_sync", "cache_used", "healthy", "errors_24h", "dropped_plays", "version",
 )  # fmt: skip
 
@@ -36,9 +33,9 @@ def _config(args: argparse.Namespace) -> CentralConfig | None:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     """Run the collector until SIGTERM/SIGINT."""
-    from central.collector import rollup
-    from central.collector.database import display, open_engine, upgrade
     from central.collector.ingest import Collector
+    from central.db import rollup
+    from central.db.database import display, open_engine, upgrade
     from central.sdnotify import SdNotify, stop_on_signals
 
     logging.basicConfig(
@@ -81,23 +78,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
     return 0
 
 
-def latest_sequences(config: CentralConfig) -> dict[str, int]:
-    """Each group's newest published manifest sequence, read from publish.groups folders."""
-    found = {}
-    for group, folder in config.publish.groups.items():
-        try:
-            sequence = json.loads((folder / "manifest.json").read_bytes()).get("sequence")
-        except (OSError, ValueError, AttributeError) as exc:
-            log.warning("group %s: cannot read %s/manifest.json (%s)", group, folder, exc)
-            continue
-        if type(sequence) is int:
-            found[group] = sequence
-    return found
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    from central.collector import queries
-    from central.collector.database import display, open_engine
+    from central import publishes
+    from central.db import csvfile, fleet, queries
+    from central.db.database import display, open_engine
 
     config = _config(args)
     if config is None:
@@ -115,7 +99,12 @@ def cmd_report(args: argparse.Namespace) -> int:
                 rows = queries.plays_per_item(
                     connection, args.first, args.last, tz=tz, group=args.group
                 )
-                columns = PLAYS_COLUMNS
+                if args.csv:  # the console's download, byte for byte
+                    sys.stdout.buffer.write(csvfile.plays_csv(rows))
+                    sys.stdout.flush()
+                    return 0
+                rows = [{**row, "screen": row["player"]} for row in rows]
+                columns = csvfile.PLAYS_COLUMNS
             elif args.report == "uptime":
                 rows = queries.uptime_per_day(
                     connection, args.first, args.last, tz=tz, now=now, group=args.group
@@ -124,9 +113,14 @@ def cmd_report(args: argparse.Namespace) -> int:
             elif args.report == "screenshot":
                 return _save_screenshot(queries.latest_screenshot(connection, args.player), args)
             else:
-                rows = queries.fleet_now(
-                    connection, now=now, latest_sequences=latest_sequences(config), group=args.group
+                # The console's fleet rule: a screen quiet too long is "not reporting".
+                summary = fleet.fleet_summary(
+                    connection,
+                    now=now,
+                    latest_sequences=publishes.latest_good_sequences(config),
+                    group=args.group,
                 )
+                rows = [{**row, "since": row["state_since"]} for row in summary["screens"]]
                 columns = FLEET_COLUMNS
     except ValueError as exc:
         print(f"videotron report: {exc}", file=sys.stderr)
@@ -141,7 +135,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     finally:
         engine.dispose()
-    _print(rows, columns, as_csv=args.csv)
+    if args.csv:
+        sys.stdout.buffer.write(csvfile.table_csv(columns, rows))
+        sys.stdout.flush()
+        return 0
+    _print(rows, columns)
     return 0
 
 
@@ -168,12 +166,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _print(rows: list[dict], columns: tuple[str, ...], *, as_csv: bool) -> None:
-    if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([_cell(row.get(c)) for c in columns] for row in rows)
-        return
+def _print(rows: list[dict], columns: tuple[str, ...]) -> None:
     table = [list(columns)] + [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:

@@ -16,8 +16,8 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
-from central.collector.store import Recorder, Report
 from central.config import CentralConfig
+from central.db.store import Recorder, Report
 from central.sdnotify import SdNotify, watchdog_seconds
 from player.wire.broker import (
     make_client,

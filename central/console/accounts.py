@@ -1,11 +1,10 @@
-"""Console accounts: argon2 passwords, sessions in the database, login limits, the audit log."""
+"""Console accounts: argon2 passwords, roles, sessions, login limits; stored by central.db."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
 import re
 import secrets
@@ -13,9 +12,10 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection
 
-from central.collector.schema import audit, console_sessions, console_users, login_failures
+from central.db import accounts as stored
+from central.db.audit import record
 
 log = logging.getLogger(__name__)
 
@@ -69,29 +69,18 @@ def hash_password(password: str) -> str:
 def add_user(connection: Connection, name: str, role: str, password: str, now: dt.datetime) -> bool:
     """Create or update (new role and password) an account; True when it is new."""
     check_new_account(name, role, password)
-    values = {"role": role, "password_hash": hash_password(password)}
-    exists = connection.scalar(select(console_users.c.name).where(console_users.c.name == name))
-    if exists:
-        connection.execute(update(console_users).where(console_users.c.name == name).values(values))
-        # A new password ends the sessions opened with the old one.
-        connection.execute(delete(console_sessions).where(console_sessions.c.user == name))
-    else:
-        connection.execute(insert(console_users).values(name=name, created_at=now, **values))
-    action = "user-changed" if exists else "user-added"
+    new = stored.save_user(connection, name, role, hash_password(password), now)
+    action = "user-added" if new else "user-changed"
     record(connection, now, "console", action, name, detail={"role": role})
-    return not exists
+    return new
 
 
 def list_accounts(connection: Connection) -> list[dict]:
     """Every account with its role, when it was made and whether it is disabled."""
-    rows = connection.execute(
-        select(console_users.c.name, console_users.c.role, console_users.c.created_at,
-               console_users.c.password_hash).order_by(console_users.c.name)
-    )  # fmt: skip
     return [
-        {"name": row.name, "role": row.role, "created_at": row.created_at,
-         "disabled": row.password_hash == DISABLED_HASH}
-        for row in rows
+        {"name": row["name"], "role": row["role"], "created_at": row["created_at"],
+         "disabled": row["password_hash"] == DISABLED_HASH}
+        for row in stored.users(connection)
     ]  # fmt: skip
 
 
@@ -103,14 +92,9 @@ def disable_account(connection: Connection, name: str, actor: str, now: dt.datet
     """
     if name == actor:
         raise AccountError("an admin cannot disable their own account")
-    changed = connection.execute(
-        update(console_users)
-        .where(console_users.c.name == name)
-        .values(password_hash=DISABLED_HASH)
-    ).rowcount
-    if not changed:
+    if not stored.set_password_hash(connection, name, DISABLED_HASH):
         return False
-    connection.execute(delete(console_sessions).where(console_sessions.c.user == name))
+    stored.end_sessions(connection, name)
     record(connection, now, actor, "user-disabled", name)
     log.info("console: %s disabled the account %s", actor, name)
     return True
@@ -118,33 +102,20 @@ def disable_account(connection: Connection, name: str, actor: str, now: dt.datet
 
 def login_blocked(connection: Connection, name: str, address: str, now: dt.datetime) -> bool:
     """Whether too many logins failed lately for this account or from this address."""
-    since = now - FAILURE_WINDOW
-    by_user = connection.scalar(
-        select(func.count())
-        .select_from(login_failures)
-        .where(login_failures.c.user == name, login_failures.c.at >= since)
-    )
-    by_address = connection.scalar(
-        select(func.count())
-        .select_from(login_failures)
-        .where(login_failures.c.address == address, login_failures.c.at >= since)
+    by_user, by_address = stored.login_failures_since(
+        connection, now - FAILURE_WINDOW, name, address
     )
     return by_user >= MAX_FAILURES_PER_USER or by_address >= MAX_FAILURES_PER_ADDRESS
 
 
 def check_password(connection: Connection, name: str, password: str) -> str | None:
     """The account's role when `password` is right, else None (same work either way)."""
-    row = connection.execute(
-        select(console_users.c.role, console_users.c.password_hash).where(
-            console_users.c.name == name
-        )
-    ).first()
-    stored = row.password_hash if row else _NO_ACCOUNT_HASH
+    found = stored.credentials(connection, name)
     try:
-        _HASHER.verify(stored, password)
+        _HASHER.verify(found[1] if found else _NO_ACCOUNT_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    return row.role if row else None
+    return found[0] if found else None
 
 
 def log_in(
@@ -158,21 +129,15 @@ def log_in(
         return None, "rate limited"
     role = check_password(connection, name, password)
     if role is None:
-        connection.execute(insert(login_failures).values(at=now, user=name, address=address))
+        stored.add_login_failure(connection, now, name, address)
         record(connection, now, name or "-", "login-failed", name, detail={"address": address})
         log.warning("console: failed login for %r from %s", name, address)
         return None, "bad password"
     token = secrets.token_urlsafe(32)
-    connection.execute(
-        insert(console_sessions).values(
-            token_hash=_token_hash(token),
-            user=name,
-            csrf=secrets.token_urlsafe(32),
-            created_at=now,
-            expires_at=now + SESSION_LIFETIME,
-        )
-    )
-    connection.execute(delete(console_sessions).where(console_sessions.c.expires_at < now))
+    stored.add_session(
+        connection, _token_hash(token), name, secrets.token_urlsafe(32), now=now,
+        expires_at=now + SESSION_LIFETIME,
+    )  # fmt: skip
     record(connection, now, name, "login", name, detail={"address": address, "role": role})
     log.info("console: %s logged in from %s", name, address)
     return token, "ok"
@@ -182,68 +147,21 @@ def session_for(connection: Connection, token: str | None, now: dt.datetime) -> 
     """The live session a cookie names, with the account's current role; None if none."""
     if not token or len(token) > 128:
         return None
-    row = connection.execute(
-        select(
-            console_sessions.c.user,
-            console_sessions.c.csrf,
-            console_sessions.c.expires_at,
-            console_users.c.role,
-        )
-        .join(console_users, console_users.c.name == console_sessions.c.user)
-        .where(console_sessions.c.token_hash == _token_hash(token))
-    ).first()
-    if row is None or row.expires_at <= now:
+    row = stored.session(connection, _token_hash(token))
+    if row is None or row["expires_at"] <= now:
         return None
-    return Session(row.user, row.role, row.csrf, row.expires_at)
+    return Session(row["user"], row["role"], row["csrf"], row["expires_at"])
 
 
 def log_out(connection: Connection, token: str | None, user: str, now: dt.datetime) -> None:
     if token:
-        connection.execute(
-            delete(console_sessions).where(console_sessions.c.token_hash == _token_hash(token))
-        )
+        stored.delete_session(connection, _token_hash(token))
     record(connection, now, user, "logout", user)
 
 
 def same_token(expected: str, given: str | None) -> bool:
     """Constant-time comparison of a CSRF token."""
     return bool(given) and hmac.compare_digest(expected.encode(), str(given).encode())
-
-
-def record(
-    connection: Connection,
-    now: dt.datetime,
-    actor: str,
-    action: str,
-    target: str | None,
-    *,
-    detail: dict | None = None,
-) -> None:
-    """One line in the audit log: who did what to what, when (naive UTC)."""
-    connection.execute(
-        insert(audit).values(
-            at=now,
-            actor=actor[:128],
-            action=action,
-            target=(target or "")[:256] or None,
-            detail=json.dumps(detail, ensure_ascii=False) if detail is not None else None,
-        )
-    )
-
-
-def recent_audit(connection: Connection, limit: int = 100, *, actions=None) -> list[dict]:
-    query = select(audit).order_by(audit.c.id.desc()).limit(limit)
-    if actions:
-        query = query.where(audit.c.action.in_(actions))
-    rows = []
-    for row in connection.execute(query):
-        try:
-            detail = json.loads(row.detail) if row.detail else {}
-        except ValueError:
-            detail = {}
-        rows.append({"at": row.at, "actor": row.actor, "action": row.action,
-                     "target": row.target, "detail": detail})  # fmt: skip
-    return rows
 
 
 def _token_hash(token: str) -> str:

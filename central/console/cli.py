@@ -9,9 +9,9 @@ import logging
 import sys
 from pathlib import Path
 
-from central.collector.database import DatabaseError, display, open_engine, upgrade
 from central.config import CentralConfigError, load_central_config
 from central.console import accounts
+from central.db.database import DatabaseError, display, open_engine, upgrade
 
 log = logging.getLogger(__name__)
 

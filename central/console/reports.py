@@ -1,17 +1,9 @@
-"""Proof of play for the console: totals per item and the CSV of the per-day table."""
+"""Proof of play for the console: totals per item, the chart's series, the CSV's file name."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable
-
-# The CSV's header, in this order; partners' spreadsheets rely on these names staying put.
-CSV_COLUMNS = ("day", "screen", "item", "plays", "seconds", "completed_share")
-# A cell starting with one of these is a formula to Excel or LibreOffice: an item id such as
-# "=HYPERLINK(…)" must stay text in the partner's spreadsheet.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def item_totals(rows: Iterable[dict]) -> list[dict]:
@@ -76,44 +68,6 @@ def chart_series(rows: Iterable[dict], first: dt.date, last: dt.date) -> dict:
         "days": days,
         "daily": daily,
     }
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def write_csv(rows: Iterable[dict], out: io.TextIOBase) -> int:
-    """Write `rows` of `proof_of_play` as CSV to the text stream `out`; returns the row count.
-
-    Columns are `CSV_COLUMNS`; numbers are written as the table shows them (seconds with one
-    decimal, a dot as decimal mark); lines end in CRLF. Open a file for it with
-    `newline=""` and encoding "utf-8-sig" (see `csv_bytes`).
-    """
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for row in rows:
-        writer.writerow(
-            [
-                row["day"],
-                _cell(row["player"]),
-                _cell(row["item"]),
-                row["plays"],
-                f"{row['seconds']:.1f}",
-                f"{row['completed_share']:.3f}",
-            ]
-        )
-        count += 1
-    return count
-
-
-def csv_bytes(rows: Iterable[dict]) -> bytes:
-    """The whole CSV as bytes: UTF-8 with a byte-order mark, which Excel needs to read
-    non-ASCII item and screen names correctly (LibreOffice and Python's csv ignore it)."""
-    buffer = io.StringIO()
-    write_csv(rows, buffer)
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 def csv_filename(first: dt.date, last: dt.date, group: str | None = None) -> str:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from central.collector.database import open_engine, upgrade
+from central.db.database import open_engine, upgrade
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -9,6 +9,7 @@ that asked for exercises, a Cancel takes the warning off; each verdict is in the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from pathlib import Path
 
@@ -179,10 +180,19 @@ def test_alert_update_exercise_and_cancel_reach_only_the_groups_in_their_area(
         assert bogor.stop() == 0
         assert jakarta.stop() == 0
     with create_engine(f"sqlite:///{work / 'central.sqlite3'}").connect() as db:
-        rows = db.execute(text("SELECT action, target FROM audit ORDER BY id")).all()
-    assert [tuple(row) for row in rows] == [
+        rows = db.execute(text("SELECT action, target, detail FROM audit ORDER BY id")).all()
+    assert [(action, target) for action, target, _ in rows if action.startswith("cap-")] == [
         ("cap-accepted", "CBT001"),
         ("cap-accepted", "CBT002"),
         ("cap-accepted", "EXR001"),
         ("cap-cancelled", "CBT003"),
+    ]
+    # Each alert sent is recorded as the console's and `videotron alert`'s are.
+    sent = [(action, target, json.loads(detail)) for action, target, detail in rows
+            if not action.startswith("cap-")]  # fmt: skip
+    assert [(a, t, d["source"], d["cap_identifier"]) for a, t, d in sent] == [
+        ("alert", "bogor", "cap-watch", "CBT001"),
+        ("alert", "bogor", "cap-watch", "CBT002"),
+        ("alert", "jakarta", "cap-watch", "EXR001"),
+        ("alert-cancel", "bogor", "cap-watch", "CBT003"),
     ]

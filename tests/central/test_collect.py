@@ -18,8 +18,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from central.collector import queries
-from central.collector.schema import plays
+from central.db import queries
+from central.db.schema import plays
 from tests.fixtures.collector import PREFIX, CollectorProcess, Screen, wait_until
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.mosquitto import Mosquitto, MqttProbe
@@ -150,10 +150,10 @@ def test_every_play_is_stored_once_across_collector_and_broker_restarts(kind, tm
             "--config", str(collector.config), "report", "plays",
             "--from", str(today - dt.timedelta(days=1)), "--to", str(today), "--csv",
         )  # fmt: skip
-        rows = list(csv.DictReader(io.StringIO(report.stdout)))
+        rows = list(csv.DictReader(io.StringIO(report.stdout.removeprefix("\ufeff"))))
         assert sum(int(row["plays"]) for row in rows) == collector.play_count()
         assert {row["item"] for row in rows} == {"red", "blue"}
-        assert {row["player"] for row in rows} == {"screen-1", "screen-2"}
+        assert {row["screen"] for row in rows} == {"screen-1", "screen-2"}
     finally:
         collector.close()
 

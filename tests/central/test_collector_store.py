@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 from sqlalchemy import func, select
 
-from central.collector import queries
-from central.collector.database import current_revision, head_revision, upgrade
-from central.collector.schema import (
+from central.db import fleet as fleet_rules
+from central.db import queries
+from central.db.database import current_revision, head_revision, upgrade
+from central.db.schema import (
     errors,
     online_periods,
     plays,
@@ -21,7 +22,7 @@ from central.collector.schema import (
     screenshots,
     status_changes,
 )
-from central.collector.store import Recorder, Report
+from central.db.store import Recorder, Report
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, 0)
 
@@ -219,7 +220,7 @@ def test_fleet_now_shows_who_is_online_what_plays_and_who_lags_behind(engine):
     write(engine, recorder, Report("p2", "status", status(False, ts=later), later))
     write(engine, recorder, Report("p2", "pop", batch([1], dropped=12), later))
     with engine.connect() as connection:
-        fleet = queries.fleet_now(connection, now=later, latest_sequences={"g": 7})
+        fleet = fleet_rules.fleet_now(connection, now=later, latest_sequences={"g": 7})
     by_player = {row["player"]: row for row in fleet}
     assert by_player["p1"]["online"] and by_player["p1"]["item"] == "news"
     assert by_player["p1"]["current"] is True and by_player["p1"]["healthy"] is True
@@ -234,7 +235,7 @@ def test_the_migrations_build_exactly_the_schema_the_code_declares(engine):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from central.collector.schema import metadata
+    from central.db.schema import metadata
 
     with engine.connect() as connection:
         drift = compare_metadata(MigrationContext.configure(connection), metadata)

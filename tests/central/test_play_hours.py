@@ -12,11 +12,11 @@ import pytest
 from alembic import command
 from sqlalchemy import func, insert, select
 
-from central.collector import queries, rollup
-from central.collector.database import alembic_config, open_engine, upgrade
-from central.collector.rollup import hour_of
-from central.collector.schema import play_days, play_hours, plays
-from central.collector.store import Recorder, Report
+from central.db import queries, rollup
+from central.db.database import alembic_config, open_engine, upgrade
+from central.db.rollup import hour_of
+from central.db.schema import play_days, play_hours, plays
+from central.db.store import Recorder, Report
 
 T0 = dt.datetime(2024, 3, 29, 12, 0)  # Europe/Berlin changes to summer time on the 31st
 

@@ -27,8 +27,8 @@ READERS = [
     "player/render/__main__.py",
     "player/app.py",
     "videotron/demo.py",
-    "central/collector/queries.py",
-    "central/collector/store.py",
+    "central/db/fleet.py",
+    "central/db/store.py",
 ]
 STRICT_READERS = ["player/service/statusview.py"]  # reads status and nothing else
 # What is not a writer of the board: the shapes themselves and their readers.
@@ -163,6 +163,6 @@ def test_the_status_message_carries_what_the_board_says() -> None:
 
 
 def test_the_collectors_history_keys_are_in_the_status_message() -> None:
-    from central.collector.store import HISTORY_KEYS
+    from central.db.store import HISTORY_KEYS
 
     assert set(HISTORY_KEYS) <= keys_of(StatusMessage)

@@ -32,7 +32,7 @@ MODULES = [
     "player/push/popstore.py",
     "player/push/upload.py",
     "player/push/client.py",
-    "central/collector/store.py",
+    "central/db/store.py",
     "central/collector/ingest.py",
 ]
 START = dt.datetime(2024, 5, 1, 7, 59, 50, tzinfo=dt.UTC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from pathlib import Path
 
 from videotron.commands import options
@@ -59,6 +60,14 @@ def run(args: argparse.Namespace) -> int:
         topic = send_alert(target, key, payload, lifetime)
     except SendError as exc:
         return sending.failed("alert", exc)
+    try:
+        from central.db.alerts import record_command_line_alert
+    except ImportError:  # installed without the office extras: no database to record in
+        pass
+    else:
+        problem = record_command_line_alert(getattr(args, "config_path", None), payload)
+        if problem:
+            print(f"videotron alert: {problem}", file=sys.stderr)
     text = f": {payload['text']}" if "text" in payload else ""
     print(f"sent {what} to {topic} on {target.broker.display}, until {payload['expires_at']}{text}")
     return 0

@@ -10,13 +10,14 @@ from starlette.routing import Route
 
 from central.console import accounts, web
 from central.console.accounts import Session
+from central.db import audit
 
 log = logging.getLogger(__name__)
 
 
 @web.page("admin")
 async def audit_page(request: Request, session: Session) -> Response:
-    rows = await web.db(request, accounts.recent_audit, 200)
+    rows = await web.db(request, audit.recent_audit, 200)
     return web.render(request, "audit.html", {"rows": rows}, session=session)
 
 

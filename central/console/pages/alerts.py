@@ -12,9 +12,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from central.broker import SendError
-from central.console import accounts, alerts_view, web
+from central.console import web
 from central.console.accounts import Session
-from central.console.pages.fleet import STALE_AFTER
+from central.db import alerts as sent_alerts
 from player.wire.signing import MAX_ALERT_TEXT
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ LIFETIMES = (15, 30, 60, 120, 240, 720, 1440)  # minutes offered in the form
 
 def alerts_data(connection, config, now) -> dict:
     return {
-        "alerts": alerts_view.active_alerts(connection, now=now, stale_after=STALE_AFTER),
+        "alerts": sent_alerts.active_alerts(connection, now=now),
         # The office's own groups: a group a screen merely claims is no target for alerts.
         "groups": config.groups,
     }
@@ -84,14 +84,14 @@ async def send_alert(request: Request, session: Session) -> Response:
             )  # fmt: skip
         except SendError as exc:
             log.error("console: alert %s to %s failed: %s", alert_id, group, exc)
-            detail = {"id": alert_id, "text": text, "level": level, "outcome": "failed",
-                      "error": str(exc)}  # fmt: skip
-            await web.db(request, accounts.record, now, session.user, alerts_view.ALERT, group,
-                         detail=detail)  # fmt: skip
+            unsent = {"type": "alert", "group": group, "id": alert_id, "text": text,
+                      "level": level}  # fmt: skip
+            await web.db(request, lambda c, p=unsent, e=str(exc): sent_alerts.record_alert(
+                c, payload=p, actor=session.user, source="console", now=now, error=e))  # fmt: skip
             outcomes.append("failed")
             continue
-        await web.db(request, lambda c, p=payload: alerts_view.record_alert(
-            c, actor=session.user, payload=p, now=now))  # fmt: skip
+        await web.db(request, lambda c, p=payload: sent_alerts.record_alert(
+            c, payload=p, actor=session.user, source="console", now=now))  # fmt: skip
         outcomes.append("sent")
     notice = "sent" if all(o == "sent" for o in outcomes) else "failed"
     return RedirectResponse(f"/alerts?notice={notice}", status_code=303)
@@ -103,19 +103,20 @@ async def cancel_alert(request: Request, session: Session) -> Response:
     form = await request.form()
     alert_id, group = str(form.get("id", "")), str(form.get("group", ""))
     now = console.now()
-    live = await web.db(request, alerts_view.active_alerts, now=now, stale_after=STALE_AFTER)
+    live = await web.db(request, sent_alerts.active_alerts, now=now)
     known = group in console.config.groups  # the office's own, not one a screen claims
     if not known or not any(a["id"] == alert_id and a["group"] == group for a in live):
         return web.refuse(request, session, "not_found", 404)
     try:
         payload = await run_in_threadpool(request.app.state.sender.cancel, group, alert_id, now)
     except SendError as exc:
-        detail = {"id": alert_id, "outcome": "failed", "error": str(exc)}
-        await web.db(request, accounts.record, now, session.user, alerts_view.ALERT_CANCEL,
-                     group, detail=detail)  # fmt: skip
+        unsent = {"type": "alert-cancel", "group": group, "id": alert_id}
+        await web.db(request, lambda c, e=str(exc): sent_alerts.record_alert(
+            c, payload=unsent, actor=session.user, source="console", now=now,
+            error=e))  # fmt: skip
         return RedirectResponse("/alerts?notice=failed", status_code=303)
-    await web.db(request, lambda c: alerts_view.record_alert_cancel(
-        c, actor=session.user, payload=payload, now=now))  # fmt: skip
+    await web.db(request, lambda c: sent_alerts.record_alert(
+        c, payload=payload, actor=session.user, source="console", now=now))  # fmt: skip
     return RedirectResponse("/alerts?notice=sent", status_code=303)
 
 

@@ -10,28 +10,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from central import publishes
 from central.config import CentralConfig
 from central.console import content, schedule_words, web
 from central.console.accounts import Session
-from player.wire.signing import KeyFileError
 
 log = logging.getLogger(__name__)
 
 HOURS = (2, 6, 12, 24)
 
 
-def publishes(config: CentralConfig) -> tuple[list[dict], str | None]:
-    """Every group's latest publish, and the key problem when signatures cannot be checked."""
-    try:
-        public_key = content.publisher_public_key(config.publish.key)
-        problem = None
-    except KeyFileError as exc:
-        public_key, problem = None, str(exc)
-    return content.group_publishes(config.publish.groups, public_key), problem
-
-
 def content_data(config: CentralConfig, now: dt.datetime, zone, hours: int, language: str) -> dict:
-    groups, key_problem = publishes(config)
+    groups, key_problem = publishes.publishes(config)
     for entry in groups:
         entry["preview"] = None
         if entry["manifest"] is not None:

@@ -9,27 +9,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from central import publishes
 from central.config import CentralConfig
-from central.console import content, i18n, timeline, web
+from central.console import i18n, web
 from central.console.accounts import Session
-from central.console.pages import content as content_page
+from central.db import fleet
 
 log = logging.getLogger(__name__)
 
-# Players send their status at least every minute; three missed ones mean it stopped
-# reporting, even when its last will never reached the broker.
-STALE_AFTER = dt.timedelta(minutes=3)
-
-
-def latest_sequences(config: CentralConfig) -> dict[str, int]:
-    """Each group's latest good publish sequence, checked as a screen checks it."""
-    groups, _problem = content_page.publishes(config)
-    return content.latest_sequences(groups)
-
 
 def fleet_data(connection, config: CentralConfig, now: dt.datetime) -> dict:
-    summary = timeline.fleet_summary(
-        connection, now=now, stale_after=STALE_AFTER, latest_sequences=latest_sequences(config)
+    summary = fleet.fleet_summary(
+        connection, now=now, latest_sequences=publishes.latest_good_sequences(config)
     )
     by_group: dict[str, list[dict]] = {}
     for screen in summary["screens"]:

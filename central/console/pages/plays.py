@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from central.collector import queries
-from central.collector.schema import screens
 from central.console import reports, web
 from central.console.accounts import Session
+from central.db import csvfile, fleet, queries
 
 DEFAULT_DAYS = 7
 # Rows of the day x screen x item table on the page; a month of a big fleet has tens of
@@ -38,9 +36,7 @@ def parse_range(query, today: dt.date) -> tuple[dt.date, dt.date, str | None, st
 
 
 def plays_data(connection, first, last, group, zone) -> dict:
-    groups = sorted(
-        g for g in connection.scalars(select(screens.c.group).distinct()) if g is not None
-    )
+    groups = fleet.screen_groups(connection)
     rows = queries.plays_per_item(connection, first, last, tz=zone, group=group)
     return {
         "rows": rows[:MAX_TABLE_ROWS],
@@ -87,7 +83,7 @@ async def plays_csv(request: Request, session: Session) -> Response:
         return Response(str(exc), status_code=400)
     name = reports.csv_filename(first, last, group)
     return Response(
-        reports.csv_bytes(rows),
+        csvfile.plays_csv(rows),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"', **web.SECURITY_HEADERS},
     )

@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from central import publishes
 from central.broker import SendError
-from central.collector.queries import latest_screenshot
-from central.collector.schema import screens
-from central.console import accounts, send, timeline, web
+from central.console import send, web
 from central.console.accounts import Session
-from central.console.pages.fleet import STALE_AFTER, latest_sequences
+from central.db import audit, fleet, timeline
+from central.db.queries import latest_screenshot
 
 log = logging.getLogger(__name__)
 
@@ -24,26 +23,24 @@ HISTORY = dt.timedelta(days=7)
 
 
 def screen_data(connection, config, player: str, now: dt.datetime) -> dict | None:
-    first_seen = connection.scalar(select(screens.c.first_seen).where(screens.c.player == player))
+    first_seen = timeline.first_seen(connection, player)
     if first_seen is None:
         return None
-    summary = timeline.fleet_summary(
-        connection, now=now, stale_after=STALE_AFTER, latest_sequences=latest_sequences(config)
+    summary = fleet.fleet_summary(
+        connection, now=now, latest_sequences=publishes.latest_good_sequences(config)
     )
     screen = next(s for s in summary["screens"] if s["player"] == player)
     # The history begins when the collector first heard of the screen: before that there
     # is nothing to tell, and a long grey "unknown" bar would read as an outage.
-    since = max(timeline.naive_utc(now) - HISTORY, timeline.naive_utc(first_seen))
-    periods = timeline.online_timeline(
-        connection, player, start=since, end=now, now=now, stale_after=STALE_AFTER
-    )
+    since = max(fleet.naive_utc(now) - HISTORY, fleet.naive_utc(first_seen))
+    periods = timeline.online_timeline(connection, player, start=since, end=now, now=now)
     total = sum(p["seconds"] for p in periods) or 1.0
     for period in periods:
         period["share"] = round(100 * period["seconds"] / total, 3)
     return {
         "screen": screen,
         "periods": periods,
-        "history_since": since if since > timeline.naive_utc(now) - HISTORY else None,
+        "history_since": since if since > fleet.naive_utc(now) - HISTORY else None,
         "plays": timeline.recent_plays(connection, player, limit=30),
         "errors": timeline.error_history(connection, player, limit=30),
         "shots": timeline.screenshot_list(connection, player, limit=6),
@@ -103,8 +100,7 @@ async def send_command(request: Request, session: Session) -> Response:
     player, name = request.path_params["player"], request.path_params["name"]
     if name not in send.COMMANDS:
         return web.refuse(request, session, "not_found", 404)
-    known = await web.db(request, lambda c: c.scalar(
-        select(screens.c.player).where(screens.c.player == player)))  # fmt: skip
+    known = await web.db(request, timeline.first_seen, player)
     if known is None:
         return web.refuse(request, session, "not_found", 404)
     now = console.now()
@@ -116,7 +112,7 @@ async def send_command(request: Request, session: Session) -> Response:
         outcome, error = "failed", str(exc)
         log.error("console: command %s to %s failed: %s", name, player, exc)
     detail = {"outcome": outcome, **({"error": error} if error else {})}
-    await web.db(request, accounts.record, now, session.user, f"command-{name}", player,
+    await web.db(request, audit.record, now, session.user, f"command-{name}", player,
                  detail=detail)  # fmt: skip
     return RedirectResponse(f"/screen/{web.path_segment(player)}?notice={outcome}", status_code=303)
 

@@ -10,7 +10,7 @@ import json
 import pytest
 from PIL import Image
 
-from central.collector.store import Recorder, Report
+from central.db.store import Recorder, Report
 
 
 def iso(moment: dt.datetime) -> str:

@@ -7,8 +7,8 @@ import json
 
 from sqlalchemy import insert
 
-from central.collector.schema import audit
-from central.console import alerts_view
+from central.db import alerts as sent_alerts
+from central.db.schema import audit
 from player.wire.signing import make_alert, make_alert_cancel
 
 NOW = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
@@ -23,9 +23,9 @@ def naive(moment: dt.datetime) -> dt.datetime:
 
 def send(fleet, actor, payload, at):
     with fleet.engine.begin() as connection:
-        if payload["type"] == "alert":
-            return alerts_view.record_alert(connection, actor=actor, payload=payload, now=at)
-        return alerts_view.record_alert_cancel(connection, actor=actor, payload=payload, now=at)
+        return sent_alerts.record_alert(
+            connection, payload=payload, actor=actor, source="console", now=at
+        )
 
 
 def alert(text, at, alert_id, *, minutes=30, group="lobby", level="emergency"):
@@ -46,9 +46,9 @@ def test_alerts_in_force_and_where_they_are_on_screen(fleet):
     fleet.status("layar-4", naive(NOW - M), alert="dari-shell", group="plaza")
     fleet.status("layar-5", naive(NOW - M), group="plaza")
     with fleet.engine.connect() as connection:
-        active = alerts_view.active_alerts(connection, now=NOW, stale_after=STALE)
-        plaza = alerts_view.active_alerts(connection, now=NOW, stale_after=STALE, group="plaza")
-        log = alerts_view.alert_log(connection)
+        active = sent_alerts.active_alerts(connection, now=NOW, stale_after=STALE)
+        plaza = sent_alerts.active_alerts(connection, now=NOW, stale_after=STALE, group="plaza")
+        log = sent_alerts.alert_log(connection)
     by_id = {a["id"]: a for a in active}
     assert [a["id"] for a in active] == ["banjir", "uji", "dari-shell"]
     banjir = by_id["banjir"]
@@ -79,17 +79,17 @@ def test_expired_and_cancelled_alerts_no_screen_shows_are_gone(fleet):
     send(fleet, "ani", alert("Lagi", NOW - M, "lagi"), NOW - M)
     fleet.status("layar-1", naive(NOW - M))
     with fleet.engine.connect() as connection:
-        active = alerts_view.active_alerts(connection, now=NOW, stale_after=STALE)
+        active = sent_alerts.active_alerts(connection, now=NOW, stale_after=STALE)
         assert [a["id"] for a in active] == ["lagi"]
         assert active[0]["not_showing"] == ["layar-1"]
     send(fleet, "ani", alert("Batal lagi", NOW, "batal"), NOW)
     with fleet.engine.connect() as connection:
-        active = alerts_view.active_alerts(connection, now=NOW + M, stale_after=STALE)
+        active = sent_alerts.active_alerts(connection, now=NOW + M, stale_after=STALE)
     assert [a["id"] for a in active] == ["batal", "lagi"]
 
 
 def test_audit_rows_with_an_outcome_and_no_issue_time_are_read(fleet):
-    """Rows as a console page may write them: the send's outcome, the row's time as issue."""
+    """Rows as an older console wrote them: the send's outcome, the row's time as issue."""
 
     def row(action, target, detail, at):
         with fleet.engine.begin() as connection:
@@ -107,6 +107,6 @@ def test_audit_rows_with_an_outcome_and_no_issue_time_are_read(fleet):
                            "expires_at": expires}, NOW - 4 * M)  # fmt: skip
     row("alert-cancel", "lobby", {"id": "a2", "outcome": "sent"}, NOW - 3 * M)
     with fleet.engine.connect() as connection:
-        active = alerts_view.active_alerts(connection, now=NOW, stale_after=STALE)
+        active = sent_alerts.active_alerts(connection, now=NOW, stale_after=STALE)
     assert [(a["id"], a["group"], a["sent_by"]) for a in active] == [("a1", "lobby", "citra")]
     assert active[0]["issued_at"] == NOW - 5 * M

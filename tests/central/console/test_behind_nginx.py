@@ -15,8 +15,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from central.collector.database import open_engine
-from central.collector.schema import audit
+from central.db.database import open_engine
+from central.db.schema import audit
 from tests.fixtures.console import ConsoleProcess
 from tests.fixtures.nginx import NGINX, free_port, make_self_signed, wait_for_port
 

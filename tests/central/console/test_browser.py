@@ -22,7 +22,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
-from central.collector.schema import audit, plays
+from central.db.schema import audit, plays
 from tests.fixtures.collector import CollectorProcess, Screen
 from tests.fixtures.console import ConsoleProcess, make_browser, page_shot
 from tests.fixtures.content import publish_tree, write_key
@@ -146,9 +146,9 @@ def _routes(config_path: Path) -> list[tuple[str, str]]:
     """(method, path) of every route the application has, parameters filled in."""
     from starlette.routing import Route
 
-    from central.collector.database import open_engine
     from central.config import load_central_config
     from central.console.app import create_app
+    from central.db.database import open_engine
 
     config = load_central_config(config_path)
     engine = open_engine(config.collector.database)  # not connected: only the routes are read

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from central.collector.database import open_engine, upgrade
-from central.collector.schema import audit, console_users
 from central.config import CentralConfigError, load_central_config
 from central.console import accounts, i18n
 from central.console.app import _safe_next
 from central.console.pages.plays import parse_range
+from central.db.database import open_engine, upgrade
+from central.db.schema import audit, console_users
 
 NOW = dt.datetime(2026, 12, 2, 3, 0, 0)  # naive UTC, as the database keeps it
 JAKARTA = ZoneInfo("Asia/Jakarta")

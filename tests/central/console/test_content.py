@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from central import publishes
 from central.console import content, schedule_words
 from player.wire.signing import KeyFileError
 from tests.fixtures.content import publish_tree, write_key
@@ -41,7 +42,7 @@ def published(tmp_path):
 
 def test_a_signed_publish_with_its_items_and_media_sizes(published):
     folder, public = published
-    entry = content.read_publish("lobby", folder, public)
+    entry = publishes.read_publish("lobby", folder, public)
     assert entry["problems"] == []
     assert (entry["ok"], entry["signature"]) == (True, "valid")
     assert entry["published_at"] == PUBLISHED
@@ -57,68 +58,68 @@ def test_a_signed_publish_with_its_items_and_media_sizes(published):
     assert (items["himbauan"]["size"], items["himbauan"]["text"]) == (None, "Jaga kebersihan")
     assert entry["missing_media"] == 0 and all(i["present"] for i in entry["items"])
     assert [p["name"] for p in entry["playlists"]] == ["main", "evening"]
-    assert content.latest_sequences([entry]) == {"lobby": entry["sequence"]}
+    assert publishes.latest_sequences([entry]) == {"lobby": entry["sequence"]}
 
 
 def test_a_tampered_manifest_is_reported_not_trusted(published):
     folder, public = published
     path = folder / "manifest.json"
     path.write_bytes(path.read_bytes().replace(b"Jaga kebersihan", b"Jaga kebersihaN"))
-    entry = content.read_publish("lobby", folder, public)
+    entry = publishes.read_publish("lobby", folder, public)
     assert (entry["ok"], entry["signature"]) == (False, "bad")
     assert "signature does not match" in entry["problems"][0]
     assert "publish again" in entry["problems"][0]
-    assert content.latest_sequences([entry]) == {}
+    assert publishes.latest_sequences([entry]) == {}
 
 
 def test_a_manifest_signed_with_another_key_is_reported(published, tmp_path):
     folder, _ = published
     _, other = write_key(tmp_path / "keys" / "other.key")
-    entry = content.read_publish("lobby", folder, other)
+    entry = publishes.read_publish("lobby", folder, other)
     assert entry["signature"] == "bad" and not entry["ok"]
 
 
 def test_unsigned_missing_broken_and_misfiled_publishes(published, tmp_path):
     folder, public = published
     (folder / "manifest.json.sig").unlink()
-    unsigned = content.read_publish("lobby", folder, public)
+    unsigned = publishes.read_publish("lobby", folder, public)
     assert (unsigned["ok"], unsigned["signature"]) == (False, "unsigned")
     assert "unsigned" in unsigned["problems"][0]
     # Without a key the office cannot check; that is said, not called a problem.
-    unchecked = content.read_publish("lobby", folder, None)
+    unchecked = publishes.read_publish("lobby", folder, None)
     assert (unchecked["ok"], unchecked["signature"]) == (True, "unsigned")
-    misfiled = content.read_publish("plaza", folder, None)
+    misfiled = publishes.read_publish("plaza", folder, None)
     assert (
         not misfiled["ok"]
         and "published for group 'lobby', not 'plaza'" in (misfiled["problems"][0])
     )
-    missing = content.read_publish("lobby", tmp_path / "nowhere", public)
+    missing = publishes.read_publish("lobby", tmp_path / "nowhere", public)
     assert not missing["ok"] and "not found" in missing["problems"][0]
     (folder / "manifest.json").write_text("{not json", encoding="utf-8")
-    broken = content.read_publish("lobby", folder, None)
+    broken = publishes.read_publish("lobby", folder, None)
     assert not broken["ok"] and "not a valid manifest" in broken["problems"][0]
     (folder / "media").rename(folder / "gone")
-    publishes = content.group_publishes({"lobby": folder, "aula": tmp_path / "x"}, public)
-    assert [p["group"] for p in publishes] == ["aula", "lobby"]
+    every = publishes.group_publishes({"lobby": folder, "aula": tmp_path / "x"}, public)
+    assert [p["group"] for p in every] == ["aula", "lobby"]
 
 
 def test_missing_media_files_are_counted(published):
     folder, public = published
     next((folder / "media").iterdir()).unlink()
-    entry = content.read_publish("lobby", folder, public)
+    entry = publishes.read_publish("lobby", folder, public)
     assert entry["ok"] and entry["missing_media"] == 1
     assert sum(not i["present"] for i in entry["items"]) == 1
 
 
 def test_the_public_key_comes_from_the_pub_file_or_the_private_key(tmp_path):
     key, public = write_key(tmp_path / "publisher.key")
-    assert content.publisher_public_key(None) is None
-    assert content.publisher_public_key(key) == public
+    assert publishes.publisher_public_key(None) is None
+    assert publishes.publisher_public_key(key) == public
     key.with_name("publisher.key.pub").write_text(f"public_key: {public}\n")
-    assert content.publisher_public_key(key) == public
+    assert publishes.publisher_public_key(key) == public
     key.with_name("publisher.key.pub").write_text(key.read_text())
     with pytest.raises(KeyFileError, match="PRIVATE"):
-        content.publisher_public_key(key)
+        publishes.publisher_public_key(key)
 
 
 def videotron_schedule(tmp_path, manifest, at, hours, *extra):
@@ -145,7 +146,7 @@ def printed_rows(printed: str) -> list[list[str]]:
 @pytest.mark.parametrize("every_item", [False, True])
 def test_the_preview_is_what_videotron_schedule_prints(published, tmp_path, every_item):
     folder, public = published
-    entry = content.read_publish("lobby", folder, public)
+    entry = publishes.read_publish("lobby", folder, public)
     now = dt.datetime(2024, 5, 3, 18, 50, tzinfo=JAKARTA)  # the evening window opens at 19:00
     preview = content.schedule_preview(
         entry["manifest"], now=now, hours=1, tz=JAKARTA, every_item=every_item
@@ -171,7 +172,7 @@ def test_the_preview_is_what_videotron_schedule_prints(published, tmp_path, ever
 
 def test_the_preview_is_worded_in_the_readers_language(published):
     folder, public = published
-    entry = content.read_publish("lobby", folder, public)
+    entry = publishes.read_publish("lobby", folder, public)
     now = dt.datetime(2024, 5, 3, 18, 50, tzinfo=JAKARTA)
     rows = content.schedule_preview(entry["manifest"], now=now, hours=1, tz=JAKARTA)["rows"]
     indonesian = schedule_words.preview_rows("id", rows)
@@ -192,7 +193,7 @@ def test_the_preview_is_worded_in_the_readers_language(published):
 
 def test_the_preview_refuses_what_it_cannot_answer(published):
     folder, public = published
-    manifest = content.read_publish("lobby", folder, public)["manifest"]
+    manifest = publishes.read_publish("lobby", folder, public)["manifest"]
     with pytest.raises(ValueError, match="aware"):
         content.schedule_preview(manifest, now=dt.datetime(2024, 5, 3), hours=1, tz=JAKARTA)
     with pytest.raises(ValueError, match="at most"):

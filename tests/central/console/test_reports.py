@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from central.collector import queries
 from central.console import reports
+from central.db import csvfile, queries
 
 JAKARTA = ZoneInfo("Asia/Jakarta")  # UTC+7: a local day starts at 17:00 UTC the day before
 MAY1, MAY2, MAY3 = dt.date(2024, 5, 1), dt.date(2024, 5, 2), dt.date(2024, 5, 3)
@@ -89,11 +89,11 @@ def test_item_totals_and_chart_series_add_up_the_table(played):
 
 def test_the_csv_has_the_table_s_numbers_and_opens_in_excel(played):
     rows = table(played)
-    data = reports.csv_bytes(rows)
+    data = csvfile.plays_csv(rows)
     assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 only with the mark
     assert b"\r\n" in data
     parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert list(parsed[0]) == list(reports.CSV_COLUMNS)
+    assert list(parsed[0]) == list(csvfile.PLAYS_COLUMNS)
     assert len(parsed) == len(rows)
     for line, row in zip(parsed, rows, strict=True):
         assert line["day"] == row["day"]
@@ -111,7 +111,7 @@ def test_the_csv_has_the_table_s_numbers_and_opens_in_excel(played):
 def test_an_empty_range_gives_a_header_only_csv_and_bad_ranges_say_why(played):
     rows = table(played, first=dt.date(2023, 1, 1), last=dt.date(2023, 1, 31))
     assert rows == []
-    assert reports.csv_bytes(rows).decode("utf-8-sig") == ",".join(reports.CSV_COLUMNS) + "\r\n"
+    assert csvfile.plays_csv(rows).decode("utf-8-sig") == ",".join(csvfile.PLAYS_COLUMNS) + "\r\n"
     with pytest.raises(ValueError, match="before"):
         table(played, first=MAY2, last=MAY1)
     with pytest.raises(ValueError, match="at most 366 days"):

@@ -18,9 +18,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from central.collector.database import open_engine
-from central.collector.schema import audit
 from central.console.web import TEMPLATES, path_segment
+from central.db.database import open_engine
+from central.db.schema import audit
 from tests.central.console.conftest import Fleet
 from tests.fixtures.console import ConsoleProcess
 

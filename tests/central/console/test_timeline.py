@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from central.console import timeline
+from central.db import fleet as fleet_rules
+from central.db import timeline
 from tests.central.console.conftest import iso
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, 0)
@@ -68,7 +69,7 @@ def test_a_screen_that_stopped_reporting_is_not_shown_online(history):
         ("not reporting", T0 + 4 * H, now, "no message since"),
     ]
     with history.engine.connect() as connection:
-        summary = timeline.fleet_summary(connection, now=now, stale_after=STALE)
+        summary = fleet_rules.fleet_summary(connection, now=now, stale_after=STALE)
     (screen,) = summary["screens"]
     assert screen["online"] is True  # what the collector last heard …
     assert (screen["state"], screen["stale"]) == ("not reporting", True)  # … is not the present
@@ -100,10 +101,10 @@ def test_fleet_counts_online_offline_behind_and_errors(fleet):
     fleet.status("d-behind", now - 2 * M, manifest_sequence=3, errors=[error])
     fleet.status("e-plaza", now - M, group="plaza", manifest_sequence=9)
     with fleet.engine.connect() as connection:
-        summary = timeline.fleet_summary(
+        summary = fleet_rules.fleet_summary(
             connection, now=now, stale_after=STALE, latest_sequences={"lobby": 5, "plaza": 9}
         )
-        lobby = timeline.fleet_summary(
+        lobby = fleet_rules.fleet_summary(
             connection, now=now, stale_after=STALE, latest_sequences={"lobby": 5}, group="lobby"
         )
         errors = timeline.error_history(connection, "d-behind")

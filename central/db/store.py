@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
 
-from central.collector.rollup import add_plays
-from central.collector.schema import (
+from central.db.rollup import add_plays
+from central.db.schema import (
     errors,
     online_periods,
     plays,

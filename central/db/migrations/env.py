@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from central.collector.schema import metadata
+from central.db.schema import metadata
 
 
 def _run(connection) -> None:

@@ -1,4 +1,4 @@
-"""The collector's tables in SQLAlchemy Core; migrations/ brings a database up to them."""
+"""The office's tables in SQLAlchemy Core; only central.db imports them; migrations/ follow."""
 
 from __future__ import annotations
 
@@ -154,7 +154,8 @@ audit = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("at", DateTime, nullable=False),
-    Column("actor", String(128), nullable=False),  # a console login, or "collector"
+    # A console login, "cap-watch", "command line (USER)", "console" (the server itself).
+    Column("actor", String(128), nullable=False),
     Column("action", String(64), nullable=False),
     Column("target", String(256)),
     Column("detail", Text),  # JSON

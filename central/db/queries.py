@@ -1,25 +1,14 @@
-"""What the console and `videotron report` ask of the collector's database, in one place."""
+"""Proof of play and uptime per day, and the latest screenshot: what reports and pages read."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, case, func, or_, select
 
-from central.collector.rollup import day_zone, local_day, whole_hour
-from central.collector.schema import (
-    errors,
-    online_periods,
-    play_days,
-    play_hours,
-    plays,
-    screens,
-    screenshots,
-)
-from player.wire.status import CurrentPlay, MessageCache, MessageHealth, MessageSync, StatusMessage
+from central.db.rollup import day_zone, local_day, whole_hour
+from central.db.schema import online_periods, play_days, play_hours, plays, screens, screenshots
 
 MAX_REPORT_DAYS = 366
 
@@ -157,73 +146,6 @@ def uptime_per_day(
     return rows
 
 
-def fleet_now(
-    connection: Connection,
-    *,
-    now: dt.datetime,
-    latest_sequences: Mapping[str, int] | None = None,
-    group: str | None = None,
-) -> list[dict]:
-    """Every screen as it is now: online or since when not, what it shows, how current."""
-    latest_sequences = latest_sequences or {}
-    day_ago = now - dt.timedelta(days=1)
-    recent_errors = (
-        select(errors.c.player, func.count().label("n"))
-        .where(errors.c.last_at >= day_ago)
-        .group_by(errors.c.player)
-        .subquery()
-    )
-    last_shot = (
-        select(screenshots.c.player, func.max(screenshots.c.taken_at).label("at"))
-        .group_by(screenshots.c.player)
-        .subquery()
-    )
-    query = (
-        select(screens, recent_errors.c.n, last_shot.c.at.label("screenshot_at"))
-        .outerjoin(recent_errors, recent_errors.c.player == screens.c.player)
-        .outerjoin(last_shot, last_shot.c.player == screens.c.player)
-        .order_by(screens.c.group, screens.c.player)
-    )
-    if group is not None:
-        query = query.where(screens.c.group == group)
-    fleet = []
-    for row in connection.execute(query):
-        status: StatusMessage = _json(row.status)
-        sync: MessageSync = status.get("sync") or {}
-        cache: MessageCache = status.get("cache") or {}
-        current: CurrentPlay = status.get("current") or {}
-        health: MessageHealth = status.get("health") or {}
-        sequence = status.get("manifest_sequence")
-        latest = latest_sequences.get(row.group or "")
-        fleet.append(
-            {
-                "player": row.player,
-                "group": row.group,
-                "version": row.version,
-                "online": bool(row.online),
-                "since": row.online_since,
-                "offline_reason": None if row.online else row.offline_reason,
-                "last_seen": row.last_seen,
-                "item": current.get("item"),
-                "screen": status.get("screen"),
-                "alert": status.get("alert"),
-                "manifest_sequence": sequence,
-                "latest_sequence": latest,
-                "current": None if latest is None or sequence is None else sequence >= latest,
-                "last_sync": sync.get("last_ok_at"),
-                "sync_result": sync.get("last_result"),
-                "cache_used": cache.get("used_bytes"),
-                "cache_max": cache.get("max_bytes"),
-                "healthy": health.get("healthy"),
-                "config_errors": len(status.get("config_errors") or []),
-                "errors_24h": int(row.n or 0),
-                "dropped_plays": int(row.dropped or 0),
-                "screenshot_at": row.screenshot_at,
-            }
-        )
-    return fleet
-
-
 def latest_screenshot(connection: Connection, player: str):
     """(taken_at, item, jpeg bytes) of a screen's newest screenshot, or None."""
     return connection.execute(
@@ -232,11 +154,3 @@ def latest_screenshot(connection: Connection, player: str):
         .order_by(screenshots.c.id.desc())
         .limit(1)
     ).first()
-
-
-def _json(text: str | None) -> dict:
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Table, case, delete, func, insert, literal, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from central.collector.schema import play_day_zone, play_days, play_hours, plays
+from central.db.schema import play_day_zone, play_days, play_hours, plays
 
 log = logging.getLogger(__name__)
 

@@ -1,34 +1,31 @@
-"""A screen's history for the console (online periods, errors, plays, screenshots) and the fleet.
+"""A screen's history: online periods (by the fleet's stale rule), errors, plays, screenshots.
 
 Times in and out are naive UTC, as the collector stores them; an aware `now` or window is
 converted. A screen whose last message is older than `stale_after` is "not reporting" from
-its last message on: its last will may never have reached the broker (power cut, cable),
-and its last happy status must not be shown as the present.
+its last message on (`central.db.fleet` holds that rule).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 
 from sqlalchemy import Connection, and_, or_, select
 
-from central.collector.queries import fleet_now
-from central.collector.schema import errors, online_periods, plays, screens, screenshots
+from central.db.fleet import (
+    NOT_REPORTING,
+    OFFLINE,
+    ONLINE,
+    STALE_AFTER,
+    UNKNOWN,
+    is_stale,
+    naive_utc,
+)
+from central.db.schema import errors, online_periods, plays, screens, screenshots
 
-ONLINE, OFFLINE, NOT_REPORTING, UNKNOWN = "online", "offline", "not reporting", "unknown"
 
-
-def naive_utc(moment: dt.datetime) -> dt.datetime:
-    """`moment` as naive UTC (an aware time is converted; a naive one is taken as UTC)."""
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def is_stale(last_seen: dt.datetime | None, now: dt.datetime, stale_after: dt.timedelta) -> bool:
-    """True when nothing came from a screen for longer than `stale_after` before `now`."""
-    return last_seen is None or naive_utc(now) - last_seen > stale_after
+def first_seen(connection: Connection, player: str) -> dt.datetime | None:
+    """When the collector first heard of a screen; None for a screen it never heard of."""
+    return connection.scalar(select(screens.c.first_seen).where(screens.c.player == player))
 
 
 def online_timeline(
@@ -38,7 +35,7 @@ def online_timeline(
     start: dt.datetime,
     end: dt.datetime,
     now: dt.datetime,
-    stale_after: dt.timedelta,
+    stale_after: dt.timedelta = STALE_AFTER,
 ) -> list[dict]:
     """The screen's states from `start` to `end` (clipped to the window and to `now`).
 
@@ -218,55 +215,3 @@ def screenshot_jpeg(
     shot = dict(row._mapping)
     shot["jpeg"] = bytes(shot["jpeg"])
     return shot
-
-
-def fleet_summary(
-    connection: Connection,
-    *,
-    now: dt.datetime,
-    stale_after: dt.timedelta,
-    latest_sequences: Mapping[str, int] | None = None,
-    group: str | None = None,
-) -> dict:
-    """Every screen as it is now, with counts for the top of the fleet page.
-
-    Returns `{"screens": [...], "counts": {"total", "online", "offline", "not_reporting",
-    "behind", "with_errors": int}, "groups": [group names in order]}`. Each screen is a
-    `queries.fleet_now` row (player, group, version, online, since, offline_reason,
-    last_seen, item, screen, alert, manifest_sequence, latest_sequence, current, last_sync,
-    sync_result, cache_used, cache_max, healthy, config_errors, errors_24h,
-    dropped_plays, screenshot_at) plus:
-    `"stale": bool` (no message for longer than `stale_after`), `"state": "online" |
-    "offline" | "not reporting"`, `"state_since": datetime` (for "not reporting" the last
-    message), `"behind": bool` (its manifest sequence is older than the group's latest
-    publish) and `"has_errors": bool` (errors in the last 24 h, config errors, or unhealthy).
-    A stale screen counts as offline and as not reporting, never as online; its item and
-    alert are what it last reported, not what it shows now.
-    """
-    now = naive_utc(now)
-    fleet = fleet_now(connection, now=now, latest_sequences=latest_sequences, group=group)
-    counts = dict.fromkeys(
-        ("total", "online", "offline", "not_reporting", "behind", "with_errors"), 0
-    )
-    groups: list[str] = []
-    for screen in fleet:
-        stale = is_stale(screen["last_seen"], now, stale_after)
-        if screen["online"] and stale:
-            state, since = NOT_REPORTING, screen["last_seen"]
-        else:
-            state, since = (ONLINE if screen["online"] else OFFLINE), screen["since"]
-        behind = screen["current"] is False
-        has_errors = bool(
-            screen["errors_24h"] or screen["config_errors"] or screen["healthy"] is False
-        )
-        screen.update(
-            stale=stale, state=state, state_since=since, behind=behind, has_errors=has_errors
-        )
-        counts["total"] += 1
-        counts["online" if state == ONLINE else "offline"] += 1
-        counts["not_reporting"] += state == NOT_REPORTING
-        counts["behind"] += behind
-        counts["with_errors"] += has_errors
-        if screen["group"] not in groups:
-            groups.append(screen["group"])
-    return {"screens": fleet, "counts": counts, "groups": groups}

@@ -1,4 +1,4 @@
-"""Open the collector's database (SQLite file in WAL mode, or PostgreSQL) and migrate it."""
+"""Open the office's database (SQLite file in WAL mode, or PostgreSQL) and migrate it."""
 
 from __future__ import annotations
 
@@ -59,6 +59,17 @@ def open_engine(url: str) -> Engine:
         pool_size=2,
         max_overflow=2,
         connect_args={"connect_timeout": CONNECT_TIMEOUT},
+    )
+
+
+def exists(url: str) -> bool:
+    """Whether there may be a database at `url`: a SQLite file that is missing is none (it
+    is made by `videotron collect`); a server is taken to hold one until asked."""
+    parsed = make_url(engine_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return True
+    return (
+        bool(parsed.database) and parsed.database != ":memory:" and Path(parsed.database).is_file()
     )
 
 

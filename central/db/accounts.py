@@ -1,0 +1,117 @@
+"""Console accounts, sessions and failed logins as stored; the rules are the console's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from central.db.schema import console_sessions, console_users, login_failures
+
+
+def save_user(
+    connection: Connection, name: str, role: str, password_hash: str, now: dt.datetime
+) -> bool:
+    """Create an account, or give an existing one a new role and password (which ends its
+    sessions: they were opened with the old one); True when it is new."""
+    values = {"role": role, "password_hash": password_hash}
+    exists = connection.scalar(select(console_users.c.name).where(console_users.c.name == name))
+    if exists:
+        connection.execute(update(console_users).where(console_users.c.name == name).values(values))
+        end_sessions(connection, name)
+    else:
+        connection.execute(insert(console_users).values(name=name, created_at=now, **values))
+    return not exists
+
+
+def users(connection: Connection) -> list[dict]:
+    """Every account by name: `[{"name", "role", "created_at", "password_hash"}]`."""
+    rows = connection.execute(
+        select(console_users.c.name, console_users.c.role, console_users.c.created_at,
+               console_users.c.password_hash).order_by(console_users.c.name)
+    )  # fmt: skip
+    return [dict(row._mapping) for row in rows]
+
+
+def credentials(connection: Connection, name: str) -> tuple[str, str] | None:
+    """(role, password hash) of an account, or None when there is no such account."""
+    row = connection.execute(
+        select(console_users.c.role, console_users.c.password_hash).where(
+            console_users.c.name == name
+        )
+    ).first()
+    return (row.role, row.password_hash) if row else None
+
+
+def set_password_hash(connection: Connection, name: str, password_hash: str) -> bool:
+    """Replace an account's password hash; False when there is no such account."""
+    changed = connection.execute(
+        update(console_users)
+        .where(console_users.c.name == name)
+        .values(password_hash=password_hash)
+    ).rowcount
+    return bool(changed)
+
+
+def end_sessions(connection: Connection, name: str) -> None:
+    """End every session of an account."""
+    connection.execute(delete(console_sessions).where(console_sessions.c.user == name))
+
+
+def add_login_failure(connection: Connection, now: dt.datetime, name: str, address: str) -> None:
+    connection.execute(insert(login_failures).values(at=now, user=name, address=address))
+
+
+def login_failures_since(
+    connection: Connection, since: dt.datetime, name: str, address: str
+) -> tuple[int, int]:
+    """(failed logins for `name`, failed logins from `address`) at or after `since`."""
+    by_user = connection.scalar(
+        select(func.count())
+        .select_from(login_failures)
+        .where(login_failures.c.user == name, login_failures.c.at >= since)
+    )
+    by_address = connection.scalar(
+        select(func.count())
+        .select_from(login_failures)
+        .where(login_failures.c.address == address, login_failures.c.at >= since)
+    )
+    return int(by_user), int(by_address)
+
+
+def add_session(
+    connection: Connection,
+    token_hash: str,
+    user: str,
+    csrf: str,
+    *,
+    now: dt.datetime,
+    expires_at: dt.datetime,
+) -> None:
+    """Store a new session, and drop the sessions that expired before `now`."""
+    connection.execute(
+        insert(console_sessions).values(
+            token_hash=token_hash, user=user, csrf=csrf, created_at=now, expires_at=expires_at
+        )
+    )
+    connection.execute(delete(console_sessions).where(console_sessions.c.expires_at < now))
+
+
+def session(connection: Connection, token_hash: str) -> dict | None:
+    """The session stored under `token_hash` with its account's current role:
+    `{"user", "csrf", "expires_at", "role"}`, or None (no such session or account)."""
+    row = connection.execute(
+        select(
+            console_sessions.c.user,
+            console_sessions.c.csrf,
+            console_sessions.c.expires_at,
+            console_users.c.role,
+        )
+        .join(console_users, console_users.c.name == console_sessions.c.user)
+        .where(console_sessions.c.token_hash == token_hash)
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def delete_session(connection: Connection, token_hash: str) -> None:
+    connection.execute(delete(console_sessions).where(console_sessions.c.token_hash == token_hash))

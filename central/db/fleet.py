@@ -1,0 +1,171 @@
+"""Who is online, not reporting or offline, and who is behind: the one fleet rule for all.
+
+The console's pages and `videotron report fleet` read the fleet through `fleet_summary`, so
+they never disagree. A screen whose last message is older than `STALE_AFTER` is "not
+reporting" from its last message on: its last will may never have reached the broker
+(power cut, cable), and its last happy status must not be shown as the present. Times in
+and out are naive UTC, as the collector stores them; an aware `now` is converted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+
+from sqlalchemy import Connection, func, select
+
+from central.db.schema import errors, screens, screenshots
+from player.wire.status import CurrentPlay, MessageCache, MessageHealth, MessageSync, StatusMessage
+
+# Players send their status at least every minute; three missed ones mean it stopped
+# reporting, even when its last will never reached the broker.
+STALE_AFTER = dt.timedelta(minutes=3)
+ONLINE, OFFLINE, NOT_REPORTING, UNKNOWN = "online", "offline", "not reporting", "unknown"
+
+
+def naive_utc(moment: dt.datetime) -> dt.datetime:
+    """`moment` as naive UTC (an aware time is converted; a naive one is taken as UTC)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def is_stale(
+    last_seen: dt.datetime | None, now: dt.datetime, stale_after: dt.timedelta = STALE_AFTER
+) -> bool:
+    """True when nothing came from a screen for longer than `stale_after` before `now`."""
+    return last_seen is None or naive_utc(now) - last_seen > stale_after
+
+
+def screen_groups(connection: Connection) -> list[str]:
+    """The groups the screens reported being in, by name."""
+    found = connection.scalars(select(screens.c.group).distinct())
+    return sorted(group for group in found if group)
+
+
+def fleet_now(
+    connection: Connection,
+    *,
+    now: dt.datetime,
+    latest_sequences: Mapping[str, int] | None = None,
+    group: str | None = None,
+) -> list[dict]:
+    """Every screen as it is now: online or since when not, what it shows, how current."""
+    latest_sequences = latest_sequences or {}
+    day_ago = now - dt.timedelta(days=1)
+    recent_errors = (
+        select(errors.c.player, func.count().label("n"))
+        .where(errors.c.last_at >= day_ago)
+        .group_by(errors.c.player)
+        .subquery()
+    )
+    last_shot = (
+        select(screenshots.c.player, func.max(screenshots.c.taken_at).label("at"))
+        .group_by(screenshots.c.player)
+        .subquery()
+    )
+    query = (
+        select(screens, recent_errors.c.n, last_shot.c.at.label("screenshot_at"))
+        .outerjoin(recent_errors, recent_errors.c.player == screens.c.player)
+        .outerjoin(last_shot, last_shot.c.player == screens.c.player)
+        .order_by(screens.c.group, screens.c.player)
+    )
+    if group is not None:
+        query = query.where(screens.c.group == group)
+    fleet = []
+    for row in connection.execute(query):
+        status: StatusMessage = _json(row.status)
+        sync: MessageSync = status.get("sync") or {}
+        cache: MessageCache = status.get("cache") or {}
+        current: CurrentPlay = status.get("current") or {}
+        health: MessageHealth = status.get("health") or {}
+        sequence = status.get("manifest_sequence")
+        latest = latest_sequences.get(row.group or "")
+        fleet.append(
+            {
+                "player": row.player,
+                "group": row.group,
+                "version": row.version,
+                "online": bool(row.online),
+                "since": row.online_since,
+                "offline_reason": None if row.online else row.offline_reason,
+                "last_seen": row.last_seen,
+                "item": current.get("item"),
+                "screen": status.get("screen"),
+                "alert": status.get("alert"),
+                "manifest_sequence": sequence,
+                "latest_sequence": latest,
+                "current": None if latest is None or sequence is None else sequence >= latest,
+                "last_sync": sync.get("last_ok_at"),
+                "sync_result": sync.get("last_result"),
+                "cache_used": cache.get("used_bytes"),
+                "cache_max": cache.get("max_bytes"),
+                "healthy": health.get("healthy"),
+                "config_errors": len(status.get("config_errors") or []),
+                "errors_24h": int(row.n or 0),
+                "dropped_plays": int(row.dropped or 0),
+                "screenshot_at": row.screenshot_at,
+            }
+        )
+    return fleet
+
+
+def fleet_summary(
+    connection: Connection,
+    *,
+    now: dt.datetime,
+    stale_after: dt.timedelta = STALE_AFTER,
+    latest_sequences: Mapping[str, int] | None = None,
+    group: str | None = None,
+) -> dict:
+    """Every screen as it is now, with counts for the top of the fleet page.
+
+    Returns `{"screens": [...], "counts": {"total", "online", "offline", "not_reporting",
+    "behind", "with_errors": int}, "groups": [group names in order]}`. Each screen is a
+    `fleet_now` row (player, group, version, online, since, offline_reason,
+    last_seen, item, screen, alert, manifest_sequence, latest_sequence, current, last_sync,
+    sync_result, cache_used, cache_max, healthy, config_errors, errors_24h,
+    dropped_plays, screenshot_at) plus:
+    `"stale": bool` (no message for longer than `stale_after`), `"state": "online" |
+    "offline" | "not reporting"`, `"state_since": datetime` (for "not reporting" the last
+    message), `"behind": bool` (its manifest sequence is older than the group's latest
+    publish) and `"has_errors": bool` (errors in the last 24 h, config errors, or unhealthy).
+    A stale screen counts as offline and as not reporting, never as online; its item and
+    alert are what it last reported, not what it shows now.
+    """
+    now = naive_utc(now)
+    fleet = fleet_now(connection, now=now, latest_sequences=latest_sequences, group=group)
+    counts = dict.fromkeys(
+        ("total", "online", "offline", "not_reporting", "behind", "with_errors"), 0
+    )
+    groups: list[str] = []
+    for screen in fleet:
+        stale = is_stale(screen["last_seen"], now, stale_after)
+        if screen["online"] and stale:
+            state, since = NOT_REPORTING, screen["last_seen"]
+        else:
+            state, since = (ONLINE if screen["online"] else OFFLINE), screen["since"]
+        behind = screen["current"] is False
+        has_errors = bool(
+            screen["errors_24h"] or screen["config_errors"] or screen["healthy"] is False
+        )
+        screen.update(
+            stale=stale, state=state, state_since=since, behind=behind, has_errors=has_errors
+        )
+        counts["total"] += 1
+        counts["online" if state == ONLINE else "offline"] += 1
+        counts["not_reporting"] += state == NOT_REPORTING
+        counts["behind"] += behind
+        counts["with_errors"] += has_errors
+        if screen["group"] not in groups:
+            groups.append(screen["group"])
+    return {"screens": fleet, "counts": counts, "groups": groups}
+
+
+def _json(text: str | None) -> dict:
+    try:
+        value = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
