@@ -118,8 +118,9 @@ def cmd_cap_watch(args: argparse.Namespace) -> int:
 
 def _run(config: CentralConfig, settings: CapSettings) -> int:
     from central.cap.watcher import CapWatcher
-    from central.sdnotify import SdNotify, stop_on_signals
+    from central.signals import stop_on_signals
     from player.wire import signing
+    from player.wire.sdnotify import Notifier
 
     problems = []
     if not settings.sources:
@@ -142,7 +143,7 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
     audit = AuditLog(settings.audit_database) if settings.audit_database else None
     watcher = CapWatcher(settings, send, audit)
     stop = stop_on_signals()
-    notifier = SdNotify()
+    notifier = Notifier()
     sources = ", ".join(s.name for s in settings.sources)
     log.info(
         "CAP watcher polling %s every %d s for groups %s",

@@ -38,7 +38,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from central.collector import rollup
     from central.collector.database import display, open_engine, upgrade
     from central.collector.ingest import Collector
-    from central.sdnotify import SdNotify, stop_on_signals
+    from central.signals import stop_on_signals
+    from player.wire.sdnotify import Notifier
 
     logging.basicConfig(
         level=(getattr(args, "log_level", None) or "INFO").upper(),
@@ -50,7 +51,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     if config is None:
         return 2
     url = config.collector.database
-    notifier = SdNotify()
+    notifier = Notifier()
     try:
         engine = open_engine(url)
         upgrade(engine)

@@ -19,7 +19,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from central.collector.store import Recorder, Report
 from central.config import CentralConfig
-from central.sdnotify import SdNotify, watchdog_seconds
 from player.wire.broker import (
     make_client,
     parse_broker_url,
@@ -27,6 +26,7 @@ from player.wire.broker import (
     pop_ack_topic,
     report_filters,
 )
+from player.wire.sdnotify import Notifier, watchdog_interval
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +63,14 @@ class Collector:
     players keep their plays and send them again.
     """
 
-    def __init__(self, config: CentralConfig, engine: Engine, notifier: SdNotify | None = None):
+    def __init__(self, config: CentralConfig, engine: Engine, notifier: Notifier | None = None):
         if not config.mqtt.url:
             raise ValueError(f"{config.path}: mqtt.url is not set; the collector needs a broker")
         self.config = config
         self.prefix = config.mqtt.topic_prefix
         self.broker = parse_broker_url(config.mqtt.url)
         self.engine = engine
-        self.notifier = notifier or SdNotify()
+        self.notifier = notifier or Notifier()
         self.recorder = Recorder(config.collector.screenshots_kept)
         self.inbox: queue.Queue[Report] = queue.Queue(INBOX_LIMIT)
         self.counters = Counters()
@@ -234,7 +234,7 @@ class Collector:
         writer.start()
         client.loop_start()
         self.notifier.ready(self.describe())
-        watchdog = watchdog_seconds()
+        watchdog = watchdog_interval()
         last_status = ""
         try:
             while not stop.wait(min(TICK, watchdog / 3) if watchdog else TICK):
