@@ -14,6 +14,7 @@ import yaml
 from central.cap.settings import CapSettings, CapSettingsError, parse_cap_section
 from player.wire.broker import parse_broker_url
 from player.wire.smallfile import NotReadable, read_small_file, yaml_too_deep
+from player.wire.units import parse_duration
 
 DEFAULT_PATH = Path("/etc/videotron/central.yaml")
 MAX_BYTES = 256 * 1024  # a central.yaml is a page of settings, never megabytes
@@ -23,8 +24,6 @@ DEFAULT_CLIENT_ID = "videotron-collector"
 DEFAULT_SESSION_EXPIRY = 7 * 86400  # seconds the broker keeps the collector's queue
 _TOPIC_PREFIX = re.compile(r"^[^#+\s/][^#+\s]*$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _SECTIONS = {
     "mqtt": ("url", "username", "password", "ca_bundle", "topic_prefix"),
     "collector": ("database", "client_id", "session_expiry", "screenshots_kept", "share_group"),
@@ -114,8 +113,10 @@ def _scalar(path: Path, key: str, node: yaml.Node) -> str:
 
 
 def _seconds(path: Path, key: str, node: yaml.Node, low: int) -> int:
-    match = _DURATION.match(_scalar(path, key, node))
-    value = int(match.group(1)) * _UNITS[match.group(2)] if match else -1
+    try:
+        value = round(parse_duration(_scalar(path, key, node)))
+    except ValueError:
+        value = -1
     if value < low:
         raise CentralConfigError(
             f"{_where(path, node)}: {key}: expected a duration of at least {low} s such as "

@@ -6,14 +6,12 @@ import argparse
 import datetime as dt
 import hashlib
 import json
-import re
 import ssl
 import sys
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -22,12 +20,10 @@ from paho.mqtt.properties import Properties
 from central.config import CentralConfigError, load_central_config
 from player.wire.broker import Broker, make_client, make_topics, parse_broker_url
 from player.wire.manifest import MAX_ALERT_LIFETIME, ManifestError
+from player.wire.units import parse_duration
 
 ACK_TIMEOUT = 10.0  # seconds to wait for CONNACK and for the PUBACK of our message
 DEFAULT_PREFIX = "videotron"
-# A unit is required: a technician typing "2" for two hours must not send a 2 s alert.
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
-_UNITS = MappingProxyType({"s": 1, "m": 60, "h": 3600, "d": 86400})
 
 
 class CliError(Exception):
@@ -45,14 +41,17 @@ class Target:
     ca_bundle: Path | None = None
 
 
-def parse_duration(text: str) -> float:
-    """Seconds in "90s", "30m", "2h", "1d"; a bare number is refused (which unit?)."""
-    match = _DURATION.match(text)
-    if not match or float(match.group(1)) <= 0:
+def expires_seconds(text: str) -> float:
+    """--expires in seconds: "90s", "30m", "2h", "1d"; a bare number is refused (which unit?)."""
+    try:
+        # A unit is required: a technician typing "2" for two hours must not send a 2 s alert.
+        seconds = parse_duration(text, unit_required=True)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
         raise CliError(
             f"--expires {text!r}: use a positive number with its unit s, m, h or d (90s, 30m, 2h)"
         )
-    seconds = float(match.group(1)) * _UNITS[match.group(2)]
     if seconds > MAX_ALERT_LIFETIME.total_seconds():  # also keeps the expiry date computable
         raise CliError(
             f"--expires {text!r}: at most {MAX_ALERT_LIFETIME.days}d; a notice that runs longer "
@@ -199,7 +198,7 @@ def _alert_payload(args: argparse.Namespace, signing, now: dt.datetime) -> tuple
             raise CliError("--cancel names the alert; leave out --id")
         if not args.cancel.strip():
             raise CliError("--cancel needs the id of the alert to take off")
-        lifetime = parse_duration(args.expires or CANCEL_LIFETIME)
+        lifetime = expires_seconds(args.expires or CANCEL_LIFETIME)
         payload = signing.make_alert_cancel(
             args.cancel, args.group, now=now, lifetime=dt.timedelta(seconds=lifetime)
         )
@@ -209,7 +208,7 @@ def _alert_payload(args: argparse.Namespace, signing, now: dt.datetime) -> tuple
         raise CliError("alert text is empty (or pass --cancel ID to take an alert off)")
     if len(text) > signing.MAX_ALERT_TEXT:
         raise CliError(f"alert text is {len(text)} characters; at most {signing.MAX_ALERT_TEXT}")
-    lifetime = parse_duration(args.expires or ALERT_LIFETIME)
+    lifetime = expires_seconds(args.expires or ALERT_LIFETIME)
     payload = signing.make_alert(
         text,
         args.group,
@@ -253,7 +252,7 @@ def cmd_command(args: argparse.Namespace) -> int:
     from player.wire import signing
 
     try:
-        lifetime = parse_duration(args.expires)
+        lifetime = expires_seconds(args.expires)
         key_path = args.key or _publisher_key(args)
         try:
             key = signing.load_private_key(Path(key_path))

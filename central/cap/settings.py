@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+from player.wire.units import parse_duration
+
 _KEYS = (
     "sources",
     "poll_interval",
@@ -83,8 +82,10 @@ def _scalar(path: Path, key: str, node: yaml.Node) -> str:
 
 
 def _seconds(path: Path, key: str, node: yaml.Node, low: int, high: int) -> int:
-    match = _DURATION.match(_scalar(path, key, node))
-    value = int(match.group(1)) * _UNITS[match.group(2)] if match else -1
+    try:
+        value = round(parse_duration(_scalar(path, key, node)))
+    except ValueError:
+        value = -1
     if not low <= value <= high:
         raise _fail(
             path, node, f"{key}: expected a duration from {low} s to {high} s such as 60, 5m "

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from player.config import model
 from player.config.hours import operating_hours
 from player.config.located import Context, Invalid, Located, Parser, shown
-from player.wire.units import compact_size
+from player.wire.units import compact_size, parse_duration
 
 WEEKDAYS = model.WEEKDAYS
 
@@ -68,9 +68,6 @@ def integer(lo: int, hi: int) -> Parser:
 
 
 _NUMBER_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
-_DURATION_UNITS = MappingProxyType(
-    {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
-)
 _SIZE_UNITS = MappingProxyType(
     {"": 1, "b": 1}
     | {f"{p}{suffix}": 1000 ** (i + 1) for i, p in enumerate("kmgt") for suffix in ("", "b")}
@@ -94,7 +91,12 @@ def duration(lo: float, hi: float) -> Parser:
     """Seconds as a number, or text such as `90s`, `5m`, `1h`."""
 
     def parse(v: Located, ctx: Context) -> float:
-        x = _with_unit(v, _DURATION_UNITS, "seconds, or a duration like 90s, 5m, 1h")
+        if isinstance(v.value, bool) or not isinstance(v.value, int | float | str):
+            raise Invalid(f"expected seconds, or a duration like 90s, 5m, 1h, got {shown(v)}")
+        try:
+            x = parse_duration(v.value) if isinstance(v.value, str) else v.value
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
         if not lo <= x <= hi:
             raise Invalid(f"{x:g}s is out of range: must be from {lo:g}s to {hi:g}s")
         return float(x)
