@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from central.config import CentralConfig
 from central.console import accounts, i18n
 from central.console.accounts import Session
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +53,14 @@ class Console:
 
 
 def make_templates() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["size"] = format_size  # sizes read as `videotron status` prints them
+    return environment
 
 
 def console_of(request: Request) -> Console:

@@ -54,6 +54,22 @@ def test_no_module_spells_sizes_another_way():
     assert found == []
 
 
+def test_no_page_or_module_formats_sizes_by_hand():
+    # A division by 1024 or 10^6 with a unit beside it is a second byte formatter: the console
+    # once showed an 8 GB cache as "7629 MB" where `videotron status` said "8.0 GB".
+    divided = re.compile(r"/\s*\(?(1024|1048576|1_048_576|1e6|1e9|1_000_000|1000000)\b")
+    unit = re.compile(r"\b[kKMGT]B\b")  # KiB after a division by 1024 is exact, and fine
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for package in ("player", "central", "videotron", "bench")
+        for pattern in ("*.py", "*.html")
+        for path in sorted((ROOT / package).rglob(pattern))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if divided.search(line) and unit.search(line)
+    ]
+    assert found == []
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("90", 90), ("90s", 90), ("5m", 300), ("5 min", 300), ("1.5h", 5400), ("2H", 7200),
