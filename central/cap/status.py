@@ -68,8 +68,8 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-class StatusBoard:
-    """Writes the status file the operator reads with `videotron cap-watch --status`."""
+class CapStatusFile:
+    """The status file `videotron cap-watch --status` reads: recent verdicts kept, written whole."""
 
     def __init__(self, path: Path, poll_interval: int) -> None:
         self.path = path
