@@ -33,6 +33,7 @@ from player.wire.broker import (
     make_topics,
     parse_broker_url,
 )
+from player.wire.secret import reveal
 from player.wire.status import StatusMessage, SyncSection, status_message
 
 log = logging.getLogger(__name__)
@@ -284,7 +285,7 @@ class PushClient:
                 self.player_id,
                 self.broker,
                 username=mqtt_config.username,
-                password=mqtt_config.password,
+                password=reveal(mqtt_config.password),
                 ca_bundle=mqtt_config.ca_bundle,
             )
             client.will_set(
