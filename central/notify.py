@@ -20,6 +20,7 @@ from paho.mqtt.properties import Properties
 from central.config import CentralConfigError, load_central_config
 from player.wire.broker import Broker, make_client, make_topics, parse_broker_url
 from player.wire.manifest import MAX_ALERT_LIFETIME, ManifestError
+from player.wire.secret import Secret, reveal
 from player.wire.units import parse_duration
 
 ACK_TIMEOUT = 10.0  # seconds to wait for CONNACK and for the PUBACK of our message
@@ -37,7 +38,7 @@ class Target:
     broker: Broker
     prefix: str
     username: str | None = None
-    password: str | None = None
+    password: Secret | None = None  # revealed only into the broker login
     ca_bundle: Path | None = None
 
 
@@ -68,7 +69,7 @@ def _target(args: argparse.Namespace) -> Target:
         config = load_central_config(Path(config_path))
     except CentralConfigError as exc:
         if not args.mqtt:
-            raise CliError(f"{exc}; fix it or pass --mqtt mqtt://HOST:PORT") from None
+            raise CliError(f"{exc}\nfix it, or pass --mqtt mqtt://HOST:PORT") from None
     mqtt_config = config.mqtt if config is not None else None
     url = args.mqtt or (mqtt_config.url if mqtt_config else None)
     if not url:
@@ -108,7 +109,7 @@ def publish_once(
         target.broker,
         protocol=mqtt.MQTTv5,
         username=target.username,
-        password=target.password,
+        password=reveal(target.password),
         ca_bundle=target.ca_bundle,
     )
     outcome: dict = {}

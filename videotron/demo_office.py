@@ -158,7 +158,7 @@ class DemoOffice:
         from central.console import accounts
 
         logging.getLogger("alembic").setLevel(logging.WARNING)
-        engine = open_engine(load_central_config(self.config).collector.database)
+        engine = open_engine(load_central_config(self.config).collector.database.reveal())
         try:
             upgrade(engine)
             with engine.begin() as connection:

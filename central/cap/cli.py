@@ -140,7 +140,7 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
     except (ValueError, OSError, CliError) as exc:
         print(f"videotron cap-watch: {exc}", file=sys.stderr)
         return 2
-    audit = AuditLog(settings.audit_database) if settings.audit_database else None
+    audit = AuditLog(settings.audit_database.reveal()) if settings.audit_database else None
     watcher = CapWatcher(settings, send, audit)
     stop = stop_on_signals()
     notifier = Notifier()

@@ -50,7 +50,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     config = _config(args)
     if config is None:
         return 2
-    url = config.collector.database
+    url = config.collector.database.reveal()
     notifier = Notifier()
     try:
         engine = open_engine(url)
@@ -108,7 +108,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"videotron report: unknown time zone {args.tz!r}", file=sys.stderr)
         return 2
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    engine = open_engine(config.collector.database)
+    url = config.collector.database.reveal()
+    engine = open_engine(url)
     try:
         with engine.connect() as connection:
             if args.report == "plays":
@@ -134,7 +135,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except SQLAlchemyError as exc:
         first = str(exc).strip().splitlines()[0]
         print(
-            f"videotron report: cannot read {display(config.collector.database)}: {first} "
+            f"videotron report: cannot read {display(url)}: {first} "
             "(has `videotron collect` run once to create it?)",
             file=sys.stderr,
         )

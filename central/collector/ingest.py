@@ -27,6 +27,7 @@ from player.wire.broker import (
     report_filters,
 )
 from player.wire.sdnotify import Notifier, watchdog_interval
+from player.wire.secret import reveal
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class Collector:
             self.broker,
             protocol=mqtt.MQTTv5,
             username=mqtt_settings.username,
-            password=mqtt_settings.password,
+            password=reveal(mqtt_settings.password),
             ca_bundle=mqtt_settings.ca_bundle,
         )
         client.reconnect_delay_set(1, 30)

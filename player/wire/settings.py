@@ -92,6 +92,10 @@ def _with_unit(v: Located, units: Mapping[str, int], usage: str) -> float:
     return v.value
 
 
+def _number(x: float) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:g}"
+
+
 def duration(lo: float, hi: float) -> Parser:
     """Seconds as a number, or text such as `90s`, `5m`, `1h`."""
 
@@ -103,8 +107,19 @@ def duration(lo: float, hi: float) -> Parser:
         except ValueError as exc:
             raise Invalid(str(exc)) from None
         if not lo <= x <= hi:
-            raise Invalid(f"{x:g}s is out of range: must be from {lo:g}s to {hi:g}s")
+            raise Invalid(f"{_number(x)}s is out of range: must be from {_number(lo)}s to "
+                          f"{_number(hi)}s")  # fmt: skip
         return float(x)
+
+    return parse
+
+
+def whole_seconds(lo: int, hi: int) -> Parser:
+    """A `duration` rounded to whole seconds, for settings kept as an int."""
+    parse_float = duration(lo, hi)
+
+    def parse(v: Located, ctx: Context) -> int:
+        return round(parse_float(v, ctx))
 
     return parse
 
@@ -215,6 +230,14 @@ def directory(v: Located, ctx: Context) -> Path:
     s = scalar_text(v, "a folder path").strip()
     if not s:
         raise Invalid("expected a folder path, got an empty text")
+    return resolve_path(s, ctx)
+
+
+def file_path(v: Located, ctx: Context) -> Path:
+    """A file's path, relative to the config file's folder; the file is not opened."""
+    s = scalar_text(v, "a file path").strip()
+    if not s:
+        raise Invalid("expected a file path, got an empty text")
     return resolve_path(s, ctx)
 
 
