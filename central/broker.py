@@ -13,7 +13,7 @@ import math
 import ssl
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -24,6 +24,7 @@ from paho.mqtt.properties import Properties
 from central.config import CentralConfig
 from player.wire import signing
 from player.wire.broker import Broker, make_client, make_topics, parse_broker_url
+from player.wire.secret import Secret, reveal
 
 ACK_TIMEOUT = 10.0  # seconds to wait for CONNACK and for the PUBACK of our message
 DEFAULT_PREFIX = "videotron"
@@ -43,7 +44,7 @@ class BrokerTarget:
     broker: Broker
     prefix: str = DEFAULT_PREFIX
     username: str | None = None
-    password: str | None = field(default=None, repr=False)  # a traceback never shows it
+    password: Secret | None = None  # revealed only into the broker login
     ca_bundle: Path | None = None
 
     @classmethod
@@ -158,7 +159,7 @@ def publish(
         target.broker,
         protocol=mqtt.MQTTv5,
         username=target.username,
-        password=target.password,
+        password=reveal(target.password),
         ca_bundle=target.ca_bundle,
     )
     outcome: dict = {}

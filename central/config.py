@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from types import MappingProxyType
+from typing import Any
 
-import yaml
-
-from central.cap.settings import CapSettings, CapSettingsError, parse_cap_section
+from central.cap.settings import CAP_SETTINGS, CapSettings, cap_settings
 from player.wire.broker import parse_broker_url
-from player.wire.smallfile import NotReadable, read_small_file, yaml_too_deep
+from player.wire.located import Context, Invalid, Located, shown
+from player.wire.secret import Secret
+from player.wire.settings import (
+    Setting,
+    SettingsTable,
+    check_tree,
+    choice,
+    file_context,
+    file_path,
+    integer,
+    resolve_path,
+    scalar_text,
+    secret_text,
+    text,
+    timezone_name,
+    whole_seconds,
+)
+from player.wire.yamlconfig import ConfigError, ConfigIssue, located_tree, read_config_text
 
 DEFAULT_PATH = Path("/etc/videotron/central.yaml")
 MAX_BYTES = 256 * 1024  # a central.yaml is a page of settings, never megabytes
@@ -21,29 +35,21 @@ MAX_DEPTH = 8  # sections of settings: two levels are used
 DEFAULT_DATABASE = "sqlite:////var/lib/videotron-central/central.sqlite3"
 DEFAULT_CLIENT_ID = "videotron-collector"
 DEFAULT_SESSION_EXPIRY = 7 * 86400  # seconds the broker keeps the collector's queue
-_TOPIC_PREFIX = re.compile(r"^[^#+\s/][^#+\s]*$")
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_SECTIONS = {
-    "mqtt": ("url", "username", "password", "ca_bundle", "topic_prefix"),
-    "collector": ("database", "client_id", "session_expiry", "screenshots_kept", "share_group"),
-    "publish": ("key", "groups"),
-    "cap": (),  # checked by central.cap.settings
-    "console": ("listen", "port", "timezone", "secure_cookies", "trusted_proxies"),
-}
-_PLAYER_SECTIONS = {"player", "source", "display", "cache", "operating_hours", "render"}
+MAX_SESSION_EXPIRY = 0xFFFFFFFF  # MQTT 5's largest session expiry interval
+_TOPIC_PREFIX = r"[^#+\s/][^#+\s]*"
+_CLIENT_ID = r"[A-Za-z0-9._-]{1,64}"
+_CLIENT_ID_DOC = "1 to 64 letters, digits, '.', '_' or '-'"
 
 
-class CentralConfigError(ValueError):
-    """A central.yaml that cannot be used; the message names the file, line and key."""
+class CentralConfigError(ConfigError, ValueError):
+    """A central.yaml that cannot be used; `issues` names the file, line and key of each problem."""
 
 
 @dataclass(frozen=True)
 class MqttSettings:
     url: str | None = None
     username: str | None = None
-    password: str | None = None
+    password: Secret | None = None  # reveal() where the broker login is made
     ca_bundle: Path | None = None
     topic_prefix: str = "videotron"
 
@@ -52,7 +58,9 @@ class MqttSettings:
 class CollectorSettings:
     """`videotron collect`: where it keeps what the screens report, and its MQTT session."""
 
-    database: str = DEFAULT_DATABASE  # SQLAlchemy URL: sqlite:///FILE or postgresql://…
+    # SQLAlchemy URL: sqlite:///FILE or postgresql://USER:PASSWORD@…, so a Secret: reveal() it
+    # where the engine is made.
+    database: Secret = field(default_factory=lambda: Secret(DEFAULT_DATABASE))
     client_id: str = DEFAULT_CLIENT_ID  # fixed, so the broker keeps one session for it
     session_expiry: int = DEFAULT_SESSION_EXPIRY  # seconds; must outlast a restart
     screenshots_kept: int = 5  # latest screenshots kept per screen
@@ -94,225 +102,123 @@ class CentralConfig:
         return sorted({*self.publish.groups, *self.cap.groups})
 
 
-def _where(path: Path, node: yaml.Node) -> str:
-    return f"{path}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+# --- value types ---------------------------------------------------------------------------
 
 
-def _suggest(name: str, known: tuple[str, ...] | set[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _text(path: Path, key: str, node: yaml.Node) -> str:
-    if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:str":
-        raise CentralConfigError(f"{_where(path, node)}: {key}: must be text")
-    return node.value
-
-
-def _scalar(path: Path, key: str, node: yaml.Node) -> str:
-    """Text or a number, as written (durations and counts may be either)."""
-    if not isinstance(node, yaml.ScalarNode) or node.tag not in (
-        "tag:yaml.org,2002:str",
-        "tag:yaml.org,2002:int",
-    ):
-        raise CentralConfigError(f"{_where(path, node)}: {key}: must be a number or text")
-    return node.value
-
-
-def _seconds(path: Path, key: str, node: yaml.Node, low: int) -> int:
-    match = _DURATION.match(_scalar(path, key, node))
-    value = int(match.group(1)) * _UNITS[match.group(2)] if match else -1
-    if value < low:
-        raise CentralConfigError(
-            f"{_where(path, node)}: {key}: expected a duration of at least {low} s such as "
-            f"3600, 12h or 7d, got {node.value!r}"
-        )
-    return value
-
-
-def _count(path: Path, key: str, node: yaml.Node, low: int, high: int) -> int:
-    text = _scalar(path, key, node)
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise CentralConfigError(
-            f"{_where(path, node)}: {key}: expected a whole number from {low} to {high}, "
-            f"got {text!r}"
-        )
-    return int(text)
-
-
-def _relative(path: Path, value: str) -> Path:
-    return path.parent / value  # an absolute value stays as it is
-
-
-def _database_url(path: Path, node: yaml.Node) -> str:
-    url = _text(path, "collector.database", node).strip()
-    scheme = url.split(":", 1)[0].split("+", 1)[0]
-    if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in url:
-        raise CentralConfigError(
-            f"{_where(path, node)}: collector.database {url!r}: use sqlite:////ABSOLUTE/FILE "
-            "or postgresql://USER:PASSWORD@HOST/DATABASE"
-        )
-    if scheme == "sqlite":
-        file = url.split("://", 1)[1].removeprefix("/")
-        if file and not file.startswith("/") and file != ":memory:":
-            return f"sqlite:///{_relative(path, file)}"  # relative to this file, not the cwd
+def broker_url(v: Located, ctx: Context) -> str:
+    url = scalar_text(v, "an mqtt:// URL").strip()
+    try:
+        parse_broker_url(url)
+    except ValueError as exc:
+        raise Invalid(str(exc).removeprefix("mqtt.url ")) from None
     return url
 
 
-def _groups(path: Path, node: yaml.Node) -> dict[str, Path]:
-    if not isinstance(node, yaml.MappingNode):
-        raise CentralConfigError(
-            f"{_where(path, node)}: publish.groups: must be a mapping of group: folder"
-        )
-    groups = {}
-    for name_node, folder_node in node.value:
-        name = _text(path, "publish.groups key", name_node)
+def database_url(v: Located, ctx: Context) -> Secret:
+    """sqlite:///FILE (relative to central.yaml, not the cwd) or postgresql://…; a Secret."""
+    url = scalar_text(v, "a database URL").strip()
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme not in ("sqlite", "postgresql", "postgres") or "://" not in url:
+        shown_url = url if scheme == "sqlite" or "@" not in url else f"{scheme}://…"
+        raise Invalid(f"{shown_url!r}: use sqlite:////ABSOLUTE/FILE or "
+                      "postgresql://USER:PASSWORD@HOST/DATABASE")  # fmt: skip
+    if scheme == "sqlite":
+        file = url.split("://", 1)[1].removeprefix("/")
+        if file and not file.startswith("/") and file != ":memory:":
+            return Secret(f"sqlite:///{resolve_path(file, ctx)}")
+    return Secret(url)
+
+
+def publish_groups(v: Located, ctx: Context) -> dict[str, Path]:
+    """`GROUP: FOLDER` per published group; folders relative to central.yaml."""
+    if not isinstance(v.value, dict):
+        raise Invalid(f"expected a mapping of group: folder, got {shown(v)}")
+    groups, errors = {}, []
+    for name, folder in v.value.items():
         if not name or any(ch in name for ch in "+#/ "):
-            raise CentralConfigError(
-                f"{_where(path, name_node)}: publish.groups: group {name!r} must be one topic "
-                "level without '+', '#', '/' or spaces"
-            )
-        folder = _text(path, f"publish.groups.{name}", folder_node)
-        groups[name] = _relative(path, folder)
+            message = f"group {name!r} must be one topic level without '+', '#', '/' or spaces"
+            errors.append(Invalid(message, folder.key_position()))
+            continue
+        try:
+            groups[name] = file_path(folder, ctx)
+        except Invalid as exc:
+            errors.append(Invalid.joined([exc], name))
+    if errors:
+        raise Invalid.joined(errors)
     return groups
 
 
+# --- the declarations ----------------------------------------------------------------------
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("mqtt.url", broker_url, None, "the broker: mqtt://host:1883 or mqtts://host:8883",
+            nullable=True),
+    Setting("mqtt.username", text(), None, "broker login name", nullable=True),
+    Setting("mqtt.password", secret_text, None, "broker password", nullable=True, secret=True),
+    Setting("mqtt.ca_bundle", file_path, None, "PEM file of CA certificates for mqtts://",
+            nullable=True),
+    Setting("mqtt.topic_prefix", text(_TOPIC_PREFIX, "topic levels without '#', '+' or spaces"),
+            "videotron", "first level of every MQTT topic"),
+    Setting("collector.database", database_url, Secret(DEFAULT_DATABASE),
+            "sqlite:////ABSOLUTE/FILE or postgresql://USER:PASSWORD@HOST/DATABASE", secret=True),
+    Setting("collector.client_id", text(_CLIENT_ID, _CLIENT_ID_DOC), DEFAULT_CLIENT_ID,
+            "the collector's fixed MQTT client id"),
+    Setting("collector.session_expiry", whole_seconds(60, MAX_SESSION_EXPIRY),
+            DEFAULT_SESSION_EXPIRY, "how long the broker keeps the collector's queue: 12h, 7d"),
+    Setting("collector.screenshots_kept", integer(1, 1000), 5, "latest screenshots per screen"),
+    Setting("collector.share_group", text(_CLIENT_ID, f"{_CLIENT_ID_DOC} (one MQTT topic level)"),
+            None, "several collectors: their MQTT shared subscription group", nullable=True),
+    Setting("publish.key", file_path, None, "the publisher's private key file", nullable=True),
+    Setting("publish.groups", publish_groups, {}, "each group's published folder"),
+    *CAP_SETTINGS,
+    Setting("console.listen", text(), "127.0.0.1", "address the console listens on"),
+    Setting("console.port", integer(1, 65535), 8080, "port the console listens on"),
+    Setting("console.timezone", timezone_name, "Asia/Jakarta", "the office's time zone"),
+    Setting("console.secure_cookies", choice(("auto", "always")), "auto",
+            "auto: Secure cookies when the request came over https; always"),
+    Setting("console.trusted_proxies", text(), "127.0.0.1",
+            "whose X-Forwarded-Proto/-For is believed"),
+)  # fmt: skip
+
+_PLAYER_CONFIG = "this looks like a player's config: the office side reads central.yaml"
+TABLE = SettingsTable(
+    SETTINGS,
+    top_level=("mqtt", "collector", "publish", "cap", "console"),
+    file_shape="a mapping of sections such as 'mqtt:' and 'collector:'",
+    foreign=MappingProxyType(
+        dict.fromkeys(("player", "source", "display", "cache", "operating_hours"), _PLAYER_CONFIG)
+    ),
+)
+
+
+def _section(values: Mapping[str, Any], name: str) -> dict[str, Any]:
+    return {p.split(".", 1)[1]: v for p, v in values.items() if p.split(".", 1)[0] == name}
+
+
 def load_central_config(path: Path) -> CentralConfig:
-    """Read and check `path`; CentralConfigError says what is wrong and where."""
+    """Read and check `path`; CentralConfigError lists every problem with file, line and key."""
+    path = Path(path)
     try:
-        data = read_small_file(
-            path, MAX_BYTES, "the central config"
-        )  # a FIFO or /dev/zero must not hang a command
-    except FileNotFoundError:
-        raise CentralConfigError(f"{path}: not found") from None
-    except NotReadable as exc:
-        raise CentralConfigError(f"{path}: {exc}") from None
-    except OSError as exc:
-        raise CentralConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    try:
-        text = data.decode("utf-8")
-        deep = yaml_too_deep(text, MAX_DEPTH)
-        if deep is not None:
-            raise CentralConfigError(
-                f"{path}:{deep.line + 1}:{deep.column + 1}: nested more than {MAX_DEPTH} "
-                "levels deep; this is not a central config"
-            )
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
-        raise CentralConfigError(f"{path}: not valid YAML ({exc})".replace("\n", " ")) from None
-    values: dict[str, dict[str, str]] = {"mqtt": {}}
-    collector: dict[str, object] = {}
-    publish: dict[str, object] = {}
-    cap_node: yaml.Node | None = None
-    console: dict[str, object] = {}
-    if root is None:
+        text_ = read_config_text(path, MAX_BYTES, "central", "not found")
+        tree, issues = located_tree(text_, path, MAX_DEPTH, "central")
+    except ConfigError as exc:
+        raise CentralConfigError(exc.issues) from None
+    if tree is None:
         return CentralConfig(path, MqttSettings())
-    if not isinstance(root, yaml.MappingNode):
-        raise CentralConfigError(f"{_where(path, root)}: the file must be a mapping of sections")
-    for key_node, section_node in root.value:
-        section = key_node.value
-        if section not in _SECTIONS:
-            hint = _suggest(section, set(_SECTIONS))
-            if section in _PLAYER_SECTIONS:
-                hint = "; this looks like a player's config: the office side reads central.yaml"
-            raise CentralConfigError(f"{_where(path, key_node)}: unknown section {section!r}{hint}")
-        if not isinstance(section_node, yaml.MappingNode):
-            raise CentralConfigError(f"{_where(path, section_node)}: {section}: must be a mapping")
-        if section == "cap":
-            cap_node = section_node  # read last: it needs to know the collector's database
-            continue
-        for name_node, value_node in section_node.value:
-            name = name_node.value
-            if name not in _SECTIONS[section]:
-                raise CentralConfigError(
-                    f"{_where(path, name_node)}: unknown key {section}.{name}"
-                    f"{_suggest(name, _SECTIONS[section])}"
-                )
-            key = f"{section}.{name}"
-            if section == "collector":
-                collector[name] = _collector_value(path, key, value_node)
-                continue
-            if section == "console":
-                console[name] = _console_value(path, key, value_node)
-                continue
-            if section == "publish":
-                if name == "groups":
-                    publish["groups"] = _groups(path, value_node)
-                else:
-                    publish["key"] = _relative(path, _text(path, key, value_node))
-                continue
-            values[section][name] = _text(path, key, value_node)
-            if section == "mqtt" and name == "url":
-                try:
-                    parse_broker_url(value_node.value)
-                except ValueError as exc:
-                    raise CentralConfigError(f"{_where(path, value_node)}: {exc}") from None
-            if name == "topic_prefix" and not _TOPIC_PREFIX.match(value_node.value):
-                raise CentralConfigError(
-                    f"{_where(path, value_node)}: mqtt.topic_prefix: topic levels without "
-                    "'#', '+' or spaces"
-                )
-    mqtt = values["mqtt"]
-    ca = mqtt.get("ca_bundle")
-    cap = CapSettings()
-    if cap_node is not None:
-        try:
-            cap = parse_cap_section(path, cap_node, collector.get("database"))  # type: ignore[arg-type]
-        except CapSettingsError as exc:
-            raise CentralConfigError(str(exc)) from None
+    checked = check_tree(tree, TABLE, file_context(path), path)
+    issues += checked.issues
+    if issues:
+        raise CentralConfigError(sorted(issues, key=lambda i: (i.line, i.col)))
+    values = checked.values
+    database = values.get("collector.database")  # CAP audit records go where the collector's go
     return CentralConfig(
         path,
-        MqttSettings(
-            url=mqtt.get("url"),
-            username=mqtt.get("username"),
-            password=mqtt.get("password"),
-            ca_bundle=(path.parent / ca) if ca else None,
-            topic_prefix=mqtt.get("topic_prefix", "videotron"),
-        ),
-        CollectorSettings(**collector),
-        PublishSettings(**publish),
-        cap,
-        ConsoleSettings(**console),
+        MqttSettings(**_section(values, "mqtt")),
+        CollectorSettings(**_section(values, "collector")),
+        PublishSettings(**_section(values, "publish")),
+        cap_settings(values, database),
+        ConsoleSettings(**_section(values, "console")),
     )
 
 
-def _console_value(path: Path, key: str, node: yaml.Node) -> object:
-    name = key.split(".", 1)[1]
-    if name == "port":
-        return _count(path, key, node, 1, 65535)
-    text = _text(path, key, node).strip()
-    if name == "timezone":
-        try:
-            ZoneInfo(text)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise CentralConfigError(
-                f"{_where(path, node)}: {key}: unknown time zone {text!r}; use a name such as "
-                "Asia/Jakarta, Asia/Makassar or Asia/Jayapura"
-            ) from None
-    if name == "secure_cookies" and text not in ("auto", "always"):
-        raise CentralConfigError(
-            f"{_where(path, node)}: {key}: 'auto' (Secure over https) or 'always', got {text!r}"
-        )
-    return text
-
-
-def _collector_value(path: Path, key: str, node: yaml.Node) -> object:
-    name = key.split(".", 1)[1]
-    if name == "database":
-        return _database_url(path, node)
-    if name == "session_expiry":
-        return _seconds(path, key, node, low=60)
-    if name == "screenshots_kept":
-        return _count(path, key, node, 1, 1000)
-    client_id = _text(path, key, node)
-    if name == "share_group" and not _CLIENT_ID.match(client_id):
-        raise CentralConfigError(
-            f"{_where(path, node)}: {key}: 1 to 64 letters, digits, '.', '_' or '-' "
-            f"(one MQTT topic level), got {client_id!r}"
-        )
-    if not _CLIENT_ID.match(client_id):
-        raise CentralConfigError(
-            f"{_where(path, node)}: {key}: 1 to 64 letters, digits, '.', '_' or '-', "
-            f"got {client_id!r}"
-        )
-    return client_id
+__all__ = ["CentralConfig", "CentralConfigError", "ConfigIssue", "load_central_config"]

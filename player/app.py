@@ -39,7 +39,7 @@ from player.service.control import ControlServer
 from player.service.logsetup import StatusErrorRecorder, set_level, setup_logging
 from player.service.memory import tune_malloc
 from player.service.statusfile import StatusWriter
-from player.service.systemd import Notifier, Supervisor
+from player.service.systemd import Supervisor
 from player.sync.store import ManifestStore
 from player.trust import Damage
 from player.wire.alert import AlertCancel
@@ -47,6 +47,7 @@ from player.wire.atomicfile import atomic_write
 from player.wire.isotime import format_utc
 from player.wire.manifest import Manifest
 from player.wire.proofofplay import PlayRecord
+from player.wire.sdnotify import Notifier
 from player.wire.status import RenderSection
 
 if TYPE_CHECKING:

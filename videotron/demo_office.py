@@ -158,7 +158,7 @@ class DemoOffice:
         from central.db.database import open_engine, upgrade
 
         logging.getLogger("alembic").setLevel(logging.WARNING)
-        engine = open_engine(load_central_config(self.config).collector.database)
+        engine = open_engine(load_central_config(self.config).collector.database.reveal())
         try:
             upgrade(engine)
             with engine.begin() as connection:

@@ -119,7 +119,8 @@ def cmd_cap_watch(args: argparse.Namespace) -> int:
 
 def _run(config: CentralConfig, settings: CapSettings) -> int:
     from central.cap.watcher import CapWatcher
-    from central.sdnotify import SdNotify, stop_on_signals
+    from central.signals import stop_on_signals
+    from player.wire.sdnotify import Notifier
 
     problems = []
     if not settings.sources:
@@ -133,7 +134,7 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
     if problems:
         print(f"videotron cap-watch: {'; '.join(problems)} in {config.path}", file=sys.stderr)
         return 2
-    audit = AuditLog(settings.audit_database) if settings.audit_database else None
+    audit = AuditLog(settings.audit_database.reveal()) if settings.audit_database else None
     try:
         send = _sender(config, audit.sent if audit is not None else None)
     except SendError as exc:
@@ -141,7 +142,7 @@ def _run(config: CentralConfig, settings: CapSettings) -> int:
         return 2
     watcher = CapWatcher(settings, send, audit)
     stop = stop_on_signals()
-    notifier = SdNotify()
+    notifier = Notifier()
     sources = ", ".join(s.name for s in settings.sources)
     log.info(
         "CAP watcher polling %s every %d s for groups %s",

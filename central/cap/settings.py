@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import yaml
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_KEYS = (
-    "sources",
-    "poll_interval",
-    "deadline",
-    "max_bytes",
-    "lifetime",
-    "status_file",
-    "state_file",
-    "groups",
+from player.wire.located import Context, Invalid, Located, shown
+from player.wire.secret import Secret
+from player.wire.settings import (
+    Setting,
+    boolean,
+    did_you_mean,
+    file_path,
+    integer,
+    resolve_path,
+    scalar_text,
+    whole_seconds,
 )
+
 _GROUP_KEYS = ("location", "area", "names", "exercises")
 _SOURCE_KINDS = ("url", "folder")
 MAX_POLL = 86400
-
-
-class CapSettingsError(ValueError):
-    """A `cap:` setting that cannot be used; the message names file, line and key."""
 
 
 @dataclass(frozen=True)
@@ -60,148 +55,135 @@ class CapSettings:
     status_file: Path = Path("/run/videotron-cap/status.json")
     state_file: Path = Path("/var/lib/videotron-central/cap-state.json")
     groups: Mapping[str, GroupPlace] = field(default_factory=dict)
-    audit_database: str | None = None  # the collector's database, when central.yaml names one
+    audit_database: Secret | None = None  # the collector's, when central.yaml names one
 
 
-def _where(path: Path, node: yaml.Node) -> str:
-    return f"{path}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+# --- value types ---------------------------------------------------------------------------
 
 
-def _fail(path: Path, node: yaml.Node, message: str) -> CapSettingsError:
-    return CapSettingsError(f"{_where(path, node)}: {message}")
-
-
-def _scalar(path: Path, key: str, node: yaml.Node) -> str:
-    if not isinstance(node, yaml.ScalarNode) or node.tag not in (
-        "tag:yaml.org,2002:str",
-        "tag:yaml.org,2002:int",
-        "tag:yaml.org,2002:float",
-        "tag:yaml.org,2002:bool",
-    ):
-        raise _fail(path, node, f"{key}: must be a single value")
-    return node.value
-
-
-def _seconds(path: Path, key: str, node: yaml.Node, low: int, high: int) -> int:
-    match = _DURATION.match(_scalar(path, key, node))
-    value = int(match.group(1)) * _UNITS[match.group(2)] if match else -1
-    if not low <= value <= high:
-        raise _fail(
-            path, node, f"{key}: expected a duration from {low} s to {high} s such as 60, 5m "
-            f"or 6h, got {node.value!r}"
-        )  # fmt: skip
-    return value
-
-
-def _lat_lon(path: Path, key: str, node: yaml.Node) -> tuple[float, float]:
-    text = _scalar(path, key, node)
+def _lat_lon(v: Located) -> tuple[float, float]:
+    text = scalar_text(v, "'latitude,longitude'")
     try:
         lat, lon = (float(part) for part in text.split(","))
     except ValueError:
         lat = lon = 999.0
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise _fail(
-            path, node, f"{key}: expected 'latitude,longitude' such as '-6.595,106.816', "
-            f"got {text!r}"
-        )  # fmt: skip
+        raise Invalid(f"expected 'latitude,longitude' such as '-6.595,106.816', got {text!r}", v)
     return lat, lon
 
 
-def _list(path: Path, key: str, node: yaml.Node) -> list[yaml.Node]:
-    if not isinstance(node, yaml.SequenceNode):
-        raise _fail(path, node, f"{key}: must be a list")
-    return node.value
+def _items(v: Located) -> list[Located]:
+    if not isinstance(v.value, list):
+        raise Invalid(f"expected a list, got {shown(v)}", v)
+    return v.value
 
 
-def _mapping(path: Path, key: str, node: yaml.Node) -> list[tuple[yaml.Node, yaml.Node]]:
-    if not isinstance(node, yaml.MappingNode):
-        raise _fail(path, node, f"{key}: must be a mapping")
-    return node.value
+def _source(v: Located, ctx: Context) -> CapSource:
+    entries = v.value if isinstance(v.value, dict) else {}
+    if len(entries) != 1 or next(iter(entries)) not in _SOURCE_KINDS:
+        raise Invalid("one of 'url: https://…' or 'folder: /path'", v)
+    kind, value = next(iter(entries.items()))
+    text = scalar_text(value, "a URL or folder").strip()
+    if kind == "folder":
+        return CapSource(folder=resolve_path(text, ctx))
+    if not text.startswith(("http://", "https://")):
+        raise Invalid(f"expected http:// or https://, got {text!r}", value, "url")
+    return CapSource(url=text)
 
 
-def _unknown(path: Path, node: yaml.Node, key: str, known: tuple[str, ...]) -> CapSettingsError:
-    import difflib
-
-    close = difflib.get_close_matches(node.value, known, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(known)}"
-    return _fail(path, node, f"unknown key {key}{hint}")
-
-
-def _source(path: Path, index: int, node: yaml.Node) -> CapSource:
-    key = f"cap.sources[{index}]"
-    entries = _mapping(path, key, node)
-    if len(entries) != 1 or entries[0][0].value not in _SOURCE_KINDS:
-        raise _fail(path, node, f"{key}: one of 'url: https://…' or 'folder: /path'")
-    kind_node, value_node = entries[0]
-    value = _scalar(path, f"{key}.{kind_node.value}", value_node).strip()
-    if kind_node.value == "folder":
-        return CapSource(folder=path.parent / value)
-    if not value.startswith(("http://", "https://")):
-        raise _fail(path, value_node, f"{key}.url: expected http:// or https://, got {value!r}")
-    return CapSource(url=value)
+def sources(v: Located, ctx: Context) -> tuple[CapSource, ...]:
+    """`- url: https://…` or `- folder: /path`, one per source."""
+    found, errors = [], []
+    for index, item in enumerate(_items(v)):
+        try:
+            found.append(_source(item, ctx))
+        except Invalid as exc:
+            errors.append(Invalid.joined([exc], f"[{index}]"))
+    if errors:
+        raise Invalid.joined(errors)
+    return tuple(found)
 
 
-def _group(path: Path, name: str, node: yaml.Node) -> GroupPlace:
-    values: dict[str, object] = {}
-    for key_node, value_node in _mapping(path, f"cap.groups.{name}", node):
-        key = f"cap.groups.{name}.{key_node.value}"
-        if key_node.value not in _GROUP_KEYS:
-            raise _unknown(path, key_node, key, _GROUP_KEYS)
-        if key_node.value == "location":
-            values["point"] = _lat_lon(path, key, value_node)
-        elif key_node.value == "area":
-            ring = [_lat_lon(path, key, p) for p in _list(path, key, value_node)]
-            if len(ring) < 3:
-                raise _fail(path, value_node, f"{key}: at least 3 'latitude,longitude' points")
-            values["area"] = (*ring, ring[0]) if ring[0] != ring[-1] else tuple(ring)
-        elif key_node.value == "names":
-            values["names"] = tuple(
-                _scalar(path, key, n).strip() for n in _list(path, key, value_node)
-            )
-        else:
-            if value_node.tag != "tag:yaml.org,2002:bool":
-                raise _fail(path, value_node, f"{key}: true or false")
-            values["exercises"] = value_node.value.lower() in ("true", "yes", "on")
-    place = GroupPlace(**values)  # type: ignore[arg-type]
+def _place_value(key: str, v: Located, ctx: Context) -> tuple[str, Any]:
+    if key == "location":
+        return "point", _lat_lon(v)
+    if key == "area":
+        ring = [_lat_lon(p) for p in _items(v)]
+        if len(ring) < 3:
+            raise Invalid("at least 3 'latitude,longitude' points", v)
+        return "area", (*ring, ring[0]) if ring[0] != ring[-1] else tuple(ring)
+    if key == "names":
+        return "names", tuple(scalar_text(n, "a name").strip() for n in _items(v))
+    try:
+        return "exercises", boolean(v, ctx)
+    except Invalid:
+        raise Invalid(f"true or false, got {shown(v)}", v) from None
+
+
+def _place(v: Located, ctx: Context) -> GroupPlace:
+    if not isinstance(v.value, dict):
+        raise Invalid(f"expected location, area, names or exercises below it, got {shown(v)}", v)
+    values: dict[str, Any] = {}
+    errors = []
+    for key, loc in v.value.items():
+        if key not in _GROUP_KEYS:
+            close = did_you_mean(key, _GROUP_KEYS)
+            tip = f"did you mean {close}?" if close else f"valid keys: {', '.join(_GROUP_KEYS)}"
+            errors.append(Invalid(f"unknown key {key!r}; {tip}", loc.key_position(), key))
+            continue
+        try:
+            field_name, value = _place_value(key, loc, ctx)
+            values[field_name] = value
+        except Invalid as exc:
+            errors.append(Invalid.joined([exc], key))
+    if errors:
+        raise Invalid.joined(errors)
+    place = GroupPlace(**values)
     if place.point is None and not place.area and not place.names:
-        raise _fail(
-            path, node, f"cap.groups.{name}: give a location, an area or names, or no "
-            "warning can ever reach this group"
-        )  # fmt: skip
+        raise Invalid("give a location, an area or names, or no warning can ever reach this group")
     return place
 
 
-def parse_cap_section(path: Path, node: yaml.Node, audit_database: str | None) -> CapSettings:
-    """CapSettings from the `cap:` mapping node of central.yaml at `path`."""
-    values: dict[str, object] = {"audit_database": audit_database}
-    for key_node, value_node in _mapping(path, "cap", node):
-        name = key_node.value
-        key = f"cap.{name}"
-        if name not in _KEYS:
-            raise _unknown(path, key_node, key, _KEYS)
-        if name == "sources":
-            items = _list(path, key, value_node)
-            values[name] = tuple(_source(path, i, item) for i, item in enumerate(items))
-        elif name == "groups":
-            groups = {}
-            for group_node, place_node in _mapping(path, key, value_node):
-                group = _scalar(path, "cap.groups key", group_node)
-                if not group or any(ch in group for ch in "+#/ "):
-                    raise _fail(path, group_node, f"cap.groups: {group!r} is not a group name")
-                groups[group] = _group(path, group, place_node)
-            values[name] = groups
-        elif name == "poll_interval":
-            values[name] = _seconds(path, key, value_node, 1, MAX_POLL)
-        elif name == "deadline":
-            # below the service's WatchdogSec (90 s), so a stalled fetch ends before it
-            values[name] = _seconds(path, key, value_node, 1, 60)
-        elif name == "lifetime":
-            values[name] = _seconds(path, key, value_node, 60, 31 * 86400)
-        elif name == "max_bytes":
-            text = _scalar(path, key, value_node)
-            if not text.isdigit() or not 4096 <= int(text) <= 64 * 1024 * 1024:
-                raise _fail(path, value_node, f"{key}: bytes from 4096 to 67108864")
-            values[name] = int(text)
-        else:
-            values[name] = path.parent / _scalar(path, key, value_node)
-    return CapSettings(**values)  # type: ignore[arg-type]
+def groups(v: Located, ctx: Context) -> dict[str, GroupPlace]:
+    """Each screen group's place: `GROUP: {location, area, names, exercises}`."""
+    if not isinstance(v.value, dict):
+        raise Invalid(f"expected a mapping of group: place, got {shown(v)}")
+    found, errors = {}, []
+    for name, loc in v.value.items():
+        if not name or any(ch in name for ch in "+#/ "):
+            errors.append(Invalid(f"{name!r} is not a group name", loc.key_position()))
+            continue
+        try:
+            found[name] = _place(loc, ctx)
+        except Invalid as exc:
+            located = [Invalid(message, at or loc, sub) for message, at, sub in exc.items]
+            errors.append(Invalid.joined(located, name))
+    if errors:
+        raise Invalid.joined(errors)
+    return found
+
+
+# --- the declarations ----------------------------------------------------------------------
+
+CAP_SETTINGS: tuple[Setting, ...] = (
+    Setting("cap.sources", sources, (), "CAP feeds or folders to poll: - url: … or - folder: …"),
+    Setting("cap.poll_interval", whole_seconds(1, MAX_POLL), 60,
+            "seconds between polls of one source: 60, 5m"),
+    # Below the service's WatchdogSec (90 s), so a stalled fetch ends before it.
+    Setting("cap.deadline", whole_seconds(1, 60), 20, "seconds one whole HTTP answer may take"),
+    Setting("cap.max_bytes", integer(4096, 64 * 1024 * 1024), 1024 * 1024,
+            "bytes one CAP file or index may have"),
+    Setting("cap.lifetime", whole_seconds(60, 31 * 86400), 6 * 3600,
+            "how long a warning without `expires` stays on screen: 6h"),
+    Setting("cap.status_file", file_path, CapSettings.status_file,
+            "the status file `videotron cap-watch --status` reads"),
+    Setting("cap.state_file", file_path, CapSettings.state_file,
+            "what the watcher has sent, kept across restarts"),
+    Setting("cap.groups", groups, {}, "each screen group's place: location, area or names"),
+)  # fmt: skip
+
+
+def cap_settings(values: Mapping[str, Any], audit_database: Secret | None) -> CapSettings:
+    """CapSettings from the checked `cap.*` values of central.yaml."""
+    given = {p.removeprefix("cap."): v for p, v in values.items() if p.startswith("cap.")}
+    return CapSettings(**given, audit_database=audit_database)

@@ -65,8 +65,8 @@ class Decision:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
-class StatusBoard:
-    """Writes the status file the operator reads with `videotron cap-watch --status`."""
+class CapStatusFile:
+    """The status file `videotron cap-watch --status` reads: recent verdicts kept, written whole."""
 
     def __init__(self, path: Path, poll_interval: int) -> None:
         self.path = path

@@ -25,7 +25,7 @@ from central.cap.mapping import Plan, plan
 from central.cap.parse import CapError, CapSchema, index_links, is_cap, parse_cap_root, safe_root
 from central.cap.settings import CapSettings, CapSource
 from central.cap.state import CapState, load_state, save_state
-from central.cap.status import Decision, StatusBoard
+from central.cap.status import CapStatusFile, Decision
 from player.wire.backoff import backoff_delay
 from player.wire.isotime import format_utc
 
@@ -114,7 +114,7 @@ class CapWatcher:
         self._judged: OrderedDict[str, str] = OrderedDict()
         self.progress = {source.name: SourceProgress() for source in settings.sources}
         self.state: CapState = load_state(settings.state_file)
-        self.board = StatusBoard(settings.status_file, settings.poll_interval)
+        self.status_file = CapStatusFile(settings.status_file, settings.poll_interval)
         self._tick: Callable[[], None] = lambda: None
         self._stop = threading.Event()
 
@@ -124,7 +124,7 @@ class CapWatcher:
         """Poll until `stop` is set; `tick` (the watchdog) is called at least every 5 s while
         idle and before each request, so it is late by at most one cap.deadline."""
         self._tick, self._stop = tick, stop
-        self.board.write(self.progress, self.state)
+        self.status_file.write(self.progress, self.state)
         while not stop.is_set():
             self.poll_due(dt.datetime.now(dt.UTC), time.monotonic())
             tick()
@@ -157,7 +157,7 @@ class CapWatcher:
         if expired is not self.state:
             self._keep(expired)
         if polled:
-            self.board.write(self.progress, self.state)
+            self.status_file.write(self.progress, self.state)
 
     def _wait(self, failures: int) -> float:
         return next_wait(self.settings.poll_interval, failures, self._rng)
@@ -356,7 +356,7 @@ class CapWatcher:
         self._remember(key, decision.verdict)
         level = logging.WARNING if decision.verdict in ("refused", "unmatched") else logging.INFO
         log.log(level, "%s", decision.line())
-        self.board.note(decision)
+        self.status_file.note(decision)
         if self._audit is not None:
             try:
                 self._audit(decision)

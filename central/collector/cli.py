@@ -36,7 +36,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from central.collector.ingest import Collector
     from central.db import rollup
     from central.db.database import display, open_engine, upgrade
-    from central.sdnotify import SdNotify, stop_on_signals
+    from central.signals import stop_on_signals
+    from player.wire.sdnotify import Notifier
 
     logging.basicConfig(
         level=(getattr(args, "log_level", None) or "INFO").upper(),
@@ -47,8 +48,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     config = _config(args)
     if config is None:
         return 2
-    url = config.collector.database
-    notifier = SdNotify()
+    url = config.collector.database.reveal()
+    notifier = Notifier()
     try:
         engine = open_engine(url)
         upgrade(engine)
@@ -92,7 +93,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"videotron report: unknown time zone {args.tz!r}", file=sys.stderr)
         return 2
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    engine = open_engine(config.collector.database)
+    url = config.collector.database.reveal()
+    engine = open_engine(url)
     try:
         with engine.connect() as connection:
             if args.report == "plays":
@@ -128,7 +130,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except SQLAlchemyError as exc:
         first = str(exc).strip().splitlines()[0]
         print(
-            f"videotron report: cannot read {display(config.collector.database)}: {first} "
+            f"videotron report: cannot read {display(url)}: {first} "
             "(has `videotron collect` run once to create it?)",
             file=sys.stderr,
         )

@@ -18,7 +18,6 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
 from central.config import CentralConfig
 from central.db.store import Recorder, Report
-from central.sdnotify import SdNotify, watchdog_seconds
 from player.wire.broker import (
     make_client,
     parse_broker_url,
@@ -27,6 +26,8 @@ from player.wire.broker import (
     report_filters,
 )
 from player.wire.proofofplay import as_json, pop_ack
+from player.wire.sdnotify import Notifier, watchdog_interval
+from player.wire.secret import reveal
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +64,14 @@ class Collector:
     players keep their plays and send them again.
     """
 
-    def __init__(self, config: CentralConfig, engine: Engine, notifier: SdNotify | None = None):
+    def __init__(self, config: CentralConfig, engine: Engine, notifier: Notifier | None = None):
         if not config.mqtt.url:
             raise ValueError(f"{config.path}: mqtt.url is not set; the collector needs a broker")
         self.config = config
         self.prefix = config.mqtt.topic_prefix
         self.broker = parse_broker_url(config.mqtt.url)
         self.engine = engine
-        self.notifier = notifier or SdNotify()
+        self.notifier = notifier or Notifier()
         self.recorder = Recorder(config.collector.screenshots_kept)
         self.inbox: queue.Queue[Report] = queue.Queue(INBOX_LIMIT)
         self.counters = Counters()
@@ -90,7 +91,7 @@ class Collector:
             self.broker,
             protocol=mqtt.MQTTv5,
             username=mqtt_settings.username,
-            password=mqtt_settings.password,
+            password=reveal(mqtt_settings.password),
             ca_bundle=mqtt_settings.ca_bundle,
         )
         client.reconnect_delay_set(1, 30)
@@ -234,7 +235,7 @@ class Collector:
         writer.start()
         client.loop_start()
         self.notifier.ready(self.describe())
-        watchdog = watchdog_seconds()
+        watchdog = watchdog_interval()
         last_status = ""
         try:
             while not stop.wait(min(TICK, watchdog / 3) if watchdog else TICK):

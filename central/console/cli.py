@@ -39,14 +39,13 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _open(config):
-    engine = open_engine(config.collector.database)
+    url = config.collector.database.reveal()
+    engine = open_engine(url)
     try:
         upgrade(engine)
     except Exception as exc:
         engine.dispose()
-        raise DatabaseError(
-            f"cannot open or migrate the database {display(config.collector.database)}: {exc}"
-        ) from None
+        raise DatabaseError(f"cannot open or migrate the database {display(url)}: {exc}") from None
     return engine
 
 
@@ -78,8 +77,8 @@ def serve(args: argparse.Namespace, config) -> int:
     host = args.listen or config.console.listen
     port = args.port or config.console.port
     app = create_app(config, engine)
-    print(f"console on http://{host}:{port}/ (database {display(config.collector.database)})",
-          flush=True)  # fmt: skip
+    shown = display(config.collector.database.reveal())
+    print(f"console on http://{host}:{port}/ (database {shown})", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             app,

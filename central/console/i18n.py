@@ -134,6 +134,7 @@ WORDS = MappingProxyType(
         "published_at": ("Dipublikasikan", "Published"),
         "items": ("Item", "Items"),
         "media_size": ("Ukuran media", "Media size"),
+        "size": ("Ukuran", "Size"),
         "schedule": ("Jadwal", "Schedule"),
         "no_groups": ("Tidak ada grup di publish.groups.", "No groups in publish.groups."),
         "updated": ("Diperbarui", "Updated"),

@@ -22,6 +22,7 @@ from starlette.types import Scope
 from central.config import CentralConfig
 from central.console import accounts, i18n
 from central.console.accounts import Session
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -86,14 +87,15 @@ class EncodedRoute(Route):
 
 
 def make_templates() -> Environment:
-    templates = Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    templates.filters["path_segment"] = path_segment
-    return templates
+    environment.filters["path_segment"] = path_segment
+    environment.filters["size"] = format_size  # sizes read as `videotron status` prints them
+    return environment
 
 
 def console_of(request: Request) -> Console:

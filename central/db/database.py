@@ -12,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from player.wire.secret import Secret, reveal
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -23,9 +25,9 @@ class DatabaseError(Exception):
     """The database cannot be opened or migrated; the message says which and what to do."""
 
 
-def engine_url(url: str) -> str:
+def engine_url(url: str | Secret) -> str:
     """The SQLAlchemy URL for a central.yaml `collector.database` (psycopg 3 for PostgreSQL)."""
-    parsed = make_url(url)
+    parsed = make_url(reveal(url))
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
@@ -41,7 +43,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def open_engine(url: str) -> Engine:
+def open_engine(url: str | Secret) -> Engine:
     """An engine for `url`; a SQLite file's folder is made if missing."""
     full = engine_url(url)
     parsed = make_url(full)
@@ -62,7 +64,7 @@ def open_engine(url: str) -> Engine:
     )
 
 
-def exists(url: str) -> bool:
+def exists(url: str | Secret) -> bool:
     """Whether there may be a database at `url`: a SQLite file that is missing is none (it
     is made by `videotron collect`); a server is taken to hold one until asked."""
     parsed = make_url(engine_url(url))
@@ -101,6 +103,6 @@ def upgrade(engine: Engine) -> None:
     log.info("database schema migrated from %s to %s", before or "empty", head)
 
 
-def display(url: str) -> str:
+def display(url: str | Secret) -> str:
     """The URL without its password, for logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    return make_url(reveal(url)).render_as_string(hide_password=True)

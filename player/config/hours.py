@@ -8,7 +8,7 @@ import re
 from types import MappingProxyType
 
 from player.config import model
-from player.config.located import Context, Invalid, Located, shown
+from player.wire.located import Context, Invalid, Located, shown
 
 WEEKDAYS = model.WEEKDAYS
 

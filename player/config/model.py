@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from player.wire.secret import Secret
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -22,7 +24,7 @@ class SourceConfig:
     url: str | None = None
     public_key: str | None = None  # Ed25519 public key, base64 (32 raw bytes)
     allow_unsigned: bool = False
-    token: str | None = None
+    token: Secret | None = None  # reveal() where the header is made
     ca_bundle: Path | None = None
     poll_interval: float = 300.0
     # A request may take `deadline` seconds plus the time its bytes would take at `min_rate`:
@@ -67,7 +69,7 @@ class VideoConfig:
 class MqttConfig:
     url: str | None = None  # mqtt://host:1883 or mqtts://host:8883; None disables push
     username: str | None = None
-    password: str | None = None
+    password: Secret | None = None
     topic_prefix: str = "videotron"
     ca_bundle: Path | None = None
 

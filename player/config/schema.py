@@ -6,9 +6,6 @@ import base64
 import binascii
 import difflib
 import re
-import zoneinfo
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,164 +13,30 @@ from urllib.parse import urlsplit
 
 from player.config import model
 from player.config.hours import operating_hours
-from player.config.located import Context, Invalid, Located, Parser, shown
+from player.wire.located import Context, Invalid, Located, shown
+from player.wire.settings import (
+    Setting,
+    SettingsTable,
+    boolean,
+    byte_size,
+    choice,
+    directory,
+    duration,
+    integer,
+    read_file,
+    resolve_path,
+    scalar_text,
+    secret_text,
+    text,
+    timezone_name,
+    whole_number,
+)
 from player.wire.units import compact_size
 
 WEEKDAYS = model.WEEKDAYS
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One config key: dotted path, parser (type and bounds), default and a one-line doc."""
-
-    path: str
-    parse: Parser
-    default: Any
-    doc: str
-    nullable: bool = False  # an empty value means the default (None for optional keys)
-    hint: str = ""  # added to the "needs a value" error
-    secret: bool = False
-
-
-def scalar_text(v: Located, what: str) -> str:
-    if isinstance(v.value, dict | list):
-        raise Invalid(f"expected {what}, got {shown(v)}")
-    return v.text if v.text is not None else str(v.value)
-
-
-def whole_number(v: Located, what: str) -> int:
-    x = v.value
-    if isinstance(x, int) and not isinstance(x, bool) and v.text and v.text.isdigit():
-        return int(v.text)  # decimal even with a leading zero (YAML 1.1 would read 030 as octal)
-    if isinstance(x, float) and x.is_integer():
-        return int(x)
-    if isinstance(x, str) and x.strip().isdigit():
-        return int(x)
-    if isinstance(x, bool) or not isinstance(x, int):
-        raise Invalid(f"expected {what}, got {shown(v)}", v)
-    return x
-
-
-# --- value types ---------------------------------------------------------------------------
-
-
-def integer(lo: int, hi: int) -> Parser:
-    def parse(v: Located, ctx: Context) -> int:
-        n = whole_number(v, f"a whole number from {lo} to {hi}")
-        if not lo <= n <= hi:
-            raise Invalid(f"{n} is out of range: must be from {lo} to {hi}")
-        return n
-
-    return parse
-
-
-_NUMBER_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
-_DURATION_UNITS = MappingProxyType(
-    {"": 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
-)
-_SIZE_UNITS = MappingProxyType(
-    {"": 1, "b": 1}
-    | {f"{p}{suffix}": 1000 ** (i + 1) for i, p in enumerate("kmgt") for suffix in ("", "b")}
-    | {f"{p}ib": 1024 ** (i + 1) for i, p in enumerate("kmgt")}
-)
-
-
-def _with_unit(v: Located, units: Mapping[str, int], usage: str) -> float:
-    """A plain number, or text like `1.5GiB` / `5m` scaled by its (case-blind) unit."""
-    if isinstance(v.value, str):
-        m = _NUMBER_UNIT.match(v.value)
-        if not m or m.group(2).lower() not in units:
-            raise Invalid(f"expected {usage}, got {v.value!r}")
-        return float(m.group(1)) * units[m.group(2).lower()]
-    if isinstance(v.value, bool) or not isinstance(v.value, int | float):
-        raise Invalid(f"expected {usage}, got {shown(v)}")
-    return v.value
-
-
-def duration(lo: float, hi: float) -> Parser:
-    """Seconds as a number, or text such as `90s`, `5m`, `1h`."""
-
-    def parse(v: Located, ctx: Context) -> float:
-        x = _with_unit(v, _DURATION_UNITS, "seconds, or a duration like 90s, 5m, 1h")
-        if not lo <= x <= hi:
-            raise Invalid(f"{x:g}s is out of range: must be from {lo:g}s to {hi:g}s")
-        return float(x)
-
-    return parse
-
-
-def byte_size(lo: int, hi: int) -> Parser:
-    """Bytes as a whole number or text like `8GB`, `500MB`, `1.5GiB` (GB = 1000^3, GiB = 1024^3)."""
-
-    def parse(v: Located, ctx: Context) -> int:
-        n = int(_with_unit(v, _SIZE_UNITS, "a size like 8GB, 500MB or 1.5GiB"))
-        if not lo <= n <= hi:
-            raise Invalid(f"{compact_size(n)} is out of range: must be from {compact_size(lo)} to "
-                          f"{compact_size(hi)}")  # fmt: skip
-        return n
-
-    return parse
-
-
-def boolean(v: Located, ctx: Context) -> bool:
-    if not isinstance(v.value, bool):
-        raise Invalid(f"expected true or false, got {shown(v)}")
-    return v.value
-
-
-def text(pattern: str | None = None, what: str = "text") -> Parser:
-    regex = re.compile(pattern) if pattern else None
-
-    def parse(v: Located, ctx: Context) -> str:
-        s = scalar_text(v, what)
-        if regex is not None and not regex.fullmatch(s):
-            raise Invalid(f"{s!r} is not allowed here: expected {what}")
-        return s
-
-    return parse
-
-
-def choice(options: tuple[Any, ...], *, aliases: dict[str, str] | None = None) -> Parser:
-    names = [str(o) for o in options]
-
-    def parse(v: Located, ctx: Context) -> Any:
-        x = v.value
-        if isinstance(x, str):
-            key = x.strip()
-            key = (aliases or {}).get(key.upper(), key)
-            for option in options:
-                if str(option).lower() == key.lower():
-                    return option
-        elif not isinstance(x, bool) and x in options:
-            return options[options.index(x)]  # 90.0 -> 90
-        close = difflib.get_close_matches(str(v.text or x).lower(), names, n=1, cutoff=0.6)
-        tip = f"; did you mean {close[0]}?" if close else ""
-        raise Invalid(f"must be one of {', '.join(names)}; got {shown(v)}{tip}")
-
-    return parse
-
-
-# Indonesian zone nicknames technicians use instead of IANA names.
-_TZ_NICKNAMES = MappingProxyType(
-    {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
-)
-
-
-def timezone_name(v: Located, ctx: Context) -> str:
-    name = scalar_text(v, "a time zone name").strip()
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        guess = _TZ_NICKNAMES.get(name.upper())
-        if guess is None and name:
-            close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), 1, 0.6)
-            guess = close[0] if close else None
-        tip = f"did you mean {guess}? " if guess else ""
-        raise Invalid(
-            f"unknown time zone {name!r}; {tip}Use an IANA name: Asia/Jakarta (WIB), "
-            "Asia/Makassar (WITA) or Asia/Jayapura (WIT)"
-        ) from None
-    return name
+# --- the player's own value types -------------------------------------------------------
 
 
 def source_url(v: Located, ctx: Context) -> str:
@@ -257,29 +120,6 @@ def public_key(v: Located, ctx: Context) -> str:
     return base64.b64encode(raw).decode("ascii")
 
 
-def resolve_path(s: str, ctx: Context) -> Path:
-    path = Path(s)
-    return path if path.is_absolute() else ctx.base_dir / path
-
-
-_READ_FAILURES = (
-    (FileNotFoundError, "{what} {path} does not exist; check the path"),
-    (IsADirectoryError, "{what} {path} is a folder, not a file"),
-    (PermissionError, "cannot read {what} {path}: permission denied (the player's user needs "
-     "read access)"),
-    (OSError, "cannot read {what} {path}: {reason}"),
-)  # fmt: skip
-
-
-def read_file(path: Path, ctx: Context, limit: int, what: str) -> bytes:
-    try:
-        return ctx.read_head(path, limit)
-    except OSError as exc:
-        template = next(t for kind, t in _READ_FAILURES if isinstance(exc, kind))
-        reason = exc.strerror or str(exc)
-        raise Invalid(template.format(what=what, path=path, reason=reason)) from None
-
-
 def ca_bundle(v: Located, ctx: Context) -> Path:
     path = resolve_path(scalar_text(v, "a file path"), ctx)
     if b"-----BEGIN CERTIFICATE-----" not in read_file(path, ctx, 1 << 20, "CA bundle"):
@@ -295,13 +135,6 @@ def font_file(v: Located, ctx: Context) -> Path:
     if read_file(path, ctx, 4, "font file")[:4] not in _FONT_MAGIC:
         raise Invalid(f"{path} is not a TrueType/OpenType font (.ttf, .otf or .ttc)")
     return path
-
-
-def directory(v: Located, ctx: Context) -> Path:
-    s = scalar_text(v, "a folder path").strip()
-    if not s:
-        raise Invalid("expected a folder path, got an empty text")
-    return resolve_path(s, ctx)
 
 
 _MAX_PIXELS = 16384
@@ -403,7 +236,7 @@ SETTINGS: tuple[Setting, ...] = (
             "publisher's Ed25519 public key (base64) or the path of its .pub file", nullable=True),
     Setting("source.allow_unsigned", boolean, False,
             "accept manifests without a valid signature (demos only)"),
-    Setting("source.token", text(), None, "sent as `Authorization: Bearer TOKEN`",
+    Setting("source.token", secret_text, None, "sent as `Authorization: Bearer TOKEN`",
             nullable=True, secret=True),
     Setting("source.ca_bundle", ca_bundle, None,
             "PEM file of extra CA certificates for a private https server", nullable=True),
@@ -445,7 +278,7 @@ SETTINGS: tuple[Setting, ...] = (
             "broker for instant updates and alerts: mqtt://host:1883 or mqtts://host:8883",
             nullable=True),
     Setting("mqtt.username", text(), None, "broker login name", nullable=True),
-    Setting("mqtt.password", text(), None, "broker password", nullable=True, secret=True),
+    Setting("mqtt.password", secret_text, None, "broker password", nullable=True, secret=True),
     Setting("mqtt.topic_prefix", text(_TOPIC, "topic levels without '#', '+' or spaces"),
             "videotron", "first level of every MQTT topic"),
     Setting("mqtt.ca_bundle", ca_bundle, None,
@@ -467,7 +300,6 @@ SETTINGS: tuple[Setting, ...] = (
             "INFO", "how much to log: DEBUG, INFO, WARNING or ERROR"),
 )  # fmt: skip
 
-SETTINGS_BY_PATH = MappingProxyType({s.path: s for s in SETTINGS})
 SECTION_TYPES = MappingProxyType(
     {
         "player": model.PlayerConfig,
@@ -482,3 +314,31 @@ SECTION_TYPES = MappingProxyType(
         "log": model.LogConfig,
     }
 )
+
+
+def shown_value(path: str, value: Any) -> str:
+    """A setting's value as `check-config` and error messages write it."""
+    if path == "operating_hours" and isinstance(value, dict):
+        return ", ".join(
+            f"{day} {'+'.join(w) if isinstance(w, list) else w}" for day, w in value.items()
+        )
+    if path == "display.region" and isinstance(value, dict):
+        return "{w}x{h} at x={x}, y={y}".format(**value)
+    if path == "display.size":
+        return "auto" if value is None else f"{value[0]}x{value[1]}"
+    if path == "display.background" and isinstance(value, tuple | list):
+        return "#{:02x}{:02x}{:02x}".format(*value)
+    if path == "cache.max_size" and isinstance(value, int):
+        return f"{compact_size(value)} ({value} bytes)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "(not set)" if value is None else str(value)
+
+
+TABLE = SettingsTable(
+    SETTINGS,
+    top_level=(*SECTION_TYPES, "operating_hours"),
+    file_shape="settings grouped in sections such as 'player:' and 'display:'",
+    show_default=shown_value,
+)
+SETTINGS_BY_PATH = TABLE.by_path

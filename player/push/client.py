@@ -34,6 +34,7 @@ from player.wire.broker import (
 )
 from player.wire.isotime import format_utc
 from player.wire.proofofplay import as_json, parse_ack
+from player.wire.secret import reveal
 from player.wire.status import StatusMessage, SyncSection, status_message
 
 log = logging.getLogger(__name__)
@@ -277,7 +278,7 @@ class PushClient:
                 self.player_id,
                 self.broker,
                 username=mqtt_config.username,
-                password=mqtt_config.password,
+                password=reveal(mqtt_config.password),
                 ca_bundle=mqtt_config.ca_bundle,
             )
             client.will_set(

@@ -1,113 +1,23 @@
-"""systemd integration: sd_notify messages and a thread supervisor that gates the watchdog."""
+"""systemd integration: a thread supervisor that feeds the watchdog only while all is well."""
 
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from player.service.board import StatusBoard
 from player.service.statusview import one_line_summary
 from player.wire.backoff import backoff_delay
+from player.wire.sdnotify import Notifier, watchdog_interval
 
 log = logging.getLogger(__name__)
 
 WorkerTarget = Callable[[threading.Event, Callable[[], None]], None]
-
-
-def watchdog_interval(
-    environ: Mapping[str, str] | None = None, pid: int | None = None
-) -> float | None:
-    """Seconds systemd waits for WATCHDOG=1 before killing us, or None when no watchdog.
-
-    WATCHDOG_PID, when set, names the process the watchdog is meant for; a child that
-    inherited the variables must not believe it is being watched.
-    """
-    env = os.environ if environ is None else environ
-    raw = env.get("WATCHDOG_USEC", "")
-    try:
-        usec = int(raw)
-    except ValueError:
-        return None
-    if usec <= 0:
-        return None
-    owner = env.get("WATCHDOG_PID")
-    if owner:
-        try:
-            if int(owner) != (os.getpid() if pid is None else pid):
-                return None
-        except ValueError:
-            return None
-    return usec / 1_000_000
-
-
-class Notifier:
-    """Sends sd_notify datagrams to $NOTIFY_SOCKET; every call is a no-op without one."""
-
-    def __init__(self, address: str | None = None) -> None:
-        if address is None:
-            address = os.environ.get("NOTIFY_SOCKET") or None
-        self.address = address
-        self._lock = threading.Lock()
-        self._sock: socket.socket | None = None
-        self._failed = False
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.address)
-
-    def _target(self) -> str | bytes:
-        assert self.address
-        if self.address.startswith("@"):
-            # Linux abstract namespace: a leading NUL instead of a path.
-            return b"\0" + self.address[1:].encode()
-        return self.address
-
-    def send(self, message: str) -> bool:
-        """Send one notify message (lines of KEY=VALUE); False when not sent."""
-        if not self.address:
-            return False
-        with self._lock:
-            try:
-                if self._sock is None:
-                    self._sock = socket.socket(
-                        socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC
-                    )
-                self._sock.sendto(message.encode(), self._target())
-            except OSError as exc:
-                if not self._failed:
-                    log.warning("cannot notify systemd at %s: %s", self.address, exc)
-                self._failed = True
-                return False
-            if self._failed:
-                log.info("notifying systemd at %s works again", self.address)
-                self._failed = False
-            return True
-
-    def ready(self) -> bool:
-        return self.send("READY=1")
-
-    def status(self, text: str) -> bool:
-        # STATUS= is one line; a newline would start a new (bogus) assignment.
-        return self.send("STATUS=" + " ".join(text.split()))
-
-    def watchdog(self) -> bool:
-        return self.send("WATCHDOG=1")
-
-    def stopping(self) -> bool:
-        return self.send("STOPPING=1")
-
-    def close(self) -> None:
-        with self._lock:
-            if self._sock is not None:
-                self._sock.close()
-                self._sock = None
 
 
 @dataclass

@@ -27,6 +27,7 @@ from player.sync.sources import (
 )
 from player.wire.backoff import backoff_delay
 from player.wire.manifest import Media
+from player.wire.secret import reveal
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class HttpSource:
         self._watchdog = Watchdog()
         self.session = deadline_session(self._watchdog)
         self.session.headers["User-Agent"] = f"videotron-player/{__version__}"
-        self._token = config.token
+        self._token = config.token  # a Secret: revealed only into the header
         self._origin = _origin(self.url)
         # Passed on every request: requests lets $REQUESTS_CA_BUNDLE override session.verify.
         self.verify: str | bool = str(config.ca_bundle) if config.ca_bundle else True
@@ -193,7 +194,7 @@ class HttpSource:
             # that a manifest names for its media.
             own = _origin(url) == self._origin
             if own and self._token:
-                headers = {**headers, "Authorization": f"Bearer {self._token}"}
+                headers = {**headers, "Authorization": f"Bearer {reveal(self._token)}"}
             deadline = self._watchdog.start(self.deadline, min_rate)
             try:
                 with self._watchdog.sending(deadline):

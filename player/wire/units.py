@@ -1,8 +1,15 @@
-"""Byte sizes as people read them, spelled one way on both ends: 512 B, 1.5 kB, 3.2 MB, 8.0 GB."""
+"""Sizes and durations spelled one way on both ends: 512 B, 1.5 kB, 8.0 GB; read 90s, 5m, 2h."""
 
 from __future__ import annotations
 
+import re
+from types import MappingProxyType
+
 _UNITS = ("B", "kB", "MB", "GB", "TB")
+_NUMBER_UNIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$", re.IGNORECASE)
+_SECONDS_PER = MappingProxyType(
+    {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hr": 3600, "d": 86400}
+)
 
 
 def format_size(n: object) -> str:
@@ -22,3 +29,17 @@ def compact_size(n: int) -> str:
         if n >= factor:
             return f"{n / factor:g}{unit}"
     return f"{n}B"
+
+
+def parse_duration(text: str, *, unit_required: bool = False) -> float:
+    """Seconds in "90", "90s", "5m", "1.5h", "7d" (units case-blind: s/sec, m/min, h/hr, d).
+
+    `unit_required` refuses a bare number: on a command line "2" may mean two hours.
+    ValueError says what is accepted; callers add which setting or option it was.
+    """
+    match = _NUMBER_UNIT.match(text)
+    unit = match.group(2).lower() if match else None
+    if unit is None or (unit and unit not in _SECONDS_PER) or (unit_required and not unit):
+        usage = "a number with its unit" if unit_required else "seconds, or a duration"
+        raise ValueError(f"expected {usage} like 90s, 5m, 2h or 1d, got {text!r}")
+    return float(match.group(1)) * _SECONDS_PER.get(unit, 1)

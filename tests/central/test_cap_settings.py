@@ -26,7 +26,7 @@ def test_the_template_documents_every_cap_key():
     assert cap.status_file == Path("/run/videotron-cap/status.json")
     assert cap.state_file == Path("/var/lib/videotron-central/cap-state.json")
     assert cap.groups == {"bogor-city": GroupPlace(point=(-6.595, 106.816), names=("Kota Bogor",))}
-    assert cap.audit_database == "sqlite:////var/lib/videotron-central/central.sqlite3"
+    assert cap.audit_database.reveal() == "sqlite:////var/lib/videotron-central/central.sqlite3"
 
 
 def test_areas_folders_and_exercises(tmp_path):
@@ -46,9 +46,10 @@ def test_areas_folders_and_exercises(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("cap:\n  pol_interval: 5\n", ":2:3: unknown key cap.pol_interval (did you mean "
-         "'poll_interval'?)"),
-        ("cap:\n  poll_interval: 0\n", ":2:18: cap.poll_interval: expected a duration from 1 s"),
+        ("cap:\n  pol_interval: 5\n", ":2:3: cap.pol_interval: unknown key 'pol_interval' in cap; "
+         "did you mean cap.poll_interval?"),
+        ("cap:\n  poll_interval: 0\n", ":2:18: cap.poll_interval: 0s is out of range: must be "
+         "from 1s"),
         ("cap:\n  sources:\n    - ftp: x\n", ":3:7: cap.sources[0]: one of 'url: https://…'"),
         ("cap:\n  sources:\n    - url: ftp://x\n", ":3:12: cap.sources[0].url: expected http"),
         ("cap:\n  groups:\n    a:\n      location: '-6.5'\n",
@@ -57,8 +58,9 @@ def test_areas_folders_and_exercises(tmp_path):
          ":4:18: cap.groups.a.exercises: true or false"),
         ("cap:\n  groups:\n    a:\n      exercises: true\n",
          ":4:7: cap.groups.a: give a location, an area or names"),
-        ("cap:\n  max_bytes: 10\n", ":2:14: cap.max_bytes: bytes from 4096"),
-        ("cap:\n  deadline: 2m\n", ":2:13: cap.deadline: expected a duration from 1 s to 60 s"),
+        ("cap:\n  max_bytes: 10\n", ":2:14: cap.max_bytes: 10 is out of range: must be from 4096"),
+        ("cap:\n  deadline: 2m\n", ":2:13: cap.deadline: 120s is out of range: must be from 1s "
+         "to 60s"),
     ],
 )  # fmt: skip
 def test_mistakes_are_named_by_line_and_key(tmp_path, text, message):

@@ -106,15 +106,16 @@ def test_notify_explains_bad_input(mosquitto, tmp_path):
     player_yaml.write_text("player:\n  id: x\nmqtt:\n  url: mqtt://h\n", encoding="utf-8")
     result = videotron("--config", str(player_yaml), "notify", "--manifest", str(manifest_path))
     assert result.returncode == 1
-    assert f"{player_yaml}:1:1: unknown section 'player'" in result.stderr
+    assert f"{player_yaml}:1:1: player: unknown key 'player' at the top level" in result.stderr
     assert "central.yaml" in result.stderr
 
     typo = tmp_path / "typo.yaml"
     typo.write_text("mqtt:\n  url: mqtt://h\n  topic_prefx: vt\n", encoding="utf-8")
     result = videotron("--config", str(typo), "notify", "--manifest", str(manifest_path))
     assert result.returncode == 1
-    assert f"{typo}:3:3: unknown key mqtt.topic_prefx (did you mean 'topic_prefix'?)" in (
-        result.stderr
+    assert (
+        f"{typo}:3:3: mqtt.topic_prefx: unknown key 'topic_prefx' in mqtt; "
+        "did you mean mqtt.topic_prefix?\nfix it, or pass --mqtt" in result.stderr
     )
 
 

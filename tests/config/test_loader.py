@@ -16,6 +16,7 @@ import yaml
 from player.config import model, schema
 from player.config.hours import ALL_DAY
 from player.config.loader import MASK, load_config, mask_secrets, parse_config_text
+from player.wire.secret import Secret
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED = REPO / "config" / "player.yaml"
@@ -119,7 +120,7 @@ log:
         url="https://cms.example.go.id/groups/kota/manifest.json",
         public_key=key_b64,
         allow_unsigned=False,
-        token="0012345",  # text, not the octal number YAML 1.1 would make of it
+        token=Secret("0012345"),  # text, not the octal number YAML 1.1 would make of it
         ca_bundle=Path(certifi.where()),
         poll_interval=120.0,
     )
@@ -137,7 +138,7 @@ log:
     assert config.mqtt == model.MqttConfig(
         url="mqtts://broker.example.go.id:8883",
         username="layar01",
-        password="rahasia",
+        password=Secret("rahasia"),
         topic_prefix="diskominfo/videotron",
         ca_bundle=Path(certifi.where()),
     )
@@ -251,6 +252,20 @@ def test_mask_secrets_hides_tokens_passwords_and_url_logins(tmp_path):
     assert shown["operating_hours"] == "always on"
     unset = mask_secrets(model.Config())
     assert unset["source"]["token"] is None and unset["mqtt"]["password"] is None
+
+
+def test_a_loaded_config_never_shows_its_secrets(tmp_path):
+    # A traceback or a log line prints the config's repr: the password must not be in it.
+    text = (
+        "source:\n  url: /media/usb\n  allow_unsigned: true\n  token: s3cret-token\n"
+        "mqtt:\n  url: mqtt://broker:1883\n  username: layar\n  password: rahasia\n"
+    )
+    config = parse_config_text(text, tmp_path / "p.yaml")
+    for shown in (repr(config), str(config), f"{config.mqtt.password}", str(config.source.token)):
+        assert "rahasia" not in shown and "s3cret-token" not in shown
+        assert MASK in shown
+    assert config.mqtt.password.reveal() == "rahasia"
+    assert config.source.token.reveal() == "s3cret-token"
 
 
 def test_yaml_1_1_surprises_do_not_reach_the_player(tmp_path):

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from player.service.board import StatusBoard
-from player.service.systemd import Notifier, Supervisor, watchdog_interval
+from player.service.systemd import Supervisor
+from player.wire.sdnotify import Notifier, watchdog_interval
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT = REPO / "systemd" / "videotron.service"
@@ -97,6 +98,23 @@ def test_notifier_sends_each_message_to_the_socket(notify_socket):
     got = [m for _, m in notify_socket.drain(0.2)]
     # A newline in STATUS would start a bogus second assignment: it is folded to a space.
     assert got == ["READY=1", "WATCHDOG=1", "STOPPING=1", "STATUS=playing intro.mp4 manifest #3"]
+
+
+def test_ready_with_a_status_keeps_the_status_on_one_line(notify_socket):
+    # The office services say READY with their first status line; it is folded as well.
+    assert Notifier(notify_socket.path).ready("database ok\nbroker ok")
+    assert [m for _, m in notify_socket.drain(0.2)] == ["READY=1\nSTATUS=database ok broker ok"]
+
+
+def test_one_sd_notify_client_in_the_tree():
+    # Both ends send through player.wire.sdnotify; a second client would drift (newlines, locks).
+    found = [
+        str(path.relative_to(REPO))
+        for package in ("player", "central", "videotron")
+        for path in sorted((REPO / package).rglob("*.py"))
+        if "NOTIFY_SOCKET" in path.read_text(encoding="utf-8")
+    ]
+    assert found == ["player/wire/sdnotify.py"]
 
 
 def test_notifier_reaches_an_abstract_socket():

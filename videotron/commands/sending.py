@@ -4,30 +4,28 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import sys
 from pathlib import Path
-from types import MappingProxyType
 
 from nacl.signing import SigningKey
 
 from central.broker import BrokerTarget, SendError, load_publisher_key
 from central.config import CentralConfigError, load_central_config
 from player.wire.manifest import MAX_ALERT_LIFETIME
-
-# A unit is required: a technician typing "2" for two hours must not send a 2 s alert.
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
-_UNITS = MappingProxyType({"s": 1, "m": 60, "h": 3600, "d": 86400})
+from player.wire.units import parse_duration
 
 
 def lifetime(text: str) -> dt.timedelta:
     """An --expires value: "90s", "30m", "2h", "1d"; a bare number is refused (which unit?)."""
-    match = _DURATION.match(text)
-    if not match or float(match.group(1)) <= 0:
+    try:
+        # A unit is required: a technician typing "2" for two hours must not send a 2 s alert.
+        seconds = parse_duration(text, unit_required=True)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
         raise SendError(
             f"--expires {text!r}: use a positive number with its unit s, m, h or d (90s, 30m, 2h)"
         )
-    seconds = float(match.group(1)) * _UNITS[match.group(2)]
     if seconds > MAX_ALERT_LIFETIME.total_seconds():  # also keeps the expiry date computable
         raise SendError(
             f"--expires {text!r}: at most {MAX_ALERT_LIFETIME.days}d; a notice that runs longer "
@@ -43,7 +41,7 @@ def broker_target(args: argparse.Namespace) -> BrokerTarget:
         config = load_central_config(Path(args.config_path))
     except CentralConfigError as exc:
         if not args.mqtt:
-            raise SendError(f"{exc}; fix it or pass --mqtt mqtt://HOST:PORT") from None
+            raise SendError(f"{exc}\nfix it, or pass --mqtt mqtt://HOST:PORT") from None
         return BrokerTarget.from_url(args.mqtt)
     if not (args.mqtt or config.mqtt.url):
         raise SendError(

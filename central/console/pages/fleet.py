@@ -14,6 +14,7 @@ from central.config import CentralConfig
 from central.console import i18n, web
 from central.console.accounts import Session
 from central.db import fleet
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,8 @@ def annotate(summary: dict, zone, now: dt.datetime, language: str) -> dict:
         screen["sync_text"] = i18n.local_time(screen["last_sync"], zone)
         used, most = screen["cache_used"], screen["cache_max"]
         screen["cache_text"] = (
-            "—" if used is None else f"{used / 1048576:.1f} MB" + (
-                f" / {most / 1048576:.0f} MB" if most else "")
-        )  # fmt: skip
+            "—" if used is None else format_size(used) + (f" / {format_size(most)}" if most else "")
+        )
         screen["shot_key"] = int(screen["screenshot_at"].timestamp()) if screen[
             "screenshot_at"] else None  # fmt: skip
     return summary

@@ -151,7 +151,7 @@ def _routes(config_path: Path) -> list[tuple[str, str]]:
     from central.db.database import open_engine
 
     config = load_central_config(config_path)
-    engine = open_engine(config.collector.database)  # not connected: only the routes are read
+    engine = open_engine(config.collector.database.reveal())  # not connected: routes only
     try:
         app = create_app(config, engine)
     finally:

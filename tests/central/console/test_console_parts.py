@@ -129,7 +129,7 @@ def test_the_console_section_of_central_yaml(tmp_path):
     with pytest.raises(CentralConfigError, match=r"central.yaml:2:13: console.timezone"):
         load_central_config(path)
     path.write_text("console:\n  secure_cookie: always\n")
-    with pytest.raises(CentralConfigError, match="did you mean 'secure_cookies'"):
+    with pytest.raises(CentralConfigError, match=r"did you mean console\.secure_cookies\?"):
         load_central_config(path)
 
 
