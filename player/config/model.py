@@ -19,6 +19,14 @@ class PlayerConfig:
 
 
 @dataclass(frozen=True)
+class LocationConfig:
+    """Where the screen stands; prayer-time items need both (None: not set)."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
 class SourceConfig:
     # An http(s) URL of a manifest.json, or a local folder (USB stick) holding the same tree.
     url: str | None = None
@@ -119,6 +127,7 @@ class LogConfig:
 @dataclass(frozen=True)
 class Config:
     player: PlayerConfig = field(default_factory=PlayerConfig)
+    location: LocationConfig = field(default_factory=LocationConfig)
     source: SourceConfig = field(default_factory=SourceConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)

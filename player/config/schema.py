@@ -15,6 +15,7 @@ from player.config import model
 from player.config.hours import operating_hours
 from player.wire.located import Context, Invalid, Located, shown
 from player.wire.settings import (
+    Parser,
     Setting,
     SettingsTable,
     boolean,
@@ -217,6 +218,20 @@ def color(v: Located, ctx: Context) -> tuple[int, int, int]:
     return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
 
 
+def degrees(lo: float, hi: float, what: str) -> Parser:
+    """A decimal number of degrees in [lo, hi], e.g. -6.2088 (south and west negative)."""
+
+    def parse(v: Located, ctx: Context) -> float:
+        usage = f"expected {what} in decimal degrees from {lo:g} to {hi:g}, e.g. -6.2088"
+        if isinstance(v.value, bool) or not isinstance(v.value, int | float):
+            raise Invalid(f"{usage}, got {shown(v.value)}")
+        if not lo <= v.value <= hi:
+            raise Invalid(f"{v.value} is out of range: {usage}")
+        return float(v.value)
+
+    return parse
+
+
 # --- the declarations ----------------------------------------------------------------------
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
@@ -230,6 +245,12 @@ SETTINGS: tuple[Setting, ...] = (
             "screen group: which published playlist this screen plays"),
     Setting("player.timezone", timezone_name, "Asia/Jakarta",
             "IANA time zone for schedules and operating hours"),
+    Setting("location.latitude", degrees(-90, 90, "a latitude"), None,
+            "where the screen stands, for prayer times: latitude, south negative "
+            "(Jakarta -6.2088)", nullable=True),
+    Setting("location.longitude", degrees(-180, 180, "a longitude"), None,
+            "where the screen stands, for prayer times: longitude, east positive "
+            "(Jakarta 106.8456)", nullable=True),
     Setting("source.url", source_url, None,
             "https:// URL of manifest.json, or a local folder such as a USB stick", nullable=True),
     Setting("source.public_key", public_key, None,
@@ -303,6 +324,7 @@ SETTINGS: tuple[Setting, ...] = (
 SECTION_TYPES = MappingProxyType(
     {
         "player": model.PlayerConfig,
+        "location": model.LocationConfig,
         "source": model.SourceConfig,
         "cache": model.CacheConfig,
         "display": model.DisplayConfig,

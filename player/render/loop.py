@@ -193,6 +193,7 @@ class RenderLoop:
             fps=max(1, display.fps),
             video_decoder=self.config.video.decoder,
             alert_language=display.alert_language,
+            place=_place(self.config.location),
             tz=self.tz,
             splash_lines=self._splash_lines,
             headlines=self._headlines,
@@ -471,3 +472,10 @@ class RenderLoop:
 @dataclass(frozen=True)
 class _Wake:
     """Internal: something a worker finished (a feed update) wants the loop to look."""
+
+
+def _place(location) -> tuple[float, float] | None:
+    """(latitude, longitude) when player.yaml gives both, else None (no prayer items)."""
+    if location.latitude is None or location.longitude is None:
+        return None
+    return (location.latitude, location.longitude)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -9,10 +10,18 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
+from player.localinfo import hijri
 from player.render.convert import SurfacePool, surface_pixel_format
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
 from player.render.layout import Rect
+from player.render.prayerboard import (
+    MAX_NOTICE_MINUTES,
+    NOTICE_MINUTES,
+    Board,
+    PrayerVisual,
+    board_at,
+)
 from player.render.slides import (
     BlackVisual,
     ClockFace,
@@ -70,7 +79,9 @@ class VisualFactory:
         headlines: Callable[[], list[str]],
         video_decoder: str = "auto",
         alert_language: str = "id",
+        place: tuple[float, float] | None = None,
     ) -> None:
+        self.place = place  # (latitude, longitude) from player.yaml's location, for prayer times
         self.alert_language = alert_language
         self.video_decoder = video_decoder
         self.media_path = media_path
@@ -192,4 +203,28 @@ class VisualFactory:
             )  # fmt: skip
             strip.set_headlines(lines or self.headlines())
             return TickerVisual(key, strip, size, background)
+        if item.type == "prayer":
+            return self._prayer(key, style, manifest)
         raise ValueError(f"unknown item type {item.type!r}")
+
+    def _prayer(self, key: str, style: dict, manifest: Manifest | None) -> Visual:
+        if self.place is None:
+            raise ValueError(
+                "a prayer item needs the screen's place: set location.latitude and "
+                "location.longitude in player.yaml"
+            )
+        latitude, longitude = self.place
+        minutes = style.get("notice_minutes", NOTICE_MINUTES)
+        if isinstance(minutes, bool) or not isinstance(minutes, int):
+            minutes = NOTICE_MINUTES
+        minutes = max(0, min(MAX_NOTICE_MINUTES, minutes))
+        adjust = hijri.adjust_from(manifest.defaults if manifest else {})
+        tz = self.tz
+
+        def board(now: float) -> Board:
+            return board_at(
+                dt.datetime.fromtimestamp(now, tz), latitude, longitude, tz,
+                notice_minutes=minutes, hijri_adjust=adjust,
+            )  # fmt: skip
+
+        return PrayerVisual(key, self.book, board)

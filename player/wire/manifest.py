@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 
 FORMAT_VERSION = 1
-ITEM_TYPES = ("image", "video", "text", "clock", "ticker")
+ITEM_TYPES = ("image", "video", "text", "clock", "ticker", "prayer")
 MEDIA_TYPES = ("image", "video")
 FITS = ("contain", "cover", "stretch")
 TRANSITIONS = ("cut", "crossfade")
@@ -109,7 +109,7 @@ class Rules:
 @dataclass(frozen=True)
 class Item:
     id: str
-    type: str  # image | video | text | clock | ticker
+    type: str  # image | video | text | clock | ticker | prayer (times for the screen's place)
     duration: float | None  # seconds; None only for video = play to its end
     media: str | None = None  # sha256 for image/video
     text: str | None = None  # text slides
