@@ -43,7 +43,8 @@ class Target:
 
     size: tuple[int, int]
     groups: tuple[str, ...]
-    screens: int  # screens that reported this size; 0 for the fallback
+    screens: int  # screens that reported this size
+    assumed: tuple[str, ...] = ()  # groups no screen of which reported: FALLBACK_SIZE
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,13 @@ def targets(screens: Iterable[Mapping], groups: Iterable[str]) -> list[Target]:
         if group not in entry["groups"]:
             entry["groups"].append(group)
         covered.add(group)
-    found = [Target(s, tuple(e["groups"]), e["screens"]) for s, e in sizes.items()]
-    missing = tuple(g for g in wanted if g not in covered)
-    if missing:
-        found.append(Target(FALLBACK_SIZE, missing, 0))
+    missing = [g for g in wanted if g not in covered]
+    if missing:  # one picture per size: the fallback joins screens reporting that size
+        sizes.setdefault(FALLBACK_SIZE, {"groups": [], "screens": 0})["groups"] += missing
+    found = [
+        Target(s, tuple(e["groups"]), e["screens"], tuple(missing) if s == FALLBACK_SIZE else ())
+        for s, e in sizes.items()
+    ]
     return sorted(found, key=lambda t: (min(t.size), t.size[0] * t.size[1], t.size))
 
 

@@ -179,8 +179,8 @@ def test_every_alert_sent_is_listed_with_its_source_and_where_it_shows(office):
     assert "Informasi" in rows["cli-1"] and "desa" in rows["cli-1"]
     konsol = rows["konsol-1"]
     assert "konsol" in konsol and "sari" in konsol and "Darurat" in konsol
-    assert re.search(r'class="groups">desa, kota', konsol)
-    assert re.search(r'class="shown">layar-2<', konsol)
+    assert re.search(r'class="groups"[^>]*>desa, kota', konsol)
+    assert re.search(r'class="shown"[^>]*>layar-2<', konsol)
 
 
 def test_the_fleet_card_shows_the_alerts_headline_and_a_display_turned_off(office):
@@ -203,3 +203,23 @@ def test_the_fleet_card_shows_the_alerts_headline_and_a_display_turned_off(offic
     assert "display-off" not in cards["layar-3"] and "psa" in cards["layar-3"]
     card_2 = re.search(r'<article class="([^"]+)" id="screen-layar-2"', body).group(1)
     assert "dark" in card_2 and "state-online" in card_2  # online, not a fault
+
+
+def test_the_preview_sizes_are_those_the_groups_screens_report():
+    from central.console.alertpreview import MAX_PIXELS, drawn_size, targets
+
+    screens = [
+        {"group": "kota", "content_size": (192, 384)},  # a portrait wall, turned by rotation
+        {"group": "kota", "content_size": (192, 384)},
+        {"group": "pasar", "content_size": (1920, 1080)},
+        {"group": "pasar", "content_size": None},  # an older player: no size reported
+        {"group": "lain", "content_size": (64, 32)},  # not a target
+    ]
+    found = targets(screens, ["kota", "pasar", "desa"])
+    assert [(t.size, t.groups, t.screens, t.assumed) for t in found] == [
+        ((192, 384), ("kota",), 2, ()),
+        ((1920, 1080), ("pasar", "desa"), 1, ("desa",)),  # one picture per size
+    ]
+    assert drawn_size((1920, 1080)) == (1920, 1080)
+    big = drawn_size((15360, 8640))
+    assert big[0] * big[1] <= MAX_PIXELS and abs(big[0] / big[1] - 16 / 9) < 0.01
