@@ -203,6 +203,11 @@ def test_the_fleet_card_shows_the_alerts_headline_and_a_display_turned_off(offic
     assert "display-off" not in cards["layar-3"] and "psa" in cards["layar-3"]
     card_2 = re.search(r'<article class="([^"]+)" id="screen-layar-2"', body).group(1)
     assert "dark" in card_2 and "state-online" in card_2  # online, not a fault
+    # The screen's own page says the same.
+    page = http.get(console.url + "/screen/layar-1", timeout=20).text
+    assert "⚠ Banjir di Jl. Merdeka, hindari area" in page
+    page = http.get(console.url + "/screen/layar-2", timeout=20).text
+    assert re.search(r'<dd id="item">[^\n]*layar dimatikan \(perintah\)', page)
 
 
 def test_the_preview_sizes_are_those_the_groups_screens_report():
