@@ -114,10 +114,18 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-# What the office side may use of the player: the wire format, and the pure scheduler
-# (the console previews a group's schedule with the very code the screens run). The
-# scheduler's command-line front end reads a player's config, so it is not shared.
-SHARED = ("player.wire", "player.schedule")
+# What the office side may use of the player: the wire format, the pure scheduler (the
+# console previews a group's schedule with the very code the screens run) and the alert
+# card with the two pure text modules it stands on (the console's alert preview must be
+# the very layout the screens draw, like the scheduler, or it shows what no screen shows).
+# The scheduler's command-line front end reads a player's config, so it is not shared.
+SHARED = (
+    "player.wire",
+    "player.schedule",
+    "player.render.alertcard",
+    "player.render.fonts",
+    "player.render.textfit",
+)
 NOT_SHARED = ("player.schedule.cli",)
 
 
@@ -142,6 +150,17 @@ def test_the_office_side_reaches_only_the_wire_format_and_scheduler_of_the_playe
 def test_the_shared_scheduler_stands_on_the_wire_format_alone(graph):
     for name in (m for m in graph if _shared(m) and m.startswith("player.schedule")):
         strays = sorted(m for m in _reachable(graph, name) if m != "player" and not _shared(m))
+        assert strays == [], f"{name} reaches {strays}"
+
+
+def test_the_shared_alert_card_stands_on_the_wire_format_and_its_text_modules_alone(graph):
+    card = ("player.render.alertcard", "player.render.fonts", "player.render.textfit")
+    for name in card:
+        strays = sorted(
+            m
+            for m in _reachable(graph, name)
+            if m != "player" and not m.startswith("player.wire") and m not in card
+        )
         assert strays == [], f"{name} reaches {strays}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -19,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 from central.config import CentralConfig
 from central.console import accounts, i18n, web
 from central.console.accounts import Session
+from central.console.alertpreview import AlertPreviewer
 from central.console.pages import admin, alerts, content, fleet, plays, screen
 
 log = logging.getLogger(__name__)
@@ -146,7 +148,17 @@ def create_app(
         *content.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found})
+    previewer = AlertPreviewer(console.zone)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        try:
+            yield
+        finally:
+            previewer.close()  # its worker thread ends with the console
+
+    app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
     app.state.console = console
+    app.state.previewer = previewer
     app.state.sender = sender or send.Sender(config)
     return app

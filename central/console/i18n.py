@@ -201,6 +201,43 @@ WORDS = MappingProxyType(
         "unit_s": ("dtk", "s"),
         "unit_min": ("mnt", "min"),
         "unit_h": ("jam", "h"),
+        # --- alerts the street can read: preview, the list of alerts sent, the fleet card
+        "preview_button": ("Pratinjau", "Preview"),
+        "preview_help": (
+            "Digambar dengan kode yang sama dengan layar, pada ukuran layar tiap grup.",
+            "Drawn by the screens' own code, at the size of each group's screens.",
+        ),
+        "preview_empty": (
+            "Tulis teks untuk melihat pratinjau.",
+            "Write a text to see the preview.",
+        ),
+        "preview_failed": ("Pratinjau tidak dapat dibuat", "The preview could not be drawn"),
+        "too_many_pages": (
+            "Teks ini perlu {pages} halaman di layar terkecil; lebih dari {limit} halaman "
+            "jarang terbaca utuh oleh orang yang lewat. Persingkat bila bisa.",
+            "This text needs {pages} pages on the smallest screen; past {limit} pages few "
+            "passers-by read it whole. Shorten it if you can.",
+        ),
+        "screens_reported": ("layar melaporkan ukuran ini", "screens report this size"),
+        "size_assumed": (
+            "belum ada layar yang melapor; ukuran bawaan",
+            "no screen has reported yet; a default size",
+        ),
+        "page_one": ("halaman", "page"),
+        "page_many": ("halaman", "pages"),
+        "sent_alerts": ("Semua peringatan terkirim", "Every alert sent"),
+        "no_sent_alerts": ("Belum ada peringatan terkirim.", "No alert sent yet."),
+        "source": ("Sumber", "Source"),
+        "expires_at": ("Berakhir", "Ends"),
+        "on_screen_now": ("Tampil sekarang di", "On screen now"),
+        "whole_text": ("teks lengkap", "whole text"),
+        "alert_state_in_force": ("berlaku", "in force"),
+        "alert_state_expired": ("kedaluwarsa", "expired"),
+        "alert_state_cancelled": ("dicabut", "cancelled"),
+        "alert_state_failed": ("gagal terkirim", "not sent"),
+        "display_off_command": ("layar dimatikan (perintah)", "display off (by command)"),
+        "off_hours": ("mati di luar jam operasi", "off outside operating hours"),
+        # --- end of alerts the street can read
     }
 )
 

@@ -183,7 +183,8 @@ def page(role: str = "viewer") -> Callable[[Handler], Callable[[Request], Awaita
             token = request.cookies.get(SESSION_COOKIE)
             session = await db(request, accounts.session_for, token, console.now())
             if session is None:
-                if request.method == "GET" and not request.url.path.endswith((".csv", ".jpg")):
+                downloads = (".csv", ".jpg", ".png")  # files, not pages: no login form
+                if request.method == "GET" and not request.url.path.endswith(downloads):
                     target = quote(sent_path(request), safe="/")
                     return RedirectResponse(f"/login?next={target}", status_code=303)
                 return Response("login required", status_code=401, headers=SECURITY_HEADERS)

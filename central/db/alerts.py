@@ -37,6 +37,7 @@ class AlertDetail(TypedDict):
     source: Source
     outcome: Literal["sent", "failed"]
     text: NotRequired[str]  # an alert's, not a cancel's
+    headline: NotRequired[str]  # a structured alert's (cap-watch's): what a list shows
     level: NotRequired[str]
     issued_at: NotRequired[str]  # ISO 8601 as in the payload; absent when the send failed
     expires_at: NotRequired[str]
@@ -68,7 +69,9 @@ def record_alert(
         "source": source,
         "outcome": "failed" if error is not None else "sent",
     }
-    keys = ("issued_at", "expires_at") if cancel else ("text", "level", "issued_at", "expires_at")
+    keys = ("issued_at", "expires_at")
+    if not cancel:
+        keys = ("text", "headline", "level", *keys)
     for key in keys:
         if payload.get(key) is not None:
             detail[key] = str(payload[key])  # type: ignore[literal-required]
@@ -166,8 +169,9 @@ def active_alerts(
 ) -> list[dict]:
     """Alerts in force at `now` and the screens showing each, newest first.
 
-    Returns `[{"id": str, "group": str, "text": str | None, "level": str | None,
-    "issued_at": aware datetime | None, "expires_at": aware datetime | None,
+    Returns `[{"id": str, "group": str, "text": str | None, "headline": str | None (a
+    structured alert's), "level": str | None, "issued_at": aware datetime | None,
+    "expires_at": aware datetime | None,
     "sent_by": str | None, "sent_at": naive UTC datetime | None, "source": "console" |
     "command line" | "cap-watch" | "screens" (in no row: only the screens tell of it),
     "cap_identifier": str | None (cap-watch's: the CAP message), "in_force": bool,
@@ -206,7 +210,7 @@ def active_alerts(
             continue
         sent[key] = {
             "id": key[1], "group": row.target, "text": detail.get("text"),
-            "level": detail.get("level"), "issued_at": issued,
+            "headline": detail.get("headline"), "level": detail.get("level"), "issued_at": issued,
             "expires_at": _when(detail.get("expires_at")), "sent_by": row.actor,
             "sent_at": row.at, "source": detail.get("source", "console"),
             "cap_identifier": detail.get("cap_identifier"),
@@ -239,7 +243,7 @@ def active_alerts(
             active[key] = {**sent[key], "in_force": False}
         else:
             active[key] = {
-                "id": key[1], "group": key[0], "text": None, "level": None,
+                "id": key[1], "group": key[0], "text": None, "headline": None, "level": None,
                 "issued_at": None, "expires_at": None, "sent_by": None, "sent_at": None,
                 "source": "screens", "cap_identifier": None, "in_force": True,
             }  # fmt: skip
@@ -254,3 +258,115 @@ def active_alerts(
         out.append(alert)
     epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
     return sorted(out, key=lambda a: (a["issued_at"] or epoch, a["id"]), reverse=True)
+
+
+def _showing(connection: Connection, now: dt.datetime, stale_after: dt.timedelta) -> dict:
+    """Alert id -> the screens reporting it on screen now (online, reporting)."""
+    showing: dict[str, list[str]] = {}
+    for screen in fleet_now(connection, now=naive_utc(now)):
+        if not screen["online"] or is_stale(screen["last_seen"], now, stale_after):
+            continue
+        if isinstance(screen["alert"], str):
+            showing.setdefault(screen["alert"], []).append(screen["player"])
+    return showing
+
+
+def alert_list(
+    connection: Connection,
+    *,
+    now: dt.datetime,
+    stale_after: dt.timedelta = STALE_AFTER,
+    limit: int = 50,
+    rows: int = 2000,
+) -> list[dict]:
+    """Every alert the office sent (console, command line, cap-watch), one entry per alert
+    id however many groups it went to, newest first, with where it is on screen now.
+
+    Returns `[{"id": str, "text": str | None, "headline": str | None, "level": str |
+    None, "source": "console" | "command line" | "cap-watch", "sent_by": str,
+    "cap_identifier": str | None, "sent_at": naive UTC datetime, "issued_at": aware
+    datetime | None, "expires_at": aware datetime | None, "groups": [groups it reached],
+    "failed_groups": [groups the broker did not take it for], "cancelled": [groups it was
+    cancelled for], "state": "in force" | "expired" | "cancelled" | "failed",
+    "on_screen": [player ids reporting it now]}]`. The newest version of an id gives its
+    text and times. Only the latest `rows` audit rows of alerts are read (bounded work).
+    """
+    now_aware = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+    query = (
+        select(audit)
+        .where(audit.c.action.in_((ALERT, ALERT_CANCEL)))
+        .order_by(audit.c.id.desc())
+        .limit(rows)
+    )
+    alerts: dict[str, dict] = {}
+    cancels: dict[tuple[str, str], dt.datetime] = {}
+    for row in reversed(list(connection.execute(query))):  # oldest first: newer replaces
+        detail = detail_of(row.detail)
+        alert_id = detail.get("id")
+        if not isinstance(alert_id, str):
+            continue
+        sent = detail.get("outcome", "sent") == "sent"
+        issued = _when(detail.get("issued_at")) or row.at.replace(tzinfo=dt.UTC)
+        if row.action == ALERT_CANCEL:
+            if sent:
+                cancels[(row.target, alert_id)] = issued
+            continue
+        entry = alerts.get(alert_id)
+        if entry is None or issued > entry["issued_at"]:
+            entry = alerts[alert_id] = {
+                "id": alert_id, "text": detail.get("text"), "headline": detail.get("headline"),
+                "level": detail.get("level"), "source": detail.get("source", "console"),
+                "sent_by": row.actor, "cap_identifier": detail.get("cap_identifier"),
+                "sent_at": row.at, "issued_at": issued,
+                "expires_at": _when(detail.get("expires_at")), "reached": {},
+            }  # fmt: skip
+        entry["reached"][row.target] = sent or entry["reached"].get(row.target, False)
+    showing = _showing(connection, now, stale_after)
+    out = []
+    for entry in alerts.values():
+        reached = entry.pop("reached")
+        groups = sorted(g for g, ok in reached.items() if ok)
+        taken_off = {g: cancels.get((g, entry["id"])) for g in groups}
+        cancelled = [
+            g for g, at in taken_off.items() if at is not None and at >= entry["issued_at"]
+        ]
+        if not groups:
+            state = "failed"
+        elif len(cancelled) == len(groups):
+            state = "cancelled"
+        elif entry["expires_at"] is None or entry["expires_at"] <= now_aware:
+            state = "expired"
+        else:
+            state = "in force"
+        entry.update(
+            groups=groups,
+            failed_groups=sorted(g for g, ok in reached.items() if not ok),
+            cancelled=cancelled,
+            state=state,
+            on_screen=sorted(showing.get(entry["id"], [])),
+        )
+        out.append(entry)
+    out.sort(key=lambda a: (a["sent_at"], a["id"]), reverse=True)
+    return out[:limit]
+
+
+def alert_titles(connection: Connection, ids: set[str], *, rows: int = 2000) -> dict[str, str]:
+    """Alert id -> what to call it on a screen's card: its headline, else its text (the
+    newest version's; ids no row of the latest `rows` tells of are left out)."""
+    if not ids:
+        return {}
+    query = (
+        select(audit.c.detail)
+        .where(audit.c.action == ALERT)
+        .order_by(audit.c.id.desc())
+        .limit(rows)
+    )
+    titles: dict[str, str] = {}
+    for (raw,) in connection.execute(query):
+        detail = detail_of(raw)
+        alert_id = detail.get("id")
+        if alert_id in ids and alert_id not in titles:  # newest first: the first one wins
+            title = detail.get("headline") or detail.get("text")
+            if isinstance(title, str) and title:
+                titles[alert_id] = title
+    return titles

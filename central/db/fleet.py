@@ -93,7 +93,9 @@ def fleet_now(
                 "last_seen": row.last_seen,
                 "item": current.get("item"),
                 "screen": status.get("screen"),
+                "kind": current.get("kind"),
                 "alert": status.get("alert"),
+                "content_size": _content_size(status.get("display")),
                 "manifest_sequence": sequence,
                 "latest_sequence": latest,
                 "current": None if latest is None or sequence is None else sequence >= latest,
@@ -124,7 +126,8 @@ def fleet_summary(
     Returns `{"screens": [...], "counts": {"total", "online", "offline", "not_reporting",
     "behind", "with_errors": int}, "groups": [group names in order]}`. Each screen is a
     `fleet_now` row (player, group, version, online, since, offline_reason,
-    last_seen, item, screen, alert, manifest_sequence, latest_sequence, current, last_sync,
+    last_seen, item, screen, kind (item | alert | off | idle), alert, content_size ((width,
+    height) an alert card fills, or None), manifest_sequence, latest_sequence, current, last_sync,
     sync_result, cache_used, cache_max, healthy, config_errors, errors_24h,
     dropped_plays, screenshot_at) plus:
     `"stale": bool` (no message for longer than `stale_after`), `"state": "online" |
@@ -161,6 +164,18 @@ def fleet_summary(
         if screen["group"] not in groups:
             groups.append(screen["group"])
     return {"screens": fleet, "counts": counts, "groups": groups}
+
+
+def _content_size(display: object) -> tuple[int, int] | None:
+    """The size an alert card fills on a screen, as it reported it; None if it did not."""
+    content = display.get("content") if isinstance(display, dict) else None
+    if (
+        isinstance(content, list)
+        and len(content) == 2
+        and all(type(n) is int and 0 < n <= 100_000 for n in content)
+    ):
+        return (content[0], content[1])
+    return None
 
 
 def _json(text: str | None) -> dict:

@@ -171,6 +171,7 @@ class RenderLoop:
             output=list(self.output.size),
             region=list(self.output.geometry.region.astuple()),
             rotation=self.output.geometry.rotation,
+            content=list(self.output.geometry.content_size),
         )
 
     def _build_scene(self) -> None:

@@ -51,6 +51,7 @@ class RenderSection(TypedDict, total=False):
     output: list[int]  # [width, height] of the output
     region: list[int]  # [x, y, w, h] of the picture in the output
     rotation: int
+    content: list[int]  # [width, height] content surface: the region, turned by rotation
     stop_reason: str
 
 
@@ -218,6 +219,15 @@ class MessageHealth(TypedDict, total=False):
     reason: str
 
 
+class MessageDisplay(TypedDict, total=False):
+    """The output in force: the office lays alert previews out at the size the screen has."""
+
+    output: list[int]  # [width, height]
+    region: list[int]  # [x, y, w, h] of the picture in the output
+    rotation: int
+    content: list[int]  # [width, height] an alert card fills: the region, turned by rotation
+
+
 class StatusMessage(TypedDict, total=False):
     """The retained MQTT status message (`videotron/player/<id>/status`) the collector keeps."""
 
@@ -242,6 +252,7 @@ class StatusMessage(TypedDict, total=False):
     report: ReportSection
     errors: list[ErrorEntry]
     health: MessageHealth
+    display: MessageDisplay
 
 
 def keys_of(shape: type) -> frozenset[str]:
@@ -291,5 +302,11 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
         "report": snapshot.get("report"),
         "errors": errors.get("recent", []),
         "health": {"healthy": health.get("healthy"), "reason": health.get("reason")},
+        "display": {
+            "output": render.get("output"),
+            "region": render.get("region"),
+            "rotation": render.get("rotation"),
+            "content": render.get("content"),
+        },
     }
     return message

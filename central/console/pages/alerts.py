@@ -1,4 +1,4 @@
-"""Alerts: the form (operators), a preview as a screen shows it, active alerts and cancel."""
+"""Alerts: the form (operators), its preview drawn by the screens' own code, every alert sent."""
 
 from __future__ import annotations
 
@@ -12,67 +12,137 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from central.broker import SendError
-from central.console import web
+from central.console import alertpreview, web
 from central.console.accounts import Session
 from central.db import alerts as sent_alerts
+from central.db import fleet
 from player.wire.signing import MAX_ALERT_TEXT
 
 log = logging.getLogger(__name__)
 
 LEVELS = ("emergency", "warning", "info")
 LIFETIMES = (15, 30, 60, 120, 240, 720, 1440)  # minutes offered in the form
+MAX_TARGETS = 6  # sizes previewed at once (bounded work); the smallest come first
 
 
 def alerts_data(connection, config, now) -> dict:
     return {
         "alerts": sent_alerts.active_alerts(connection, now=now),
+        "sent": sent_alerts.alert_list(connection, now=now),
         # The office's own groups: a group a screen merely claims is no target for alerts.
         "groups": config.groups,
     }
+
+
+def preview_targets(connection, groups: list[str], now) -> list[alertpreview.Target]:
+    """The sizes the screens of `groups` lay an alert out at, smallest first."""
+    return alertpreview.targets(fleet.fleet_now(connection, now=fleet.naive_utc(now)), groups)
+
+
+def read_form(form, known) -> tuple[dict, str | None]:
+    """The alert form's fields, and the first problem with them (None when it may be sent)."""
+    try:
+        minutes = int(str(form.get("minutes", "")))
+    except ValueError:
+        minutes = 0
+    fields = {
+        "text": str(form.get("text", "")).strip(),
+        "level": str(form.get("level", "")),
+        "minutes": minutes,
+        "groups": [str(g) for g in form.getlist("groups")],
+    }
+    problem = None
+    if not fields["text"] or len(fields["text"]) > MAX_ALERT_TEXT:
+        problem = f"text: 1 to {MAX_ALERT_TEXT} characters"
+    elif fields["level"] not in LEVELS:
+        problem = f"level: one of {', '.join(LEVELS)}"
+    elif minutes not in LIFETIMES:
+        problem = "expiry: choose one of the offered durations"
+    elif not fields["groups"] or any(g not in known for g in fields["groups"]):
+        problem = "groups: choose at least one known group"
+    return fields, problem
+
+
+async def previews(request: Request, fields: dict) -> dict:
+    """The form's alert drawn at each target size: `{"previews": [(Target, Preview)],
+    "preview_error": str | None, "most_pages": int}` (nothing to draw without text)."""
+    console = web.console_of(request)
+    known = console.config.groups
+    level = fields["level"] if fields["level"] in LEVELS else "emergency"
+    chosen = [g for g in fields["groups"] if g in known] or list(known)
+    out: dict = {"previews": [], "preview_error": None, "most_pages": 0}
+    if not fields["text"] or len(fields["text"]) > MAX_ALERT_TEXT:
+        return out
+    now = console.now()
+    found = await web.db(request, preview_targets, chosen, now)
+    previewer: alertpreview.AlertPreviewer = request.app.state.previewer
+    try:
+        for target in found[:MAX_TARGETS]:
+            drawn = await previewer.preview(
+                fields["text"], level, target.size, now=now.replace(tzinfo=dt.UTC)
+            )
+            out["previews"].append((target, drawn))
+    except alertpreview.PreviewError as exc:
+        log.warning("console: alert preview: %s", exc)
+        out["preview_error"] = str(exc)
+    out["most_pages"] = max((p.page_count for _, p in out["previews"]), default=0)
+    return out
+
+
+def _page_context(session: Session, **extra) -> dict:
+    return {
+        "levels": LEVELS, "lifetimes": LIFETIMES, "csrf": session.csrf,
+        "max_text": MAX_ALERT_TEXT, "readable_pages": alertpreview.READABLE_PAGES,
+        "previews": [], "preview_error": None, "most_pages": 0, "notice": None,
+        "form": {}, **extra,
+    }  # fmt: skip
 
 
 @web.page("viewer")
 async def alerts_page(request: Request, session: Session) -> Response:
     console = web.console_of(request)
     data = await web.db(request, alerts_data, console.config, console.now())
-    data.update(levels=LEVELS, lifetimes=LIFETIMES, csrf=session.csrf, max_text=MAX_ALERT_TEXT,
-                notice=request.query_params.get("notice"), form={})  # fmt: skip
+    data.update(_page_context(session, notice=request.query_params.get("notice")))
     return web.render(request, "alerts.html", data, session=session)
+
+
+@web.page("operator")
+async def preview_alert(request: Request, session: Session) -> Response:
+    """The form's alert as the screens will draw it. The page's script asks for the
+    preview alone (header X-Preview: fragment) as the operator types; without the script
+    the "Preview" button posts the form here and gets the whole page back, filled in."""
+    console = web.console_of(request)
+    fields, _ = read_form(await request.form(), console.config.groups)
+    shown = await previews(request, fields)
+    if request.headers.get("x-preview") == "fragment":
+        return web.render(request, "alert_preview.html", _page_context(session, **shown),
+                          session=session)  # fmt: skip
+    data = await web.db(request, alerts_data, console.config, console.now())
+    data.update(_page_context(session, form=fields, **shown))
+    return web.render(request, "alerts.html", data, session=session)
+
+
+@web.page("viewer")
+async def preview_image(request: Request, session: Session) -> Response:
+    """One page of a preview drawn lately, as PNG."""
+    previewer: alertpreview.AlertPreviewer = request.app.state.previewer
+    png = previewer.image(request.path_params["key"], request.path_params["page"])
+    if png is None:
+        return Response("not found", status_code=404, headers=web.SECURITY_HEADERS)
+    headers = {**web.SECURITY_HEADERS, "Cache-Control": "private, max-age=3600"}
+    return Response(png, media_type="image/png", headers=headers)
 
 
 @web.page("operator")
 async def send_alert(request: Request, session: Session) -> Response:
     console = web.console_of(request)
-    form = await request.form()
-    text = str(form.get("text", "")).strip()
-    level = str(form.get("level", ""))
-    groups = [str(g) for g in form.getlist("groups")]
-    try:
-        minutes = int(str(form.get("minutes", "")))
-    except ValueError:
-        minutes = 0
-    known = console.config.groups
-    problem = None
-    if not text or len(text) > MAX_ALERT_TEXT:
-        problem = f"text: 1 to {MAX_ALERT_TEXT} characters"
-    elif level not in LEVELS:
-        problem = f"level: one of {', '.join(LEVELS)}"
-    elif minutes not in LIFETIMES:
-        problem = "expiry: choose one of the offered durations"
-    elif not groups or any(g not in known for g in groups):
-        problem = "groups: choose at least one known group"
+    fields, problem = read_form(await request.form(), console.config.groups)
     if problem:
+        shown = await previews(request, fields)
         data = await web.db(request, alerts_data, console.config, console.now())
-        data.update(
-            levels=LEVELS,
-            lifetimes=LIFETIMES,
-            csrf=session.csrf,
-            error=problem,
-            max_text=MAX_ALERT_TEXT,
-            notice=None,
-            form={"text": text, "level": level, "minutes": minutes, "groups": groups},
-        )
-        return web.render(request, "alerts.html", data, session=session, status=400)  # fmt: skip
+        data.update(_page_context(session, error=problem, form=fields, **shown))
+        return web.render(request, "alerts.html", data, session=session, status=400)
+    text, level, minutes, groups = (fields[k] for k in ("text", "level", "minutes", "groups"))
     now = console.now()
     alert_id = secrets.token_hex(8)  # one id on every group: one alert to cancel
     outcomes = []
@@ -124,5 +194,7 @@ def routes() -> list[Route]:
     return [
         Route("/alerts", alerts_page, methods=["GET"]),
         Route("/alerts", send_alert, methods=["POST"]),
+        Route("/alerts/preview", preview_alert, methods=["POST"]),
+        Route("/alerts/preview/{key}/{page:int}.png", preview_image, methods=["GET"]),
         Route("/alerts/cancel", cancel_alert, methods=["POST"]),
     ]

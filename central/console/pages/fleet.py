@@ -13,7 +13,7 @@ from central import publishes
 from central.config import CentralConfig
 from central.console import i18n, web
 from central.console.accounts import Session
-from central.db import fleet
+from central.db import alerts, fleet
 from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,10 @@ def fleet_data(connection, config: CentralConfig, now: dt.datetime) -> dict:
     for screen in summary["screens"]:
         by_group.setdefault(screen["group"] or "-", []).append(screen)
     summary["by_group"] = by_group
+    # What a screen's alert says, not its id: the headline (cap-watch) or the text.
+    titles = alerts.alert_titles(connection, {s["alert"] for s in summary["screens"] if s["alert"]})
+    for screen in summary["screens"]:
+        screen["alert_title"] = titles.get(screen["alert"]) if screen["alert"] else None
     return summary
 
 

@@ -14,7 +14,7 @@ from central import publishes
 from central.broker import SendError
 from central.console import send, web
 from central.console.accounts import Session
-from central.db import audit, fleet, timeline
+from central.db import alerts, audit, fleet, timeline
 from central.db.queries import latest_screenshot
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,9 @@ def screen_data(connection, config, player: str, now: dt.datetime) -> dict | Non
         connection, now=now, latest_sequences=publishes.latest_good_sequences(config)
     )
     screen = next(s for s in summary["screens"] if s["player"] == player)
+    # What its alert says (headline or text), not the alert's id.
+    alert = screen["alert"]
+    screen["alert_title"] = alerts.alert_titles(connection, {alert}).get(alert) if alert else None
     # The history begins when the collector first heard of the screen: before that there
     # is nothing to tell, and a long grey "unknown" bar would read as an outage.
     since = max(fleet.naive_utc(now) - HISTORY, fleet.naive_utc(first_seen))

@@ -44,20 +44,28 @@
   }
 
   function alertPreview() {
+    // The preview is drawn by the console (the screens' own code); this only asks for it
+    // again as the operator types, a moment after the last key, newest answer wins.
     var form = document.getElementById("alert-form");
-    var preview = document.getElementById("preview");
-    if (!form || !preview) return;
-    var text = document.getElementById("alert-text");
-    var level = document.getElementById("alert-level");
-    var title = preview.querySelector(".preview-title");
-    function update() {
-      preview.className = "preview level-" + level.value;
-      title.textContent = title.dataset[level.value] || "";
-      document.getElementById("preview-text").textContent = text.value.trim() || "…";
+    var box = document.getElementById("preview");
+    if (!form || !box) return;
+    var timer = null, asked = 0;
+    function refresh() {
+      var mine = ++asked;
+      fetch(box.dataset.source, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { "X-Preview": "fragment" }
+      })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null && mine === asked) box.innerHTML = html; })
+        .catch(function () { /* the button still previews */ });
     }
-    text.addEventListener("input", update);
-    level.addEventListener("change", update);
-    update();
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 600);
+    }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -110,3 +110,34 @@ def test_audit_rows_with_an_outcome_and_no_issue_time_are_read(fleet):
         active = sent_alerts.active_alerts(connection, now=NOW, stale_after=STALE)
     assert [(a["id"], a["group"], a["sent_by"]) for a in active] == [("a1", "lobby", "citra")]
     assert active[0]["issued_at"] == NOW - 5 * M
+
+
+def test_the_list_of_alerts_sent_has_each_alert_once_with_its_state(fleet):
+    both = [alert("Jalan ditutup", NOW - 10 * M, "tutup", group=g) for g in ("lobby", "plaza")]
+    for payload in both:
+        send(fleet, "ani", payload, NOW - 10 * M)
+    send(fleet, "ani", alert("Uji", NOW - 8 * M, "uji"), NOW - 8 * M)
+    send(fleet, "ani", make_alert_cancel("uji", "lobby", now=NOW - 7 * M, lifetime=H), NOW - 7 * M)
+    send(fleet, "ani", alert("Lama", NOW - 40 * M, "lama"), NOW - 40 * M)
+    with fleet.engine.begin() as connection:
+        failed = {"type": "alert", "group": "plaza", "id": "gagal", "text": "Gagal"}
+        sent_alerts.record_alert(connection, payload=failed, actor="ani", source="console",
+                                 now=NOW - 2 * M, error="broker down")  # fmt: skip
+    fleet.status("layar-1", naive(NOW - M), alert="tutup")
+    fleet.status("layar-2", naive(NOW - M), alert="tutup", group="plaza")
+    with fleet.engine.connect() as connection:
+        listed = sent_alerts.alert_list(connection, now=NOW, stale_after=STALE)
+        titles = sent_alerts.alert_titles(connection, {"tutup", "nope"})
+    by_id = {a["id"]: a for a in listed}
+    assert [a["id"] for a in listed] == ["gagal", "uji", "tutup", "lama"]
+    tutup = by_id["tutup"]
+    assert (tutup["groups"], tutup["state"], tutup["on_screen"]) == (
+        ["lobby", "plaza"],
+        "in force",
+        ["layar-1", "layar-2"],
+    )
+    assert tutup["expires_at"] == NOW + 20 * M and tutup["text"] == "Jalan ditutup"
+    assert (by_id["uji"]["state"], by_id["uji"]["cancelled"]) == ("cancelled", ["lobby"])
+    assert by_id["lama"]["state"] == "expired"
+    assert (by_id["gagal"]["state"], by_id["gagal"]["failed_groups"]) == ("failed", ["plaza"])
+    assert titles == {"tutup": "Jalan ditutup"}

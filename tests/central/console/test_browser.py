@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from PIL import Image
+from PIL import Image, ImageChops
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
@@ -162,6 +162,7 @@ def _routes(config_path: Path) -> list[tuple[str, str]]:
             continue
         path = route.path.replace("{shot:int}", "1").replace("{name}", "sync")
         path = path.replace("{player}", "screen-1").replace("{lang}", "en")
+        path = path.replace("{key}", "0" * 32).replace("{page:int}", "1")
         found += [(method, path) for method in sorted(route.methods - {"HEAD"})]
     return found
 
@@ -344,14 +345,57 @@ def _red_share(path: Path) -> float:
     return sum(1 for r, g, b in pixels if r > 150 and g < 60 and b < 60) / len(pixels)
 
 
+# Share of pixels the console's preview and the screen's own screenshot of one alert may
+# differ in (by more than DIFFERENT in a channel): both run player/render/alertcard.py
+# with the same font, so only anti-aliasing may differ; a preview laid out by other code
+# (another size, wrapping, font or margin) differs in well over 5 % of its pixels.
+MAX_PREVIEW_DIFFERENCE = 0.005
+LONG_ALERT = (
+    "Banjir setinggi 50 cm menggenangi Jl. Sudirman, Jl. Thamrin dan Jl. Gatot Subroto sejak "
+    "pukul 14.00 WIB. Pengendara diminta memutar lewat Jl. Rasuna Said atau Jl. Casablanca. "
+    "Warga di bantaran Kali Ciliwung diminta bersiap mengungsi ke posko terdekat. "
+) * 5
+DIFFERENT = 48
+
+
+def _differing_share(a: Path, b: Path) -> float:
+    with Image.open(a) as first, Image.open(b) as second:
+        one, two = first.convert("RGB"), second.convert("RGB")
+        assert one.size == two.size, (one.size, two.size)
+        red, green, blue = ImageChops.difference(one, two).split()
+        most = ImageChops.lighter(ImageChops.lighter(red, green), blue).histogram()
+        return sum(most[DIFFERENT + 1 :]) / (one.width * one.height)
+
+
 def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(office):
     browser = log_in(office, "ana")
     url = office["console"].url
     browser.get(url + "/alerts")
-    browser.find_element("id", "alert-text").send_keys("Banjir di Jl. Merdeka, hindari area")
     browser.find_element("id", "group-test").click()
-    assert "Banjir" in browser.find_element("id", "preview-text").text
+    # The longest text is taken, with a warning that few will read it whole.
+    text = browser.find_element("id", "alert-text")
+    text.send_keys(LONG_ALERT)
+    WebDriverWait(browser, 60).until(lambda b: b.find_elements("id", "readability"))
+    pages = browser.find_element("css selector", "#preview-320x180").get_attribute("data-pages")
+    assert int(pages) > 3 and f"{pages} halaman" in browser.find_element("id", "readability").text
+    page_shot(browser, office["shots"] / "alerts-form-long.png", 1280)
+    page_shot(browser, office["shots"] / "alerts-form-long-phone.png", PHONE)
+    text.clear()
+    text.send_keys("Banjir di Jl. Merdeka, hindari area")
+    # The live preview: drawn by the console at the size the group's screens reported.
+    WebDriverWait(browser, 60).until(
+        lambda b: (
+            b.find_elements("css selector", "#preview-320x180 .page-count")
+            and b.find_element("css selector", "#preview-320x180 .page-count").text == "1 halaman"
+        )
+    )
+    assert not browser.find_elements("id", "readability")
+    source = browser.find_element("css selector", "#preview-320x180 img").get_attribute("src")
+    assert browser.find_element("css selector", "#preview-320x180 .page-count").text == "1 halaman"
+    preview = office["root"] / "alert-preview.png"
+    preview.write_bytes(session_of(office).get(source, timeout=20).content)
     page_shot(browser, office["shots"] / "alerts-form.png", 1280)
+    page_shot(browser, office["shots"] / "alerts-form-phone.png", PHONE)
     click(browser, "send-alert")
     assert browser.find_element("id", "notice").text == "Terkirim."
     screen = office["screens"][0]
@@ -359,6 +403,8 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
     shot = office["root"] / "alert.png"
     videotron("--config", str(screen.config), "screenshot", str(shot), "--timeout", "10")
     assert _red_share(shot) > 0.5, "the emergency alert's red does not fill the screen"
+    # The console's preview is what the screen shows, pixel for pixel but for a few.
+    assert _differing_share(preview, shot) < MAX_PREVIEW_DIFFERENCE
     office["shots"].mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, office["shots"] / "alert-on-screen.png")
     alert_id = status["render"]["alert"]
@@ -371,8 +417,27 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
         90,
         "both screens listed as showing the alert",
     )
+    sent_row = browser.find_element("id", f"sent-{alert_id}")
+    assert "Banjir di Jl. Merdeka, hindari area" in sent_row.text
+    assert sent_row.find_element("class name", "shown").text == "screen-1, screen-2"
     page_shot(browser, office["shots"] / "alerts.png", 1280)
     page_shot(browser, office["shots"] / "alerts-phone.png", PHONE)
+    # The fleet card tells what the alert says, not its id.
+    browser.get(url + "/")
+    wait_page(
+        browser,
+        lambda: (
+            "Banjir di Jl. Merdeka"
+            in " ".join(
+                e.text
+                for e in browser.find_elements("css selector", "#screen-screen-1 .alert-title")
+            )
+        ),
+        60,
+        "the alert's text on the fleet card",
+    )
+    page_shot(browser, office["shots"] / "fleet-alert.png", 1280)
+    browser.get(url + "/alerts")
     page = browser.find_element("tag name", "html")
     browser.find_element("class name", "cancel-alert").click()
     WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
@@ -388,6 +453,30 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
             )
         )
     assert actions[-2:] == ["alert", "alert-cancel"]
+
+
+def test_a_display_turned_off_by_command_shows_as_such_not_as_a_fault(office):
+    browser = log_in(office, "ana")
+    url = office["console"].url
+    screen = office["screens"][1]
+    browser.get(f"{url}/screen/screen-2/command/display-off")
+    click(browser, "confirm")
+    screen.wait_for("the display off", lambda s: s["render"].get("screen") == "off", 30)
+    browser.get(url + "/")
+    wait_page(
+        browser,
+        lambda: browser.find_elements("css selector", "#screen-screen-2 .display-off"),
+        60,
+        "the display off on the fleet card",
+    )
+    card = browser.find_element("id", "screen-screen-2")
+    assert "layar dimatikan (perintah)" in card.text
+    assert card.get_attribute("data-state") == "online"
+    assert "Bermasalah" not in card.text and "Ada galat" not in card.text
+    page_shot(browser, office["shots"] / "fleet-display-off.png", 1280)
+    browser.get(f"{url}/screen/screen-2/command/display-on")
+    click(browser, "confirm")
+    screen.wait_for("the display on", lambda s: s["render"].get("screen") == "on", 30)
 
 
 def test_the_proof_of_play_csv_matches_the_database(office):
