@@ -19,8 +19,8 @@ FLOOD = dt.datetime(2024, 5, 1, 7, 30)
 
 def flood_afternoon(fleet: Fleet) -> None:
     for screen, group in (("layar-1", "bogor"), ("layar-2", "bogor"), ("layar-3", "depok")):
-        fleet.plays(screen, [("psa-banjir", FLOOD - dt.timedelta(seconds=20), 20.0),
-                             ("berita", FLOOD + dt.timedelta(minutes=16), 30.0)], group=group)  # fmt: skip
+        before, after = FLOOD - dt.timedelta(seconds=20), FLOOD + dt.timedelta(minutes=16)
+        fleet.plays(screen, [("psa-banjir", before, 20.0), ("berita", after, 30.0)], group=group)
         fleet.alerts(screen, [("banjir-bogor", FLOOD, 900.0)], group=group)
     # Before the window (13:00 in Jakarta): not listed.
     fleet.plays("layar-1", [("pagi", FLOOD - dt.timedelta(hours=1, minutes=30), 10.0)],
@@ -74,8 +74,10 @@ def test_the_console_page_and_csv_and_the_report_give_one_answer(tmp_path):
     assert "Peringatan banjir-bogor" in text and "2024-05-01 14:30:00.000" in text
     assert download.status_code == 200, download.text
     assert "on-screen_bogor_2024-05-01_1400-1600.csv" in download.headers["content-disposition"]
-    report = run("--config", str(console.config), "report", "onscreen", "--day", "2024-05-01",
-                 "--from", "14:00", "--to", "16:00", "--group", "bogor", "--csv").stdout  # fmt: skip
+    report = run(
+        "--config", str(console.config), "report", "onscreen", "--day", "2024-05-01",
+        "--from", "14:00", "--to", "16:00", "--group", "bogor", "--csv",
+    ).stdout  # fmt: skip
     assert report == download.content  # the office zone (Asia/Jakarta) unless --tz says
     rows = rows_of(report)
     alerts = [row for row in rows if row["kind"] == "alert"]
