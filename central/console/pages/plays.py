@@ -1,5 +1,4 @@
-"""Proof of play: a date range and group, the table, a chart and the CSV for partners; and
-what each screen showed, plays and alerts, in a window of a day."""
+"""Proof of play: per day the table, a chart and the CSV; per window what each screen showed."""
 
 from __future__ import annotations
 
