@@ -46,7 +46,7 @@ from player.wire.alert import AlertCancel
 from player.wire.atomicfile import atomic_write
 from player.wire.isotime import format_utc
 from player.wire.manifest import Manifest
-from player.wire.proofofplay import PlayRecord
+from player.wire.proofofplay import AlertPlayRecord, PlayRecord
 from player.wire.sdnotify import Notifier
 from player.wire.status import RenderSection
 
@@ -292,6 +292,9 @@ class Player:
         if record.media:
             self.cache.mark_played(record.media)
 
+    def _alert_shown(self, record: AlertPlayRecord) -> None:
+        self.pop.record_alert(record)
+
     def _status_changed(self, section: str) -> None:
         if self.push is not None and section in ("render", "sync", "config", "cache"):
             self.push.publish_status()
@@ -402,6 +405,7 @@ class Player:
             media_check=self.cache.check_before_use,
             clock=self.options.clock,
             on_play=self._played,
+            on_alert=self._alert_shown,
             on_tick=self.supervisor.main_beat,
             on_first_frame=self._first_frame,
             headless=self.options.headless,

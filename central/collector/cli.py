@@ -1,4 +1,4 @@
-"""`videotron collect` (the collector service) and `videotron report` (plays, uptime, fleet)."""
+"""`videotron collect` (the collector service) and `videotron report` (plays, on screen, fleet)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from player.wire.isotime import format_utc
 log = logging.getLogger(__name__)
 
 UPTIME_COLUMNS = ("day", "player", "online_seconds", "share")
+# `report onscreen` on a terminal: the CSV's columns a reader scans (the CSV has them all).
+ONSCREEN_COLUMNS = (
+    "screen", "start", "end", "seconds", "kind", "item", "level", "headline", "pages_shown",
+)  # fmt: skip
 FLEET_COLUMNS = (
     "player", "group", "state", "since", "item", "manifest_sequence", "latest_sequence",
     "last_sync", "cache_used", "healthy", "errors_24h", "dropped_plays", "version",
@@ -81,16 +85,19 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from central import publishes
-    from central.db import csvfile, fleet, queries
+    from central.db import csvfile, fleet, onscreen, queries
     from central.db.database import display, open_engine
 
     config = _config(args)
     if config is None:
         return 2
+    zone = getattr(args, "tz", "UTC")
+    if zone is None:  # `report onscreen`: the office's own zone unless told
+        zone = config.console.timezone
     try:
-        tz = ZoneInfo(getattr(args, "tz", "UTC"))
+        tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        print(f"videotron report: unknown time zone {args.tz!r}", file=sys.stderr)
+        print(f"videotron report: unknown time zone {zone!r}", file=sys.stderr)
         return 2
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     url = config.collector.database.reveal()
@@ -107,6 +114,16 @@ def cmd_report(args: argparse.Namespace) -> int:
                     return 0
                 rows = [{**row, "screen": row["player"]} for row in rows]
                 columns = csvfile.PLAYS_COLUMNS
+            elif args.report == "onscreen":
+                start, end = onscreen.local_window(args.day, args.start, args.end, tz)
+                rows = onscreen.on_screen(
+                    connection, start, end, tz=tz, group=args.group, player=args.screen
+                )
+                if args.csv:  # the console's download, byte for byte
+                    sys.stdout.buffer.write(csvfile.onscreen_csv(rows))
+                    sys.stdout.flush()
+                    return 0
+                columns = ONSCREEN_COLUMNS
             elif args.report == "uptime":
                 rows = queries.uptime_per_day(
                     connection, args.first, args.last, tz=tz, now=now, group=args.group

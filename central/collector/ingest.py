@@ -199,7 +199,7 @@ class Collector:
         counters.rejected += outcome.rejected
         client = self._client
         for ack in outcome.acks:
-            body = as_json(pop_ack(ack.store, ack.batch, ack.ids))
+            body = as_json(pop_ack(ack.store, ack.batch, ack.ids, ack.alert_ids))
             if client is not None:
                 client.publish(pop_ack_topic(self.prefix, ack.player), body, qos=1)
                 counters.acks += 1

@@ -74,3 +74,9 @@ def csv_filename(first: dt.date, last: dt.date, group: str | None = None) -> str
     """A download name such as `proof-of-play_lobby_2024-05-01_2024-05-31.csv`."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in group or "all")
     return f"proof-of-play_{safe}_{first.isoformat()}_{last.isoformat()}.csv"
+
+
+def onscreen_filename(day: dt.date, start: dt.time, end: dt.time, group: str | None) -> str:
+    """A download name such as `on-screen_lobby_2024-05-01_1400-1600.csv`."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in group or "all")
+    return f"on-screen_{safe}_{day.isoformat()}_{start:%H%M}-{end:%H%M}.csv"

@@ -18,6 +18,12 @@ from player.wire.isotime import format_utc
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # The proof-of-play CSV's header, in this order; partners' spreadsheets rely on these names.
 PLAYS_COLUMNS = ("day", "screen", "item", "plays", "seconds", "completed_share")
+# What each screen showed in a window (`onscreen.on_screen`): start and end in the office's
+# zone, started_at and ended_at in UTC; an alert's id is in `item`.
+ONSCREEN_COLUMNS = (
+    "screen", "start", "end", "seconds", "kind", "item", "playlist", "alert_version", "level",
+    "headline", "pages", "pages_shown", "completed", "started_at", "ended_at",
+)  # fmt: skip
 
 
 def cell(value: object) -> str:
@@ -58,6 +64,17 @@ def plays_csv(rows: Iterable[Mapping]) -> bytes:
                 f"{row['seconds']:.1f}",
                 f"{row['completed_share']:.3f}",
             )
+            for row in rows
+        ),
+    )
+
+
+def onscreen_csv(rows: Iterable[Mapping]) -> bytes:
+    """Rows of `onscreen.on_screen` as CSV (`ONSCREEN_COLUMNS`), seconds to the millisecond."""
+    return csv_bytes(
+        ONSCREEN_COLUMNS,
+        (
+            [f"{row[c]:.3f}" if c == "seconds" else row.get(c) for c in ONSCREEN_COLUMNS]
             for row in rows
         ),
     )

@@ -94,6 +94,29 @@ plays = Table(
     UniqueConstraint("player", "store", "record_id", name="uq_plays_record"),
     Index("ix_plays_started", "started_at"),
 )
+alert_plays = Table(
+    "alert_plays",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("player", String(128), nullable=False),
+    Column("store", String(64), nullable=False),
+    Column("record_id", BigInteger, nullable=False),  # the player's alert record ids
+    Column("group", String(128)),
+    Column("alert_id", String(256), nullable=False),
+    Column("issued_at", DateTime),  # the version on screen
+    Column("level", String(16)),
+    Column("headline", String(256)),
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=False),
+    Column("duration", Float, nullable=False),
+    Column("pages", Integer, nullable=False),
+    Column("pages_shown", Integer, nullable=False),
+    Column("completed", Boolean, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    # Exactly once, as plays: a resent batch finds its alert records here and adds nothing.
+    UniqueConstraint("player", "store", "record_id", name="uq_alert_plays_record"),
+    Index("ix_alert_plays_started", "started_at"),
+)
 
 # Plays summed per screen, item and UTC hour, kept with every new play in the same
 # transaction: a month's proof-of-play report sums these (a few per item and hour)

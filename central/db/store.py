@@ -14,6 +14,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tupl
 
 from central.db.rollup import add_plays
 from central.db.schema import (
+    alert_plays,
     errors,
     online_periods,
     plays,
@@ -22,7 +23,7 @@ from central.db.schema import (
     status_changes,
 )
 from player.wire.isotime import parse_utc
-from player.wire.proofofplay import PopBatch, SentPlay
+from player.wire.proofofplay import PopBatch, SentAlertPlay, SentPlay
 from player.wire.status import ErrorEntry, MessageSync, ReportSection, StatusMessage
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Ack:
     store: str
     batch: str | None
     ids: tuple[int, ...]
+    alert_ids: tuple[int, ...] = ()  # always sent: it tells the player alerts are stored
 
 
 @dataclass
@@ -80,6 +82,7 @@ class _Pending:
     status_rows: list[dict] = field(default_factory=list)
     # (player, store, record id) → row; a play repeated within the group is kept once.
     plays: dict[tuple[str, str, int], dict] = field(default_factory=dict)
+    alert_plays: dict[tuple[str, str, int], dict] = field(default_factory=dict)  # the same
 
 
 @dataclass
@@ -88,6 +91,8 @@ class Outcome:
     plays_new: int = 0
     plays_repeated: int = 0
     rejected: int = 0
+    alerts_new: int = 0
+    alerts_repeated: int = 0
 
 
 def utc(value: object, fallback: dt.datetime) -> dt.datetime:
@@ -186,24 +191,20 @@ class Recorder:
             connection.execute(statement, rows)
         if pending.status_rows:
             connection.execute(insert(status_changes), pending.status_rows)
+        if pending.alert_plays:
+            new = _new_rows(connection, alert_plays, pending.alert_plays)
+            if new:
+                connection.execute(insert(alert_plays), new)
+            outcome.alerts_new += len(new)
+            outcome.alerts_repeated += len(pending.alert_plays) - len(new)
         if not pending.plays:
             return
-        keys = list(pending.plays)
-        present: set[tuple[str, str, int]] = set()
-        column = tuple_(plays.c.player, plays.c.store, plays.c.record_id)
-        for start in range(0, len(keys), CHUNK):
-            rows = connection.execute(
-                select(plays.c.player, plays.c.store, plays.c.record_id).where(
-                    column.in_(keys[start : start + CHUNK])
-                )
-            )
-            present.update((r.player, r.store, r.record_id) for r in rows)
-        new = [row for key, row in pending.plays.items() if key not in present]
+        new = _new_rows(connection, plays, pending.plays)
         if new:
             connection.execute(insert(plays), new)
             add_plays(connection, new)
         outcome.plays_new += len(new)
-        outcome.plays_repeated += len(keys) - len(new)
+        outcome.plays_repeated += len(pending.plays) - len(new)
 
     # ----- screens and status ------------------------------------------------------------
 
@@ -369,10 +370,50 @@ class Recorder:
                 "player": player, "store": store_key, "record_id": record_id,
                 "group": group_name, **row,
             }  # fmt: skip
+        alert_ids = self._alerts(
+            connection, report, message, outcome, pending, store=store_key, group=group_name
+        )
         batch = message.get("batch")
         outcome.acks.append(
-            Ack(player, store, batch if isinstance(batch, str) else None, tuple(ids))
-        )
+            Ack(
+                player, store, batch if isinstance(batch, str) else None, tuple(ids),
+                tuple(alert_ids),
+            )
+        )  # fmt: skip
+
+    def _alerts(
+        self, connection: Connection, report: Report, message: PopBatch, outcome: Outcome,
+        pending: _Pending, *, store: str, group: str | None,
+    ) -> list[int]:  # fmt: skip
+        """The batch's alert records into `pending`; their ids, to acknowledge. A batch from
+        a player that predates alert records has none."""
+        player, now = report.player, report.received_at
+        records = message.get("alerts")
+        if not isinstance(records, list):
+            return []
+        ids = []
+        record: SentAlertPlay
+        for record in records:
+            record_id = record.get("id") if isinstance(record, dict) else None
+            if type(record_id) is not int:
+                continue
+            ids.append(record_id)
+            try:
+                row = _alert_row(record, now)
+            except (KeyError, TypeError, ValueError) as exc:
+                # Acknowledged all the same, as an unreadable play is.
+                self._collector_error(
+                    connection, player, f"unreadable alert record {record_id}: {exc}", now
+                )
+                continue
+            key = (player, store, record_id)
+            if key in pending.alert_plays:
+                outcome.alerts_repeated += 1  # sent twice within this group
+                continue
+            pending.alert_plays[key] = {
+                "player": player, "store": store, "record_id": record_id, "group": group, **row,
+            }  # fmt: skip
+        return ids
 
     def _collector_error(self, connection: Connection, player: str, text: str, now) -> None:
         log.error("%s: %s", player, text)
@@ -439,14 +480,52 @@ def _status_key(text: str) -> str:
     return json.dumps(key, sort_keys=True, default=str)
 
 
-def _play_row(record: SentPlay, now: dt.datetime) -> dict:
-    started, ended = record["started_at"], record["ended_at"]
+def _new_rows(connection: Connection, table, rows: dict[tuple[str, str, int], dict]) -> list:
+    """The rows of `rows` whose (player, store, record id) `table` does not hold yet."""
+    keys = list(rows)
+    present: set[tuple[str, str, int]] = set()
+    column = tuple_(table.c.player, table.c.store, table.c.record_id)
+    for start in range(0, len(keys), CHUNK):
+        found = connection.execute(
+            select(table.c.player, table.c.store, table.c.record_id).where(
+                column.in_(keys[start : start + CHUNK])
+            )
+        )
+        present.update((r.player, r.store, r.record_id) for r in found)
+    return [row for key, row in rows.items() if key not in present]
+
+
+def _times(started: object, ended: object) -> tuple[dt.datetime, dt.datetime]:
     if not isinstance(started, str) or not isinstance(ended, str):
         raise TypeError("started_at and ended_at must be ISO times")
     epoch = dt.datetime(1970, 1, 1)
     started_at, ended_at = utc(started, epoch), utc(ended, epoch)
     if epoch in (started_at, ended_at):
         raise ValueError(f"bad time {started!r} or {ended!r}")
+    return started_at, ended_at
+
+
+def _alert_row(record: SentAlertPlay, now: dt.datetime) -> dict:
+    started_at, ended_at = _times(record["started_at"], record["ended_at"])
+    issued = record.get("issued_at")
+    pages, shown = record.get("pages"), record.get("pages_shown")
+    return {
+        "alert_id": str(record["alert_id"])[:256],
+        "issued_at": None if issued is None else utc(issued, None),
+        "level": _short(record.get("level"), 16),
+        "headline": _short(record.get("headline"), 256),
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "duration": float(record.get("duration") or (ended_at - started_at).total_seconds()),
+        "pages": pages if type(pages) is int else 1,
+        "pages_shown": shown if type(shown) is int else 1,
+        "completed": bool(record.get("completed")),
+        "received_at": now,
+    }
+
+
+def _play_row(record: SentPlay, now: dt.datetime) -> dict:
+    started_at, ended_at = _times(record["started_at"], record["ended_at"])
     return {
         "item_id": str(record["item_id"])[:256],
         "media": _short(record.get("media"), 64),

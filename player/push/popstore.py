@@ -1,4 +1,4 @@
-"""Proof-of-play store: every play committed to SQLite at once, uploaded later, capped."""
+"""Proof-of-play store: plays and alerts shown, committed to SQLite at once, uploaded later."""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ import uuid
 from pathlib import Path
 
 from player.wire.atomicfile import replace_file
-from player.wire.proofofplay import Play, PlayRecord, play_fields
+from player.wire.proofofplay import (
+    AlertPlay,
+    AlertPlayRecord,
+    Play,
+    PlayRecord,
+    alert_play_fields,
+    play_fields,
+)
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +25,10 @@ PAGE_CACHE_KB = 256
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS plays (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     record TEXT NOT NULL
 );
@@ -30,6 +41,9 @@ CREATE TABLE IF NOT EXISTS meta (
 
 class PopStore:
     """Plays waiting for upload, in `path` (SQLite, WAL); oldest dropped beyond `max_records`.
+
+    Alerts shown are kept the same way in a table of their own, with their own ids and the
+    same cap: a collector that predates them leaves them waiting while plays go on.
 
     One connection guarded by a lock: the render thread records, the push thread reads
     and deletes. Every `record` is its own committed transaction (not synced: a power cut
@@ -63,7 +77,9 @@ class PopStore:
                     replace_file(src, Path(str(aside) + suffix), durable=False)
             self._db = self._open()
         self._pending = self._db.execute("SELECT COUNT(*) FROM plays").fetchone()[0]
+        self._pending_alerts = self._db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
         self._dropped = int(self._meta("dropped", "0"))
+        self._alerts_dropped = int(self._meta("alerts_dropped", "0"))
         self.store_id = self._meta("store_id", "")
         if not self.store_id:
             self.store_id = uuid.uuid4().hex
@@ -112,9 +128,37 @@ class PopStore:
             self._enforce_cap_locked()
             return int(cursor.lastrowid)
 
+    def record_alert(self, record: AlertPlayRecord) -> int:
+        """Store one alert's time on screen (committed before returning); returns its id."""
+        text = json.dumps(alert_play_fields(record), separators=(",", ":"))
+        with self._lock, self._db:
+            cursor = self._db.execute("INSERT INTO alerts (record) VALUES (?)", (text,))
+            self._pending_alerts += 1
+            self._enforce_alerts_cap_locked()
+            return int(cursor.lastrowid)
+
     def _enforce_cap(self) -> None:
         with self._lock, self._db:
             self._enforce_cap_locked()
+            self._enforce_alerts_cap_locked()
+
+    def _enforce_alerts_cap_locked(self) -> None:
+        excess = self._pending_alerts - self.max_records
+        if excess <= 0:
+            return
+        self._db.execute(
+            "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts ORDER BY id LIMIT ?)", (excess,)
+        )
+        self._pending_alerts -= excess
+        if self._alerts_dropped == 0:
+            log.warning(
+                "proof-of-play store %s holds %d alert records: dropping the oldest "
+                "(is the collector older than this player?)",
+                self.path,
+                self.max_records,
+            )
+        self._alerts_dropped += excess
+        self._set_meta("alerts_dropped", str(self._alerts_dropped))
 
     def _enforce_cap_locked(self) -> None:
         excess = self._pending - self.max_records
@@ -147,6 +191,16 @@ class PopStore:
             ).fetchall()
         return [(int(row_id), json.loads(text)) for row_id, text in rows]
 
+    def pending_alerts(self, limit: int) -> list[tuple[int, AlertPlay]]:
+        """The oldest `limit` alert records not yet acknowledged, as (id, record); made
+        durable first, for the reason `pending` gives."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            rows = self._db.execute(
+                "SELECT id, record FROM alerts ORDER BY id LIMIT ?", (max(0, limit),)
+            ).fetchall()
+        return [(int(row_id), json.loads(text)) for row_id, text in rows]
+
     def delete(self, ids: list[int] | tuple[int, ...]) -> None:
         """Forget plays the central side has acknowledged."""
         if not ids:
@@ -156,10 +210,24 @@ class PopStore:
             self._db.executemany("DELETE FROM plays WHERE id = ?", [(int(i),) for i in ids])
             self._pending -= self._db.total_changes - before
 
+    def delete_alerts(self, ids: list[int] | tuple[int, ...]) -> None:
+        """Forget alert records the central side has acknowledged."""
+        if not ids:
+            return
+        with self._lock, self._db:
+            before = self._db.total_changes
+            self._db.executemany("DELETE FROM alerts WHERE id = ?", [(int(i),) for i in ids])
+            self._pending_alerts -= self._db.total_changes - before
+
     def stats(self) -> dict:
-        """{"pending": waiting upload, "dropped": lost to the cap since the store began}."""
+        """{"pending": plays waiting upload, "pending_alerts": alert records waiting,
+        "dropped": plays lost to the cap since the store began}."""
         with self._lock:
-            return {"pending": self._pending, "dropped": self._dropped}
+            return {
+                "pending": self._pending,
+                "pending_alerts": self._pending_alerts,
+                "dropped": self._dropped,
+            }
 
     def close(self) -> None:
         with self._lock:

@@ -7,7 +7,7 @@ import logging
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from player.push.popstore import PopStore
 from player.wire.backoff import Backoff
@@ -19,6 +19,9 @@ log = logging.getLogger(__name__)
 
 POP_RESEND_MAX = 600.0  # seconds: the longest a player waits before resending a batch
 POP_RESEND_GROWTH = 16  # the resend delay grows to at most this many times report.ack_timeout
+# A collector whose ack names no alert records predates them: it is asked again this much
+# later (it may have been upgraded), and meanwhile batches carry plays only.
+ALERTS_ASK_AGAIN = dt.timedelta(hours=1)
 
 
 def new_batch_id() -> str:
@@ -32,6 +35,7 @@ class Inflight:
     batch: str
     ids: list[int]
     resend_at: float
+    alert_ids: list[int] = field(default_factory=list)
 
 
 class PopUpload:
@@ -47,6 +51,11 @@ class PopUpload:
     and the status say). Nothing here reads a clock, sleeps or touches the network: the
     push client asks `due()` for a batch, publishes it and says `sent()`, and hands
     every ack to `acked()`.
+
+    Alert records ride in the same batches (`alerts`, up to batch_size of them) and go on
+    the ack's `alert_ids`. An ack that answers a batch with alerts but names no
+    `alert_ids` comes from a collector that predates them: plays keep flowing, the alert
+    records stay in the store, and they are offered again ALERTS_ASK_AGAIN later.
     """
 
     def __init__(
@@ -68,6 +77,7 @@ class PopUpload:
         self._batch_ids = batch_ids
         self.inflight: Inflight | None = None
         self.last_ack_at: str | None = None
+        self.alerts_paused_until: dt.datetime | None = None  # the collector predates them
 
     def configure(self, *, player: str, group: str, batch_size: int, ack_timeout: float) -> None:
         """Take new settings; a batch in flight keeps its deadline."""
@@ -83,7 +93,7 @@ class PopUpload:
         """What status says of proof of play: waiting, dropped by the cap, last ack."""
         stats = self.store.stats()
         section: ReportSection = {
-            "pending": stats["pending"],
+            "pending": stats["pending"] + stats["pending_alerts"],
             "dropped": stats["dropped"],
             "last_ack_at": self.last_ack_at,
         }
@@ -108,10 +118,13 @@ class PopUpload:
             )
             self.inflight = None
         stats = self.store.stats()
-        if stats["pending"] == 0:
+        paused = self.alerts_paused_until
+        with_alerts = stats["pending_alerts"] > 0 and (paused is None or wall >= paused)
+        if stats["pending"] == 0 and not with_alerts:
             return None
-        plays = self.store.pending(self.batch_size)
-        if not plays:
+        plays = self.store.pending(self.batch_size) if stats["pending"] else []
+        alerts = self.store.pending_alerts(self.batch_size) if with_alerts else []
+        if not plays and not alerts:
             return None
         return pop_batch(
             player=self.player,
@@ -121,12 +134,16 @@ class PopUpload:
             sent_at=wall,
             dropped=stats["dropped"],
             plays=plays,
+            alerts=alerts,
         )
 
     def sent(self, batch: PopBatch, now: float) -> None:
         """`batch` left for the broker: wait for its ack until the next resend delay."""
         ids = [record["id"] for record in batch["records"]]
-        self.inflight = Inflight(batch["batch"], ids, now + self._backoff.next_delay())
+        alert_ids = [record["id"] for record in batch.get("alerts", [])]
+        self.inflight = Inflight(
+            batch["batch"], ids, now + self._backoff.next_delay(), alert_ids=alert_ids
+        )
 
     def acked(self, ack: PopAck, wall: dt.datetime) -> bool:
         """Forget exactly the plays `ack` names, if it names this store; False when not ours.
@@ -138,13 +155,28 @@ class PopUpload:
         if ack["store"] != self.store.store_id:
             log.debug("proof-of-play ack for store %r, ours is another; ignored", ack["store"])
             return False
-        ids = ack["ids"]
+        ids, alert_ids = ack["ids"], ack.get("alert_ids")
         self.store.delete(ids)
+        if alert_ids is not None:
+            self.store.delete_alerts(alert_ids)
+            self.alerts_paused_until = None
         self.last_ack_at = format_utc(wall)
         inflight = self.inflight
         if inflight is not None and (
-            ack["batch"] == inflight.batch or set(inflight.ids) <= set(ids)
+            ack["batch"] == inflight.batch
+            or (
+                set(inflight.ids) <= set(ids)
+                and (alert_ids is None or set(inflight.alert_ids) <= set(alert_ids))
+            )
         ):
+            if alert_ids is None and inflight.alert_ids:
+                log.info(
+                    "the collector does not store alert records (it is older than this "
+                    "player): keeping %d of them, offering them again in %s",
+                    self.store.stats()["pending_alerts"],
+                    ALERTS_ASK_AGAIN,
+                )
+                self.alerts_paused_until = wall + ALERTS_ASK_AGAIN
             self.inflight = None
             if self._backoff.failures > 1:
                 log.info("the collector acknowledges proof of play again")

@@ -41,7 +41,7 @@ from player.schedule.plan import Scheduler
 from player.service.board import StatusBoard
 from player.service.memory import HeapTrimmer
 from player.wire.manifest import Manifest
-from player.wire.proofofplay import PlayRecord
+from player.wire.proofofplay import AlertPlayRecord, PlayRecord
 from player.wire.status import SyncSection
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class RenderLoop:
         media_check: Callable[[str], object] | None = None,
         clock: Callable[[], float] = time.time,
         on_play: Callable[[PlayRecord], None] = lambda r: None,
+        on_alert: Callable[[AlertPlayRecord], None] = lambda r: None,
         on_tick: Callable[[], None] = lambda: None,
         on_first_frame: Callable[[], None] = lambda: None,
         headless: bool = False,
@@ -93,6 +94,7 @@ class RenderLoop:
             lambda kind: self.scene.zone_for(kind),  # noqa: PLW0108
             status,
             on_play=on_play,
+            on_alert=on_alert,
             scheduler=Scheduler(None, self.tz),
         )
         self.switcher.hours = config.operating_hours

@@ -258,6 +258,16 @@ class AlertVisual(Visual):
         change = self._card.next_change(self._elapsed(now))
         return None if change is None else self.started + change
 
+    def pages_shown(self, now: float) -> tuple[int, int] | None:
+        """Pages turn in order, so those shown so far follow from the time on screen."""
+        if self._card is None:
+            return None
+        pages = len(self._card.pages)
+        elapsed = self._elapsed(now)
+        if pages == 1 or elapsed >= sum(page.seconds for page in self._card.pages):
+            return pages, pages
+        return pages, self._card.frame_at(elapsed).page + 1
+
     def frame_id(self) -> str:
         if self._card is None or self._shown is None or len(self._card.pages) == 1:
             return self.key

@@ -13,7 +13,7 @@ from player.render.visuals import Visual
 from player.schedule.plan import Scheduler, Slot
 from player.service.board import StatusBoard
 from player.wire.alert import Alert
-from player.wire.proofofplay import PlayRecord
+from player.wire.proofofplay import AlertPlayRecord, PlayRecord
 from player.wire.status import RenderFailure
 
 log = logging.getLogger(__name__)
@@ -81,12 +81,14 @@ class Switcher:
         status: StatusBoard,
         *,
         on_play: Callable[[PlayRecord], None] = lambda r: None,
+        on_alert: Callable[[AlertPlayRecord], None] = lambda r: None,
         scheduler: Scheduler | None = None,
     ) -> None:
         self.make = make
         self.zone_for = zone_for
         self.status = status
         self.on_play = on_play
+        self.on_alert = on_alert
         self.scheduler = scheduler or Scheduler(None, dt.UTC)
         self.alerts: tuple[Alert, ...] = ()
         self.hours: OperatingHours | None = None
@@ -351,6 +353,9 @@ class Switcher:
 
     def _record(self, showing: Showing, now: float, *, completed: bool) -> None:
         slot = showing.slot
+        if slot.kind == "alert":
+            self._record_alert(showing, now, completed=completed)
+            return
         if slot.kind != "item" or slot.item is None or showing.shown_at is None:
             return
         record = PlayRecord(
@@ -365,6 +370,28 @@ class Switcher:
             self.on_play(record)
         except Exception:  # proof of play must never stop the screen
             log.exception("recording the play of '%s' failed", slot.item.id)
+
+    def _record_alert(self, showing: Showing, now: float, *, completed: bool) -> None:
+        """An alert version leaves the screen (replaced, cancelled, expired, display off)."""
+        alert = showing.slot.alert
+        if alert is None or showing.shown_at is None:
+            return
+        pages = showing.visual.pages_shown(now) if showing.visual is not None else None
+        record = AlertPlayRecord(
+            alert_id=alert.id,
+            issued_at=alert.issued_at,
+            level=alert.level,
+            headline=alert.headline or alert.text,
+            started_at=to_datetime(showing.shown_at),
+            ended_at=to_datetime(now),
+            pages=pages[0] if pages else 1,
+            pages_shown=pages[1] if pages else 1,
+            completed=completed,
+        )
+        try:
+            self.on_alert(record)
+        except Exception:  # proof of play must never stop the screen
+            log.exception("recording the alert '%s' on screen failed", alert.id)
 
     def _retire(self, showing: Showing) -> None:
         """Close after the next frame is presented, so closing never delays a switch."""

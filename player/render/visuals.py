@@ -50,6 +50,11 @@ class Visual:
     def frame_id(self) -> str:
         return self.key
 
+    def pages_shown(self, now: float) -> tuple[int, int] | None:
+        """(pages, pages on screen so far) of a paged visual such as an alert card; None
+        for one that has no pages."""
+        return None
+
     def close(self) -> None:
         """Free decoders and threads."""
 

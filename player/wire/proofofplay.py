@@ -1,15 +1,16 @@
-"""Proof-of-play shapes declared once: a play, the batch a player sends, the collector's ack."""
+"""Proof-of-play shapes declared once: a play, an alert shown, the batch, the collector's ack."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from player.wire.isotime import format_utc
 
 MAX_ACK_IDS = 100_000  # an ack naming more ids than this is not one of ours
+HEADLINE_CHARS = 120  # an alert record names its alert by a short headline, not its text
 
 # docs/PROTOCOL.md ("Proof of play") shows these on the wire; tests/wire/test_proofofplay.py
 # fails when a module of either end names a key that a shape here does not declare.
@@ -25,6 +26,21 @@ class PlayRecord:
     ended_at: dt.datetime  # aware, UTC
     completed: bool  # False when cut short (withdrawn, alert, display off, stop)
     playlist: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertPlayRecord:
+    """One version of one alert on screen, from the switch to it until it was taken off."""
+
+    alert_id: str
+    issued_at: dt.datetime | None  # aware, UTC: the version (None from a sender that gave none)
+    level: str
+    headline: str  # the headline, or the start of the text when the sender gave only text
+    started_at: dt.datetime  # aware, UTC
+    ended_at: dt.datetime  # aware, UTC
+    pages: int  # pages of the alert card (1: it fits on one)
+    pages_shown: int  # pages that came on screen at least once while it was shown
+    completed: bool  # True when it stayed until it expired; False when cut or replaced
 
 
 class Play(TypedDict):
@@ -45,8 +61,33 @@ class SentPlay(Play):
     id: int
 
 
+class AlertPlay(TypedDict):
+    """One alert version's time on screen, as the player stores it and uploads it."""
+
+    alert_id: str
+    issued_at: str | None  # the version: ISO-8601 UTC, as the alert carried it
+    level: str  # info | warning | emergency
+    headline: str  # at most HEADLINE_CHARS characters
+    started_at: str  # ISO-8601 UTC with milliseconds
+    ended_at: str
+    duration: float  # seconds, to the millisecond
+    pages: int
+    pages_shown: int
+    completed: bool
+
+
+class SentAlertPlay(AlertPlay):
+    """An alert record in a batch: with its id in the player's store (its own id sequence)."""
+
+    id: int
+
+
 class PopBatch(TypedDict):
-    """The message on `<prefix>/player/<id>/pop`: the oldest plays, under a new batch id."""
+    """The message on `<prefix>/player/<id>/pop`: the oldest plays, under a new batch id.
+
+    `alerts` is there only when alert records wait: a collector that predates them reads
+    the plays and never looks at it, and a player that predates them never sends it.
+    """
 
     player: str
     group: str
@@ -55,19 +96,27 @@ class PopBatch(TypedDict):
     sent_at: str
     dropped: int  # plays the store's cap dropped since it began
     records: list[SentPlay]
+    alerts: NotRequired[list[SentAlertPlay]]
 
 
 class PopAck(TypedDict):
-    """The message on `<prefix>/player/<id>/pop/ack`: ids committed by the collector."""
+    """The message on `<prefix>/player/<id>/pop/ack`: ids committed by the collector.
+
+    `alert_ids` comes from a collector that stores alert records, always (empty when the
+    batch had none); its absence tells a player that the collector predates them.
+    """
 
     store: str
     batch: str | None  # the batch answered; None from a collector that cannot tell
     ids: list[int]
+    alert_ids: NotRequired[list[int]]
 
 
 SHAPES: dict[str, type] = {
     "Play": Play,
     "SentPlay": SentPlay,
+    "AlertPlay": AlertPlay,
+    "SentAlertPlay": SentAlertPlay,
     "PopBatch": PopBatch,
     "PopAck": PopAck,
 }
@@ -87,6 +136,25 @@ def play_fields(record: PlayRecord) -> Play:
     return play
 
 
+def alert_play_fields(record: AlertPlayRecord) -> AlertPlay:
+    """The JSON shape of one alert's time on screen, as stored and as uploaded."""
+    alert: AlertPlay = {
+        "alert_id": record.alert_id,
+        "issued_at": (
+            format_utc(record.issued_at, timespec="milliseconds") if record.issued_at else None
+        ),
+        "level": record.level,
+        "headline": record.headline[:HEADLINE_CHARS],
+        "started_at": format_utc(record.started_at, timespec="milliseconds"),
+        "ended_at": format_utc(record.ended_at, timespec="milliseconds"),
+        "duration": round((record.ended_at - record.started_at).total_seconds(), 3),
+        "pages": record.pages,
+        "pages_shown": record.pages_shown,
+        "completed": record.completed,
+    }
+    return alert
+
+
 def pop_batch(
     *,
     player: str,
@@ -96,8 +164,11 @@ def pop_batch(
     sent_at: dt.datetime,
     dropped: int,
     plays: list[tuple[int, Play]],
+    alerts: list[tuple[int, AlertPlay]] | None = None,
 ) -> PopBatch:
-    """The batch message for `plays` (store id, play) in this order, as docs/PROTOCOL.md shows."""
+    """The batch message for `plays` (store id, play) in this order, as docs/PROTOCOL.md shows;
+    `alerts` (store id, alert record) only when there are any, so the bytes of a batch
+    without them stay what every collector has read."""
     message: PopBatch = {
         "player": player,
         "group": group,
@@ -107,12 +178,22 @@ def pop_batch(
         "dropped": dropped,
         "records": [{"id": row_id, **play} for row_id, play in plays],
     }
+    if alerts:
+        message["alerts"] = [{"id": row_id, **alert} for row_id, alert in alerts]
     return message
 
 
-def pop_ack(store: str, batch: str | None, ids: list[int] | tuple[int, ...]) -> PopAck:
-    """The ack for the plays `ids` of `store`, answering `batch`."""
+def pop_ack(
+    store: str,
+    batch: str | None,
+    ids: list[int] | tuple[int, ...],
+    alert_ids: list[int] | tuple[int, ...] | None = None,
+) -> PopAck:
+    """The ack for the plays `ids` of `store`, answering `batch`; `alert_ids` (the alert
+    records committed) from a collector that stores them, None from one that does not."""
     ack: PopAck = {"store": store, "batch": batch, "ids": list(ids)}
+    if alert_ids is not None:
+        ack["alert_ids"] = list(alert_ids)
     return ack
 
 
@@ -125,7 +206,8 @@ def parse_ack(data: bytes) -> PopAck:
     """An ack message read back; ValueError says what is wrong with it.
 
     Ids that are not integers are left out (they cannot name a play); `batch` may be
-    missing (older collectors) or anything but a string, which reads as None.
+    missing (older collectors) or anything but a string, which reads as None;
+    `alert_ids` missing or not a list reads as a collector that does not store alerts.
     """
     try:
         message = json.loads(data)
@@ -135,10 +217,16 @@ def parse_ack(data: bytes) -> PopAck:
         raise ValueError("proof-of-play ack is not a JSON object")
     ack: PopAck = message
     store, batch, ids = ack.get("store"), ack.get("batch"), ack.get("ids")
+    alert_ids = ack.get("alert_ids")
     if not isinstance(store, str):
         raise ValueError(f"proof-of-play ack has no store id (got {store!r:.80})")
     if not isinstance(ids, list) or len(ids) > MAX_ACK_IDS:
         raise ValueError(f"proof-of-play ack ids must be a list of at most {MAX_ACK_IDS}")
+    if isinstance(alert_ids, list) and len(alert_ids) > MAX_ACK_IDS:
+        raise ValueError(f"proof-of-play ack alert_ids must be a list of at most {MAX_ACK_IDS}")
     return pop_ack(
-        store, batch if isinstance(batch, str) else None, [i for i in ids if type(i) is int]
+        store,
+        batch if isinstance(batch, str) else None,
+        [i for i in ids if type(i) is int],
+        [i for i in alert_ids if type(i) is int] if isinstance(alert_ids, list) else None,
     )

@@ -12,9 +12,10 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from central.db import fleet as fleet_rules
-from central.db import queries
+from central.db import onscreen, queries
 from central.db.database import current_revision, head_revision, upgrade
 from central.db.schema import (
+    alert_plays,
     errors,
     online_periods,
     plays,
@@ -65,9 +66,9 @@ def count(engine, table) -> int:
 
 
 def test_the_schema_is_migrated_to_head_and_a_second_upgrade_is_a_no_op(engine):
-    assert current_revision(engine) == head_revision() == "0004"
+    assert current_revision(engine) == head_revision() == "0005"
     upgrade(engine)
-    assert current_revision(engine) == "0004"
+    assert current_revision(engine) == "0005"
 
 
 def test_a_resent_batch_adds_nothing_and_is_acknowledged_again(engine):
@@ -100,6 +101,95 @@ def test_an_unreadable_record_is_acknowledged_and_kept_as_an_error(engine):
     assert outcome.acks[0].ids == (1, 2) and count(engine, plays) == 1
     with engine.connect() as connection:
         assert "unreadable play 2" in connection.scalar(select(errors.c.message))
+
+
+def alert_batch(play_ids, alert_ids, *, batch_id="a1", headline="Banjir di Bogor") -> bytes:
+    """A batch from a player that records alerts: plays and alert records."""
+    body = json.loads(batch(play_ids, batch_id=batch_id))
+    body["alerts"] = [
+        {
+            "id": n, "alert_id": "banjir", "issued_at": "2024-05-01T07:59:00.000Z",
+            "level": "emergency", "headline": headline,
+            "started_at": (T0 + dt.timedelta(minutes=n)).isoformat() + ".500Z",
+            "ended_at": (T0 + dt.timedelta(minutes=n, seconds=40)).isoformat() + ".750Z",
+            "duration": 40.25, "pages": 3, "pages_shown": 2, "completed": False,
+        }
+        for n in alert_ids
+    ]  # fmt: skip
+    return json.dumps(body).encode()
+
+
+def test_alert_records_are_stored_once_and_acknowledged_apart_from_plays(engine):
+    recorder = Recorder()
+    first = write(engine, recorder, Report("p1", "pop", alert_batch([1, 2], [1, 2]), T0))
+    assert [(a.ids, a.alert_ids) for a in first.acks] == [((1, 2), (1, 2))]
+    assert (first.alerts_new, first.plays_new) == (2, 2)
+    # Resent (the ack was lost), and the original and a resend in one transaction.
+    again = write(engine, recorder, Report("p1", "pop", alert_batch([], [2, 3], batch_id="a2"), T0))
+    assert (again.alerts_new, again.alerts_repeated) == (1, 1)
+    assert again.acks[0].alert_ids == (2, 3)
+    both = write(
+        engine,
+        recorder,
+        Report("p1", "pop", alert_batch([], [4], batch_id="a3"), T0),
+        Report("p1", "pop", alert_batch([], [4], batch_id="a4"), T0),
+    )
+    assert (both.alerts_new, both.alerts_repeated) == (1, 1)
+    assert count(engine, alert_plays) == 4 and count(engine, plays) == 2
+    with engine.connect() as connection:
+        row = connection.execute(select(alert_plays).where(alert_plays.c.record_id == 1)).one()
+    assert (row.alert_id, row.level, row.headline, row.pages, row.pages_shown) == (
+        "banjir", "emergency", "Banjir di Bogor", 3, 2,
+    )  # fmt: skip
+    assert row.issued_at == dt.datetime(2024, 5, 1, 7, 59)
+    assert row.started_at == T0 + dt.timedelta(minutes=1, milliseconds=500)
+
+
+def test_a_batch_without_alerts_is_acknowledged_with_empty_alert_ids(engine):
+    """A player that predates alert records sends none; the ack still says alerts are kept."""
+    outcome = write(engine, Recorder(), Report("p1", "pop", batch([1]), T0))
+    assert outcome.acks[0].alert_ids == () and count(engine, alert_plays) == 0
+
+
+def test_an_unreadable_alert_record_is_acknowledged_and_kept_as_an_error(engine):
+    body = json.loads(alert_batch([], [1, 2]))
+    body["alerts"][0]["ended_at"] = "later"
+    outcome = write(engine, Recorder(), Report("p1", "pop", json.dumps(body).encode(), T0))
+    assert outcome.acks[0].alert_ids == (1, 2) and count(engine, alert_plays) == 1
+    with engine.connect() as connection:
+        assert "unreadable alert record 1" in connection.scalar(select(errors.c.message))
+
+
+def test_the_on_screen_listing_puts_plays_and_alerts_of_each_screen_in_time_order(engine):
+    recorder = Recorder()
+    write(engine, recorder, Report("p1", "pop", alert_batch([0, 1, 2, 30], [1]), T0))
+    jakarta = ZoneInfo("Asia/Jakarta")
+    start, end = onscreen.local_window(
+        dt.date(2024, 5, 1), dt.time(15, 0, 5), dt.time(15, 1, 30), jakarta
+    )
+    assert (start, end) == (T0 + dt.timedelta(seconds=5), T0 + dt.timedelta(seconds=90))
+    with engine.connect() as connection:
+        rows = onscreen.on_screen(connection, start, end, tz=jakarta)
+        assert onscreen.on_screen(connection, start, end, tz=jakarta, player="p2") == []
+    # Plays from 08:00:00 (ends 08:00:10, in), 08:00:10, 08:00:20; the alert 08:01:00.5;
+    # the play at 08:05:00 is outside the window.
+    assert [(r["kind"], r["start"]) for r in rows] == [
+        ("play", "2024-05-01 15:00:00.000"),
+        ("play", "2024-05-01 15:00:10.000"),
+        ("play", "2024-05-01 15:00:20.000"),
+        ("alert", "2024-05-01 15:01:00.500"),
+    ]
+    alert = rows[-1]
+    assert (alert["item"], alert["level"], alert["pages_shown"], alert["end"]) == (
+        "banjir", "emergency", 2, "2024-05-01 15:01:40.750",
+    )  # fmt: skip
+    assert [s["alerts"] for s in onscreen.per_screen(rows)] == [1]
+
+
+def test_a_night_window_ends_on_the_next_day():
+    jakarta = ZoneInfo("Asia/Jakarta")
+    start, end = onscreen.local_window(dt.date(2024, 5, 1), dt.time(22), dt.time(2), jakarta)
+    assert end - start == dt.timedelta(hours=4)
 
 
 def test_status_history_keeps_changes_and_periods_follow_the_last_will(engine):

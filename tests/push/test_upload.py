@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from player.push.popstore import PopStore
-from player.push.upload import POP_RESEND_MAX, PopUpload
+from player.push.upload import ALERTS_ASK_AGAIN, POP_RESEND_MAX, PopUpload
 from player.wire.proofofplay import PopAck, PopBatch, pop_ack
-from tests.push.test_popstore import play
+from tests.push.test_popstore import alert_shown, play
 
 WALL = dt.datetime(2024, 5, 1, 8, 0, 5, tzinfo=dt.UTC)
 TIMEOUT = 30.0  # report.ack_timeout
@@ -170,3 +170,54 @@ def test_new_settings_take_effect_on_the_next_batch(store) -> None:
     assert (len(batch["records"]), batch["player"], batch["group"]) == (4, "p2", "h")
     upload.sent(batch, 0.0)
     assert upload.inflight.resend_at <= 5.0
+
+
+def alert_ids_of(batch: PopBatch) -> list[int]:
+    return [record["id"] for record in batch.get("alerts", [])]
+
+
+def test_alert_records_ride_with_the_plays_and_go_on_their_ack(store) -> None:
+    plays = [store.record(play(n)) for n in range(2)]
+    alerts = [store.record_alert(alert_shown(n)) for n in range(2)]
+    upload = make_upload(store)
+    assert upload.report()["pending"] == 4
+    batch = upload.due(0.0, WALL)
+    assert (ids_of(batch), alert_ids_of(batch)) == (plays, alerts)
+    upload.sent(batch, 0.0)
+    assert upload.acked(pop_ack(store.store_id, batch["batch"], plays, alerts), WALL)
+    assert upload.inflight is None and store.stats()["pending_alerts"] == 0
+    assert upload.due(1.0, WALL) is None
+
+
+def test_an_alert_record_alone_is_sent_and_a_late_ack_naming_it_ends_the_flight(store) -> None:
+    [alert] = [store.record_alert(alert_shown(1))]
+    upload = make_upload(store)
+    batch = upload.due(0.0, WALL)
+    assert (ids_of(batch), alert_ids_of(batch)) == ([], [alert])
+    upload.sent(batch, 0.0)
+    # Not its batch id, but it names everything in flight: the flight is over.
+    assert upload.acked(pop_ack(store.store_id, "earlier", [], [alert]), WALL)
+    assert upload.inflight is None and store.pending_alerts(10) == []
+
+
+def test_a_collector_that_predates_alert_records_keeps_getting_plays(store) -> None:
+    """Its ack answers the batch but names no alert_ids: the alerts wait, plays go on,
+    and the alerts are offered again an hour later (the collector may be upgraded)."""
+    alert = store.record_alert(alert_shown(1))
+    first = store.record(play(1))
+    upload = make_upload(store)
+    batch = upload.due(0.0, WALL)
+    assert alert_ids_of(batch) == [alert]
+    upload.sent(batch, 0.0)
+    old_ack = {"store": store.store_id, "batch": batch["batch"], "ids": [first]}
+    assert upload.acked(old_ack, WALL)
+    assert upload.inflight is None and store.pending_alerts(10) != []
+    assert upload.due(1.0, WALL + dt.timedelta(minutes=1)) is None  # no tight loop of alerts
+    second = store.record(play(2))
+    batch = upload.due(2.0, WALL + dt.timedelta(minutes=2))
+    assert (ids_of(batch), alert_ids_of(batch)) == ([second], [])
+    upload.sent(batch, 2.0)
+    upload.acked({"store": store.store_id, "batch": batch["batch"], "ids": [second]}, WALL)
+    again = upload.due(3.0, WALL + ALERTS_ASK_AGAIN + dt.timedelta(minutes=1))
+    assert alert_ids_of(again) == [alert]
+    assert upload.report()["pending"] == 1  # the alert record, still kept

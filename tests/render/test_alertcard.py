@@ -165,6 +165,13 @@ def test_pages_turn_with_now_and_the_title_alternates_in_both_languages(book):
     assert visual.next_change(1000.0) == 1000.0 + card.next_change(0.0)
     assert visual.draw(target, 1000.0 + first + 0.01, False)
     assert visual.frame_id().startswith("alert:x@2/")
+    # Proof of play: the pages that have come on screen, by the time on screen.
+    pages = len(card.pages)
+    assert pages > 1
+    assert visual.pages_shown(1000.0) == (pages, 1)
+    assert visual.pages_shown(1000.0 + first + 0.01) == (pages, 2)
+    assert visual.pages_shown(1000.0 + cycle + 0.01) == (pages, pages)
+    assert visual.pages_shown(1000.0 + 5 * cycle) == (pages, pages)
 
 
 def test_time_zones_and_days_in_the_footer(book):

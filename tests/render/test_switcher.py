@@ -312,3 +312,48 @@ def test_a_broken_item_between_two_good_ones_is_skipped_without_a_gap() -> None:
     assert run(s, NOON, NOON + 16) == [(0.0, "red"), (4.0, "blue"), (8.0, "red"), (12.0, "blue"),
                                       (16.0, "red")]  # fmt: skip
     assert {p.item_id for p in plays} == {"red", "blue"}
+
+
+def test_each_alert_version_on_screen_is_recorded_until_it_is_taken_off() -> None:
+    """Replaced by a new version, cancelled, expired, display off, stop: each ends a record."""
+    shown: list = []
+    s, plays, _ = switcher(item("a", 300), on_alert=shown.append)
+    run(s, NOON, NOON + 1)
+    until = dt.datetime.fromtimestamp(NOON + 60, dt.UTC)
+    first = alert("flood", until, level="warning", issued=dt.datetime.fromtimestamp(NOON, dt.UTC))
+    s.set_alerts([first], NOON + 1.2)
+    run(s, NOON + 1.5, NOON + 1.5)
+    second = dataclasses.replace(first, text="Banjir: evakuasi", level="emergency",
+                                 issued_at=dt.datetime.fromtimestamp(NOON + 3, dt.UTC))  # fmt: skip
+    s.set_alerts([second], NOON + 3.2)
+    run(s, NOON + 3.5, NOON + 3.5)
+    s.set_alerts([], NOON + 5.2)  # cancelled
+    run(s, NOON + 5.5, NOON + 5.5)
+    expires = dt.datetime.fromtimestamp(NOON + 9, dt.UTC)
+    s.set_alerts([alert("fire", expires)], NOON + 6.2)
+    run(s, NOON + 6.5, NOON + 10)  # taken off at its expiry, with no message
+    s.set_alerts([alert("fire-2", until)], NOON + 10.2)
+    run(s, NOON + 10.5, NOON + 10.5)
+    s.set_power(False, NOON + 12.2)
+    run(s, NOON + 12.5, NOON + 12.5)
+    s.set_power(True, NOON + 13.2)
+    run(s, NOON + 13.5, NOON + 13.5)
+    s.close(NOON + 14)
+
+    def seconds(moment: dt.datetime) -> float:
+        return round(moment.timestamp() - NOON, 3)
+
+    got = [
+        (r.alert_id, r.level, seconds(r.started_at), seconds(r.ended_at), r.completed)
+        for r in shown
+    ]
+    assert got == [
+        ("flood", "warning", 1.5, 3.5, False),  # replaced
+        ("flood", "emergency", 3.5, 5.5, False),  # cancelled
+        ("fire", "emergency", 6.5, 9.0, True),  # expired
+        ("fire-2", "emergency", 10.5, 12.5, False),  # display off
+        ("fire-2", "emergency", 13.5, 14.0, False),  # the player stopped
+    ]
+    assert shown[1].issued_at == dt.datetime.fromtimestamp(NOON + 3, dt.UTC)
+    assert shown[1].headline == "Banjir: evakuasi"
+    assert all(p.item_id == "a" for p in plays)  # alerts are not plays

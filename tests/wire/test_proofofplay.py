@@ -11,10 +11,13 @@ import pytest
 
 from player.wire import proofofplay
 from player.wire.proofofplay import (
+    AlertPlayRecord,
     PlayRecord,
     PopAck,
     PopBatch,
+    SentAlertPlay,
     SentPlay,
+    alert_play_fields,
     as_json,
     parse_ack,
     play_fields,
@@ -37,6 +40,17 @@ MODULES = [
 ]
 START = dt.datetime(2024, 5, 1, 7, 59, 50, tzinfo=dt.UTC)
 RECORD = PlayRecord("psa-banjir", "ab" * 32, START, START + dt.timedelta(seconds=10), True, "main")
+ALERT = AlertPlayRecord(
+    alert_id="banjir-bogor",
+    issued_at=START - dt.timedelta(minutes=5),
+    level="emergency",
+    headline="Banjir di Kota Bogor " + "x" * 200,
+    started_at=START,
+    ended_at=START + dt.timedelta(seconds=42, milliseconds=250),
+    pages=3,
+    pages_shown=2,
+    completed=False,
+)
 
 
 def test_the_shapes_module_declares_what_the_tests_check() -> None:
@@ -89,11 +103,31 @@ def test_the_bytes_on_the_wire_are_the_ones_old_players_and_collectors_send() ->
 def test_every_declared_key_is_written() -> None:
     play = play_fields(RECORD)
     batch = pop_batch(
-        player="p", group="g", store="s", batch="b", sent_at=START, dropped=0, plays=[(1, play)]
-    )
+        player="p", group="g", store="s", batch="b", sent_at=START, dropped=0,
+        plays=[(1, play)], alerts=[(1, alert_play_fields(ALERT))],
+    )  # fmt: skip
     assert set(batch) == keys_of(PopBatch)
     assert set(batch["records"][0]) == keys_of(SentPlay)
-    assert set(pop_ack("s", "b", [1])) == keys_of(PopAck)
+    assert set(batch["alerts"][0]) == keys_of(SentAlertPlay)
+    assert set(pop_ack("s", "b", [1], [1])) == keys_of(PopAck)
+
+
+def test_an_alert_record_names_its_version_and_a_short_headline() -> None:
+    alert = alert_play_fields(ALERT)
+    assert alert["issued_at"] == "2024-05-01T07:54:50.000Z"
+    assert alert["duration"] == 42.25 and alert["ended_at"] == "2024-05-01T08:00:32.250Z"
+    assert len(alert["headline"]) == proofofplay.HEADLINE_CHARS
+    assert alert["headline"].startswith("Banjir di Kota Bogor")
+    assert (alert["pages"], alert["pages_shown"], alert["completed"]) == (3, 2, False)
+
+
+def test_a_batch_without_alerts_and_an_ack_without_alert_ids_are_the_old_shapes() -> None:
+    """An older collector reads `records` only; an older player reads `ids` only."""
+    plain = pop_batch(player="p", group="g", store="s", batch="b", sent_at=START, dropped=0,
+                      plays=[(1, play_fields(RECORD))], alerts=[])  # fmt: skip
+    assert "alerts" not in plain
+    assert "alert_ids" not in pop_ack("s", "b", [1])
+    assert pop_ack("s", "b", [1], [])["alert_ids"] == []
 
 
 def documented_examples() -> dict[str, dict]:
@@ -108,6 +142,7 @@ def test_the_protocol_document_shows_the_declared_keys() -> None:
     examples = documented_examples()
     assert set(examples["batch"]) == keys_of(PopBatch)
     assert set(examples["batch"]["records"][0]) == keys_of(SentPlay)
+    assert set(examples["batch"]["alerts"][0]) == keys_of(SentAlertPlay)
     assert set(examples["ack"]) == keys_of(PopAck)
 
 
@@ -118,6 +153,13 @@ def test_an_ack_is_read_back_with_what_older_collectors_sent() -> None:
         "ids": [1, 4],
     }
     assert parse_ack(b'{"store": "s", "batch": "b", "ids": []}')["batch"] == "b"
+    assert "alert_ids" not in parse_ack(b'{"store": "s", "batch": "b", "ids": []}')
+    assert "alert_ids" not in parse_ack(b'{"store": "s", "ids": [], "alert_ids": "x"}')
+
+
+def test_an_ack_from_a_collector_that_stores_alerts_names_them() -> None:
+    ack = parse_ack(b'{"store": "s", "batch": "b", "ids": [1], "alert_ids": [7, "8", 9]}')
+    assert ack["alert_ids"] == [7, 9]
 
 
 @pytest.mark.parametrize(

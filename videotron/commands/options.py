@@ -35,6 +35,14 @@ def date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r}: use a date like 2024-05-31") from None
 
 
+def clock_time(text: str) -> dt.time:
+    """A time of day given as 14:00 (or 14:00:30)."""
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: use a time of day like 14:00") from None
+
+
 def common_options(config: str | None) -> argparse.ArgumentParser:
     """The parent parser of a command's --config (`config`: PLAYER, OFFICE or None) and
     --log-level, accepted after the command name too (`videotron notify --config F ...`).

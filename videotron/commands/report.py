@@ -10,7 +10,8 @@ from videotron.commands import options
 SUMMARY = "proof-of-play, uptime and fleet reports from the office database"
 DETAILS = (
     "The report a comms office hands to its partners: plays and seconds on screen per\n"
-    "day, screen and item (`report plays --from --to --csv`)."
+    "day, screen and item (`report plays --from --to --csv`); and what each screen\n"
+    "showed, plays and alerts, in a window of a day (`report onscreen --day --from --to`)."
 )
 EXIT_NOTE = "0 printed; 1 no database or no screenshot yet; 2 bad central.yaml or option"
 CONFIG = options.OFFICE
@@ -31,6 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         kind.add_argument("--group", help="only this screen group")
         kind.add_argument("--tz", default="UTC", help="time zone of the days, e.g. Asia/Jakarta")
         kind.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    kind = kinds.add_parser(
+        "onscreen", parents=[common], help="what each screen showed in a window: plays and alerts"
+    )
+    kind.add_argument("--day", type=options.date, required=True, help="the day, e.g. 2026-12-07")
+    kind.add_argument("--from", dest="start", type=options.clock_time, required=True,
+                      help="start of the window, e.g. 14:00")  # fmt: skip
+    kind.add_argument("--to", dest="end", type=options.clock_time, required=True,
+                      help="end, e.g. 16:00 (at or before --from: the next day)")  # fmt: skip
+    kind.add_argument("--group", help="only this screen group")
+    kind.add_argument("--screen", help="only this screen (player id)")
+    kind.add_argument("--tz", help="time zone of the window (default: console.timezone)")
+    kind.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
     kind = kinds.add_parser("screenshot", parents=[common], help="a screen's latest screenshot")
     kind.add_argument("player", metavar="PLAYER", help="player id")
     kind.add_argument("--out", type=Path, metavar="FILE", required=True, help="JPEG file to write")

@@ -1,4 +1,4 @@
-"""Proof of play: a date range and group, the table, a chart and the CSV for partners."""
+"""Proof of play: per day the table, a chart and the CSV; per window what each screen showed."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from starlette.routing import Route
 
 from central.console import reports, web
 from central.console.accounts import Session
-from central.db import csvfile, fleet, queries
+from central.db import csvfile, fleet, onscreen, queries
 
 DEFAULT_DAYS = 7
 # Rows of the day x screen x item table on the page; a month of a big fleet has tens of
 # thousands, which no one reads on a page (and a phone cannot hold): the CSV has them all.
 MAX_TABLE_ROWS = 1000
+DEFAULT_WINDOW = (dt.time(14), dt.time(16))  # an afternoon, until the reader picks a window
 
 
 def parse_range(query, today: dt.date) -> tuple[dt.date, dt.date, str | None, str | None]:
@@ -89,8 +90,80 @@ async def plays_csv(request: Request, session: Session) -> Response:
     )
 
 
+def parse_window(query, today: dt.date) -> tuple[dt.date, dt.time, dt.time, str | None, str | None]:
+    """(day, from, to, group, error) from ?day=&from=&to=&group=; a bad value falls back to
+    today's DEFAULT_WINDOW and says so."""
+    group = (query.get("group") or "").strip() or None
+    try:
+        day = dt.date.fromisoformat(query["day"]) if query.get("day") else today
+        start = dt.time.fromisoformat(query["from"]) if query.get("from") else DEFAULT_WINDOW[0]
+        end = dt.time.fromisoformat(query["to"]) if query.get("to") else DEFAULT_WINDOW[1]
+    except ValueError:
+        return today, *DEFAULT_WINDOW, group, "bad date"
+    return day, start, end, group, None
+
+
+def onscreen_rows(connection, window, *, group, zone) -> list[dict]:
+    """The listing of `window` (day, from, to), as `videotron report onscreen` reads it."""
+    first, last = onscreen.local_window(*window, zone)
+    return onscreen.on_screen(connection, first, last, tz=zone, group=group)
+
+
+def onscreen_data(connection, window, *, group, zone) -> dict:
+    rows = onscreen_rows(connection, window, group=group, zone=zone)
+    return {
+        "screens": onscreen.per_screen(rows[:MAX_TABLE_ROWS]),
+        "row_count": len(rows),
+        "shown_count": min(len(rows), MAX_TABLE_ROWS),
+        "groups": fleet.screen_groups(connection),
+    }
+
+
+@web.page("viewer")
+async def onscreen_page(request: Request, session: Session) -> Response:
+    console = web.console_of(request)
+    day, start, end, group, error = parse_window(request.query_params, _today(request))
+    try:
+        data = await web.db(
+            request, onscreen_data, (day, start, end), group=group, zone=console.zone
+        )
+    except ValueError as exc:
+        data = {"screens": [], "row_count": 0, "shown_count": 0, "groups": []}
+        error = str(exc)
+    data.update(
+        day=day,
+        start=start.strftime("%H:%M"),
+        end=end.strftime("%H:%M"),
+        group=group or "",
+        error=error,
+    )
+    return web.render(request, "onscreen.html", data, session=session)
+
+
+@web.page("viewer")
+async def onscreen_csv(request: Request, session: Session) -> Response:
+    console = web.console_of(request)
+    day, start, end, group, error = parse_window(request.query_params, _today(request))
+    if error:
+        return Response(error, status_code=400)
+    try:
+        rows = await web.db(
+            request, onscreen_rows, (day, start, end), group=group, zone=console.zone
+        )
+    except ValueError as exc:
+        return Response(str(exc), status_code=400)
+    name = reports.onscreen_filename(day, start, end, group)
+    return Response(
+        csvfile.onscreen_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **web.SECURITY_HEADERS},
+    )
+
+
 def routes() -> list[Route]:
     return [
         Route("/plays", plays_page, methods=["GET"]),
         Route("/plays.csv", plays_csv, methods=["GET"]),
+        Route("/plays/onscreen", onscreen_page, methods=["GET"]),
+        Route("/plays/onscreen.csv", onscreen_csv, methods=["GET"]),
     ]

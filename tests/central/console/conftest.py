@@ -25,6 +25,7 @@ class Fleet:
         self.engine = engine
         self.recorder = Recorder(screenshots_kept=3)
         self.next_id: dict[str, int] = {}
+        self.next_alert_id: dict[str, int] = {}
         self.last_batch: dict[str, tuple[dict, dt.datetime]] = {}
 
     def send(self, player: str, kind: str, message: dict, received: dt.datetime):
@@ -57,6 +58,25 @@ class Fleet:
                 "batch": f"b{self.next_id[player]}", "dropped": 0, "records": records}  # fmt: skip
         received = max(start for _, start, _ in plays) + dt.timedelta(minutes=1)
         self.last_batch[player] = (body, received)
+        return self.send(player, "pop", body, received)
+
+    def alerts(self, player: str, shown: list[tuple[str, dt.datetime, float]], *, group="lobby"):
+        """Send (alert id, start, seconds) alert records as one batch, from a player that
+        records alerts on screen; the alert issued a minute before it showed."""
+        records = []
+        for alert_id, start, seconds in shown:
+            record_id = self.next_alert_id[player] = self.next_alert_id.get(player, 0) + 1
+            records.append({
+                "id": record_id, "alert_id": alert_id,
+                "issued_at": iso(start - dt.timedelta(minutes=1)), "level": "emergency",
+                "headline": f"Peringatan {alert_id}", "started_at": iso(start),
+                "ended_at": iso(start + dt.timedelta(seconds=seconds)), "duration": seconds,
+                "pages": 2, "pages_shown": 2, "completed": False,
+            })  # fmt: skip
+        body = {"player": player, "group": group, "store": f"{player}-store",
+                "batch": f"a{self.next_alert_id[player]}", "dropped": 0, "records": [],
+                "alerts": records}  # fmt: skip
+        received = max(start for _, start, _ in shown) + dt.timedelta(minutes=1)
         return self.send(player, "pop", body, received)
 
     def resend(self, player: str):
