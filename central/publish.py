@@ -365,18 +365,15 @@ class _Builder:
             elif isinstance(entry, dict) and entry.get("unsigned") is True:
                 feeds.append({k: v for k, v in entry.items() if k in ("url", "refresh")})
             elif isinstance(entry, dict | str):
-                try:
-                    feed = office_feeds.office_feed(
-                        {"url": entry} if isinstance(entry, str) else entry
-                    )
-                    if queue is None:
+                feed = _office_feed(self.doc, entry, path, self.problems)
+                if feed is not None and queue is None:
+                    try:
                         queue = office_feeds.load_queue(self.queue_path)
-                except office_feeds.FeedError as exc:
-                    key, _, reason = str(exc).partition(": ")
-                    where = f"{path}.{key}" if isinstance(entry, dict) and key else path
-                    self.problems.append(self.doc.at(where, reason or str(exc)))
-                    continue
-                headlines += office_feeds.approved_for(queue, feed.url)
+                    except office_feeds.FeedError as exc:
+                        self.problems.append(str(exc))
+                        queue = []
+                if feed is not None:
+                    headlines += office_feeds.approved_for(queue, feed.url)
             else:
                 feeds.append(entry)  # the manifest's parser says what is wrong with it
         ticker = {k: v for k, v in ticker.items() if k not in ("feeds", "headlines")}
@@ -542,6 +539,39 @@ class _Builder:
         self.media[sha] = entry
         self.files[sha] = source
         return sha
+
+
+def _office_feed(
+    doc: _Authoring, entry: object, path: str, problems: list[str]
+) -> office_feeds.OfficeFeed | None:
+    """A ticker feed the office reads, or None after noting its problem at file:line."""
+    try:
+        return office_feeds.office_feed({"url": entry} if isinstance(entry, str) else entry)
+    except (office_feeds.FeedError, AttributeError) as exc:  # AttributeError: not a mapping
+        key, _, reason = str(exc).partition(": ")
+        where = f"{path}.{key}" if isinstance(entry, dict) and reason else path
+        problems.append(doc.at(where, reason or "must be a feed URL or {url, rules, ...}"))
+        return None
+
+
+def authored_feeds(playlist_yaml: Path) -> list[office_feeds.OfficeFeed]:
+    """The feeds of the YAML's ticker that the office reads (`videotron feeds`); PublishError
+    lists every problem with its file:line."""
+    doc = _Authoring(Path(playlist_yaml))
+    layout = doc.data.get("layout") if isinstance(doc.data.get("layout"), dict) else {}
+    base = "ticker" if "ticker" in doc.data else "layout.ticker"
+    ticker = doc.data.get("ticker", layout.get("ticker"))
+    entries = ticker.get("feeds") if isinstance(ticker, dict) else None
+    found, problems = [], []
+    for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+        if isinstance(entry, dict) and ("file" in entry or entry.get("unsigned") is True):
+            continue  # published as a file, or read by the screens themselves
+        feed = _office_feed(doc, entry, f"{base}.feeds[{index}]", problems)
+        if feed is not None:
+            found.append(feed)
+    if problems:
+        raise PublishError(problems)
+    return found
 
 
 # -- writing the tree -------------------------------------------------------------------
