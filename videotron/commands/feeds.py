@@ -52,10 +52,8 @@ def run(args: argparse.Namespace) -> int:
             queue = feeds.load_queue(queue_path)
         else:
             queue, errors = feeds.refresh(queue_path, authored_feeds(args.playlist), now)
-            for url, error in errors.items():
-                print(
-                    f"error: {url}: {error} (its headlines are kept as they were)", file=sys.stderr
-                )
+            for error in errors.values():  # each names its feed's URL
+                print(f"error: {error} (its headlines are kept as they were)", file=sys.stderr)
             failed = bool(errors)
     except (PublishError, feeds.FeedError) as exc:
         print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
