@@ -1,6 +1,7 @@
 """Ticker: constant-speed scrolling, RSS/Atom feeds over real HTTP, offline from the disk cache."""
 
 import datetime as dt
+import hashlib
 import http.server
 import threading
 import time
@@ -99,6 +100,32 @@ def test_feeds_are_fetched_cached_and_still_scroll_offline(tmp_path):
         assert offline.headlines() == reader.headlines()
         assert _wait_for(lambda: len(offline.errors()) == 2)  # it tried, failed, kept them
         assert offline.headlines() == reader.headlines()
+    finally:
+        offline.close()
+
+
+def test_a_published_feed_file_shows_only_when_it_is_the_one_the_manifest_signed(tmp_path):
+    signed = hashlib.sha256(RSS).hexdigest()
+    with feed_server({"/feeds/news.xml": RSS, "/feeds/other.xml": ATOM}) as (base, _):
+        good = Feed(f"{base}/feeds/news.xml", refresh=600, sha256=signed)
+        swapped = Feed(f"{base}/feeds/other.xml", refresh=600, sha256=signed)  # not its hash
+        reader = FeedReader(tmp_path / "feeds", timeout=5)
+        reader.set_feeds((good, swapped))
+        try:
+            assert _wait_for(lambda: len(reader.errors()) == 1 and len(reader.headlines()) == 2)
+            assert reader.headlines() == [
+                "Jembatan Merah ditutup untuk perbaikan",
+                "Pasar murah di alun-alun",
+            ]
+            (error,) = reader.errors().values()
+            assert "does not match the sha256 the signed manifest names" in error
+        finally:
+            reader.close()
+    # From the disk cache, a later publish of the file (another sha256) shows nothing old.
+    offline = FeedReader(tmp_path / "feeds", timeout=1)
+    offline.set_feeds((replace(good, sha256="0" * 64),))
+    try:
+        assert offline.headlines() == []
     finally:
         offline.close()
 
