@@ -18,7 +18,7 @@ from player.sync.downloader import Downloader, DownloadReport, Progress
 from player.sync.factory import make_source
 from player.sync.failure import REFUSALS, SyncFailure
 from player.sync.http import split_login
-from player.sync.policy import refusal
+from player.sync.policy import refusal, refused_reason
 from player.sync.sources import ManifestFetch, NotModified, Source, SourceError
 from player.sync.store import ManifestStore
 from player.wire import signing
@@ -166,7 +166,9 @@ class SyncLoop:
             # Checked against the key again: a file altered at rest must neither play nor
             # set the sequence that fresh manifests are compared with.
             source = self._config.source
-            trusted = self.store.load_trusted(source.public_key, source.allow_unsigned)
+            trusted = self.store.load_trusted(
+                source.public_key, source.allow_unsigned, refused_reason(source)
+            )
             self._active = (trusted.manifest, trusted.data) if trusted.manifest else None
             self._active_loaded = True
         return self._active

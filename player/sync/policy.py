@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from player.config.model import SourceConfig
 from player.sync.failure import Failed, SyncFailure
 from player.wire.manifest import Manifest
@@ -50,3 +52,14 @@ def refusal(manifest: Manifest, source: SourceConfig) -> Failed | None:
             "(source.allow_unsigned_feeds is off)",
         )
     return None
+
+
+def refused_reason(source: SourceConfig) -> Callable[[Manifest], str | None]:
+    """`refusal` for `ManifestStore.load_trusted`: the reason a stored manifest may not play
+    after a start (the config may have changed since it was accepted), or None."""
+
+    def reason(manifest: Manifest) -> str | None:
+        failed = refusal(manifest, source)
+        return None if failed is None else f"{failed.kind}: {failed.reason}"
+
+    return reason

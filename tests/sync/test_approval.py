@@ -114,3 +114,35 @@ def test_a_manifest_naming_an_unsigned_feed_is_refused_unless_the_screen_allows_
     result = videotron(config, "sync", "--once")
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "cache" / "manifests" / "active.json").exists()
+
+
+def test_after_require_approval_is_switched_on_a_stored_unapproved_manifest_does_not_play(
+    tmp_path: Path, nginx: Nginx, publisher_key
+) -> None:
+    key_path, public_key = publisher_key
+    out = nginx.root / "screens"
+    config = tmp_path / "player.yaml"
+    url = f"{nginx.url}/screens/manifest.json"
+    write_config(config, tmp_path, url, public_key)  # approval not required yet
+    publish_tree(out, [item("green", GREEN, APPROVED)], key_path)
+    assert videotron(config, "sync", "--once").returncode == 0
+    publish_tree(out, [item("red", RED, None)], key_path)
+    assert videotron(config, "sync", "--once").returncode == 0  # active now; green previous
+
+    nginx.stop()  # offline: only what is stored can play
+    write_config(config, tmp_path, url, public_key, require_approval=True)
+    player = PlayerProcess(config, tmp_path / "run", tmp_path / "player.log")
+    player.start()
+    try:
+        status = player.wait_item("green", timeout=60)  # the last approved content
+        (refused,) = status["cache"]["manifest_refused"]
+        assert "active.json: not played: approval:" in refused
+        assert "item 'red' of playlist 'main' has no approval" in refused
+        assert near(screen_color(config, tmp_path / "a.png"), GREEN)
+        assert "MANIFEST REFUSED" in videotron(config, "status").stdout
+        # Kept as it was (nothing is wrong with the file): playable again without the rule.
+        assert (tmp_path / "cache" / "manifests" / "active.json").exists()
+        assert player.stop() == 0
+    finally:
+        if player.proc is not None and player.proc.poll() is None:
+            player.stop()
