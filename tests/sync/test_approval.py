@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from player.wire.status import status_message
 from tests.fixtures.content import publish_tree
 from tests.fixtures.nginx import Nginx
 from tests.fixtures.player import PlayerProcess, near, screen_color
@@ -146,3 +147,14 @@ def test_after_require_approval_is_switched_on_a_stored_unapproved_manifest_does
     finally:
         if player.proc is not None and player.proc.poll() is None:
             player.stop()
+
+
+def test_the_status_message_to_the_office_carries_the_refusal() -> None:
+    refused = {
+        "kind": "approval",
+        "reason": "item 'x' … has no approval",
+        "at": "2026-01-05T10:00:00Z",
+    }
+    message = status_message({"sync": {"state": "error", "refused": refused}})
+    assert message["sync"]["refused"] == refused
+    assert status_message({"sync": {"state": "idle"}})["sync"]["refused"] is None
