@@ -285,11 +285,11 @@ def approved_for(headlines: Sequence[Mapping], feed_url: str) -> list[dict]:
     """The approved headlines of one feed as the manifest carries them, newest first."""
     chosen = [h for h in headlines if h.get("feed") == feed_url and h.get("state") == "approved"]
     return [
-        {
-            "text": h["text"],
+        {  # a hand-edited queue's gaps are the manifest parser's to report, by field
+            "text": h.get("text"),
             "feed": feed_url,
-            "approver": h["approver"],
-            "approved_at": h["decided_at"],
+            "approver": h.get("approver"),
+            "approved_at": h.get("decided_at"),
         }
         for h in chosen[:MAX_PER_FEED]
     ]

@@ -350,6 +350,16 @@ class _Builder:
         true}` is left for the screens to read, which only those allowing unsigned feeds do.
         """
         ticker = layout.get("ticker") if isinstance(layout, dict) else None
+        if isinstance(ticker, dict) and "headlines" in ticker:
+            self.problems.append(
+                self.doc.at(
+                    "layout.ticker.headlines",
+                    "headlines come from the ticker's feeds, approved at the office "
+                    "(`videotron feeds`); write fixed text as lines:",
+                )
+            )
+            ticker = {k: v for k, v in ticker.items() if k != "headlines"}
+            layout = {**layout, "ticker": ticker}
         if not isinstance(ticker, dict) or not isinstance(ticker.get("feeds"), list):
             return layout
         feeds, headlines = [], []

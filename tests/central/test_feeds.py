@@ -155,3 +155,22 @@ def test_videotron_feeds_fetches_lists_and_approves(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{headline_id}  approved by sari  Banjir di Jalan Pajajaran surut\n"
     assert "1 approved, 0 queued, 0 rejected" in videotron(str(playlist), "--list").stderr
+
+
+def test_publish_takes_headlines_from_approved_feeds_only(tmp_path: Path):
+    from central.publish import PublishError, publish
+
+    playlist = tmp_path / "playlist.yaml"
+    body = "group: g\nplaylists: [{name: m, items: [{id: a, type: text, text: hi}]}]\nticker:\n"
+    playlist.write_text(body + "  lines: [x]\n  headlines: [{text: dari YAML}]\n")
+    with pytest.raises(PublishError) as caught:
+        publish(playlist, tmp_path / "out", None, NOW)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{playlist}:5: layout.ticker.headlines: headlines come from")
+
+    # Nothing approved yet: the ticker is left out, and publish says how to fill it.
+    playlist.write_text(body + "  feeds: [https://example.org/rss]\n")
+    summary = publish(playlist, tmp_path / "out", None, NOW)
+    (warning,) = summary.warnings
+    assert "no approved headlines yet (run `videotron feeds playlist.yaml`" in warning
+    assert b'"ticker"' not in (tmp_path / "out" / "manifest.json").read_bytes()
