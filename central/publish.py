@@ -19,11 +19,15 @@ from types import MappingProxyType
 import yaml
 from nacl.signing import SigningKey
 
+from central import feeds as office_feeds
 from central import mediaprofile
 from central.probe import MediaInfo, probe_media
+from player.wire.approval import MAX_APPROVER, content_hash
 from player.wire.atomicfile import atomic_write, atomic_writer, fsync_dir
+from player.wire.isotime import format_utc, parse_utc
 from player.wire.manifest import (
     MAX_FEED_BYTES,
+    MAX_HEADLINES,
     ManifestError,
     ManifestProblems,
     Media,
@@ -46,7 +50,13 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 STYLE_KEYS = ("color", "background", "font_size", "format", "align")
-ITEM_KEYS = ("id", "type", "file", "duration", "transition", "fit", "schedule", "text", "style")
+ITEM_KEYS = (
+    "id", "type", "file", "duration", "transition", "fit", "schedule", "text", "style", "approval"
+)  # fmt: skip
+APPROVAL_KEYS = ("approver", "approved_at")  # content_hash is computed here, never authored
+# What an item shows that `defaults:` may give: an approved item carries its own copy, so
+# its content_hash covers what the screen shows (a later defaults edit cannot slip past).
+DEFAULTED_KEYS = ("duration", "transition", "fit")
 PLAYLIST_KEYS = ("name", "priority", "default", "schedule", "items")
 TOP_KEYS = ("group", "target", "defaults", "playlists", "ticker", "clock", "layout", "version")
 # Stand-ins for media that failed, so the rest of the file still gets checked in one go.
@@ -248,8 +258,10 @@ def _unknown(doc: _Authoring, raw: dict, known: tuple[str, ...], path: str) -> I
 class _Builder:
     """Turns the authoring data into a manifest dict, probing and hashing every file."""
 
-    def __init__(self, doc: _Authoring) -> None:
+    def __init__(self, doc: _Authoring, now: dt.datetime) -> None:
         self.doc = doc
+        self.now = now
+        self.approvals: list[tuple[dict, str, dt.datetime]] = []  # item, approver, when
         self.problems: list[str] = []
         self.warnings: list[str] = []
         self.media: dict[str, dict] = {}
@@ -257,6 +269,7 @@ class _Builder:
         self.probed: dict[Path, tuple[str, MediaInfo]] = {}
         self.ids: dict[str, str] = {}  # item id -> where it was first given
         self.feed_files: dict[str, Path] = {}  # published name under feeds/ -> source file
+        self.feed_hashes: dict[str, str] = {}  # published name under feeds/ -> its sha256
         self.target = mediaprofile.DEFAULT_TARGET
         self.checked: set[Path] = set()  # videos already held against the target
 
@@ -277,26 +290,121 @@ class _Builder:
         manifest["media"] = self.media
         if data.get("defaults") is not None:
             manifest["defaults"] = data["defaults"]
+        self._sign_approvals(data.get("defaults"))
         if layout:
-            manifest["layout"] = self._bundled_feeds(layout)
+            manifest["layout"] = self._ticker_feeds(layout)
         return manifest
 
-    def _bundled_feeds(self, layout: object) -> object:
-        """`{file: news.xml}` ticker feeds are published beside the manifest as feeds/NAME.
+    def _approval(self, raw: object, path: str) -> tuple[str, dt.datetime] | None:
+        """An item's `approval: {approver, approved_at}`, or None after noting a problem."""
+        if not isinstance(raw, dict):
+            self.problems.append(self.doc.at(path, "must be {approver: NAME, approved_at: TIME}"))
+            return None
+        found = len(self.problems)
+        self.problems.extend(_unknown(self.doc, raw, APPROVAL_KEYS, path))
+        approver = raw.get("approver")
+        if not isinstance(approver, str) or not approver.strip() or len(approver) > MAX_APPROVER:
+            self.problems.append(
+                self.doc.at(
+                    f"{path}.approver", f"must be the approver's name (1 to {MAX_APPROVER} chars)"
+                )
+            )
+        moment = None
+        try:
+            moment = parse_utc(raw.get("approved_at"), "approved_at")
+        except ValueError as exc:
+            self.problems.append(self.doc.at(f"{path}.approved_at", str(exc)))
+        if moment is not None and moment > self.now:
+            self.problems.append(
+                self.doc.at(
+                    f"{path}.approved_at",
+                    f"{format_utc(moment)} is in the future (now {format_utc(self.now)}): an "
+                    "item is approved before it is published; check the time and the clock",
+                )
+            )
+        if len(self.problems) > found or moment is None:
+            return None
+        return approver, moment
 
-        The manifest then names them relative to itself, so the content plays the same from
-        any server or a USB stick, and a replayed folder needs no other server.
+    def _sign_approvals(self, defaults: object) -> None:
+        """Each approved item gets its approval with the hash of what the screen shows."""
+        defaults = defaults if isinstance(defaults, dict) else {}
+        for item, approver, moment in self.approvals:
+            for key in DEFAULTED_KEYS:
+                plays_to_end = key == "duration" and item.get("type") == "video"
+                if item.get(key) is None and defaults.get(key) is not None and not plays_to_end:
+                    item[key] = defaults[key]
+            item["approval"] = {
+                "approver": approver,
+                "approved_at": format_utc(moment),
+                "content_hash": content_hash(item),
+            }
+
+    def _ticker_feeds(self, layout: object) -> object:
+        """Every feed on the ticker is signed: three kinds of `ticker: feeds:` entry.
+
+        `{file: news.xml}` is published beside the manifest as feeds/NAME and named with its
+        sha256, so the content plays the same from any server or a USB stick. `{url: …}` (or
+        a bare URL) is fetched at the office (`videotron feeds`), filtered by its rules, and
+        its approved headlines ride in the manifest as `headlines`. `{url: …, unsigned:
+        true}` is left for the screens to read, which only those allowing unsigned feeds do.
         """
         ticker = layout.get("ticker") if isinstance(layout, dict) else None
+        if isinstance(ticker, dict) and "headlines" in ticker:
+            self.problems.append(
+                self.doc.at(
+                    "layout.ticker.headlines",
+                    "headlines come from the ticker's feeds, approved at the office "
+                    "(`videotron feeds`); write fixed text as lines:",
+                )
+            )
+            ticker = {k: v for k, v in ticker.items() if k != "headlines"}
+            layout = {**layout, "ticker": ticker}
         if not isinstance(ticker, dict) or not isinstance(ticker.get("feeds"), list):
             return layout
-        feeds = [
-            self._feed_file(entry, f"layout.ticker.feeds[{index}]")
-            if isinstance(entry, dict) and "file" in entry
-            else entry
-            for index, entry in enumerate(ticker["feeds"])
-        ]
-        return {**layout, "ticker": {**ticker, "feeds": feeds}}
+        feeds, headlines = [], []
+        queue = None
+        for index, entry in enumerate(ticker["feeds"]):
+            path = f"layout.ticker.feeds[{index}]"
+            if isinstance(entry, dict):
+                self.problems.extend(
+                    _unknown(self.doc, entry, (*office_feeds.FEED_KEYS, "file"), path)
+                )
+            if isinstance(entry, dict) and "file" in entry:
+                feeds.append(self._feed_file(entry, path))
+            elif isinstance(entry, dict) and entry.get("unsigned") is True:
+                feeds.append({k: v for k, v in entry.items() if k in ("url", "refresh")})
+            elif isinstance(entry, dict | str):
+                feed = _office_feed(self.doc, entry, path, self.problems)
+                if feed is not None and queue is None:
+                    try:
+                        queue = office_feeds.load_queue(self.queue_path)
+                    except office_feeds.FeedError as exc:
+                        self.problems.append(str(exc))
+                        queue = []
+                if feed is not None:
+                    headlines += office_feeds.approved_for(queue, feed.url)
+            else:
+                feeds.append(entry)  # the manifest's parser says what is wrong with it
+        ticker = {k: v for k, v in ticker.items() if k not in ("feeds", "headlines")}
+        if feeds:
+            ticker["feeds"] = feeds
+        if headlines:
+            ticker["headlines"] = headlines[:MAX_HEADLINES]
+        if not (feeds or headlines or ticker.get("lines")):
+            self.warnings.append(
+                self.doc.at(
+                    "layout.ticker",
+                    "no ticker: its feeds have no approved headlines yet (run `videotron "
+                    f"feeds {self.doc.path.name}` and approve some, then publish again)",
+                )
+            )
+            return {k: v for k, v in layout.items() if k != "ticker"}
+        return {**layout, "ticker": ticker}
+
+    @property
+    def queue_path(self) -> Path:
+        return self.doc.path.parent / office_feeds.HEADLINES_FILE
 
     def _feed_file(self, entry: dict, path: str) -> dict:
         name = entry["file"]
@@ -322,7 +430,8 @@ class _Builder:
             self.problems.append(
                 self.doc.at(f"{path}.file", f"another feed file is also named {source.name}")
             )
-        return {**rest, "url": f"feeds/{source.name}"}
+        sha = self.feed_hashes.setdefault(source.name, sha256_file(source))
+        return {**rest, "url": f"feeds/{source.name}", "sha256": sha}
 
     def _playlist(self, raw: object, path: str) -> object:
         if not isinstance(raw, dict):
@@ -359,6 +468,11 @@ class _Builder:
             item["style"] = {**style, **own} if isinstance(own, dict) else style
         if "schedule" in raw:
             item["schedule"] = _fix_times(raw["schedule"])
+        if "approval" in raw:
+            approval = self._approval(raw["approval"], f"{path}.approval")
+            del item["approval"]  # written with its content_hash once the item is complete
+            if approval is not None:
+                self.approvals.append((item, *approval))
         if "file" in raw and raw.get("type") not in (None, "image", "video"):
             self.problems.append(
                 self.doc.at(f"{path}.file", "only image and video items take file:")
@@ -437,6 +551,39 @@ class _Builder:
         return sha
 
 
+def _office_feed(
+    doc: _Authoring, entry: object, path: str, problems: list[str]
+) -> office_feeds.OfficeFeed | None:
+    """A ticker feed the office reads, or None after noting its problem at file:line."""
+    try:
+        return office_feeds.office_feed({"url": entry} if isinstance(entry, str) else entry)
+    except (office_feeds.FeedError, AttributeError) as exc:  # AttributeError: not a mapping
+        key, _, reason = str(exc).partition(": ")
+        where = f"{path}.{key}" if isinstance(entry, dict) and reason else path
+        problems.append(doc.at(where, reason or "must be a feed URL or {url, rules, ...}"))
+        return None
+
+
+def authored_feeds(playlist_yaml: Path) -> list[office_feeds.OfficeFeed]:
+    """The feeds of the YAML's ticker that the office reads (`videotron feeds`); PublishError
+    lists every problem with its file:line."""
+    doc = _Authoring(Path(playlist_yaml))
+    layout = doc.data.get("layout") if isinstance(doc.data.get("layout"), dict) else {}
+    base = "ticker" if "ticker" in doc.data else "layout.ticker"
+    ticker = doc.data.get("ticker", layout.get("ticker"))
+    entries = ticker.get("feeds") if isinstance(ticker, dict) else None
+    found, problems = [], []
+    for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+        if isinstance(entry, dict) and ("file" in entry or entry.get("unsigned") is True):
+            continue  # published as a file, or read by the screens themselves
+        feed = _office_feed(doc, entry, f"{base}.feeds[{index}]", problems)
+        if feed is not None:
+            found.append(feed)
+    if problems:
+        raise PublishError(problems)
+    return found
+
+
 # -- writing the tree -------------------------------------------------------------------
 
 
@@ -472,7 +619,7 @@ def publish(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     doc = _Authoring(Path(playlist_yaml))
-    builder = _Builder(doc)
+    builder = _Builder(doc, now)
     manifest = builder.build()
     manifest["sequence"] = next_sequence(out_dir, now)
     manifest["published_at"] = now.astimezone(dt.UTC).isoformat(timespec="seconds")
@@ -517,7 +664,10 @@ def publish(
         feeds_dir = out_dir / "feeds"
         feeds_dir.mkdir(exist_ok=True)
         for name, source in builder.feed_files.items():
-            atomic_write(feeds_dir / name, source.read_bytes(), durable=True, mode=0o644)
+            data_of_feed = source.read_bytes()
+            if hashlib.sha256(data_of_feed).hexdigest() != builder.feed_hashes[name]:
+                raise PublishError([f"{source}: changed while publishing; run publish again"])
+            atomic_write(feeds_dir / name, data_of_feed, durable=True, mode=0o644)
     sig_path = out_dir / "manifest.json.sig"
     if private_key is not None:
         atomic_write(sig_path, sign(data, private_key), durable=True, mode=0o644)

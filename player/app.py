@@ -40,6 +40,7 @@ from player.service.logsetup import StatusErrorRecorder, set_level, setup_loggin
 from player.service.memory import tune_malloc
 from player.service.statusfile import StatusWriter
 from player.service.systemd import Supervisor
+from player.sync.policy import refused_reason
 from player.sync.store import ManifestStore
 from player.trust import Damage
 from player.wire.alert import AlertCancel
@@ -210,7 +211,9 @@ class Player:
         """Before anything plays: the stored manifest's signature, the media's sizes and
         mtimes. What fails is set aside or removed; the sync started next fetches it."""
         source = self.config.source
-        trusted = self.store.load_trusted(source.public_key, source.allow_unsigned)
+        trusted = self.store.load_trusted(
+            source.public_key, source.allow_unsigned, refused_reason(source)
+        )
         manifest = trusted.manifest
         sizes = {sha: m.size for sha, m in manifest.media.items()} if manifest else {}
         try:

@@ -34,7 +34,7 @@ OFFICE_PACKAGES = frozenset(
 # Every command, in the order `videotron --help` lists them; each is a module of
 # videotron/commands/ (a dash in the name is an underscore in the module's).
 COMMANDS = (
-    "run", "demo", "check-config", "status", "sync", "schedule", "publish", "keygen",
+    "run", "demo", "check-config", "status", "sync", "schedule", "publish", "feeds", "keygen",
     "notify", "alert", "command", "collect", "cap-watch", "report", "console", "screenshot",
 )  # fmt: skip
 

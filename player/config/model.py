@@ -32,6 +32,11 @@ class SourceConfig:
     url: str | None = None
     public_key: str | None = None  # Ed25519 public key, base64 (32 raw bytes)
     allow_unsigned: bool = False
+    # Refuse a manifest with an item no one approved (or changed since): issue 27's rule
+    # that nothing plays which no one but its author approved.
+    require_approval: bool = False
+    # Let the screen read ticker feeds a manifest names by URL, unsigned, from the internet.
+    allow_unsigned_feeds: bool = False
     token: Secret | None = None  # reveal() where the header is made
     ca_bundle: Path | None = None
     poll_interval: float = 300.0

@@ -81,6 +81,15 @@ def parse_titles(data: bytes, url: str) -> list[str]:
     return titles[:MAX_HEADLINES]
 
 
+def check_signed(data: bytes, feed: Feed, url: str) -> None:
+    """Refuse a published feed file that is not the one the signed manifest names."""
+    if feed.sha256 and hashlib.sha256(data).hexdigest() != feed.sha256:
+        raise ValueError(
+            f"{url}: does not match the sha256 the signed manifest names (the server holds "
+            "another publish of it, or it was altered); publish again"
+        )
+
+
 def fetch_bytes(url: str, timeout: float, session: requests.Session, watchdog: Watchdog) -> bytes:
     """The feed document from http(s), file:// or a local path (a USB stick).
 
@@ -178,10 +187,12 @@ class FeedReader:
             for feed in feeds:
                 old = self._states.get(feed.url)
                 if old is not None:
+                    if old.feed.sha256 != feed.sha256:  # a new publish of the feed file
+                        old.due = now
                     old.feed = feed
                     states[feed.url] = old
                 else:
-                    states[feed.url] = _FeedState(feed, self._load_cached(feed.url), due=now)
+                    states[feed.url] = _FeedState(feed, self._load_cached(feed), due=now)
             changed = list(states) != self._order
             self._states = states
             self._order = [f.url for f in feeds]
@@ -203,10 +214,13 @@ class FeedReader:
         if self._watchdog is not None:
             self._watchdog.close()
 
-    def _load_cached(self, url: str) -> list[str]:
+    def _load_cached(self, feed: Feed) -> list[str]:
+        url = feed.url
         path = cache_file(self.cache_dir, url)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
+            if feed.sha256 and data.get("sha256") != feed.sha256:
+                return []  # the headlines of another publish of this file: not signed now
             titles = [str(t) for t in data.get("titles", [])]
         except FileNotFoundError:
             return []
@@ -239,6 +253,7 @@ class FeedReader:
                 self._watchdog = Watchdog()
                 self._session = deadline_session(self._watchdog)
             data = fetch_bytes(url, self.timeout, self._session, self._watchdog)
+            check_signed(data, state.feed, url)
             titles = parse_titles(data, url)
         except Exception as exc:  # requests' errors are OSErrors; any other: same remedy
             with self._cond:
@@ -253,6 +268,8 @@ class FeedReader:
                 state.last_error = message
             return
         record = {"url": url, "fetched_at": time.time(), "titles": titles}
+        if state.feed.sha256:
+            record["sha256"] = state.feed.sha256
         try:
             _write_atomic(cache_file(self.cache_dir, url), json.dumps(record).encode())
         except OSError as exc:

@@ -358,11 +358,11 @@ class RenderLoop:
         self.scene.set_layout(manifest.layout, self.tz)
         ticker = manifest.layout.ticker
         source = self.config.source.url
-        self.feeds.set_feeds(
-            tuple(replace(f, url=resolve_feed_url(f.url, source)) for f in ticker.feeds)
-            if ticker
-            else ()
-        )
+        # Sync refuses a manifest naming unsigned feeds; one activated before that rule (or
+        # with it switched off since) still reads none unless player.yaml allows them.
+        unsigned_ok = self.config.source.allow_unsigned_feeds
+        feeds = [f for f in (ticker.feeds if ticker else ()) if f.sha256 or unsigned_ok]
+        self.feeds.set_feeds(tuple(replace(f, url=resolve_feed_url(f.url, source)) for f in feeds))
         self._force = True
         log.info("manifest sequence %d active", manifest.sequence)
         self.switcher.new_manifest(Scheduler(manifest, self.tz), now)
@@ -464,7 +464,7 @@ class RenderLoop:
 
     def _headlines(self) -> list[str]:
         ticker = self.manifest.layout.ticker if self.manifest else None
-        return [*(ticker.lines if ticker else ()), *self.feeds.headlines()]
+        return [*(ticker.signed_lines() if ticker else ()), *self.feeds.headlines()]
 
     def _splash_lines(self, reason: str) -> list[tuple[str, str]]:
         addresses = self.addresses.get()

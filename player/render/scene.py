@@ -75,7 +75,7 @@ class Scene:
                 speed=ticker.speed,
                 content_height=self.output.content_size[1],
             )
-            self._lines = tuple(ticker.lines)
+            self._lines = ticker.signed_lines()
             self.strip.set_headlines([*self._lines, *self._headlines])
         self.clock = None
         self._clock_box = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from player.sync.failure import SyncFailure
 from player.wire.isotime import parse_utc
 from player.wire.status import (
     CacheSection,
@@ -14,6 +15,7 @@ from player.wire.status import (
     HealthSection,
     MqttSection,
     PlayerSection,
+    RefusedManifest,
     RenderFailure,
     RenderSection,
     ReportSection,
@@ -207,6 +209,13 @@ def _sync_lines(sync: SyncSection, now: dt.datetime) -> list[str]:
     if sync.get("last_ok_at"):
         text += f"; last success {_ago(sync.get('last_ok_at'), now)}"
     lines.append(f"  sync            {text}")
+    refused: RefusedManifest | None = sync.get("refused")
+    if refused:
+        # Stays while the source serves it, also when a later poll fails for the network.
+        lines.append(f"  MANIFEST REFUSED {refused.get('reason')} ({_ago(refused.get('at'), now)})")
+        kind = next((k for k in SyncFailure if k == refused.get("kind")), None)
+        if kind is not None:
+            lines.append(f"  what to do      {kind.hint}")
     if sync.get("next_attempt_at"):
         lines.append(f"  next sync       {_ago(sync.get('next_attempt_at'), now)}")
     progress: SyncProgress = sync.get("progress") or {}

@@ -67,12 +67,41 @@ class SyncFailure(StrEnum):
         "publish again (every publish raises the sequence), or find the server or mirror "
         "that serves an old copy",
     )
+    APPROVAL = (
+        "approval",
+        11,
+        "not approved (source.require_approval)",
+        "approve the items named in the console, or give each item of the playlist YAML an "
+        "approval: {approver, approved_at}, and publish again; the screen keeps playing the "
+        "last approved content meanwhile",
+    )
+    FEED = (
+        "feed",
+        12,
+        "names an unsigned ticker feed",
+        "have the office fetch the feed and publish its headlines signed (a ticker feed with "
+        "rules in the playlist YAML, then `videotron feeds` and publish), or let this screen "
+        "read feeds from the internet with source.allow_unsigned_feeds: true in player.yaml",
+    )
     STOPPED = (
         "stopped",
         10,
         "stopped before it finished",
         "nothing to do: the next sync starts by itself",
     )
+
+
+# Kinds that mean "the source serves a manifest this screen will not play": shown as
+# MANIFEST REFUSED by `videotron status` and sent to the office until one plays again.
+REFUSALS = frozenset(
+    (
+        SyncFailure.SIGNATURE,
+        SyncFailure.MANIFEST,
+        SyncFailure.REPLAY,
+        SyncFailure.APPROVAL,
+        SyncFailure.FEED,
+    )
+)
 
 
 class Failed(NamedTuple):

@@ -16,8 +16,9 @@ from player.config.model import Config
 from player.service.board import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
 from player.sync.factory import make_source
-from player.sync.failure import SyncFailure
+from player.sync.failure import REFUSALS, SyncFailure
 from player.sync.http import split_login
+from player.sync.policy import refusal, refused_reason
 from player.sync.sources import ManifestFetch, NotModified, Source, SourceError
 from player.sync.store import ManifestStore
 from player.wire import signing
@@ -165,7 +166,9 @@ class SyncLoop:
             # Checked against the key again: a file altered at rest must neither play nor
             # set the sequence that fresh manifests are compared with.
             source = self._config.source
-            trusted = self.store.load_trusted(source.public_key, source.allow_unsigned)
+            trusted = self.store.load_trusted(
+                source.public_key, source.allow_unsigned, refused_reason(source)
+            )
             self._active = (trusted.manifest, trusted.data) if trusted.manifest else None
             self._active_loaded = True
         return self._active
@@ -311,6 +314,14 @@ class SyncLoop:
             if result.kind is not self._last_kind and result.kind is not SyncFailure.STOPPED:
                 log.info("what to do: %s", result.kind.hint)
         self._last_kind = result.kind
+        if result.ok:
+            fields["refused"] = None  # the source serves what plays: nothing is refused now
+        elif result.kind in REFUSALS:
+            fields["refused"] = {
+                "kind": str(result.kind),
+                "reason": result.reason,
+                "at": fields["last_attempt_at"],
+            }
         active = self.active
         if active:
             fields["manifest_sequence"] = active[0].sequence
@@ -423,6 +434,9 @@ class SyncLoop:
             # An older sequence, validly signed: a replay or a stale mirror, not a bad key.
             kind = SyncFailure.REPLAY if exc.path == "sequence" else SyncFailure.MANIFEST
             return _fail(kind, f"refused {source.description}: {exc}")
+        refused = refusal(manifest, config)
+        if refused is not None:  # signed, but not what this screen's config lets play
+            return _fail(refused.kind, f"{source.description}: {refused.reason}")
         candidate = _Candidate(manifest, fetched.data, sig, active=False)
         self._pending = candidate
         self._remember(fetched)

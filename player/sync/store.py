@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +132,12 @@ class ManifestStore:
             loaded = self._load(PREVIOUS)
         return loaded
 
-    def load_trusted(self, public_key: str | None, allow_unsigned: bool) -> Trusted:
+    def load_trusted(
+        self,
+        public_key: str | None,
+        allow_unsigned: bool,
+        refuse: Callable[[Manifest], str | None] = lambda manifest: None,
+    ) -> Trusted:
         """The manifest to play after a start, checked again against `public_key`.
 
         The files sit on a writable disk, so what was verified when it was fetched is
@@ -139,6 +145,10 @@ class ManifestStore:
         technician to look at, never played) and the previous pair is tried. With no key
         configured nothing can be checked; the pair plays, with a warning, as the sync
         would refuse everything anyway until the key is set.
+
+        `refuse` says why the player's config does not let a sound manifest play (an item
+        no one approved, with source.require_approval); such a pair is kept as it is, not
+        played, and the previous pair is tried.
         """
         self.recover()
         refused: list[str] = []
@@ -164,6 +174,12 @@ class ManifestStore:
                 log.error("stored manifest refused: %s", line)
                 refused.append(line)
                 self._set_aside(name)
+                continue
+            reason = refuse(manifest)
+            if reason is not None:
+                line = f"{path}: not played: {reason}"
+                log.error("stored manifest refused: %s", line)
+                refused.append(line)
                 continue
             if refused:
                 log.warning("playing the previous manifest (sequence %d)", manifest.sequence)

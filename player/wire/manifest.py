@@ -7,6 +7,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+from player.wire.approval import Approval
+
 FORMAT_VERSION = 1
 ITEM_TYPES = ("image", "video", "text", "clock", "ticker", "prayer")
 MEDIA_TYPES = ("image", "video")
@@ -41,6 +43,7 @@ MAX_MEDIA = 10_000  # media entries
 MAX_FEEDS = 20
 MAX_FEED_BYTES = 4 * 1024 * 1024  # a feed document, fetched or published with the content
 MAX_TICKER_LINES = 200
+MAX_HEADLINES = 200  # signed headlines the office publishes with the ticker
 MAX_WINDOWS = 48  # daily windows per schedule
 MAX_TEXT = 4_000  # characters of a text slide or ticker item
 MAX_LINE = 2_000  # characters of one ticker line
@@ -117,6 +120,7 @@ class Item:
     fit: str | None = None  # None = display.fit from config
     rules: Rules | None = None
     style: dict = field(default_factory=dict, hash=False)  # color, background, font_size, format…
+    approval: Approval | None = None  # who approved it; None when the office did not
 
 
 @dataclass(frozen=True)
@@ -132,17 +136,36 @@ class Playlist:
 class Feed:
     url: str
     refresh: float = 600.0
+    # sha256 of a feed file published with the content: the file is signed by the manifest
+    # naming its hash. None: a feed the screen fetches unsigned (only where player.yaml says
+    # source.allow_unsigned_feeds: true).
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A ticker headline the office fetched, vetted and signed with the content."""
+
+    text: str
+    feed: str  # the feed's URL, where the headline came from
+    approver: str  # who approved it, or "auto" for a feed whose headlines are auto-approved
+    approved_at: dt.datetime  # aware UTC
 
 
 @dataclass(frozen=True)
 class Ticker:
     lines: tuple[str, ...] = ()
     feeds: tuple[Feed, ...] = ()
+    headlines: tuple[Headline, ...] = ()
     speed: float = 120.0  # pixels per second at 1080 lines of output
     position: str = "bottom"  # bottom | top
     height: float = 0.08  # fraction of the content height
     color: str = "#ffffff"
     background: str = "#000000"
+
+    def signed_lines(self) -> tuple[str, ...]:
+        """What the ticker shows of the manifest itself: its lines, then its headlines."""
+        return (*self.lines, *(headline.text for headline in self.headlines))
 
 
 @dataclass(frozen=True)

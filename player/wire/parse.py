@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from player.wire import fields
+from player.wire.approval import MAX_APPROVER, Approval, content_hash
 from player.wire.fields import parse_datetime, parse_rules
 from player.wire.manifest import (
     CLOCK_POSITIONS,
@@ -19,6 +20,7 @@ from player.wire.manifest import (
     MAX_FEED_REFRESH,
     MAX_FEEDS,
     MAX_FORMAT,
+    MAX_HEADLINES,
     MAX_ITEMS,
     MAX_LINE,
     MAX_MEDIA,
@@ -36,6 +38,7 @@ from player.wire.manifest import (
     TICKER_POSITIONS,
     ClockOverlay,
     Feed,
+    Headline,
     Item,
     Layout,
     Manifest,
@@ -84,6 +87,36 @@ def _media_ref(value: object, path: str, kind: str, media: dict[str, Media]) -> 
     return value
 
 
+def _sha256(value: object, path: str) -> str:
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
+        raise ManifestError(
+            f"must be a sha256 (64 lowercase hex chars), got {fields.show(value)}", path
+        )
+    return value
+
+
+def _utc(value: object, path: str) -> dt.datetime:
+    moment = parse_datetime(value, path)
+    if moment.tzinfo is None:
+        raise ManifestError("must carry a UTC offset, e.g. 2024-05-01T08:00:00Z", path)
+    return moment.astimezone(dt.UTC)
+
+
+def _approval(raw: object, path: str, item: dict) -> Approval:
+    entry = fields.obj(raw, path)
+    found: list[ManifestError] = []
+    approver = fields.noted(
+        found, fields.string, entry.get("approver"), f"{path}.approver", MAX_APPROVER
+    )
+    approved_at = fields.noted(found, _utc, entry.get("approved_at"), f"{path}.approved_at")
+    given = fields.noted(found, _sha256, entry.get("content_hash"), f"{path}.content_hash")
+    if found:
+        raise ManifestProblems(found)
+    # Judged by the player's policy (source.require_approval), not here: a player that does
+    # not require approval plays the item whatever its approval says.
+    return Approval(approver, approved_at, given, matches=given == content_hash(item))
+
+
 def _item(raw: object, path: str, media: dict[str, Media], defaults: _Defaults) -> Item:
     """One item; ManifestProblems lists every problem in it, so none hides behind another."""
     try:
@@ -126,7 +159,10 @@ def _item_fields(
     style = {}
     if (value := get("style")) is not None:
         style = fields.noted(problems, fields.style, value, f"{path}.style")
-    return Item(item_id, kind, duration, media_key, text, transition, fit, rules, style)
+    approval = None
+    if (value := get("approval")) is not None:
+        approval = fields.noted(problems, _approval, value, f"{path}.approval", raw)
+    return Item(item_id, kind, duration, media_key, text, transition, fit, rules, style, approval)
 
 
 class _Checks:
@@ -283,9 +319,28 @@ def _feed(value: object, where: str) -> Feed:
         maximum=MAX_FEED_REFRESH,
         minimum=MIN_FEED_REFRESH,
     )
+    sha256 = None
+    if entry.get("sha256") is not None:
+        sha256 = fields.noted(found, _sha256, entry["sha256"], f"{where}.sha256")
     if found:
         raise ManifestProblems(found)
-    return Feed(url, refresh)
+    return Feed(url, refresh, sha256)
+
+
+def _headline(value: object, where: str) -> Headline:
+    entry = fields.obj(value, where)
+    found: list[ManifestError] = []
+    headline = Headline(
+        text=fields.noted(found, fields.string, entry.get("text"), f"{where}.text", MAX_LINE),
+        feed=fields.noted(found, fields.media_url, entry.get("feed"), f"{where}.feed"),
+        approver=fields.noted(
+            found, fields.string, entry.get("approver"), f"{where}.approver", MAX_APPROVER
+        ),
+        approved_at=fields.noted(found, _utc, entry.get("approved_at"), f"{where}.approved_at"),
+    )
+    if found:
+        raise ManifestProblems(found)
+    return headline
 
 
 def _ticker(raw: object, path: str) -> Ticker:
@@ -303,12 +358,20 @@ def _ticker(raw: object, path: str) -> Ticker:
         fields.noted(found, _feed, value, f"{path}.feeds[{i}]")
         for i, value in enumerate(entries or ())
     )
-    if not lines and not feeds and not found:
-        found.append(ManifestError("needs at least one of lines or feeds", path))
+    entries = fields.noted(
+        found, fields.list_of, raw.get("headlines", []), f"{path}.headlines", MAX_HEADLINES
+    )
+    headlines = tuple(
+        fields.noted(found, _headline, value, f"{path}.headlines[{i}]")
+        for i, value in enumerate(entries or ())
+    )
+    if not lines and not feeds and not headlines and not found:
+        found.append(ManifestError("needs at least one of lines, headlines or feeds", path))
     base = Ticker()
     ticker = Ticker(
         lines=lines,
         feeds=feeds,
+        headlines=headlines,
         speed=fields.noted(
             found, fields.positive, raw.get("speed", base.speed), f"{path}.speed", MAX_TICKER_SPEED
         ),

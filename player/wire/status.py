@@ -64,6 +64,15 @@ class SyncProgress(TypedDict, total=False):
     eta: float | None  # seconds
 
 
+class RefusedManifest(TypedDict):
+    """A manifest the source serves that this screen will not play, and why (the screen
+    keeps playing the last one it accepted)."""
+
+    kind: str  # a player.sync.failure kind: signature, manifest, replay, approval, feed
+    reason: str  # the one-line reason, e.g. which item has no approval
+    at: str  # ISO-8601 UTC: when it was last refused
+
+
 class SyncSection(TypedDict, total=False):
     """The sync loop's state and the manifest in force (written by player/sync/loop.py)."""
 
@@ -77,6 +86,7 @@ class SyncSection(TypedDict, total=False):
     progress: SyncProgress | None
     manifest_sequence: int
     manifest_published_at: str
+    refused: RefusedManifest | None  # None once the source serves what plays
 
 
 class Damage(TypedDict):
@@ -206,6 +216,7 @@ class MessageSync(TypedDict, total=False):
     state: str
     last_result: str
     last_ok_at: str
+    refused: RefusedManifest | None  # for the console: what this screen will not play, why
 
 
 class MessageCache(TypedDict, total=False):
@@ -292,6 +303,7 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
             "state": sync.get("state"),
             "last_result": sync.get("last_result"),
             "last_ok_at": sync.get("last_ok_at"),
+            "refused": sync.get("refused"),
         },
         "cache": {
             "used_bytes": cache.get("used_bytes"),

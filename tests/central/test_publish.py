@@ -18,8 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from central import feeds as office_feeds
 from central.publish import PublishError, publish, verify_media_file
-from player.wire.manifest import DailyWindow, Feed, ManifestError
+from player.wire.manifest import DailyWindow, ManifestError
 from player.wire.parse import parse
 from player.wire.signing import SignatureError, generate_keypair, public_key_text, verify
 from tests.fixtures.content import publish_tree
@@ -82,7 +83,10 @@ def test_publish_verify_parse_gives_the_authored_content(authoring, tmp_path, pu
     assert morning.rules.windows == (DailyWindow(dt.time(6), dt.time(9)),)
     assert morning.items[0].type == "clock" and morning.items[0].duration == 5.0
     assert manifest.layout.ticker.lines == ("Selamat datang di Kabupaten Bogor",)
-    assert manifest.layout.ticker.feeds == (Feed("https://example.org/rss", 600.0),)
+    # The office reads the feed (`videotron feeds`): screens get its approved headlines
+    # signed, and there are none before anyone approved one.
+    assert manifest.layout.ticker.feeds == ()
+    assert manifest.layout.ticker.headlines == ()
 
     image_media, video_media = manifest.media[sha(water)], manifest.media[sha(agency)]
     assert (image_media.type, image_media.width, image_media.height) == ("image", 320, 180)
@@ -389,19 +393,36 @@ def _doc_block(lang: str, after: str) -> str:
     return text[start : text.index("```", start)]
 
 
+PROTOCOL_FEED = (
+    b'<rss version="2.0"><channel><title>Bogor</title>'
+    b"<item><title>Pasar murah di alun-alun</title></item></channel></rss>\n"
+)
+
+
 def test_protocol_examples_parse_and_publish_to_the_same_content(tmp_path):
     documented = parse(_doc_block("json", "A complete example").encode())
     src = tmp_path / "src"
     make_image(src / "media" / "water.jpg")
     make_h264(src / "media" / "agency.mp4", seconds=0.4)
     (src / "playlist.yaml").write_text(_doc_block("yaml", "The authoring file is"))
+    (src / "news.xml").write_bytes(PROTOCOL_FEED)  # the example's sha256 is this file's
+    # The example's headline, fetched and approved at the office before the publish.
+    feed = office_feeds.OfficeFeed("https://example.org/rss")
+    entry = office_feeds.Entry("e1", "Jalan Pajajaran ditutup Minggu pagi untuk car free day")
+    queue = office_feeds.merge_fetch([], feed, [entry], NOW)
+    queue = office_feeds.approve_headlines(queue, ["e1"], "sari", NOW - dt.timedelta(minutes=30))
+    office_feeds.save_queue(src / office_feeds.HEADLINES_FILE, queue)
     published = parse(
         publish(src / "playlist.yaml", tmp_path / "out", None, NOW).manifest_path.read_bytes()
     )
 
     def content(manifest):
+        def unhashed(item):  # the example's media are not these test files
+            approval = item.approval and replace(item.approval, content_hash="")
+            return replace(item, media=None, approval=approval)
+
         playlists = [
-            replace(playlist, items=tuple(replace(item, media=None) for item in playlist.items))
+            replace(playlist, items=tuple(unhashed(item) for item in playlist.items))
             for playlist in manifest.playlists
         ]
         return playlists, manifest.layout, manifest.defaults, manifest.group
@@ -563,17 +584,22 @@ def test_a_feed_file_is_published_with_the_content_and_named_relative_to_it(tmp_
         "  - name: main\n"
         "    items: [{id: a, type: text, text: hi}]\n"
         "ticker:\n"
-        "  feeds: [{file: news.xml, refresh: 600}, {url: 'https://example.org/rss'}]\n"
+        "  feeds:\n"
+        "    - {file: news.xml, refresh: 600}\n"
+        "    - {url: 'https://example.org/rss', unsigned: true}\n"
     )
     out = tmp_path / "out"
     publish(authoring, out, None, NOW)
     manifest = parse((out / "manifest.json").read_bytes())
     urls = [f.url for f in manifest.layout.ticker.feeds]
     assert urls == ["feeds/news.xml", "https://example.org/rss"]
+    # The bundled file is signed by its hash; the URL is left for screens allowing it.
+    signed = hashlib.sha256((src / "news.xml").read_bytes()).hexdigest()
+    assert [f.sha256 for f in manifest.layout.ticker.feeds] == [signed, None]
     assert (out / "feeds" / "news.xml").read_bytes() == (src / "news.xml").read_bytes()
 
     authoring.write_text(authoring.read_text().replace("news.xml", "gone.xml"))
     with pytest.raises(PublishError) as caught:
         publish(authoring, tmp_path / "out2", None, NOW)
     (problem,) = caught.value.problems
-    assert ":6: layout.ticker.feeds[0].file: feed file not found" in problem
+    assert ":7: layout.ticker.feeds[0].file: feed file not found" in problem

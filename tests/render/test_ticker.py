@@ -1,15 +1,20 @@
 """Ticker: constant-speed scrolling, RSS/Atom feeds over real HTTP, offline from the disk cache."""
 
+import datetime as dt
+import hashlib
 import http.server
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
 import pygame
 import pytest
 
+from central import feeds as office_feeds
+from central.publish import authored_feeds
 from player.events import ManifestActivated
 from player.render.feeds import RETRY_FIRST, FeedReader, cache_file, parse_titles
 from player.render.fonts import FontBook
@@ -17,6 +22,7 @@ from player.render.ticker import ScrollStrip
 from player.wire.manifest import Feed
 from tests.render.helpers import Harness, make_config, publish
 
+NOW = dt.datetime.now(dt.UTC)
 RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Berita</title>
 <item><title>Jembatan Merah ditutup untuk perbaikan</title></item>
@@ -98,6 +104,32 @@ def test_feeds_are_fetched_cached_and_still_scroll_offline(tmp_path):
         offline.close()
 
 
+def test_a_published_feed_file_shows_only_when_it_is_the_one_the_manifest_signed(tmp_path):
+    signed = hashlib.sha256(RSS).hexdigest()
+    with feed_server({"/feeds/news.xml": RSS, "/feeds/other.xml": ATOM}) as (base, _):
+        good = Feed(f"{base}/feeds/news.xml", refresh=600, sha256=signed)
+        swapped = Feed(f"{base}/feeds/other.xml", refresh=600, sha256=signed)  # not its hash
+        reader = FeedReader(tmp_path / "feeds", timeout=5)
+        reader.set_feeds((good, swapped))
+        try:
+            assert _wait_for(lambda: len(reader.errors()) == 1 and len(reader.headlines()) == 2)
+            assert reader.headlines() == [
+                "Jembatan Merah ditutup untuk perbaikan",
+                "Pasar murah di alun-alun",
+            ]
+            (error,) = reader.errors().values()
+            assert "does not match the sha256 the signed manifest names" in error
+        finally:
+            reader.close()
+    # From the disk cache, a later publish of the file (another sha256) shows nothing old.
+    offline = FeedReader(tmp_path / "feeds", timeout=1)
+    offline.set_feeds((replace(good, sha256="0" * 64),))
+    try:
+        assert offline.headlines() == []
+    finally:
+        offline.close()
+
+
 def test_a_failing_feed_is_retried_with_backoff(tmp_path):
     now = [1000.0]
     with feed_server({}) as (base, hits):
@@ -145,14 +177,21 @@ def test_strip_scrolls_the_same_whole_number_of_pixels_every_frame():
         pygame.display.quit()
 
 
-def test_manifest_ticker_shows_feed_headlines(tmp_path):
+def test_a_screen_allowed_unsigned_feeds_reads_them_itself(tmp_path):
     with feed_server({"/rss": RSS}) as (base, _):
         manifest, media = publish(
             tmp_path,
             [{"id": "img", "type": "image", "color": [255, 0, 0], "duration": 5}],
-            extra={"ticker": {"lines": ["Dari manifest"], "feeds": [f"{base}/rss"]}},
+            extra={
+                "ticker": {
+                    "lines": ["Dari manifest"],
+                    "feeds": [{"url": f"{base}/rss", "unsigned": True}],
+                }
+            },
         )
-        harness = Harness(make_config(tmp_path), media)
+        config = make_config(tmp_path)
+        config = replace(config, source=replace(config.source, allow_unsigned_feeds=True))
+        harness = Harness(config, media)
         harness.inbox.put(ManifestActivated(manifest))
         harness.run(5.0, lambda loop: len(loop.scene.strip.headlines) == 3)
         strip = harness.loop.scene.strip
@@ -183,3 +222,53 @@ def test_a_relative_feed_url_is_read_from_where_the_manifest_came_from():
     assert resolve_feed_url("feeds/n.xml", "https://u:secret@cdn.go.id:8443/b/manifest.json") == (
         "https://cdn.go.id:8443/b/feeds/n.xml"
     )
+
+
+def _office_publish(tmp_path, feed: dict) -> tuple:
+    """Publish one red image with `feed` on the ticker, fetched at the office first."""
+    items = [{"id": "img", "type": "image", "color": [255, 0, 0], "duration": 5}]
+    extra = {"ticker": {"lines": ["Dari manifest"], "feeds": [feed]}}
+    publish(tmp_path, items, extra=extra)  # writes the YAML beside its media
+    yaml_path = tmp_path / "published-src" / "playlist.yaml"
+    queue_path = yaml_path.parent / office_feeds.HEADLINES_FILE
+    queue, errors = office_feeds.refresh(queue_path, authored_feeds(yaml_path), NOW)
+    assert errors == {}
+    return publish(tmp_path, items, extra=extra), queue_path, queue
+
+
+def _shown(tmp_path, manifest, media, count: int) -> list[str]:
+    """The ticker's lines once `count` of them show on a screen playing `manifest`."""
+    harness = Harness(make_config(tmp_path), media)
+    harness.inbox.put(ManifestActivated(manifest))
+    harness.run(5.0, lambda loop: len(loop.scene.strip.headlines) == count)
+    return harness.loop.scene.strip.headlines
+
+
+def test_an_office_feed_headline_reaches_the_ticker_only_after_approval(tmp_path):
+    with feed_server({"/rss": RSS}) as (base, hits):
+        feed = {"url": f"{base}/rss", "rules": {"include": ["pasar"]}}
+        (manifest, media), queue_path, queue = _office_publish(tmp_path, feed)
+    assert hits == ["/rss"]  # the office read it once; the screens never will
+    # Only the headline the rules let through is queued, and nothing is on the ticker yet.
+    assert [(h["text"], h["state"]) for h in queue] == [("Pasar murah di alun-alun", "queued")]
+    assert manifest.layout.ticker.headlines == () and manifest.layout.ticker.feeds == ()
+    assert _shown(tmp_path / "before", manifest, media, 1) == ["Dari manifest"]
+
+    approved = office_feeds.approve_headlines(queue, [queue[0]["id"]], "sari", NOW)
+    office_feeds.save_queue(queue_path, approved)
+    items = [{"id": "img", "type": "image", "color": [255, 0, 0], "duration": 5}]
+    extra = {"ticker": {"lines": ["Dari manifest"], "feeds": [feed]}}
+    manifest, media = publish(tmp_path, items, extra=extra)
+    (headline,) = manifest.layout.ticker.headlines
+    assert (headline.text, headline.approver) == ("Pasar murah di alun-alun", "sari")
+    shown = _shown(tmp_path / "after", manifest, media, 2)
+    assert shown == ["Dari manifest", "Pasar murah di alun-alun"]
+
+
+def test_an_auto_approved_office_feed_reaches_the_ticker_at_the_next_publish(tmp_path):
+    with feed_server({"/rss": RSS}) as (base, _):
+        feed = {"url": f"{base}/rss", "rules": {"exclude": ["jembatan"]}, "auto_approve": True}
+        (manifest, media), _, queue = _office_publish(tmp_path, feed)
+    assert [(h["state"], h["approver"]) for h in queue] == [("approved", "auto")]
+    shown = _shown(tmp_path / "screen", manifest, media, 2)
+    assert shown == ["Dari manifest", "Pasar murah di alun-alun"]
