@@ -1,4 +1,4 @@
-"""Fetching a CAP file or index: conditional GET, byte cap while streaming, overall deadline.
+"""Fetching a CAP file or a forecast: conditional GET, byte cap while streaming, overall deadline.
 
 A read timeout only bounds the wait for the next byte, so a server that trickles keeps a
 request alive for ever; a timer shuts the socket down when the whole answer is late (the
@@ -53,12 +53,14 @@ def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
     raise FetchError(f"{url}: only http:// and https:// are fetched")
 
 
-def _read_capped(response: http.client.HTTPResponse, url: str, max_bytes: int) -> bytes:
+def _read_capped(
+    response: http.client.HTTPResponse, url: str, max_bytes: int, section: str
+) -> bytes:
     length = response.getheader("Content-Length")
     if length and length.isdigit() and int(length) > max_bytes:
         raise FetchError(
             f"refused: {url} is {int(length)} bytes, over the limit of {max_bytes} "
-            "(cap.max_bytes); not downloaded",
+            f"({section}.max_bytes); not downloaded",
             content=True,
         )
     chunks, size = [], 0
@@ -70,14 +72,14 @@ def _read_capped(response: http.client.HTTPResponse, url: str, max_bytes: int) -
         if size > max_bytes:
             raise FetchError(
                 f"refused: {url} passed the limit of {max_bytes} bytes "
-                "(cap.max_bytes) while downloading; the rest was not read",
+                f"({section}.max_bytes) while downloading; the rest was not read",
                 content=True,
             )
         chunks.append(chunk)
 
 
 def _once(
-    url: str, headers: dict[str, str], max_bytes: int, timer_box: list
+    url: str, headers: dict[str, str], max_bytes: int, timer_box: list, section: str
 ) -> tuple[int, str | None, Fetched | None]:
     connection = _connection(url, CONNECT_TIMEOUT)
     parts = urlsplit(url)
@@ -95,7 +97,7 @@ def _once(
             return 304, None, Fetched(None)
         if response.status != 200:
             raise FetchError(f"{url}: HTTP {response.status} {response.reason}")
-        body = _read_capped(response, url, max_bytes)
+        body = _read_capped(response, url, max_bytes, section)
         fetched = Fetched(body, response.getheader("ETag"), response.getheader("Last-Modified"))
         return 200, None, fetched
     finally:
@@ -109,9 +111,14 @@ def fetch_url(
     last_modified: str | None,
     max_bytes: int,
     deadline: float,
+    section: str = "cap",
 ) -> Fetched:
-    """GET `url` (If-None-Match / If-Modified-Since when known) within `deadline` seconds."""
-    headers = {"User-Agent": f"videotron-cap/{__version__}", "Accept-Encoding": "identity"}
+    """GET `url` (If-None-Match / If-Modified-Since when known) within `deadline` seconds.
+
+    `section` is the central.yaml section whose limits apply (`cap`, `weather`): errors
+    name its settings and the User-Agent names it.
+    """
+    headers = {"User-Agent": f"videotron-{section}/{__version__}", "Accept-Encoding": "identity"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -126,7 +133,8 @@ def fetch_url(
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
     too_slow = (
-        f"{url}: server too slow, no whole answer in {deadline:g} s (cap.deadline); will try again"
+        f"{url}: server too slow, no whole answer in {deadline:g} s ({section}.deadline); "
+        "will try again"
     )
     timer = threading.Timer(deadline, cut)
     timer.daemon = True
@@ -135,7 +143,7 @@ def fetch_url(
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                status, location, fetched = _once(current, headers, max_bytes, sockets)
+                status, location, fetched = _once(current, headers, max_bytes, sockets, section)
             except (OSError, http.client.HTTPException) as exc:
                 if expired.is_set():
                     raise FetchError(too_slow) from None

@@ -194,6 +194,7 @@ class RenderLoop:
             video_decoder=self.config.video.decoder,
             alert_language=display.alert_language,
             place=_place(self.config.location),
+            clock=self.clock,
             tz=self.tz,
             splash_lines=self._splash_lines,
             headlines=self._headlines,
