@@ -48,15 +48,20 @@ def forecast_url(base: str, adm4: str) -> str:
     return f"{base}?{urlencode({'adm4': adm4})}"
 
 
+# How BMKG writes its times, all in UTC: utc_datetime, datetime and analysis_date.
+BMKG_TIMES = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S")
+
+
 def _utc(text: object) -> dt.datetime | None:
-    """BMKG's "2026-12-07 00:00:00" / "2026-12-07T00:00:00Z" (UTC) as an aware time."""
+    """One of BMKG's UTC times ("2026-12-07 00:00:00") as an aware time, else None."""
     if not isinstance(text, str) or len(text) > 40:
         return None
-    try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    for form in BMKG_TIMES:
+        try:
+            return dt.datetime.strptime(text, form).replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    return None
 
 
 def _words(value: object) -> str | None:

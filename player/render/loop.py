@@ -31,6 +31,7 @@ from player.render.display import Output, close_output, open_output, reconfigure
 from player.render.feeds import FeedReader, resolve_feed_url
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
+from player.render.noticeband import NoticeBand, minutes_from
 from player.render.prepare import VisualFactory
 from player.render.scene import Fade, Scene
 from player.render.slides import SlideWorker
@@ -179,6 +180,7 @@ class RenderLoop:
             self.book = FontBook(display.font, self._font_lock)
         self.scene = Scene(self.output, self.book, display.background)
         self.scene.set_layout(self.manifest.layout if self.manifest else None, self.tz)
+        self.scene.set_notice(self._notice_band())
         if self.feeds is not None:
             self.scene.set_feed_headlines(self.feeds.headlines())
         self.factory = VisualFactory(
@@ -354,6 +356,7 @@ class RenderLoop:
     def _manifest(self, manifest: Manifest, now: float) -> None:
         self.manifest = manifest
         self.scene.set_layout(manifest.layout, self.tz)
+        self.scene.set_notice(self._notice_band())
         ticker = manifest.layout.ticker
         source = self.config.source.url
         self.feeds.set_feeds(
@@ -379,7 +382,12 @@ class RenderLoop:
         tz_changed = old.player.timezone != config.player.timezone
         if tz_changed:
             self.switcher.scheduler = Scheduler(self.manifest, self.tz)
-        if d_old != d_new or tz_changed or old.video != config.video:
+        if (
+            d_old != d_new
+            or tz_changed
+            or old.video != config.video
+            or old.location != config.location
+        ):
             self._build_scene()
             self.switcher.redo_current(now)
         rules = (config.operating_hours, config.schedule)
@@ -459,6 +467,17 @@ class RenderLoop:
         self.report.counters(now, self.frames, dropped)
         if cur is not None:
             self.report.decoder(cur.visual)
+
+    def _notice_band(self) -> NoticeBand | None:
+        """The prayer notice over items when the manifest asks and player.yaml has a place."""
+        minutes = minutes_from(self.manifest.defaults) if self.manifest else 0
+        place = _place(self.config.location)
+        if minutes and place is None:
+            log.warning(
+                "defaults.prayer_notice_minutes is set but this screen has no place: set "
+                "location.latitude and location.longitude in player.yaml"
+            )
+        return NoticeBand(*place, self.tz, minutes) if minutes and place else None
 
     def _headlines(self) -> list[str]:
         ticker = self.manifest.layout.ticker if self.manifest else None

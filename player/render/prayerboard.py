@@ -153,6 +153,8 @@ def blit_centred(target: pygame.Surface, rendered: pygame.Surface, box: pygame.R
 class PrayerVisual(Visual):
     """The board as a main-zone item; redrawn when the minute's board differs."""
 
+    shows_notice = True  # its footer is the notice: the scene lays no band over it
+
     def __init__(self, key: str, book: FontBook, board: Callable[[float], Board]) -> None:
         super().__init__(key)
         self.book = book
