@@ -25,6 +25,7 @@ from player.events import (
     ScreenshotRequest,
     Stop,
 )
+from player.localinfo.adhan import QuietWindows, pause_from
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
 from player.render.display import Output, close_output, open_output, reconfigure
@@ -366,6 +367,7 @@ class RenderLoop:
         )
         self._force = True
         log.info("manifest sequence %d active", manifest.sequence)
+        self.switcher.quiet = self._quiet_windows()
         self.switcher.new_manifest(Scheduler(manifest, self.tz), now)
 
     def _config(self, config: Config, now: float) -> None:
@@ -382,6 +384,8 @@ class RenderLoop:
         tz_changed = old.player.timezone != config.player.timezone
         if tz_changed:
             self.switcher.scheduler = Scheduler(self.manifest, self.tz)
+        if tz_changed or old.location != config.location:
+            self.switcher.quiet = self._quiet_windows()
         if (
             d_old != d_new
             or tz_changed
@@ -390,8 +394,8 @@ class RenderLoop:
         ):
             self._build_scene()
             self.switcher.redo_current(now)
-        rules = (config.operating_hours, config.schedule)
-        if tz_changed or (old.operating_hours, old.schedule) != rules:
+        rules = (config.operating_hours, config.schedule, config.location)
+        if tz_changed or (old.operating_hours, old.schedule, old.location) != rules:
             self.switcher.replan(now, "config changed")
 
     # -- drawing ----------------------------------------------------------------------
@@ -478,6 +482,19 @@ class RenderLoop:
                 "location.latitude and location.longitude in player.yaml"
             )
         return NoticeBand(*place, self.tz, minutes) if minutes and place else None
+
+    def _quiet_windows(self):
+        """The windows around each adhan in which ads are held back, as the manifest asks."""
+        pause = pause_from(self.manifest.defaults) if self.manifest else None
+        place = _place(self.config.location)
+        if pause is None or place is None:
+            if pause is not None:
+                log.warning(
+                    "defaults.adhan_pause is set but this screen has no place: set "
+                    "location.latitude and location.longitude in player.yaml"
+                )
+            return lambda now: ()
+        return QuietWindows(*place, self.tz, *pause)
 
     def _headlines(self) -> list[str]:
         ticker = self.manifest.layout.ticker if self.manifest else None

@@ -13,6 +13,7 @@ MEDIA_TYPES = ("image", "video")
 # A media entry of this type is a document the player reads (the weather), not a picture:
 # listed in `media` so it is fetched, hashed and cached like any file, named by `localinfo`.
 DATA_TYPE = "data"
+AD_KIND = "ad"  # an item's style.kind marking advertising (held back around the adhan)
 FITS = ("contain", "cover", "stretch")
 TRANSITIONS = ("cut", "crossfade")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
