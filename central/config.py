@@ -1,4 +1,4 @@
-"""The office side's settings, `central.yaml`: broker, collector database, publishing, CAP."""
+"""The office side's settings, `central.yaml`: broker, database, publishing, CAP, weather."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from central.cap.settings import CAP_SETTINGS, CapSettings, cap_settings
+from central.weather.settings import WEATHER_SETTINGS, WeatherSettings, weather_settings
 from player.wire.broker import parse_broker_url
 from player.wire.located import Context, Invalid, Located, shown
 from player.wire.secret import Secret
@@ -94,6 +95,7 @@ class CentralConfig:
     publish: PublishSettings = PublishSettings()
     cap: CapSettings = field(default_factory=CapSettings)
     console: ConsoleSettings = ConsoleSettings()
+    weather: WeatherSettings = field(default_factory=WeatherSettings)
 
     @property
     def groups(self) -> list[str]:
@@ -171,6 +173,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("publish.key", file_path, None, "the publisher's private key file", nullable=True),
     Setting("publish.groups", publish_groups, {}, "each group's published folder"),
     *CAP_SETTINGS,
+    *WEATHER_SETTINGS,
     Setting("console.listen", text(), "127.0.0.1", "address the console listens on"),
     Setting("console.port", integer(1, 65535), 8080, "port the console listens on"),
     Setting("console.timezone", timezone_name, "Asia/Jakarta", "the office's time zone"),
@@ -183,7 +186,7 @@ SETTINGS: tuple[Setting, ...] = (
 _PLAYER_CONFIG = "this looks like a player's config: the office side reads central.yaml"
 TABLE = SettingsTable(
     SETTINGS,
-    top_level=("mqtt", "collector", "publish", "cap", "console"),
+    top_level=("mqtt", "collector", "publish", "cap", "console", "weather"),
     file_shape="a mapping of sections such as 'mqtt:' and 'collector:'",
     foreign=MappingProxyType(
         dict.fromkeys(("player", "source", "display", "cache", "operating_hours"), _PLAYER_CONFIG)
@@ -218,6 +221,7 @@ def load_central_config(path: Path) -> CentralConfig:
         PublishSettings(**_section(values, "publish")),
         cap_settings(values, database),
         ConsoleSettings(**_section(values, "console")),
+        weather_settings(values),
     )
 
 

@@ -609,6 +609,40 @@ def next_sequence(out_dir: Path, now: dt.datetime) -> int:
     return max(previous + 1, int(now.timestamp()))
 
 
+def write_manifest(out_dir: Path, data: bytes, private_key: SigningKey | None) -> None:
+    """Write the signature, then the manifest bytes: the publish becomes visible last."""
+    sig_path = out_dir / "manifest.json.sig"
+    if private_key is not None:
+        atomic_write(sig_path, sign(data, private_key), durable=True, mode=0o644)
+    else:
+        sig_path.unlink(missing_ok=True)  # a stale signature would fail every player
+    atomic_write(out_dir / "manifest.json", data, durable=True, mode=0o644)
+
+
+def carried_localinfo(out_dir: Path) -> tuple[dict, dict]:
+    """The previous publish's `localinfo` (the weather) and its data media, to publish again.
+
+    The weather is refreshed apart from the content (`videotron weather`), so a content
+    publish keeps what the last refresh put there rather than dropping it until the next.
+    Only entries whose file is still in `media/` with its hash are carried.
+    """
+    try:
+        previous = json.loads((out_dir / "manifest.json").read_bytes())
+        localinfo, media = previous.get("localinfo") or {}, previous.get("media") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}, {}
+    kept_info, kept_media = {}, {}
+    for name, ref in localinfo.items() if isinstance(localinfo, dict) else ():
+        sha = ref.get("sha256") if isinstance(ref, dict) else None
+        entry = media.get(sha) if isinstance(sha, str) else None
+        path = out_dir / "media" / str(sha)
+        if not isinstance(entry, dict) or entry.get("type") != "data" or not path.is_file():
+            continue
+        if sha256_file(path) == sha:
+            kept_info[name], kept_media[sha] = ref, entry
+    return kept_info, kept_media
+
+
 def publish(
     playlist_yaml: Path,
     out_dir: Path,
@@ -621,6 +655,10 @@ def publish(
     doc = _Authoring(Path(playlist_yaml))
     builder = _Builder(doc, now)
     manifest = builder.build()
+    localinfo, data_media = carried_localinfo(out_dir)
+    if localinfo and isinstance(manifest.get("media"), dict):
+        manifest["localinfo"] = localinfo
+        manifest["media"] = {**manifest["media"], **data_media}
     manifest["sequence"] = next_sequence(out_dir, now)
     manifest["published_at"] = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     try:
@@ -668,13 +706,7 @@ def publish(
             if hashlib.sha256(data_of_feed).hexdigest() != builder.feed_hashes[name]:
                 raise PublishError([f"{source}: changed while publishing; run publish again"])
             atomic_write(feeds_dir / name, data_of_feed, durable=True, mode=0o644)
-    sig_path = out_dir / "manifest.json.sig"
-    if private_key is not None:
-        atomic_write(sig_path, sign(data, private_key), durable=True, mode=0o644)
-    else:
-        sig_path.unlink(missing_ok=True)  # a stale signature would fail every player
-    # Last: the publish becomes visible here.
-    atomic_write(out_dir / "manifest.json", data, durable=True, mode=0o644)
+    write_manifest(out_dir, data, private_key)
     log.info("published %s sequence %d to %s", parsed.group, parsed.sequence, out_dir)
     return PublishSummary(
         manifest_path=out_dir / "manifest.json",

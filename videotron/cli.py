@@ -35,7 +35,8 @@ OFFICE_PACKAGES = frozenset(
 # videotron/commands/ (a dash in the name is an underscore in the module's).
 COMMANDS = (
     "run", "demo", "check-config", "status", "sync", "schedule", "publish", "feeds", "keygen",
-    "notify", "alert", "command", "collect", "cap-watch", "report", "console", "screenshot",
+    "notify", "alert", "command", "collect", "cap-watch", "weather", "report", "console",
+    "screenshot",
 )  # fmt: skip
 
 

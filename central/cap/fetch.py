@@ -1,4 +1,4 @@
-"""Fetching a CAP file or index: conditional GET, byte cap while streaming, overall deadline.
+"""Fetching a CAP file or a forecast: conditional GET, byte cap while streaming, overall deadline.
 
 A read timeout only bounds the wait for the next byte, so a server that trickles keeps a
 request alive for ever; a timer shuts the socket down when the whole answer is late (the

@@ -25,12 +25,14 @@ from player.events import (
     ScreenshotRequest,
     Stop,
 )
+from player.localinfo.adhan import QuietWindows, pause_from
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
 from player.render.display import Output, close_output, open_output, reconfigure
 from player.render.feeds import FeedReader, resolve_feed_url
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
+from player.render.noticeband import NoticeBand, minutes_from
 from player.render.prepare import VisualFactory
 from player.render.scene import Fade, Scene
 from player.render.slides import SlideWorker
@@ -182,6 +184,7 @@ class RenderLoop:
             self.book = FontBook(display.font, self._font_lock)
         self.scene = Scene(self.output, self.book, display.background)
         self.scene.set_layout(self.manifest.layout if self.manifest else None, self.tz)
+        self.scene.set_notice(self._notice_band())
         if self.feeds is not None:
             self.scene.set_feed_headlines(self.feeds.headlines())
         self.factory = VisualFactory(
@@ -197,6 +200,7 @@ class RenderLoop:
             video_decoder=self.config.video.decoder,
             alert_language=display.alert_language,
             place=_place(self.config.location),
+            clock=self.clock,
             tz=self.tz,
             splash_lines=self._splash_lines,
             headlines=self._headlines,
@@ -356,6 +360,7 @@ class RenderLoop:
     def _manifest(self, manifest: Manifest, now: float) -> None:
         self.manifest = manifest
         self.scene.set_layout(manifest.layout, self.tz)
+        self.scene.set_notice(self._notice_band())
         ticker = manifest.layout.ticker
         source = self.config.source.url
         # Sync refuses a manifest naming unsigned feeds; one activated before that rule (or
@@ -365,6 +370,7 @@ class RenderLoop:
         self.feeds.set_feeds(tuple(replace(f, url=resolve_feed_url(f.url, source)) for f in feeds))
         self._force = True
         log.info("manifest sequence %d active", manifest.sequence)
+        self.switcher.quiet = self._quiet_windows()
         self.switcher.new_manifest(Scheduler(manifest, self.tz), now)
 
     def _config(self, config: Config, now: float) -> None:
@@ -381,11 +387,18 @@ class RenderLoop:
         tz_changed = old.player.timezone != config.player.timezone
         if tz_changed:
             self.switcher.scheduler = Scheduler(self.manifest, self.tz)
-        if d_old != d_new or tz_changed or old.video != config.video:
+        if tz_changed or old.location != config.location:
+            self.switcher.quiet = self._quiet_windows()
+        if (
+            d_old != d_new
+            or tz_changed
+            or old.video != config.video
+            or old.location != config.location
+        ):
             self._build_scene()
             self.switcher.redo_current(now)
-        rules = (config.operating_hours, config.schedule)
-        if tz_changed or (old.operating_hours, old.schedule) != rules:
+        rules = (config.operating_hours, config.schedule, config.location)
+        if tz_changed or (old.operating_hours, old.schedule, old.location) != rules:
             self.switcher.replan(now, "config changed")
 
     # -- drawing ----------------------------------------------------------------------
@@ -461,6 +474,30 @@ class RenderLoop:
         self.report.counters(now, self.frames, dropped)
         if cur is not None:
             self.report.decoder(cur.visual)
+
+    def _notice_band(self) -> NoticeBand | None:
+        """The prayer notice over items when the manifest asks and player.yaml has a place."""
+        minutes = minutes_from(self.manifest.defaults) if self.manifest else 0
+        place = _place(self.config.location)
+        if minutes and place is None:
+            log.warning(
+                "defaults.prayer_notice_minutes is set but this screen has no place: set "
+                "location.latitude and location.longitude in player.yaml"
+            )
+        return NoticeBand(*place, self.tz, minutes) if minutes and place else None
+
+    def _quiet_windows(self):
+        """The windows around each adhan in which ads are held back, as the manifest asks."""
+        pause = pause_from(self.manifest.defaults) if self.manifest else None
+        place = _place(self.config.location)
+        if pause is None or place is None:
+            if pause is not None:
+                log.warning(
+                    "defaults.adhan_pause is set but this screen has no place: set "
+                    "location.latitude and location.longitude in player.yaml"
+                )
+            return lambda now: ()
+        return QuietWindows(*place, self.tz, *pause)
 
     def _headlines(self) -> list[str]:
         ticker = self.manifest.layout.ticker if self.manifest else None

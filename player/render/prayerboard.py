@@ -90,16 +90,16 @@ def draw_board(target: pygame.Surface, book: FontBook, board: Board) -> None:
     y = 0
     band = pygame.Rect(0, y, w, round(h * BAND))
     target.fill(BLUE, band)
-    _text(target, book, board.title, band.inflate(-2 * margin, -margin), WHITE, bold=True)
+    draw_text(target, book, board.title, band.inflate(-2 * margin, -margin), WHITE, bold=True)
     y = band.bottom
     date_box = pygame.Rect(margin, y, w - 2 * margin, round(h * DATE))
-    _text(target, book, board.date_line, date_box, WHITE)
+    draw_text(target, book, board.date_line, date_box, WHITE)
     y = date_box.bottom + margin
     cell_h = round(h * (NAME + TIME))
     cell_w = (w - 2 * margin) / len(board.rows)
     # One size for every name and one for every time, so the columns line up.
-    name_font = _common_font(book, [n for n, _ in board.rows], (cell_w - margin, h * NAME))
-    time_font = _common_font(book, [t for _, t in board.rows], (cell_w - margin, h * TIME))
+    name_font = fit_font(book, [n for n, _ in board.rows], (cell_w - margin, h * NAME))
+    time_font = fit_font(book, [t for _, t in board.rows], (cell_w - margin, h * TIME))
     for i, (name, time_text) in enumerate(board.rows):
         cell = pygame.Rect(round(margin + i * cell_w), y, math.floor(cell_w), cell_h)
         color = WHITE
@@ -108,23 +108,24 @@ def draw_board(target: pygame.Surface, book: FontBook, board: Board) -> None:
             color = BLACK
         name_box = pygame.Rect(cell.x, cell.y, cell.w, round(h * NAME))
         time_box = pygame.Rect(cell.x, name_box.bottom, cell.w, cell.h - name_box.h)
-        _blit_centred(target, name_font.render(name, True, color), name_box)
-        _blit_centred(target, time_font.render(time_text, True, color), time_box)
+        blit_centred(target, name_font.render(name, True, color), name_box)
+        blit_centred(target, time_font.render(time_text, True, color), time_box)
     foot = pygame.Rect(0, h - round(h * FOOT), w, round(h * FOOT))
     if board.notice:
         target.fill(AMBER, foot)
-    _text(
+    draw_text(
         target, book, board.footer, foot.inflate(-2 * margin, -margin),
         BLACK if board.notice else WHITE, bold=board.notice,
     )  # fmt: skip
 
 
-def _text(target, book, text, box: pygame.Rect, color, *, bold: bool = False) -> None:
-    font = _common_font(book, [text], box.size, bold=bold)
-    _blit_centred(target, font.render(text, True, color), box)
+def draw_text(target, book, text, box: pygame.Rect, color, *, bold: bool = False) -> None:
+    """`text` on one line, as large as fits in `box`, centred (the boards share this)."""
+    font = fit_font(book, [text], box.size, bold=bold)
+    blit_centred(target, font.render(text, True, color), box)
 
 
-def _common_font(book: FontBook, texts, box, *, bold: bool = False) -> pygame.font.Font:
+def fit_font(book: FontBook, texts, box, *, bold: bool = False) -> pygame.font.Font:
     """The largest font at which each text fits on one line in `box` (bisected)."""
 
     def fits(size: int) -> bool:
@@ -138,7 +139,8 @@ def _common_font(book: FontBook, texts, box, *, bold: bool = False) -> pygame.fo
     return book.font(low, bold=bold)
 
 
-def _blit_centred(target: pygame.Surface, rendered: pygame.Surface, box: pygame.Rect) -> None:
+def blit_centred(target: pygame.Surface, rendered: pygame.Surface, box: pygame.Rect) -> None:
+    """`rendered` centred in `box`."""
     target.blit(
         rendered,
         (
@@ -150,6 +152,8 @@ def _blit_centred(target: pygame.Surface, rendered: pygame.Surface, box: pygame.
 
 class PrayerVisual(Visual):
     """The board as a main-zone item; redrawn when the minute's board differs."""
+
+    shows_notice = True  # its footer is the notice: the scene lays no band over it
 
     def __init__(self, key: str, book: FontBook, board: Callable[[float], Board]) -> None:
         super().__init__(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pygame
 
 from player.localinfo import hijri
+from player.localinfo.weather import hidden_because
 from player.render.convert import SurfacePool, surface_pixel_format
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
@@ -36,8 +38,12 @@ from player.render.splash import SplashVisual
 from player.render.ticker import ScrollStrip
 from player.render.video import PyAVSource
 from player.render.visuals import ImageVisual, VideoVisual, Visual
+from player.render.weatherboard import WeatherVisual
+from player.render.weatherboard import board_at as weather_board_at
 from player.schedule.plan import Slot
-from player.wire.manifest import Manifest
+from player.wire.manifest import Manifest, ManifestError
+from player.wire.smallfile import NotReadable, read_small_file
+from player.wire.weather import MAX_WEATHER_BYTES, parse_forecast
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +86,9 @@ class VisualFactory:
         video_decoder: str = "auto",
         alert_language: str = "id",
         place: tuple[float, float] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.clock = clock  # the render loop's (an accelerated one in soak runs)
         self.place = place  # (latitude, longitude) from player.yaml's location, for prayer times
         self.alert_language = alert_language
         self.video_decoder = video_decoder
@@ -205,6 +213,8 @@ class VisualFactory:
             return TickerVisual(key, strip, size, background)
         if item.type == "prayer":
             return self._prayer(key, style, manifest)
+        if item.type == "weather":
+            return self._weather(key, manifest)
         raise ValueError(f"unknown item type {item.type!r}")
 
     def _prayer(self, key: str, style: dict, manifest: Manifest | None) -> Visual:
@@ -228,3 +238,27 @@ class VisualFactory:
             )  # fmt: skip
 
         return PrayerVisual(key, self.book, board)
+
+    def _weather(self, key: str, manifest: Manifest | None) -> Visual:
+        ref = manifest.localinfo.weather if manifest is not None else None
+        if ref is None:
+            raise ValueError(
+                "a weather item needs the office's forecast: the manifest names none "
+                "(localinfo.weather); run `videotron weather` at the office"
+            )
+        path = self.media_path(ref.sha256)
+        try:  # a few kB, checked against its hash by the sync before the manifest activated
+            forecast = parse_forecast(read_small_file(path, MAX_WEATHER_BYTES, "a forecast"))
+        except (OSError, NotReadable, ManifestError) as exc:
+            raise ValueError(f"weather forecast {ref.sha256[:12]} unusable: {exc}") from None
+        tz = self.tz
+
+        def board(now: float):
+            return weather_board_at(forecast, dt.datetime.fromtimestamp(now, tz), tz)
+
+        now = self.clock()
+        first = board(now)
+        if first is None:
+            reason = hidden_because(forecast, dt.datetime.fromtimestamp(now, tz))
+            raise ValueError(reason or "the weather forecast cannot show now")
+        return WeatherVisual(key, self.book, board, first)

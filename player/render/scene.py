@@ -12,6 +12,7 @@ import pygame
 from player.render.display import Output
 from player.render.fonts import FontBook, parse_color
 from player.render.layout import Rect, Zones, zones
+from player.render.noticeband import NoticeBand
 from player.render.slides import ClockFace
 from player.render.ticker import ScrollStrip
 from player.render.visuals import Visual
@@ -49,6 +50,8 @@ class Scene:
         self._clock_box: pygame.Surface | None = None
         self._lines: tuple[str, ...] = ()
         self._headlines: list[str] = []
+        self.notice: NoticeBand | None = None
+        self._notice_text: str | None = None  # the words of the band drawn last, if any
 
     # -- layout -----------------------------------------------------------------------
 
@@ -84,6 +87,11 @@ class Scene:
             self.clock = ClockFace(self.book, tz, clock.format, box.size, background=None)
             self._clock_box = clock_panel(box.size)
 
+    def set_notice(self, band: NoticeBand | None) -> None:
+        """The prayer notice laid over items (None: off)."""
+        self.notice = band
+        self._notice_text = None
+
     def set_feed_headlines(self, headlines: Sequence[str]) -> None:
         self._headlines = list(headlines)
         if self.strip is not None:
@@ -97,9 +105,10 @@ class Scene:
         return kind == "item" and self.strip is not None
 
     def next_change(self, kind: str, now: float) -> float | None:
-        if kind == "item" and self.clock is not None:
-            return self.clock.next_change(now)
-        return None
+        if kind != "item":
+            return None
+        changes = [part.next_change(now) for part in (self.clock, self.notice) if part]
+        return min(changes, default=None)
 
     # -- drawing ----------------------------------------------------------------------
 
@@ -118,9 +127,16 @@ class Scene:
         clock_due = (
             overlays and self.clock is not None and self.clock.format(now) != self.clock.text
         )
+        # The prayer board words the notice in its own footer: no band over it.
+        notice = self.notice if overlays and not getattr(visual, "shows_notice", False) else None
+        notice_text = notice.text_at(now) if notice is not None else None
+        notice_due = notice_text != self._notice_text
         target = self.surface(zone)
-        # The clock box is translucent, so the picture under it is redrawn before the clock.
-        main_changed = visual.draw(target, now, force or fade is not None or clock_due)
+        # The clock box is translucent, so the picture under it is redrawn before the clock;
+        # a band that goes away uncovers the picture, which is drawn again.
+        main_changed = visual.draw(
+            target, now, force or fade is not None or clock_due or notice_due
+        )
         dirty: list[Rect] = []
         if fade is not None:
             p = fade.progress(now)
@@ -130,6 +146,9 @@ class Scene:
             main_changed = True
         if main_changed:
             dirty.append(zone)
+            if notice_text is not None:
+                notice.draw(target, self.book, notice_text)
+            self._notice_text = notice_text
         if main_changed and overlays and self.clock is not None and self.zones.clock is not None:
             box = self.zones.clock
             self.surface(box).blit(self._clock_box, (0, 0))

@@ -93,6 +93,10 @@ class Switcher:
         self.alerts: tuple[Alert, ...] = ()
         self.hours: OperatingHours | None = None
         self.aligned = False
+        # (start, end) windows in which ads are held back, around each adhan; set by the loop
+        self.quiet: Callable[[dt.datetime], Sequence[tuple[dt.datetime, dt.datetime]]] = (
+            lambda now: ()
+        )
         self.power = True
         self.showing: Showing | None = None
         self.pending: Showing | None = None
@@ -104,8 +108,10 @@ class Switcher:
     # -- what plays ---------------------------------------------------------------------
 
     def plan(self, at: float, previous: Slot | None) -> Slot:
+        now = to_datetime(at)
         return self.scheduler.plan(
-            to_datetime(at),
+            now,
+            quiet=self.quiet(now),
             alerts=self.alerts,
             hours=self.hours,
             aligned=self.aligned,

@@ -21,7 +21,7 @@ from player.schedule.index import (
 )
 from player.schedule.wallclock import UTC, Calendar, ScreenHours, WallClock
 from player.wire.alert import Alert
-from player.wire.manifest import Item, Manifest
+from player.wire.manifest import AD_KIND, Item, Manifest
 
 __all__ = [
     "Resume",
@@ -92,8 +92,10 @@ class Scheduler:
         self.clock = WallClock(tz)
         self._playlists: list[PlaylistIndex] = []
         self._aligned_cache: dict[tuple[int, tuple[int, ...]], tuple[list[int], list[int]]] = {}
+        self.ads: frozenset[str] = frozenset()  # ids of the items marked style.kind: ad
         if manifest is None:
             return
+        self.ads = frozenset(i.id for i in manifest.items() if i.style.get("kind") == AD_KIND)
         when_of = RulesResolver(self.clock, manifest.published_at)
         self._playlists = [
             PlaylistIndex.build(manifest, pl, order, when_of)
@@ -114,8 +116,13 @@ class Scheduler:
         previous: Slot | None = None,
         skip: frozenset[str] = frozenset(),
         clock_trusted: bool | None = None,
+        quiet: Sequence[tuple[dt.datetime, dt.datetime]] = (),
     ) -> Slot:
-        """The slot playing at `now`; `previous` is the slot that was playing before it."""
+        """The slot playing at `now`; `previous` is the slot that was playing before it.
+
+        `quiet`: (start, end) windows in which items marked `style.kind: ad` are held back
+        (the caller computes them, e.g. around each adhan: player/localinfo/adhan.py).
+        """
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError(f"plan(): now={now!r} must be timezone-aware")
         now = now.astimezone(UTC)
@@ -152,6 +159,12 @@ class Scheduler:
         trusted = clock_is_trusted(self.manifest, now) if clock_trusted is None else clock_trusted
         tiers = (TRUSTED,) if trusted else (CERTAIN, PLAUSIBLE)
         limits = [hours_change]
+        if quiet and self.ads:
+            inside = [end for start, end in quiet if start <= now < end]
+            if inside:
+                skip = skip | self.ads
+            limits.extend(inside)
+            limits.extend(start for start, _ in quiet if start > now)
         if not trusted and self.manifest is not None and self.manifest.published_at > now:
             limits.append(self.manifest.published_at.astimezone(UTC))
         for tier in tiers:
@@ -384,6 +397,7 @@ def plan(
     previous: Slot | None = None,
     skip: frozenset[str] = frozenset(),
     clock_trusted: bool | None = None,
+    quiet: Sequence[tuple[dt.datetime, dt.datetime]] = (),
 ) -> Slot:
     """The slot playing at `now` (see Scheduler.plan); builds the index on every call."""
     return Scheduler(manifest, tz).plan(
@@ -394,6 +408,7 @@ def plan(
         previous=previous,
         skip=skip,
         clock_trusted=clock_trusted,
+        quiet=quiet,
     )
 
 

@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from player.wire.approval import Approval
 
 FORMAT_VERSION = 1
-ITEM_TYPES = ("image", "video", "text", "clock", "ticker", "prayer")
+ITEM_TYPES = ("image", "video", "text", "clock", "ticker", "prayer", "weather")
 MEDIA_TYPES = ("image", "video")
+# A media entry of this type is a document the player reads (the weather), not a picture:
+# listed in `media` so it is fetched, hashed and cached like any file, named by `localinfo`.
+DATA_TYPE = "data"
+AD_KIND = "ad"  # an item's style.kind marking advertising (held back around the adhan)
 FITS = ("contain", "cover", "stretch")
 TRANSITIONS = ("cut", "crossfade")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -74,7 +78,7 @@ class ManifestProblems(ManifestError):
 class Media:
     sha256: str  # 64 lowercase hex chars; also the file name under media/
     size: int
-    type: str  # image | video
+    type: str  # image | video | data
     url: str  # relative to the manifest URL, or absolute
     width: int | None = None
     height: int | None = None
@@ -112,7 +116,9 @@ class Rules:
 @dataclass(frozen=True)
 class Item:
     id: str
-    type: str  # image | video | text | clock | ticker | prayer (times for the screen's place)
+    # image | video | text | clock | ticker | prayer (times for the screen's place) |
+    # weather (the forecast named by the manifest's localinfo.weather)
+    type: str
     duration: float | None  # seconds; None only for video = play to its end
     media: str | None = None  # sha256 for image/video
     text: str | None = None  # text slides
@@ -182,6 +188,24 @@ class Layout:
 
 
 @dataclass(frozen=True)
+class DataRef:
+    """A data document in `media` (type "data"), and when the office made it."""
+
+    sha256: str
+    fetched_at: dt.datetime  # aware
+
+
+@dataclass(frozen=True)
+class LocalInfo:
+    """What the office sends for the screens' public information (`localinfo` key).
+
+    Kept out of the items, so refreshing it changes no item's content or approval.
+    """
+
+    weather: DataRef | None = None
+
+
+@dataclass(frozen=True)
 class Manifest:
     version: int
     group: str
@@ -191,6 +215,7 @@ class Manifest:
     playlists: tuple[Playlist, ...]
     layout: Layout = field(default_factory=Layout)
     defaults: dict = field(default_factory=dict, hash=False)
+    localinfo: LocalInfo = field(default_factory=LocalInfo)
     # Items the player left out, as "path: reason" (see parse.py for which problems skip).
     skipped: tuple[str, ...] = field(default=(), compare=False)
 

@@ -13,6 +13,7 @@ from player.wire.approval import MAX_APPROVER, Approval, content_hash
 from player.wire.fields import parse_datetime, parse_rules
 from player.wire.manifest import (
     CLOCK_POSITIONS,
+    DATA_TYPE,
     DEFAULT_DURATION,
     FITS,
     FORMAT_VERSION,
@@ -37,10 +38,12 @@ from player.wire.manifest import (
     MIN_FEED_REFRESH,
     TICKER_POSITIONS,
     ClockOverlay,
+    DataRef,
     Feed,
     Headline,
     Item,
     Layout,
+    LocalInfo,
     Manifest,
     ManifestError,
     ManifestProblems,
@@ -286,7 +289,9 @@ def _media_entry(key: str, value: object) -> Media:
     if entry.get("codec") is not None:
         optional["codec"] = fields.noted(found, fields.string, entry["codec"], f"{path}.codec")
     size = fields.noted(found, fields.integer, entry.get("size"), f"{path}.size", 1, MAX_MEDIA_SIZE)
-    kind = fields.noted(found, fields.choice, entry.get("type"), f"{path}.type", MEDIA_TYPES)
+    kind = fields.noted(
+        found, fields.choice, entry.get("type"), f"{path}.type", (*MEDIA_TYPES, DATA_TYPE)
+    )
     url = fields.noted(found, fields.media_url, entry.get("url", f"media/{key}"), f"{path}.url")
     if found:
         raise ManifestProblems(found)
@@ -433,6 +438,23 @@ def _layout(raw: object, checks: _Checks) -> Layout:
     return Layout(ticker, overlay)
 
 
+def _localinfo(raw: object, media: dict[str, Media]) -> LocalInfo:
+    raw = fields.obj(raw, "localinfo")
+    weather = None
+    if raw.get("weather") is not None:
+        entry = fields.obj(raw["weather"], "localinfo.weather")
+        sha = entry.get("sha256")
+        if not isinstance(sha, str) or sha not in media or media[sha].type != DATA_TYPE:
+            raise ManifestError(
+                f"{fields.show(sha)} is not a data entry of media", "localinfo.weather.sha256"
+            )
+        fetched_at = parse_datetime(entry.get("fetched_at"), "localinfo.weather.fetched_at")
+        if fetched_at.tzinfo is None:
+            raise ManifestError("must carry a UTC offset", "localinfo.weather.fetched_at")
+        weather = DataRef(sha, fetched_at)
+    return LocalInfo(weather=weather)
+
+
 def _header(raw: dict) -> tuple[str, dt.datetime, int]:
     if "version" not in raw:
         raise ManifestError("missing (this is not a videotron manifest)", "version")
@@ -505,6 +527,12 @@ def manifest_from_raw(raw: object, *, strict: bool = False) -> Manifest:
     layout = Layout()
     if raw.get("layout") is not None:
         layout = _attempt(checks, _layout, raw["layout"], checks, fallback=Layout())
+    localinfo = LocalInfo()
+    if raw.get("localinfo") is not None:
+        try:  # the weather is extra: a bad reference hides it, the content still plays
+            localinfo = _localinfo(raw["localinfo"], media)
+        except ManifestError as exc:
+            checks.skip(exc)
     if checks.problems:
         raise ManifestProblems(checks.problems)
     skipped = tuple(str(exc) for exc in checks.skipped)
@@ -524,6 +552,7 @@ def manifest_from_raw(raw: object, *, strict: bool = False) -> Manifest:
         playlists=tuple(playlists),
         layout=layout,
         defaults=dict(defaults_raw),
+        localinfo=localinfo,
         skipped=skipped,
     )
 

@@ -66,7 +66,7 @@ def test_board_fills_led_sizes_with_the_marked_column_in_amber(book, size, tmp_p
     assert surface.get_at((round(margin + column) + margin, middle_y))[:3] == prayerboard.AMBER
     assert surface.get_at((2 * margin, middle_y))[:3] == prayerboard.PANEL
     # The times are at least as tall as the alert card's floor (10 % of the height).
-    font = prayerboard._common_font(book, [t for _, t in board.rows], (column, h * 0.26))
+    font = prayerboard.fit_font(book, [t for _, t in board.rows], (column, h * 0.26))
     assert font.get_linesize() >= 0.10 * h
     pygame.image.save(surface, str(tmp_path / f"prayer-{w}x{h}.png"))
 
