@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -54,8 +55,8 @@ async def login(request: Request) -> Response:
         return web.refuse(request, None, "csrf", 403)
     console = web.console_of(request)
     name, password = str(form.get("user", "")), str(form.get("password", ""))
-    token, outcome = await web.db(
-        request, accounts.log_in, name, password, web.client_address(request), console.now()
+    token, outcome = await run_in_threadpool(
+        accounts.log_in, console.engine, name, password, web.client_address(request), console.now()
     )
     if token is None:
         fresh = secrets.token_urlsafe(24)
