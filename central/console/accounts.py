@@ -8,6 +8,7 @@ import hmac
 import logging
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -105,18 +106,33 @@ def disable_account(connection: Connection, name: str, actor: str, now: dt.datet
     return True
 
 
-def _verify(found: tuple[str, str] | None, password: str) -> str | None:
-    """The account's role when `password` is right for its (role, hash), else None; the
-    same work when there is no such account."""
-    try:
-        _HASHER.verify(found[1] if found else _NO_ACCOUNT_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    return found[0] if found else None
+class PasswordChecks:
+    """argon2 verifications, `at_once` at a time. Each takes 64 MiB and a few cores for a
+    moment: a burst of logins waits here instead of filling the memory and starving the
+    database writes (a limit's reservation among them) of the processor."""
+
+    def __init__(self, at_once: int) -> None:
+        self._turns = threading.BoundedSemaphore(at_once)
+
+    def role(self, found: tuple[str, str] | None, password: str) -> str | None:
+        """The account's role when `password` is right for its (role, hash), else None;
+        the same work when there is no such account."""
+        with self._turns:
+            try:
+                _HASHER.verify(found[1] if found else _NO_ACCOUNT_HASH, password)
+            except (VerificationError, InvalidHashError):
+                return None
+        return found[0] if found else None
 
 
 def log_in(
-    engine: Engine, name: str, password: str, address: str, now: dt.datetime
+    engine: Engine,
+    name: str,
+    password: str,
+    address: str,
+    now: dt.datetime,
+    *,
+    checks: PasswordChecks,
 ) -> tuple[str | None, str]:
     """(session token or None, outcome): "ok", "bad password" or "rate limited"; all audited.
 
@@ -126,15 +142,15 @@ def log_in(
     connection waits for argon2.
     """
     name = name.strip()[:64]
-    slots = limits.reserve(engine, [(USER_LOGINS, name), (ADDRESS_LOGINS, address)], now)
-    if slots is None:
-        with engine.begin() as connection:
+    with engine.begin() as connection:  # committed before the check: the slots count
+        slots = limits.reserve(connection, [(USER_LOGINS, name), (ADDRESS_LOGINS, address)], now)
+        if slots is None:
             detail = {"address": address, "reason": "too many failed logins"}
             record(connection, now, name or "-", "login-refused", name, detail=detail)
-        return None, "rate limited"
+            return None, "rate limited"
     with engine.connect() as connection:
         found = stored.credentials(connection, name)
-    role = _verify(found, password)
+    role = checks.role(found, password)
     with engine.begin() as connection:
         if role is None:
             record(connection, now, name or "-", "login-failed", name, detail={"address": address})

@@ -25,6 +25,9 @@ from central.console.pages import admin, alerts, content, fleet, plays, screen
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
+# argon2 verifications at once: enough for an office logging in, few enough that a burst
+# of logins queues instead of taking every core and 64 MiB each (40 request threads).
+PASSWORD_CHECKS_AT_ONCE = 2
 
 
 def _utc_now() -> dt.datetime:
@@ -56,7 +59,13 @@ async def login(request: Request) -> Response:
     console = web.console_of(request)
     name, password = str(form.get("user", "")), str(form.get("password", ""))
     token, outcome = await run_in_threadpool(
-        accounts.log_in, console.engine, name, password, web.client_address(request), console.now()
+        accounts.log_in,
+        console.engine,
+        name,
+        password,
+        web.client_address(request),
+        console.now(),
+        checks=console.password_checks,
     )
     if token is None:
         fresh = secrets.token_urlsafe(24)
@@ -133,6 +142,7 @@ def create_app(
         zone=ZoneInfo(config.console.timezone),
         templates=web.make_templates(),
         clock=clock,
+        password_checks=accounts.PasswordChecks(PASSWORD_CHECKS_AT_ONCE),
     )
     routes = [
         Route("/login", login_form, methods=["GET"]),

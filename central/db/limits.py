@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from central.db.schema import limit_attempts, limit_keys
@@ -31,7 +31,7 @@ class Reservation:
 
 
 def reserve(
-    engine: Engine, claims: Iterable[tuple[Limit, str]], now: dt.datetime
+    connection: Connection, claims: Iterable[tuple[Limit, str]], now: dt.datetime
 ) -> Reservation | None:
     """Take one slot of each (limit, key) in `claims`, or none when any limit is spent.
 
@@ -41,28 +41,29 @@ def reserve(
     has a row in `limit_keys` that the reservation writes first, so it holds that row's
     lock (PostgreSQL) or the database's write lock (SQLite) while it counts and inserts;
     the next reservation of the key waits and then counts this one. Keys are locked in
-    sorted order, so two reservations never wait for each other. Runs in its own short
-    transaction: the lock is not held while the caller does its (slow) attempt.
+    sorted order, so two reservations never wait for each other.
+
+    Call it first in a transaction of its own and commit that before the attempt: the
+    slot then counts for everyone, and the lock is not held while the (slow) attempt runs.
     """
     claims = sorted(set(claims), key=lambda claim: (claim[0].kind, claim[1]))
-    with engine.begin() as connection:
-        for limit, key in claims:
-            _lock(connection, limit.kind, key, now)
-        for limit, key in claims:
-            since = now - limit.window
-            where = (limit_attempts.c.kind == limit.kind, limit_attempts.c.key == key)
-            connection.execute(delete(limit_attempts).where(*where, limit_attempts.c.at < since))
-            used = connection.scalar(select(func.count()).select_from(limit_attempts).where(*where))
-            if used >= limit.most:
-                return None
-        ids = tuple(
-            connection.scalar(
-                insert(limit_attempts)
-                .values(kind=limit.kind, key=key, at=now)
-                .returning(limit_attempts.c.id)
-            )
-            for limit, key in claims
+    for limit, key in claims:
+        _lock(connection, limit.kind, key, now)
+    for limit, key in claims:
+        since = now - limit.window
+        where = (limit_attempts.c.kind == limit.kind, limit_attempts.c.key == key)
+        connection.execute(delete(limit_attempts).where(*where, limit_attempts.c.at < since))
+        used = connection.scalar(select(func.count()).select_from(limit_attempts).where(*where))
+        if used >= limit.most:
+            return None
+    ids = tuple(
+        connection.scalar(
+            insert(limit_attempts)
+            .values(kind=limit.kind, key=key, at=now)
+            .returning(limit_attempts.c.id)
         )
+        for limit, key in claims
+    )
     return Reservation(ids)
 
 

@@ -14,17 +14,22 @@ NOW = dt.datetime(2026, 12, 7, 3, 0, 0)
 TWO_A_MINUTE = limits.Limit("test", 2, dt.timedelta(minutes=1))
 
 
+def reserve(engine, claims, now=NOW):
+    with engine.begin() as connection:
+        return limits.reserve(connection, claims, now)
+
+
 def test_a_slot_is_taken_until_released_and_frees_itself_after_the_window(engine):
-    first = limits.reserve(engine, [(TWO_A_MINUTE, "ana")], NOW)
-    assert limits.reserve(engine, [(TWO_A_MINUTE, "ana")], NOW) is not None
-    assert limits.reserve(engine, [(TWO_A_MINUTE, "ana")], NOW) is None
-    assert limits.reserve(engine, [(TWO_A_MINUTE, "budi")], NOW) is not None
+    first = reserve(engine, [(TWO_A_MINUTE, "ana")])
+    assert reserve(engine, [(TWO_A_MINUTE, "ana")]) is not None
+    assert reserve(engine, [(TWO_A_MINUTE, "ana")]) is None
+    assert reserve(engine, [(TWO_A_MINUTE, "budi")]) is not None
     with engine.begin() as connection:
         limits.release(connection, first)
-    assert limits.reserve(engine, [(TWO_A_MINUTE, "ana")], NOW) is not None
-    assert limits.reserve(engine, [(TWO_A_MINUTE, "ana")], NOW) is None
+    assert reserve(engine, [(TWO_A_MINUTE, "ana")]) is not None
+    assert reserve(engine, [(TWO_A_MINUTE, "ana")]) is None
     later = NOW + TWO_A_MINUTE.window + dt.timedelta(seconds=1)
-    assert limits.reserve(engine, [(TWO_A_MINUTE, "ana")], later) is not None
+    assert reserve(engine, [(TWO_A_MINUTE, "ana")], later) is not None
 
 
 def test_a_reservation_takes_all_its_slots_or_none():
@@ -32,10 +37,10 @@ def test_a_reservation_takes_all_its_slots_or_none():
     engine = open_engine("sqlite://")
     upgrade(engine)
     for _ in range(2):
-        limits.reserve(engine, [(TWO_A_MINUTE, "budi")], NOW)
-    assert limits.reserve(engine, [(TWO_A_MINUTE, "carla"), (TWO_A_MINUTE, "budi")], NOW) is None
+        reserve(engine, [(TWO_A_MINUTE, "budi")])
+    assert reserve(engine, [(TWO_A_MINUTE, "carla"), (TWO_A_MINUTE, "budi")]) is None
     for _ in range(2):
-        assert limits.reserve(engine, [(TWO_A_MINUTE, "carla")], NOW) is not None
+        assert reserve(engine, [(TWO_A_MINUTE, "carla")]) is not None
 
 
 def test_failed_logins_from_before_the_upgrade_still_count(tmp_path):
@@ -53,7 +58,7 @@ def test_failed_logins_from_before_the_upgrade_still_count(tmp_path):
     upgrade(engine)
     user_logins = limits.Limit("login-user", 5, dt.timedelta(minutes=15))
     address_logins = limits.Limit("login-address", 6, dt.timedelta(minutes=15))
-    assert limits.reserve(engine, [(user_logins, "ana")], NOW) is None
-    assert limits.reserve(engine, [(address_logins, "10.0.0.1")], NOW) is not None
-    assert limits.reserve(engine, [(address_logins, "10.0.0.1")], NOW) is None
+    assert reserve(engine, [(user_logins, "ana")]) is None
+    assert reserve(engine, [(address_logins, "10.0.0.1")]) is not None
+    assert reserve(engine, [(address_logins, "10.0.0.1")]) is None
     engine.dispose()
