@@ -150,7 +150,7 @@ def run(quick: bool = False, smoke: bool = False) -> list[dict]:
             with engine.begin() as connection:
                 accounts.add_user(connection, "bench", "viewer", "bench-password", NOW)
             token, _ = accounts.log_in(
-                engine, accounts.PasswordChecks(1), "bench", "bench-password", "::1", NOW
+                engine, "bench", "bench-password", "::1", NOW, checks=accounts.PasswordChecks(1)
             )
             config = CentralConfig(Path(folder) / "central.yaml", MqttSettings(),
                                    console=ConsoleSettings(timezone=ZONE.key))  # fmt: skip
