@@ -149,7 +149,9 @@ def run(quick: bool = False, smoke: bool = False) -> list[dict]:
             fill_s = time.perf_counter() - started
             with engine.begin() as connection:
                 accounts.add_user(connection, "bench", "viewer", "bench-password", NOW)
-                token, _ = accounts.log_in(connection, "bench", "bench-password", "::1", NOW)
+            token, _ = accounts.log_in(
+                engine, "bench", "bench-password", "::1", NOW, checks=accounts.PasswordChecks(1)
+            )
             config = CentralConfig(Path(folder) / "central.yaml", MqttSettings(),
                                    console=ConsoleSettings(timezone=ZONE.key))  # fmt: skip
             app = create_app(config, engine, clock=lambda: NOW)

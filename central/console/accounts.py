@@ -8,14 +8,17 @@ import hmac
 import logging
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from central.db import accounts as stored
+from central.db import limits
 from central.db.audit import record
+from central.db.limits import Limit
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,9 @@ SESSION_LIFETIME = dt.timedelta(hours=12)  # one working day; then log in again
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5  # in FAILURE_WINDOW: slows guessing one account's password
 MAX_FAILURES_PER_ADDRESS = 20  # in FAILURE_WINDOW: slows trying many accounts from one place
+# Each password check takes a slot of both; a good login gives them back (central.db.limits).
+USER_LOGINS = Limit("login-user", MAX_FAILURES_PER_USER, FAILURE_WINDOW)
+ADDRESS_LOGINS = Limit("login-address", MAX_FAILURES_PER_ADDRESS, FAILURE_WINDOW)
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 # A hash to verify against when the account does not exist: the answer takes as long
@@ -100,45 +106,63 @@ def disable_account(connection: Connection, name: str, actor: str, now: dt.datet
     return True
 
 
-def login_blocked(connection: Connection, name: str, address: str, now: dt.datetime) -> bool:
-    """Whether too many logins failed lately for this account or from this address."""
-    by_user, by_address = stored.login_failures_since(
-        connection, now - FAILURE_WINDOW, name, address
-    )
-    return by_user >= MAX_FAILURES_PER_USER or by_address >= MAX_FAILURES_PER_ADDRESS
+class PasswordChecks:
+    """argon2 verifications, `at_once` at a time. Each takes 64 MiB and a few cores for a
+    moment: a burst of logins waits here instead of filling the memory and starving the
+    database writes (a limit's reservation among them) of the processor."""
 
+    def __init__(self, at_once: int) -> None:
+        self._turns = threading.BoundedSemaphore(at_once)
 
-def check_password(connection: Connection, name: str, password: str) -> str | None:
-    """The account's role when `password` is right, else None (same work either way)."""
-    found = stored.credentials(connection, name)
-    try:
-        _HASHER.verify(found[1] if found else _NO_ACCOUNT_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    return found[0] if found else None
+    def role(self, found: tuple[str, str] | None, password: str) -> str | None:
+        """The account's role when `password` is right for its (role, hash), else None;
+        the same work when there is no such account."""
+        with self._turns:
+            try:
+                _HASHER.verify(found[1] if found else _NO_ACCOUNT_HASH, password)
+            except (VerificationError, InvalidHashError):
+                return None
+        return found[0] if found else None
 
 
 def log_in(
-    connection: Connection, name: str, password: str, address: str, now: dt.datetime
+    engine: Engine,
+    name: str,
+    password: str,
+    address: str,
+    now: dt.datetime,
+    *,
+    checks: PasswordChecks,
 ) -> tuple[str | None, str]:
-    """(session token or None, outcome): "ok", "bad password" or "rate limited"; all audited."""
+    """(session token or None, outcome): "ok", "bad password" or "rate limited"; all audited.
+
+    A slot of both login limits is reserved (and committed) before the password is
+    checked, so guesses sent at once are counted before any is checked; a good login gives
+    its slots back. The password is verified outside any transaction: no lock or pooled
+    connection waits for argon2.
+    """
     name = name.strip()[:64]
-    if login_blocked(connection, name, address, now):
-        detail = {"address": address, "reason": "too many failed logins"}
-        record(connection, now, name or "-", "login-refused", name, detail=detail)
-        return None, "rate limited"
-    role = check_password(connection, name, password)
-    if role is None:
-        stored.add_login_failure(connection, now, name, address)
-        record(connection, now, name or "-", "login-failed", name, detail={"address": address})
-        log.warning("console: failed login for %r from %s", name, address)
-        return None, "bad password"
-    token = secrets.token_urlsafe(32)
-    stored.add_session(
-        connection, _token_hash(token), name, secrets.token_urlsafe(32), now=now,
-        expires_at=now + SESSION_LIFETIME,
-    )  # fmt: skip
-    record(connection, now, name, "login", name, detail={"address": address, "role": role})
+    with engine.begin() as connection:  # committed before the check: the slots count
+        slots = limits.reserve(connection, [(USER_LOGINS, name), (ADDRESS_LOGINS, address)], now)
+        if slots is None:
+            detail = {"address": address, "reason": "too many failed logins"}
+            record(connection, now, name or "-", "login-refused", name, detail=detail)
+            return None, "rate limited"
+    with engine.connect() as connection:
+        found = stored.credentials(connection, name)
+    role = checks.role(found, password)
+    with engine.begin() as connection:
+        if role is None:
+            record(connection, now, name or "-", "login-failed", name, detail={"address": address})
+            log.warning("console: failed login for %r from %s", name, address)
+            return None, "bad password"
+        limits.release(connection, slots)
+        token = secrets.token_urlsafe(32)
+        stored.add_session(
+            connection, _token_hash(token), name, secrets.token_urlsafe(32), now=now,
+            expires_at=now + SESSION_LIFETIME,
+        )  # fmt: skip
+        record(connection, now, name, "login", name, detail={"address": address, "role": role})
     log.info("console: %s logged in from %s", name, address)
     return token, "ok"
 

@@ -72,7 +72,10 @@ def chart_series(rows: Iterable[dict], first: dt.date, last: dt.date) -> dict:
 
 def csv_filename(first: dt.date, last: dt.date, group: str | None = None) -> str:
     """A download name such as `proof-of-play_lobby_2024-05-01_2024-05-31.csv`."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in group or "all")
+    # ASCII only: the name goes into a header, which Starlette encodes as Latin-1.
+    safe = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in group or "all"
+    )
     return f"proof-of-play_{safe}_{first.isoformat()}_{last.isoformat()}.csv"
 
 

@@ -49,6 +49,7 @@ class Console:
     zone: ZoneInfo
     templates: Environment
     clock: Callable[[], dt.datetime]  # naive UTC, like the database
+    password_checks: accounts.PasswordChecks
 
     def now(self) -> dt.datetime:
         return self.clock()

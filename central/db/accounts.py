@@ -1,12 +1,12 @@
-"""Console accounts, sessions and failed logins as stored; the rules are the console's."""
+"""Console accounts and sessions as stored; the rules are the console's."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
-from central.db.schema import console_sessions, console_users, login_failures
+from central.db.schema import console_sessions, console_users
 
 
 def save_user(
@@ -56,27 +56,6 @@ def set_password_hash(connection: Connection, name: str, password_hash: str) -> 
 def end_sessions(connection: Connection, name: str) -> None:
     """End every session of an account."""
     connection.execute(delete(console_sessions).where(console_sessions.c.user == name))
-
-
-def add_login_failure(connection: Connection, now: dt.datetime, name: str, address: str) -> None:
-    connection.execute(insert(login_failures).values(at=now, user=name, address=address))
-
-
-def login_failures_since(
-    connection: Connection, since: dt.datetime, name: str, address: str
-) -> tuple[int, int]:
-    """(failed logins for `name`, failed logins from `address`) at or after `since`."""
-    by_user = connection.scalar(
-        select(func.count())
-        .select_from(login_failures)
-        .where(login_failures.c.user == name, login_failures.c.at >= since)
-    )
-    by_address = connection.scalar(
-        select(func.count())
-        .select_from(login_failures)
-        .where(login_failures.c.address == address, login_failures.c.at >= since)
-    )
-    return int(by_user), int(by_address)
 
 
 def add_session(

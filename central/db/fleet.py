@@ -38,12 +38,6 @@ def is_stale(
     return last_seen is None or naive_utc(now) - last_seen > stale_after
 
 
-def screen_groups(connection: Connection) -> list[str]:
-    """The groups the screens reported being in, by name."""
-    found = connection.scalars(select(screens.c.group).distinct())
-    return sorted(group for group in found if group)
-
-
 def fleet_now(
     connection: Connection,
     *,

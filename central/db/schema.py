@@ -185,7 +185,7 @@ audit = Table(
     Index("ix_audit_at", "at"),
 )
 
-# The console's accounts, sessions and failed logins (`videotron console`).
+# The console's accounts and sessions (`videotron console`).
 console_users = Table(
     "console_users",
     metadata,
@@ -206,13 +206,22 @@ console_sessions = Table(
     Index("ix_console_sessions_expires", "expires_at"),
 )
 
-login_failures = Table(
-    "login_failures",
+# Attempt limits (central/db/limits.py): a row per counter key, written first by each
+# reservation so that it holds the key's lock while it counts, and a row per slot taken.
+limit_keys = Table(
+    "limit_keys",
+    metadata,
+    Column("kind", String(32), primary_key=True),  # which limit: "login-user", ...
+    Column("key", String(128), primary_key=True),  # whose: an account, an address
+    Column("used_at", DateTime, nullable=False),
+)
+
+limit_attempts = Table(
+    "limit_attempts",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("key", String(128), nullable=False),
     Column("at", DateTime, nullable=False),
-    Column("user", String(64), nullable=False),
-    Column("address", String(64), nullable=False),
-    Index("ix_login_failures_user_at", "user", "at"),
-    Index("ix_login_failures_address_at", "address", "at"),
+    Index("ix_limit_attempts_kind_key_at", "kind", "key", "at"),
 )

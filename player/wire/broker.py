@@ -61,14 +61,27 @@ class Topics:
     screenshot: str
 
 
+# In a name that becomes one topic level: "/" would make it span levels (a group "a/b"
+# would read the alerts of group "a" sent to "b"), "+" and "#" are wildcards to a broker,
+# NUL ends a C string in one.
+_NOT_IN_A_LEVEL = "/+#\0"
+
+
+def topic_level(what: str, value: str) -> str:
+    """`value` (a group or a player id, named `what` in the error) as one topic level."""
+    if not value or any(ch in value for ch in _NOT_IN_A_LEVEL):
+        raise ValueError(
+            f"{what} {value!r} must be one MQTT topic level: non-empty, without '/', '+', "
+            "'#' or NUL; use letters, digits, '.', '_' or '-'"
+        )
+    return value
+
+
 def make_topics(prefix: str, group: str, player_id: str) -> Topics:
-    for name, value in (
-        ("mqtt.topic_prefix", prefix),
-        ("player.group", group),
-        ("player.id", player_id),
-    ):
-        if not value or any(ch in value for ch in "+#\0"):
-            raise ValueError(f"{name} {value!r} must be non-empty, without MQTT wildcards + or #")
+    if not prefix or any(ch in prefix for ch in "+#\0"):
+        raise ValueError(f"mqtt.topic_prefix {prefix!r} must be non-empty, without + or #")
+    topic_level("player.group", group)
+    topic_level("player.id", player_id)
     return Topics(
         manifest=f"{prefix}/{group}/manifest",
         alert=f"{prefix}/{group}/alert",
@@ -106,7 +119,7 @@ def parse_report_topic(prefix: str, topic: str) -> tuple[str, str] | None:
 
 
 def pop_ack_topic(prefix: str, player_id: str) -> str:
-    return f"{prefix}/player/{player_id}/pop/ack"
+    return f"{prefix}/player/{topic_level('player.id', player_id)}/pop/ack"
 
 
 def make_client(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from player.config.loader import ConfigError, load_config
 from player.push.client import read_cpu_temperature, read_throttled
-from player.wire.broker import make_topics, parse_broker_url
+from player.wire.broker import make_topics, parse_broker_url, pop_ack_topic
 
 
 def test_broker_urls():
@@ -40,6 +41,26 @@ def test_topics_and_wildcards():
     assert topics.pop == "videotron/player/screen-01/pop"
     with pytest.raises(ValueError, match=r"player\.group"):
         make_topics("videotron", "#", "screen-01")
+    # The prefix may have levels of its own; a group or a player id is exactly one.
+    assert make_topics("pemkot/vt", "lobby", "s1").alert == "pemkot/vt/lobby/alert"
+
+
+@pytest.mark.parametrize("name", ["a/b", "lobby/", "/", "+", "lo+bby", "#", "a#", "a\0b", ""])
+def test_a_group_or_player_id_is_exactly_one_topic_level(name):
+    with pytest.raises(ValueError, match=r"player\.group .* one MQTT topic level"):
+        make_topics("videotron", name, "screen-01")
+    with pytest.raises(ValueError, match=r"player\.id .* one MQTT topic level"):
+        make_topics("videotron", "lobby", name)
+    with pytest.raises(ValueError, match=r"player\.id"):
+        pop_ack_topic("videotron", name)
+
+
+def test_the_player_config_accepts_only_names_the_wire_takes(tmp_path):
+    for key in ("id", "group"):
+        config = tmp_path / f"{key}.yaml"
+        config.write_text(f"player:\n  {key}: a/b\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=rf"player\.{key}"):
+            load_config(config)
 
 
 def test_cpu_temperature_and_throttling_from_sysfs(tmp_path):

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from central.console import reports, web
 from central.console.accounts import Session
-from central.db import csvfile, fleet, onscreen, queries
+from central.db import csvfile, onscreen, queries
 
 DEFAULT_DAYS = 7
 # Rows of the day x screen x item table on the page; a month of a big fleet has tens of
@@ -36,8 +36,9 @@ def parse_range(query, today: dt.date) -> tuple[dt.date, dt.date, str | None, st
     return first, last, group, None
 
 
-def plays_data(connection, first, last, group, zone) -> dict:
-    groups = fleet.screen_groups(connection)
+def plays_data(connection, first, last, group, zone, *, groups) -> dict:
+    """The page's data; `groups` are the filter's choices: the office's own (central.yaml),
+    never the groups screens claim to be in."""
     rows = queries.plays_per_item(connection, first, last, tz=zone, group=group)
     return {
         "rows": rows[:MAX_TABLE_ROWS],
@@ -59,10 +60,12 @@ async def plays_page(request: Request, session: Session) -> Response:
     console = web.console_of(request)
     first, last, group, error = parse_range(request.query_params, _today(request))
     try:
-        data = await web.db(request, plays_data, first, last, group, console.zone)
+        data = await web.db(
+            request, plays_data, first, last, group, console.zone, groups=console.config.groups
+        )
     except ValueError as exc:  # a range backwards or longer than a year
         data = {"rows": [], "row_count": 0, "totals": [], "total": None, "chart": None,
-                "groups": []}  # fmt: skip
+                "groups": console.config.groups}  # fmt: skip
         error = str(exc)
     data.update(first=first, last=last, group=group or "", error=error)
     # "<" escaped: an item id cannot close the script element that carries the data.
@@ -109,13 +112,14 @@ def onscreen_rows(connection, window, *, group, zone) -> list[dict]:
     return onscreen.on_screen(connection, first, last, tz=zone, group=group)
 
 
-def onscreen_data(connection, window, *, group, zone) -> dict:
+def onscreen_data(connection, window, *, group, zone, groups) -> dict:
+    """The on-screen page's data; `groups`, the filter's choices, are the office's own."""
     rows = onscreen_rows(connection, window, group=group, zone=zone)
     return {
         "screens": onscreen.per_screen(rows[:MAX_TABLE_ROWS]),
         "row_count": len(rows),
         "shown_count": min(len(rows), MAX_TABLE_ROWS),
-        "groups": fleet.screen_groups(connection),
+        "groups": groups,
     }
 
 
@@ -125,10 +129,16 @@ async def onscreen_page(request: Request, session: Session) -> Response:
     day, start, end, group, error = parse_window(request.query_params, _today(request))
     try:
         data = await web.db(
-            request, onscreen_data, (day, start, end), group=group, zone=console.zone
+            request,
+            onscreen_data,
+            (day, start, end),
+            group=group,
+            zone=console.zone,
+            groups=console.config.groups,
         )
     except ValueError as exc:
-        data = {"screens": [], "row_count": 0, "shown_count": 0, "groups": []}
+        data = {"screens": [], "row_count": 0, "shown_count": 0,
+                "groups": console.config.groups}  # fmt: skip
         error = str(exc)
     data.update(
         day=day,

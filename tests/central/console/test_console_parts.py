@@ -17,6 +17,7 @@ from central.db.schema import audit, console_users
 
 NOW = dt.datetime(2026, 12, 2, 3, 0, 0)  # naive UTC, as the database keeps it
 JAKARTA = ZoneInfo("Asia/Jakarta")
+CHECKS = accounts.PasswordChecks(1)
 
 
 @pytest.fixture
@@ -80,8 +81,9 @@ def test_accounts_are_checked_before_they_are_stored(db):
 def test_a_login_makes_a_session_that_ends_at_logout_expiry_or_a_new_password(db):
     with db.begin() as connection:
         accounts.add_user(connection, "ana", "operator", "long-enough-pw", NOW)
-        token, outcome = accounts.log_in(connection, "ana", "long-enough-pw", "10.0.0.1", NOW)
-        assert outcome == "ok"
+    token, outcome = accounts.log_in(db, "ana", "long-enough-pw", "10.0.0.1", NOW, checks=CHECKS)
+    assert outcome == "ok"
+    with db.begin() as connection:
         session = accounts.session_for(connection, token, NOW)
         assert (session.user, session.role) == ("ana", "operator") and len(session.csrf) > 30
         later = NOW + accounts.SESSION_LIFETIME
@@ -89,7 +91,8 @@ def test_a_login_makes_a_session_that_ends_at_logout_expiry_or_a_new_password(db
         assert accounts.session_for(connection, token + "x", NOW) is None
         accounts.add_user(connection, "ana", "viewer", "another-password", NOW)
         assert accounts.session_for(connection, token, NOW) is None
-        token, _ = accounts.log_in(connection, "ana", "another-password", "10.0.0.1", NOW)
+    token, _ = accounts.log_in(db, "ana", "another-password", "10.0.0.1", NOW, checks=CHECKS)
+    with db.begin() as connection:
         accounts.log_out(connection, token, "ana", NOW)
         assert accounts.session_for(connection, token, NOW) is None
         actions = list(connection.scalars(select(audit.c.action).order_by(audit.c.id)))
@@ -100,23 +103,33 @@ def test_wrong_passwords_rest_the_account_and_then_the_address(db):
     with db.begin() as connection:
         accounts.add_user(connection, "ana", "operator", "long-enough-pw", NOW)
         accounts.add_user(connection, "budi", "viewer", "long-enough-pw", NOW)
-        for n in range(accounts.MAX_FAILURES_PER_USER):
-            assert accounts.log_in(connection, "ana", f"guess{n}", "10.0.0.1", NOW)[1] == (
-                "bad password"
-            )
-        # Even the right password waits: a guesser cannot tell when it found it.
-        assert accounts.log_in(connection, "ana", "long-enough-pw", "10.0.0.9", NOW) == (
-            None, "rate limited",
-        )  # fmt: skip
-        # Another account from the same address still works, until the address is resting.
-        assert accounts.log_in(connection, "budi", "long-enough-pw", "10.0.0.1", NOW)[1] == "ok"
-        for n in range(accounts.MAX_FAILURES_PER_ADDRESS):
-            accounts.log_in(connection, f"user{n}", "x", "10.0.0.1", NOW)
-        assert accounts.log_in(connection, "budi", "long-enough-pw", "10.0.0.1", NOW)[1] == (
-            "rate limited"
+    for n in range(accounts.MAX_FAILURES_PER_USER):
+        assert (
+            accounts.log_in(db, "ana", f"guess{n}", "10.0.0.1", NOW, checks=CHECKS)[1]
+            == "bad password"
         )
-        after = NOW + accounts.FAILURE_WINDOW + dt.timedelta(seconds=1)
-        assert accounts.log_in(connection, "ana", "long-enough-pw", "10.0.0.1", after)[1] == "ok"
+    # Even the right password waits: a guesser cannot tell when it found it.
+    assert accounts.log_in(db, "ana", "long-enough-pw", "10.0.0.9", NOW, checks=CHECKS) == (
+        None,
+        "rate limited",
+    )
+    # Another account from the same address still works, until the address is resting;
+    # a good login gives its slot back, so it does not bring that moment nearer.
+    for _ in range(accounts.MAX_FAILURES_PER_ADDRESS):
+        assert (
+            accounts.log_in(db, "budi", "long-enough-pw", "10.0.0.1", NOW, checks=CHECKS)[1] == "ok"
+        )
+    for n in range(accounts.MAX_FAILURES_PER_ADDRESS - accounts.MAX_FAILURES_PER_USER):
+        assert (
+            accounts.log_in(db, f"user{n}", "x", "10.0.0.1", NOW, checks=CHECKS)[1]
+            == "bad password"
+        )
+    assert (
+        accounts.log_in(db, "budi", "long-enough-pw", "10.0.0.1", NOW, checks=CHECKS)[1]
+        == "rate limited"
+    )
+    after = NOW + accounts.FAILURE_WINDOW + dt.timedelta(seconds=1)
+    assert accounts.log_in(db, "ana", "long-enough-pw", "10.0.0.1", after, checks=CHECKS)[1] == "ok"
 
 
 def test_the_console_section_of_central_yaml(tmp_path):

@@ -32,7 +32,7 @@ def test_the_window_lists_each_screen_with_its_plays_and_alerts(engine):
     flood_afternoon(fleet)
     window = (dt.date(2024, 5, 1), dt.time(14), dt.time(16))
     with engine.connect() as connection:
-        data = onscreen_data(connection, window, group="bogor", zone=JAKARTA)
+        data = onscreen_data(connection, window, group="bogor", zone=JAKARTA, groups=["bogor"])
     assert [s["screen"] for s in data["screens"]] == ["layar-1", "layar-2"]
     first = data["screens"][0]
     assert [(r["kind"], r["item"], r["start"]) for r in first["rows"]] == [

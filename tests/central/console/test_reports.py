@@ -123,3 +123,4 @@ def test_the_download_name_is_safe():
     assert name == "proof-of-play_lobby_2024-05-01_2024-05-02.csv"
     assert reports.csv_filename(MAY1, MAY1) == "proof-of-play_all_2024-05-01_2024-05-01.csv"
     assert "/" not in reports.csv_filename(MAY1, MAY1, "../x y")
+    assert reports.csv_filename(MAY1, MAY1, "Kota 漢").isascii()

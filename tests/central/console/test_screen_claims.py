@@ -148,3 +148,13 @@ def test_every_data_value_in_a_link_is_encoded():
                 if value != "here" and not value.endswith(("|path_segment", "|urlencode")):
                     unencoded.append(f"{template.name}: {value}")
     assert unencoded == []
+
+
+def test_the_proof_of_play_filter_offers_the_office_s_groups_only(office):
+    console, _ = office
+    http, _, _ = log_in(console)
+    page = http.get(console.url + "/plays", timeout=20)
+    assert page.status_code == 200, page.text[-1500:]
+    select_tag = re.search(r'<select name="group".*?</select>', page.text, re.S).group(0)
+    offered = re.findall(r'<option value="([^"]*)"', select_tag)
+    assert offered == ["", "lobby", "plaza"]  # "" is every group; "rogue" is only a claim
