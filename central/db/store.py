@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
@@ -21,9 +22,17 @@ from central.db.schema import (
     screenshots,
     status_changes,
 )
+from player.wire.bounds import INT32_MAX, Bound
 from player.wire.isotime import parse_utc
-from player.wire.proofofplay import PopBatch, SentPlay
-from player.wire.status import ErrorEntry, MessageSync, ReportSection, StatusMessage
+from player.wire.proofofplay import POP_BOUNDS, PopBatch, SentPlay
+from player.wire.status import (
+    PLAYER_ID,
+    STATUS_BOUNDS,
+    ErrorEntry,
+    MessageSync,
+    ReportSection,
+    StatusMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +50,13 @@ HISTORY_KEYS = (
 MAX_SCREENSHOT_BYTES = 512 * 1024  # players send at most 200 KiB; refuse anything far beyond
 JPEG_MAGIC = b"\xff\xd8\xff"
 CHUNK = 500  # keys per IN (...): far below SQLite's and PostgreSQL's parameter limits
+# The screenshot message has no shape in player.wire (only the player writes it): its bounds.
+SCREENSHOT_BOUNDS = {
+    "item": Bound(length=256),
+    "playlist": Bound(length=256),
+    "width": Bound(low=1, high=INT32_MAX),
+    "height": Bound(low=1, high=INT32_MAX),
+}
 
 
 @dataclass(frozen=True)
@@ -98,8 +114,48 @@ def utc(value: object, fallback: dt.datetime) -> dt.datetime:
         return fallback
 
 
-def _short(value: object, limit: int) -> str | None:
-    return None if value is None else str(value)[:limit]
+class Refused(ValueError):
+    """A report's value the database cannot store: `field` is its path in the message."""
+
+    def __init__(self, field: str, value: object, bound: Bound) -> None:
+        self.field = field
+        super().__init__(f"{field} = {value!r:.80} is out of bounds ({bound.describe()})")
+
+
+def _text(value: object, bound: Bound) -> str | None:
+    """`value` as text a column takes: cut to the bound, without NUL (PostgreSQL refuses it)
+    and with lone surrogates (valid JSON, invalid UTF-8) replaced."""
+    if value is None:
+        return None
+    text = str(value).replace("\x00", "")
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return text[: bound.length]
+
+
+def _check(field: str, value: object, bound: Bound) -> None:
+    """Refused when `value` is a number out of `bound`; other types are judged where read."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if not (math.isfinite(value) and bound.low <= value <= bound.high):
+        raise Refused(field, value, bound)
+
+
+def _check_all(message: dict, bounds: dict[str, Bound]) -> None:
+    """Every number `bounds` declares, at its path in `message` (`errors[].count` too)."""
+    for path, bound in bounds.items():
+        if bound.length is not None:
+            continue
+        head, _, tail = path.partition("[].")
+        if not tail:
+            where: object = message
+            for part in path.split("."):
+                where = where.get(part) if isinstance(where, dict) else None
+            _check(path, where, bound)
+            continue
+        items = message.get(head)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict):
+                _check(f"{head}[{index}].{tail}", item.get(tail), bound)
 
 
 class Recorder:
@@ -135,14 +191,34 @@ class Recorder:
                 log.warning("%s from %s is not JSON (%s); dropped", report.kind, report.player, exc)
                 outcome.rejected += 1
                 continue
-            if report.kind == "status":
-                self._status(connection, report, message, pending)
-            elif report.kind == "pop":
-                self._pop(connection, report, message, outcome, pending)
-            elif report.kind == "screenshot":
-                self._screenshot(connection, report, message, outcome, pending)
+            try:
+                # Each handler checks its bounds before it changes anything: a refused
+                # report leaves no row behind and the rest of the group goes on.
+                if len(report.player) > PLAYER_ID.length:
+                    raise Refused("player id (the topic)", report.player, PLAYER_ID)
+                if report.kind == "status":
+                    self._status(connection, report, message, pending)
+                elif report.kind == "pop":
+                    self._pop(connection, report, message, outcome, pending)
+                elif report.kind == "screenshot":
+                    self._screenshot(connection, report, message, outcome, pending)
+            except Refused as refusal:
+                outcome.rejected += 1
+                self._refuse(connection, report, refusal)
         self._flush(connection, pending, outcome)
         return outcome
+
+    def _refuse(self, connection: Connection, report: Report, refusal: Refused) -> None:
+        text = f"{report.kind} refused, not stored: {refusal}"
+        if refusal.field.startswith("player id"):
+            log.error("%.140s: %s", report.player, text)  # no screen to keep it for
+        else:
+            self._collector_error(connection, report.player, text, report.received_at)
+
+    def record_error(self, connection: Connection, report: Report, text: str) -> None:
+        """Keep `text` as a collector error of the report's screen (when its id can be kept)."""
+        if len(report.player) <= PLAYER_ID.length:
+            self._collector_error(connection, report.player, text, report.received_at, logged=True)
 
     def _prefetch(self, connection: Connection, players: set[str]) -> None:
         names = sorted(players)
@@ -225,7 +301,7 @@ class Recorder:
             pending.screen_inserts.append(
                 {
                     "player": player,
-                    "group": _short(group, 128),
+                    "group": _text(group, STATUS_BOUNDS["group"]),
                     "version": None,
                     "first_seen": now,
                     "last_seen": now,
@@ -241,20 +317,21 @@ class Recorder:
     def _status(
         self, connection: Connection, report: Report, message: StatusMessage, pending: _Pending
     ) -> None:
+        _check_all(message, STATUS_BOUNDS)
         player, now = report.player, report.received_at
         at = utc(message.get("ts"), now)
         online = message.get("online") is True
         text = json.dumps(message, sort_keys=True, default=str)
         key = _status_key(text)
-        reason = None if online else _short(message.get("reason"), 500)
+        reason = None if online else _text(message.get("reason"), STATUS_BOUNDS["reason"])
         values = {
-            "group": _short(message.get("group"), 128),
-            "version": _short(message.get("version"), 64),
+            "group": _text(message.get("group"), STATUS_BOUNDS["group"]),
+            "version": _text(message.get("version"), STATUS_BOUNDS["version"]),
             "last_seen": now,
             "status": text,
         }
         counts: ReportSection = message.get("report") or {}
-        dropped = counts.get("dropped")
+        dropped = counts.get("dropped") if isinstance(counts, dict) else None
         if type(dropped) is int:
             values["dropped"] = dropped
         known = self._screen(connection, player)
@@ -297,7 +374,8 @@ class Recorder:
         for entry in recent[:50]:
             if not isinstance(entry, dict) or not isinstance(entry.get("message"), str):
                 continue
-            message, where = entry["message"][:2000], _short(entry.get("where"), 128)
+            message = _text(entry["message"], STATUS_BOUNDS["errors[].message"])
+            where = _text(entry.get("where"), STATUS_BOUNDS["errors[].where"])
             at = utc(entry.get("at"), now)
             count = entry.get("count") if type(entry.get("count")) is int else 1
             if known.errors_seen.get(message) == (at, count):
@@ -316,7 +394,7 @@ class Recorder:
                         player=player,
                         first_at=at,
                         last_at=at,
-                        level=_short(entry.get("level"), 16),
+                        level=_text(entry.get("level"), STATUS_BOUNDS["errors[].level"]),
                         where=where,
                         message=message,
                         count=count,
@@ -340,15 +418,22 @@ class Recorder:
             log.warning("proof of play from %s without store or records; dropped", player)
             outcome.rejected += 1
             return
+        _check("dropped", message.get("dropped"), POP_BOUNDS["dropped"])
         rows, ids = {}, []
         record: SentPlay
-        for record in records:
+        for index, record in enumerate(records):
             record_id = record.get("id") if isinstance(record, dict) else None
             if type(record_id) is not int:
                 continue  # without an id it cannot be acknowledged either
+            try:
+                _check(f"records[{index}].id", record_id, POP_BOUNDS["records[].id"])
+            except Refused as exc:
+                # No store of ours gives out such an id: it names no play to acknowledge.
+                self._collector_error(connection, player, f"unreadable play: {exc}", now)
+                continue
             ids.append(record_id)
             try:
-                rows[record_id] = _play_row(record, now)
+                rows[record_id] = _play_row(record, now, f"records[{index}]")
             except (KeyError, TypeError, ValueError) as exc:
                 # Acknowledged all the same: a record that can never be read must not block
                 # the player's queue. The errors table keeps the evidence.
@@ -360,7 +445,7 @@ class Recorder:
         dropped = message.get("dropped")
         if type(dropped) is int:
             pending.screen_updates.setdefault(player, {})["dropped"] = dropped
-        store_key, group_name = store[:64], _short(group, 128)
+        store_key, group_name = _text(store, POP_BOUNDS["store"]), _text(group, POP_BOUNDS["group"])
         for record_id, row in rows.items():
             if (player, store_key, record_id) in pending.plays:
                 outcome.plays_repeated += 1  # sent twice within this group
@@ -374,12 +459,15 @@ class Recorder:
             Ack(player, store, batch if isinstance(batch, str) else None, tuple(ids))
         )
 
-    def _collector_error(self, connection: Connection, player: str, text: str, now) -> None:
-        log.error("%s: %s", player, text)
+    def _collector_error(
+        self, connection: Connection, player: str, text: str, now, *, logged: bool = False
+    ) -> None:
+        if not logged:
+            log.error("%s: %s", player, text)
         connection.execute(
             insert(errors).values(
-                player=player, first_at=now, last_at=now, level="ERROR",
-                where="collector", message=text[:2000], count=1,
+                player=player, first_at=now, last_at=now, level="ERROR", where="collector",
+                message=_text(text, STATUS_BOUNDS["errors[].message"]), count=1,
             )
         )  # fmt: skip
 
@@ -398,14 +486,15 @@ class Recorder:
                         MAX_SCREENSHOT_BYTES)  # fmt: skip
             outcome.rejected += 1
             return
+        _check_all(message, SCREENSHOT_BOUNDS)
         self._ensure_screen(connection, player, None, now, pending)
         connection.execute(
             insert(screenshots).values(
                 player=player,
                 taken_at=utc(message.get("taken_at"), now),
                 received_at=now,
-                item=_short(message.get("item"), 256),
-                playlist=_short(message.get("playlist"), 256),
+                item=_text(message.get("item"), SCREENSHOT_BOUNDS["item"]),
+                playlist=_text(message.get("playlist"), SCREENSHOT_BOUNDS["playlist"]),
                 width=message.get("width") if type(message.get("width")) is int else None,
                 height=message.get("height") if type(message.get("height")) is int else None,
                 jpeg=jpeg,
@@ -439,7 +528,7 @@ def _status_key(text: str) -> str:
     return json.dumps(key, sort_keys=True, default=str)
 
 
-def _play_row(record: SentPlay, now: dt.datetime) -> dict:
+def _play_row(record: SentPlay, now: dt.datetime, where: str) -> dict:
     started, ended = record["started_at"], record["ended_at"]
     if not isinstance(started, str) or not isinstance(ended, str):
         raise TypeError("started_at and ended_at must be ISO times")
@@ -447,13 +536,15 @@ def _play_row(record: SentPlay, now: dt.datetime) -> dict:
     started_at, ended_at = utc(started, epoch), utc(ended, epoch)
     if epoch in (started_at, ended_at):
         raise ValueError(f"bad time {started!r} or {ended!r}")
+    duration = float(record.get("duration") or (ended_at - started_at).total_seconds())
+    _check(f"{where}.duration", duration, POP_BOUNDS["records[].duration"])
     return {
-        "item_id": str(record["item_id"])[:256],
-        "media": _short(record.get("media"), 64),
-        "playlist": _short(record.get("playlist"), 256),
+        "item_id": _text(str(record["item_id"]), POP_BOUNDS["records[].item_id"]),
+        "media": _text(record.get("media"), POP_BOUNDS["records[].media"]),
+        "playlist": _text(record.get("playlist"), POP_BOUNDS["records[].playlist"]),
         "started_at": started_at,
         "ended_at": ended_at,
-        "duration": float(record.get("duration") or (ended_at - started_at).total_seconds()),
+        "duration": duration,
         "completed": bool(record.get("completed")),
         "received_at": now,
     }
