@@ -244,6 +244,7 @@ class Collector:
         with self.engine.begin() as connection:
             outcome = self.recorder.write(connection, group)
         # Committed: only now may the players forget these plays.
+        outcome.log_notes()
         if not self.database_ok:
             log.info("database writable again; acknowledging proof of play")
         self.database_ok, self.database_error = True, None

@@ -104,6 +104,16 @@ class Outcome:
     plays_new: int = 0
     plays_repeated: int = 0
     rejected: int = 0
+    # What to log once the transaction committed: a group that fails and is tried again
+    # report by report would otherwise say each thing twice.
+    notes: list[tuple[int, str]] = field(default_factory=list)
+
+    def note(self, level: int, text: str) -> None:
+        self.notes.append((level, text))
+
+    def log_notes(self) -> None:
+        for level, text in self.notes:
+            log.log(level, "%s", text)
 
 
 def utc(value: object, fallback: dt.datetime) -> dt.datetime:
@@ -188,7 +198,10 @@ class Recorder:
                 if not isinstance(message, dict):
                     raise ValueError("not a JSON object")
             except (ValueError, RecursionError) as exc:
-                log.warning("%s from %s is not JSON (%s); dropped", report.kind, report.player, exc)
+                outcome.note(
+                    logging.WARNING,
+                    f"{report.kind} from {report.player:.140} is not JSON ({exc}); dropped",
+                )
                 outcome.rejected += 1
                 continue
             try:
@@ -204,21 +217,24 @@ class Recorder:
                     self._screenshot(connection, report, message, outcome, pending)
             except Refused as refusal:
                 outcome.rejected += 1
-                self._refuse(connection, report, refusal)
+                self._refuse(connection, report, refusal, outcome)
         self._flush(connection, pending, outcome)
         return outcome
 
-    def _refuse(self, connection: Connection, report: Report, refusal: Refused) -> None:
+    def _refuse(
+        self, connection: Connection, report: Report, refusal: Refused, outcome: Outcome
+    ) -> None:
         text = f"{report.kind} refused, not stored: {refusal}"
         if refusal.field.startswith("player id"):
-            log.error("%.140s: %s", report.player, text)  # no screen to keep it for
+            outcome.note(logging.ERROR, f"{report.player:.140}: {text}")  # no screen to keep it for
         else:
-            self._collector_error(connection, report.player, text, report.received_at)
+            self._collector_error(connection, report.player, text, report.received_at, outcome)
 
     def record_error(self, connection: Connection, report: Report, text: str) -> None:
-        """Keep `text` as a collector error of the report's screen (when its id can be kept)."""
+        """Keep `text` as a collector error of the report's screen (when its id can be kept);
+        the caller logs it."""
         if len(report.player) <= PLAYER_ID.length:
-            self._collector_error(connection, report.player, text, report.received_at, logged=True)
+            self._collector_error(connection, report.player, text, report.received_at, None)
 
     def _prefetch(self, connection: Connection, players: set[str]) -> None:
         names = sorted(players)
@@ -415,7 +431,9 @@ class Recorder:
         player, now = report.player, report.received_at
         store, records = message.get("store"), message.get("records")
         if not isinstance(store, str) or not store or not isinstance(records, list):
-            log.warning("proof of play from %s without store or records; dropped", player)
+            outcome.note(
+                logging.WARNING, f"proof of play from {player} without store or records; dropped"
+            )
             outcome.rejected += 1
             return
         _check("dropped", message.get("dropped"), POP_BOUNDS["dropped"])
@@ -429,7 +447,7 @@ class Recorder:
                 _check(f"records[{index}].id", record_id, POP_BOUNDS["records[].id"])
             except Refused as exc:
                 # No store of ours gives out such an id: it names no play to acknowledge.
-                self._collector_error(connection, player, f"unreadable play: {exc}", now)
+                self._collector_error(connection, player, f"unreadable play: {exc}", now, outcome)
                 continue
             ids.append(record_id)
             try:
@@ -438,7 +456,7 @@ class Recorder:
                 # Acknowledged all the same: a record that can never be read must not block
                 # the player's queue. The errors table keeps the evidence.
                 self._collector_error(
-                    connection, player, f"unreadable play {record_id}: {exc}", now
+                    connection, player, f"unreadable play {record_id}: {exc}", now, outcome
                 )
         group = message.get("group")
         self._ensure_screen(connection, player, group, now, pending)
@@ -460,10 +478,10 @@ class Recorder:
         )
 
     def _collector_error(
-        self, connection: Connection, player: str, text: str, now, *, logged: bool = False
+        self, connection: Connection, player: str, text: str, now, outcome: Outcome | None
     ) -> None:
-        if not logged:
-            log.error("%s: %s", player, text)
+        if outcome is not None:
+            outcome.note(logging.ERROR, f"{player}: {text}")
         connection.execute(
             insert(errors).values(
                 player=player, first_at=now, last_at=now, level="ERROR", where="collector",
@@ -482,8 +500,11 @@ class Recorder:
         except (KeyError, TypeError, ValueError, binascii.Error):
             jpeg = b""
         if not jpeg.startswith(JPEG_MAGIC) or len(jpeg) > MAX_SCREENSHOT_BYTES:
-            log.warning("screenshot from %s is not a JPEG up to %d bytes; dropped", player,
-                        MAX_SCREENSHOT_BYTES)  # fmt: skip
+            outcome.note(
+                logging.WARNING,
+                f"screenshot from {player} is not a JPEG up to {MAX_SCREENSHOT_BYTES} bytes; "
+                "dropped",
+            )
             outcome.rejected += 1
             return
         _check_all(message, SCREENSHOT_BOUNDS)

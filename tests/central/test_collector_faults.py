@@ -312,11 +312,10 @@ def fill(disk: Path) -> Path:
     """Write a file until the disk says it is full; the file, to remove to make room."""
     filler = disk / "filler"
     chunk = b"\0" * 65536
-    with filler.open("wb") as out:
+    with filler.open("wb", buffering=0) as out:  # unbuffered: nothing left to fail at close
         for _ in range(100_000):  # far beyond any small disk: the loop ends on ENOSPC
             try:
                 out.write(chunk)
-                out.flush()
             except OSError as exc:
                 assert exc.errno == errno.ENOSPC, exc
                 return filler
