@@ -436,7 +436,15 @@ class Recorder:
             )
             outcome.rejected += 1
             return
-        _check("dropped", message.get("dropped"), POP_BOUNDS["dropped"])
+        dropped = message.get("dropped")
+        try:
+            _check("dropped", dropped, POP_BOUNDS["dropped"])
+        except Refused as exc:
+            # A bad counter must not cost the plays it came with: it alone is left out.
+            self._collector_error(
+                connection, player, f"proof of play: {exc}; ignored", now, outcome
+            )
+            dropped = None
         rows, ids = {}, []
         record: SentPlay
         for index, record in enumerate(records):
@@ -460,7 +468,6 @@ class Recorder:
                 )
         group = message.get("group")
         self._ensure_screen(connection, player, group, now, pending)
-        dropped = message.get("dropped")
         if type(dropped) is int:
             pending.screen_updates.setdefault(player, {})["dropped"] = dropped
         store_key, group_name = _text(store, POP_BOUNDS["store"]), _text(group, POP_BOUNDS["group"])
@@ -482,10 +489,26 @@ class Recorder:
     ) -> None:
         if outcome is not None:
             outcome.note(logging.ERROR, f"{player}: {text}")
+        message = _text(text, STATUS_BOUNDS["errors[].message"])
+        # A screen sends a bad report again and again (statuses every minute, unacked
+        # batches until acked): one row per message, counted, not a row per arrival.
+        found = connection.execute(
+            select(errors.c.id).where(
+                and_(errors.c.player == player, errors.c.where == "collector",
+                     errors.c.message == message)
+            )
+        ).first()  # fmt: skip
+        if found is not None:
+            connection.execute(
+                update(errors)
+                .where(errors.c.id == found.id)
+                .values(last_at=now, count=errors.c.count + 1)
+            )
+            return
         connection.execute(
             insert(errors).values(
                 player=player, first_at=now, last_at=now, level="ERROR", where="collector",
-                message=_text(text, STATUS_BOUNDS["errors[].message"]), count=1,
+                message=message, count=1,
             )
         )  # fmt: skip
 

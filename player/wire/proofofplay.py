@@ -13,9 +13,9 @@ from player.wire.isotime import format_utc
 MAX_ACK_IDS = 100_000  # an ack naming more ids than this is not one of ours
 YEAR = 366 * 86400.0  # seconds: no play lasts longer, even across a clock jump
 
-# What the collector stores of a batch, each within its bound (central/db/store.py refuses a
-# batch whose `dropped` is out of range; a record with a value out of range is unreadable:
-# kept as an error, acknowledged, never stored). Longer text is cut.
+# What the collector stores of a batch, each within its bound (central/db/store.py leaves out
+# a `dropped` out of range; a record with a value out of range is unreadable: kept as an
+# error, acknowledged, never stored). Longer text is cut.
 POP_BOUNDS: dict[str, Bound] = {
     "store": Bound(length=64),
     "group": Bound(length=128),

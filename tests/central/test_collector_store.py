@@ -286,3 +286,21 @@ def test_values_the_database_cannot_hold_are_refused_alone_and_kept_as_errors(en
     assert "records[1].id" in plays_errors and "records[2].duration" in plays_errors
     assert by_player["odd"] == [("nul  and ?", "w")]  # cleaned, not refused
     assert count(engine, screenshots) == 0
+
+
+def test_a_bad_counter_costs_no_plays_and_a_repeated_refusal_is_one_counted_error(engine):
+    recorder = Recorder()
+    body = json.loads(batch([1, 2], dropped=2**70))
+    outcome = write(engine, recorder, Report("p1", "pop", json.dumps(body).encode(), T0))
+    assert outcome.acks[0].ids == (1, 2) and count(engine, plays) == 2
+    huge = status(True, ts=T0, report={"dropped": 2**70})
+    for _ in range(3):  # a status every minute, refused each time
+        write(engine, recorder, Report("p1", "status", huge, T0))
+    with engine.connect() as connection:
+        rows = connection.execute(select(errors.c.message, errors.c.count)).all()
+        kept_dropped = connection.scalar(select(screens.c.dropped))
+    assert sorted((message.split(":")[0], n) for message, n in rows) == [
+        ("proof of play", 1),
+        ("status refused, not stored", 3),
+    ]
+    assert kept_dropped == 0
