@@ -83,6 +83,7 @@ class Collector:
         self._done = threading.Event()  # set when the writer should store what is queued and end
         self._client: mqtt.Client | None = None
         self._lost_at: float | None = None  # monotonic time the broker went away
+        self._traced: set[tuple[str, str]] = set()  # errors whose traceback was logged
         self._stopping = False
 
     # ----- MQTT (paho's network thread) ------------------------------------------------
@@ -204,8 +205,6 @@ class Collector:
             self._commit_once(group)
         except Exception as exc:  # a bug must not end the writer, nor sink other reports
             self.recorder.forget()
-            if not isinstance(exc, SQLAlchemyError):
-                log.debug("storing %d reports raised", len(group), exc_info=True)
             return exc
         return None
 
@@ -229,9 +228,16 @@ class Collector:
             f"{report.kind} report dropped: the database cannot store it "
             f"({type(error).__name__}: {_first_line(error)}); field: {field}"
         )
+        # Not a database error: a fault of ours, whose traceback is worth having (once per
+        # kind, or a bug that fails every report would print a thousand per group).
+        kind = (type(error).__name__, _first_line(error))
+        traced = not isinstance(error, SQLAlchemyError) and kind not in self._traced
+        traced = traced and len(self._traced) < 100
+        if traced:
+            self._traced.add(kind)
         log.error(
             "%.140s: %s; the screen's other reports are kept (this is a bug or a damaged "
-            "player: see its log)", report.player, text,
+            "player: see its log)", report.player, text, exc_info=error if traced else None,
         )  # fmt: skip
         try:
             with self.engine.begin() as connection:
@@ -316,9 +322,18 @@ class Collector:
             log.info("collector stopped: %s", self.describe())
 
 
+# PostgreSQL error classes that say the server, not the statement, is at fault: connection,
+# read-only transaction (a standby), insufficient resources (disk full), operator
+# intervention (shutting down), system error.
+SERVER_STATE_CLASSES = ("08", "25", "53", "57", "58")
+
+
 def _unavailable(error: BaseException) -> bool:
     """The database as a whole refuses (down, full, read-only), not this group's content."""
-    return isinstance(error, OperationalError | InterfaceError)
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None) or ""
+    return sqlstate[:2] in SERVER_STATE_CLASSES
 
 
 def _first_line(exc: BaseException) -> str:

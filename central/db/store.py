@@ -8,11 +8,11 @@ import datetime as dt
 import itertools
 import json
 import logging
-import math
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
 
+from central.db.bounds import SCREENSHOT_BOUNDS, Refused, bounded_text, check, check_all
 from central.db.rollup import add_plays
 from central.db.schema import (
     errors,
@@ -22,7 +22,6 @@ from central.db.schema import (
     screenshots,
     status_changes,
 )
-from player.wire.bounds import INT32_MAX, Bound
 from player.wire.isotime import parse_utc
 from player.wire.proofofplay import POP_BOUNDS, PopBatch, SentPlay
 from player.wire.status import (
@@ -50,13 +49,6 @@ HISTORY_KEYS = (
 MAX_SCREENSHOT_BYTES = 512 * 1024  # players send at most 200 KiB; refuse anything far beyond
 JPEG_MAGIC = b"\xff\xd8\xff"
 CHUNK = 500  # keys per IN (...): far below SQLite's and PostgreSQL's parameter limits
-# The screenshot message has no shape in player.wire (only the player writes it): its bounds.
-SCREENSHOT_BOUNDS = {
-    "item": Bound(length=256),
-    "playlist": Bound(length=256),
-    "width": Bound(low=1, high=INT32_MAX),
-    "height": Bound(low=1, high=INT32_MAX),
-}
 
 
 @dataclass(frozen=True)
@@ -122,50 +114,6 @@ def utc(value: object, fallback: dt.datetime) -> dt.datetime:
         return parse_utc(value).replace(tzinfo=None)
     except ValueError:
         return fallback
-
-
-class Refused(ValueError):
-    """A report's value the database cannot store: `field` is its path in the message."""
-
-    def __init__(self, field: str, value: object, bound: Bound) -> None:
-        self.field = field
-        super().__init__(f"{field} = {value!r:.80} is out of bounds ({bound.describe()})")
-
-
-def _text(value: object, bound: Bound) -> str | None:
-    """`value` as text a column takes: cut to the bound, without NUL (PostgreSQL refuses it)
-    and with lone surrogates (valid JSON, invalid UTF-8) replaced."""
-    if value is None:
-        return None
-    text = str(value).replace("\x00", "")
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    return text[: bound.length]
-
-
-def _check(field: str, value: object, bound: Bound) -> None:
-    """Refused when `value` is a number out of `bound`; other types are judged where read."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return
-    if not (math.isfinite(value) and bound.low <= value <= bound.high):
-        raise Refused(field, value, bound)
-
-
-def _check_all(message: dict, bounds: dict[str, Bound]) -> None:
-    """Every number `bounds` declares, at its path in `message` (`errors[].count` too)."""
-    for path, bound in bounds.items():
-        if bound.length is not None:
-            continue
-        head, _, tail = path.partition("[].")
-        if not tail:
-            where: object = message
-            for part in path.split("."):
-                where = where.get(part) if isinstance(where, dict) else None
-            _check(path, where, bound)
-            continue
-        items = message.get(head)
-        for index, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict):
-                _check(f"{head}[{index}].{tail}", item.get(tail), bound)
 
 
 class Recorder:
@@ -317,7 +265,7 @@ class Recorder:
             pending.screen_inserts.append(
                 {
                     "player": player,
-                    "group": _text(group, STATUS_BOUNDS["group"]),
+                    "group": bounded_text(group, STATUS_BOUNDS["group"]),
                     "version": None,
                     "first_seen": now,
                     "last_seen": now,
@@ -333,16 +281,16 @@ class Recorder:
     def _status(
         self, connection: Connection, report: Report, message: StatusMessage, pending: _Pending
     ) -> None:
-        _check_all(message, STATUS_BOUNDS)
+        check_all(message, STATUS_BOUNDS)
         player, now = report.player, report.received_at
         at = utc(message.get("ts"), now)
         online = message.get("online") is True
         text = json.dumps(message, sort_keys=True, default=str)
         key = _status_key(text)
-        reason = None if online else _text(message.get("reason"), STATUS_BOUNDS["reason"])
+        reason = None if online else bounded_text(message.get("reason"), STATUS_BOUNDS["reason"])
         values = {
-            "group": _text(message.get("group"), STATUS_BOUNDS["group"]),
-            "version": _text(message.get("version"), STATUS_BOUNDS["version"]),
+            "group": bounded_text(message.get("group"), STATUS_BOUNDS["group"]),
+            "version": bounded_text(message.get("version"), STATUS_BOUNDS["version"]),
             "last_seen": now,
             "status": text,
         }
@@ -390,8 +338,8 @@ class Recorder:
         for entry in recent[:50]:
             if not isinstance(entry, dict) or not isinstance(entry.get("message"), str):
                 continue
-            message = _text(entry["message"], STATUS_BOUNDS["errors[].message"])
-            where = _text(entry.get("where"), STATUS_BOUNDS["errors[].where"])
+            message = bounded_text(entry["message"], STATUS_BOUNDS["errors[].message"])
+            where = bounded_text(entry.get("where"), STATUS_BOUNDS["errors[].where"])
             at = utc(entry.get("at"), now)
             count = entry.get("count") if type(entry.get("count")) is int else 1
             if known.errors_seen.get(message) == (at, count):
@@ -410,7 +358,7 @@ class Recorder:
                         player=player,
                         first_at=at,
                         last_at=at,
-                        level=_text(entry.get("level"), STATUS_BOUNDS["errors[].level"]),
+                        level=bounded_text(entry.get("level"), STATUS_BOUNDS["errors[].level"]),
                         where=where,
                         message=message,
                         count=count,
@@ -438,7 +386,7 @@ class Recorder:
             return
         dropped = message.get("dropped")
         try:
-            _check("dropped", dropped, POP_BOUNDS["dropped"])
+            check("dropped", dropped, POP_BOUNDS["dropped"])
         except Refused as exc:
             # A bad counter must not cost the plays it came with: it alone is left out.
             self._collector_error(
@@ -452,7 +400,7 @@ class Recorder:
             if type(record_id) is not int:
                 continue  # without an id it cannot be acknowledged either
             try:
-                _check(f"records[{index}].id", record_id, POP_BOUNDS["records[].id"])
+                check(f"records[{index}].id", record_id, POP_BOUNDS["records[].id"])
             except Refused as exc:
                 # No store of ours gives out such an id: it names no play to acknowledge.
                 self._collector_error(connection, player, f"unreadable play: {exc}", now, outcome)
@@ -470,7 +418,10 @@ class Recorder:
         self._ensure_screen(connection, player, group, now, pending)
         if type(dropped) is int:
             pending.screen_updates.setdefault(player, {})["dropped"] = dropped
-        store_key, group_name = _text(store, POP_BOUNDS["store"]), _text(group, POP_BOUNDS["group"])
+        store_key, group_name = (
+            bounded_text(store, POP_BOUNDS["store"]),
+            bounded_text(group, POP_BOUNDS["group"]),
+        )
         for record_id, row in rows.items():
             if (player, store_key, record_id) in pending.plays:
                 outcome.plays_repeated += 1  # sent twice within this group
@@ -489,7 +440,7 @@ class Recorder:
     ) -> None:
         if outcome is not None:
             outcome.note(logging.ERROR, f"{player}: {text}")
-        message = _text(text, STATUS_BOUNDS["errors[].message"])
+        message = bounded_text(text, STATUS_BOUNDS["errors[].message"])
         # A screen sends a bad report again and again (statuses every minute, unacked
         # batches until acked): one row per message, counted, not a row per arrival.
         found = connection.execute(
@@ -530,15 +481,15 @@ class Recorder:
             )
             outcome.rejected += 1
             return
-        _check_all(message, SCREENSHOT_BOUNDS)
+        check_all(message, SCREENSHOT_BOUNDS)
         self._ensure_screen(connection, player, None, now, pending)
         connection.execute(
             insert(screenshots).values(
                 player=player,
                 taken_at=utc(message.get("taken_at"), now),
                 received_at=now,
-                item=_text(message.get("item"), SCREENSHOT_BOUNDS["item"]),
-                playlist=_text(message.get("playlist"), SCREENSHOT_BOUNDS["playlist"]),
+                item=bounded_text(message.get("item"), SCREENSHOT_BOUNDS["item"]),
+                playlist=bounded_text(message.get("playlist"), SCREENSHOT_BOUNDS["playlist"]),
                 width=message.get("width") if type(message.get("width")) is int else None,
                 height=message.get("height") if type(message.get("height")) is int else None,
                 jpeg=jpeg,
@@ -581,11 +532,11 @@ def _play_row(record: SentPlay, now: dt.datetime, where: str) -> dict:
     if epoch in (started_at, ended_at):
         raise ValueError(f"bad time {started!r} or {ended!r}")
     duration = float(record.get("duration") or (ended_at - started_at).total_seconds())
-    _check(f"{where}.duration", duration, POP_BOUNDS["records[].duration"])
+    check(f"{where}.duration", duration, POP_BOUNDS["records[].duration"])
     return {
-        "item_id": _text(str(record["item_id"]), POP_BOUNDS["records[].item_id"]),
-        "media": _text(record.get("media"), POP_BOUNDS["records[].media"]),
-        "playlist": _text(record.get("playlist"), POP_BOUNDS["records[].playlist"]),
+        "item_id": bounded_text(str(record["item_id"]), POP_BOUNDS["records[].item_id"]),
+        "media": bounded_text(record.get("media"), POP_BOUNDS["records[].media"]),
+        "playlist": bounded_text(record.get("playlist"), POP_BOUNDS["records[].playlist"]),
         "started_at": started_at,
         "ended_at": ended_at,
         "duration": duration,
