@@ -48,6 +48,7 @@ class Counters:
     plays_repeated: int = 0
     acks: int = 0
     rejected: int = 0
+    dropped: int = 0  # reports the database could not store even alone
     failed_transactions: int = 0
 
 
@@ -79,7 +80,10 @@ class Collector:
         self.database_ok = True
         self.database_error: str | None = None
         self._writer_beat = time.monotonic()
+        self._done = threading.Event()  # set when the writer should store what is queued and end
         self._client: mqtt.Client | None = None
+        self._lost_at: float | None = None  # monotonic time the broker went away
+        self._traced: set[tuple[str, str]] = set()  # errors whose traceback was logged
         self._stopping = False
 
     # ----- MQTT (paho's network thread) ------------------------------------------------
@@ -109,16 +113,27 @@ class Collector:
         filters = report_filters(self.prefix, self.config.collector.share_group)
         client.subscribe([(topic, options) for topic in filters])
         self.connected.set()
-        log.info(
-            "collector connected to %s as %s (%s session)",
-            self.broker.display,
-            self.config.collector.client_id,
-            "resumed" if flags.session_present else "new",
-        )
+        session = "resumed" if flags.session_present else "new"
+        lost_at, self._lost_at = self._lost_at, None
+        if lost_at is None:
+            log.info(
+                "collector connected to %s as %s (%s session)",
+                self.broker.display, self.config.collector.client_id, session,
+            )  # fmt: skip
+        else:
+            log.info(
+                "collector reconnected to %s as %s (%s session) after %.1f s without the broker",
+                self.broker.display, self.config.collector.client_id, session,
+                time.monotonic() - lost_at,
+            )  # fmt: skip
 
     def _on_disconnect(self, _client, _userdata, _flags, reason_code, _properties) -> None:
         if self.connected.is_set() and not self._stopping:
-            log.warning("collector lost the broker %s (%s)", self.broker.display, reason_code)
+            log.warning(
+                "collector lost the broker %s (%s); reconnecting by itself, its session keeps "
+                "what the screens send meanwhile", self.broker.display, reason_code,
+            )  # fmt: skip
+            self._lost_at = time.monotonic()
         self.connected.clear()
 
     def _on_message(self, _client, _userdata, message) -> None:
@@ -129,7 +144,8 @@ class Collector:
 
     # ----- the writer thread ---------------------------------------------------------------
 
-    def _write_loop(self, done: threading.Event) -> None:
+    def _write_loop(self) -> None:
+        done = self._done
         while True:
             self._writer_beat = time.monotonic()
             try:
@@ -146,33 +162,53 @@ class Collector:
             self._commit(group)
 
     def _commit(self, group: list[Report]) -> None:
+        """Store `group`; a report that cannot be stored is dropped alone, never with others.
+
+        While the database is unavailable (down, full, read-only) the group is held and
+        tried again, so statuses and screenshots are not lost with it; nothing is
+        acknowledged until it commits.
+        """
+        while group:
+            error = self._attempt(group)
+            if error is None:
+                return
+            if _unavailable(error):
+                self._database_refuses(error)
+                if self._done.is_set():
+                    log.error(
+                        "collector stopping with %d reports not stored (database: %s); players "
+                        "send their plays again, their next status replaces the last",
+                        len(group), _first_line(error),
+                    )  # fmt: skip
+                    return
+                self._writer_beat = time.monotonic()  # waiting on the database is not stuck
+                self._done.wait(DB_RETRY_PAUSE)
+                continue
+            # Something in the group cannot be stored: each report alone finds which.
+            group = self._isolate(group)
+
+    def _isolate(self, group: list[Report]) -> list[Report]:
+        """Commit each report alone, dropping those that fail; what is left when the
+        database as a whole went away meanwhile (to hold and try again)."""
+        for index, report in enumerate(group):
+            error = self._attempt([report])
+            if error is None:
+                continue
+            if _unavailable(error):
+                return group[index:]
+            self._drop(report, error)
+        return []
+
+    def _attempt(self, group: list[Report]) -> BaseException | None:
+        """Commit `group` in one transaction; the error when it failed (of any kind)."""
         try:
             self._commit_once(group)
-            return
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # a bug must not end the writer, nor sink other reports
             self.recorder.forget()
-            error = exc
-        except Exception:
-            # A bug must not end the writer (and with it the service): these reports are
-            # not acknowledged, the screens send their plays again.
-            self.recorder.forget()
-            log.exception("storing %d reports failed; none acknowledged", len(group))
-            return
-        unavailable = isinstance(error, OperationalError | InterfaceError)
-        if len(group) > 1 and not unavailable:
-            # One bad report must not sink the others: try each alone. (Not when the
-            # database is down or full: that would only fail a thousand times slower.)
-            failed = 0
-            for report in group:
-                try:
-                    self._commit_once([report])
-                except SQLAlchemyError as exc:
-                    self.recorder.forget()
-                    failed += 1
-                    error = exc
-            if failed < len(group):
-                log.error("%d report(s) could not be stored: %s", failed, _first_line(error))
-                return
+            return exc
+        return None
+
+    def _database_refuses(self, error: BaseException) -> None:
         self.counters.failed_transactions += 1
         if self.database_ok:
             log.error(
@@ -183,12 +219,38 @@ class Collector:
                 _first_line(error),
             )
         self.database_ok, self.database_error = False, _first_line(error)
-        time.sleep(DB_RETRY_PAUSE)
+
+    def _drop(self, report: Report, error: BaseException) -> None:
+        """Log a report that cannot be stored even alone, and keep that as the screen's error."""
+        self.counters.dropped += 1
+        field = getattr(error, "field", None) or "unknown (see the database's message)"
+        text = (
+            f"{report.kind} report dropped: the database cannot store it "
+            f"({type(error).__name__}: {_first_line(error)}); field: {field}"
+        )
+        # Not a database error: a fault of ours, whose traceback is worth having (once per
+        # kind, or a bug that fails every report would print a thousand per group).
+        kind = (type(error).__name__, _first_line(error))
+        traced = not isinstance(error, SQLAlchemyError) and kind not in self._traced
+        traced = traced and len(self._traced) < 100
+        if traced:
+            self._traced.add(kind)
+        log.error(
+            "%.140s: %s; the screen's other reports are kept (this is a bug or a damaged "
+            "player: see its log)", report.player, text, exc_info=error if traced else None,
+        )  # fmt: skip
+        try:
+            with self.engine.begin() as connection:
+                self.recorder.record_error(connection, report, text)
+        except Exception as exc:
+            log.error("%.140s: could not keep that as an error either: %s", report.player,
+                      _first_line(exc))  # fmt: skip
 
     def _commit_once(self, group: list[Report]) -> None:
         with self.engine.begin() as connection:
             outcome = self.recorder.write(connection, group)
         # Committed: only now may the players forget these plays.
+        outcome.log_notes()
         if not self.database_ok:
             log.info("database writable again; acknowledging proof of play")
         self.database_ok, self.database_error = True, None
@@ -209,12 +271,17 @@ class Collector:
     def describe(self) -> str:
         """One line for systemd's STATUS= and the log."""
         c = self.counters
-        link = "connected" if self.connected.is_set() else "waiting for the broker"
+        if self.connected.is_set():
+            link = "connected"
+        elif self._lost_at is not None:
+            link = "waiting for the broker (lost it; reconnecting)"
+        else:
+            link = "waiting for the broker"
         database = "ok" if self.database_ok else f"REFUSES WRITES ({self.database_error})"
         return (
             f"{link} ({self.broker.display}); database {database}; {c.reports} reports, "
             f"{c.plays_new} plays stored, {c.plays_repeated} repeats, {c.acks} acks, "
-            f"{self.inbox.qsize()} queued"
+            f"{c.rejected + c.dropped} refused, {self.inbox.qsize()} queued"
         )
 
     def run(self, stop: threading.Event) -> None:
@@ -230,8 +297,7 @@ class Collector:
             clean_start=False,
             properties=properties,
         )
-        done = threading.Event()
-        writer = threading.Thread(target=self._write_loop, args=(done,), name="writer")
+        writer = threading.Thread(target=self._write_loop, name="writer")
         writer.start()
         client.loop_start()
         self.notifier.ready(self.describe())
@@ -250,10 +316,24 @@ class Collector:
             self._stopping = True
             client.disconnect()
             client.loop_stop()
-            done.set()  # the writer stores what is queued, then ends
+            self._done.set()  # the writer stores what is queued, then ends
             writer.join(WRITER_STUCK_AFTER)
             self._client = None
             log.info("collector stopped: %s", self.describe())
+
+
+# PostgreSQL error classes that say the server, not the statement, is at fault: connection,
+# read-only transaction (a standby), insufficient resources (disk full), operator
+# intervention (shutting down), system error.
+SERVER_STATE_CLASSES = ("08", "25", "53", "57", "58")
+
+
+def _unavailable(error: BaseException) -> bool:
+    """The database as a whole refuses (down, full, read-only), not this group's content."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None) or ""
+    return sqlstate[:2] in SERVER_STATE_CLASSES
 
 
 def _first_line(exc: BaseException) -> str:

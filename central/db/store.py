@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
 
+from central.db.bounds import SCREENSHOT_BOUNDS, Refused, bounded_text, check, check_all
 from central.db.rollup import add_plays
 from central.db.schema import (
     alert_plays,
@@ -23,8 +24,15 @@ from central.db.schema import (
     status_changes,
 )
 from player.wire.isotime import parse_utc
-from player.wire.proofofplay import PopBatch, SentAlertPlay, SentPlay
-from player.wire.status import ErrorEntry, MessageSync, ReportSection, StatusMessage
+from player.wire.proofofplay import POP_BOUNDS, PopBatch, SentAlertPlay, SentPlay
+from player.wire.status import (
+    PLAYER_ID,
+    STATUS_BOUNDS,
+    ErrorEntry,
+    MessageSync,
+    ReportSection,
+    StatusMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +101,16 @@ class Outcome:
     rejected: int = 0
     alerts_new: int = 0
     alerts_repeated: int = 0
+    # What to log once the transaction committed: a group that fails and is tried again
+    # report by report would otherwise say each thing twice.
+    notes: list[tuple[int, str]] = field(default_factory=list)
+
+    def note(self, level: int, text: str) -> None:
+        self.notes.append((level, text))
+
+    def log_notes(self) -> None:
+        for level, text in self.notes:
+            log.log(level, "%s", text)
 
 
 def utc(value: object, fallback: dt.datetime) -> dt.datetime:
@@ -101,10 +119,6 @@ def utc(value: object, fallback: dt.datetime) -> dt.datetime:
         return parse_utc(value).replace(tzinfo=None)
     except ValueError:
         return fallback
-
-
-def _short(value: object, limit: int) -> str | None:
-    return None if value is None else str(value)[:limit]
 
 
 class Recorder:
@@ -137,17 +151,43 @@ class Recorder:
                 if not isinstance(message, dict):
                     raise ValueError("not a JSON object")
             except (ValueError, RecursionError) as exc:
-                log.warning("%s from %s is not JSON (%s); dropped", report.kind, report.player, exc)
+                outcome.note(
+                    logging.WARNING,
+                    f"{report.kind} from {report.player:.140} is not JSON ({exc}); dropped",
+                )
                 outcome.rejected += 1
                 continue
-            if report.kind == "status":
-                self._status(connection, report, message, pending)
-            elif report.kind == "pop":
-                self._pop(connection, report, message, outcome, pending)
-            elif report.kind == "screenshot":
-                self._screenshot(connection, report, message, outcome, pending)
+            try:
+                # Each handler checks its bounds before it changes anything: a refused
+                # report leaves no row behind and the rest of the group goes on.
+                if len(report.player) > PLAYER_ID.length:
+                    raise Refused("player id (the topic)", report.player, PLAYER_ID)
+                if report.kind == "status":
+                    self._status(connection, report, message, pending)
+                elif report.kind == "pop":
+                    self._pop(connection, report, message, outcome, pending)
+                elif report.kind == "screenshot":
+                    self._screenshot(connection, report, message, outcome, pending)
+            except Refused as refusal:
+                outcome.rejected += 1
+                self._refuse(connection, report, refusal, outcome)
         self._flush(connection, pending, outcome)
         return outcome
+
+    def _refuse(
+        self, connection: Connection, report: Report, refusal: Refused, outcome: Outcome
+    ) -> None:
+        text = f"{report.kind} refused, not stored: {refusal}"
+        if refusal.field.startswith("player id"):
+            outcome.note(logging.ERROR, f"{report.player:.140}: {text}")  # no screen to keep it for
+        else:
+            self._collector_error(connection, report.player, text, report.received_at, outcome)
+
+    def record_error(self, connection: Connection, report: Report, text: str) -> None:
+        """Keep `text` as a collector error of the report's screen (when its id can be kept);
+        the caller logs it."""
+        if len(report.player) <= PLAYER_ID.length:
+            self._collector_error(connection, report.player, text, report.received_at, None)
 
     def _prefetch(self, connection: Connection, players: set[str]) -> None:
         names = sorted(players)
@@ -226,7 +266,7 @@ class Recorder:
             pending.screen_inserts.append(
                 {
                     "player": player,
-                    "group": _short(group, 128),
+                    "group": bounded_text(group, STATUS_BOUNDS["group"]),
                     "version": None,
                     "first_seen": now,
                     "last_seen": now,
@@ -242,20 +282,21 @@ class Recorder:
     def _status(
         self, connection: Connection, report: Report, message: StatusMessage, pending: _Pending
     ) -> None:
+        check_all(message, STATUS_BOUNDS)
         player, now = report.player, report.received_at
         at = utc(message.get("ts"), now)
         online = message.get("online") is True
         text = json.dumps(message, sort_keys=True, default=str)
         key = _status_key(text)
-        reason = None if online else _short(message.get("reason"), 500)
+        reason = None if online else bounded_text(message.get("reason"), STATUS_BOUNDS["reason"])
         values = {
-            "group": _short(message.get("group"), 128),
-            "version": _short(message.get("version"), 64),
+            "group": bounded_text(message.get("group"), STATUS_BOUNDS["group"]),
+            "version": bounded_text(message.get("version"), STATUS_BOUNDS["version"]),
             "last_seen": now,
             "status": text,
         }
         counts: ReportSection = message.get("report") or {}
-        dropped = counts.get("dropped")
+        dropped = counts.get("dropped") if isinstance(counts, dict) else None
         if type(dropped) is int:
             values["dropped"] = dropped
         known = self._screen(connection, player)
@@ -298,7 +339,8 @@ class Recorder:
         for entry in recent[:50]:
             if not isinstance(entry, dict) or not isinstance(entry.get("message"), str):
                 continue
-            message, where = entry["message"][:2000], _short(entry.get("where"), 128)
+            message = bounded_text(entry["message"], STATUS_BOUNDS["errors[].message"])
+            where = bounded_text(entry.get("where"), STATUS_BOUNDS["errors[].where"])
             at = utc(entry.get("at"), now)
             count = entry.get("count") if type(entry.get("count")) is int else 1
             if known.errors_seen.get(message) == (at, count):
@@ -317,7 +359,7 @@ class Recorder:
                         player=player,
                         first_at=at,
                         last_at=at,
-                        level=_short(entry.get("level"), 16),
+                        level=bounded_text(entry.get("level"), STATUS_BOUNDS["errors[].level"]),
                         where=where,
                         message=message,
                         count=count,
@@ -338,30 +380,49 @@ class Recorder:
         player, now = report.player, report.received_at
         store, records = message.get("store"), message.get("records")
         if not isinstance(store, str) or not store or not isinstance(records, list):
-            log.warning("proof of play from %s without store or records; dropped", player)
+            outcome.note(
+                logging.WARNING, f"proof of play from {player} without store or records; dropped"
+            )
             outcome.rejected += 1
             return
+        dropped = message.get("dropped")
+        try:
+            check("dropped", dropped, POP_BOUNDS["dropped"])
+        except Refused as exc:
+            # A bad counter must not cost the plays it came with: it alone is left out.
+            self._collector_error(
+                connection, player, f"proof of play: {exc}; ignored", now, outcome
+            )
+            dropped = None
         rows, ids = {}, []
         record: SentPlay
-        for record in records:
+        for index, record in enumerate(records):
             record_id = record.get("id") if isinstance(record, dict) else None
             if type(record_id) is not int:
                 continue  # without an id it cannot be acknowledged either
+            try:
+                check(f"records[{index}].id", record_id, POP_BOUNDS["records[].id"])
+            except Refused as exc:
+                # No store of ours gives out such an id: it names no play to acknowledge.
+                self._collector_error(connection, player, f"unreadable play: {exc}", now, outcome)
+                continue
             ids.append(record_id)
             try:
-                rows[record_id] = _play_row(record, now)
+                rows[record_id] = _play_row(record, now, f"records[{index}]")
             except (KeyError, TypeError, ValueError) as exc:
                 # Acknowledged all the same: a record that can never be read must not block
                 # the player's queue. The errors table keeps the evidence.
                 self._collector_error(
-                    connection, player, f"unreadable play {record_id}: {exc}", now
+                    connection, player, f"unreadable play {record_id}: {exc}", now, outcome
                 )
         group = message.get("group")
         self._ensure_screen(connection, player, group, now, pending)
-        dropped = message.get("dropped")
         if type(dropped) is int:
             pending.screen_updates.setdefault(player, {})["dropped"] = dropped
-        store_key, group_name = store[:64], _short(group, 128)
+        store_key, group_name = (
+            bounded_text(store, POP_BOUNDS["store"]),
+            bounded_text(group, POP_BOUNDS["group"]),
+        )
         for record_id, row in rows.items():
             if (player, store_key, record_id) in pending.plays:
                 outcome.plays_repeated += 1  # sent twice within this group
@@ -393,18 +454,27 @@ class Recorder:
             return []
         ids = []
         record: SentAlertPlay
-        for record in records:
+        for index, record in enumerate(records):
             record_id = record.get("id") if isinstance(record, dict) else None
             if type(record_id) is not int:
                 continue
+            try:
+                check(f"alerts[{index}].id", record_id, POP_BOUNDS["alerts[].id"])
+            except Refused as exc:
+                # As for plays: no store of ours gives out such an id; nothing to acknowledge.
+                self._collector_error(
+                    connection, player, f"unreadable alert record: {exc}", now, outcome
+                )
+                continue
             ids.append(record_id)
             try:
-                row = _alert_row(record, now)
+                row = _alert_row(record, now, f"alerts[{index}]")
             except (KeyError, TypeError, ValueError) as exc:
                 # Acknowledged all the same, as an unreadable play is.
                 self._collector_error(
-                    connection, player, f"unreadable alert record {record_id}: {exc}", now
-                )
+                    connection, player, f"unreadable alert record {record_id}: {exc}", now,
+                    outcome,
+                )  # fmt: skip
                 continue
             key = (player, store, record_id)
             if key in pending.alert_plays:
@@ -415,12 +485,31 @@ class Recorder:
             }  # fmt: skip
         return ids
 
-    def _collector_error(self, connection: Connection, player: str, text: str, now) -> None:
-        log.error("%s: %s", player, text)
+    def _collector_error(
+        self, connection: Connection, player: str, text: str, now, outcome: Outcome | None
+    ) -> None:
+        if outcome is not None:
+            outcome.note(logging.ERROR, f"{player}: {text}")
+        message = bounded_text(text, STATUS_BOUNDS["errors[].message"])
+        # A screen sends a bad report again and again (statuses every minute, unacked
+        # batches until acked): one row per message, counted, not a row per arrival.
+        found = connection.execute(
+            select(errors.c.id).where(
+                and_(errors.c.player == player, errors.c.where == "collector",
+                     errors.c.message == message)
+            )
+        ).first()  # fmt: skip
+        if found is not None:
+            connection.execute(
+                update(errors)
+                .where(errors.c.id == found.id)
+                .values(last_at=now, count=errors.c.count + 1)
+            )
+            return
         connection.execute(
             insert(errors).values(
-                player=player, first_at=now, last_at=now, level="ERROR",
-                where="collector", message=text[:2000], count=1,
+                player=player, first_at=now, last_at=now, level="ERROR", where="collector",
+                message=message, count=1,
             )
         )  # fmt: skip
 
@@ -435,18 +524,22 @@ class Recorder:
         except (KeyError, TypeError, ValueError, binascii.Error):
             jpeg = b""
         if not jpeg.startswith(JPEG_MAGIC) or len(jpeg) > MAX_SCREENSHOT_BYTES:
-            log.warning("screenshot from %s is not a JPEG up to %d bytes; dropped", player,
-                        MAX_SCREENSHOT_BYTES)  # fmt: skip
+            outcome.note(
+                logging.WARNING,
+                f"screenshot from {player} is not a JPEG up to {MAX_SCREENSHOT_BYTES} bytes; "
+                "dropped",
+            )
             outcome.rejected += 1
             return
+        check_all(message, SCREENSHOT_BOUNDS)
         self._ensure_screen(connection, player, None, now, pending)
         connection.execute(
             insert(screenshots).values(
                 player=player,
                 taken_at=utc(message.get("taken_at"), now),
                 received_at=now,
-                item=_short(message.get("item"), 256),
-                playlist=_short(message.get("playlist"), 256),
+                item=bounded_text(message.get("item"), SCREENSHOT_BOUNDS["item"]),
+                playlist=bounded_text(message.get("playlist"), SCREENSHOT_BOUNDS["playlist"]),
                 width=message.get("width") if type(message.get("width")) is int else None,
                 height=message.get("height") if type(message.get("height")) is int else None,
                 jpeg=jpeg,
@@ -505,34 +598,42 @@ def _times(started: object, ended: object) -> tuple[dt.datetime, dt.datetime]:
     return started_at, ended_at
 
 
-def _alert_row(record: SentAlertPlay, now: dt.datetime) -> dict:
+def _alert_row(record: SentAlertPlay, now: dt.datetime, where: str) -> dict:
     started_at, ended_at = _times(record["started_at"], record["ended_at"])
     issued = record.get("issued_at")
     pages, shown = record.get("pages"), record.get("pages_shown")
+    duration = float(record.get("duration") or (ended_at - started_at).total_seconds())
+    check(f"{where}.duration", duration, POP_BOUNDS["alerts[].duration"])
+    pages = pages if type(pages) is int else 1
+    shown = shown if type(shown) is int else 1
+    check(f"{where}.pages", pages, POP_BOUNDS["alerts[].pages"])
+    check(f"{where}.pages_shown", shown, POP_BOUNDS["alerts[].pages_shown"])
     return {
-        "alert_id": str(record["alert_id"])[:256],
+        "alert_id": bounded_text(str(record["alert_id"]), POP_BOUNDS["alerts[].alert_id"]),
         "issued_at": None if issued is None else utc(issued, None),
-        "level": _short(record.get("level"), 16),
-        "headline": _short(record.get("headline"), 256),
+        "level": bounded_text(record.get("level"), POP_BOUNDS["alerts[].level"]),
+        "headline": bounded_text(record.get("headline"), POP_BOUNDS["alerts[].headline"]),
         "started_at": started_at,
         "ended_at": ended_at,
-        "duration": float(record.get("duration") or (ended_at - started_at).total_seconds()),
-        "pages": pages if type(pages) is int else 1,
-        "pages_shown": shown if type(shown) is int else 1,
+        "duration": duration,
+        "pages": pages,
+        "pages_shown": shown,
         "completed": bool(record.get("completed")),
         "received_at": now,
     }
 
 
-def _play_row(record: SentPlay, now: dt.datetime) -> dict:
+def _play_row(record: SentPlay, now: dt.datetime, where: str) -> dict:
     started_at, ended_at = _times(record["started_at"], record["ended_at"])
+    duration = float(record.get("duration") or (ended_at - started_at).total_seconds())
+    check(f"{where}.duration", duration, POP_BOUNDS["records[].duration"])
     return {
-        "item_id": str(record["item_id"])[:256],
-        "media": _short(record.get("media"), 64),
-        "playlist": _short(record.get("playlist"), 256),
+        "item_id": bounded_text(str(record["item_id"]), POP_BOUNDS["records[].item_id"]),
+        "media": bounded_text(record.get("media"), POP_BOUNDS["records[].media"]),
+        "playlist": bounded_text(record.get("playlist"), POP_BOUNDS["records[].playlist"]),
         "started_at": started_at,
         "ended_at": ended_at,
-        "duration": float(record.get("duration") or (ended_at - started_at).total_seconds()),
+        "duration": duration,
         "completed": bool(record.get("completed")),
         "received_at": now,
     }

@@ -7,10 +7,33 @@ import json
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
+from player.wire.bounds import INT32_MAX, INT64_MAX, Bound
 from player.wire.isotime import format_utc
 
 MAX_ACK_IDS = 100_000  # an ack naming more ids than this is not one of ours
 HEADLINE_CHARS = 120  # an alert record names its alert by a short headline, not its text
+YEAR = 366 * 86400.0  # seconds: no play lasts longer, even across a clock jump
+
+# What the collector stores of a batch, each within its bound (central/db/store.py leaves out
+# a `dropped` out of range; a record with a value out of range is unreadable: kept as an
+# error, acknowledged, never stored). Longer text is cut.
+POP_BOUNDS: dict[str, Bound] = {
+    "store": Bound(length=64),
+    "group": Bound(length=128),
+    "dropped": Bound(low=0, high=INT64_MAX),
+    "records[].id": Bound(low=0, high=INT64_MAX),  # the player's SQLite rowid
+    "records[].item_id": Bound(length=256),
+    "records[].media": Bound(length=64),
+    "records[].playlist": Bound(length=256),
+    "records[].duration": Bound(low=-YEAR, high=YEAR),  # negative after a clock jump
+    "alerts[].id": Bound(low=0, high=INT64_MAX),  # the rowid of the player's alerts table
+    "alerts[].alert_id": Bound(length=256),
+    "alerts[].level": Bound(length=16),
+    "alerts[].headline": Bound(length=256),
+    "alerts[].duration": Bound(low=-YEAR, high=YEAR),
+    "alerts[].pages": Bound(low=0, high=INT32_MAX),
+    "alerts[].pages_shown": Bound(low=0, high=INT32_MAX),
+}
 
 # docs/PROTOCOL.md ("Proof of play") shows these on the wire; tests/wire/test_proofofplay.py
 # fails when a module of either end names a key that a shape here does not declare.

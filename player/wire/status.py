@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
+from player.wire.bounds import INT64_MAX, Bound
+
 # Every section is `total=False`: a part writes its fields as it learns them, and a reader
 # must cope with any of them missing (a player that has just started, an older player).
 
@@ -264,6 +266,22 @@ class StatusMessage(TypedDict, total=False):
     errors: list[ErrorEntry]
     health: MessageHealth
     display: MessageDisplay
+
+
+# What the collector stores of a status message, each within its bound (central/db/store.py
+# refuses a message with a number out of range and cuts longer text). The player's id comes
+# from the topic; the whole message is kept as JSON text.
+PLAYER_ID = Bound(length=128)
+STATUS_BOUNDS: dict[str, Bound] = {
+    "group": Bound(length=128),
+    "version": Bound(length=64),
+    "reason": Bound(length=500),
+    "report.dropped": Bound(low=0, high=INT64_MAX),
+    "errors[].level": Bound(length=16),
+    "errors[].where": Bound(length=128),
+    "errors[].message": Bound(length=2000),
+    "errors[].count": Bound(low=0, high=INT64_MAX),
+}
 
 
 def keys_of(shape: type) -> frozenset[str]:

@@ -330,3 +330,67 @@ def test_the_migrations_build_exactly_the_schema_the_code_declares(engine):
     with engine.connect() as connection:
         drift = compare_metadata(MigrationContext.configure(connection), metadata)
     assert drift == [], "schema.py and migrations/ differ: add a migration"
+
+
+def test_values_the_database_cannot_hold_are_refused_alone_and_kept_as_errors(engine):
+    """Beyond 64 bits, NaN, NUL, lone surrogates, ids too long: the rest of the group lands."""
+    good = [
+        Report(f"p{n:02}", "status", status(True, ts=T0, item=f"item-{n}"), T0) for n in range(60)
+    ]
+    huge = json.loads(status(True, ts=T0, report={"dropped": 2**70}))
+    folded = {"level": "ERROR", "where": "player.sync", "message": "x", "count": 2**64}
+    counted = json.loads(status(True, ts=T0, errors=[folded]))
+    odd_error = {"level": "ERROR", "where": "w\x00", "message": "nul \x00 and \ud800", "count": 2}
+    odd = json.loads(status(True, ts=T0, errors=[odd_error], group="g" * 300))
+    plays_body = json.loads(batch([1, 2, 3]))
+    plays_body["records"][1]["id"] = 2**70
+    plays_body["records"][2]["duration"] = float("nan")
+    shot = json.loads(jpeg_message((0, 0, 0)))
+    shot["width"] = 2**40
+    bad = [
+        Report("bad-dropped", "status", json.dumps(huge).encode(), T0),
+        Report("bad-count", "status", json.dumps(counted).encode(), T0),
+        Report("odd", "status", json.dumps(odd).encode(), T0),
+        Report("bad-plays", "pop", json.dumps(plays_body).encode(), T0),
+        Report("bad-shot", "screenshot", json.dumps(shot).encode(), T0),
+        Report("x" * 200, "status", status(True, ts=T0), T0),
+    ]
+    outcome = write(engine, Recorder(), *good[:30], *bad, *good[30:])
+    assert outcome.rejected == 4  # dropped, count, screenshot, the long id
+    assert [a.ids for a in outcome.acks] == [(1, 3)]  # 2**70 names no play of a store
+    with engine.connect() as connection:
+        stored = set(connection.scalars(select(screens.c.player)))
+        kept = connection.execute(select(errors.c.player, errors.c.message, errors.c.where)).all()
+        played = list(connection.scalars(select(plays.c.record_id)))
+    assert stored == {f"p{n:02}" for n in range(60)} | {"odd", "bad-plays"}
+    assert played == [1]
+    by_player = {}
+    for player, message, where in kept:
+        by_player.setdefault(player, []).append((message, where))
+    assert "report.dropped" in by_player["bad-dropped"][0][0]
+    assert by_player["bad-dropped"][0][1] == "collector"
+    assert "errors[0].count" in by_player["bad-count"][0][0]
+    assert "screenshot refused" in by_player["bad-shot"][0][0]
+    assert "width" in by_player["bad-shot"][0][0]
+    plays_errors = " | ".join(m for m, _ in by_player["bad-plays"])
+    assert "records[1].id" in plays_errors and "records[2].duration" in plays_errors
+    assert by_player["odd"] == [("nul  and ?", "w")]  # cleaned, not refused
+    assert count(engine, screenshots) == 0
+
+
+def test_a_bad_counter_costs_no_plays_and_a_repeated_refusal_is_one_counted_error(engine):
+    recorder = Recorder()
+    body = json.loads(batch([1, 2], dropped=2**70))
+    outcome = write(engine, recorder, Report("p1", "pop", json.dumps(body).encode(), T0))
+    assert outcome.acks[0].ids == (1, 2) and count(engine, plays) == 2
+    huge = status(True, ts=T0, report={"dropped": 2**70})
+    for _ in range(3):  # a status every minute, refused each time
+        write(engine, recorder, Report("p1", "status", huge, T0))
+    with engine.connect() as connection:
+        rows = connection.execute(select(errors.c.message, errors.c.count)).all()
+        kept_dropped = connection.scalar(select(screens.c.dropped))
+    assert sorted((message.split(":")[0], n) for message, n in rows) == [
+        ("proof of play", 1),
+        ("status refused, not stored", 3),
+    ]
+    assert kept_dropped == 0
