@@ -71,6 +71,7 @@ class RunOptions:
     headless: bool = False
     screenshot_dir: Path | None = None
     screenshot_every: float = 5.0
+    screenshot_keep: int | None = None  # the newest N only (the demo); None keeps all
     exit_after: float | None = None
     frame_log: Path | None = None
     windowed: bool = False  # a window instead of fullscreen (demo on a desktop)
@@ -407,6 +408,7 @@ class Player:
             headless=self.options.headless,
             screenshot_dir=self.options.screenshot_dir,
             screenshot_every=self.options.screenshot_every,
+            screenshot_keep=self.options.screenshot_keep,
             frame_log=self.options.frame_log,
             windowed=self.options.windowed,
         )
