@@ -201,6 +201,36 @@ WORDS = MappingProxyType(
         "unit_s": ("dtk", "s"),
         "unit_min": ("mnt", "min"),
         "unit_h": ("jam", "h"),
+        # One language per page: form problems, report ranges, counts and log levels.
+        "hour": ("jam", "hour"),
+        "per_24h": ("/ 24 jam", "/ 24 h"),
+        "problem_text": ("Teks: 1 sampai {max} karakter.", "Text: 1 to {max} characters."),
+        "problem_level": ("Pilih salah satu tingkat.", "Choose one of the levels."),
+        "problem_expiry": (
+            "Pilih salah satu masa berlaku yang ditawarkan.",
+            "Choose one of the offered durations.",
+        ),
+        "problem_groups": (
+            "Pilih sedikitnya satu grup yang dikenal.",
+            "Choose at least one known group.",
+        ),
+        "range_bad_date": (
+            "Tanggal tidak dikenali (TTTT-BB-HH); ditampilkan minggu terakhir.",
+            "Date not understood (YYYY-MM-DD); showing the last week.",
+        ),
+        "range_backwards": (
+            "Tanggal akhir {last} sebelum tanggal awal {first}.",
+            "The end date {last} is before the start date {first}.",
+        ),
+        "range_too_long": (
+            "Paling banyak {days} hari per laporan; bagi rentangnya.",
+            "At most {days} days per report; split the range.",
+        ),
+        "log_critical": ("kritis", "critical"),
+        "log_error": ("galat", "error"),
+        "log_warning": ("peringatan", "warning"),
+        "log_info": ("info", "info"),
+        "log_debug": ("debug", "debug"),
     }
 )
 

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from central.broker import SendError
-from central.console import web
+from central.console import i18n, web
 from central.console.accounts import Session
 from central.db import alerts as sent_alerts
 from player.wire.signing import MAX_ALERT_TEXT
@@ -54,20 +54,20 @@ async def send_alert(request: Request, session: Session) -> Response:
     known = console.config.groups
     problem = None
     if not text or len(text) > MAX_ALERT_TEXT:
-        problem = f"text: 1 to {MAX_ALERT_TEXT} characters"
+        problem = "problem_text"
     elif level not in LEVELS:
-        problem = f"level: one of {', '.join(LEVELS)}"
+        problem = "problem_level"
     elif minutes not in LIFETIMES:
-        problem = "expiry: choose one of the offered durations"
+        problem = "problem_expiry"
     elif not groups or any(g not in known for g in groups):
-        problem = "groups: choose at least one known group"
+        problem = "problem_groups"
     if problem:
         data = await web.db(request, alerts_data, console.config, console.now())
         data.update(
             levels=LEVELS,
             lifetimes=LIFETIMES,
             csrf=session.csrf,
-            error=problem,
+            error=i18n.translate(web.language(request), problem).format(max=MAX_ALERT_TEXT),
             max_text=MAX_ALERT_TEXT,
             notice=None,
             form={"text": text, "level": level, "minutes": minutes, "groups": groups},

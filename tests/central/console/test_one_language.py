@@ -1,0 +1,86 @@
+"""Each console page speaks one language: no English or command-line wording on an
+Indonesian page, and English counts that agree with their number."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+import requests
+
+from central.db.database import open_engine
+from tests.central.console.conftest import Fleet
+from tests.fixtures.console import ConsoleProcess
+from tests.fixtures.content import publish_tree, write_key
+
+PASSWORD = "operator-password-1"
+
+
+@pytest.fixture
+def console(tmp_path):
+    database = f"sqlite:///{tmp_path / 'c.sqlite3'}"
+    key, _ = write_key(tmp_path / "publisher.key")
+    site = tmp_path / "site" / "lobby"
+    items = [{"id": "psa-banjir", "type": "text", "text": "Awas banjir", "duration": 8}]
+    publish_tree(site, items, key, group="lobby")
+    console = ConsoleProcess(
+        tmp_path / "console",
+        f"collector:\n  database: {database}\n"
+        f"publish:\n  key: {tmp_path / 'publisher.key'}\n  groups:\n    lobby: {site}\n",
+    )
+    console.add_user("sari", "operator", PASSWORD)
+    engine = open_engine(database)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    errors = [
+        {"at": (now - dt.timedelta(minutes=m)).isoformat() + "Z", "level": level,
+         "where": "sync", "message": f"fault number {m}", "count": 1}
+        for m, level in ((1, "WARNING"), (2, "ERROR"))
+    ]  # fmt: skip
+    Fleet(engine).status("layar-1", now, group="lobby", errors=errors)
+    engine.dispose()
+    console.start()
+    try:
+        yield console
+    finally:
+        console.stop()
+
+
+def log_in(console: ConsoleProcess, language: str) -> requests.Session:
+    http = requests.Session()
+    http.cookies.set("vt_lang", language)
+    form = http.get(console.url + "/login", timeout=20).text
+    token = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    page = http.post(
+        console.url + "/login",
+        data={"csrf": token, "next": "/", "user": "sari", "password": PASSWORD},
+        timeout=20,
+    )
+    assert 'id="logout"' in page.text, page.text[-1500:]
+    return http
+
+
+def test_the_indonesian_pages_hold_no_english_or_command_line_words(console):
+    http = log_in(console, "id")
+    fleet = http.get(console.url + "/", timeout=20).text
+    assert "2 / 24 jam" in fleet and "/ 24h" not in fleet
+    screen = http.get(console.url + "/screen/layar-1", timeout=20).text
+    assert "<td>peringatan</td>" in screen and "<td>galat</td>" in screen
+    assert "WARNING" not in screen and "ERROR" not in screen
+    backwards = http.get(console.url + "/plays?from=2026-12-07&to=2026-11-01", timeout=20).text
+    found = re.search(r'id="range-error">([^<]+)<', backwards)
+    assert found and found.group(1) == "Tanggal akhir 2026-11-01 sebelum tanggal awal 2026-12-07."
+    too_long = http.get(console.url + "/plays?from=2024-01-01&to=2026-11-01", timeout=20).text
+    assert "Paling banyak 366 hari per laporan; bagi rentangnya." in too_long
+    assert "--from" not in backwards + too_long and "split the range" not in too_long
+    csv = http.get(console.url + "/plays.csv?from=2026-12-07&to=2026-11-01", timeout=20)
+    assert csv.status_code == 400 and "--to" not in csv.text
+
+
+def test_an_english_count_of_one_is_singular(console):
+    http = log_in(console, "en")
+    content = http.get(console.url + "/content", timeout=20).text
+    assert ">2 hours</a>" in content
+    alerts = http.get(console.url + "/alerts", timeout=20).text
+    assert ">1 hour</option>" in alerts and ">24 hours</option>" in alerts
+    assert "1 hours" not in alerts
