@@ -75,12 +75,13 @@ def test_live_config_edits_apply_and_a_bad_edit_keeps_playing(
         assert f"player.yaml:{line}:" in error and "display.fps" in error
         assert status["render"]["item"] == "red"
         # `videotron status` with that broken file still finds the running player (its
-        # runtime.dir is read leniently) and shows the refused edit, not "NOT RUNNING".
+        # runtime.dir is read leniently) and shows the refused edit, not "NOT RUNNING";
+        # exit 1: running, but a technician's edit needs fixing.
         shown = subprocess.run(
             [sys.executable, "-m", "videotron", "--config", str(config), "status"],
             capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
-        assert shown.returncode == 0, shown.stdout + shown.stderr
+        assert shown.returncode == 1, shown.stdout + shown.stderr
         assert "CONFIG REFUSED" in shown.stdout and "display.fps" in shown.stdout
         assert "red" in shown.stdout
         assert left_and_right(config, tmp_path / "a2.png") == (RED, (0, 0, 0))
