@@ -231,6 +231,10 @@ WORDS = MappingProxyType(
         "log_warning": ("peringatan", "warning"),
         "log_info": ("info", "info"),
         "log_debug": ("debug", "debug"),
+        "csv_excel_id": (
+            "Unduh CSV untuk Excel (pemisah ;)",
+            "Download CSV for Excel, Indonesian settings (;)",
+        ),
     }
 )
 

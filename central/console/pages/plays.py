@@ -86,12 +86,13 @@ async def plays_csv(request: Request, session: Session) -> Response:
     first, last, group, error = parse_range(request.query_params, _today(request))
     if error:
         return Response(range_error(web.language(request), error, first, last), status_code=400)
+    form = csvfile.FORMS.get(request.query_params.get("form", ""), csvfile.PLAIN)
     rows = await web.db(
         request, lambda c: queries.plays_per_item(c, first, last, tz=console.zone, group=group)
     )
     name = reports.csv_filename(first, last, group)
     return Response(
-        csvfile.plays_csv(rows),
+        csvfile.plays_csv(rows, form),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"', **web.SECURITY_HEADERS},
     )
