@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from player import __version__
-from player.cache import Cache, CacheLock
+from player.cache import PLAYER_HOLDER, SYNC_HOLDER, Cache, CacheLock
 from player.config.lastgood import last_good_copies, last_good_places
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
@@ -64,6 +64,20 @@ SMALL_STUCK_AFTER = 60.0
 SCRUB_STUCK_AFTER = 120.0  # it beats per chunk read; a very slow SD card still beats
 FIRST_FRAME_PATIENCE = 10.0  # seconds before sync starts anyway
 SCREENSHOT_PATIENCE = 10.0  # seconds the render loop has to hand over a frame for the office
+
+
+class AlreadyRunning(RuntimeError):
+    """A player already plays from this cache: a second would share it and its socket."""
+
+    def __init__(self, cache: Path, pid: int | None, what: str) -> None:
+        who = f"pid {pid}" if pid else "pid unknown"
+        running = f"{what} ({who})" if what else f"another videotron process ({who})"
+        super().__init__(
+            f"not starting: {running} already plays from cache {cache}. Two players on one "
+            "cache would share its files, and the tools could reach only one. See it with "
+            "`videotron status`; stop it first (systemctl stop videotron, or Ctrl-C where it "
+            "was started by hand)"
+        )
 
 
 @dataclass(frozen=True)
@@ -184,10 +198,14 @@ class Player:
         )
         cache_root = usable_cache_dir(self.config.cache.dir)
         self.cache_lock = CacheLock(cache_root)
-        if not self.cache_lock.acquire():
+        control = self.config.runtime.dir / "control.sock"
+        if not self.cache_lock.acquire(f"{PLAYER_HOLDER}, control socket {control}"):
+            pid, what = self.cache_lock.holder()
+            if not what.startswith(SYNC_HOLDER):
+                raise AlreadyRunning(cache_root, pid, what)
             log.warning(
-                "another videotron process is syncing %s (`videotron sync`, or a second "
-                "player); this one plays on and syncs too",
+                "`videotron sync` (pid %s) is syncing %s; this player plays on and syncs too",
+                pid,
                 cache_root,
             )
         self.cache = Cache(cache_root, self.config.cache.max_size, on_damage=self._media_damaged)
@@ -473,7 +491,11 @@ def run_player(
     recorder = StatusErrorRecorder(status)
     logging.getLogger().addHandler(recorder)
     try:
-        player = Player(config_path, options, status)
+        try:
+            player = Player(config_path, options, status)
+        except AlreadyRunning as exc:
+            log.error("%s", exc)
+            return 1
         set_level(log_level or player.config.log.level)
 
         def on_signal(signum: int, _frame: object) -> None:
