@@ -231,6 +231,13 @@ WORDS = MappingProxyType(
         "log_warning": ("peringatan", "warning"),
         "log_info": ("info", "info"),
         "log_debug": ("debug", "debug"),
+        "now_by_schedule": ("Menurut jadwal, sekarang", "By the schedule, now"),
+        "alert_on_screen": ("peringatan di layar", "alert on screen"),
+        "reported_by": (
+            "dilaporkan {n} dari {total} layar daring",
+            "reported by {n} of {total} screens online",
+        ),
+        "under_the_alert": ("di bawah peringatan", "under the alert"),
         "csv_excel_id": (
             "Unduh CSV untuk Excel (pemisah ;)",
             "Download CSV for Excel, Indonesian settings (;)",

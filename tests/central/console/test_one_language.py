@@ -38,6 +38,7 @@ def console(tmp_path):
         for m, level in ((1, "WARNING"), (2, "ERROR"))
     ]  # fmt: skip
     Fleet(engine).status("layar-1", now, group="lobby", errors=errors)
+    Fleet(engine).status("layar-2", now, group="lobby", alert="cap-banjir")
     engine.dispose()
     console.start()
     try:
@@ -84,3 +85,15 @@ def test_an_english_count_of_one_is_singular(console):
     alerts = http.get(console.url + "/alerts", timeout=20).text
     assert ">1 hour</option>" in alerts and ">24 hours</option>" in alerts
     assert "1 hours" not in alerts
+
+
+def test_the_content_page_says_its_now_is_a_prediction_and_shows_a_reported_alert(console):
+    page = log_in(console, "en").get(console.url + "/content", timeout=20).text
+    found = re.search(r'id="reported-alert-lobby">(.+?)</p>', page)
+    assert found, page[-3000:]
+    assert "alert on screen: cap-banjir" in found.group(1)
+    assert "reported by 1 of 2 screens online" in found.group(1)
+    assert "By the schedule, now: <b>psa-banjir</b>" in page and "(under the alert)" in page
+    indonesian = log_in(console, "id").get(console.url + "/content", timeout=20).text
+    assert "peringatan di layar: cap-banjir" in indonesian
+    assert "Menurut jadwal, sekarang" in indonesian
