@@ -238,6 +238,7 @@ WORDS = MappingProxyType(
             "reported by {n} of {total} screens online",
         ),
         "under_the_alert": ("di bawah peringatan", "under the alert"),
+        "last_login": ("Terakhir masuk", "Last login"),
         "csv_excel_id": (
             "Unduh CSV untuk Excel (pemisah ;)",
             "Download CSV for Excel, Indonesian settings (;)",

@@ -68,6 +68,12 @@ def test_an_admin_reads_the_audit_log_and_disables_an_account(console):
             rf'id="account-{name}" data-disabled="no"><td>{name}</td><td>{role}<', page
         )
     assert 'id="disable-ana"' not in page  # not one's own
+    # Each account's last login (sari has never logged in); "disable" is no primary button.
+    last = dict(re.findall(r'id="account-(\w+)".*?class="last-login">([^<]+)<', page))
+    assert last["sari"] == "belum pernah" and re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d", last["budi"]
+    )
+    assert 'class="button secondary" id="disable-budi"' in page
     done = http.post(console.url + "/accounts/budi/disable", data={"csrf": csrf}, timeout=20)
     assert done.status_code == 200 and 'id="notice"' in done.text
     assert 'id="account-budi" data-disabled="yes"' in done.text
