@@ -39,6 +39,8 @@ def console(tmp_path):
     ]  # fmt: skip
     Fleet(engine).status("layar-1", now, group="lobby", errors=errors)
     Fleet(engine).status("layar-2", now, group="lobby", alert="cap-banjir")
+    Fleet(engine).screenshot("layar-2", now, None)  # during the alert: no item on screen
+    Fleet(engine).screenshot("layar-1", now, "psa-banjir")
     engine.dispose()
     console.start()
     try:
@@ -97,3 +99,13 @@ def test_the_content_page_says_its_now_is_a_prediction_and_shows_a_reported_aler
     indonesian = log_in(console, "id").get(console.url + "/content", timeout=20).text
     assert "peringatan di layar: cap-banjir" in indonesian
     assert "Menurut jadwal, sekarang" in indonesian
+
+
+def test_a_screenshot_caption_names_the_item_and_leaves_no_dangling_dot(console):
+    http = log_in(console, "en")
+    during_alert = http.get(console.url + "/screen/layar-2", timeout=20).text
+    (caption,) = re.findall(r"<figcaption>([^<]*)</figcaption>", during_alert)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", caption), caption
+    playing = http.get(console.url + "/screen/layar-1", timeout=20).text
+    (caption,) = re.findall(r"<figcaption>([^<]*)</figcaption>", playing)
+    assert caption.endswith(" · psa-banjir")
