@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from player import __version__
-from player.cache import Cache, CacheLock
-from player.config.lastgood import cache_dir_named_in, last_good_path
+from player.cache import PLAYER_HOLDER, SYNC_HOLDER, Cache, CacheLock
+from player.config.lastgood import last_good_copies, last_good_places
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
 from player.events import (
@@ -67,11 +67,26 @@ FIRST_FRAME_PATIENCE = 10.0  # seconds before sync starts anyway
 SCREENSHOT_PATIENCE = 10.0  # seconds the render loop has to hand over a frame for the office
 
 
+class AlreadyRunning(RuntimeError):
+    """A player already plays from this cache: a second would share it and its socket."""
+
+    def __init__(self, cache: Path, pid: int | None, what: str) -> None:
+        who = f"pid {pid}" if pid else "pid unknown"
+        running = f"{what} ({who})" if what else f"another videotron process ({who})"
+        super().__init__(
+            f"not starting: {running} already plays from cache {cache}. Two players on one "
+            "cache would share its files, and the tools could reach only one. See it with "
+            "`videotron status`; stop it first (systemctl stop videotron, or Ctrl-C where it "
+            "was started by hand)"
+        )
+
+
 @dataclass(frozen=True)
 class RunOptions:
     headless: bool = False
     screenshot_dir: Path | None = None
     screenshot_every: float = 5.0
+    screenshot_keep: int | None = None  # the newest N only (the demo); None keeps all
     exit_after: float | None = None
     frame_log: Path | None = None
     windowed: bool = False  # a window instead of fullscreen (demo on a desktop)
@@ -80,18 +95,29 @@ class RunOptions:
 
 
 def remember_good_config(config: Config) -> None:
-    """Copy a valid config file beside the cache (only when it changed: SD writes are scarce)."""
+    """Keep a copy of a valid config file (only when it changed: SD writes are scarce).
+
+    In the first of `last_good_places` that can be written: a copy a broken edit, a
+    power cut later, can be found from the config's path alone.
+    """
     if config.path is None:
         return
-    target = last_good_path(config.cache.dir)
     try:
         data = config.path.read_bytes()
-        if target.is_file() and target.read_bytes() == data:
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data, durable=True)
     except OSError as exc:
-        log.warning("could not keep a copy of the good config in %s: %s", target, exc)
+        log.warning("could not keep a copy of the good config %s: %s", config.path, exc)
+        return
+    problems = []
+    for target in last_good_places(config.path, config.cache.dir):
+        try:
+            if target.is_file() and target.read_bytes() == data:
+                return
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, data, durable=True)
+            return
+        except OSError as exc:
+            problems.append(f"{target}: {exc.strerror or exc}")
+    log.warning("could not keep a copy of the good config: %s", "; ".join(problems))
 
 
 def usable_cache_dir(wanted: Path) -> Path:
@@ -119,11 +145,12 @@ def usable_cache_dir(wanted: Path) -> Path:
     return wanted
 
 
-def load_startup_config(path: Path) -> tuple[Config, list[str]]:
-    """The config to start with: the file, else the last good copy, else defaults.
+def load_startup_config(path: Path) -> tuple[Config, list[str], Path | None]:
+    """The config to start with, its errors and the last good copy in force (or None).
 
-    A player that refuses to start over a typo leaves the street screen black; this
-    one plays what it played before and reports the errors instead.
+    The file, else the newest last good copy, else defaults. A player that refuses to
+    start over a typo leaves the street screen black; this one plays what it played
+    before and reports the errors instead.
     """
     try:
         config = load_config(path)
@@ -131,17 +158,18 @@ def load_startup_config(path: Path) -> tuple[Config, list[str]]:
         errors = [str(issue) for issue in exc.issues]
     else:
         remember_good_config(config)
-        return config, []
+        return config, [], None
     for line in errors:
         log.error("%s", line)
-    fallback = last_good_path(cache_dir_named_in(path))
-    try:
-        config = load_config(fallback)
-    except (ConfigError, OSError):
-        log.error("no usable config: running with defaults until %s is fixed", path)
-        return Config(path=path), errors
-    log.warning("config %s has errors: playing with the last good copy %s", path, fallback)
-    return config, errors
+    for fallback in last_good_copies(path):
+        try:
+            config = load_config(fallback)
+        except (ConfigError, OSError):
+            continue
+        log.warning("config %s has errors: playing with the last good copy %s", path, fallback)
+        return config, errors, fallback
+    log.error("no usable config: running with defaults until %s is fixed", path)
+    return Config(path=path), errors, None
 
 
 class Player:
@@ -156,7 +184,7 @@ class Player:
         self.inbox: queue.Queue = queue.Queue()
         self.stop = threading.Event()
         self.alerts = AlertBook()
-        self.config, errors = load_startup_config(config_path)
+        self.config, errors, last_good = load_startup_config(config_path)
         self.status.update(
             "player",
             id=self.config.player.id,
@@ -164,14 +192,21 @@ class Player:
             version=__version__,
             pid=os.getpid(),
             started_at=format_utc(dt.datetime.now(dt.UTC)),
+            timezone=self.config.player.timezone,
         )
-        self.status.update("config", path=str(config_path), errors=errors)
+        self.status.update(
+            "config", path=str(config_path), errors=errors, on_last_good=last_good is not None
+        )
         cache_root = usable_cache_dir(self.config.cache.dir)
         self.cache_lock = CacheLock(cache_root)
-        if not self.cache_lock.acquire():
+        control = self.config.runtime.dir / "control.sock"
+        if not self.cache_lock.acquire(f"{PLAYER_HOLDER}, control socket {control}"):
+            pid, what = self.cache_lock.holder()
+            if not what.startswith(SYNC_HOLDER):
+                raise AlreadyRunning(cache_root, pid, what)
             log.warning(
-                "another videotron process is syncing %s (`videotron sync`, or a second "
-                "player); this one plays on and syncs too",
+                "`videotron sync` (pid %s) is syncing %s; this player plays on and syncs too",
+                pid,
                 cache_root,
             )
         self.cache = Cache(cache_root, self.config.cache.max_size, on_damage=self._media_damaged)
@@ -307,7 +342,7 @@ class Player:
         old = self.config
         self.config = config
         remember_good_config(config)
-        self.status.update("config", errors=[])
+        self.status.update("config", errors=[], on_last_good=False)
         set_level(config.log.level)
         for part in (self.sync, self.push):
             if part is not None:
@@ -414,6 +449,7 @@ class Player:
             headless=self.options.headless,
             screenshot_dir=self.options.screenshot_dir,
             screenshot_every=self.options.screenshot_every,
+            screenshot_keep=self.options.screenshot_keep,
             frame_log=self.options.frame_log,
             windowed=self.options.windowed,
         )
@@ -462,7 +498,11 @@ def run_player(
     recorder = StatusErrorRecorder(status)
     logging.getLogger().addHandler(recorder)
     try:
-        player = Player(config_path, options, status)
+        try:
+            player = Player(config_path, options, status)
+        except AlreadyRunning as exc:
+            log.error("%s", exc)
+            return 1
         set_level(log_level or player.config.log.level)
 
         def on_signal(signum: int, _frame: object) -> None:

@@ -547,19 +547,28 @@ class Cache:
         return damage
 
 
+# How the holders of a CacheLock name themselves in its file; a player refuses to start
+# beside another player, and plays on beside a `videotron sync` (which ends by itself).
+PLAYER_HOLDER = "videotron run"
+SYNC_HOLDER = "videotron sync"
+
+
 class CacheLock:
     """An advisory lock on the cache folder, so two processes never sync into it at once.
 
     The running player holds it; `videotron sync` on the same cache refuses instead of
-    racing the player over partial downloads and the active manifest. The kernel drops
-    it when the holder dies, so a crash never leaves it stuck.
+    racing the player over partial downloads and the active manifest, and so does a
+    second player. The holder writes "PID WHAT" into the file, so the refused one can
+    name it. The kernel drops the lock when the holder dies, so a crash never leaves it
+    stuck.
     """
 
     def __init__(self, root: Path) -> None:
         self.path = Path(root) / ".lock"
         self._fd: int | None = None
 
-    def acquire(self) -> bool:
+    def acquire(self, holder: str = "") -> bool:
+        """Take the lock, noting `holder` (what this process is) in the file; False if held."""
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -570,7 +579,20 @@ class CacheLock:
             os.close(fd)
             return False
         self._fd = fd
+        with contextlib.suppress(OSError):  # the note is for messages; the lock is the flock
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()} {holder}".strip().encode() + b"\n", 0)
         return True
+
+    def holder(self) -> tuple[int | None, str]:
+        """(pid, what) of the process holding the lock, as it wrote them; (None, "") unknown."""
+        try:
+            with open(self.path, "rb") as handle:
+                text = handle.read(1024).decode("utf-8", "replace").strip()
+        except OSError:
+            return None, ""
+        pid, _, what = text.partition(" ")
+        return (int(pid), what) if pid.isdigit() else (None, "")
 
     def release(self) -> None:
         if self._fd is not None:

@@ -75,12 +75,13 @@ def test_live_config_edits_apply_and_a_bad_edit_keeps_playing(
         assert f"player.yaml:{line}:" in error and "display.fps" in error
         assert status["render"]["item"] == "red"
         # `videotron status` with that broken file still finds the running player (its
-        # runtime.dir is read leniently) and shows the refused edit, not "NOT RUNNING".
+        # runtime.dir is read leniently) and shows the refused edit, not "NOT RUNNING";
+        # exit 1: running, but a technician's edit needs fixing.
         shown = subprocess.run(
             [sys.executable, "-m", "videotron", "--config", str(config), "status"],
             capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
-        assert shown.returncode == 0, shown.stdout + shown.stderr
+        assert shown.returncode == 1, shown.stdout + shown.stderr
         assert "CONFIG REFUSED" in shown.stdout and "display.fps" in shown.stdout
         assert "red" in shown.stdout
         assert left_and_right(config, tmp_path / "a2.png") == (RED, (0, 0, 0))
@@ -195,6 +196,40 @@ def test_sync_once_refuses_while_the_player_syncs_the_same_cache(
             capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
         assert alone.returncode == 0, alone.stderr  # the lock went with the player
+    finally:
+        if player.proc is not None and player.proc.poll() is None:
+            player.stop()
+
+
+def test_a_second_player_on_the_same_config_is_refused_and_names_the_first(
+    tmp_path: Path, publisher_key
+) -> None:
+    key_path, public_key = publisher_key
+    site = tmp_path / "site"
+    publish_tree(
+        site, [{"id": "red", "type": "image", "color": list(RED), "duration": 60}], key_path
+    )
+    config = tmp_path / "player.yaml"
+    write_config(config, tmp_path, site, public_key)
+    player = PlayerProcess(config, tmp_path / "run", tmp_path / "player.log")
+    player.start()
+    try:
+        player.wait_item("red", timeout=60)
+        second = subprocess.run(
+            [sys.executable, "-m", "videotron", "--config", str(config), "run", "--headless",
+             "--exit-after", "30"],
+            capture_output=True, text=True, timeout=120, check=False,
+            env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
+        )  # fmt: skip
+        assert second.returncode == 1, second.stderr[-2000:]
+        sock = tmp_path / "run" / "control.sock"
+        assert f"videotron run, control socket {sock} (pid {player.proc.pid})" in second.stderr
+        assert "already plays from cache" in second.stderr and "videotron status" in second.stderr
+        assert "Traceback" not in second.stderr
+        # The first keeps its status file and its control socket: the tools still reach it.
+        assert player.status()["player"]["pid"] == player.proc.pid
+        assert left_and_right(config, tmp_path / "shot.png")[0] == RED
+        assert player.stop() == 0
     finally:
         if player.proc is not None and player.proc.poll() is None:
             player.stop()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 from player.wire.manifest import to_json
 from player.wire.signing import load_private_key, sign
 from tests.fixtures.content import publish_tree
-from tests.fixtures.player import PlayerProcess
+from tests.fixtures.player import VIDEOTRON, PlayerProcess
 from tests.test_app import write_config
 
 RED = (220, 20, 20)
@@ -144,6 +145,43 @@ def test_a_player_started_on_a_config_that_is_no_config_plays_its_last_good_copy
             assert error.startswith(str(config)) and reasons[kind] in error, kind
             assert player.stop() == 0
         assert "Traceback" not in player.logs.read_text(errors="replace")
+    finally:
+        if player.proc is not None and player.proc.poll() is None:
+            player.stop()
+
+
+def test_a_broken_config_with_its_own_cache_dir_comes_back_on_its_last_good_copy(
+    tmp_path: Path, publisher_key, monkeypatch
+) -> None:
+    """By hand or from a desktop session (no systemd state folder), cache.dir not the default:
+    the copy is found from the config's path alone, and status does not call it healthy."""
+    key_path, public_key = publisher_key
+    site = tmp_path / "site"
+    publish_tree(
+        site, [{"id": "red", "type": "image", "color": list(RED), "duration": 60}], key_path
+    )
+    monkeypatch.delenv("STATE_DIRECTORY", raising=False)
+    config = tmp_path / "etc" / "player.yaml"
+    config.parent.mkdir()
+    write_config(config, tmp_path, site, public_key)  # cache.dir: tmp/cache
+    player = PlayerProcess(config, tmp_path / "run", tmp_path / "player.log")
+    player.start()
+    try:
+        player.wait_item("red", timeout=60)
+        assert player.stop() == 0
+        config.write_text("player:\n  id: " + "[" * 5000 + "]" * 5000 + "\n")  # a bad edit
+        player.start()  # then a power cut
+        status = player.wait_item("red", timeout=60)
+        assert status["config"]["on_last_good"] is True
+        result = subprocess.run(
+            [*VIDEOTRON, "--config", str(config), "status"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "running, CONFIG REFUSED:" in result.stdout
+        assert "playing its last good config" in result.stdout
+        assert "healthy" not in result.stdout
+        assert player.stop() == 0
     finally:
         if player.proc is not None and player.proc.poll() is None:
             player.stop()

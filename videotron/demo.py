@@ -13,6 +13,7 @@ from pathlib import Path
 
 from central.publish import publish
 from player.app import RunOptions, run_player
+from player.render.capture import LATEST_NAME
 from player.service.board import StatusBoard
 from player.wire.signing import generate_keypair, load_private_key, private_key_text, public_key_b64
 from player.wire.status import RenderSection
@@ -22,7 +23,8 @@ log = logging.getLogger(__name__)
 
 FEED_NAME = "sample-feed.xml"
 HEADLESS_SHOT_EVERY = 3.0
-HEADLESS_SECONDS = 60.0  # offscreen, the demo is a check: it ends by itself
+HEADLESS_SECONDS = 60.0  # offscreen without the office, the demo is a check: it ends by itself
+SHOTS_KEPT = 20  # screenshots kept in the folder (one every 3 s would fill a disk overnight)
 
 
 def ensure_key(path: Path) -> str:
@@ -83,39 +85,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{summary.sequence}, into {out / 'published'}"
     )
     headless = args.headless or not display_available()
-    screenshot_dir = args.screenshot_dir
-    exit_after = args.exit_after or None  # --exit-after 0: until Ctrl-C
-    if headless:
-        screenshot_dir = screenshot_dir or out
-        if args.exit_after is None:
-            exit_after = HEADLESS_SECONDS
-        until = f"for {exit_after:g} s" if exit_after else "until Ctrl-C"
-        print(
-            f"videotron demo: no display{' requested' if args.headless else ' found'}: "
-            f"rendering offscreen {until}, a screenshot every "
-            f"{args.screenshot_every or HEADLESS_SHOT_EVERY:g} s "
-            f"in {screenshot_dir}/"
-        )
-    options = RunOptions(
-        headless=headless,
-        screenshot_dir=screenshot_dir,
-        screenshot_every=args.screenshot_every
-        or (HEADLESS_SHOT_EVERY if headless else RunOptions.screenshot_every),
-        exit_after=exit_after,
-        frame_log=args.frame_log,
-        windowed=not headless,
-    )
-    status = StatusBoard()
-    progress = DemoProgress(status, screenshot_dir, headless=headless)
+    screenshot_dir = (args.screenshot_dir or out) if headless else args.screenshot_dir
+    if screenshot_dir is not None:
+        clear_screenshots(screenshot_dir)
     office, hint = _start_office(out, args)
     try:  # from here on, the office stops however the demo ends
+        exit_after = play_length(args.exit_after, headless=headless, office=office is not None)
+        if office is not None:
+            print(office.banner(exit_after))
+        if headless:
+            until = f"for {exit_after:g} s" if exit_after else "until Ctrl-C"
+            print(
+                f"videotron demo: no display{' requested' if args.headless else ' found'}: "
+                f"rendering offscreen {until}, a screenshot every "
+                f"{args.screenshot_every or HEADLESS_SHOT_EVERY:g} s "
+                f"in {screenshot_dir}/ (the newest {SHOTS_KEPT} and {LATEST_NAME})"
+            )
+        options = RunOptions(
+            headless=headless,
+            screenshot_dir=screenshot_dir,
+            screenshot_every=args.screenshot_every
+            or (HEADLESS_SHOT_EVERY if headless else RunOptions.screenshot_every),
+            screenshot_keep=SHOTS_KEPT,
+            exit_after=exit_after,
+            frame_log=args.frame_log,
+            windowed=not headless,
+        )
+        status = StatusBoard()
+        progress = DemoProgress(status, screenshot_dir, headless=headless)
         extra = office.player_yaml() if office else ()
         config = write_demo_config(out, public_key, "1280x720", extra)
         print(f"videotron demo: playing; Ctrl-C stops it. The player's config: {config}")
         progress.start()
-        code = run_player(config, options, args.log_level, status)
+        try:
+            code = run_player(config, options, args.log_level, status)
+        finally:
+            progress.stop()
     finally:
-        progress.stop()
         if office is not None:
             office.stop()
     print(progress.closing(out))
@@ -124,6 +130,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if hint:
         print(f"videotron demo: {hint}")
     return code
+
+
+def play_length(exit_after: float | None, *, headless: bool, office: bool) -> float | None:
+    """Seconds the demo plays; None: until Ctrl-C.
+
+    `--exit-after` decides when given (0: until Ctrl-C). Otherwise a demo with the office
+    stays up, since a newcomer opens the console's address whenever they get to it; an
+    offscreen demo without it is a check and ends by itself.
+    """
+    if exit_after is not None:
+        return exit_after or None
+    return HEADLESS_SECONDS if headless and not office else None
+
+
+def clear_screenshots(directory: Path) -> None:
+    """Remove an earlier run's screenshots, so the folder holds this run's only."""
+    if directory.is_dir():
+        for old in [*directory.glob("screen-*.png"), directory / LATEST_NAME]:
+            old.unlink(missing_ok=True)
 
 
 def _start_office(out: Path, args: argparse.Namespace):
@@ -143,7 +168,6 @@ def _start_office(out: Path, args: argparse.Namespace):
     except demo_office.OfficeError as exc:
         print(f"videotron demo: playing without the console: {exc}")
         return None, None
-    print(office.banner())
     return office, None
 
 
@@ -203,7 +227,8 @@ class DemoProgress:
         lines = [f"videotron demo: done after {time.monotonic() - self._started:.0f} s."]
         if shots:
             lines.append(
-                f"  {len(shots)} screenshots in {shots[0].parent}/ (last: {shots[-1].name})"
+                f"  {len(shots)} screenshots in {shots[0].parent}/ (last: {shots[-1].name}, "
+                f"also as {LATEST_NAME})"
             )
         lines.append(f"  published content (manifest + media): {out / 'published'}")
         lines.append(f"  player config: {out / 'player.yaml'}; cache: {out / 'cache'}")

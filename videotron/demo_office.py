@@ -238,11 +238,20 @@ class DemoOffice:
             "report: {thumbnail_every: 15, ack_timeout: 5}",
         ]
 
-    def banner(self) -> str:
+    def banner(self, stops_after: float | None = None) -> str:
+        """The console's address, login and how long it stays up (None: until Ctrl-C)."""
+        if stops_after:
+            lasts = (
+                f"  it stops with the demo after {stops_after:g} s "
+                f"(--exit-after 0 keeps it up until Ctrl-C)\n"
+            )
+        else:
+            lasts = "  it stays up until you stop the demo with Ctrl-C\n"
         return (
             f"videotron demo: the office console is on {self.console_url}\n"
             f"  log in as {DEMO_USER} with password {self.password} (operator; a new one "
             f"each run)\n"
+            f"{lasts}"
             f"  broker {self.broker_url}; collector database, logs and central.yaml in "
             f"{self.folder}/"
         )

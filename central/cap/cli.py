@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from central.broker import BrokerTarget, SendError, load_publisher_key, send_alert
 from central.cap.settings import CapSettings
@@ -112,7 +113,7 @@ def cmd_cap_watch(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 1
-        print(render_status(data))
+        print(render_status(data, ZoneInfo(config.console.timezone)))
         return 0
     return _run(config, settings)
 

@@ -194,10 +194,21 @@ def plan(
     new_state = state.knowing(message.key, alert_id)
     if not groups:
         new_state = new_state.without(alert_id)
-        reason = "no configured group lies in its area: sent nowhere"
+        # An exercise over groups that take none is the office's setting, not a bad area.
+        declined = sorted(groups_reached(areas, places)) if exercise else []
+        if declined:
+            verdict = "ignored"
+            lie = "lies" if len(declined) == 1 else "lie"
+            reason = (
+                f"status {message.status}: {', '.join(declined)} {lie} in its area but "
+                "takes no exercises (exercises: true in cap.groups would show it): sent nowhere"
+            )
+        else:
+            verdict = "unmatched"
+            reason = "no configured group lies in its area: sent nowhere"
         if dropped:
             reason += f"; taken off {', '.join(dropped)}"
-        return Plan("unmatched", reason, alert_id, tuple(sends), new_state, ())
+        return Plan(verdict, reason, alert_id, tuple(sends), new_state, ())
     shown = Shown(
         alert_id=alert_id,
         identifier=message.identifier,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from central.cap.state import CapState
 from player.wire.atomicfile import atomic_write
-from player.wire.isotime import format_utc
+from player.wire.isotime import format_utc, parse_utc
 
 if TYPE_CHECKING:
     from central.cap.mapping import Plan
@@ -124,19 +124,31 @@ class CapStatusFile:
             log.error("cannot write CAP status %s: %s", self.path, exc)
 
 
-def render_status(data: dict) -> str:
-    """The status file as the operator reads it."""
-    lines = [f"CAP watcher (pid {data.get('pid')}), updated {data.get('updated_at')}, "
+def local_text(value: object, zone: dt.tzinfo) -> str:
+    """A stored UTC time on the office's clock with the zone's name; "never" for none."""
+    if not value:
+        return "never"
+    try:
+        return parse_utc(value).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+    except ValueError:
+        return str(value)
+
+
+def render_status(data: dict, zone: dt.tzinfo) -> str:
+    """The status file as the operator reads it, times on the office's clock (`zone`)."""
+    lines = [f"CAP watcher (pid {data.get('pid')}), updated "
+             f"{local_text(data.get('updated_at'), zone)}, "
              f"polling every {data.get('poll_interval')} s"]  # fmt: skip
     lines.append("sources:")
     for source in data.get("sources", []):
-        lines.append(f"  {source['state']:<8} {source['source']}  last ok {source['last_ok']}")
+        last_ok = local_text(source["last_ok"], zone)
+        lines.append(f"  {source['state']:<8} {source['source']}  last ok {last_ok}")
         if source.get("last_error"):
             lines.append(f"           {source['last_error']}")
         for file in source.get("files_failing", []):
             lines.append(
                 f"           file failing: {file['file']} "
-                f"({file['failures']} tries since {file['since']})"
+                f"({file['failures']} tries since {local_text(file['since'], zone)})"
             )
             lines.append(f"             {file['last_error']}")
     shown = data.get("on_screens", [])
@@ -144,10 +156,10 @@ def render_status(data: dict) -> str:
     for s in shown:
         lines.append(
             f"  {s['level']:<9} {s['headline']}  [{', '.join(s['groups'])}] until "
-            f"{s['expires_at']} ({s['status']}, {s['identifier']})"
+            f"{local_text(s['expires_at'], zone)} ({s['status']}, {s['identifier']})"
         )
     lines.append("recent CAP files:")
     for d in data.get("recent", [])[-10:]:
         what = d.get("identifier") or d["where"]
-        lines.append(f"  {d['at']}  {d['verdict']:<9} {what}: {d['reason']}")
+        lines.append(f"  {local_text(d['at'], zone)}  {d['verdict']:<9} {what}: {d['reason']}")
     return "\n".join(lines)

@@ -100,6 +100,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"videotron report: unknown time zone {zone!r}", file=sys.stderr)
         return 2
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    form = csvfile.EXCEL_ID if getattr(args, "csv_excel_id", False) else csvfile.PLAIN
+    as_csv = getattr(args, "csv", False) or form is csvfile.EXCEL_ID
     url = config.collector.database.reveal()
     engine = open_engine(url)
     try:
@@ -108,8 +110,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                 rows = queries.plays_per_item(
                     connection, args.first, args.last, tz=tz, group=args.group
                 )
-                if args.csv:  # the console's download, byte for byte
-                    sys.stdout.buffer.write(csvfile.plays_csv(rows))
+                if as_csv:  # the console's download, byte for byte
+                    sys.stdout.buffer.write(csvfile.plays_csv(rows, form))
                     sys.stdout.flush()
                     return 0
                 rows = [{**row, "screen": row["player"]} for row in rows]
@@ -119,8 +121,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                 rows = onscreen.on_screen(
                     connection, start, end, tz=tz, group=args.group, player=args.screen
                 )
-                if args.csv:  # the console's download, byte for byte
-                    sys.stdout.buffer.write(csvfile.onscreen_csv(rows))
+                if as_csv:  # the console's download, byte for byte
+                    sys.stdout.buffer.write(csvfile.onscreen_csv(rows, form))
                     sys.stdout.flush()
                     return 0
                 columns = ONSCREEN_COLUMNS
@@ -154,8 +156,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     finally:
         engine.dispose()
-    if args.csv:
-        sys.stdout.buffer.write(csvfile.table_csv(columns, rows))
+    if as_csv:
+        sys.stdout.buffer.write(csvfile.table_csv(columns, rows, form))
         sys.stdout.flush()
         return 0
     _print(rows, columns)

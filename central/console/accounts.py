@@ -85,7 +85,7 @@ def list_accounts(connection: Connection) -> list[dict]:
     """Every account with its role, when it was made and whether it is disabled."""
     return [
         {"name": row["name"], "role": row["role"], "created_at": row["created_at"],
-         "disabled": row["password_hash"] == DISABLED_HASH}
+         "last_login": row["last_login"], "disabled": row["password_hash"] == DISABLED_HASH}
         for row in stored.users(connection)
     ]  # fmt: skip
 

@@ -101,8 +101,10 @@ def serve(args: argparse.Namespace, config) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
+    # add-user answers in one line; the schema migration it may run logs only on --log-level.
+    quiet = "WARNING" if args.console_action == "add-user" else "INFO"
     logging.basicConfig(
-        level=getattr(args, "log_level", None) or "INFO",
+        level=getattr(args, "log_level", None) or quiet,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:

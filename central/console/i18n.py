@@ -255,6 +255,48 @@ WORDS = MappingProxyType(
         "display_off_command": ("layar dimatikan (perintah)", "display off (by command)"),
         "off_hours": ("mati di luar jam operasi", "off outside operating hours"),
         # --- end of alerts the street can read
+        # One language per page: form problems, report ranges, counts and log levels.
+        "hour": ("jam", "hour"),
+        "per_24h": ("/ 24 jam", "/ 24 h"),
+        "problem_text": ("Teks: 1 sampai {max} karakter.", "Text: 1 to {max} characters."),
+        "problem_level": ("Pilih salah satu tingkat.", "Choose one of the levels."),
+        "problem_expiry": (
+            "Pilih salah satu masa berlaku yang ditawarkan.",
+            "Choose one of the offered durations.",
+        ),
+        "problem_groups": (
+            "Pilih sedikitnya satu grup yang dikenal.",
+            "Choose at least one known group.",
+        ),
+        "range_bad_date": (
+            "Tanggal tidak dikenali (TTTT-BB-HH); ditampilkan minggu terakhir.",
+            "Date not understood (YYYY-MM-DD); showing the last week.",
+        ),
+        "range_backwards": (
+            "Tanggal akhir {last} sebelum tanggal awal {first}.",
+            "The end date {last} is before the start date {first}.",
+        ),
+        "range_too_long": (
+            "Paling banyak {days} hari per laporan; bagi rentangnya.",
+            "At most {days} days per report; split the range.",
+        ),
+        "log_critical": ("kritis", "critical"),
+        "log_error": ("galat", "error"),
+        "log_warning": ("peringatan", "warning"),
+        "log_info": ("info", "info"),
+        "log_debug": ("debug", "debug"),
+        "now_by_schedule": ("Menurut jadwal, sekarang", "By the schedule, now"),
+        "alert_on_screen": ("peringatan di layar", "alert on screen"),
+        "reported_by": (
+            "dilaporkan {n} dari {total} layar daring",
+            "reported by {n} of {total} screens online",
+        ),
+        "under_the_alert": ("di bawah peringatan", "under the alert"),
+        "last_login": ("Terakhir masuk", "Last login"),
+        "csv_excel_id": (
+            "Unduh CSV untuk Excel (pemisah ;)",
+            "Download CSV for Excel, Indonesian settings (;)",
+        ),
     }
 )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
-from central.db.schema import console_sessions, console_users
+from central.db.schema import audit, console_sessions, console_users
 
 
 def save_user(
@@ -25,10 +25,19 @@ def save_user(
 
 
 def users(connection: Connection) -> list[dict]:
-    """Every account by name: `[{"name", "role", "created_at", "password_hash"}]`."""
+    """Every account by name: `[{"name", "role", "created_at", "password_hash",
+    "last_login"}]`; `last_login` from the audit log's logins, None when never."""
+    logins = (
+        select(audit.c.actor, func.max(audit.c.at).label("last_login"))
+        .where(audit.c.action == "login")
+        .group_by(audit.c.actor)
+        .subquery()
+    )
     rows = connection.execute(
         select(console_users.c.name, console_users.c.role, console_users.c.created_at,
-               console_users.c.password_hash).order_by(console_users.c.name)
+               console_users.c.password_hash, logins.c.last_login)
+        .outerjoin(logins, logins.c.actor == console_users.c.name)
+        .order_by(console_users.c.name)
     )  # fmt: skip
     return [dict(row._mapping) for row in rows]
 

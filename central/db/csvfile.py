@@ -4,6 +4,10 @@
 rows give the same bytes. A cell beginning with "=", "+", "-", "@", a tab or a carriage
 return is a formula to Excel or LibreOffice: an item id such as "=HYPERLINK(…)" from a
 player must stay text in a partner's spreadsheet, so such a cell gets a leading "'".
+
+Two forms: the plain one ("," and a decimal dot) for scripts, and the one Excel with
+Indonesian regional settings opens in columns (";" and a decimal comma): that Excel reads
+"," as the decimal mark, so a plain file lands in one column and 22.5 is no number.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from player.wire.isotime import format_utc
 
@@ -26,32 +31,56 @@ ONSCREEN_COLUMNS = (
 )  # fmt: skip
 
 
-def cell(value: object) -> str:
-    """A value as CSV text: "" for None, ISO 8601 UTC ("…Z") for a naive UTC datetime,
-    str() otherwise; a text that a spreadsheet would run as a formula gets a leading "'"."""
+@dataclass(frozen=True)
+class CsvForm:
+    """How a CSV spells its separators: `name` is what the console and the CLI call it."""
+
+    name: str
+    delimiter: str
+    decimal: str
+
+
+PLAIN = CsvForm("plain", ",", ".")
+EXCEL_ID = CsvForm("excel-id", ";", ",")  # Excel with Indonesian regional settings
+FORMS = {form.name: form for form in (PLAIN, EXCEL_ID)}
+
+
+def cell(value: object, form: CsvForm = PLAIN) -> str:
+    """A value as CSV text: "" for None, ISO 8601 UTC ("…Z") for a naive UTC datetime, a
+    float with the form's decimal mark, str() otherwise; a text that a spreadsheet would
+    run as a formula gets a leading "'"."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         return format_utc(value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value)
+    if isinstance(value, float):
+        return str(value).replace(".", form.decimal)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+def number(value: float, places: int, form: CsvForm = PLAIN) -> str:
+    """A number with `places` decimals and the form's decimal mark."""
+    return f"{value:.{places}f}".replace(".", form.decimal)
+
+
+def csv_bytes(
+    header: Sequence[str], rows: Iterable[Sequence[object]], form: CsvForm = PLAIN
+) -> bytes:
     """The CSV of `rows` under `header` as bytes: UTF-8 with a byte-order mark (which Excel
     needs to read non-ASCII names), lines ending in CRLF, every cell through `cell`."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=form.delimiter, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([cell(value) for value in row] for row in rows)
+    writer.writerows([cell(value, form) for value in row] for row in rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def plays_csv(rows: Iterable[Mapping]) -> bytes:
+def plays_csv(rows: Iterable[Mapping], form: CsvForm = PLAIN) -> bytes:
     """Rows of `queries.plays_per_item` as the proof-of-play CSV (`PLAYS_COLUMNS`).
 
     Numbers as the console's table shows them: seconds with one decimal, the completed
-    share with three, a dot as the decimal mark.
+    share with three, the form's decimal mark.
     """
     return csv_bytes(
         PLAYS_COLUMNS,
@@ -61,25 +90,28 @@ def plays_csv(rows: Iterable[Mapping]) -> bytes:
                 row["player"],
                 row["item"],
                 row["plays"],
-                f"{row['seconds']:.1f}",
-                f"{row['completed_share']:.3f}",
+                number(row["seconds"], 1, form),
+                number(row["completed_share"], 3, form),
             )
             for row in rows
         ),
+        form,
     )
 
 
-def onscreen_csv(rows: Iterable[Mapping]) -> bytes:
+def onscreen_csv(rows: Iterable[Mapping], form: CsvForm = PLAIN) -> bytes:
     """Rows of `onscreen.on_screen` as CSV (`ONSCREEN_COLUMNS`), seconds to the millisecond."""
     return csv_bytes(
         ONSCREEN_COLUMNS,
         (
-            [f"{row[c]:.3f}" if c == "seconds" else row.get(c) for c in ONSCREEN_COLUMNS]
+            [number(row[c], 3, form) if c == "seconds" else row.get(c)
+             for c in ONSCREEN_COLUMNS]
             for row in rows
         ),
-    )
+        form,
+    )  # fmt: skip
 
 
-def table_csv(columns: Sequence[str], rows: Iterable[Mapping]) -> bytes:
+def table_csv(columns: Sequence[str], rows: Iterable[Mapping], form: CsvForm = PLAIN) -> bytes:
     """Rows (dicts) as CSV with `columns` as header and keys."""
-    return csv_bytes(columns, ([row.get(c) for c in columns] for row in rows))
+    return csv_bytes(columns, ([row.get(c) for c in columns] for row in rows), form)

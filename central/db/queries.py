@@ -109,7 +109,12 @@ def uptime_per_day(
     now: dt.datetime,
     group: str | None = None,
 ) -> list[dict]:
-    """Per screen by local day: seconds online (from the online periods), and the share."""
+    """Per screen by local day: seconds online (from the online periods), and the share.
+
+    The share is of the part of the day the screen could have been online: from when
+    the office first saw it (or the day's start) to `now` (or the day's end). A screen
+    online since it was first seen has a share of 1.0 today, not the hours elapsed / 24.
+    """
     bounds = day_bounds(first, last, tz)
     start, end = bounds[0][1], bounds[-1][1]
     query = select(
@@ -131,16 +136,25 @@ def uptime_per_day(
             overlap = (min(ended, hi) - max(began, lo)).total_seconds()
             if overlap > 0:
                 totals[player, day] = totals.get((player, day), 0.0) + overlap
+    first_seen = dict(
+        connection.execute(
+            select(screens.c.player, screens.c.first_seen).where(
+                screens.c.player.in_({player for player, _ in totals})
+            )
+        ).all()
+    )
     rows = []
     for (player, day), seconds in sorted(totals.items()):
         index = [b[0] for b in bounds].index(day)
-        length = (bounds[index + 1][1] - bounds[index][1]).total_seconds()
+        lo, hi = bounds[index][1], bounds[index + 1][1]
+        seen = min(first_seen.get(player) or lo, now)  # a period cannot start before it
+        window = (min(hi, now) - max(lo, seen)).total_seconds()
         rows.append(
             {
                 "day": day.isoformat(),
                 "player": player,
                 "online_seconds": round(seconds),
-                "share": round(min(1.0, seconds / length), 3),
+                "share": round(min(1.0, seconds / window), 3) if window > 0 else 1.0,
             }
         )
     return rows

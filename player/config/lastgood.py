@@ -11,16 +11,40 @@ from player.config.model import Config
 from player.wire.smallfile import read_small_file, yaml_too_deep
 
 LAST_GOOD_NAME = "last-good-config.yaml"
+BESIDE_SUFFIX = ".last-good"  # player.yaml.last-good beside player.yaml
 MAX_RAW_BYTES = 256 * 1024  # as loader.MAX_BYTES: a config is a page of settings
 MAX_RAW_DEPTH = 16  # as loader.MAX_DEPTH
 
 
-def last_good_path(cache_dir: Path) -> Path:
-    """Where the last valid config is kept, so a broken file at boot still plays."""
+def last_good_places(config_path: Path, cache_dir: Path) -> list[Path]:
+    """Where the last valid copy of `config_path` may be kept, the place to write first.
+
+    systemd's StateDirectory= when set; else beside the config file (`player.yaml.last-good`),
+    found however broken the file is, also when it named another cache.dir; last the
+    cache dir (a config folder the player cannot write, and copies older versions kept).
+    """
+    places = []
     state = os.environ.get("STATE_DIRECTORY")  # set by systemd's StateDirectory=
     if state:
-        return Path(state.split(":")[0]) / LAST_GOOD_NAME
-    return cache_dir / LAST_GOOD_NAME
+        places.append(Path(state.split(":")[0]) / LAST_GOOD_NAME)
+    places.append(config_path.parent / f"{config_path.name}{BESIDE_SUFFIX}")
+    places.append(cache_dir / LAST_GOOD_NAME)
+    return places
+
+
+def last_good_copies(config_path: Path) -> list[Path]:
+    """The kept copies of `config_path` that exist, newest first: what a broken start reads.
+
+    Found without the broken file's help, except the cache dir, which is read leniently
+    from it (else the default).
+    """
+    found = []
+    for place in last_good_places(config_path, cache_dir_named_in(config_path)):
+        try:
+            found.append((place.stat().st_mtime, place))
+        except OSError:
+            continue
+    return [place for _, place in sorted(found, key=lambda pair: pair[0], reverse=True)]
 
 
 def named_in(path: Path, section: str, key: str) -> str | None:

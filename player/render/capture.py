@@ -38,12 +38,20 @@ def save_png(surface: pygame.Surface, path: Path) -> None:
         image.save(handle, format="PNG", compress_level=1)
 
 
-class Screenshotter:
-    """Periodic screenshots: the frame is copied on the main thread, encoded in a worker."""
+LATEST_NAME = "latest.png"
 
-    def __init__(self, directory: Path, every: float) -> None:
+
+class Screenshotter:
+    """Periodic screenshots: the frame is copied on the main thread, encoded in a worker.
+
+    With `keep`, only the newest `keep` shots stay (an overnight run would fill the disk)
+    and `latest.png` is always the newest one.
+    """
+
+    def __init__(self, directory: Path, every: float, keep: int | None = None) -> None:
         self.directory = Path(directory)
         self.every = max(0.1, every)
+        self.keep = keep
         self.next_at: float | None = None
         self.count = 0
         self._jobs: queue.Queue[tuple[bytes, tuple[int, int], Path] | None] = queue.Queue(2)
@@ -73,8 +81,20 @@ class Screenshotter:
                 image = Image.frombytes("RGB", size, data)
                 with atomic_writer(path, durable=False) as handle:
                     image.save(handle, format="PNG", compress_level=1)
+                if self.keep is not None:
+                    self._prune(path)
             except OSError as exc:
                 log.error("cannot write screenshot %s: %s", path, exc)
+
+    def _prune(self, newest: Path) -> None:
+        """Keep the newest `keep` shots and point `latest.png` at the newest (a hard link)."""
+        for old in sorted(self.directory.glob("screen-*.png"))[: -self.keep or None]:
+            old.unlink(missing_ok=True)
+        latest = self.directory / LATEST_NAME
+        staged = latest.with_name(f".{LATEST_NAME}.tmp")
+        staged.unlink(missing_ok=True)
+        staged.hardlink_to(newest)
+        staged.replace(latest)
 
     def close(self) -> None:
         self._jobs.put(None)

@@ -71,6 +71,7 @@ class RenderLoop:
         headless: bool = False,
         screenshot_dir: Path | None = None,
         screenshot_every: float = 5.0,
+        screenshot_keep: int | None = None,
         frame_log: Path | None = None,
         windowed: bool = False,
     ) -> None:
@@ -87,6 +88,7 @@ class RenderLoop:
         self.windowed = windowed
         self.screenshot_dir = screenshot_dir
         self.screenshot_every = screenshot_every
+        self.screenshot_keep = screenshot_keep
         self.frame_log_path = frame_log
 
         self.manifest: Manifest | None = None
@@ -160,7 +162,9 @@ class RenderLoop:
         self.slides = SlideWorker()
         self.feeds = FeedReader(self.config.cache.dir / "feeds", on_change=self._wake)
         if self.screenshot_dir is not None:
-            self.shots = Screenshotter(self.screenshot_dir, self.screenshot_every)
+            self.shots = Screenshotter(
+                self.screenshot_dir, self.screenshot_every, self.screenshot_keep
+            )
         if self.frame_log_path is not None:
             self.frame_log = FrameLog(self.frame_log_path)
         self._build_scene()

@@ -95,7 +95,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     aligned = config.schedule.aligned
     hours = config.operating_hours
     print(f"manifest: {source} (group {manifest.group}, sequence {manifest.sequence}, "
-          f"published {manifest.published_at:%Y-%m-%d %H:%M %z})")  # fmt: skip
+          f"published {manifest.published_at.astimezone(tz):%Y-%m-%d %H:%M %Z})")  # fmt: skip
     print(
         f"player time: {tz.key}; operating hours: "
         f"{'always on' if hours.always_on else 'from the config'}; "
@@ -103,7 +103,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     )
     if args.at is None and not clock_is_trusted(manifest, start):
         print("note: this machine's clock is before the manifest's publication: not trusted yet")
-    print(f"from {start:%a %Y-%m-%d %H:%M:%S %Z} for {args.hours:g} h:\n")
+    print(f"from {start.astimezone(tz):%a %Y-%m-%d %H:%M:%S %Z} for {args.hours:g} h:\n")
     slots = Scheduler(manifest, tz).upcoming(
         start, until, hours=hours, aligned=aligned, clock_trusted=trusted
     )

@@ -32,6 +32,19 @@ class ControlError(Exception):
     """A request the server refuses, with the reason to send back."""
 
 
+def _answers(path: Path) -> bool:
+    """Whether a process accepts connections on the socket at `path`."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    probe.settimeout(1.0)
+    try:
+        probe.connect(str(path))
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
 class ControlServer:
     """Serves line-based JSON requests on a unix stream socket (mode 0660).
 
@@ -61,7 +74,12 @@ class ControlServer:
         with contextlib.suppress(FileNotFoundError):
             if not stat.S_ISSOCK(self.path.lstat().st_mode):
                 raise ControlError(f"{self.path} exists and is not a socket; remove it")
-            self.path.unlink()  # left over from a killed player: only one player runs
+            if _answers(self.path):  # never take the socket from a player that listens on it
+                raise ControlError(
+                    f"another player listens on {self.path}; this one takes no control "
+                    "socket (stop the other, or give this one its own runtime.dir)"
+                )
+            self.path.unlink()  # left over from a killed player: nothing listens on it
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
         # umask so the socket is never briefly world-connectable before chmod.
         old_umask = os.umask(0o117)

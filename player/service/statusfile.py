@@ -16,10 +16,10 @@ from pathlib import Path
 from player import __version__
 from player.config.model import RuntimeConfig
 from player.service.board import StatusBoard
-from player.service.statusview import parse_time, render_summary
+from player.service.statusview import attention, parse_time, render_summary
 from player.wire.atomicfile import atomic_write
 from player.wire.isotime import format_utc
-from player.wire.status import HealthSection, StatusDocument
+from player.wire.status import StatusDocument
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def runtime_dir_candidates(config_path: Path) -> tuple[list[Path], str | None]:
     good config, so besides the file's own runtime.dir (read leniently when the file is
     broken) the last good copy's and the default are tried too.
     """
-    from player.config.lastgood import cache_dir_named_in, last_good_path, named_in
+    from player.config.lastgood import last_good_copies, named_in
 
     first, note = runtime_dir_from_config(config_path)
     if note is None:
@@ -160,9 +160,10 @@ def runtime_dir_candidates(config_path: Path) -> tuple[list[Path], str | None]:
     named = named_in(config_path, "runtime", "dir")
     if named:
         candidates.append(Path(named))
-    good = named_in(last_good_path(cache_dir_named_in(config_path)), "runtime", "dir")
-    if good:
-        candidates.append(Path(good))
+    for copy in last_good_copies(config_path):
+        good = named_in(copy, "runtime", "dir")
+        if good:
+            candidates.append(Path(good))
     candidates.append(first)  # the default
     unique = list(dict.fromkeys(candidates))
     note = f"config {config_path} does not load; looking for the running player"
@@ -261,7 +262,6 @@ def cmd_status(args: argparse.Namespace) -> int:
         if getattr(args, "json", False):
             print(f"videotron is not running: {dead}", file=sys.stderr)
         return EXIT_NOT_RUNNING
-    health: HealthSection = doc.get("health") or {}
-    if health.get("healthy") is False:
+    if attention(doc):  # unhealthy, or its config refused: as the console flags it
         return EXIT_UNHEALTHY
     return EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from player.sync.failure import SyncFailure
 from player.wire.isotime import parse_utc
@@ -37,12 +38,27 @@ def parse_time(value: object) -> dt.datetime | None:
         return None
 
 
+def player_zone(doc: StatusDocument) -> ZoneInfo | None:
+    """The zone the player's clock and schedule use (its config), or None when not written."""
+    player: PlayerSection = doc.get("player") or {}
+    try:
+        return ZoneInfo(str(player.get("timezone"))) if player.get("timezone") else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def local_text(moment: dt.datetime, zone: dt.tzinfo | None) -> str:
+    """A time as the screen's clock shows it, with the zone's name (None: this machine's)."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
 def _ago(when: object, now: dt.datetime) -> str:
+    """`when` on the clock of `now`'s zone, and how long ago or ahead it is."""
     parsed = parse_time(when)
     if parsed is None:
         return str(when) if when else "?"
     seconds = (now - parsed).total_seconds()
-    local = parsed.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+    local = local_text(parsed, now.tzinfo)
     if seconds >= 0:
         return f"{local} ({_duration(seconds)} ago)"
     return f"{local} (in {_duration(-seconds)})"
@@ -86,9 +102,28 @@ def playing(render: RenderSection, now: dt.datetime | None = None) -> str:
     return "nothing"
 
 
+def attention(doc: StatusDocument) -> str | None:
+    """What makes a running player need a technician (unhealthy, config refused), or None."""
+    health: HealthSection = doc.get("health") or {}
+    config: ConfigSection = doc.get("config") or {}
+    if health.get("healthy") is False:
+        return f"UNHEALTHY: {health.get('reason') or 'see threads below'}"
+    errors = config.get("errors") or []
+    if errors:
+        where = config.get("path", "the config")
+        if config.get("on_last_good"):
+            return f"CONFIG REFUSED: {where} does not load; playing its last good config"
+        return f"CONFIG REFUSED: {len(errors)} error(s) in {where}; see below"
+    return None
+
+
 def render_summary(doc: StatusDocument, now: dt.datetime, not_running: str | None = None) -> str:
-    """A few lines a technician can read at a glance, problems first."""
+    """A few lines a technician can read at a glance, problems first.
+
+    Times are on the screen's clock: the player's configured zone, named (e.g. WIB).
+    """
     lines: list[str] = []
+    now = now.astimezone(player_zone(doc))
     player: PlayerSection = doc.get("player") or {}
     health: HealthSection = doc.get("health") or {}
     render: RenderSection = doc.get("render") or {}
@@ -102,10 +137,8 @@ def render_summary(doc: StatusDocument, now: dt.datetime, not_running: str | Non
     version = player.get("version") or doc.get("version") or "?"
     if not_running:
         verdict = f"NOT RUNNING: {not_running}"
-    elif health.get("healthy") is False:
-        verdict = f"UNHEALTHY: {health.get('reason') or 'see threads below'}"
     else:
-        verdict = "running, healthy"
+        verdict = f"running, {attention(doc) or 'healthy'}"
     lines.append(f"videotron {ident} (v{version}, pid {doc.get('pid', '?')}): {verdict}")
     started = player.get("started_at")
     lines.append(f"  status written  {_ago(doc.get('written_at'), now)}")
@@ -156,7 +189,7 @@ def render_summary(doc: StatusDocument, now: dt.datetime, not_running: str | Non
                 if info.get("last_error"):
                     text += f" (last: {info.get('last_error')})"
             lines.append(text)
-    recent = recent_errors(doc.get("errors") or {})
+    recent = recent_errors(doc.get("errors") or {}, now.tzinfo)
     if recent:
         lines.append("  recent errors:")
         lines.extend(f"    {e}" for e in recent[-10:])
@@ -253,8 +286,8 @@ def _cache_lines(cache: CacheSection) -> list[str]:
     return lines
 
 
-def recent_errors(section: ErrorsSection) -> list[str]:
-    """The errors section's entries as lines: when, where, what, how often."""
+def recent_errors(section: ErrorsSection, zone: dt.tzinfo | None = None) -> list[str]:
+    """The errors section's entries as lines: when (on `zone`'s clock), where, what, how often."""
     out = []
     entry: ErrorEntry
     for entry in section.get("recent") or []:
@@ -265,7 +298,8 @@ def recent_errors(section: ErrorsSection) -> list[str]:
         if count > 1:
             text += f" (x{count})"
         if entry.get("at"):
-            text = f"{entry.get('at')}  {text}"
+            at = parse_time(entry.get("at"))
+            text = f"{local_text(at, zone) if at else entry.get('at')}  {text}"
         out.append(text)
     return out
 

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from player.cache import Cache, CacheFullError, CacheLock
+from player.cache import SYNC_HOLDER, Cache, CacheFullError, CacheLock
 from player.config.model import Config
 from player.service.board import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
@@ -546,7 +546,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     status = StatusBoard()
     lock = CacheLock(config.cache.dir)
     try:
-        if not lock.acquire():
+        if not lock.acquire(SYNC_HOLDER):
             print(
                 f"videotron sync: a running player uses {config.cache.dir} and syncs it by "
                 "itself; to sync now, restart it (systemctl restart videotron) or send it the "

@@ -19,6 +19,7 @@ class PlayerSection(TypedDict, total=False):
     version: str
     pid: int
     started_at: str  # ISO-8601 UTC
+    timezone: str  # the config's player.timezone: readers show times on the screen's clock
 
 
 class RenderFailure(TypedDict):
@@ -127,6 +128,7 @@ class ConfigSection(TypedDict, total=False):
 
     path: str
     errors: list[str]
+    on_last_good: bool  # the file does not load at all; the last good copy is in force
 
 
 class ReportSection(TypedDict, total=False):

@@ -136,6 +136,19 @@ def test_exercises_reach_only_groups_that_asked_for_them(schema):
     assert outcome.sends[0][1]["text"].startswith("LATIHAN / EXERCISE: ")
     real = message(schema, cap("E2", [info("Nyata", everywhere)], sent=NOW))
     assert plan(real, CapState(), PLACES, NOW, LIFETIME).groups == ("bandung", "bogor", "jakarta")
+    # Over groups that take no exercises, the log names the setting, not the area.
+    bandung = message(schema, cap("E3", [info("Latihan", [area("Kota Bandung")])], sent=NOW,
+                                  status="Exercise"))  # fmt: skip
+    outcome = plan(bandung, CapState(), PLACES, NOW, LIFETIME)
+    assert (outcome.verdict, outcome.sends) == ("ignored", ())
+    assert outcome.reason == (
+        "status Exercise: bandung lies in its area but takes no exercises "
+        "(exercises: true in cap.groups would show it): sent nowhere"
+    )
+    nowhere = message(schema, cap("E4", [info("Latihan", [area("Papua")])], sent=NOW,
+                                  status="Exercise"))  # fmt: skip
+    outcome = plan(nowhere, CapState(), PLACES, NOW, LIFETIME)
+    assert outcome.verdict == "unmatched" and "no configured group lies" in outcome.reason
 
 
 @pytest.mark.parametrize(

@@ -214,9 +214,30 @@ def test_status_history_keeps_changes_and_periods_follow_the_last_will(engine):
         )
     assert periods == [(T0, later, "connection lost"), (back, None, None)]
     assert screen.online and screen.online_since == back
+    # Of the 4 h since the office first saw it, not of the 24 h of a day still going on.
     assert uptime == [
-        {"day": "2024-05-01", "player": "p1", "online_seconds": 3 * 3600, "share": 0.125}
+        {"day": "2024-05-01", "player": "p1", "online_seconds": 3 * 3600, "share": 0.75}
     ]
+
+
+def test_uptime_is_a_share_of_the_day_since_the_screen_was_first_seen(engine):
+    recorder = Recorder()
+    first = T0 + dt.timedelta(hours=5)
+    write(engine, recorder, Report("p1", "status", status(True, ts=first), first))
+    with engine.connect() as connection:
+
+        def share(day: dt.date, now: dt.datetime) -> float:
+            (row,) = queries.uptime_per_day(connection, day, day, tz=ZoneInfo("UTC"), now=now)
+            return row["share"]
+
+        # Online ever since it was first seen: all of the day so far, and tomorrow too.
+        assert share(T0.date(), first + dt.timedelta(minutes=10)) == 1.0
+        assert share(T0.date(), T0.replace(hour=23, minute=59)) == 1.0
+        tomorrow = T0.date() + dt.timedelta(days=1)
+        noon = dt.datetime.combine(tomorrow, dt.time(12))
+        assert share(tomorrow, noon) == 1.0
+        # Yesterday, once over, counts in full: 19 h online of the 19 h since first seen.
+        assert share(T0.date(), noon) == 1.0
 
 
 def test_errors_from_the_status_are_folded_by_message(engine):

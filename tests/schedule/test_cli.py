@@ -87,6 +87,9 @@ def test_friday_evening_takeover_and_release(site):
     )
     assert done.returncode == 0, done.stderr
     assert "active.json (group bogor-city, sequence 7" in done.stdout
+    # Every time on the screen's clock (player.timezone), with the zone named.
+    assert "published 2024-05-01 10:00 CEST)" in done.stdout and "+0000" not in done.stdout
+    assert "from Fri 2024-06-07 19:59:30 CEST for" in done.stdout
     got = [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in table_rows(done.stdout)]
     assert got == [
         ("Fri 2024-06-07 19:59:30", "19:59:50", "item", "main", "water (text)", "20s"),

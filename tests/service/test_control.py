@@ -16,7 +16,7 @@ from PIL import Image
 
 from player.events import ScreenshotRequest
 from player.service.board import StatusBoard
-from player.service.control import ControlServer, request
+from player.service.control import ControlError, ControlServer, request
 
 FRAME_COLOUR = (200, 30, 90)
 
@@ -211,3 +211,23 @@ def test_a_new_server_replaces_a_stale_socket(tmp_path):
         stop.set()
         thread.join(5)
     assert not path.exists()  # removed on a clean stop
+
+
+def test_a_second_server_never_takes_the_socket_of_one_that_listens(control):
+    _config, server, _inbox, _beats = control
+    second = ControlServer(server.path, queue.Queue(), StatusBoard())
+    with pytest.raises(ControlError, match="another player listens on"):
+        second.run(threading.Event(), lambda: None)
+    # The first still answers on the same path, and the path is still its socket.
+    assert request(server.path, {"cmd": "status"}, 5)["ok"] is True
+    # A socket nothing listens on (a killed player's) is taken over as before.
+    stale = server.path.parent / "stale.sock"
+    left = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    left.bind(str(stale))
+    left.close()
+    third = ControlServer(stale, queue.Queue(), StatusBoard())
+    stop = threading.Event()
+    thread = threading.Thread(target=third.run, args=(stop, stop.set))  # one beat, then stop
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and not stale.exists()  # bound, served, cleaned up

@@ -221,14 +221,15 @@ def test_status_of_an_unhealthy_player_exits_1(runtime):
     assert "player.yaml:7:9: display.rotation" in result.stdout
 
 
-def test_config_errors_alone_do_not_make_the_player_unhealthy(runtime):
+def test_config_errors_alone_are_not_unhealthy_but_not_healthy_either(runtime):
     config, run_dir = runtime
     status = full_board()
     status.replace("config", {"errors": ["player.yaml:3:1: mqtt.url: not a URL"]})
     StatusWriter(run_dir / "status.json", status).write()
     result = videotron(config, "status")
-    assert result.returncode == 0
+    assert result.returncode == 1  # a technician's attention, as the console flags it
     assert "CONFIG REFUSED" in result.stdout
+    assert "UNHEALTHY" not in result.stdout and "healthy" not in result.stdout
 
 
 def test_status_when_not_running(runtime):
@@ -292,10 +293,29 @@ def test_a_broken_config_still_leads_to_the_running_players_status(runtime):
     StatusWriter(run_dir / "status.json", status).write()
     config.write_text(f"runtime:\n  dir: {run_dir}\ndisplay:\n  rotation: 45\n")
     result = videotron(config, "status")
-    assert result.returncode == 0, result.stderr
-    assert "running, healthy" in result.stdout
+    # Not "healthy" while an edit is refused (the console flags the screen too): exit 1.
+    assert result.returncode == 1, result.stderr
+    assert "running, CONFIG REFUSED: 1 error(s) in /etc/videotron/player.yaml" in result.stdout
+    assert "healthy" not in result.stdout
     assert "CONFIG REFUSED  1 error(s)" in result.stdout
     assert "display.rotation: must be 0, 90, 180 or 270" in result.stdout
+
+
+def test_times_are_on_the_screens_clock_with_the_zone_named():
+    now = dt.datetime(2026, 12, 7, 5, 30, tzinfo=dt.UTC)
+    doc = {
+        "player": {"id": "p", "timezone": "Asia/Jakarta", "started_at": "2026-12-07T05:00:00Z"},
+        "sync": {"manifest_sequence": 3, "last_ok_at": "2026-12-07T05:29:00Z"},
+        "errors": {"recent": [{"at": "2026-12-07T05:10:00Z", "message": "boom", "count": 1}]},
+    }
+    text = render_summary(doc, now)
+    assert "started         2026-12-07 12:00:00 WIB (30 min ago)" in text
+    assert "last success 2026-12-07 12:29:00 WIB (60 s ago)" in text
+    assert "    2026-12-07 12:10:00 WIB  boom" in text
+    assert "UTC" not in text and "05:" not in text
+    doc["player"]["timezone"] = "Asia/Makassar"
+    makassar = render_summary(doc, now)
+    assert "started         2026-12-07 13:00:00 WITA" in makassar
 
 
 def test_summary_of_an_empty_status_is_still_readable():

@@ -11,11 +11,26 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from player.render.capture import LATEST_NAME
+from videotron.demo import HEADLESS_SECONDS, SHOTS_KEPT, play_length
+
+
+def test_with_the_office_the_demo_stays_up_and_alone_offscreen_it_ends_by_itself() -> None:
+    assert play_length(None, headless=True, office=True) is None  # until Ctrl-C
+    assert play_length(None, headless=False, office=True) is None
+    assert play_length(None, headless=True, office=False) == HEADLESS_SECONDS
+    assert play_length(None, headless=False, office=False) is None  # a window: until closed
+    assert play_length(45.0, headless=True, office=True) == 45.0  # tests keep --exit-after
+    assert play_length(0.0, headless=True, office=False) is None
+
 
 def test_demo_without_display_renders_offscreen_and_saves_screenshots(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.pop("SDL_VIDEODRIVER", None)  # the demo must pick offscreen rendering by itself
     out = tmp_path / "demo-out"
+    out.mkdir()
+    stale = out / "screen-20200101T000000-00000.png"  # an earlier run's screenshot
+    stale.write_bytes(b"old")
     result = subprocess.run(
         [sys.executable, "-m", "videotron", "demo", "--out", str(out), "--exit-after", "12"],
         capture_output=True,
@@ -34,7 +49,11 @@ def test_demo_without_display_renders_offscreen_and_saves_screenshots(tmp_path: 
     assert f"{written} screenshots in {out}/" in closing
     assert f"play it again: videotron --config {out / 'player.yaml'} run --headless" in closing
     assert (out / "published" / "manifest.json.sig").is_file()
-    shots = sorted(out.glob("*.png"))
+    # The folder holds this run's screenshots only, a bounded number, and the newest by name.
+    assert not stale.exists()
+    assert written <= SHOTS_KEPT and (out / LATEST_NAME).is_file()
+    assert (out / LATEST_NAME).read_bytes() == sorted(out.glob("screen-*.png"))[-1].read_bytes()
+    shots = sorted(out.glob("screen-*.png"))
     assert len(shots) >= 3, result.stdout + result.stderr[-2000:]
     # Past the first shot the demo content plays: real, varied pixels, not a black frame.
     for shot in shots[1:]:

@@ -14,7 +14,7 @@ import psutil
 import pytest
 import requests
 
-from videotron.demo_office import find_mosquitto, missing_parts
+from videotron.demo_office import DemoOffice, find_mosquitto, missing_parts
 
 BANNER = re.compile(
     r"console is on (http://127\.0\.0\.1:\d+/)\n  log in as (\S+) with password (\S+)"
@@ -61,6 +61,8 @@ def test_the_demo_runs_the_office_and_its_printed_login_shows_the_screen_online(
     children: list[psutil.Process] = []
     try:
         found = _read_until(proc, BANNER, 120)
+        lasts = _read_until(proc, re.compile(r"  it (stops|stays) [^\n]+"), 5).group(0)
+        assert lasts.startswith("  it stops with the demo after 45 s (--exit-after 0 keeps")
         url, user, password = found.groups()
         children = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(child.cmdline()) for child in children)
@@ -100,3 +102,11 @@ def test_without_the_office_parts_the_demo_says_what_to_install() -> None:
     assert "pip install -e '.[office]'" in hint and "apt install mosquitto" in hint
     assert hint.endswith("(missing: uvicorn, mosquitto)")
     assert missing_parts("/usr/sbin/mosquitto", {"sqlalchemy": True}) is None
+
+
+def test_the_console_banner_says_how_long_the_console_stays_up(tmp_path: Path) -> None:
+    office = DemoOffice(tmp_path, "/usr/sbin/mosquitto")
+    url_line, login, lasts, *_ = office.banner(None).splitlines()
+    assert url_line.endswith(office.console_url) and "password" in login
+    assert lasts == "  it stays up until you stop the demo with Ctrl-C"
+    assert "after 30 s" in office.banner(30.0).splitlines()[2]

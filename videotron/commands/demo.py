@@ -10,10 +10,11 @@ from videotron.commands import options
 SUMMARY = "make sample content, publish it signed and play it"
 DETAILS = (
     "Everything in one folder (--out). With no display it renders offscreen for 60 s and\n"
-    "saves a screenshot every 3 s; Ctrl-C stops it. It writes its own player config\n"
-    "(--out/player.yaml), so it takes no --config. With the office parts installed\n"
-    "(pip install -e '.[office]', apt install mosquitto) it also runs a broker, the\n"
-    "collector and the console, and prints the console's address and a login."
+    "saves a screenshot every 3 s (the newest 20 and latest.png); Ctrl-C stops it. It\n"
+    "writes its own player config (--out/player.yaml), so it takes no --config. With the\n"
+    "office parts installed (pip install -e '.[office]', apt install mosquitto) it also\n"
+    "runs a broker, the collector and the console, prints the console's address and a\n"
+    "login, and stays up until Ctrl-C (--exit-after SECONDS ends it by itself)."
 )
 EXIT_NOTE = "0 stopped cleanly; 1 could not start"
 CONFIG = None

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           help="last day (included)")  # fmt: skip
         kind.add_argument("--group", help="only this screen group")
         kind.add_argument("--tz", default="UTC", help="time zone of the days, e.g. Asia/Jakarta")
-        kind.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+        add_csv_options(kind)
     kind = kinds.add_parser(
         "onscreen", parents=[common], help="what each screen showed in a window: plays and alerts"
     )
@@ -43,13 +43,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     kind.add_argument("--group", help="only this screen group")
     kind.add_argument("--screen", help="only this screen (player id)")
     kind.add_argument("--tz", help="time zone of the window (default: console.timezone)")
-    kind.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    add_csv_options(kind)
     kind = kinds.add_parser("screenshot", parents=[common], help="a screen's latest screenshot")
     kind.add_argument("player", metavar="PLAYER", help="player id")
     kind.add_argument("--out", type=Path, metavar="FILE", required=True, help="JPEG file to write")
     kind = kinds.add_parser("fleet", parents=[common], help="every screen now: online, how current")
     kind.add_argument("--group", help="only this screen group")
-    kind.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    add_csv_options(kind)
+
+
+def add_csv_options(kind: argparse.ArgumentParser) -> None:
+    form = kind.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_true", help="CSV for scripts (',' and '.')")
+    form.add_argument(
+        "--csv-excel-id",
+        action="store_true",
+        help="CSV that Excel with Indonesian regional settings opens in columns (';' and ',')",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

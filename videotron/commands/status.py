@@ -11,7 +11,7 @@ DETAILS = (
     "Reads the running player's status file in runtime.dir (found even when the config\n"
     "file was refused)."
 )
-EXIT_NOTE = "0 running and healthy; 1 running but unhealthy; 3 not running"
+EXIT_NOTE = "0 running and healthy; 1 running but unhealthy or its config refused; 3 not running"
 CONFIG = options.PLAYER
 
 

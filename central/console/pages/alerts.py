@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from central.broker import SendError
-from central.console import alertpreview, web
+from central.console import alertpreview, i18n, web
 from central.console.accounts import Session
 from central.db import alerts as sent_alerts
 from central.db import fleet
@@ -40,7 +40,8 @@ def preview_targets(connection, groups: list[str], now) -> list[alertpreview.Tar
 
 
 def read_form(form, known) -> tuple[dict, str | None]:
-    """The alert form's fields, and the first problem with them (None when it may be sent)."""
+    """The alert form's fields, and the first problem with them as a key of i18n's words
+    (None when it may be sent)."""
     try:
         minutes = int(str(form.get("minutes", "")))
     except ValueError:
@@ -53,13 +54,13 @@ def read_form(form, known) -> tuple[dict, str | None]:
     }
     problem = None
     if not fields["text"] or len(fields["text"]) > MAX_ALERT_TEXT:
-        problem = f"text: 1 to {MAX_ALERT_TEXT} characters"
+        problem = "problem_text"
     elif fields["level"] not in LEVELS:
-        problem = f"level: one of {', '.join(LEVELS)}"
+        problem = "problem_level"
     elif minutes not in LIFETIMES:
-        problem = "expiry: choose one of the offered durations"
+        problem = "problem_expiry"
     elif not fields["groups"] or any(g not in known for g in fields["groups"]):
-        problem = "groups: choose at least one known group"
+        problem = "problem_groups"
     return fields, problem
 
 
@@ -140,7 +141,8 @@ async def send_alert(request: Request, session: Session) -> Response:
     if problem:
         shown = await previews(request, fields)
         data = await web.db(request, alerts_data, console.config, console.now())
-        data.update(_page_context(session, error=problem, form=fields, **shown))
+        error = i18n.translate(web.language(request), problem).format(max=MAX_ALERT_TEXT)
+        data.update(_page_context(session, error=error, form=fields, **shown))
         return web.render(request, "alerts.html", data, session=session, status=400)
     text, level, minutes, groups = (fields[k] for k in ("text", "level", "minutes", "groups"))
     now = console.now()

@@ -14,10 +14,28 @@ from central import publishes
 from central.config import CentralConfig
 from central.console import content, schedule_words, web
 from central.console.accounts import Session
+from central.db import fleet
 
 log = logging.getLogger(__name__)
 
 HOURS = (2, 6, 12, 24)
+
+
+def reported_now(connection, now: dt.datetime) -> dict[str, dict]:
+    """Per group, what its online screens report on screen: {"online": n, "alerts": {id: n}}.
+
+    The schedule preview is a prediction; an alert on screen overrides it, and only the
+    screens can say that one is there.
+    """
+    groups: dict[str, dict] = {}
+    for screen in fleet.fleet_summary(connection, now=now)["screens"]:
+        if screen["state"] != fleet.ONLINE:
+            continue
+        entry = groups.setdefault(screen["group"], {"online": 0, "alerts": {}})
+        entry["online"] += 1
+        if screen["alert"]:
+            entry["alerts"][screen["alert"]] = entry["alerts"].get(screen["alert"], 0) + 1
+    return groups
 
 
 def content_data(config: CentralConfig, now: dt.datetime, zone, hours: int, language: str) -> dict:
@@ -47,7 +65,8 @@ async def content_page(request: Request, session: Session) -> Response:
     data = await run_in_threadpool(
         content_data, console.config, console.now(), console.zone, hours, web.language(request)
     )
-    data.update(hours=hours, choices=HOURS)
+    reported = await web.db(request, reported_now, console.now())
+    data.update(hours=hours, choices=HOURS, reported=reported)
     return web.render(request, "content.html", data, session=session)
 
 

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from central.console import reports, web
+from central.console import i18n, reports, web
 from central.console.accounts import Session
 from central.db import csvfile, onscreen, queries
 
@@ -22,7 +22,7 @@ DEFAULT_WINDOW = (dt.time(14), dt.time(16))  # an afternoon, until the reader pi
 
 def parse_range(query, today: dt.date) -> tuple[dt.date, dt.date, str | None, str | None]:
     """(first, last, group, error key) from ?from=&to=&group=; a bad value falls back to
-    the last week and says so."""
+    the last week and says so (the key's words are in i18n: `range_error` fills them in)."""
     group = (query.get("group") or "").strip() or None
     try:
         last = dt.date.fromisoformat(query["to"]) if query.get("to") else today
@@ -32,8 +32,18 @@ def parse_range(query, today: dt.date) -> tuple[dt.date, dt.date, str | None, st
             else last - dt.timedelta(days=DEFAULT_DAYS - 1)
         )
     except ValueError:
-        return today - dt.timedelta(days=DEFAULT_DAYS - 1), today, group, "bad date"
+        return today - dt.timedelta(days=DEFAULT_DAYS - 1), today, group, "range_bad_date"
+    if last < first:
+        return first, last, group, "range_backwards"
+    if (last - first).days >= queries.MAX_REPORT_DAYS:
+        return first, last, group, "range_too_long"
     return first, last, group, None
+
+
+def range_error(language: str, key: str, first: dt.date, last: dt.date) -> str:
+    """The words for parse_range's error key, in the reader's language."""
+    text = i18n.translate(language, key)
+    return text.format(first=first, last=last, days=queries.MAX_REPORT_DAYS)
 
 
 def plays_data(connection, first, last, group, zone, *, groups) -> dict:
@@ -59,14 +69,15 @@ def _today(request: Request) -> dt.date:
 async def plays_page(request: Request, session: Session) -> Response:
     console = web.console_of(request)
     first, last, group, error = parse_range(request.query_params, _today(request))
-    try:
+    if error in ("range_backwards", "range_too_long"):
+        data = {"rows": [], "row_count": 0, "totals": [], "total": None, "chart": None,
+                "groups": console.config.groups}  # fmt: skip
+    else:
         data = await web.db(
             request, plays_data, first, last, group, console.zone, groups=console.config.groups
         )
-    except ValueError as exc:  # a range backwards or longer than a year
-        data = {"rows": [], "row_count": 0, "totals": [], "total": None, "chart": None,
-                "groups": console.config.groups}  # fmt: skip
-        error = str(exc)
+    if error:
+        error = range_error(web.language(request), error, first, last)
     data.update(first=first, last=last, group=group or "", error=error)
     # "<" escaped: an item id cannot close the script element that carries the data.
     data["chart_json"] = json.dumps(data["chart"]).replace("<", "\\u003c")
@@ -78,16 +89,14 @@ async def plays_csv(request: Request, session: Session) -> Response:
     console = web.console_of(request)
     first, last, group, error = parse_range(request.query_params, _today(request))
     if error:
-        return Response(error, status_code=400)
-    try:
-        rows = await web.db(
-            request, lambda c: queries.plays_per_item(c, first, last, tz=console.zone, group=group)
-        )
-    except ValueError as exc:
-        return Response(str(exc), status_code=400)
+        return Response(range_error(web.language(request), error, first, last), status_code=400)
+    form = csvfile.FORMS.get(request.query_params.get("form", ""), csvfile.PLAIN)
+    rows = await web.db(
+        request, lambda c: queries.plays_per_item(c, first, last, tz=console.zone, group=group)
+    )
     name = reports.csv_filename(first, last, group)
     return Response(
-        csvfile.plays_csv(rows),
+        csvfile.plays_csv(rows, form),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"', **web.SECURITY_HEADERS},
     )

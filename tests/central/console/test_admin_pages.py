@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 import requests
 
 from tests.fixtures.console import ConsoleProcess
+from tests.fixtures.player import VIDEOTRON
 
 PASSWORDS = {"ana": "admin-password-1", "sari": "operator-password-1", "budi": "viewer-password-1"}
 ROLES = {"ana": "admin", "sari": "operator", "budi": "viewer"}
@@ -68,6 +70,12 @@ def test_an_admin_reads_the_audit_log_and_disables_an_account(console):
             rf'id="account-{name}" data-disabled="no"><td>{name}</td><td>{role}<', page
         )
     assert 'id="disable-ana"' not in page  # not one's own
+    # Each account's last login (sari has never logged in); "disable" is no primary button.
+    last = dict(re.findall(r'id="account-(\w+)".*?class="last-login">([^<]+)<', page))
+    assert last["sari"] == "belum pernah" and re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d", last["budi"]
+    )
+    assert 'class="button secondary" id="disable-budi"' in page
     done = http.post(console.url + "/accounts/budi/disable", data={"csrf": csrf}, timeout=20)
     assert done.status_code == 200 and 'id="notice"' in done.text
     assert 'id="account-budi" data-disabled="yes"' in done.text
@@ -82,3 +90,15 @@ def test_an_admin_reads_the_audit_log_and_disables_an_account(console):
     # add-user on the server opens it again.
     console.add_user("budi", "viewer", PASSWORDS["budi"])
     log_in(console, "budi")
+
+
+def test_add_user_on_a_new_database_answers_in_one_line(tmp_path):
+    config = tmp_path / "central.yaml"
+    config.write_text(f"collector:\n  database: sqlite:///{tmp_path / 'new.sqlite3'}\n")
+    result = subprocess.run(
+        [*VIDEOTRON, "--config", str(config), "console", "add-user", "wati", "--role", "viewer"],
+        input="viewer-password-9\n", capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("added wati (viewer)")
+    assert "INFO" not in result.stderr and "alembic" not in result.stderr, result.stderr

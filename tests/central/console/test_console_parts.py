@@ -11,7 +11,7 @@ from sqlalchemy import select
 from central.config import CentralConfigError, load_central_config
 from central.console import accounts, i18n
 from central.console.app import _safe_next
-from central.console.pages.plays import parse_range
+from central.console.pages.plays import parse_range, range_error
 from central.db.database import open_engine, upgrade
 from central.db.schema import audit, console_users
 
@@ -152,4 +152,14 @@ def test_a_report_range_defaults_to_the_last_week_and_bad_dates_say_so():
     assert parse_range({"from": "2026-11-01", "to": "2026-11-30", "group": "lobby"}, today) == (
         dt.date(2026, 11, 1), dt.date(2026, 11, 30), "lobby", None,
     )  # fmt: skip
-    assert parse_range({"from": "yesterday"}, today)[3] == "bad date"
+    assert parse_range({"from": "yesterday"}, today)[3] == "range_bad_date"
+    backwards = parse_range({"from": "2026-12-07", "to": "2026-11-01"}, today)
+    assert backwards[3] == "range_backwards"
+    assert range_error("id", backwards[3], *backwards[:2]) == (
+        "Tanggal akhir 2026-11-01 sebelum tanggal awal 2026-12-07."
+    )
+    too_long = parse_range({"from": "2024-01-01", "to": "2026-11-01"}, today)
+    assert range_error("id", too_long[3], *too_long[:2]) == (
+        "Paling banyak 366 hari per laporan; bagi rentangnya."
+    )
+    assert range_error("en", "range_bad_date", today, today).startswith("Date not understood")

@@ -99,11 +99,22 @@ def test_the_plays_csv_is_the_same_bytes_from_the_report_and_the_console(tmp_pat
         http = logged_in(console, "wati")
         download = http.get(console.url + "/plays.csv?from=2024-05-01&to=2024-05-02", timeout=30)
         assert download.status_code == 200, download.text
+        page = http.get(console.url + "/plays?from=2024-05-01&to=2024-05-02", timeout=30).text
+        link = html.unescape(re.search(r'id="csv-excel-id" href="([^"]+)"', page).group(1))
+        excel = http.get(console.url + link, timeout=30)
+        assert excel.status_code == 200, excel.text
     finally:
         console.stop()
     report = run("--config", str(console.config), "report", "plays", "--from", "2024-05-01",
                  "--to", "2024-05-02", "--tz", "Asia/Jakarta", "--csv").stdout  # fmt: skip
     assert report == download.content
+    # The form Excel with Indonesian settings opens in columns: the same from both.
+    excel_report = run("--config", str(console.config), "report", "plays", "--from",
+                       "2024-05-01", "--to", "2024-05-02", "--tz", "Asia/Jakarta",
+                       "--csv-excel-id").stdout  # fmt: skip
+    assert excel_report == excel.content
+    assert excel.content.decode("utf-8-sig").startswith("day;screen;item;plays;seconds;")
+    assert ";22,5;" in excel.content.decode("utf-8-sig")
     rows = rows_of(report)
     assert list(rows[0]) == ["day", "screen", "item", "plays", "seconds", "completed_share"]
     items = {row["item"] for row in rows}

@@ -108,6 +108,29 @@ def test_the_csv_has_the_table_s_numbers_and_opens_in_excel(played):
     assert sum(int(line["plays"]) for line in parsed) == sum(totals.values())
 
 
+def test_the_indonesian_excel_form_uses_semicolons_and_decimal_commas(played):
+    rows = table(played)
+    data = csvfile.plays_csv(rows, csvfile.EXCEL_ID)
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0] == ";".join(csvfile.PLAYS_COLUMNS)
+    parsed = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    assert len(parsed) == len(rows)
+    for line, row in zip(parsed, rows, strict=True):
+        assert line["seconds"] == f"{row['seconds']:.1f}".replace(".", ",")
+        assert float(line["completed_share"].replace(",", ".")) == row["completed_share"]
+        assert "." not in line["seconds"] + line["completed_share"]
+    assert '\'=HYPERLINK("x")' in [line["item"] for line in parsed]
+    # The plain form for scripts is unchanged; a table's floats follow the form too.
+    assert csvfile.plays_csv(rows) == csvfile.plays_csv(rows, csvfile.PLAIN)
+    uptime = [{"day": "2024-05-01", "player": "a;b", "online_seconds": 3600, "share": 0.75}]
+    columns = ("day", "player", "online_seconds", "share")
+    assert csvfile.table_csv(columns, uptime, csvfile.EXCEL_ID).decode("utf-8-sig") == (
+        'day;player;online_seconds;share\r\n2024-05-01;"a;b";3600;0,75\r\n'
+    )
+    assert csvfile.table_csv(columns, uptime).decode("utf-8-sig").endswith(",3600,0.75\r\n")
+
+
 def test_an_empty_range_gives_a_header_only_csv_and_bad_ranges_say_why(played):
     rows = table(played, first=dt.date(2023, 1, 1), last=dt.date(2023, 1, 31))
     assert rows == []

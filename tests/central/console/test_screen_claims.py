@@ -82,7 +82,9 @@ def test_a_group_only_a_screen_reports_is_no_alert_target(office):
         timeout=20, allow_redirects=False,
     )  # fmt: skip
     assert refused.status_code == 400
-    assert "groups: choose at least one known group" in refused.text
+    # In the page's language (Indonesian by default), not the form's field names.
+    assert "Pilih sedikitnya satu grup yang dikenal." in refused.text
+    assert "groups:" not in refused.text
 
     # The screens' alert is listed, but no cancel goes to a group the office does not know.
     assert 'id="alert-dari-shell-rogue"' in form
