@@ -19,7 +19,7 @@ from starlette.staticfiles import StaticFiles
 from central.config import CentralConfig
 from central.console import accounts, i18n, web
 from central.console.accounts import Session
-from central.console.pages import admin, alerts, content, fleet, plays, screen
+from central.console.pages import admin, alerts, content, fleet, library, plays, review, screen
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,8 @@ def create_app(
         *plays.routes(),
         *alerts.routes(),
         *content.routes(),
+        *library.routes(),
+        *review.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes, exception_handlers={404: not_found})
