@@ -19,12 +19,14 @@ from pathlib import Path
 import yaml
 from sqlalchemy import Connection
 
-from central import broker, publish
+from central import broker
 from central.config import CentralConfig
 from central.content import playlist
 from central.content.library import media_path
 from central.db import content as stored
 from central.db.audit import naive, record
+from central.publish import ITEM_KEYS, PublishError
+from central.publish import publish as publish_tree  # the authoring YAML → signed tree
 from player.wire.isotime import format_utc
 
 log = logging.getLogger(__name__)
@@ -52,7 +54,7 @@ def writes_approvals() -> bool:
     TODO(merge approval): remove this test at the merge of the `approval` branch, which
     adds the key to central.publish; items then always carry their approval.
     """
-    return "approval" in publish.ITEM_KEYS
+    return "approval" in ITEM_KEYS
 
 
 def groups_for(connection: Connection, config: CentralConfig, user: str, role: str) -> list[str]:
@@ -178,8 +180,8 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
         data = playlist.authoring(group, items, with_approvals=writes_approvals())
         source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         try:
-            summary = publish.publish(source, out_dir, config.publish.key, now)
-        except publish.PublishError as exc:
+            summary = publish_tree(source, out_dir, config.publish.key, now)
+        except PublishError as exc:
             # Paths inside the work folder mean nothing to the user; the reasons do.
             raise ReviewError("publish_failed", str(exc).replace(str(work) + "/", "")) from None
     finally:
