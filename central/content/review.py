@@ -48,6 +48,11 @@ class Published:
     notice: str | None  # why the screens were not told at once (they find it at their next poll)
 
 
+def _aware(now: dt.datetime) -> dt.datetime:
+    """The console's clock is naive UTC (as the database); publish wants it aware."""
+    return now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+
+
 def writes_approvals() -> bool:
     """Whether publish takes an item's `approval:` (the screens' approval check).
 
@@ -112,6 +117,7 @@ def _before(connection: Connection, submission: dict) -> list[dict]:
 def approve(connection: Connection, config: CentralConfig, number: int, approver: str,
             now: dt.datetime) -> Published:  # fmt: skip
     """Approve a pending submission and publish it; the submitter may not approve it."""
+    now = _aware(now)
     found = stored.submission(connection, number)
     if found is None or found["state"] != stored.PENDING:
         raise ReviewError("not_pending", f"submission #{number} is not waiting for approval")
@@ -145,6 +151,7 @@ def restore(connection: Connection, config: CentralConfig, number: int, approver
             now: dt.datetime) -> tuple[int, Published]:  # fmt: skip
     """Publish an earlier approved version again, as a new submission and a new sequence;
     its items keep the approvals they were published with."""
+    now = _aware(now)
     found = stored.submission(connection, number)
     if found is None or found["state"] != stored.APPROVED:
         raise ReviewError("not_approved", f"submission #{number} was never approved")
@@ -165,6 +172,7 @@ def restore(connection: Connection, config: CentralConfig, number: int, approver
 def publish_group(connection: Connection, config: CentralConfig, group: str, items: list[dict],
                   *, actor: str, now: dt.datetime) -> Published:  # fmt: skip
     """Write, sign and publish `items` as `group`'s content, then tell its screens."""
+    now = _aware(now)
     out_dir = config.publish.groups.get(group)
     if out_dir is None:
         raise ReviewError("no_group", f"group {group!r} has no folder under publish.groups")
