@@ -258,6 +258,7 @@ WORDS = MappingProxyType(
         "on_approval": ("saat disetujui", "on approval"),
         "no_changes": ("Tidak ada perubahan.", "No changes."),
         "every_day": ("setiap hari", "every day"),
+        "daily_hours": ("Jam tayang", "Hours"),
         "approved_by": ("Disetujui oleh", "Approved by"),
         "approve_publish": ("Setujui dan terbitkan", "Approve and publish"),
         "send_back": ("Kembalikan", "Send back"),
