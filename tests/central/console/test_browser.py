@@ -162,6 +162,8 @@ def _routes(config_path: Path) -> list[tuple[str, str]]:
             continue
         path = route.path.replace("{shot:int}", "1").replace("{name}", "sync")
         path = path.replace("{player}", "screen-1").replace("{lang}", "en")
+        path = path.replace("{number:int}", "1").replace("{sha:str}", "ab")
+        path = path.replace("{group}", "test")
         found += [(method, path) for method in sorted(route.methods - {"HEAD"})]
     return found
 
