@@ -99,15 +99,12 @@ def decide(
     at: dt.datetime,
     reason: str | None = None,
     items: list[dict] | None = None,
-    sequence: int | None = None,
 ) -> bool:
     """Move a pending submission to `state`; False when it was no longer pending (someone
     else decided first: the second decision must not count)."""
     values: dict = {"state": state, "decided_by": by, "decided_at": at, "reason": reason}
     if items is not None:
         values["items"] = json.dumps(items, ensure_ascii=False)
-    if sequence is not None:
-        values["sequence"] = sequence
     result = connection.execute(
         update(submissions)
         .where(submissions.c.id == number, submissions.c.state == PENDING)

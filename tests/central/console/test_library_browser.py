@@ -3,7 +3,8 @@
 A contributor uploads an image, builds group A's playlist with a weekday window and submits;
 the page offers it no approval and the server refuses one; an approver approves; the console
 signs and publishes into the tree nginx serves and tells the screens over mosquitto: group
-A's player shows the new picture and group B's player keeps its own.
+A's player shows the new picture and group B's player keeps its own. A sent-back submission
+never reaches the screen; restoring the first approved version brings its picture back.
 """
 
 from __future__ import annotations
@@ -189,3 +190,54 @@ def test_an_approver_approves_and_only_group_a_shows_it(office):
     shot_b = screen_color(screen_b.config, office["root"] / "b.png")
     assert near(shot_b, BLUE, 30) and screen_b.status()["render"]["item"] == "old-b"
     assert item not in (office["site"] / "B" / "manifest.json").read_text()
+
+
+def submit_one(office, color, name: str) -> int:
+    """As the contributor: upload a picture, make it group A's only item, submit; its number."""
+    browser = log_in(office, "kontri")
+    browser.get(office["console"].url + "/library")
+    picture = make_image(office["root"] / name, size=(320, 180), color=color)
+    browser.find_element("id", "upload-file").send_keys(str(picture))
+    click(browser, "upload-button")
+    browser.get(office["console"].url + "/library/playlists/A")
+    browser.find_element("name", "remove_0").click()  # the item approved before
+    Select(browser.find_element("id", "add-media")).select_by_visible_text(f"{name} (gambar)")
+    click(browser, "add-button")
+    click(browser, "submit-button")
+    return int(browser.current_url.rsplit("/", 1)[1])
+
+
+def test_a_sent_back_submission_never_shows_and_a_restore_brings_the_old_item_back(office):
+    if "submission" not in office:
+        pytest.skip("needs the approved submission of the tests before")
+    screen_a = office["screens"]["A"]
+    sequence = screen_a.status()["sync"]["manifest_sequence"]
+    rejected = submit_one(office, GREEN, "hoaks.png")
+    browser = log_in(office, "ana")
+    browser.get(office["console"].url + f"/library/submissions/{rejected}")
+    browser.find_element("id", "reason-input").send_keys("Sumber tidak jelas")
+    click(browser, "send-back")
+    assert browser.find_element("id", "state").get_attribute("data-state") == "sent_back"
+    browser = log_in(office, "kontri")
+    browser.get(office["console"].url + f"/library/submissions/{rejected}")
+    assert browser.find_element("id", "reason").text == "Sumber tidak jelas"
+    assert browser.find_element("id", "fix").is_displayed()
+
+    replaced = submit_one(office, BLUE, "biru.png")
+    browser = log_in(office, "ana")
+    browser.get(office["console"].url + f"/library/submissions/{replaced}")
+    click(browser, "approve")
+    screen_a.wait_for("the blue item on screen",
+                      lambda s: str(s.get("render", {}).get("item", "")).startswith("biru"),
+                      60)  # fmt: skip
+    # The sent-back picture was never published: not in any manifest the screen got since.
+    assert screen_a.status()["sync"]["manifest_sequence"] > sequence
+    assert "hoaks" not in (office["site"] / "A" / "manifest.json").read_text()
+
+    browser.get(office["console"].url + f"/library/submissions/{office['submission']}")
+    click(browser, "restore")
+    assert browser.find_element("id", "state").get_attribute("data-state") == "approved"
+    screen_a.wait_for("the restored red item back on screen",
+                      lambda s: str(s.get("render", {}).get("item", "")).startswith("poster"),
+                      60)  # fmt: skip
+    assert near(screen_color(screen_a.config, office["root"] / "a2.png"), RED, 30)
