@@ -46,6 +46,7 @@ class _Receiver:
         self.text: bytearray | None = None
         self.handle = None
         self.hasher = hashlib.sha256()
+        self.ended = False  # the closing boundary came: the body is whole
 
     def callbacks(self) -> dict:
         return {
@@ -56,6 +57,7 @@ class _Receiver:
             "on_headers_finished": self.headers_finished,
             "on_part_data": self.part_data,
             "on_part_end": self.part_end,
+            "on_end": self.end,
         }
 
     def _add(self, name: str, data: bytes) -> None:
@@ -107,6 +109,9 @@ class _Receiver:
             self.received.fields[self.name] = self.text.decode("utf-8", "replace")
         self.text = None
 
+    def end(self) -> None:
+        self.ended = True
+
     def close(self) -> None:
         if self.handle is not None:
             self.handle.close()
@@ -138,6 +143,8 @@ async def receive(
             parser.write(chunk)
         parser.finalize()
         receiver.close()
+        if not receiver.ended:
+            raise UploadError("the upload broke off before its end; try again")
         if receiver.received.path is None or receiver.received.size == 0:
             raise UploadError("no file was sent: choose an image or a video first")
     except BaseException as exc:  # also a client that went away: leave nothing behind

@@ -167,7 +167,7 @@ console_users = Table(
     "console_users",
     metadata,
     Column("name", String(64), primary_key=True),
-    Column("role", String(16), nullable=False),  # viewer, operator, admin
+    Column("role", String(16), nullable=False),  # central.console.accounts.ROLES
     Column("password_hash", String(256), nullable=False),  # argon2id, with its parameters
     Column("created_at", DateTime, nullable=False),
 )
