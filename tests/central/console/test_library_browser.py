@@ -115,11 +115,13 @@ def log_in(office, name: str):
 def click(browser, element_id: str) -> None:
     """Click and wait for the next page to replace this one (a click does not wait)."""
     page = browser.find_element("tag name", "html")
-    button = browser.find_element("id", element_id)
-    browser.execute_script("arguments[0].scrollIntoView()", button)
-    button.click()
+    browser.find_element("id", element_id).click()
     try:
         WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
+        # A POST answered with a redirect: wait for the page it leads to, not the one between.
+        WebDriverWait(browser, 60).until(
+            lambda b: b.execute_script("return document.readyState") == "complete"
+        )
     except TimeoutException:
         pytest.fail(f"no new page after clicking {element_id}: {browser.page_source[-2000:]}")
 
