@@ -16,8 +16,10 @@ from player.wire.secret import Secret
 from player.wire.settings import (
     Setting,
     SettingsTable,
+    byte_size,
     check_tree,
     choice,
+    directory,
     file_context,
     file_path,
     integer,
@@ -35,6 +37,7 @@ MAX_BYTES = 256 * 1024  # a central.yaml is a page of settings, never megabytes
 MAX_DEPTH = 8  # sections of settings: two levels are used
 DEFAULT_DATABASE = "sqlite:////var/lib/videotron-central/central.sqlite3"
 DEFAULT_CLIENT_ID = "videotron-collector"
+DEFAULT_UPLOAD_LIMIT = 1_000_000_000  # 1 GB: a few minutes of 1080p H.264 at a screen's bit rate
 DEFAULT_SESSION_EXPIRY = 7 * 86400  # seconds the broker keeps the collector's queue
 MAX_SESSION_EXPIRY = 0xFFFFFFFF  # MQTT 5's largest session expiry interval
 _TOPIC_PREFIX = r"[^#+\s/][^#+\s]*"
@@ -85,6 +88,8 @@ class ConsoleSettings:
     timezone: str = "Asia/Jakarta"
     secure_cookies: str = "auto"  # auto: Secure when the request came over https; always
     trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-Proto/-For is believed
+    library: Path | None = None  # uploaded media (content workflow); None: no uploads
+    upload_limit: int = DEFAULT_UPLOAD_LIMIT  # bytes per uploaded file
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,10 @@ SETTINGS: tuple[Setting, ...] = (
             "auto: Secure cookies when the request came over https; always"),
     Setting("console.trusted_proxies", text(), "127.0.0.1",
             "whose X-Forwarded-Proto/-For is believed"),
+    Setting("console.library", directory, None,
+            "folder for media uploaded in the console (the content workflow)", nullable=True),
+    Setting("console.upload_limit", byte_size(1024**2, 64 * 1024**3), DEFAULT_UPLOAD_LIMIT,
+            "largest file the library accepts: 500MB, 2GB"),
 )  # fmt: skip
 
 _PLAYER_CONFIG = "this looks like a player's config: the office side reads central.yaml"

@@ -22,7 +22,9 @@ from central.db.limits import Limit
 
 log = logging.getLogger(__name__)
 
-ROLES = ("viewer", "operator", "admin")  # each may do what the ones before it may
+# Each may do what the ones before it may. A contributor uploads and submits content for its
+# groups (central.content.review); an approver also approves it, but not its own.
+ROLES = ("viewer", "contributor", "approver", "operator", "admin")
 SESSION_LIFETIME = dt.timedelta(hours=12)  # one working day; then log in again
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5  # in FAILURE_WINDOW: slows guessing one account's password
@@ -55,7 +57,7 @@ class Session:
 
 
 def may(role: str, needed: str) -> bool:
-    """Whether `role` may do what `needed` may (viewer < operator < admin)."""
+    """Whether `role` may do what `needed` may (in the order of ROLES)."""
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 

@@ -22,7 +22,7 @@ from central.config import CentralConfig
 from central.console import accounts, i18n, web
 from central.console.accounts import Session
 from central.console.alertpreview import AlertPreviewer
-from central.console.pages import admin, alerts, content, fleet, plays, screen
+from central.console.pages import admin, alerts, content, fleet, library, plays, review, screen
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,8 @@ def create_app(
         *plays.routes(),
         *alerts.routes(),
         *content.routes(),
+        *library.routes(),
+        *review.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     previewer = AlertPreviewer(console.zone)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from central.config import CentralConfigError, load_central_config
 from central.console import accounts
+from central.db import content
 from central.db.database import DatabaseError, display, open_engine, upgrade
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ def add_user(args: argparse.Namespace, config) -> int:
         with engine.begin() as connection:
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
             new = accounts.add_user(connection, args.name, args.role, password, now)
+            if getattr(args, "groups", None) is not None:
+                groups = [g.strip() for g in args.groups.split(",") if g.strip()]
+                content.set_scopes(connection, args.name, groups)
     finally:
         engine.dispose()
     print(f"{'added' if new else 'updated'} {args.name} ({args.role})")

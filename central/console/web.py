@@ -170,8 +170,13 @@ def refuse(request: Request, session: Session | None, key: str, status: int) -> 
 Handler = Callable[[Request, Session], Awaitable[Response]]
 
 
-def page(role: str = "viewer") -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+def page(
+    role: str = "viewer", *, read_form: bool = True
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Wrap a handler: a live session is required, at least `role`, and a CSRF token on POST.
+
+    `read_form=False` (uploads): the handler streams the body and checks the CSRF token
+    itself; reading the form here would spool a whole file before its size is known.
 
     Without a session a page asks for the login (303); anything else gets 401, so a script
     learns nothing either.
@@ -189,7 +194,7 @@ def page(role: str = "viewer") -> Callable[[Handler], Callable[[Request], Awaita
                     target = quote(sent_path(request), safe="/")
                     return RedirectResponse(f"/login?next={target}", status_code=303)
                 return Response("login required", status_code=401, headers=SECURITY_HEADERS)
-            if request.method == "POST":
+            if request.method == "POST" and read_form:
                 form = await request.form()
                 if not accounts.same_token(session.csrf, form.get("csrf")):
                     log.warning("console: %s posted %s without a valid CSRF token",

@@ -190,7 +190,7 @@ console_users = Table(
     "console_users",
     metadata,
     Column("name", String(64), primary_key=True),
-    Column("role", String(16), nullable=False),  # viewer, operator, admin
+    Column("role", String(16), nullable=False),  # central.console.accounts.ROLES
     Column("password_hash", String(256), nullable=False),  # argon2id, with its parameters
     Column("created_at", DateTime, nullable=False),
 )
@@ -224,4 +224,50 @@ limit_attempts = Table(
     Column("key", String(128), nullable=False),
     Column("at", DateTime, nullable=False),
     Index("ix_limit_attempts_kind_key_at", "kind", "key", "at"),
+)
+
+# The content workflow (issue 27): the media library, who may submit for which group, and
+# each submitted change set with its decision.
+library_media = Table(
+    "library_media",
+    metadata,
+    Column("sha256", String(64), primary_key=True),  # the file is library/<sha256>
+    Column("name", String(256), nullable=False),  # as uploaded, for people only
+    Column("type", String(8), nullable=False),  # image | video
+    Column("codec", String(32), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("duration", Float),  # seconds, videos only
+    Column("size", BigInteger, nullable=False),
+    Column("uploader", String(64), nullable=False),
+    Column("uploaded_at", DateTime, nullable=False),
+    Column("tags", String(512), nullable=False, default=""),
+    Column("valid_from", DateTime),  # "show from": the default of a new playlist item
+    Column("valid_until", DateTime),
+    Column("warnings", Text),  # JSON list: what some screens cannot play
+    Column("thumbnail", LargeBinary),  # a small JPEG (a video's poster frame)
+)
+
+submit_scopes = Table(
+    "submit_scopes",
+    metadata,
+    Column("user", String(64), primary_key=True),
+    Column("group", String(128), primary_key=True),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("group", String(128), nullable=False),
+    Column("submitter", String(64), nullable=False),
+    Column("submitted_at", DateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | approved | sent_back
+    Column("items", Text, nullable=False),  # JSON list of playlist items (with approvals)
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime),
+    Column("reason", Text),  # why it was sent back
+    Column("sequence", BigInteger),  # of the publish an approval made
+    Column("restored_from", BigInteger),  # the earlier approved submission brought back
+    Index("ix_submissions_group_state", "group", "state"),
 )

@@ -10,8 +10,8 @@ SUMMARY = "the office web console, or add an account to it"
 DETAILS = (
     "Serves the fleet, proof of play, alerts and content pages behind a login on\n"
     "console.listen:console.port (127.0.0.1:8080; put nginx with TLS in front).\n"
-    "`console add-user NAME --role viewer|operator|admin` reads the password from a prompt\n"
-    "or from stdin."
+    "`console add-user NAME --role viewer|contributor|approver|operator|admin` reads the\n"
+    "password from a prompt or from stdin; `--groups A,B` gives a contributor its groups."
 )
 EXIT_NOTE = (
     "0 stopped or account saved; 1 the database cannot be opened; "
@@ -29,7 +29,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="create or update an account",
     )  # fmt: skip
     add_user.add_argument("name", metavar="NAME", help="user name")
-    add_user.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+    add_user.add_argument(
+        "--role", required=True, choices=["viewer", "contributor", "approver", "operator", "admin"]
+    )
+    add_user.add_argument(
+        "--groups", metavar="GROUP,...",
+        help="a contributor: the groups it may submit content for (comma-separated)",
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:

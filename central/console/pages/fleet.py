@@ -13,7 +13,7 @@ from central import publishes
 from central.config import CentralConfig
 from central.console import i18n, web
 from central.console.accounts import Session
-from central.db import alerts, fleet
+from central.db import alerts, content, fleet
 from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ async def _fleet(request: Request, session: Session, template: str) -> Response:
     now = console.now()
     data = await web.db(request, fleet_data, console.config, now)
     annotate(data, console.zone, now, web.language(request))
+    data["pending"] = await web.db(request, content.pending_count)  # the content workflow's
     return web.render(request, template, data, session=session)
 
 

@@ -163,6 +163,8 @@ def _routes(config_path: Path) -> list[tuple[str, str]]:
         path = route.path.replace("{shot:int}", "1").replace("{name}", "sync")
         path = path.replace("{player}", "screen-1").replace("{lang}", "en")
         path = path.replace("{key}", "0" * 32).replace("{page:int}", "1")
+        path = path.replace("{number:int}", "1").replace("{sha:str}", "ab")
+        path = path.replace("{group}", "test")
         found += [(method, path) for method in sorted(route.methods - {"HEAD"})]
     return found
 

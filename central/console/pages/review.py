@@ -1,0 +1,101 @@
+"""Submissions: the list, one change set's diff, approve (two people), send back and restore."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from central.console import accounts, web
+from central.console.accounts import Session
+from central.content import review
+from central.db import content as stored
+from central.db.audit import record
+
+log = logging.getLogger(__name__)
+
+
+@web.page("contributor")
+async def submissions_page(request: Request, session: Session) -> Response:
+    rows = await web.db(request, stored.recent_submissions)
+    if not accounts.may(session.role, "approver"):  # a contributor sees its own
+        rows = [row for row in rows if row["submitter"] == session.user]
+    return web.render(request, "submissions.html", {"rows": rows}, session=session)
+
+
+async def _show(request: Request, session: Session, number: int, *, error: str | None = None,
+                status: int = 200) -> Response:  # fmt: skip
+    found = await web.db(request, review.review_data, number)
+    if found is None or (
+        not accounts.may(session.role, "approver") and found["submitter"] != session.user
+    ):
+        return web.refuse(request, session, "not_found", 404)
+    notice = request.query_params.get("notice", "")[:500]
+    return web.render(request, "submission.html", {
+        "s": found, "error": error, "notice": notice,
+        "own": found["submitter"] == session.user,
+        "may_decide": accounts.may(session.role, "approver"),
+    }, session=session, status=status)  # fmt: skip
+
+
+@web.page("contributor")
+async def submission_page(request: Request, session: Session) -> Response:
+    return await _show(request, session, request.path_params["number"])
+
+
+@web.page("approver")
+async def approve(request: Request, session: Session) -> Response:
+    number = request.path_params["number"]
+    console = web.console_of(request)
+    try:
+        result = await web.db(request, review.approve, console.config, number, session.user,
+                              console.now())  # fmt: skip
+    except review.ReviewError as exc:
+        await web.db(request, _refused, session.user, number, exc, console.now())
+        return await _show(request, session, number, error=str(exc),
+                           status=403 if exc.key == "two_person" else 409)  # fmt: skip
+    suffix = f"?notice={web.path_segment(result.notice)}" if result.notice else ""
+    return RedirectResponse(f"/library/submissions/{number}{suffix}", status_code=303)
+
+
+def _refused(connection, actor, number, exc, now) -> None:
+    record(connection, now, actor, "content-approve-refused", f"#{number}",
+           detail={"reason": str(exc)[:500]})  # fmt: skip
+
+
+@web.page("approver")
+async def send_back(request: Request, session: Session) -> Response:
+    number = request.path_params["number"]
+    console = web.console_of(request)
+    form = await request.form()
+    try:
+        await web.db(request, review.send_back, number, session.user,
+                     str(form.get("reason") or ""), console.now())  # fmt: skip
+    except review.ReviewError as exc:
+        return await _show(request, session, number, error=str(exc), status=409)
+    return RedirectResponse(f"/library/submissions/{number}", status_code=303)
+
+
+@web.page("approver")
+async def restore(request: Request, session: Session) -> Response:
+    number = request.path_params["number"]
+    console = web.console_of(request)
+    try:
+        new, result = await web.db(request, review.restore, console.config, number,
+                                   session.user, console.now())  # fmt: skip
+    except review.ReviewError as exc:
+        return await _show(request, session, number, error=str(exc), status=409)
+    suffix = f"?notice={web.path_segment(result.notice)}" if result.notice else ""
+    return RedirectResponse(f"/library/submissions/{new}{suffix}", status_code=303)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/library/submissions", submissions_page, methods=["GET"]),
+        Route("/library/submissions/{number:int}", submission_page, methods=["GET"]),
+        Route("/library/submissions/{number:int}/approve", approve, methods=["POST"]),
+        Route("/library/submissions/{number:int}/send-back", send_back, methods=["POST"]),
+        Route("/library/submissions/{number:int}/restore", restore, methods=["POST"]),
+    ]

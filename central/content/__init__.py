@@ -1,0 +1,1 @@
+"""The content workflow: the media library, playlists, submissions and their approval."""

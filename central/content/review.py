@@ -1,0 +1,224 @@
+"""Submit, approve (two people), send back and restore a group's playlist; approval publishes.
+
+Approving writes the authoring YAML with each item's approval and the media into a work
+folder, signs and publishes it with `central.publish.publish` into the group's published
+folder (central.yaml `publish.groups`, key `publish.key`, read on the server only) and
+announces it to the screens through central.broker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlalchemy import Connection
+
+from central import broker
+from central.config import CentralConfig
+from central.content import playlist
+from central.content.library import media_path
+from central.db import content as stored
+from central.db.audit import naive, record
+from central.publish import PublishError
+from central.publish import publish as publish_tree  # the authoring YAML → signed tree
+from player.wire.isotime import format_utc
+
+log = logging.getLogger(__name__)
+
+SUBMITTERS = ("contributor",)  # scoped to their groups; approver and above: any group
+
+
+class ReviewError(ValueError):
+    """A workflow step that may not happen; `key` names the console's words for it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Published:
+    sequence: int
+    notice: str | None  # why the screens were not told at once (they find it at their next poll)
+
+
+def _aware(now: dt.datetime) -> dt.datetime:
+    """The console's clock is naive UTC (as the database); publish wants it aware."""
+    return now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+
+
+def groups_for(connection: Connection, config: CentralConfig, user: str, role: str) -> list[str]:
+    """The published groups `user` may submit playlists for."""
+    groups = sorted(config.publish.groups)
+    if role in SUBMITTERS:
+        allowed = set(stored.scopes(connection, user))
+        return [group for group in groups if group in allowed]
+    return groups
+
+
+def current_items(connection: Connection, group: str) -> list[dict]:
+    """The group's items as last approved: where an edit starts."""
+    latest = stored.latest_approved(connection, group)
+    return latest["items"] if latest else []
+
+
+def submit(connection: Connection, config: CentralConfig, group: str, items: list[dict], *,
+           user: str, role: str, now: dt.datetime) -> int:  # fmt: skip
+    """Record a change set for approval; its number."""
+    if group not in groups_for(connection, config, user, role):
+        raise ReviewError("not_your_group", f"{user} may not submit for group {group!r}")
+    if not items:
+        raise ReviewError("empty_playlist", "a playlist needs at least one item")
+    problems = [f"{item['id']}: {p}" for item in items for p in playlist.check_item(item)]
+    if problems:
+        raise ReviewError("playlist_problems", "; ".join(problems))
+    clean = [{k: v for k, v in item.items() if k != "approval"} for item in items]
+    number = stored.add_submission(connection, {
+        "group": group, "submitter": user, "submitted_at": naive(now),
+        "state": stored.PENDING, "items": clean,
+    })  # fmt: skip
+    record(connection, now, user, "content-submitted", f"{group} #{number}",
+           detail={"items": len(items)})  # fmt: skip
+    return number
+
+
+def review_data(connection: Connection, number: int) -> dict | None:
+    """A submission with its diff against what its group was last given (at submission)."""
+    found = stored.submission(connection, number)
+    if found is None:
+        return None
+    before = _before(connection, found)
+    found["diff"] = playlist.diff(before, found["items"])
+    return found
+
+
+def _before(connection: Connection, submission: dict) -> list[dict]:
+    earlier = [s for s in stored.recent_submissions(connection, group=submission["group"],
+                                                     state=stored.APPROVED, limit=200)
+               if s["id"] < submission["id"]]  # fmt: skip
+    return earlier[0]["items"] if earlier else []
+
+
+def approve(connection: Connection, config: CentralConfig, number: int, approver: str,
+            now: dt.datetime) -> Published:  # fmt: skip
+    """Approve a pending submission and publish it; the submitter may not approve it."""
+    now = _aware(now)
+    found = stored.submission(connection, number)
+    if found is None or found["state"] != stored.PENDING:
+        raise ReviewError("not_pending", f"submission #{number} is not waiting for approval")
+    if found["submitter"] == approver:
+        message = f"{approver} submitted #{number}: another approver must approve it"
+        raise ReviewError("two_person", message)
+    items = playlist.carry_approvals(
+        current_items(connection, found["group"]), found["items"], approver, format_utc(now)
+    )
+    if not stored.decide(connection, number, stored.APPROVED, by=approver, at=naive(now),
+                         items=items):  # fmt: skip
+        raise ReviewError("not_pending", f"submission #{number} was decided meanwhile")
+    record(connection, now, approver, "content-approved", f"{found['group']} #{number}")
+    result = publish_group(connection, config, found["group"], items, actor=approver, now=now)
+    stored.decide_sequence(connection, number, result.sequence)
+    return result
+
+
+def send_back(connection: Connection, number: int, approver: str, reason: str,
+              now: dt.datetime) -> None:  # fmt: skip
+    reason = reason.strip()[:2000]
+    if not reason:
+        raise ReviewError("reason_needed", "say why it goes back, so the submitter can fix it")
+    if not stored.decide(connection, number, stored.SENT_BACK, by=approver, at=naive(now),
+                         reason=reason):  # fmt: skip
+        raise ReviewError("not_pending", f"submission #{number} is not waiting for approval")
+    record(connection, now, approver, "content-sent-back", f"#{number}", detail={"reason": reason})
+
+
+def restore(connection: Connection, config: CentralConfig, number: int, approver: str,
+            now: dt.datetime) -> tuple[int, Published]:  # fmt: skip
+    """Publish an earlier approved version again, as a new submission and a new sequence;
+    its items keep the approvals they were published with."""
+    now = _aware(now)
+    found = stored.submission(connection, number)
+    if found is None or found["state"] != stored.APPROVED:
+        raise ReviewError("not_approved", f"submission #{number} was never approved")
+    new = stored.add_submission(connection, {
+        "group": found["group"], "submitter": approver, "submitted_at": naive(now),
+        "state": stored.APPROVED, "items": found["items"], "decided_by": approver,
+        "decided_at": naive(now), "restored_from": number,
+    })  # fmt: skip
+    record(connection, now, approver, "content-restored", f"{found['group']} #{new}",
+           detail={"from": number})  # fmt: skip
+    result = publish_group(
+        connection, config, found["group"], found["items"], actor=approver, now=now
+    )
+    stored.decide_sequence(connection, new, result.sequence)
+    return new, result
+
+
+def publish_group(connection: Connection, config: CentralConfig, group: str, items: list[dict],
+                  *, actor: str, now: dt.datetime) -> Published:  # fmt: skip
+    """Write, sign and publish `items` as `group`'s content, then tell its screens."""
+    now = _aware(now)
+    out_dir = config.publish.groups.get(group)
+    if out_dir is None:
+        raise ReviewError("no_group", f"group {group!r} has no folder under publish.groups")
+    if config.publish.key is None:
+        raise ReviewError("no_key", f"{config.path}: set publish.key; the console signs with it")
+    folder = library_folder(config)
+    work = Path(tempfile.mkdtemp(prefix=f"publish-{group}-", dir=_work_root(folder)))
+    try:
+        (work / "media").mkdir()
+        for sha in {item["media"] for item in items}:
+            _link(media_path(folder, sha), work / "media" / sha)
+        source = work / "playlist.yaml"
+        data = playlist.authoring(group, items)
+        source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+        try:
+            summary = publish_tree(source, out_dir, config.publish.key, now)
+        except PublishError as exc:
+            # Paths inside the work folder mean nothing to the user; the reasons do.
+            raise ReviewError("publish_failed", str(exc).replace(str(work) + "/", "")) from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    record(connection, now, actor, "content-published", group,
+           detail={"sequence": summary.sequence, "from": "console"})  # fmt: skip
+    log.info("console: %s published %s sequence %d", actor, group, summary.sequence)
+    return Published(summary.sequence, notify(config, summary.manifest_path))
+
+
+def notify(config: CentralConfig, manifest_path: Path) -> str | None:
+    """Announce the new manifest on the broker; the reason when that was not possible."""
+    try:
+        target = broker.BrokerTarget.from_config(config)
+        broker.send_notice(target, broker.manifest_notice(manifest_path.read_bytes()))
+    except (broker.SendError, OSError) as exc:
+        log.warning("console: published, but the screens were not told at once: %s", exc)
+        return str(exc)
+    return None
+
+
+def library_folder(config: CentralConfig) -> Path:
+    """central.yaml's `console.library`, or a clear error when it is not set."""
+    folder = config.console.library
+    if folder is None:
+        raise ReviewError("no_library", f"{config.path}: set console.library (a folder for "
+                          "uploaded media, writable by the console's user)")  # fmt: skip
+    return folder
+
+
+def _work_root(folder: Path) -> Path:
+    root = folder / "work"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)  # same disk: no copy of a 200 MB video
+    except OSError:
+        shutil.copyfile(source, target)

@@ -1,0 +1,159 @@
+"""Receive one uploaded file from a multipart form, streamed to disk under a size limit."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
+
+from player.wire.units import format_size
+
+MAX_FIELD_BYTES = 4096  # a text field of the upload form: tags, dates, the CSRF token
+MAX_FIELDS = 16
+FORM_OVERHEAD = 64 * 1024  # headers and text fields beside the file, allowed over the limit
+
+
+class UploadError(ValueError):
+    """The upload was refused; the message says why and what to do. No file is kept."""
+
+
+@dataclass
+class Received:
+    """The form's text fields and the one file, already on disk in the library folder."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    filename: str = ""
+    path: Path | None = None  # a temporary file the caller keeps (renames) or deletes
+    size: int = 0
+    sha256: str = ""
+
+
+class _Receiver:
+    """Multipart callbacks: text fields into memory (small), the file straight to disk."""
+
+    def __init__(self, folder: Path, limit: int) -> None:
+        self.folder, self.limit = folder, limit
+        self.received = Received()
+        self.headers: dict[bytes, bytes] = {}
+        self.header_field = b""
+        self.header_value = b""
+        self.name: str | None = None
+        self.text: bytearray | None = None
+        self.handle = None
+        self.hasher = hashlib.sha256()
+        self.ended = False  # the closing boundary came: the body is whole
+
+    def callbacks(self) -> dict:
+        return {
+            "on_part_begin": self.part_begin,
+            "on_header_field": lambda data, start, end: self._add("header_field", data[start:end]),
+            "on_header_value": lambda data, start, end: self._add("header_value", data[start:end]),
+            "on_header_end": self.header_end,
+            "on_headers_finished": self.headers_finished,
+            "on_part_data": self.part_data,
+            "on_part_end": self.part_end,
+            "on_end": self.end,
+        }
+
+    def _add(self, name: str, data: bytes) -> None:
+        setattr(self, name, getattr(self, name) + data)
+
+    def part_begin(self) -> None:
+        self.headers, self.name, self.text = {}, None, None
+
+    def header_end(self) -> None:
+        self.headers[self.header_field.lower()] = self.header_value
+        self.header_field, self.header_value = b"", b""
+
+    def headers_finished(self) -> None:
+        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
+        self.name = options.get(b"name", b"").decode("utf-8", "replace")
+        if b"filename" in options:
+            if self.handle is not None:
+                raise UploadError("one file per upload")
+            filename = options[b"filename"].decode("utf-8", "replace")
+            self.received.filename = os.path.basename(filename.replace("\\", "/"))[:200]
+            descriptor, name = tempfile.mkstemp(prefix=".upload-", suffix=".tmp", dir=self.folder)
+            self.handle = os.fdopen(descriptor, "wb")
+            self.received.path = Path(name)
+        else:
+            if len(self.received.fields) >= MAX_FIELDS:
+                raise UploadError(f"more than {MAX_FIELDS} form fields")
+            self.text = bytearray()
+
+    def part_data(self, data: bytes, start: int, end: int) -> None:
+        chunk = data[start:end]
+        if self.text is not None:
+            self.text += chunk
+            if len(self.text) > MAX_FIELD_BYTES:
+                raise UploadError(f"form field {self.name!r} is over {MAX_FIELD_BYTES} bytes")
+            return
+        if self.handle is None:
+            return
+        self.received.size += len(chunk)
+        if self.received.size > self.limit:
+            raise UploadError(
+                f"the file is larger than the library's limit of {format_size(self.limit)}; "
+                "make it smaller (shorter, lower bit rate) or ask for console.upload_limit"
+            )
+        self.hasher.update(chunk)
+        self.handle.write(chunk)
+
+    def part_end(self) -> None:
+        if self.text is not None and self.name:
+            self.received.fields[self.name] = self.text.decode("utf-8", "replace")
+        self.text = None
+
+    def end(self) -> None:
+        self.ended = True
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+
+async def receive(
+    chunks: AsyncIterator[bytes], content_type: str, content_length: str | None,
+    folder: Path, limit: int,
+) -> Received:  # fmt: skip
+    """Stream a multipart/form-data body into a temporary file in `folder`.
+
+    Refused before a byte is read when Content-Length already says too much; else counted
+    as it arrives. On any refusal the temporary file is removed and UploadError raised.
+    """
+    kind, options = parse_options_header(content_type)
+    if kind != b"multipart/form-data" or b"boundary" not in options:
+        raise UploadError("send the file from the library's upload form (multipart/form-data)")
+    if content_length and content_length.isdigit() and int(content_length) > limit + FORM_OVERHEAD:
+        raise UploadError(
+            f"the file is larger than the library's limit of {format_size(limit)}; "
+            "make it smaller (shorter, lower bit rate) or ask for console.upload_limit"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    receiver = _Receiver(folder, limit)
+    parser = MultipartParser(options[b"boundary"], receiver.callbacks())
+    try:
+        async for chunk in chunks:
+            parser.write(chunk)
+        parser.finalize()
+        receiver.close()
+        if not receiver.ended:
+            raise UploadError("the upload broke off before its end; try again")
+        if receiver.received.path is None or receiver.received.size == 0:
+            raise UploadError("no file was sent: choose an image or a video first")
+    except BaseException as exc:  # also a client that went away: leave nothing behind
+        receiver.close()
+        if receiver.received.path is not None:
+            receiver.received.path.unlink(missing_ok=True)
+        if isinstance(exc, MultipartParseError | OSError):
+            raise UploadError(f"the upload broke off or is not a valid form ({exc}); "
+                              "try again") from None  # fmt: skip
+        raise
+    receiver.received.sha256 = receiver.hasher.hexdigest()
+    return receiver.received

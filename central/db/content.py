@@ -1,0 +1,125 @@
+"""The content workflow as stored: library media, contributors' groups and submissions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from central.db.schema import library_media, submissions, submit_scopes
+
+PENDING, APPROVED, SENT_BACK = "pending", "approved", "sent_back"
+_MEDIA_LIST = [c for c in library_media.c if c.name != "thumbnail"]
+
+
+def media_by_sha(connection: Connection, sha256: str) -> dict | None:
+    """One library entry without its thumbnail, or None."""
+    row = connection.execute(select(*_MEDIA_LIST).where(library_media.c.sha256 == sha256)).first()
+    return _media(row._mapping) if row else None
+
+
+def all_media(connection: Connection) -> list[dict]:
+    """Every library entry, newest first, without thumbnails."""
+    query = select(*_MEDIA_LIST).order_by(library_media.c.uploaded_at.desc(),
+                                          library_media.c.name)  # fmt: skip
+    return [_media(row._mapping) for row in connection.execute(query)]
+
+
+def _media(row) -> dict:
+    entry = dict(row)
+    entry["warnings"] = json.loads(entry["warnings"]) if entry["warnings"] else []
+    return entry
+
+
+def add_media(connection: Connection, entry: dict, thumbnail: bytes | None) -> None:
+    values = {**entry, "warnings": json.dumps(entry.get("warnings") or []), "thumbnail": thumbnail}
+    connection.execute(insert(library_media).values(values))
+
+
+def thumbnail(connection: Connection, sha256: str) -> bytes | None:
+    return connection.scalar(
+        select(library_media.c.thumbnail).where(library_media.c.sha256 == sha256)
+    )
+
+
+def scopes(connection: Connection, user: str) -> list[str]:
+    """The groups a contributor may submit for, by name."""
+    query = select(submit_scopes.c.group).where(submit_scopes.c.user == user)
+    return sorted(connection.scalars(query))
+
+
+def set_scopes(connection: Connection, user: str, groups: list[str]) -> None:
+    connection.execute(delete(submit_scopes).where(submit_scopes.c.user == user))
+    for group in sorted(set(groups)):
+        connection.execute(insert(submit_scopes).values(user=user, group=group))
+
+
+def add_submission(connection: Connection, values: dict) -> int:
+    values = {**values, "items": json.dumps(values["items"], ensure_ascii=False)}
+    result = connection.execute(insert(submissions).values(values))
+    return int(result.inserted_primary_key[0])
+
+
+def submission(connection: Connection, number: int) -> dict | None:
+    row = connection.execute(select(submissions).where(submissions.c.id == number)).first()
+    return _submission(row._mapping) if row else None
+
+
+def _submission(row) -> dict:
+    entry = dict(row)
+    entry["items"] = json.loads(entry["items"])
+    return entry
+
+
+def recent_submissions(
+    connection: Connection, *, group: str | None = None, state: str | None = None, limit: int = 100
+) -> list[dict]:
+    """Submissions newest first, of one group and state when given."""
+    query = select(submissions).order_by(submissions.c.id.desc()).limit(limit)
+    if group is not None:
+        query = query.where(submissions.c.group == group)
+    if state is not None:
+        query = query.where(submissions.c.state == state)
+    return [_submission(row._mapping) for row in connection.execute(query)]
+
+
+def latest_approved(connection: Connection, group: str) -> dict | None:
+    """The group's newest approved submission: what its screens were last given."""
+    found = recent_submissions(connection, group=group, state=APPROVED, limit=1)
+    return found[0] if found else None
+
+
+def decide(
+    connection: Connection,
+    number: int,
+    state: str,
+    *,
+    by: str,
+    at: dt.datetime,
+    reason: str | None = None,
+    items: list[dict] | None = None,
+) -> bool:
+    """Move a pending submission to `state`; False when it was no longer pending (someone
+    else decided first: the second decision must not count)."""
+    values: dict = {"state": state, "decided_by": by, "decided_at": at, "reason": reason}
+    if items is not None:
+        values["items"] = json.dumps(items, ensure_ascii=False)
+    result = connection.execute(
+        update(submissions)
+        .where(submissions.c.id == number, submissions.c.state == PENDING)
+        .values(values)
+    )
+    return result.rowcount == 1
+
+
+def pending_count(connection: Connection) -> int:
+    return len(connection.scalars(select(submissions.c.id).where(
+        submissions.c.state == PENDING)).all())  # fmt: skip
+
+
+def decide_sequence(connection: Connection, number: int, sequence: int) -> None:
+    """The publish sequence a decided submission went out as."""
+    connection.execute(
+        update(submissions).where(submissions.c.id == number).values(sequence=sequence)
+    )
