@@ -3,18 +3,21 @@
 Pure: no I/O, no clock; the sun's position comes from astral (NOAA's solar equations).
 
 The Ministry of Religious Affairs' criteria (Kemenag RI, as its published schedules state
-them, quoted the same way by the schedules built on them):
+them), with two conventions read off the schedules themselves (docs/LOCALINFO.md):
   Imsak   10 minutes before Subuh.
   Subuh   the sun 20 degrees below the eastern horizon, + ihtiyat 2 minutes.
-  Terbit  sunrise (upper limb on the horizon, with refraction), - ihtiyat 2 minutes.
+  Terbit  sunrise, the sun's centre 1 degree below the horizon, - ihtiyat 2 minutes.
   Dhuha   the sun 4.5 degrees above the horizon after sunrise, + ihtiyat 2 minutes.
-  Dzuhur  the sun's transit of the meridian, + ihtiyat 2 minutes.
+  Dzuhur  the sun's transit of the meridian + 1 minute, + ihtiyat 2 minutes.
   Ashar   a shadow as long as the object plus its noon shadow (Shafi'i), + 2 minutes.
-  Maghrib sunset, + ihtiyat 2 minutes.
+  Maghrib sunset (as Terbit), + ihtiyat 2 minutes.
   Isya    the sun 18 degrees below the western horizon, + ihtiyat 2 minutes.
 Ihtiyat ("caution") makes a published time never early anywhere in the area a schedule
-serves (about 25 km); seconds are then rounded up (down for Terbit, the end of Subuh),
-as the ministry's worked examples do. docs/LOCALINFO.md says what was checked and how.
+serves (about 25 km); seconds are then rounded up (down for Terbit, the end of Subuh).
+The 1-degree horizon and Dzuhur's extra minute are what the ministry's 2024 tables for
+Jakarta, Makassar and Jayapura fit day by day (tests/localinfo/test_kemenag_schedule.py);
+the stated criteria alone (50' of semidiameter and refraction, transit + 2) put Terbit a
+minute late and Maghrib and Dzuhur a minute early on most days.
 """
 
 from __future__ import annotations
@@ -40,9 +43,6 @@ NAMES = {  # as Indonesian screens and mosque clocks write them
     "isya": "Isya",
 }
 MINUTE = dt.timedelta(minutes=1)
-# Sunrise and sunset: the upper limb on a sea-level horizon, 16' of semidiameter and 34' of
-# refraction below it (the ministry's -(0 deg 16' + 0 deg 34' + dip), dip 0 at sea level).
-HORIZON = -(16 + 34) / 60
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,11 @@ class Method:
     fajr_angle: float = 20.0  # degrees below the horizon
     isha_angle: float = 18.0
     dhuha_angle: float = 4.5  # degrees above the horizon
+    # Sunrise and sunset: the sun's centre this far below the horizon. Hisab texts write it
+    # -(16' semidiameter + 34' refraction + dip); the ministry's published times fit -1
+    # degree for lowland cities (dip ~10'). -50/60 is the textbook sea-level horizon.
+    horizon: float = -1.0
+    transit_minutes: int = 1  # Dzuhur after the transit, before ihtiyat, as published
     asr_shadow: float = 1.0  # 1 Shafi'i, 2 Hanafi
     ihtiyat_minutes: int = 2  # added to each time, taken off sunrise
     imsak_minutes: int = 10  # before Subuh
@@ -107,11 +112,11 @@ def astronomical_times(
         date=date,
         imsak=subuh - method.imsak_minutes * MINUTE,
         subuh=subuh,
-        terbit=place.at(HORIZON, rising=True),
+        terbit=place.at(method.horizon, rising=True),
         dhuha=place.at(method.dhuha_angle, rising=True),
         dzuhur=transit,
         ashar=place.at(asr_altitude, rising=False),
-        maghrib=place.at(HORIZON, rising=False),
+        maghrib=place.at(method.horizon, rising=False),
         isya=place.at(-method.isha_angle, rising=False),
     )
 
@@ -177,7 +182,7 @@ def prayer_times(
         subuh=subuh,
         terbit=_floor_minute(sun.terbit - safety),
         dhuha=_ceil_minute(sun.dhuha + safety),
-        dzuhur=_ceil_minute(sun.dzuhur + safety),
+        dzuhur=_ceil_minute(sun.dzuhur + method.transit_minutes * MINUTE + safety),
         ashar=_ceil_minute(sun.ashar + safety),
         maghrib=_ceil_minute(sun.maghrib + safety),
         isya=_ceil_minute(sun.isya + safety),

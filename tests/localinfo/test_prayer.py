@@ -28,6 +28,9 @@ ADHAN_NAMES = {
     "maghrib": "maghrib",
     "isya": "isha",
 }
+# adhanpy's sunrise and sunset are the textbook sea-level horizon (50' below); the
+# ministry's published times sit on a lower one (Method.horizon, test_kemenag_schedule.py).
+SEA_LEVEL = prayer.Method(horizon=-50 / 60)
 # Every fourth day of a year: each season, both solstices and equinoxes within two days.
 DAYS = [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(0, 365, 4)]
 
@@ -46,7 +49,7 @@ def test_the_sun_agrees_with_adhanpy_within_a_minute_all_year(city):
     tz = ZoneInfo(zone)
     worst = dt.timedelta(0)
     for day in DAYS:
-        ours = prayer.astronomical_times(day, latitude, longitude, tz)
+        ours = prayer.astronomical_times(day, latitude, longitude, tz, SEA_LEVEL)
         theirs = adhan(day, latitude, longitude, tz)
         for key, name in ADHAN_NAMES.items():
             ours_at = getattr(ours, key)
@@ -57,6 +60,7 @@ def test_the_sun_agrees_with_adhanpy_within_a_minute_all_year(city):
 
 
 def test_ihtiyat_adds_two_minutes_rounded_up_and_takes_two_off_sunrise():
+    """And Dzuhur comes a minute after the transit before its ihtiyat, as published."""
     latitude, longitude, zone = CITIES["jakarta"]
     tz = ZoneInfo(zone)
     for day in DAYS[::10]:
@@ -65,8 +69,8 @@ def test_ihtiyat_adds_two_minutes_rounded_up_and_takes_two_off_sunrise():
         for key in ("subuh", "dhuha", "dzuhur", "ashar", "maghrib", "isya"):
             at = getattr(published, key)
             assert at.second == 0 and at.microsecond == 0
-            after = at - getattr(sun, key)
-            assert dt.timedelta(minutes=2) <= after < dt.timedelta(minutes=3), (day, key)
+            least = dt.timedelta(minutes=3 if key == "dzuhur" else 2)
+            assert least <= at - getattr(sun, key) < least + prayer.MINUTE, (day, key)
         before = sun.terbit - published.terbit
         assert dt.timedelta(minutes=2) <= before < dt.timedelta(minutes=3)
         assert published.subuh - published.imsak == dt.timedelta(minutes=10)
