@@ -390,6 +390,10 @@ WORDS = MappingProxyType(
             "Tidak ada yang disimpan atau dikirim.",
             "Nothing was saved or sent.",
         ),
+        "db_sent_not_recorded": (
+            "Sudah dikirim ke layar, tetapi tidak tercatat di basis data; jangan kirim ulang.",
+            "Sent to the screens, but not recorded in the database; do not send it again.",
+        ),
         "db_login_not_recorded": (
             "Sesi tidak dapat dicatat, jadi Anda belum masuk.",
             "Your session could not be recorded, so you are not logged in.",

@@ -30,6 +30,9 @@ class DatabaseUnavailable(Exception):
         super().__init__(f"database {kind} ({detail})")
         self.kind = kind
         self.detail = detail
+        # The words key of what did happen outside the database before it failed (an
+        # alert sent, then its record refused); None: nothing did.
+        self.done_outside: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,4 +99,4 @@ class DatabaseWatch:
             self._outage = None
         seconds = self._clock() - ended.since
         again = "reachable" if ended.kind == UNREACHABLE else "writable"
-        log.info("console: database %s again after %.0f s", again, seconds)
+        log.info("console: database %s again after %.1f s", again, seconds)

@@ -150,7 +150,9 @@ async def database_unavailable(request: Request, exc: Exception) -> Response:
     """The 503 page for DatabaseUnavailable: what is wrong, that nothing was done, that it
     retries. A GET reloads by itself; a form is not sent again behind the user's back."""
     assert isinstance(exc, DatabaseUnavailable)
-    if request.method == "POST":
+    if exc.done_outside:
+        done = exc.done_outside
+    elif request.method == "POST":
         done = "db_login_not_recorded" if request.url.path == "/login" else "db_nothing_saved"
     else:
         done = None
