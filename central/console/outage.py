@@ -9,17 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from central.db.database import first_line, refuses_writes, unavailable
+from central.db.database import first_line, on_writes, refuses_writes, unavailable
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 UNREACHABLE = "unreachable"
 WRITES_REFUSED = "writes refused"
-WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 class DatabaseUnavailable(Exception):
@@ -54,11 +53,10 @@ class DatabaseWatch:
         self._lock = threading.Lock()
         self._outage: Outage | None = None
         self._call = threading.local()  # whether this thread's current call wrote
-        event.listen(engine, "after_cursor_execute", self._executed)
+        on_writes(engine, self._wrote)
 
-    def _executed(self, _conn, _cursor, statement: str, *_rest) -> None:
-        if statement.lstrip()[:6].upper() in WRITES:
-            self._call.wrote = True
+    def _wrote(self) -> None:
+        self._call.wrote = True
 
     def run(self, call: Callable[[], T]) -> T:
         """`call()`, its database refusals turned into DatabaseUnavailable (other errors

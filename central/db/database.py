@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -30,6 +31,7 @@ SERVER_STATE_CLASSES = ("08", "25", "53", "57", "58")
 WRITES_REFUSED_CLASSES = ("25", "53")
 # SQLite's words for a file that can be read but not written now.
 SQLITE_WRITES_REFUSED = ("disk is full", "disk i/o error", "readonly database", "is locked")
+WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE")
 
 
 class DatabaseError(Exception):
@@ -133,6 +135,17 @@ def refuses_writes(error: BaseException) -> bool:
         return True
     message = str(getattr(error, "orig", None) or error).lower()
     return any(words in message for words in SQLITE_WRITES_REFUSED)
+
+
+def on_writes(engine: Engine, wrote: Callable[[], None]) -> None:
+    """Call `wrote()` on the thread that ran it, after each INSERT, UPDATE or DELETE the
+    engine sends (whether it is committed is the caller's to see)."""
+
+    def executed(_conn, _cursor, statement: str, *_rest) -> None:
+        if statement.lstrip()[:6].upper() in WRITE_STATEMENTS:
+            wrote()
+
+    event.listen(engine, "after_cursor_execute", executed)
 
 
 def first_line(error: BaseException) -> str:
