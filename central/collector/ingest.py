@@ -14,9 +14,10 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from central.config import CentralConfig
+from central.db.database import first_line, unavailable
 from central.db.store import Recorder, Report
 from player.wire.broker import (
     make_client,
@@ -172,13 +173,13 @@ class Collector:
             error = self._attempt(group)
             if error is None:
                 return
-            if _unavailable(error):
+            if unavailable(error):
                 self._database_refuses(error)
                 if self._done.is_set():
                     log.error(
                         "collector stopping with %d reports not stored (database: %s); players "
                         "send their plays again, their next status replaces the last",
-                        len(group), _first_line(error),
+                        len(group), first_line(error),
                     )  # fmt: skip
                     return
                 self._writer_beat = time.monotonic()  # waiting on the database is not stuck
@@ -194,7 +195,7 @@ class Collector:
             error = self._attempt([report])
             if error is None:
                 continue
-            if _unavailable(error):
+            if unavailable(error):
                 return group[index:]
             self._drop(report, error)
         return []
@@ -216,9 +217,9 @@ class Collector:
                 "players keep their plays and send them again; fix the database (disk space, "
                 "permissions, server) and nothing is lost",
                 self.engine.url.render_as_string(hide_password=True),
-                _first_line(error),
+                first_line(error),
             )
-        self.database_ok, self.database_error = False, _first_line(error)
+        self.database_ok, self.database_error = False, first_line(error)
 
     def _drop(self, report: Report, error: BaseException) -> None:
         """Log a report that cannot be stored even alone, and keep that as the screen's error."""
@@ -226,11 +227,11 @@ class Collector:
         field = getattr(error, "field", None) or "unknown (see the database's message)"
         text = (
             f"{report.kind} report dropped: the database cannot store it "
-            f"({type(error).__name__}: {_first_line(error)}); field: {field}"
+            f"({type(error).__name__}: {first_line(error)}); field: {field}"
         )
         # Not a database error: a fault of ours, whose traceback is worth having (once per
         # kind, or a bug that fails every report would print a thousand per group).
-        kind = (type(error).__name__, _first_line(error))
+        kind = (type(error).__name__, first_line(error))
         traced = not isinstance(error, SQLAlchemyError) and kind not in self._traced
         traced = traced and len(self._traced) < 100
         if traced:
@@ -244,7 +245,7 @@ class Collector:
                 self.recorder.record_error(connection, report, text)
         except Exception as exc:
             log.error("%.140s: could not keep that as an error either: %s", report.player,
-                      _first_line(exc))  # fmt: skip
+                      first_line(exc))  # fmt: skip
 
     def _commit_once(self, group: list[Report]) -> None:
         with self.engine.begin() as connection:
@@ -320,21 +321,3 @@ class Collector:
             writer.join(WRITER_STUCK_AFTER)
             self._client = None
             log.info("collector stopped: %s", self.describe())
-
-
-# PostgreSQL error classes that say the server, not the statement, is at fault: connection,
-# read-only transaction (a standby), insufficient resources (disk full), operator
-# intervention (shutting down), system error.
-SERVER_STATE_CLASSES = ("08", "25", "53", "57", "58")
-
-
-def _unavailable(error: BaseException) -> bool:
-    """The database as a whole refuses (down, full, read-only), not this group's content."""
-    if isinstance(error, OperationalError | InterfaceError):
-        return True
-    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None) or ""
-    return sqlstate[:2] in SERVER_STATE_CLASSES
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -22,6 +21,7 @@ from central.config import CentralConfig
 from central.console import accounts, i18n, web
 from central.console.accounts import Session
 from central.console.alertpreview import AlertPreviewer
+from central.console.outage import DatabaseUnavailable, DatabaseWatch
 from central.console.pages import admin, alerts, content, fleet, library, plays, review, screen
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,9 @@ async def login(request: Request) -> Response:
         return web.refuse(request, None, "csrf", 403)
     console = web.console_of(request)
     name, password = str(form.get("user", "")), str(form.get("password", ""))
-    token, outcome = await run_in_threadpool(
+    token, outcome = await web.db_engine(
+        request,
         accounts.log_in,
-        console.engine,
         name,
         password,
         web.client_address(request),
@@ -145,6 +145,7 @@ def create_app(
         templates=web.make_templates(),
         clock=clock,
         password_checks=accounts.PasswordChecks(PASSWORD_CHECKS_AT_ONCE),
+        watch=DatabaseWatch(engine),
     )
     routes = [
         Route("/login", login_form, methods=["GET"]),
@@ -170,7 +171,11 @@ def create_app(
         finally:
             previewer.close()  # its worker thread ends with the console
 
-    app = Starlette(routes=routes, exception_handlers={404: not_found}, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: not_found, DatabaseUnavailable: web.database_unavailable},
+        lifespan=lifespan,
+    )
     app.state.console = console
     app.state.previewer = previewer
     app.state.sender = sender or send.Sender(config)

@@ -376,6 +376,40 @@ WORDS = MappingProxyType(
         "day_fri": ("Jum", "Fri"),
         "day_sat": ("Sab", "Sat"),
         "day_sun": ("Min", "Sun"),
+        # The database away (503 pages, the fleet page's offline note)
+        "db_title": ("Basis data tidak tersedia", "Database unavailable"),
+        "db_unreachable": (
+            "Konsol tidak dapat menghubungi basis datanya saat ini.",
+            "The console cannot reach its database right now.",
+        ),
+        "db_cannot_write": (
+            "Basis data tidak dapat menyimpan apa pun saat ini (misalnya disk server penuh).",
+            "The database cannot write anything right now (the server's disk may be full).",
+        ),
+        "db_nothing_saved": (
+            "Tidak ada yang disimpan atau dikirim.",
+            "Nothing was saved or sent.",
+        ),
+        "db_sent_not_recorded": (
+            "Sudah dikirim ke layar, tetapi tidak tercatat di basis data; jangan kirim ulang.",
+            "Sent to the screens, but not recorded in the database; do not send it again.",
+        ),
+        "db_login_not_recorded": (
+            "Sesi tidak dapat dicatat, jadi Anda belum masuk.",
+            "Your session could not be recorded, so you are not logged in.",
+        ),
+        "db_retrying": (
+            "Halaman ini mencoba lagi sendiri dalam beberapa detik.",
+            "This page tries again by itself in a few seconds.",
+        ),
+        "db_try_again": (
+            "Coba lagi sebentar lagi; bila berlanjut, beri tahu pengelola server.",
+            "Try again in a moment; if it goes on, tell the server's administrator.",
+        ),
+        "db_offline": (
+            "Luring: basis data tidak terjangkau; tampilan terakhir dipertahankan, mencoba lagi.",
+            "Offline: the database cannot be reached; showing the last view, trying again.",
+        ),
     }
 )
 

@@ -22,6 +22,7 @@ from starlette.types import Scope
 from central.config import CentralConfig
 from central.console import accounts, i18n
 from central.console.accounts import Session
+from central.console.outage import WRITES_REFUSED, DatabaseUnavailable, DatabaseWatch
 from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+# Seconds a browser (or the fleet page's script) waits before asking again while the
+# database is away: soon enough to notice it back, rare enough not to add to the load.
+RETRY_AFTER = 10
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Console:
     templates: Environment
     clock: Callable[[], dt.datetime]  # naive UTC, like the database
     password_checks: accounts.PasswordChecks
+    watch: DatabaseWatch
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -121,14 +126,48 @@ def secure_cookie(request: Request) -> bool:
 
 
 async def db(request: Request, function: Callable, *args, **kwargs):
-    """Run `function(connection, *args)` in one transaction on a worker thread."""
-    engine = console_of(request).engine
+    """Run `function(connection, *args)` in one transaction on a worker thread; raises
+    DatabaseUnavailable (a 503 page) when the database cannot be reached or written."""
+    console = console_of(request)
 
     def call():
-        with engine.begin() as connection:
+        with console.engine.begin() as connection:
             return function(connection, *args, **kwargs)
 
-    return await run_in_threadpool(call)
+    return await run_in_threadpool(console.watch.run, call)
+
+
+async def db_engine(request: Request, function: Callable, *args, **kwargs):
+    """Run `function(engine, *args)`, which opens its own transactions (the login), on a
+    worker thread, watched as `db` is."""
+    console = console_of(request)
+    return await run_in_threadpool(
+        console.watch.run, functools.partial(function, console.engine, *args, **kwargs)
+    )
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    """The 503 page for DatabaseUnavailable: what is wrong, that nothing was done, that it
+    retries. A GET reloads by itself; a form is not sent again behind the user's back."""
+    assert isinstance(exc, DatabaseUnavailable)
+    if exc.done_outside:
+        done = exc.done_outside
+    elif request.method == "POST":
+        done = "db_login_not_recorded" if request.url.path == "/login" else "db_nothing_saved"
+    else:
+        done = None
+    response = render(
+        request,
+        "unavailable.html",
+        {
+            "problem": "db_cannot_write" if exc.kind == WRITES_REFUSED else "db_unreachable",
+            "done": done,
+            "reload": RETRY_AFTER if request.method == "GET" else None,
+        },
+        status=503,
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
 
 
 def render(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from player.wire.secret import Secret, reveal
 
@@ -19,6 +21,17 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_MS = 5000
 CONNECT_TIMEOUT = 10  # seconds to reach PostgreSQL
+
+
+# PostgreSQL error classes that say the server, not the statement, is at fault: connection,
+# read-only transaction (a standby), insufficient resources (disk full), operator
+# intervention (shutting down), system error.
+SERVER_STATE_CLASSES = ("08", "25", "53", "57", "58")
+# Of those, the ones where the server still answers reads: read-only, insufficient resources.
+WRITES_REFUSED_CLASSES = ("25", "53")
+# SQLite's words for a file that can be read but not written now.
+SQLITE_WRITES_REFUSED = ("disk is full", "disk i/o error", "readonly database", "is locked")
+WRITE_STATEMENTS = ("INSERT", "UPDATE", "DELETE")
 
 
 class DatabaseError(Exception):
@@ -106,3 +119,40 @@ def upgrade(engine: Engine) -> None:
 def display(url: str | Secret) -> str:
     """The URL without its password, for logs."""
     return make_url(reveal(url)).render_as_string(hide_password=True)
+
+
+def unavailable(error: BaseException) -> bool:
+    """The database as a whole refuses (down, full, read-only), not this statement's content."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return _sqlstate(error)[:2] in SERVER_STATE_CLASSES
+
+
+def refuses_writes(error: BaseException) -> bool:
+    """Of `unavailable` errors, those where the database may still be read: a full disk, a
+    read-only file or server, a lock held too long."""
+    if _sqlstate(error)[:2] in WRITES_REFUSED_CLASSES:
+        return True
+    message = str(getattr(error, "orig", None) or error).lower()
+    return any(words in message for words in SQLITE_WRITES_REFUSED)
+
+
+def on_writes(engine: Engine, wrote: Callable[[], None]) -> None:
+    """Call `wrote()` on the thread that ran it, after each INSERT, UPDATE or DELETE the
+    engine sends (whether it is committed is the caller's to see)."""
+
+    def executed(_conn, _cursor, statement: str, *_rest) -> None:
+        if statement.lstrip()[:6].upper() in WRITE_STATEMENTS:
+            wrote()
+
+    event.listen(engine, "after_cursor_execute", executed)
+
+
+def first_line(error: BaseException) -> str:
+    """The error's first line, short enough for one log line."""
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__
+
+
+def _sqlstate(error: BaseException) -> str:
+    return getattr(getattr(error, "orig", None), "sqlstate", None) or ""

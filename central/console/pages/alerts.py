@@ -14,6 +14,7 @@ from starlette.routing import Route
 from central.broker import SendError
 from central.console import alertpreview, i18n, web
 from central.console.accounts import Session
+from central.console.outage import DatabaseUnavailable
 from central.db import alerts as sent_alerts
 from central.db import fleet
 from player.wire.signing import MAX_ALERT_TEXT
@@ -148,6 +149,7 @@ async def send_alert(request: Request, session: Session) -> Response:
     now = console.now()
     alert_id = secrets.token_hex(8)  # one id on every group: one alert to cancel
     outcomes = []
+    unrecorded: DatabaseUnavailable | None = None
     for group in groups:
         try:
             payload = await run_in_threadpool(
@@ -156,15 +158,24 @@ async def send_alert(request: Request, session: Session) -> Response:
             )  # fmt: skip
         except SendError as exc:
             log.error("console: alert %s to %s failed: %s", alert_id, group, exc)
-            unsent = {"type": "alert", "group": group, "id": alert_id, "text": text,
-                      "level": level}  # fmt: skip
-            await web.db(request, lambda c, p=unsent, e=str(exc): sent_alerts.record_alert(
+            payload = {"type": "alert", "group": group, "id": alert_id, "text": text,
+                       "level": level}  # fmt: skip
+            error, outcome = str(exc), "failed"
+        else:
+            error, outcome = None, "sent"
+        outcomes.append(outcome)
+        try:
+            await web.db(request, lambda c, p=payload, e=error: sent_alerts.record_alert(
                 c, payload=p, actor=session.user, source="console", now=now, error=e))  # fmt: skip
-            outcomes.append("failed")
-            continue
-        await web.db(request, lambda c, p=payload: sent_alerts.record_alert(
-            c, payload=p, actor=session.user, source="console", now=now))  # fmt: skip
-        outcomes.append("sent")
+        except DatabaseUnavailable as exc:
+            # A warning goes to every group even when its record cannot be kept.
+            log.error("console: alert %s to %s %s but not recorded: the database %s",
+                      alert_id, group, outcome, exc.kind)  # fmt: skip
+            unrecorded = exc
+    if unrecorded is not None:
+        if "sent" in outcomes:
+            unrecorded.done_outside = "db_sent_not_recorded"
+        raise unrecorded
     notice = "sent" if all(o == "sent" for o in outcomes) else "failed"
     return RedirectResponse(f"/alerts?notice={notice}", status_code=303)
 

@@ -14,6 +14,7 @@ from central import publishes
 from central.broker import SendError
 from central.console import send, web
 from central.console.accounts import Session
+from central.console.outage import DatabaseUnavailable
 from central.db import alerts, audit, fleet, timeline
 from central.db.queries import latest_screenshot
 
@@ -115,8 +116,15 @@ async def send_command(request: Request, session: Session) -> Response:
         outcome, error = "failed", str(exc)
         log.error("console: command %s to %s failed: %s", name, player, exc)
     detail = {"outcome": outcome, **({"error": error} if error else {})}
-    await web.db(request, audit.record, now, session.user, f"command-{name}", player,
-                 detail=detail)  # fmt: skip
+    try:
+        await web.db(request, audit.record, now, session.user, f"command-{name}", player,
+                     detail=detail)  # fmt: skip
+    except DatabaseUnavailable as exc:
+        log.error("console: command %s to %s %s but not recorded: the database %s",
+                  name, player, outcome, exc.kind)  # fmt: skip
+        if outcome == "sent":
+            exc.done_outside = "db_sent_not_recorded"
+        raise
     return RedirectResponse(f"/screen/{web.path_segment(player)}?notice={outcome}", status_code=303)
 
 

@@ -7,14 +7,18 @@
     var box = document.getElementById("fleet");
     if (!box) return;
     var every = 1000 * (parseInt(box.dataset.every, 10) || 5);
+    var offline = document.getElementById("offline");
+    // The console or its database away (a 503, no answer): keep the last view, say so.
+    function online(yes) { if (offline) offline.hidden = yes; }
     function refresh() {
       fetch(box.dataset.refresh, { credentials: "same-origin", cache: "no-store" })
         .then(function (r) {
           if (r.status === 401 || r.redirected) { window.location.reload(); return null; }
+          online(r.ok);
           return r.ok ? r.text() : null;
         })
         .then(function (html) { if (html !== null && html !== undefined) box.innerHTML = html; })
-        .catch(function () { /* offline for a moment: try again at the next tick */ })
+        .catch(function () { online(false); /* try again at the next tick */ })
         .finally(function () { window.setTimeout(refresh, every); });
     }
     window.setTimeout(refresh, every);
