@@ -79,6 +79,31 @@ def _landscape(width: int, height: int, t: float, sky: np.ndarray) -> np.ndarray
     return np.clip(frame, 0, 255)
 
 
+def _dithered_yuv420(rgb: np.ndarray, grain: tuple[np.ndarray, ...]) -> np.ndarray:
+    """An RGB frame as yuv420p planes (BT.601, limited range), `grain` added before rounding.
+
+    Converted here rather than by the encoder's scaler: rounding a smooth sky straight to
+    8-bit YUV leaves flat steps of several RGB levels that H.264 turns into bands; a fixed
+    grain of about a level (the same every frame, so it costs no bitrate over time) breaks
+    them up, as a camera's noise does.
+    """
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    y = 16 + 0.256788 * r + 0.504129 * g + 0.097906 * b
+    u = 128 - 0.148223 * r - 0.290993 * g + 0.439216 * b
+    v = 128 + 0.439216 * r - 0.367788 * g - 0.071427 * b
+    height, width = y.shape
+
+    def quarter(plane: np.ndarray) -> np.ndarray:
+        return plane.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
+
+    planes = [
+        np.clip(np.rint(plane + noise), 0, 255).astype(np.uint8)
+        for plane, noise in zip((y, quarter(u), quarter(v)), grain, strict=True)
+    ]
+    chroma = [plane.reshape(height // 4, width) for plane in planes[1:]]
+    return np.concatenate([planes[0], *chroma])
+
+
 def make_clip(path: Path, seconds: float = 5.0, size=CLIP_SIZE, fps: int = 25) -> Path:
     """A short H.264 clip: a sunrise over scrolling hills with a caption, made at demo time."""
     width, height = size
@@ -90,14 +115,24 @@ def make_clip(path: Path, seconds: float = 5.0, size=CLIP_SIZE, fps: int = 25) -
         (width // 2, height - 50), "Video Dinas Kominfo", font=_font(40), fill=255, anchor="mm"
     )
     caption_mask = np.asarray(caption, dtype=np.float32)[..., None] / 255.0
+    rng = np.random.default_rng(7)  # the same clip every run
+    grain = tuple(
+        rng.triangular(-1.5, 0.0, 1.5, shape)
+        for shape in ((height, width), (height // 2, width // 2), (height // 2, width // 2))
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {
+            "crf": "18",
+            "tune": "grain",
+        }  # keeps the grain rather than smoothing it back into bands
         for index in range(round(seconds * fps)):
             rgb = _landscape(width, height, index / fps, sky)
             rgb = rgb * (1 - caption_mask) + 255 * caption_mask
-            frame = av.VideoFrame.from_ndarray(rgb.astype(np.uint8), format="rgb24")
+            planes = _dithered_yuv420(rgb, grain)
+            frame = av.VideoFrame.from_ndarray(planes, format="yuv420p")
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():

@@ -14,6 +14,7 @@ import pygame
 from player.render import textfit
 from player.render.alertcard import AlertCard, Frame, layout_card
 from player.render.fonts import FontBook, fit_text, parse_color, render_block
+from player.render.prayerboard import BLUE, PANEL
 from player.render.ticker import ScrollStrip
 from player.render.visuals import ImageVisual, Visual
 from player.wire.alert import Alert
@@ -24,6 +25,10 @@ WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
 SECONDS_CODES = ("%S", "%T", "%X", "%c", "%r", "%s")
 MAX_CLOCK_TEXT = 64  # graphemes: a clock is redrawn on the render thread every tick
+# A text item whose style names no background is drawn in the house look of the alert card
+# and the prayer board (dark blue panel, a band in the information blue, bold type), so it
+# sits among the styled posters; an explicit style.background keeps the plain slide.
+TEXT_BAND = 0.04  # the band along the slide's foot, a fraction of its height
 
 
 def _margin(size: tuple[int, int], fraction: float = 0.05) -> int:
@@ -66,11 +71,16 @@ def draw_text(
     max_size: int | None = None,
     bold: bool = False,
     align: str = "center",
+    band: tuple[int, int, int] | None = None,
 ) -> pygame.Surface:
-    """A text slide: wrapped text at the largest size that fits (worker thread)."""
+    """A text slide: wrapped text at the largest size that fits (worker thread); with
+    `band`, a strip of that colour along its foot that the text keeps clear of."""
     surface = _canvas(zone, template, background)
     margin = _margin(zone)
-    box = pygame.Rect(margin, margin, zone[0] - 2 * margin, zone[1] - 2 * margin)
+    band_h = max(2, round(zone[1] * TEXT_BAND)) if band is not None else 0
+    if band is not None:
+        surface.fill(band, pygame.Rect(0, zone[1] - band_h, zone[0], band_h))
+    box = pygame.Rect(margin, margin, zone[0] - 2 * margin, zone[1] - 2 * margin - band_h)
     if text.strip() and box.w > 0 and box.h > 0:
         font, lines = fit_text(book, text, box.size, bold=bold, max_size=max_size)
         render_block(surface, font, lines, box, color, align=align)
@@ -98,8 +108,12 @@ def text_visual(
     background,
     content_height: int,
 ) -> ImageVisual:
-    """A text slide per the item's style; font_size is a fraction of the content height."""
-    color, bg = style_colors(style, background)
+    """A text slide per the item's style; font_size is a fraction of the content height.
+
+    Without a style.background it takes the house look (TEXT_BAND); an explicit style
+    (color, background, bold) always wins."""
+    plain = style.get("background") is not None
+    color, bg = style_colors(style, background if plain else PANEL)
     size = style.get("font_size")
     max_size = None
     if isinstance(size, int | float) and 0 < size <= 1:
@@ -107,7 +121,7 @@ def text_visual(
     align = style.get("align") if style.get("align") in ("left", "center", "right") else "center"
     future = worker.submit(
         draw_text, book, text, zone, template, color=color, background=bg, max_size=max_size,
-        bold=bool(style.get("bold", False)), align=align,
+        bold=bool(style.get("bold", not plain)), align=align, band=None if plain else BLUE,
     )  # fmt: skip
     return ImageVisual(key, future)
 

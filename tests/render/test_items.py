@@ -193,3 +193,29 @@ def test_the_clock_box_shows_whole_over_a_letterbox_bar(tmp_path):
     top_over_bar = px[picture_right + 2 : box.right - 2, box.y]
     assert (right_edge.max(axis=1) > 40).all(), "the box's right edge is missing"
     assert (top_over_bar.max(axis=1) > 40).all(), "the box's top edge stops at the picture"
+
+
+def test_a_text_item_without_a_background_takes_the_house_look(tmp_path):
+    panel, band = (0, 28, 56), (0, 82, 160)  # the prayer board's panel, the information blue
+    harness = _run(
+        tmp_path / "house",
+        [{"id": "t", "type": "text", "text": "Jalan ditutup sementara", "duration": 5}],
+        size=(320, 180), region=Region(20, 20, 200, 120),
+    )  # fmt: skip
+    px = capture_when(harness, "t")
+    region = px[20:220, 20:140]
+    assert mask_of(region, panel, 8).mean() > 0.5  # a dark blue panel, not black
+    assert mask_of(region[:, -3:], band, 8).all()  # a band along the foot
+    assert not mask_of(region[:, :-6], band, 8).any()  # and only there
+    ink = mask_of(region, WHITE, 60)
+    assert ink.any() and bbox(ink)[3] <= 120 - 5  # white type clear of the band
+    # An explicit style wins: the plain slide on the background it names, no band.
+    harness = _run(
+        tmp_path / "plain",
+        [{"id": "t", "type": "text", "text": "Jalan ditutup sementara", "duration": 5,
+          "style": {"background": "#000000"}}],
+        size=(320, 180), region=Region(20, 20, 200, 120),
+    )  # fmt: skip
+    px = capture_when(harness, "t")
+    assert not mask_of(px, panel, 8).any() and not mask_of(px, band, 8).any()
+    assert mask_of(px[20:220, 20:140], WHITE, 60).any()
