@@ -369,6 +369,21 @@ def _differing_share(a: Path, b: Path) -> float:
         return sum(most[DIFFERENT + 1 :]) / (one.width * one.height)
 
 
+def preview_state(browser) -> dict | None:
+    """The 320x180 preview as the page shows it now: pages, page count, image, readability."""
+    return browser.execute_script(
+        """
+        const box = document.querySelector("#preview-320x180");
+        if (!box) return null;
+        const note = document.getElementById("readability");
+        const count = box.querySelector(".page-count");
+        const image = box.querySelector("img");
+        return {pages: box.dataset.pages || null, readability: note ? note.textContent : null,
+                count: count ? count.textContent.trim() : null, src: image ? image.src : null};
+        """
+    )
+
+
 def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(office):
     browser = log_in(office, "ana")
     url = office["console"].url
@@ -377,23 +392,22 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
     # The longest text is taken, with a warning that few will read it whole.
     text = browser.find_element("id", "alert-text")
     text.send_keys(LONG_ALERT)
-    WebDriverWait(browser, 60).until(lambda b: b.find_elements("id", "readability"))
-    pages = browser.find_element("css selector", "#preview-320x180").get_attribute("data-pages")
-    assert int(pages) > 3 and f"{pages} halaman" in browser.find_element("id", "readability").text
+    # The preview is replaced whole each time the text changes: read it in one script call,
+    # so no element can go stale between finding it and reading it.
+    shown = WebDriverWait(browser, 60).until(
+        lambda b: (state := preview_state(b)) and state["readability"] and state
+    )
+    assert int(shown["pages"]) > 3 and f"{shown['pages']} halaman" in shown["readability"]
     page_shot(browser, office["shots"] / "alerts-form-long.png", 1280)
     page_shot(browser, office["shots"] / "alerts-form-long-phone.png", PHONE)
     text.clear()
     text.send_keys("Banjir di Jl. Merdeka, hindari area")
     # The live preview: drawn by the console at the size the group's screens reported.
-    WebDriverWait(browser, 60).until(
-        lambda b: (
-            b.find_elements("css selector", "#preview-320x180 .page-count")
-            and b.find_element("css selector", "#preview-320x180 .page-count").text == "1 halaman"
-        )
+    shown = WebDriverWait(browser, 60).until(
+        lambda b: (state := preview_state(b)) and state["count"] == "1 halaman" and state
     )
-    assert not browser.find_elements("id", "readability")
-    source = browser.find_element("css selector", "#preview-320x180 img").get_attribute("src")
-    assert browser.find_element("css selector", "#preview-320x180 .page-count").text == "1 halaman"
+    assert not shown["readability"]
+    source = shown["src"]
     preview = office["root"] / "alert-preview.png"
     preview.write_bytes(session_of(office).get(source, timeout=20).content)
     page_shot(browser, office["shots"] / "alerts-form.png", 1280)
