@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from central.content.upload import Received, UploadError
 from central.db import content as stored
 from central.db.audit import record
 from central.probe import MediaInfo, ProbeError, probe_media
+from player.wire.atomicfile import replace_file
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def _date(text: str, field: str) -> dt.datetime | None:
     if not text:
         return None
     try:
-        return dt.datetime.fromisoformat(text).replace(tzinfo=None)
+        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())  # naive: a day
     except ValueError:
         raise UploadError(f"{field} {text!r} is not a date (YYYY-MM-DD)") from None
 
@@ -112,7 +112,7 @@ def accept(
         detail = {"name": entry["name"], "type": info.type, "size": received.size}
         record(connection, now, uploader, "media-uploaded", received.sha256, detail=detail)
         # Last, so a failure above (the database included) keeps nothing on disk.
-        os.replace(received.path, media_path(folder, received.sha256))
+        replace_file(received.path, media_path(folder, received.sha256), durable=True)
         log.info("library: %s uploaded %s (%s)", uploader, entry["name"], received.sha256[:12])
         return Accepted(received.sha256, new=True, warnings=warnings)
     finally:

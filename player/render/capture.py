@@ -12,7 +12,7 @@ from typing import IO
 import pygame
 from PIL import Image
 
-from player.wire.atomicfile import atomic_writer
+from player.wire.atomicfile import atomic_writer, replace_file
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class Screenshotter:
         staged = latest.with_name(f".{LATEST_NAME}.tmp")
         staged.unlink(missing_ok=True)
         staged.hardlink_to(newest)
-        staged.replace(latest)
+        replace_file(staged, latest, durable=False)
 
     def close(self) -> None:
         self._jobs.put(None)
