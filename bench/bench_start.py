@@ -55,6 +55,29 @@ output.screen.blit(frame, (0, 0))
 pygame.display.flip()
 print(repr(time.time()), flush=True)
 """
+# CPU seconds (all threads) a fresh process has used when its first frame is on screen:
+# unlike wall time it hardly moves with the load other work puts on the machine.
+PLAYER_CPU = """
+import os, sys
+from pathlib import Path
+from player.app import Player, RunOptions
+player = Player(Path(sys.argv[1]), RunOptions(headless=True))
+def first_frame():
+    used = os.times()
+    print(repr(used.user + used.system), flush=True)
+    os._exit(0)  # measured; nothing after the first frame matters here
+player._first_frame = first_frame
+sys.exit(player.run())
+"""
+BARE_CPU = """
+import os, pygame
+pygame.display.init()
+screen = pygame.display.set_mode(({w}, {h}))
+screen.fill((30, 60, 90))
+pygame.display.flip()
+used = os.times()
+print(repr(used.user + used.system), flush=True)
+"""
 STARTS = 21  # repetitions of each start in a full run; medians of these
 QUICK_STARTS = 7
 
@@ -67,6 +90,15 @@ def time_snapshot_floor(config: Path, snapshot: Path) -> float:
         capture_output=True, text=True, timeout=60, env=child_env(), check=True,
     )  # fmt: skip
     return float(result.stdout.strip().splitlines()[-1]) - started
+
+
+def cpu_to_first_frame(code: str, *args: str) -> float:
+    """CPU seconds a fresh Python running `code` printed as its last line."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True, text=True, timeout=60, env=child_env(), check=True,
+    )  # fmt: skip
+    return float(result.stdout.strip().splitlines()[-1])
 
 
 def write_snapshot(folder: Path) -> Path:
@@ -92,15 +124,19 @@ def run(quick: bool = False, smoke: bool = False) -> list[dict]:
         compile_player()
         snapshot = write_snapshot(work)
         load_before = load_average()
-        ours, bare, floor = [], [], []
+        ours, bare, floor, ours_cpu, bare_cpu = [], [], [], [], []
         for n in range(starts):  # interleaved, so load from other processes hits all alike
             bare.append(time_bare_pygame())
             ours.append(time_player_start(offline, work, n))
             floor.append(time_snapshot_floor(offline, snapshot))
+            bare_cpu.append(cpu_to_first_frame(BARE_CPU.format(w=SIZE[0], h=SIZE[1])))
+            ours_cpu.append(cpu_to_first_frame(PLAYER_CPU, str(offline)))
         load_after = load_average()
     ours_ms, bare_ms = statistics.median(ours) * 1000, statistics.median(bare) * 1000
     ratio = ours_ms / bare_ms
     floor_ms = statistics.median(floor) * 1000
+    ours_cpu_ms = statistics.median(ours_cpu) * 1000
+    bare_cpu_ms = statistics.median(bare_cpu) * 1000
     return [
         row(f"start from cache, no network, to first content frame (median of {starts})",
             round(ours_ms), "ms", "-", True),
@@ -112,6 +148,11 @@ def run(quick: bool = False, smoke: bool = False) -> list[dict]:
             "ms", "-", True),
         row("bare pygame, quartiles", " ".join(f"{q * 1000:.0f}" for q in quartiles(bare)),
             "ms", "-", True),
+        row("CPU to first content frame, player (all threads)", round(ours_cpu_ms), "ms", "-",
+            True),
+        row("CPU to first frame, bare pygame (reference)", round(bare_cpu_ms), "ms", "-", True),
+        row("CPU to first frame, player / bare pygame (reference)",
+            round(ours_cpu_ms / bare_cpu_ms, 2), "ratio", "-", True),
         row("snapshot start floor (config, display, one BMP; a design, not the player)",
             round(floor_ms), "ms", "-", True),
         row("snapshot start floor / bare pygame (reference)", round(floor_ms / bare_ms, 2),
