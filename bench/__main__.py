@@ -25,6 +25,7 @@ MODULES = (
     "bench.bench_collector",
     "bench.bench_console",
     "bench.bench_app",
+    "bench.bench_start",
 )
 
 

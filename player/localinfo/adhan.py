@@ -13,8 +13,6 @@ import datetime as dt
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from player.localinfo import prayer
-
 SETTING = "adhan_pause"
 MAX_MINUTES = 120
 
@@ -43,6 +41,10 @@ def adhan_windows(
     after: int,
 ) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
     """(start, end) around each prayer of yesterday, today and tomorrow at the place, in order."""
+    # Imported here: the prayer times (astral) are needed only by a screen whose manifest
+    # asks for the pause, not by every start (issue 32: content back fast after a cut).
+    from player.localinfo import prayer
+
     day = now.astimezone(tz).date()
     windows = []
     for offset in (-1, 0, 1):

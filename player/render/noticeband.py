@@ -11,16 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pygame
 
-from player.localinfo import prayer
 from player.render.fonts import FontBook
-from player.render.prayerboard import AMBER, BLACK, MAX_NOTICE_MINUTES, draw_text
+
+if TYPE_CHECKING:
+    from player.localinfo import prayer
 
 HEIGHT = 0.14  # of the main zone's height: above the alert card's 10 % text floor
 SETTING = "prayer_notice_minutes"
+MAX_NOTICE_MINUTES = 120  # also the most a prayer item's style.notice_minutes may ask
 
 
 def minutes_from(defaults: Mapping) -> int:
@@ -42,6 +45,10 @@ class NoticeBand:
 
     def text_at(self, now: float) -> str | None:
         """ "Menjelang Dzuhur · 5 menit lagi" from `minutes` before a prayer to its time."""
+        # Imported here: the prayer times (astral) are needed only once a screen with a
+        # place shows the notice, not to light the screen after a power cut (issue 32).
+        from player.localinfo import prayer
+
         local = dt.datetime.fromtimestamp(now, self.tz)
         if self._days is None or self._days[0] != local.date():
             today = prayer.prayer_times(local.date(), *self.place, self.tz)
@@ -60,6 +67,8 @@ class NoticeBand:
 
     def draw(self, zone: pygame.Surface, book: FontBook, text: str) -> pygame.Rect:
         """Lay the band over the foot of `zone`; returns its rectangle in the zone."""
+        from player.render.prayerboard import AMBER, BLACK, draw_text  # as in text_at
+
         w, h = zone.get_size()
         band = pygame.Rect(0, h - max(8, round(h * HEIGHT)), w, max(8, round(h * HEIGHT)))
         zone.fill(AMBER, band)

@@ -28,7 +28,6 @@ DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 TITLE = "JADWAL SHOLAT"
 MIN_FONT = 8
 NOTICE_MINUTES = 10  # default for an item's style.notice_minutes
-MAX_NOTICE_MINUTES = 120
 # Fractions of the board's height (landscape) for each band; the text floor of the alert
 # card (10 % of the short side) holds for every line on a landscape board.
 BAND, DATE, NAME, TIME, FOOT = 0.20, 0.14, 0.16, 0.26, 0.18

@@ -7,23 +7,15 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pygame
 
-from player.localinfo import hijri
-from player.localinfo.weather import hidden_because
 from player.render.convert import SurfacePool, surface_pixel_format
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
 from player.render.layout import Rect
-from player.render.prayerboard import (
-    MAX_NOTICE_MINUTES,
-    NOTICE_MINUTES,
-    Board,
-    PrayerVisual,
-    board_at,
-)
 from player.render.slides import (
     BlackVisual,
     ClockFace,
@@ -38,12 +30,12 @@ from player.render.splash import SplashVisual
 from player.render.ticker import ScrollStrip
 from player.render.video import PyAVSource
 from player.render.visuals import ImageVisual, VideoVisual, Visual
-from player.render.weatherboard import WeatherVisual
-from player.render.weatherboard import board_at as weather_board_at
 from player.schedule.plan import Slot
 from player.wire.manifest import Manifest, ManifestError
 from player.wire.smallfile import NotReadable, read_small_file
-from player.wire.weather import MAX_WEATHER_BYTES, parse_forecast
+
+if TYPE_CHECKING:
+    from player.render.prayerboard import Board
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +210,12 @@ class VisualFactory:
         raise ValueError(f"unknown item type {item.type!r}")
 
     def _prayer(self, key: str, style: dict, manifest: Manifest | None) -> Visual:
+        # Imported here: prayer times (astral) and the Hijri calendar (hijridate) are not
+        # needed to light the screen after a power cut, only by screens that show them.
+        from player.localinfo import hijri
+        from player.render.noticeband import MAX_NOTICE_MINUTES
+        from player.render.prayerboard import NOTICE_MINUTES, PrayerVisual, board_at
+
         if self.place is None:
             raise ValueError(
                 "a prayer item needs the screen's place: set location.latitude and "
@@ -240,6 +238,12 @@ class VisualFactory:
         return PrayerVisual(key, self.book, board)
 
     def _weather(self, key: str, manifest: Manifest | None) -> Visual:
+        # Imported here, as for prayer items: only screens that show the weather need them.
+        from player.localinfo.weather import hidden_because
+        from player.render.weatherboard import WeatherVisual
+        from player.render.weatherboard import board_at as weather_board_at
+        from player.wire.weather import MAX_WEATHER_BYTES, parse_forecast
+
         ref = manifest.localinfo.weather if manifest is not None else None
         if ref is None:
             raise ValueError(
