@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeVar
 
 import yaml
-
-T = TypeVar("T")
 
 _KINDS = (
     (stat.S_ISDIR, "a folder; give the path of the file itself"),
@@ -52,36 +48,15 @@ def read_small_file(path: Path, limit: int, what: str = "the right file") -> byt
     return b"".join(chunks)
 
 
-def read_yaml(text: str, read: Callable[..., T]) -> T:
-    """`read(text, Loader=...)` (a yaml.parse or yaml.compose) by libyaml when PyYAML has it.
-
-    libyaml reads a player.yaml about 25 times faster than PyYAML's Python parser, and the
-    config is read before the first frame (issue 32). Text libyaml refuses is read again in
-    Python, so every syntax error says what it said before.
-    """
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        try:
-            return read(text, Loader=fast)
-        except yaml.YAMLError:
-            pass
-    return read(text, Loader=yaml.SafeLoader)
-
-
 def yaml_too_deep(text: str, limit: int) -> yaml.Mark | None:
     """Where YAML `text` first nests deeper than `limit` collections, else None.
 
-    Reads the event stream, which both parsers produce without recursion, so a file nested
+    Reads the event stream, which PyYAML produces without recursion, so a file nested
     5,000 deep is measured before the (recursive) composer could raise RecursionError.
     Syntax errors raise yaml.YAMLError as composing would.
     """
-    return read_yaml(text, lambda t, Loader: _first_too_deep(yaml.parse(t, Loader=Loader), limit))
-
-
-def _first_too_deep(events: Iterable[yaml.Event], limit: int) -> yaml.Mark | None:
-    """Stops at the first event past `limit`: the rest of a deep file is never parsed."""
     depth = 0
-    for event in events:
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
             depth += 1
             if depth > limit:

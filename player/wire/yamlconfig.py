@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from player.wire.located import Located
-from player.wire.smallfile import NotReadable, read_small_file, read_yaml, yaml_too_deep
+from player.wire.smallfile import NotReadable, read_small_file, yaml_too_deep
 
 _MAX_NODES = 20_000  # far above any real config; stops alias "billion laughs" expansion
 
@@ -104,7 +104,7 @@ def located_tree(
             message = f"nested more than {max_depth} levels deep; this is not a {kind} config"
             issue = ConfigIssue(path, deep.line + 1, deep.column + 1, "(file)", message)
             raise ConfigError([issue])
-        root = read_yaml(text, yaml.compose)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         issue = _syntax_issue(exc, text, path)
         if not any(i.line == issue.line for i in issues):
