@@ -224,7 +224,7 @@ def degrees(lo: float, hi: float, what: str) -> Parser:
     def parse(v: Located, ctx: Context) -> float:
         usage = f"expected {what} in decimal degrees from {lo:g} to {hi:g}, e.g. -6.2088"
         if isinstance(v.value, bool) or not isinstance(v.value, int | float):
-            raise Invalid(f"{usage}, got {shown(v.value)}")
+            raise Invalid(f"{usage}, got {shown(v)}")
         if not lo <= v.value <= hi:
             raise Invalid(f"{v.value} is out of range: {usage}")
         return float(v.value)

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from player.sync.failure import SyncFailure
@@ -142,10 +143,13 @@ def test_sync_runs_in_the_foreground_until_ctrl_c(
     )
     try:
         active = tmp_path / "cache" / "manifests" / "active.json"
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # generous: a busy machine starts Python slowly
         while not active.exists() and time.monotonic() < deadline and child.poll() is None:
             time.sleep(0.05)
-        assert active.exists(), "the foreground sync never activated the manifest"
+        if not active.exists():
+            child.kill()
+            _, stderr = child.communicate(timeout=10)
+            pytest.fail(f"the foreground sync never activated the manifest:\n{stderr}")
         child.send_signal(signal.SIGINT)
         _, stderr = child.communicate(timeout=10)
     finally:

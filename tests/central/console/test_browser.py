@@ -18,13 +18,12 @@ from pathlib import Path
 import pytest
 import requests
 from PIL import Image, ImageChops
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
 from central.db.schema import audit, plays
 from tests.fixtures.collector import CollectorProcess, Screen
-from tests.fixtures.console import ConsoleProcess, make_browser, page_shot
+from tests.fixtures.console import ConsoleProcess, make_browser, page_shot, wait_replaced
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.mosquitto import Mosquitto
 from tests.fixtures.player import videotron
@@ -111,7 +110,7 @@ def click(browser, element_id: str) -> None:
     """Click and wait for the next page to replace this one (a click does not wait)."""
     page = browser.find_element("tag name", "html")
     browser.find_element("id", element_id).click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+    wait_replaced(browser, page, 30)
 
 
 def state_of(browser, player: str) -> str | None:
@@ -456,7 +455,7 @@ def test_an_operator_alert_appears_on_the_players_screens_and_is_taken_off(offic
     browser.get(url + "/alerts")
     page = browser.find_element("tag name", "html")
     browser.find_element("class name", "cancel-alert").click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+    wait_replaced(browser, page, 30)
     assert browser.find_element("id", "notice").text == "Terkirim."
     for each in office["screens"]:
         each.wait_for("the alert off the screen", lambda s: not s["render"].get("alert"), 30)

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.fixtures.collector import PREFIX
-from tests.fixtures.console import ConsoleProcess, make_browser, page_shot
+from tests.fixtures.console import ConsoleProcess, make_browser, page_shot, wait_replaced
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.media import make_image
 from tests.fixtures.mosquitto import Mosquitto
@@ -117,7 +116,7 @@ def click(browser, element_id: str) -> None:
     page = browser.find_element("tag name", "html")
     browser.find_element("id", element_id).click()
     try:
-        WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
+        wait_replaced(browser, page)
         # A POST answered with a redirect: wait for the page it leads to, not the one between.
         WebDriverWait(browser, 60).until(
             lambda b: b.execute_script("return document.readyState") == "complete"
