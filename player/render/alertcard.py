@@ -23,6 +23,9 @@ from player.wire.alert import Alert
 
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
+# The house panel: the dark blue body of the prayer and weather boards and of a text slide
+# with no background of its own, so the information blue band stands out against it.
+PANEL = (0, 28, 56)
 LEVEL_COLORS = MappingProxyType(
     {  # background, text
         "emergency": ((200, 0, 0), WHITE),

@@ -17,13 +17,12 @@ from zoneinfo import ZoneInfo
 import pygame
 
 from player.localinfo import hijri, prayer
-from player.render.alertcard import LEVEL_COLORS, MONTHS, zone_name
+from player.render.alertcard import LEVEL_COLORS, MONTHS, PANEL, zone_name
 from player.render.fonts import FontBook
 from player.render.visuals import Visual
 
 BLUE, WHITE = LEVEL_COLORS["info"]
 AMBER, BLACK = LEVEL_COLORS["warning"]
-PANEL = (0, 28, 56)  # the body: a dark blue, so the band and the marked prayer stand out
 DAYS = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 TITLE = "JADWAL SHOLAT"
 MIN_FONT = 8

@@ -12,9 +12,8 @@ from zoneinfo import ZoneInfo
 import pygame
 
 from player.render import textfit
-from player.render.alertcard import AlertCard, Frame, layout_card
+from player.render.alertcard import LEVEL_COLORS, PANEL, AlertCard, Frame, layout_card
 from player.render.fonts import FontBook, fit_text, parse_color, render_block
-from player.render.prayerboard import BLUE, PANEL
 from player.render.ticker import ScrollStrip
 from player.render.visuals import ImageVisual, Visual
 from player.wire.alert import Alert
@@ -23,6 +22,7 @@ log = logging.getLogger(__name__)
 
 WHITE = (255, 255, 255)
 BLACK = (0, 0, 0)
+BAND = LEVEL_COLORS["info"][0]  # a text slide in the house look: the information blue band
 SECONDS_CODES = ("%S", "%T", "%X", "%c", "%r", "%s")
 MAX_CLOCK_TEXT = 64  # graphemes: a clock is redrawn on the render thread every tick
 # A text item whose style names no background is drawn in the house look of the alert card
@@ -121,7 +121,7 @@ def text_visual(
     align = style.get("align") if style.get("align") in ("left", "center", "right") else "center"
     future = worker.submit(
         draw_text, book, text, zone, template, color=color, background=bg, max_size=max_size,
-        bold=bool(style.get("bold", not plain)), align=align, band=None if plain else BLUE,
+        bold=bool(style.get("bold", not plain)), align=align, band=None if plain else BAND,
     )  # fmt: skip
     return ImageVisual(key, future)
 

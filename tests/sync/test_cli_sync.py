@@ -151,7 +151,8 @@ def test_sync_runs_in_the_foreground_until_ctrl_c(
             _, stderr = child.communicate(timeout=10)
             pytest.fail(f"the foreground sync never activated the manifest:\n{stderr}")
         child.send_signal(signal.SIGINT)
-        _, stderr = child.communicate(timeout=10)
+        # Generous: the stop waits for threads to finish, slowly on a busy machine.
+        _, stderr = child.communicate(timeout=60)
     finally:
         if child.poll() is None:
             child.kill()
