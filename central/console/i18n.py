@@ -358,6 +358,27 @@ WORDS = MappingProxyType(
         "approved_by": ("Disetujui oleh", "Approved by"),
         "approve_publish": ("Setujui dan terbitkan", "Approve and publish"),
         "send_back": ("Kembalikan", "Send back"),
+        "screen_preview": ("Tampilan di layar", "On the screens"),
+        "frames_help": (
+            "Digambar oleh kode pemutar sendiri, seperti yang akan tampil di layar grup ini "
+            "(video: gambar pertamanya).",
+            "Drawn by the player's own renderer, as this group's screens will show it "
+            "(a video: its first frame).",
+        ),
+        "frames_display": (
+            "Keluaran {w}×{h} px, rotasi {r}°, gambar {cw}×{ch} px",
+            "Output {w}×{h} px, rotation {r}°, picture {cw}×{ch} px",
+        ),
+        "frames_reported": (
+            "seperti dilaporkan {n} layar grup ini",
+            "as {n} of this group's screens report",
+        ),
+        "frames_default": (
+            "ukuran bawaan: belum ada layar grup ini yang melaporkan ukurannya",
+            "default size: no screen of this group has reported its size yet",
+        ),
+        "frames_failed": ("Pratinjau tidak dapat digambar", "The preview could not be drawn"),
+        "frame_alt": ("Pratinjau layar: {name}", "Screen preview: {name}"),
         "two_person_note": (
             "Anda yang mengajukan ini: penyetuju lain yang harus menyetujuinya.",
             "You submitted this: another approver must approve it.",

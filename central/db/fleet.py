@@ -90,6 +90,7 @@ def fleet_now(
                 "kind": current.get("kind"),
                 "alert": status.get("alert"),
                 "content_size": _content_size(status.get("display")),
+                "display": _display(status.get("display")),
                 "manifest_sequence": sequence,
                 "latest_sequence": latest,
                 "current": None if latest is None or sequence is None else sequence >= latest,
@@ -121,7 +122,8 @@ def fleet_summary(
     "behind", "with_errors": int}, "groups": [group names in order]}`. Each screen is a
     `fleet_now` row (player, group, version, online, since, offline_reason,
     last_seen, item, screen, kind (item | alert | off | idle), alert, content_size ((width,
-    height) an alert card fills, or None), manifest_sequence, latest_sequence, current, last_sync,
+    height) an alert card fills, or None), display (((width, height) output, (x, y, w, h)
+    region, rotation) as reported, or None), manifest_sequence, latest_sequence, current, last_sync,
     sync_result, cache_used, cache_max, healthy, config_errors, errors_24h,
     dropped_plays, screenshot_at) plus:
     `"stale": bool` (no message for longer than `stale_after`), `"state": "online" |
@@ -170,6 +172,29 @@ def _content_size(display: object) -> tuple[int, int] | None:
     ):
         return (content[0], content[1])
     return None
+
+
+def _sides(value: object, count: int, least: int) -> tuple[int, ...] | None:
+    if isinstance(value, list) and len(value) == count and all(
+        type(n) is int and least <= n <= 100_000 for n in value
+    ):
+        return tuple(value)
+    return None
+
+
+def _display(display: object) -> tuple | None:
+    """((width, height) output, (x, y, w, h) region, rotation) as a screen reported them;
+    None if it reported no usable output."""
+    if not isinstance(display, dict):
+        return None
+    output = _sides(display.get("output"), 2, 1)
+    rotation = display.get("rotation", 0)
+    if output is None or rotation not in (0, 90, 180, 270) or type(rotation) is not int:
+        return None
+    region = _sides(display.get("region"), 4, 0)
+    if region is not None and (region[2] < 1 or region[3] < 1):
+        region = None
+    return (output, region, rotation)
 
 
 def _json(text: str | None) -> dict:

@@ -1,17 +1,19 @@
-"""Submissions: the list, one change set's diff, approve (two people), send back and restore."""
+"""Submissions: the list, one change set's diff and preview frames, approve (two people),
+send back and restore."""
 
 from __future__ import annotations
 
 import logging
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from central.console import accounts, web
 from central.console.accounts import Session
-from central.content import review
+from central.content import frames, review
 from central.db import content as stored
+from central.db import fleet
 from central.db.audit import record
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,38 @@ async def _show(request: Request, session: Session, number: int, *, error: str |
         "s": found, "error": error, "notice": notice,
         "own": found["submitter"] == session.user,
         "may_decide": accounts.may(session.role, "approver"),
+        **await _preview(request, found),
     }, session=session, status=status)  # fmt: skip
+
+
+def _screens(connection, group: str, now) -> list[dict]:
+    return fleet.fleet_now(connection, now=fleet.naive_utc(now), group=group)
+
+
+async def _preview(request: Request, found: dict) -> dict:
+    """The submission's items drawn by the player's renderer at the group's display."""
+    renderer: frames.FrameRenderer | None = request.app.state.frames
+    if renderer is None or not found["items"]:
+        return {"frames": [], "display": None, "frames_error": None}
+    console = web.console_of(request)
+    screens = await web.db(request, _screens, found["group"], console.now())
+    display = frames.group_display(screens, found["group"])
+    try:
+        drawn = await renderer.frames(found["group"], found["items"], display, console.now())
+    except frames.FrameError as exc:
+        return {"frames": [], "display": display, "frames_error": str(exc)}
+    return {"frames": drawn, "display": display, "frames_error": None}
+
+
+@web.page("contributor")
+async def frame_image(request: Request, session: Session) -> Response:
+    """A preview frame drawn for a submission page (the key names its content)."""
+    renderer: frames.FrameRenderer | None = request.app.state.frames
+    path = renderer.path(request.path_params["key"]) if renderer is not None else None
+    if path is None:
+        return Response("not found", status_code=404, headers=web.SECURITY_HEADERS)
+    headers = {**web.SECURITY_HEADERS, "Cache-Control": "private, max-age=86400"}
+    return FileResponse(path, media_type="image/png", headers=headers)
 
 
 @web.page("contributor")
@@ -98,4 +131,5 @@ def routes() -> list[Route]:
         Route("/library/submissions/{number:int}/approve", approve, methods=["POST"]),
         Route("/library/submissions/{number:int}/send-back", send_back, methods=["POST"]),
         Route("/library/submissions/{number:int}/restore", restore, methods=["POST"]),
+        Route("/library/frames/{key:str}.png", frame_image, methods=["GET"]),
     ]
