@@ -22,8 +22,8 @@ from central.console import accounts, i18n, web
 from central.console.accounts import Session
 from central.console.alertpreview import AlertPreviewer
 from central.console.outage import DatabaseUnavailable, DatabaseWatch
-from central.content.frames import FrameRenderer
 from central.console.pages import admin, alerts, content, fleet, library, plays, review, screen
+from central.content.frames import FrameRenderer
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ def create_app(
     )
     app.state.console = console
     app.state.previewer = previewer
-    library = config.console.library
-    app.state.frames = FrameRenderer(library, console.zone.key) if library is not None else None
+    folder = config.console.library
+    app.state.frames = FrameRenderer(folder, console.zone.key) if folder is not None else None
     app.state.sender = sender or send.Sender(config)
     return app

@@ -366,8 +366,8 @@ WORDS = MappingProxyType(
             "(a video: its first frame).",
         ),
         "frames_display": (
-            "Keluaran {w}×{h} px, rotasi {r}°, gambar {cw}×{ch} px",
-            "Output {w}×{h} px, rotation {r}°, picture {cw}×{ch} px",
+            "Keluaran {w}x{h} px, rotasi {r}°, gambar {cw}x{ch} px",
+            "Output {w}x{h} px, rotation {r}°, picture {cw}x{ch} px",
         ),
         "frames_reported": (
             "seperti dilaporkan {n} layar grup ini",

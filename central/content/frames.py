@@ -14,6 +14,7 @@ Frames are kept under the library folder by (item content hash, display, layout)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -148,10 +149,8 @@ class FrameRenderer:
             now = now.replace(tzinfo=dt.UTC)
         sizes = {}
         for sha in {item["media"] for item in items}:
-            try:
+            with contextlib.suppress(OSError):  # a missing file: its frame says so
                 sizes[sha] = media_path(self.library, sha).stat().st_size
-            except OSError:
-                pass  # its frame says it is missing
         manifest = wire_manifest(group, items, sizes, now)
         entries = manifest["playlists"][0]["items"]
         layout = manifest.get("layout")
@@ -176,7 +175,7 @@ class FrameRenderer:
         return frames
 
     def _kept(self, key: str) -> str | None:
-        """"" for a kept frame, the reason for one that could not be drawn, None: not drawn."""
+        """ "" for a kept frame, the reason for one that could not be drawn, None: not drawn."""
         if (self.folder / f"{key}.png").is_file():
             return ""
         try:

@@ -175,8 +175,10 @@ def _content_size(display: object) -> tuple[int, int] | None:
 
 
 def _sides(value: object, count: int, least: int) -> tuple[int, ...] | None:
-    if isinstance(value, list) and len(value) == count and all(
-        type(n) is int and least <= n <= 100_000 for n in value
+    if (
+        isinstance(value, list)
+        and len(value) == count
+        and all(type(n) is int and least <= n <= 100_000 for n in value)
     ):
         return tuple(value)
     return None

@@ -11,7 +11,8 @@ The job (JSON): {"manifest": the manifest as JSON, "media_dir": folder of media 
 "rotation": 0 | 90 | 180 | 270, "timezone": name, "frames": {item id: file name},
 "wait": seconds an item may take to prepare, "at": epoch seconds of the clock shown,
 "result": where to write {"content": [w, h], "frames": {item id: {"file": name} |
-{"error": why, "passing": true when it may draw on another try}}} as JSON}. The output is SDL's dummy driver: no display opens.
+{"error": why, "passing": true when another try may draw it}}} as JSON}. The output is
+SDL's dummy driver: no display opens.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def render_stills(manifest: Manifest, media_dir: Path, output: Output, out_dir: 
             slot = Slot("item", start, start + dt.timedelta(seconds=1), item=item)
             visual = factory.make(slot, manifest, scene.zone_for("item"))
             try:
-                results[item_id] = _draw(visual, scene, output, out_dir / name, wait, at)
+                results[item_id] = _draw(visual, scene, output.content, out_dir / name,
+                                         wait=wait, at=at)  # fmt: skip
             finally:
                 visual.close()
     finally:
@@ -86,7 +88,8 @@ def render_stills(manifest: Manifest, media_dir: Path, output: Output, out_dir: 
     return results
 
 
-def _draw(visual, scene: Scene, output: Output, path: Path, wait: float, at: float) -> dict:
+def _draw(visual, scene: Scene, content: pygame.Surface, path: Path, *, wait: float,
+          at: float) -> dict:  # fmt: skip
     deadline = time.monotonic() + wait
     while not visual.ready() and visual.error is None:
         if time.monotonic() > deadline:
@@ -105,7 +108,7 @@ def _draw(visual, scene: Scene, output: Output, path: Path, wait: float, at: flo
         # The ticker enters from the right edge: drawn as it is once its text has crossed
         # the whole bar, as a passer-by sees it, not the empty bar of the switch's instant.
         scene.strip.draw(scene.surface(bar), at + bar.w / scene.strip.speed)
-    save_png(_saved(output.content), path)
+    save_png(_saved(content), path)
     return {"file": path.name}
 
 

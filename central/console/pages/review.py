@@ -1,5 +1,4 @@
-"""Submissions: the list, one change set's diff and preview frames, approve (two people),
-send back and restore."""
+"""Submissions: the list, one change set's diff and preview frames, approve, send back, restore."""
 
 from __future__ import annotations
 

@@ -1,26 +1,31 @@
 """The content workflow in a real Chromium, end to end, as an office runs it.
 
-A contributor uploads an image, builds group A's playlist with a weekday window and submits;
-the page offers it no approval and the server refuses one; an approver approves; the console
-signs and publishes into the tree nginx serves and tells the screens over mosquitto: group
-A's player shows the new picture and group B's player keeps its own. A sent-back submission
-never reaches the screen; restoring the first approved version brings its picture back.
+A contributor uploads an image and an H.264 video, builds group A's playlist of both with a
+weekday window and submits; the page offers it no approval and the server refuses one; an
+approver sees the diff and each item drawn by the player's own renderer, and approves; the
+console signs and publishes into the tree nginx serves and tells the screens over
+mosquitto: both of group A's players show the new picture and group B's player keeps its
+own. A sent-back submission never reaches a screen; restoring the first approved version
+brings its picture back.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import os
 from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.fixtures.collector import PREFIX
 from tests.fixtures.console import ConsoleProcess, make_browser, page_shot, wait_replaced
 from tests.fixtures.content import publish_tree, write_key
-from tests.fixtures.media import make_image
+from tests.fixtures.media import make_h264, make_image
 from tests.fixtures.mosquitto import Mosquitto
 from tests.fixtures.nginx import Nginx
 from tests.fixtures.player import PlayerProcess, near, screen_color
@@ -30,12 +35,14 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[3]
 UPDATE_DOCS = os.environ.get("VIDEOTRON_UPDATE_SCREENSHOTS") == "1"
 PASSWORDS = {"kontri": "contrib-password-1", "ana": "approve-password-1"}
-GREEN, BLUE, RED = (0, 150, 0), (0, 0, 200), (220, 0, 0)
+GREEN, BLUE, RED, PURPLE = (0, 150, 0), (0, 0, 200), (220, 0, 0), (160, 0, 160)
 PHONE = 390
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SCREENS = {"a1": "A", "a2": "A", "b": "B"}  # two players in group A, one in group B
 
 
-def player(root: Path, group: str, *, url: str, public_key: str, broker: str):
-    name = f"screen-{group.lower()}"
+def player(root: Path, name: str, group: str, *, url: str, public_key: str, broker: str):
+    name = f"screen-{name}"
     work = root / name
     work.mkdir(parents=True)
     config = work / "player.yaml"
@@ -69,8 +76,8 @@ def office(tmp_path_factory):
         broker.start()
         started.append(broker.stop)
         screens = {
-            group: player(root, group, url=web.url, public_key=public_key, broker=broker.url)
-            for group in ("A", "B")
+            name: player(root, name, group, url=web.url, public_key=public_key, broker=broker.url)
+            for name, group in SCREENS.items()
         }
         for screen in screens.values():
             screen.start()
@@ -88,8 +95,8 @@ def office(tmp_path_factory):
         started.append(console.stop)
         browser = make_browser()
         started.append(browser.quit)
-        screens["A"].wait_item("old-a", 60)
-        screens["B"].wait_item("old-b", 60)
+        for name, group in SCREENS.items():
+            screens[name].wait_item(f"old-{group.lower()}", 60)
         shots = ROOT / "docs" / "console" if UPDATE_DOCS else root / "shots"
         yield {"console": console, "screens": screens, "browser": browser, "root": root,
                "shots": shots, "site": site}  # fmt: skip
@@ -131,65 +138,104 @@ def shoot(office, name: str) -> None:
     page_shot(office["browser"], office["shots"] / f"{name}-phone.png", PHONE)
 
 
+def with_cookies(browser) -> requests.Session:
+    """A requests session logged in as the browser is."""
+    http = requests.Session()
+    for cookie in browser.get_cookies():
+        http.cookies.set(cookie["name"], cookie["value"])
+    return http
+
+
+def upload(office, path: Path, tags: str = "") -> None:
+    browser = office["browser"]
+    browser.get(office["console"].url + "/library")
+    browser.find_element("id", "upload-tags").send_keys(tags)
+    browser.find_element("id", "upload-file").send_keys(str(path))
+    click(browser, "upload-button")  # through the script: XHR with a progress bar
+    assert path.name in browser.page_source
+    assert browser.find_element("id", "notice").is_displayed()
+
+
+def add_to_playlist(browser, label: str) -> None:
+    Select(browser.find_element("id", "add-media")).select_by_visible_text(label)
+    click(browser, "add-button")
+
+
 def test_a_contributor_uploads_builds_and_submits_and_cannot_approve(office):
     browser = log_in(office, "kontri")
-    browser.get(office["console"].url + "/library")
     poster = make_image(office["root"] / "poster-merah.png", size=(320, 180), color=RED)
-    browser.find_element("id", "upload-tags").send_keys("psa banjir")
-    browser.find_element("id", "upload-file").send_keys(str(poster))
-    click(browser, "upload-button")  # through the script: XHR with a progress bar
-    assert "poster-merah.png" in browser.page_source
-    assert browser.find_element("id", "notice").is_displayed()
+    upload(office, poster, tags="psa banjir")
+    clip = make_h264(office["root"] / "klip-ungu.mp4", seconds=1.0, color=PURPLE,
+                     moving_bar=False)  # fmt: skip
+    upload(office, clip)
     shoot(office, "library")
 
     browser.get(office["console"].url + "/library/playlists/A")
-    Select(browser.find_element("id", "add-media")).select_by_visible_text(
-        "poster-merah.png (gambar)"
-    )
-    click(browser, "add-button")
-    for name, value in (("start_0", "00:00"), ("end_0", "23:59")):  # a weekday window
+    add_to_playlist(browser, "poster-merah.png (gambar)")
+    add_to_playlist(browser, "klip-ungu.mp4 (video)")
+    for name, value in (("start_0", "00:00"), ("end_0", "23:59"), ("duration_0", "20")):
         # Typing into a time field depends on the browser's locale; the value does not.
         field = browser.find_element("name", name)
         browser.execute_script("arguments[0].value = arguments[1]", field, value)
-    for day in ("sat", "sun"):  # weekdays only
-        browser.find_element("css selector", f'input[name="days_0"][value="{day}"]').click()
+    # A weekday rule that keeps today (in any time zone) and leaves out a day three ahead.
+    away = DAYS[(dt.datetime.now(dt.UTC).weekday() + 3) % 7]
+    browser.find_element("css selector", f'input[name="days_0"][value="{away}"]').click()
     shoot(office, "playlist")
     click(browser, "submit-button")
     assert browser.find_element("id", "two-person").is_displayed()
     assert not browser.find_elements("id", "approve")
     office["submission"] = int(browser.current_url.rsplit("/", 1)[1])
-    http = requests.Session()
-    for cookie in browser.get_cookies():
-        http.cookies.set(cookie["name"], cookie["value"])
     csrf = browser.find_element("css selector", 'input[name="csrf"]').get_attribute("value")
-    forced = http.post(office["console"].url + f"/library/submissions/{office['submission']}"
-                       "/approve", data={"csrf": csrf}, timeout=20)  # fmt: skip
+    forced = with_cookies(browser).post(
+        office["console"].url + f"/library/submissions/{office['submission']}/approve",
+        data={"csrf": csrf}, timeout=20,
+    )  # fmt: skip
     assert forced.status_code == 403
 
 
-def test_an_approver_approves_and_only_group_a_shows_it(office):
+def frame_colour(http: requests.Session, url: str) -> tuple[int, int, int]:
+    """The centre pixel of a preview frame the page shows, fetched as the browser did."""
+    answer = http.get(url, timeout=20)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(answer.content)) as frame:
+        assert frame.size == (1920, 1080)  # no screen reported a size: the default
+        return frame.convert("RGB").getpixel((frame.width // 2, frame.height // 2))
+
+
+def test_an_approver_sees_the_frames_approves_and_only_group_a_shows_it(office):
     if "submission" not in office:
         pytest.skip("needs the submission of the test before")
     browser = log_in(office, "ana")
     assert browser.find_element("id", "pending-submissions").is_displayed()
     browser.get(office["console"].url + f"/library/submissions/{office['submission']}")
-    assert browser.find_elements("css selector", "tr.change-starts")
+    assert len(browser.find_elements("css selector", "tr.change-starts")) == 2
+    assert "1920x1080" in browser.find_element("id", "frames-display").text
+    images = browser.find_elements("css selector", "#frames figure.frame img")
+    WebDriverWait(browser, 30).until(lambda b: all(
+        b.execute_script("return arguments[0].complete && arguments[0].naturalWidth", i)
+        for i in images))  # fmt: skip
+    alts = [image.get_attribute("alt") for image in images]
+    assert alts == ["Pratinjau layar: poster-merah.png", "Pratinjau layar: klip-ungu.mp4"]
+    http = with_cookies(browser)
+    colours = [frame_colour(http, image.get_attribute("src")) for image in images]
+    assert near(colours[0], RED, 30) and near(colours[1], PURPLE, 30), colours
     shoot(office, "review")
     click(browser, "approve")
     state = browser.find_element("id", "state").get_attribute("data-state")
     assert state == "approved", browser.page_source[-2000:]
     assert not browser.find_elements("id", "review-notice")  # the screens were told
 
-    screen_a, screen_b = office["screens"]["A"], office["screens"]["B"]
-    item = screen_a.wait_for(
-        "the approved item on group A's screen",
-        lambda s: str(s.get("render", {}).get("item", "")).startswith("poster-merah"),
-        60,
-    )["render"]["item"]
-    assert near(screen_color(screen_a.config, office["root"] / "a.png"), RED, 30)
+    screens = office["screens"]
+    for name in ("a1", "a2"):
+        item = screens[name].wait_for(
+            f"the approved item on {name}",
+            lambda s: str(s.get("render", {}).get("item", "")).startswith("poster-merah"),
+            60,
+        )["render"]["item"]
+        assert near(screen_color(screens[name].config, office["root"] / f"{name}.png"), RED, 30)
     # Group B was never given it: a later fact of its own (a fresh frame) shows its old item.
-    shot_b = screen_color(screen_b.config, office["root"] / "b.png")
-    assert near(shot_b, BLUE, 30) and screen_b.status()["render"]["item"] == "old-b"
+    shot_b = screen_color(screens["b"].config, office["root"] / "b.png")
+    assert near(shot_b, BLUE, 30) and screens["b"].status()["render"]["item"] == "old-b"
     assert item not in (office["site"] / "B" / "manifest.json").read_text()
 
 
@@ -211,7 +257,7 @@ def submit_one(office, color, name: str) -> int:
 def test_a_sent_back_submission_never_shows_and_a_restore_brings_the_old_item_back(office):
     if "submission" not in office:
         pytest.skip("needs the approved submission of the tests before")
-    screen_a = office["screens"]["A"]
+    screen_a = office["screens"]["a1"]
     sequence = screen_a.status()["sync"]["manifest_sequence"]
     rejected = submit_one(office, GREEN, "hoaks.png")
     browser = log_in(office, "ana")

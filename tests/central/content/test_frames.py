@@ -77,7 +77,10 @@ def test_items_are_drawn_by_the_player_at_the_display_kept_and_a_bad_file_costs_
     assert again == drawn
     # Another display is another frame.
     landscape = frames.Display((320, 180))
-    assert frames.frame_key(
-        {"type": "image", "media": image["media"], "duration": 10.0}, None, landscape
-    ) != drawn[0].key
+    assert (
+        frames.frame_key(
+            {"type": "image", "media": image["media"], "duration": 10.0}, None, landscape
+        )
+        != drawn[0].key
+    )
     assert renderer.path("../" + drawn[0].key) is None
