@@ -320,9 +320,10 @@ def test_one_transaction_may_see_a_screen_appear_leave_and_return(engine):
 
 def test_fleet_now_shows_who_is_online_what_plays_and_who_lags_behind(engine):
     recorder = Recorder()
-    fresh = status(
-        True, ts=T0, item="news", manifest_sequence=7, health={"healthy": True, "reason": "ok"}
-    )
+    portrait = {"output": [1920, 1080], "region": [0, 0, 1920, 1080], "rotation": 90,
+                "content": [1080, 1920]}  # fmt: skip
+    fresh = status(True, ts=T0, item="news", manifest_sequence=7,
+                   health={"healthy": True, "reason": "ok"}, display=portrait)  # fmt: skip
     write(engine, recorder, Report("p1", "status", fresh, T0))
     stale = json.loads(status(True, ts=T0, manifest_sequence=5))
     stale["player"] = "p2"
@@ -338,6 +339,10 @@ def test_fleet_now_shows_who_is_online_what_plays_and_who_lags_behind(engine):
     assert not by_player["p2"]["online"] and by_player["p2"]["since"] == later
     assert by_player["p2"]["offline_reason"] == "connection lost"
     assert by_player["p2"]["dropped_plays"] == 12
+    # The display it reported, for previews drawn at its size; none reported: None.
+    assert by_player["p1"]["display"] == ((1920, 1080), (0, 0, 1920, 1080), 90)
+    assert by_player["p1"]["content_size"] == (1080, 1920)
+    assert by_player["p2"]["display"] is None
     # Offline, it still shows what it last reported: it never got sequence 7.
     assert by_player["p2"]["manifest_sequence"] == 5 and by_player["p2"]["current"] is False
 
