@@ -23,6 +23,7 @@ from central.console.accounts import Session
 from central.console.alertpreview import AlertPreviewer
 from central.console.outage import DatabaseUnavailable, DatabaseWatch
 from central.console.pages import admin, alerts, content, fleet, library, plays, review, screen
+from central.notifications.delivery import Notifier, audit_writer
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,7 @@ def create_app(
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     previewer = AlertPreviewer(console.zone)
+    notifier = Notifier(config.notifications, audit_writer(engine, clock))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -170,6 +172,7 @@ def create_app(
             yield
         finally:
             previewer.close()  # its worker thread ends with the console
+            notifier.close()
 
     app = Starlette(
         routes=routes,
@@ -178,5 +181,6 @@ def create_app(
     )
     app.state.console = console
     app.state.previewer = previewer
+    app.state.notifier = notifier
     app.state.sender = sender or send.Sender(config)
     return app
