@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from central.db.audit import record as audit_record
-from central.notifications.events import Event, render
+from central.notifications.events import CHECK, Event, render
 from central.notifications.settings import NotificationSettings, Target
 from player.wire.backoff import Backoff
 
@@ -56,6 +56,25 @@ def send(target: Target, title: str, body: str, timeout: float) -> None:
     if not accepted:
         raise DeliveryFailed("the target refused the message or did not answer in time "
                              "(apprise's log line above says which)")  # fmt: skip
+
+
+def check_targets(settings: NotificationSettings, names: list[str] | None, host: str,
+                  at: dt.datetime) -> list[tuple[Target, str | None]]:  # fmt: skip
+    """A test message sent once to each target (or those named), in turn; each with the
+    reason it failed, or None when it was taken."""
+    results = []
+    for target in settings.targets:
+        if names and target.name not in names:
+            continue
+        event = Event(CHECK, at, {"host": host, "target": target.name})
+        title, body = render(event, target.language, settings.console_url)
+        try:
+            send(target, title, body, settings.timeout)
+        except DeliveryFailed as exc:
+            results.append((target, str(exc)))
+        else:
+            results.append((target, None))
+    return results
 
 
 def log_outcome(outcome: Outcome) -> None:

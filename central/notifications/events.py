@@ -40,8 +40,16 @@ class Event:
         return " ".join(str(part) for part in (self.variant, self.group or "", subject) if part)
 
 
+CHECK = "notify-test"  # `videotron notify-test`: sent to every target, whatever it asks for
+
 # variant: ((Indonesian title, body), (English title, body)); {fact} fills in.
 WORDS: Mapping[str, tuple[tuple[str, str], tuple[str, str]]] = MappingProxyType({
+    CHECK: (
+        ("Uji notifikasi Videotron",
+         "Pesan uji dari {host} untuk target {target}: notifikasi kantor sampai ke sini."),
+        ("Videotron notification test",
+         "A test from {host} for target {target}: the office's notifications arrive here."),
+    ),
     "content-submitted": (
         ("Konten menunggu persetujuan: {group} #{number}",
          "{submitter} mengajukan {items} item untuk grup {group} (pengajuan #{number}). "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -137,3 +139,29 @@ def test_a_kind_without_words_yet_is_told_by_its_facts():
     title, body = render(event, "id")
     assert title == "screen-offline A pi-07"
     assert body == "minutes: 3\nsubject: pi-07"
+
+
+def test_notify_test_sends_once_to_each_target_and_names_the_one_that_failed(tmp_path):
+    with WebhookInbox() as webhook:
+        path = tmp_path / "central.yaml"
+        path.write_text(
+            "notifications:\n"
+            "  timeout: 5\n"
+            "  targets:\n"
+            "    - name: hook\n"
+            f"      url: json://127.0.0.1:{webhook.port}/hook\n"
+            "      events: [content-decided]\n"
+            "    - name: dead\n"
+            f"      url: json://nobody:rahasia-123@127.0.0.1:{free_port()}/hook\n",
+            encoding="utf-8",
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "videotron", "--config", str(path), "notify-test"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        told = webhook.wait(1)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == "hook: sent\n"
+    assert "dead: FAILED: the target refused the message" in done.stderr
+    assert "rahasia-123" not in done.stdout + done.stderr
+    assert told[0]["title"] == "Uji notifikasi Videotron" and "target hook" in told[0]["message"]
