@@ -9,6 +9,11 @@ from types import MappingProxyType
 from typing import Any
 
 from central.cap.settings import CAP_SETTINGS, CapSettings, cap_settings
+from central.notifications.settings import (
+    NOTIFICATION_SETTINGS,
+    NotificationSettings,
+    notification_settings,
+)
 from central.weather.settings import WEATHER_SETTINGS, WeatherSettings, weather_settings
 from player.wire.broker import parse_broker_url
 from player.wire.located import Context, Invalid, Located, shown
@@ -101,6 +106,7 @@ class CentralConfig:
     cap: CapSettings = field(default_factory=CapSettings)
     console: ConsoleSettings = ConsoleSettings()
     weather: WeatherSettings = field(default_factory=WeatherSettings)
+    notifications: NotificationSettings = field(default_factory=NotificationSettings)
 
     @property
     def groups(self) -> list[str]:
@@ -179,6 +185,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("publish.groups", publish_groups, {}, "each group's published folder"),
     *CAP_SETTINGS,
     *WEATHER_SETTINGS,
+    *NOTIFICATION_SETTINGS,
     Setting("console.listen", text(), "127.0.0.1", "address the console listens on"),
     Setting("console.port", integer(1, 65535), 8080, "port the console listens on"),
     Setting("console.timezone", timezone_name, "Asia/Jakarta", "the office's time zone"),
@@ -195,7 +202,7 @@ SETTINGS: tuple[Setting, ...] = (
 _PLAYER_CONFIG = "this looks like a player's config: the office side reads central.yaml"
 TABLE = SettingsTable(
     SETTINGS,
-    top_level=("mqtt", "collector", "publish", "cap", "console", "weather"),
+    top_level=("mqtt", "collector", "publish", "cap", "console", "weather", "notifications"),
     file_shape="a mapping of sections such as 'mqtt:' and 'collector:'",
     foreign=MappingProxyType(
         dict.fromkeys(("player", "source", "display", "cache", "operating_hours"), _PLAYER_CONFIG)
@@ -231,6 +238,7 @@ def load_central_config(path: Path) -> CentralConfig:
         cap_settings(values, database),
         ConsoleSettings(**_section(values, "console")),
         weather_settings(values),
+        notification_settings(values),
     )
 
 

@@ -29,6 +29,7 @@ OFFICE_PACKAGES = frozenset(
         "uvicorn",
         "argon2",
         "multipart",
+        "apprise",
     }
 )
 # Every command, in the order `videotron --help` lists them; each is a module of
@@ -36,7 +37,7 @@ OFFICE_PACKAGES = frozenset(
 COMMANDS = (
     "run", "demo", "check-config", "status", "sync", "schedule", "publish", "feeds", "keygen",
     "notify", "alert", "command", "collect", "cap-watch", "weather", "report", "console",
-    "screenshot",
+    "notify-test", "screenshot",
 )  # fmt: skip
 
 

@@ -24,6 +24,7 @@ from central.console.alertpreview import AlertPreviewer
 from central.console.outage import DatabaseUnavailable, DatabaseWatch
 from central.console.pages import admin, alerts, content, fleet, library, plays, review, screen
 from central.content.frames import FrameRenderer
+from central.notifications.delivery import Notifier, audit_writer
 
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,7 @@ def create_app(
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     previewer = AlertPreviewer(console.zone)
+    notifier = Notifier(config.notifications, audit_writer(engine, clock))
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -171,6 +173,7 @@ def create_app(
             yield
         finally:
             previewer.close()  # its worker thread ends with the console
+            notifier.close()
 
     app = Starlette(
         routes=routes,
@@ -181,5 +184,6 @@ def create_app(
     app.state.previewer = previewer
     folder = config.console.library
     app.state.frames = FrameRenderer(folder, console.zone.key) if folder is not None else None
+    app.state.notifier = notifier
     app.state.sender = sender or send.Sender(config)
     return app

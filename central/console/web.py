@@ -146,6 +146,21 @@ async def db_engine(request: Request, function: Callable, *args, **kwargs):
     )
 
 
+async def notify(request: Request, build: Callable, *args) -> None:
+    """Tell people of what a page just did (central.notifications): `build(connection, *args)`
+    reads the event after the page's change is committed, so nothing rolled back is told.
+    Queued for the notifier's workers, never waited on; a failure here never fails the page."""
+    notifier = request.app.state.notifier
+    if not notifier.workers:
+        return  # no target configured: not even the read
+    try:
+        event = await db(request, build, *args)
+        if event is not None:
+            notifier.post(event)
+    except Exception:
+        log.exception("console: the notification for %s was not queued", request.url.path)
+
+
 async def database_unavailable(request: Request, exc: Exception) -> Response:
     """The 503 page for DatabaseUnavailable: what is wrong, that nothing was done, that it
     retries. A GET reloads by itself; a form is not sent again behind the user's back."""

@@ -25,6 +25,7 @@ from central.content import playlist
 from central.content.library import media_path
 from central.db import content as stored
 from central.db.audit import naive, record
+from central.notifications.events import Event
 from central.publish import PublishError
 from central.publish import publish as publish_tree  # the authoring YAML → signed tree
 from player.wire.isotime import format_utc
@@ -86,6 +87,23 @@ def submit(connection: Connection, config: CentralConfig, group: str, items: lis
     record(connection, now, user, "content-submitted", f"{group} #{number}",
            detail={"items": len(items)})  # fmt: skip
     return number
+
+
+def notification(connection: Connection, number: int) -> Event | None:
+    """Submission `number` as people are told of it: waiting for approval (to approvers), or
+    approved or sent back with the reason (to its submitter)."""
+    found = stored.submission(connection, number)
+    if found is None:
+        return None
+    facts = {"number": number, "subject": f"#{number}", "submitter": found["submitter"],
+             "items": len(found["items"])}  # fmt: skip
+    link = f"/library/submissions/{number}"
+    if found["state"] == stored.PENDING:
+        return Event("content-submitted", found["submitted_at"], facts, found["group"], link=link)
+    facts |= {"outcome": "approved" if found["state"] == stored.APPROVED else "sent-back",
+              "approver": found["decided_by"] or "", "reason": found["reason"] or ""}  # fmt: skip
+    return Event("content-decided", found["decided_at"], facts, found["group"],
+                 concerns=(found["submitter"],), link=link)  # fmt: skip
 
 
 def review_data(connection: Connection, number: int) -> dict | None:

@@ -138,6 +138,7 @@ async def playlist_post(request: Request, session: Session) -> Response:
     except review.ReviewError as exc:
         problems = [str(exc)]
         return _render_editor(request, session, group, items, media, problems=problems, status=422)
+    await web.notify(request, review.notification, number)
     return RedirectResponse(f"/library/submissions/{number}", status_code=303)
 
 

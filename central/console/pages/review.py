@@ -88,6 +88,7 @@ async def approve(request: Request, session: Session) -> Response:
         await web.db(request, _refused, session.user, number, exc, console.now())
         return await _show(request, session, number, error=str(exc),
                            status=403 if exc.key == "two_person" else 409)  # fmt: skip
+    await web.notify(request, review.notification, number)
     suffix = f"?notice={web.path_segment(result.notice)}" if result.notice else ""
     return RedirectResponse(f"/library/submissions/{number}{suffix}", status_code=303)
 
@@ -107,6 +108,7 @@ async def send_back(request: Request, session: Session) -> Response:
                      str(form.get("reason") or ""), console.now())  # fmt: skip
     except review.ReviewError as exc:
         return await _show(request, session, number, error=str(exc), status=409)
+    await web.notify(request, review.notification, number)
     return RedirectResponse(f"/library/submissions/{number}", status_code=303)
 
 

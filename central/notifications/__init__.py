@@ -1,0 +1,1 @@
+"""Notifications to people (e-mail, Telegram, webhooks through apprise) for office events."""
