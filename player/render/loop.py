@@ -29,7 +29,7 @@ from player.led.software import SoftwareDimmer
 from player.localinfo.adhan import QuietWindows, pause_from
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
-from player.render.dimming import dim
+from player.render.dimming import FrameDimmer
 from player.render.display import Output, close_output, open_output, reconfigure
 from player.render.feeds import FeedReader, resolve_feed_url
 from player.render.fonts import FontBook
@@ -96,6 +96,7 @@ class RenderLoop:
         self.frame_log_path = frame_log
         self.dimmer = dimmer or SoftwareDimmer()
         self._dimmed = 100  # the percent the frame on screen is dimmed to
+        self.frame_dimmer = FrameDimmer()
 
         self.manifest: Manifest | None = None
         self.switcher = Switcher(
@@ -448,7 +449,7 @@ class RenderLoop:
         if not dirty:
             return
         if dim_to < 100:
-            dim(
+            self.frame_dimmer.dim(
                 self.output.content,
                 [Rect(0, 0, *self.output.content_size)] if force else dirty,
                 dim_to,
