@@ -15,6 +15,7 @@ from player.led.keeper import REASSERT_EVERY, BrightnessKeeper
 from player.led.software import SoftwareDimmer
 from player.led.sun import sun_times
 from player.service.board import StatusBoard
+from player.service.statusview import render_summary
 from player.wire.brightness import brightness_from_raw
 from player.wire.manifest import Manifest
 from tests.fixtures.novastar import EmulatedNovaStar
@@ -110,6 +111,9 @@ def test_a_silent_card_gets_the_failsafe_level_and_the_plan_again_when_it_answer
         heard = [percent_of(v) for v in card.levels_heard()]
         assert heard == [100, 100, 55]
         assert board.get("brightness")["source"] == "failsafe"
+        shown = render_summary(board.snapshot(), dt.datetime.fromtimestamp(at(12, 0, 6), dt.UTC))
+        assert f"brightness      55% (sending card not answering) via novastar {card.path}" in shown
+        assert "SENDING CARD    not answering" in shown
         card.answering = True
         assert keeper.tick(at(12, 0, 11)) == 0.0  # the card answered the failsafe: plan next
         keeper.tick(at(12, 0, 11))
@@ -131,6 +135,8 @@ def test_without_a_card_the_picture_is_dimmed_and_the_status_says_software():
     assert dimmer.percent == 20
     status = board.get("brightness")
     assert (status["output"], status["link"], status["level"]) == ("software", "none", 20)
+    shown = render_summary(board.snapshot(), dt.datetime.fromtimestamp(at(23), dt.UTC))
+    assert "brightness      20% (22:00 step) via the picture dimmed in software" in shown
     # A screen the office gave a plan of its own.
     own = Config(player=dataclasses.replace(Config().player, id="bogor-01"), location=JAKARTA)
     keeper.update_config(own)
