@@ -18,7 +18,8 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from player.config.model import BrightnessConfig, Config
-from player.led.controller import Controller, ControllerError, open_controller
+from player.led.controller import Controller, ControllerError
+from player.led.novastar import NovaStar
 from player.led.plan import Level, SunTimes, clamp, wanted
 from player.led.software import SoftwareDimmer
 from player.led.sun import sun_times
@@ -32,6 +33,24 @@ RETRY_EVERY = 15.0  # seconds between attempts while the sending card does not a
 REASSERT_EVERY = 600.0  # seconds: the level is written again even when it did not change
 LONGEST_WAIT = 1.0  # seconds between ticks at most: stop and new plans are seen this soon
 SOFTWARE = "software"
+
+
+def open_controller(config: BrightnessConfig) -> Controller | None:
+    """The sending card `config` names, or None: the picture is then dimmed in software.
+
+    Nothing is opened here; the controller opens its port at its first command, so a card
+    switched off or unplugged at start is an error of the first command, retried later.
+    """
+    if config.controller == "none":
+        return None
+    if config.port is None:
+        raise ControllerError(
+            f"brightness.controller is {config.controller} but brightness.port is not set: "
+            "name the sending card's serial port, e.g. /dev/ttyUSB0 (see `ls /dev/serial/by-id`)"
+        )
+    if config.controller == "novastar":
+        return NovaStar(config.port)
+    raise ControllerError(f"unknown brightness.controller {config.controller!r}")
 
 
 class BrightnessKeeper:
