@@ -20,6 +20,7 @@ MODULES = (
     "bench.bench_render",
     "bench.bench_decode",
     "bench.bench_text",
+    "bench.bench_dim",
     "bench.bench_push",
     "bench.bench_cap",
     "bench.bench_collector",

@@ -58,7 +58,10 @@ APPROVAL_KEYS = ("approver", "approved_at")  # content_hash is computed here, ne
 # its content_hash covers what the screen shows (a later defaults edit cannot slip past).
 DEFAULTED_KEYS = ("duration", "transition", "fit")
 PLAYLIST_KEYS = ("name", "priority", "default", "schedule", "items")
-TOP_KEYS = ("group", "target", "defaults", "playlists", "ticker", "clock", "layout", "version")
+TOP_KEYS = (
+    "group", "target", "defaults", "playlists", "ticker", "clock", "layout", "brightness",
+    "version",
+)  # fmt: skip
 # Stand-ins for media that failed, so the rest of the file still gets checked in one go.
 PLACEHOLDERS = MappingProxyType({"image": "0" * 64, "video": "0" * 63 + "1"})
 _ITEM_PATH = re.compile(r"playlists\[(\d+)\]\.items\[(\d+)\]")
@@ -245,6 +248,18 @@ def _fix_times(schedule: object) -> object:
     return schedule
 
 
+def _brightness_times(raw: object) -> object:
+    """A brightness plan's step times, as `_fix_times` does for schedules (05:00 is 300)."""
+    plans = [raw] if isinstance(raw, dict) else []
+    screens = raw.get("screens") if isinstance(raw, dict) else None
+    plans += [plan for plan in (screens or {}).values() if isinstance(plan, dict)]
+    for plan in plans:
+        for step in plan.get("steps") or ():
+            if isinstance(step, dict) and type(step.get("at")) is int and 0 <= step["at"] < 1440:
+                step["at"] = f"{step['at'] // 60:02d}:{step['at'] % 60:02d}"
+    return raw
+
+
 def _unknown(doc: _Authoring, raw: dict, known: tuple[str, ...], path: str) -> Iterator[str]:
     """An unknown key is a mistake (a typo would silently publish the default instead)."""
     for key in raw:
@@ -293,6 +308,8 @@ class _Builder:
         self._sign_approvals(data.get("defaults"))
         if layout:
             manifest["layout"] = self._ticker_feeds(layout)
+        if data.get("brightness") is not None:
+            manifest["brightness"] = _brightness_times(data["brightness"])
         return manifest
 
     def _approval(self, raw: object, path: str) -> tuple[str, dt.datetime] | None:

@@ -32,6 +32,7 @@ from player.events import (
     ScreenshotRequest,
     Stop,
 )
+from player.led.software import SoftwareDimmer
 from player.push.alerts import AlertBook
 from player.push.popstore import PopStore
 from player.service.board import StatusBoard
@@ -53,6 +54,7 @@ from player.wire.status import RenderSection
 
 if TYPE_CHECKING:
     from player.config.watcher import ConfigWatcher
+    from player.led.keeper import BrightnessKeeper
     from player.push.client import PushClient
     from player.sync.loop import SyncLoop
 
@@ -218,6 +220,10 @@ class Player:
         self.sync: SyncLoop | None = None
         self.push: PushClient | None = None
         self.watcher: ConfigWatcher | None = None
+        # The render loop dims the picture by it when no sending card takes the brightness.
+        self.dimmer = SoftwareDimmer()
+        self.brightness: BrightnessKeeper | None = None  # started with the network parts
+        self._active: Manifest | None = None
         self._network_started = threading.Lock()
         self._shooting = threading.Lock()
         self._plays_first: list[str] = []  # media of the manifest played at start
@@ -226,6 +232,9 @@ class Player:
     # ----- callbacks from other threads: post and return -----------------------------
 
     def _activated(self, manifest: Manifest) -> None:
+        self._active = manifest
+        if self.brightness is not None:
+            self.brightness.set_manifest(manifest)
         self.inbox.put(ManifestActivated(manifest))
 
     def _media_damaged(self, damage: Damage) -> None:
@@ -334,7 +343,7 @@ class Player:
         self.pop.record_alert(record)
 
     def _status_changed(self, section: str) -> None:
-        if self.push is not None and section in ("render", "sync", "config", "cache"):
+        if self.push is not None and section in ("render", "sync", "config", "cache", "brightness"):
             self.push.publish_status()
 
     def _config_changed(self, config: Config) -> None:
@@ -344,7 +353,7 @@ class Player:
         remember_good_config(config)
         self.status.update("config", errors=[], on_last_good=False)
         set_level(config.log.level)
-        for part in (self.sync, self.push):
+        for part in (self.sync, self.push, self.brightness):
             if part is not None:
                 part.update_config(config)
         self.inbox.put(ConfigChanged(config))
@@ -381,6 +390,7 @@ class Player:
         if not self._network_started.acquire(blocking=False) or self.stop.is_set():
             return
         from player.config.watcher import ConfigWatcher
+        from player.led.keeper import BrightnessKeeper
         from player.push.client import PushClient
         from player.sync.loop import SyncLoop
         from player.sync.scrub import Scrubber
@@ -415,6 +425,13 @@ class Player:
         except Exception:  # a bug here must not take the screen down with it
             log.exception("starting sync or push failed")
         try:
+            self.brightness = BrightnessKeeper(self.config, self.status, self.dimmer)
+            if self._active is not None:
+                self.brightness.set_manifest(self._active)
+            self.supervisor.add_worker("brightness", self.brightness.run, SMALL_STUCK_AFTER)
+        except Exception:  # the picture plays on at the card's own brightness
+            log.exception("starting the brightness keeper failed")
+        try:
             # `initial`: an edit made while the screen came up is applied, not swallowed.
             self.watcher = ConfigWatcher(
                 self.config_path, self._config_changed, self._config_errors, initial=self.config
@@ -433,6 +450,7 @@ class Player:
         tune_malloc()
         active = self._check_cache()
         if active is not None:
+            self._active = active
             log.info("playing cached manifest sequence %d", active.sequence)
             self.inbox.put(ManifestActivated(active))
         render = RenderLoop(
@@ -452,6 +470,7 @@ class Player:
             screenshot_keep=self.options.screenshot_keep,
             frame_log=self.options.frame_log,
             windowed=self.options.windowed,
+            dimmer=self.dimmer,
         )
         self._start_local()
         # Should the first frame never come, sync must still run to fetch what can play.

@@ -214,8 +214,8 @@ target env DEBIAN_FRONTEND=noninteractive apt-get update -q
 target env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${packages[@]}"
 
 # -- 2. the service user ------------------------------------------------------------------
-say "user $SERVICE_USER (groups video, render, input)"
-for group in video render input; do
+say "user $SERVICE_USER (groups video, render, input, dialout)"
+for group in video render input dialout; do
     query getent group "$group" >/dev/null || target groupadd --system "$group"
 done
 query getent group "$SERVICE_USER" >/dev/null || target groupadd --system "$SERVICE_USER"
@@ -223,7 +223,7 @@ if ! query getent passwd "$SERVICE_USER" >/dev/null; then
     target useradd --system --gid "$SERVICE_USER" --home-dir "$STATE" --no-create-home \
         --shell /usr/sbin/nologin --comment "videotron signage player" "$SERVICE_USER"
 fi
-target usermod --append --groups video,render,input "$SERVICE_USER"
+target usermod --append --groups video,render,input,dialout "$SERVICE_USER"
 if [ -n "$OPERATOR" ] && [ "$OPERATOR" != root ]; then
     if query getent passwd "$OPERATOR" >/dev/null; then
         target usermod --append --groups "$SERVICE_USER" "$OPERATOR"
@@ -324,7 +324,7 @@ Environment=XDG_RUNTIME_DIR=/run/user/$uid
 Environment=DISPLAY=:0
 Environment=XAUTHORITY=/home/$DESKTOP_USER/.Xauthority
 EOF
-    target usermod --append --groups video,render,input,"$SERVICE_USER" "$DESKTOP_USER"
+    target usermod --append --groups video,render,input,dialout,"$SERVICE_USER" "$DESKTOP_USER"
     ;;
 cage)
     write_file "$dropin" 0644 <<EOF

@@ -68,7 +68,7 @@ def test_dry_run_lists_every_step_and_changes_nothing():
     assert "/opt/videotron/venv/bin/pip install" in text
     assert "pygame does not come from python3-pygame" in result.stdout
     assert "useradd --system --gid videotron" in text
-    assert "usermod --append --groups video,render,input videotron" in text
+    assert "usermod --append --groups video,render,input,dialout videotron" in text
     assert "usermod --append --groups videotron nobody" in text
     assert "install -d -m 0750 -o videotron -g videotron /var/lib/videotron" in text
     assert "ln -sfn /opt/videotron/venv/bin/videotron /usr/local/bin/videotron" in text

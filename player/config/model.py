@@ -74,6 +74,17 @@ class DisplayConfig:
 
 
 @dataclass(frozen=True)
+class BrightnessConfig:
+    """The site's own limits on the wall's brightness, and the sending card that sets it."""
+
+    controller: str = "none"  # none (dim the picture in software) or novastar
+    port: Path | None = None  # the sending card's serial port, e.g. /dev/ttyUSB0
+    ceiling: int = 100  # percent: no plan or sensor goes above it
+    floor: int = 0  # percent: nor below it
+    failsafe: int = 60  # percent, while the sensor or the sending card does not answer
+
+
+@dataclass(frozen=True)
 class VideoConfig:
     decoder: str = "auto"  # auto (hardware where there is one), software, v4l2m2m
 
@@ -136,6 +147,7 @@ class Config:
     source: SourceConfig = field(default_factory=SourceConfig)
     cache: CacheConfig = field(default_factory=CacheConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
+    brightness: BrightnessConfig = field(default_factory=BrightnessConfig)
     video: VideoConfig = field(default_factory=VideoConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     operating_hours: OperatingHours = field(default_factory=OperatingHours)

@@ -232,6 +232,16 @@ def degrees(lo: float, hi: float, what: str) -> Parser:
     return parse
 
 
+def serial_port(v: Located, ctx: Context) -> Path:
+    s = scalar_text(v, "a serial device such as /dev/ttyUSB0").strip()
+    if not s.startswith("/dev/"):
+        raise Invalid(
+            f"expected a serial device under /dev such as /dev/ttyUSB0 or "
+            f"/dev/serial/by-id/usb-..., got {s!r}"
+        )
+    return Path(s)
+
+
 # --- the declarations ----------------------------------------------------------------------
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
@@ -296,6 +306,18 @@ SETTINGS: tuple[Setting, ...] = (
             nullable=True),
     Setting("display.alert_language", choice(("id", "en", "both")), "id",
             "language of alert titles and labels: id (DARURAT), en (EMERGENCY) or both in turn"),
+    Setting("brightness.controller", choice(("none", "novastar")), "none",
+            "the LED sending card that sets the wall's brightness: none (dim the picture in "
+            "software) or novastar (MCTRL series over its USB serial port)"),
+    Setting("brightness.port", serial_port, None,
+            "the sending card's serial port, e.g. /dev/ttyUSB0 (needed with a controller)",
+            nullable=True),
+    Setting("brightness.ceiling", integer(1, 100), 100,
+            "percent: the brightest the wall may be, whatever the plan or sensor says"),
+    Setting("brightness.floor", integer(0, 100), 0,
+            "percent: the darkest the wall may be (above the ceiling, the ceiling wins)"),
+    Setting("brightness.failsafe", integer(0, 100), 60,
+            "percent while the light sensor or the sending card does not answer"),
     Setting("video.decoder", choice(("auto", "software", "v4l2m2m")), "auto",
             "H.264 decoder: auto (the Pi 4's hardware decoder when it is there), software,"
             " or v4l2m2m (hardware; software per file when it fails)"),
@@ -332,6 +354,7 @@ SECTION_TYPES = MappingProxyType(
         "source": model.SourceConfig,
         "cache": model.CacheConfig,
         "display": model.DisplayConfig,
+        "brightness": model.BrightnessConfig,
         "video": model.VideoConfig,
         "mqtt": model.MqttConfig,
         "schedule": model.ScheduleConfig,

@@ -25,13 +25,16 @@ from player.events import (
     ScreenshotRequest,
     Stop,
 )
+from player.led.software import SoftwareDimmer
 from player.localinfo.adhan import QuietWindows, pause_from
 from player.render.capture import FrameLog, Screenshotter, save_png
 from player.render.clockwatch import ClockWatch
+from player.render.dimming import FrameDimmer
 from player.render.display import Output, close_output, open_output, reconfigure
 from player.render.feeds import FeedReader, resolve_feed_url
 from player.render.fonts import FontBook
 from player.render.images import ImageDecoder
+from player.render.layout import Rect
 from player.render.noticeband import NoticeBand, minutes_from
 from player.render.prepare import VisualFactory
 from player.render.scene import Fade, Scene
@@ -74,6 +77,7 @@ class RenderLoop:
         screenshot_keep: int | None = None,
         frame_log: Path | None = None,
         windowed: bool = False,
+        dimmer: SoftwareDimmer | None = None,
     ) -> None:
         self.config = config
         self.media_path = media_path
@@ -90,6 +94,9 @@ class RenderLoop:
         self.screenshot_every = screenshot_every
         self.screenshot_keep = screenshot_keep
         self.frame_log_path = frame_log
+        self.dimmer = dimmer or SoftwareDimmer()
+        self._dimmed = 100  # the percent the frame on screen is dimmed to
+        self.frame_dimmer = FrameDimmer()
 
         self.manifest: Manifest | None = None
         self.switcher = Switcher(
@@ -416,6 +423,10 @@ class RenderLoop:
             return
         at = self.pacer.draw_time(now, self._fps()) if moving else now
         self._update_feeds()
+        dim_to = self.dimmer.percent
+        if dim_to != self._dimmed:  # every pixel is drawn again at the new level
+            self._dimmed = dim_to
+            self._force = True
         if self.fade is not None and self.fade.progress(at) >= 1.0:
             self.fade = None
             self._force = True
@@ -437,6 +448,12 @@ class RenderLoop:
             self.pacer.step(now, self._fps())
         if not dirty:
             return
+        if dim_to < 100:
+            self.frame_dimmer.dim(
+                self.output.content,
+                [Rect(0, 0, *self.output.content_size)] if force else dirty,
+                dim_to,
+            )
         self.output.present(None if force else dirty)
         presented = self.clock()
         self.frames += 1

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from player.sync.failure import SyncFailure
 from player.wire.isotime import parse_utc
 from player.wire.status import (
+    BrightnessSection,
     CacheSection,
     ConfigSection,
     Damage,
@@ -155,6 +156,7 @@ def render_summary(doc: StatusDocument, now: dt.datetime, not_running: str | Non
         lines.append(f"  cannot play     {failure.get('item')}: {failure.get('error')}")
     lines.extend(_sync_lines(sync, now))
     lines.extend(_cache_lines(cache))
+    lines.extend(_brightness_lines(doc.get("brightness") or {}, player_zone(doc)))
     if mqtt:
         text = str(mqtt.get("state", "?"))
         if mqtt.get("broker"):
@@ -194,6 +196,28 @@ def render_summary(doc: StatusDocument, now: dt.datetime, not_running: str | Non
         lines.append("  recent errors:")
         lines.extend(f"    {e}" for e in recent[-10:])
     return "\n".join(lines)
+
+
+def _brightness_lines(brightness: BrightnessSection, zone: ZoneInfo | None) -> list[str]:
+    """The wall's level, why, and through what: the sending card or the software dimming."""
+    if not brightness:
+        return []
+    output = brightness.get("output")
+    via = "the picture dimmed in software" if output == "software" else output
+    text = f"{brightness.get('level', '?')}% ({brightness.get('reason', '?')}) via {via}"
+    lines = [f"  brightness      {text}"]
+    if brightness.get("link") == "not answering":
+        lines.append("  SENDING CARD    not answering: the failsafe level is tried until it does")
+    if brightness.get("last_error"):
+        lines.append(f"    {brightness.get('last_error')}")
+    following = parse_time(brightness.get("next_change_at"))
+    if following is not None:
+        lines.append(f"    next change   {local_text(following, zone)}")
+    if brightness.get("sun_assumed"):
+        lines.append(
+            "    sunrise and sunset assumed at 06:00 and 18:00: set location.latitude/longitude"
+        )
+    return lines
 
 
 def _playing_since(render: RenderSection, now: dt.datetime) -> str:

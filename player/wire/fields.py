@@ -182,6 +182,11 @@ def _clock_time(value: object, path: str, *, allow_24: bool) -> dt.time:
     raise ManifestError(f"must be a time 'HH:MM' (00:00-23:59), got {show(value)}", path)
 
 
+def clock_time(value: object, path: str) -> dt.time:
+    """A wall-clock time 'HH:MM' of the local day."""
+    return _clock_time(value, path, allow_24=False)
+
+
 def _window(start: object, end: object, path: str) -> DailyWindow:
     window = DailyWindow(
         _clock_time(start, path, allow_24=False), _clock_time(end, path, allow_24=True)

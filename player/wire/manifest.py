@@ -206,6 +206,46 @@ class LocalInfo:
 
 
 @dataclass(frozen=True)
+class BrightnessStep:
+    """From this moment of the local day on, this level: at a clock time or the sun's."""
+
+    level: int  # percent of full brightness, 0-100
+    at: dt.time | None = None  # a wall-clock time in player.timezone, or None for the sun
+    sun: str | None = None  # "sunrise" or "sunset" at the screen's location
+    offset_minutes: int = 0  # after (+) or before (-) the sun event
+
+
+@dataclass(frozen=True)
+class SensorCurve:
+    """Levels by ambient light where the sending card has a sensor: dark to bright, log lux."""
+
+    dark_lux: float
+    bright_lux: float
+    dark_level: int  # percent at dark_lux and below
+    bright_level: int  # percent at bright_lux and above
+
+
+@dataclass(frozen=True)
+class BrightnessPlan:
+    """A wall's levels through the day; the sensor's curve instead where there is one."""
+
+    steps: tuple[BrightnessStep, ...]
+    sensor: SensorCurve | None = None
+
+
+@dataclass(frozen=True)
+class Brightness:
+    """The group's plan (the manifest's `brightness` key) and the screens that differ."""
+
+    plan: BrightnessPlan | None = None
+    screens: dict[str, BrightnessPlan] = field(default_factory=dict, hash=False)
+
+    def for_screen(self, player_id: str) -> BrightnessPlan | None:
+        """This screen's own plan when the office gave it one, else the group's."""
+        return self.screens.get(player_id, self.plan)
+
+
+@dataclass(frozen=True)
 class Manifest:
     version: int
     group: str
@@ -216,6 +256,7 @@ class Manifest:
     layout: Layout = field(default_factory=Layout)
     defaults: dict = field(default_factory=dict, hash=False)
     localinfo: LocalInfo = field(default_factory=LocalInfo)
+    brightness: Brightness = field(default_factory=Brightness)
     # Items the player left out, as "path: reason" (see parse.py for which problems skip).
     skipped: tuple[str, ...] = field(default=(), compare=False)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from player.wire import fields
 from player.wire.approval import MAX_APPROVER, Approval, content_hash
+from player.wire.brightness import brightness_from_raw
 from player.wire.fields import parse_datetime, parse_rules
 from player.wire.manifest import (
     CLOCK_POSITIONS,
@@ -37,6 +38,7 @@ from player.wire.manifest import (
     MEDIA_TYPES,
     MIN_FEED_REFRESH,
     TICKER_POSITIONS,
+    Brightness,
     ClockOverlay,
     DataRef,
     Feed,
@@ -533,6 +535,12 @@ def manifest_from_raw(raw: object, *, strict: bool = False) -> Manifest:
             localinfo = _localinfo(raw["localinfo"], media)
         except ManifestError as exc:
             checks.skip(exc)
+    brightness = Brightness()
+    if raw.get("brightness") is not None:
+        try:  # a bad plan leaves the wall at the site's own levels; the content still plays
+            brightness = brightness_from_raw(raw["brightness"])
+        except ManifestError as exc:
+            checks.skip(exc)
     if checks.problems:
         raise ManifestProblems(checks.problems)
     skipped = tuple(str(exc) for exc in checks.skipped)
@@ -553,6 +561,7 @@ def manifest_from_raw(raw: object, *, strict: bool = False) -> Manifest:
         layout=layout,
         defaults=dict(defaults_raw),
         localinfo=localinfo,
+        brightness=brightness,
         skipped=skipped,
     )
 

@@ -161,6 +161,22 @@ class HealthSection(TypedDict, total=False):
     watchdog: Watchdog
 
 
+class BrightnessSection(TypedDict, total=False):
+    """The wall's brightness (written by player/led/keeper.py)."""
+
+    level: int  # percent the wall is set to (the sending card's, or the software dimming)
+    source: str  # plan, sensor, failsafe, none (no plan in the content)
+    reason: str  # "sunset -15 min step", "sensor 340 lux", "sending card not answering"
+    output: str  # "novastar /dev/ttyUSB0" or "software" (the picture dimmed by the player)
+    link: str  # ok, not answering, none (no sending card configured)
+    changed_at: str  # ISO-8601 UTC of the last change of level
+    next_change_at: str | None  # ISO-8601 UTC of the plan's next step
+    sunrise: str | None  # today's, ISO-8601 UTC
+    sunset: str | None
+    sun_assumed: bool  # location not set: 06:00 and 18:00 local are assumed
+    last_error: str | None
+
+
 class ErrorEntry(TypedDict, total=False):
     """A warning or error, folded by message (written by service/logsetup.py)."""
 
@@ -185,6 +201,7 @@ SECTIONS: dict[str, type] = {
     "report": ReportSection,
     "health": HealthSection,
     "errors": ErrorsSection,
+    "brightness": BrightnessSection,
 }
 
 
@@ -206,6 +223,7 @@ class StatusDocument(TypedDict, total=False):
     report: ReportSection
     health: HealthSection
     errors: ErrorsSection
+    brightness: BrightnessSection
 
 
 class CurrentPlay(TypedDict, total=False):
@@ -243,6 +261,15 @@ class MessageDisplay(TypedDict, total=False):
     content: list[int]  # [width, height] an alert card fills: the region, turned by rotation
 
 
+class MessageBrightness(TypedDict, total=False):
+    """The wall's brightness as the office sees it: level, why, and through what."""
+
+    level: int
+    source: str
+    output: str
+    link: str
+
+
 class StatusMessage(TypedDict, total=False):
     """The retained MQTT status message (`videotron/player/<id>/status`) the collector keeps."""
 
@@ -268,6 +295,7 @@ class StatusMessage(TypedDict, total=False):
     errors: list[ErrorEntry]
     health: MessageHealth
     display: MessageDisplay
+    brightness: MessageBrightness
 
 
 # What the collector stores of a status message, each within its bound (central/db/store.py
@@ -283,6 +311,7 @@ STATUS_BOUNDS: dict[str, Bound] = {
     "errors[].where": Bound(length=128),
     "errors[].message": Bound(length=2000),
     "errors[].count": Bound(low=0, high=INT64_MAX),
+    "brightness.level": Bound(low=0, high=100),
 }
 
 
@@ -308,6 +337,7 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
     config: ConfigSection = snapshot.get("config") or {}
     health: HealthSection = snapshot.get("health") or {}
     errors: ErrorsSection = snapshot.get("errors") or {}
+    brightness: BrightnessSection = snapshot.get("brightness") or {}
     message: StatusMessage = {
         "current": {
             "item": render.get("item"),
@@ -339,6 +369,12 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
             "region": render.get("region"),
             "rotation": render.get("rotation"),
             "content": render.get("content"),
+        },
+        "brightness": {
+            "level": brightness.get("level"),
+            "source": brightness.get("source"),
+            "output": brightness.get("output"),
+            "link": brightness.get("link"),
         },
     }
     return message

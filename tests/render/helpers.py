@@ -15,6 +15,7 @@ import numpy as np
 import pygame
 
 from player.config.model import CacheConfig, Config, DisplayConfig, PlayerConfig
+from player.led.software import SoftwareDimmer
 from player.render.loop import RenderLoop
 from player.service.board import StatusBoard
 from player.wire.manifest import Manifest
@@ -60,6 +61,7 @@ class Harness:
     ticks: int = 0
     loop: RenderLoop | None = None
     render_status: dict = field(default_factory=dict)  # the "render" section when captured
+    dimmer: SoftwareDimmer | None = None
 
     def build(self) -> RenderLoop:
         self.loop = RenderLoop(
@@ -74,6 +76,7 @@ class Harness:
             frame_log=self.frame_log,
             screenshot_dir=self.screenshot_dir,
             screenshot_every=self.screenshot_every,
+            dimmer=self.dimmer,
         )
         return self.loop
 
