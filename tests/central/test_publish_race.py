@@ -28,10 +28,10 @@ PUBLISHER = textwrap.dedent("""
     import datetime as dt, sys
     from pathlib import Path
     from central.publish import publish
-    authoring, out, key, rounds = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
-    for _ in range(rounds):
-        summary = publish(authoring, out, key, dt.datetime.now(dt.UTC), holder=f"racer {authoring.stem}")
-        print(summary.sequence, flush=True)
+    authoring, out, key = (Path(arg) for arg in sys.argv[1:4])
+    for _ in range(int(sys.argv[4])):
+        now = dt.datetime.now(dt.UTC)
+        print(publish(authoring, out, key, now, holder=authoring.stem).sequence, flush=True)
 """)  # fmt: skip
 
 
@@ -48,14 +48,13 @@ def test_two_publishers_racing_on_one_folder_publish_whole_trees_in_sequence(tmp
     key, public = write_key(tmp_path / "keys" / "publisher.key")
     out = tmp_path / "site" / "A"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    racers = [
-        subprocess.Popen(
-            [sys.executable, "-c", PUBLISHER, str(authoring(tmp_path, name, color)), str(out),
-             str(key), str(ROUNDS)],
+    racers = []
+    for name, color in (("merah", (255, 0, 0)), ("biru", (0, 0, 255))):
+        source = authoring(tmp_path, name, color)
+        racers.append(subprocess.Popen(
+            [sys.executable, "-c", PUBLISHER, str(source), str(out), str(key), str(ROUNDS)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
-        for name, color in (("merah", (255, 0, 0)), ("biru", (0, 0, 255)))
-    ]
+        ))  # fmt: skip
     # Meanwhile, as a screen polls: the manifest it finds never goes back in sequence.
     seen: list[int] = []
     deadline = time.monotonic() + 180
@@ -91,10 +90,12 @@ def test_two_publishers_racing_on_one_folder_publish_whole_trees_in_sequence(tmp
 
 def test_a_publisher_waiting_too_long_is_told_who_holds_the_folder(tmp_path):
     folder = tmp_path / "site" / "A"
-    with publishlock.publish_lock(folder, "console: ana approving"):
-        with pytest.raises(publishlock.PublishBusy) as busy:
-            with publishlock.publish_lock(folder, "videotron publish", wait=0.2):
-                pytest.fail("two publishers held one folder at once")
+    with (
+        publishlock.publish_lock(folder, "console: ana approving"),
+        pytest.raises(publishlock.PublishBusy) as busy,
+        publishlock.publish_lock(folder, "videotron publish", wait=0.2),
+    ):
+        pytest.fail("two publishers held one folder at once")
     message = str(busy.value)
     assert "console: ana approving since " in message and str(folder) in message
     with publishlock.publish_lock(folder, "videotron publish", wait=0.2):
