@@ -189,7 +189,7 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
     folder = library_folder(config)
     try:
         summary = _publish_items(folder, out_dir, config.publish.key, group, items,
-                                 holder=f"console: {actor} approving", now=now)  # fmt: skip
+                                 holder=f"console ({actor})", now=now)  # fmt: skip
     except (OSError, PublishBusy) as exc:
         message = f"cannot publish {group} to {out_dir}: {exc}; nothing was published or recorded"
         raise ReviewError("publish_failed", message) from None
