@@ -20,7 +20,7 @@ import yaml
 from nacl.signing import SigningKey
 
 from central import feeds as office_feeds
-from central import mediaprofile
+from central import mediaprofile, publishlock
 from central.probe import MediaInfo, probe_media
 from player.wire.approval import MAX_APPROVER, content_hash
 from player.wire.atomicfile import atomic_write, atomic_writer, fsync_dir
@@ -28,6 +28,7 @@ from player.wire.isotime import format_utc, parse_utc
 from player.wire.manifest import (
     MAX_FEED_BYTES,
     MAX_HEADLINES,
+    Manifest,
     ManifestError,
     ManifestProblems,
     Media,
@@ -665,19 +666,46 @@ def publish(
     out_dir: Path,
     private_key: SigningKey | Path | None,
     now: dt.datetime,
+    *,
+    holder: str | None = None,
+    lock_wait: float = publishlock.DEFAULT_WAIT,
 ) -> PublishSummary:
-    """Build and write the tree; raise PublishError listing every problem (file:line)."""
+    """Build and write the tree; raise PublishError listing every problem (file:line),
+    PublishBusy when another publisher holds `out_dir` longer than `lock_wait` seconds.
+
+    Probing and hashing happen first, unlocked; reading the previous sequence, writing
+    the media and replacing the manifest happen under the folder's publish lock (`holder`
+    says who is publishing to whoever must wait), so a racing publisher's manifest is
+    always a complete step before or after this one, with a higher sequence.
+    """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     doc = _Authoring(Path(playlist_yaml))
     builder = _Builder(doc, now)
     manifest = builder.build()
-    localinfo, data_media = carried_localinfo(out_dir)
-    if localinfo and isinstance(manifest.get("media"), dict):
-        manifest["localinfo"] = localinfo
-        manifest["media"] = {**manifest["media"], **data_media}
-    manifest["sequence"] = next_sequence(out_dir, now)
-    manifest["published_at"] = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+    # Checked before the lock too (with the sequence it would get now): a refused file
+    # must not make other publishers wait, and its problems come before a key's.
+    _check(doc, builder, _stamped(manifest, out_dir, now))
+    if isinstance(private_key, Path | str):
+        try:
+            private_key = load_private_key(Path(private_key))
+        except KeyFileError as exc:
+            raise PublishError([str(exc)]) from None
+    with publishlock.publish_lock(out_dir, holder or publishlock.who(), wait=lock_wait):
+        return _write_tree(
+            doc, builder, manifest, out_dir=out_dir, private_key=private_key, now=now
+        )
+
+
+def _stamped(manifest: dict, out_dir: Path, now: dt.datetime) -> dict:
+    """`manifest` with the folder's next sequence and the publish time."""
+    published_at = now.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return {**manifest, "sequence": next_sequence(out_dir, now), "published_at": published_at}
+
+
+def _check(doc: _Authoring, builder: _Builder, manifest: dict) -> tuple[bytes, Manifest]:
+    """The manifest's bytes and parsed form; PublishError with every problem found."""
+    data, parsed = b"", None
     try:
         data = to_json(manifest)
         parsed = parse(data, strict=True)
@@ -692,13 +720,26 @@ def publish(
         builder.problems.append(doc.at(exc.path or "", exc.reason))
     except (TypeError, ValueError) as exc:  # YAML-only values: !!binary, !!set, .nan
         builder.problems.append(f"{doc.path}: a value cannot be expressed in JSON ({exc})")
-    if builder.problems:
+    if builder.problems or parsed is None:
         raise PublishError(builder.problems)
-    if isinstance(private_key, Path | str):
-        try:
-            private_key = load_private_key(Path(private_key))
-        except KeyFileError as exc:
-            raise PublishError([str(exc)]) from None
+    return data, parsed
+
+
+def _write_tree(
+    doc: _Authoring,
+    builder: _Builder,
+    manifest: dict,
+    *,
+    out_dir: Path,
+    private_key: SigningKey | None,
+    now: dt.datetime,
+) -> PublishSummary:
+    """The locked part of `publish`: previous sequence and weather read, media, manifest."""
+    localinfo, data_media = carried_localinfo(out_dir)
+    if localinfo and isinstance(manifest.get("media"), dict):
+        manifest["localinfo"] = localinfo
+        manifest["media"] = {**manifest["media"], **data_media}
+    data, parsed = _check(doc, builder, _stamped(manifest, out_dir, now))
     media_dir = out_dir / "media"
     media_dir.mkdir(parents=True, exist_ok=True)
     for stale in media_dir.glob(".*.tmp"):  # left by a publish that was killed mid-copy
@@ -745,8 +786,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return 2
     try:
         key = None if args.unsigned else load_private_key(args.key)
-        summary = publish(args.playlist, args.out, key, dt.datetime.now(dt.UTC))
-    except (PublishError, KeyFileError) as exc:
+        now = dt.datetime.now(dt.UTC)
+        holder = f"videotron publish, command line ({publishlock.who()})"
+        summary = publish(args.playlist, args.out, key, now, holder=holder)
+    except (PublishError, KeyFileError, publishlock.PublishBusy) as exc:
         print(f"error: {exc}".replace("\n", "\nerror: "), file=sys.stderr)
         return 1
     except OSError as exc:
@@ -762,7 +805,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
         f"  new: {summary.new_files} files, {format_size(summary.new_bytes)}  "
         f"reused: {summary.reused_files} files, {format_size(summary.reused_bytes)}"
     )
+    print(f"  {_record(args, summary, now)}")
     return 0
+
+
+def _record(args: argparse.Namespace, summary: PublishSummary, now: dt.datetime) -> str:
+    """Record the publish in the office's history (where the console shows it); what happened."""
+    try:  # the database packages are the office's; a publishing-only install lacks them
+        from central.db.publishlog import record_command_line_publish
+    except ModuleNotFoundError as exc:
+        return (
+            f"not recorded in the office's publish history: no module {exc.name!r} "
+            "(install videotron-player[office] to record command-line publishes)"
+        )
+    return record_command_line_publish(
+        getattr(args, "config_path", None), group=summary.group, sequence=summary.sequence,
+        folder=args.out.resolve(), sha256=summary.sha256, now=now,
+    )  # fmt: skip
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:

@@ -149,6 +149,16 @@ WORDS = MappingProxyType(
         "latest_publish": ("Publikasi terakhir", "Latest publish"),
         "sequence": ("Urutan", "Sequence"),
         "published_at": ("Dipublikasikan", "Published"),
+        "published_from": ("Asal publikasi", "Published from"),
+        "publish_history": ("Riwayat publikasi", "Publish history"),
+        "publish_by_console": ("konsol, disetujui oleh", "console, approved by"),
+        "publish_by_command_line": ("baris perintah, oleh", "command line, by"),
+        "publish_not_recorded": (
+            "tidak tercatat (dipublikasikan di luar konsol dan baris perintah, "
+            "atau catatannya hilang)",
+            "not recorded (published outside the console and the command line, "
+            "or its record was lost)",
+        ),
         "items": ("Item", "Items"),
         "media_size": ("Ukuran media", "Media size"),
         "size": ("Ukuran", "Size"),

@@ -4,6 +4,13 @@ Approving writes the authoring YAML with each item's approval and the media into
 folder, signs and publishes it with `central.publish.publish` into the group's published
 folder (central.yaml `publish.groups`, key `publish.key`, read on the server only) and
 announces it to the screens through central.broker.
+
+Approve and restore run inside the caller's transaction and are never half done: the
+decision is written first (so a second approver of the same submission loses before
+anything is published), then the tree is published, then the publish is recorded. When
+publishing fails they raise ReviewError("publish_failed", why) and the caller's rollback
+leaves the submission pending, the tree as it was and nothing recorded; the console shows
+the approver why.
 """
 
 from __future__ import annotations
@@ -25,9 +32,11 @@ from central.content import playlist
 from central.content.library import media_path
 from central.db import content as stored
 from central.db.audit import naive, record
+from central.db.publishlog import CONSOLE, record_publish
 from central.notifications.events import Event
-from central.publish import PublishError
+from central.publish import PublishError, PublishSummary
 from central.publish import publish as publish_tree  # the authoring YAML → signed tree
+from central.publishlock import PublishBusy
 from player.wire.isotime import format_utc
 
 log = logging.getLogger(__name__)
@@ -136,11 +145,14 @@ def approve(connection: Connection, config: CentralConfig, number: int, approver
     items = playlist.carry_approvals(
         current_items(connection, found["group"]), found["items"], approver, format_utc(now)
     )
+    # The claim comes first, so a second approver's click loses here, before anything is
+    # published; it is only committed with the publish's record (see the module's note).
     if not stored.decide(connection, number, stored.APPROVED, by=approver, at=naive(now),
                          items=items):  # fmt: skip
         raise ReviewError("not_pending", f"submission #{number} was decided meanwhile")
     record(connection, now, approver, "content-approved", f"{found['group']} #{number}")
-    result = publish_group(connection, config, found["group"], items, actor=approver, now=now)
+    result = publish_group(connection, config, found["group"], items, actor=approver, now=now,
+                           submission=number)  # fmt: skip
     stored.decide_sequence(connection, number, result.sequence)
     return result
 
@@ -171,16 +183,21 @@ def restore(connection: Connection, config: CentralConfig, number: int, approver
     })  # fmt: skip
     record(connection, now, approver, "content-restored", f"{found['group']} #{new}",
            detail={"from": number})  # fmt: skip
-    result = publish_group(
-        connection, config, found["group"], found["items"], actor=approver, now=now
-    )
+    result = publish_group(connection, config, found["group"], found["items"], actor=approver,
+                           now=now, submission=new)  # fmt: skip
     stored.decide_sequence(connection, new, result.sequence)
     return new, result
 
 
 def publish_group(connection: Connection, config: CentralConfig, group: str, items: list[dict],
-                  *, actor: str, now: dt.datetime) -> Published:  # fmt: skip
-    """Write, sign and publish `items` as `group`'s content, then tell its screens."""
+                  *, actor: str, now: dt.datetime, submission: int | None = None,
+                  ) -> Published:  # fmt: skip
+    """Write, sign and publish `items` as `group`'s content, record it, then tell its screens.
+
+    Raises ReviewError("publish_failed", why) when the tree could not be written (a full
+    disk, an unreadable key, another publisher holding the folder): the published tree is
+    then as it was, and nothing is recorded.
+    """
     now = _aware(now)
     out_dir = config.publish.groups.get(group)
     if out_dir is None:
@@ -188,6 +205,21 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
     if config.publish.key is None:
         raise ReviewError("no_key", f"{config.path}: set publish.key; the console signs with it")
     folder = library_folder(config)
+    try:
+        summary = _publish_items(folder, out_dir, config.publish.key, group, items,
+                                 holder=f"console ({actor})", now=now)  # fmt: skip
+    except (OSError, PublishBusy) as exc:
+        message = f"cannot publish {group} to {out_dir}: {exc}; nothing was published or recorded"
+        raise ReviewError("publish_failed", message) from None
+    record_publish(connection, group=group, sequence=summary.sequence, source=CONSOLE,
+                   actor=actor, now=now, submission=submission, sha256=summary.sha256)  # fmt: skip
+    log.info("console: %s published %s sequence %d", actor, group, summary.sequence)
+    return Published(summary.sequence, notify(config, summary.manifest_path))
+
+
+def _publish_items(folder: Path, out_dir: Path, key: Path, group: str, items: list[dict], *,
+                   holder: str, now: dt.datetime) -> PublishSummary:  # fmt: skip
+    """The items as authoring YAML in a work folder beside the library, published from it."""
     work = Path(tempfile.mkdtemp(prefix=f"publish-{group}-", dir=_work_root(folder)))
     try:
         (work / "media").mkdir()
@@ -197,16 +229,12 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
         data = playlist.authoring(group, items)
         source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         try:
-            summary = publish_tree(source, out_dir, config.publish.key, now)
+            return publish_tree(source, out_dir, key, now, holder=holder)
         except PublishError as exc:
             # Paths inside the work folder mean nothing to the user; the reasons do.
             raise ReviewError("publish_failed", str(exc).replace(str(work) + "/", "")) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    record(connection, now, actor, "content-published", group,
-           detail={"sequence": summary.sequence, "from": "console"})  # fmt: skip
-    log.info("console: %s published %s sequence %d", actor, group, summary.sequence)
-    return Published(summary.sequence, notify(config, summary.manifest_path))
 
 
 def notify(config: CentralConfig, manifest_path: Path) -> str | None:

@@ -27,6 +27,7 @@ from nacl.signing import SigningKey
 from central.cap.fetch import FetchError, fetch_url
 from central.config import CentralConfig
 from central.publish import next_sequence, write_manifest
+from central.publishlock import PublishBusy, publish_lock, who
 from central.weather.bmkg import BmkgError, forecast_url, parse_bmkg
 from central.weather.ratelimit import TokenBucket
 from player.wire.atomicfile import atomic_write
@@ -66,8 +67,21 @@ def attach_forecast(
 
     Returns (new sequence, sha256 of the document). The manifest already there must be
     signed by `key` (or unsigned when key is None): the refresh re-signs only what this
-    office published. Raises WeatherError naming what is wrong.
+    office published. Raises WeatherError naming what is wrong. Runs under the folder's
+    publish lock, so a content publish at the same moment is never undone by it.
     """
+    if not folder.is_dir():
+        raise WeatherError(f"{folder}: no such folder; publish the group's content first")
+    try:
+        with publish_lock(folder, f"videotron weather ({who()})"):
+            return _attach_forecast(folder, forecast, key, now)
+    except PublishBusy as exc:
+        raise WeatherError(str(exc)) from None
+
+
+def _attach_forecast(
+    folder: Path, forecast: Forecast, key: SigningKey | None, now: dt.datetime
+) -> tuple[int, str]:
     manifest_path = folder / "manifest.json"
     try:
         data = read_small_file(manifest_path, MAX_MANIFEST_BYTES, "a manifest")

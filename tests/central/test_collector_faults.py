@@ -8,11 +8,9 @@ exactly once or still in the screen's store, and no ack came while nothing could
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -23,6 +21,7 @@ from sqlalchemy import select
 from central.db.schema import errors, screens
 from player.push.popstore import PopStore
 from tests.fixtures.collector import PREFIX, CollectorProcess, wait_until
+from tests.fixtures.disk import fill, small_disk
 from tests.fixtures.mosquitto import Mosquitto, MqttProbe
 from tests.push.runner import PushRunner, push_config
 from tests.push.test_push_link import play
@@ -290,36 +289,6 @@ def test_after_a_broker_restart_the_collector_reconnects_and_says_so(tmp_path):
         notify.close()
         collector.close()
         broker.stop()
-
-
-@contextlib.contextmanager
-def small_disk(where: Path, size: str):
-    """A tmpfs of `size` mounted at `where` (root only), unmounted afterwards."""
-    where.mkdir(parents=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-        capture_output=True, text=True, timeout=30, check=False,
-    )  # fmt: skip
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False, timeout=30)
-
-
-def fill(disk: Path) -> Path:
-    """Write a file until the disk says it is full; the file, to remove to make room."""
-    filler = disk / "filler"
-    chunk = b"\0" * 65536
-    with filler.open("wb", buffering=0) as out:  # unbuffered: nothing left to fail at close
-        for _ in range(100_000):  # far beyond any small disk: the loop ends on ENOSPC
-            try:
-                out.write(chunk)
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC, exc
-                return filler
-    pytest.fail(f"{disk} never filled up")
 
 
 @pytest.mark.slow

@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from videotron.commands import options
+
 SUMMARY = "build a signed manifest and media tree from a playlist"
 DETAILS = (
     "Writes manifest.json, manifest.json.sig and media/<sha256> into --out, ready for any\n"
-    "static server or a USB stick."
+    "static server or a USB stick. The publish is recorded in the office's publish history\n"
+    "(collector.database of central.yaml, as the console's publishes are) when that\n"
+    "database exists; it says so when it could not be recorded."
 )
 EXIT_NOTE = "0 published; 1 refused (every problem is printed); 2 bad options"
-CONFIG = None
+CONFIG = options.OFFICE
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

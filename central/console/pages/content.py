@@ -1,4 +1,4 @@
-"""The content page: each group's latest publish and what its screens will play next."""
+"""The content page: each group's latest publish, where its publishes came from, what plays next."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from central import publishes
 from central.config import CentralConfig
 from central.console import content, schedule_words, web
 from central.console.accounts import Session
-from central.db import fleet
+from central.db import fleet, publishlog
 
 log = logging.getLogger(__name__)
 
 HOURS = (2, 6, 12, 24)
+HISTORY_ROWS = 500  # the newest publishes of all groups read for the page
+HISTORY_PER_GROUP = 10
 
 
 def reported_now(connection, now: dt.datetime) -> dict[str, dict]:
@@ -54,6 +56,21 @@ def content_data(config: CentralConfig, now: dt.datetime, zone, hours: int, lang
     return {"groups": groups, "key_problem": key_problem}
 
 
+def attach_history(groups: list[dict], history: list[publishlog.PublishRecord]) -> None:
+    """Give each group's entry its recent publishes (`history`, newest first, at most
+    HISTORY_PER_GROUP) and `origin`: the record of the publish its folder holds now, or
+    None when none tells of it (published by hand, by an older version, or its record was
+    lost)."""
+    for entry in groups:
+        mine = [row for row in history if row["group"] == entry["group"]]
+        entry["history"] = mine[:HISTORY_PER_GROUP]
+        entry["origin"] = next(
+            (row for row in mine if row["sequence"] is not None
+             and row["sequence"] == entry["sequence"]),
+            None,
+        )  # fmt: skip
+
+
 @web.page("viewer")
 async def content_page(request: Request, session: Session) -> Response:
     console = web.console_of(request)
@@ -66,6 +83,8 @@ async def content_page(request: Request, session: Session) -> Response:
         content_data, console.config, console.now(), console.zone, hours, web.language(request)
     )
     reported = await web.db(request, reported_now, console.now())
+    history = await web.db(request, publishlog.publish_history, limit=HISTORY_ROWS)
+    attach_history(data["groups"], history)
     data.update(hours=hours, choices=HOURS, reported=reported)
     return web.render(request, "content.html", data, session=session)
 

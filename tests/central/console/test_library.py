@@ -3,10 +3,14 @@ nothing left behind, roles, the two-person rule, a playlist built and approved i
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import io
 import os
 import re
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import av
@@ -38,6 +42,7 @@ def console(tmp_path):
     console.start()
     console.site = tmp_path / "site"
     console.library = tmp_path / "library"
+    console.key = tmp_path / "keys" / "publisher.key"
     try:
         yield console
     finally:
@@ -203,6 +208,35 @@ def test_a_playlist_built_in_the_pages_is_approved_by_another_person_and_publish
     assert (console.site / "A" / "media" / sha).exists()
     assert not (console.site / "B" / "manifest.json").exists()
     assert 'id="pending-submissions"' not in ana.get(console.url + "/", timeout=20).text
+
+    # A scripted publish to the same group lands in the same history, and the content
+    # page says where each publish came from, in both languages.
+    authoring = console.library.parent / "cli.yaml"
+    authoring.write_text(
+        f"group: A\nplaylists:\n- name: main\n  items:\n"
+        f"  - {{id: cli, type: image, file: {console.library / sha}}}\n",
+        encoding="utf-8",
+    )
+    cli = subprocess.run(
+        [sys.executable, "-m", "videotron", "publish", str(authoring), "--out",
+         str(console.site / "A"), "--key", str(console.key), "--config", str(console.config)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    assert "recorded in the office's publish history" in cli.stdout, cli.stdout
+    user, host = getpass.getuser(), socket.gethostname()
+    for language, by_console, by_cli in (
+        ("id", "konsol, disetujui oleh ana", f"baris perintah, oleh {user}@{host}"),
+        ("en", "console, approved by ana", f"command line, by {user}@{host}"),
+    ):
+        ana.cookies.set("vt_lang", language)
+        content = ana.get(console.url + "/content", timeout=30).text
+        history = re.search(r'id="history-A".*?</table>', content, re.S).group(0)
+        rows = re.findall(r'<tr data-source="([^"]*)">(.*?)</tr>', history, re.S)
+        assert [source for source, _ in rows] == ["command line", "console"], history
+        assert by_cli in rows[0][1] and by_console in rows[1][1], history
+        origin = re.search(r'class="origin">(.*?)</dd>', content, re.S).group(1)
+        assert by_cli in origin, origin
 
 
 def test_the_approver_who_submitted_is_refused_by_the_server(console):

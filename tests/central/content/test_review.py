@@ -16,6 +16,7 @@ from central.publish import sha256_file
 from player.wire.parse import parse
 from player.wire.signing import verify
 from tests.fixtures.content import write_key
+from tests.fixtures.disk import fill, small_disk
 from tests.fixtures.media import make_image
 
 NOW = dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC)
@@ -166,3 +167,59 @@ def test_published_items_carry_their_approval(office):
     approval = data["playlists"][0]["items"][0]["approval"]
     assert (approval["approver"], approval["approved_at"]) == ("ana", "2026-12-07T02:00:00Z")
     assert len(approval["content_hash"]) == 64
+
+
+def approvals_of(office, number: int) -> list[str]:
+    """The audit actions of approving or publishing submission `number`."""
+    return [row["action"] for row in call(office, recent_audit, 50)
+            if (row["target"].endswith(f"#{number}") and row["action"] != "content-submitted")
+            or row["detail"].get("submission") == number]  # fmt: skip
+
+
+def test_an_approval_whose_publish_fails_on_a_full_disk_stays_pending_and_nothing_is_half_done(
+    office,
+):
+    config = office[0]
+    red = add_image(office, "red.png", (255, 0, 0))
+    blue = add_image(office, "blue.png", (0, 0, 255))
+    first = submit(office, "A", [red])
+    with small_disk(config.publish.groups["A"], "1m") as disk:
+        one = call(office, review.approve, config, first, "ana", NOW)
+        before = (disk / "manifest.json").read_bytes()
+        filler = fill(disk)
+        second = submit(office, "A", [blue])
+        later = NOW + dt.timedelta(minutes=5)
+        with pytest.raises(review.ReviewError) as failed:
+            call(office, review.approve, config, second, "ana", later)
+        assert failed.value.key == "publish_failed"
+        assert "No space left on device" in str(failed.value), failed.value
+        found = call(office, stored.submission, second)
+        assert (found["state"], found["decided_by"], found["sequence"]) == ("pending", None, None)
+        assert approvals_of(office, second) == []  # neither approved nor published on record
+        assert (disk / "manifest.json").read_bytes() == before  # the screens' tree as it was
+        assert published(office, "A").sequence == one.sequence
+        # A restore that cannot publish adds no submission either.
+        count = len(call(office, stored.recent_submissions))
+        with pytest.raises(review.ReviewError, match="No space left"):
+            call(office, review.restore, config, first, "budi", later)
+        assert len(call(office, stored.recent_submissions)) == count
+
+        filler.unlink()  # room again: the same approval now goes through
+        two = call(office, review.approve, config, second, "ana", later)
+        assert two.sequence > one.sequence == json.loads(before)["sequence"]
+        assert [i.media for i in published(office, "A").items()] == [blue["sha256"]]
+        assert approvals_of(office, second) == ["content-published", "content-approved"]
+        assert call(office, stored.submission, second)["sequence"] == two.sequence
+
+
+def test_an_approval_with_an_unreadable_key_stays_pending_with_the_reason(office):
+    config = office[0]
+    red = add_image(office, "red.png", (255, 0, 0))
+    number = submit(office, "A", [red])
+    config.publish.key.unlink()
+    with pytest.raises(review.ReviewError) as failed:
+        call(office, review.approve, config, number, "ana", NOW)
+    assert failed.value.key == "publish_failed" and str(config.publish.key) in str(failed.value)
+    assert call(office, stored.submission, number)["state"] == "pending"
+    assert approvals_of(office, number) == []
+    assert not (config.publish.groups["A"] / "manifest.json").exists()
