@@ -31,6 +31,7 @@ from pathlib import Path
 from central.content import playlist
 from central.content.library import media_path
 from player.wire.approval import content_hash
+from player.wire.atomicfile import atomic_write, replace_file
 from player.wire.isotime import format_utc
 from player.wire.manifest import FORMAT_VERSION
 
@@ -204,14 +205,14 @@ class FrameRenderer:
             for item_id, key in wanted.items():
                 drawn = result["frames"].get(item_id, {"error": "not drawn", "passing": True})
                 if "file" in drawn:
-                    os.replace(work / drawn["file"], self.folder / f"{key}.png")
+                    replace_file(work / drawn["file"], self.folder / f"{key}.png", durable=False)
                     continue
                 # The library's place on the server means nothing to the reader; the reason does.
                 reason = str(drawn["error"]).replace(f"{self.library}/", "")[:500]
                 if drawn.get("passing"):
                     passing[key] = reason
                 else:  # the same bytes fail the same way: not drawn again
-                    (self.folder / f"{key}.error").write_text(reason, "utf-8")
+                    atomic_write(self.folder / f"{key}.error", reason.encode(), durable=False)
             return passing
         finally:
             shutil.rmtree(work, ignore_errors=True)
