@@ -57,10 +57,9 @@ PASSWORD = "contrib-password-1"
 # nginx designs for the upload location: directives replacing the documented ones; None: no
 # nginx, the client posts to the console itself (what nginx's part costs).
 DESIGNS: dict[str, dict[str, str] | None] = {
-    "via nginx as documented (request buffering off)": {},
-    "via nginx, request buffering off, 1 MiB body buffer": {
-        "proxy_request_buffering off;": "proxy_request_buffering off;\n"
-        "        client_body_buffer_size 1m;"
+    "via nginx as documented (request buffering off, 1 MiB body buffer)": {},
+    "via nginx, request buffering off, nginx's default 16k body buffer": {
+        "client_body_buffer_size 1m;": "client_body_buffer_size 16k;"
     },
     "via nginx, request buffering on (nginx spools to disk first)": {
         "proxy_request_buffering off;": "proxy_request_buffering on;"
