@@ -11,15 +11,17 @@ form does, streamed from disk in 1 MiB writes. The time runs from the first byte
 the console's answer, so it holds the probe, the poster frame and the fsync the library
 does before it keeps a file.
 
-The reference is a copy of the same file on the same file system, measured just before
-each upload: `shutil.copyfile` plus an fsync of the copy (the library fsyncs what it
-keeps). The source is in the page cache for both (it was just written; the client reads
-it from there too), so both compare writing 200 MB to this disk, not reading it. The copy
-without the fsync is reported beside it.
+The reference is the copy that makes each upload's file (the clip plus a trailing MP4
+`free` box, so the library does not find the bytes already kept), on the same file system,
+just before the upload: `shutil.copyfile` plus an fsync of the copy (the library fsyncs
+what it keeps), after an `os.sync()`. The source is in the page cache for both (the client
+reads it from there too), so both compare writing 200 MB to this disk, not reading it. The
+copy without the fsync is reported beside it.
 
 Memory: the console process's RSS is sampled every 10 ms from before the request to its
-answer; the growth is the peak over the RSS just before. Several nginx designs are run one
-after another, each against its own fresh copy figure (DESIGNS).
+answer; the growth is the peak over the RSS just before. The designs (DESIGNS) take turns,
+ROUNDS uploads each, and each figure is the median of its rounds; the goal is judged on the
+documented design.
 """
 
 from __future__ import annotations
