@@ -25,6 +25,8 @@ MODULES = (
     "bench.bench_cap",
     "bench.bench_collector",
     "bench.bench_console",
+    "bench.bench_upload",
+    "bench.bench_approve",
     "bench.bench_app",
     "bench.bench_start",
 )
