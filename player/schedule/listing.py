@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from player.schedule.plan import Slot
+from player.wire.units import format_duration
 
 # The part of a slot's reason that names the item; what is left names the rule.
 _ITEM_IN_REASON = re.compile(r" item \d+/\d+ '[^']*'( \([^)]*\))?")
@@ -46,17 +47,6 @@ def _same_showing(a: Slot, b: Slot) -> bool:
     )
 
 
-def format_duration(seconds: float) -> str:
-    seconds = round(seconds, 1)
-    if seconds < 60:
-        return f"{seconds:g}s"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m" + (f"{secs:02d}s" if secs else "")
-    return f"{minutes}m{secs:02d}s"
-
-
 def rows(slots: Iterable[Slot], tz: ZoneInfo) -> list[tuple[str, ...]]:
     out = []
     for slot in slots:
@@ -72,7 +62,7 @@ def rows(slots: Iterable[Slot], tz: ZoneInfo) -> list[tuple[str, ...]]:
                 f"{start:%a %Y-%m-%d %H:%M:%S}",
                 end_text,
                 slot.kind,
-                slot.playlist or "-",
+                slot.playlist or (f"campaign {slot.campaign}" if slot.campaign else "-"),
                 what,
                 format_duration(slot.seconds),
                 slot.reason,
@@ -121,7 +111,7 @@ def condensed(slots: Iterable[Slot], tz: ZoneInfo) -> list[tuple[str, ...]]:
                 f"{start:%a %Y-%m-%d %H:%M:%S}",
                 end_text,
                 first.kind,
-                first.playlist or "-",
+                first.playlist or (f"campaign {first.campaign}" if first.campaign else "-"),
                 what,
                 format_duration(seconds),
                 _rule(first),
