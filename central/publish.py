@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 import yaml
 from nacl.signing import SigningKey
@@ -22,6 +23,8 @@ from nacl.signing import SigningKey
 from central import feeds as office_feeds
 from central import mediaprofile
 from central.probe import MediaInfo, probe_media
+from player.schedule import campaigns as campaign_plan
+from player.schedule.wallclock import WallClock
 from player.wire.approval import MAX_APPROVER, content_hash
 from player.wire.atomicfile import atomic_write, atomic_writer, fsync_dir
 from player.wire.isotime import format_utc, parse_utc
@@ -29,6 +32,7 @@ from player.wire.manifest import (
     MAX_FEED_BYTES,
     MAX_HEADLINES,
     ManifestError,
+    Manifest,
     ManifestProblems,
     Media,
     digest,
@@ -58,7 +62,12 @@ APPROVAL_KEYS = ("approver", "approved_at")  # content_hash is computed here, ne
 # its content_hash covers what the screen shows (a later defaults edit cannot slip past).
 DEFAULTED_KEYS = ("duration", "transition", "fit")
 PLAYLIST_KEYS = ("name", "priority", "default", "schedule", "items")
-TOP_KEYS = ("group", "target", "defaults", "playlists", "ticker", "clock", "layout", "version")
+TOP_KEYS = (
+    "group", "target", "defaults", "playlists", "campaigns", "ticker", "clock", "layout", "version"
+)  # fmt: skip
+CAMPAIGN_KEYS = (
+    "id", "partner", "items", "goal", "schedule", "groups", "screens", "back_to_back"
+)  # fmt: skip
 # Stand-ins for media that failed, so the rest of the file still gets checked in one go.
 PLACEHOLDERS = MappingProxyType({"image": "0" * 64, "video": "0" * 63 + "1"})
 _ITEM_PATH = re.compile(r"playlists\[(\d+)\]\.items\[(\d+)\]")
@@ -287,6 +296,12 @@ class _Builder:
         if isinstance(playlists, list):
             playlists = [self._playlist(raw, f"playlists[{i}]") for i, raw in enumerate(playlists)]
         manifest = {"version": 1, "group": data.get("group"), "playlists": playlists}
+        if isinstance(data.get("campaigns"), list):
+            manifest["campaigns"] = [
+                self._campaign(raw, f"campaigns[{i}]") for i, raw in enumerate(data["campaigns"])
+            ]
+        elif data.get("campaigns") is not None:
+            manifest["campaigns"] = data["campaigns"]  # the parser names what is wrong with it
         manifest["media"] = self.media
         if data.get("defaults") is not None:
             manifest["defaults"] = data["defaults"]
@@ -446,6 +461,19 @@ class _Builder:
             ]
         return playlist
 
+    def _campaign(self, raw: object, path: str) -> object:
+        if not isinstance(raw, dict):
+            return raw
+        self.problems.extend(_unknown(self.doc, raw, CAMPAIGN_KEYS, path))
+        campaign = dict(raw)
+        if "schedule" in raw:
+            campaign["schedule"] = _fix_times(raw["schedule"])
+        if isinstance(raw.get("items"), list):
+            campaign["items"] = [
+                self._item(item, f"{path}.items[{i}]") for i, item in enumerate(raw["items"])
+            ]
+        return campaign
+
     def _item(self, raw: object, path: str) -> object:
         if not isinstance(raw, dict):
             return raw
@@ -549,6 +577,20 @@ class _Builder:
         self.media[sha] = entry
         self.files[sha] = source
         return sha
+
+
+def _impossible_campaigns(doc: _Authoring, manifest: Manifest, now: dt.datetime) -> list[str]:
+    """Campaign goals the screens cannot meet, found before anything is published.
+
+    Windows are the screens' wall-clock times; a zone without daylight saving (all of
+    Indonesia's) gives the same stretches in every zone, so UTC stands in for theirs.
+    """
+    clock = WallClock(ZoneInfo("UTC"))
+    where = {campaign.id: i for i, campaign in enumerate(manifest.campaigns)}
+    return [
+        doc.at(f"campaigns[{where[problem.campaigns[0]]}].goal", problem.message)
+        for problem in campaign_plan.check(manifest, clock, clock.local_date(now))
+    ]
 
 
 def _office_feed(
@@ -675,6 +717,8 @@ def publish(
         builder.problems.append(doc.at(exc.path or "", exc.reason))
     except (TypeError, ValueError) as exc:  # YAML-only values: !!binary, !!set, .nan
         builder.problems.append(f"{doc.path}: a value cannot be expressed in JSON ({exc})")
+    else:
+        builder.problems.extend(_impossible_campaigns(doc, parsed, now))
     if builder.problems:
         raise PublishError(builder.problems)
     if isinstance(private_key, Path | str):

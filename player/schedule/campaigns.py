@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from player.schedule.index import describe_rules, item_duration
 from player.schedule.wallclock import Calendar, WallClock
 from player.wire.manifest import Campaign, Manifest
+from player.wire.units import format_duration
 
 # A campaign this many plays behind (screen off, an alert, a long video) catches up on
 # at most this many at once: the rest are not made up, so a backlog never becomes a clump.
@@ -38,6 +39,12 @@ class DayPlan:
     active: float  # seconds of screen time inside its dayparts (and the screen's hours)
     due: tuple[float, ...]  # Unix seconds, ascending: one per planned play
     intervals: tuple[Interval, ...]
+    starts: tuple[float, ...]  # of the intervals, for bisecting
+
+    def inside(self, t: float) -> bool:
+        """`t` lies in one of the day's dayparts (an owed play is never shown outside them)."""
+        k = bisect_right(self.starts, t) - 1
+        return k >= 0 and t < self.intervals[k][1]
 
     @property
     def gap(self) -> float:
@@ -102,7 +109,14 @@ class CampaignIndex:
                     due.append(a + offset - passed)
                     offset = next(offsets, None)
                 passed += b - a
-        return DayPlan(day, wanted if active > 0 else 0, active, tuple(due), tuple(intervals))
+        return DayPlan(
+            day,
+            wanted if active > 0 else 0,
+            active,
+            tuple(due),
+            tuple(intervals),
+            tuple(a for a, _ in intervals),
+        )
 
     def describe_goal(self) -> str:
         goal = self.campaign.goal
@@ -133,7 +147,7 @@ def choose(
     clock: WallClock,
     now: dt.datetime,
     hours: Calendar | None,
-    served: dict[tuple[str, dt.date], int],
+    served: Sequence[Served],
     *,
     last_campaign: str | None,
     skip: frozenset[str],
@@ -151,14 +165,13 @@ def choose(
         campaign = index.campaign
         if campaign.id == last_campaign and not campaign.back_to_back:
             continue
-        if not index.calendar.active(clock, now):
-            continue
         plan = index.day_plan(clock, day, hours)
         due = bisect_right(plan.due, t)
-        if due == 0:
+        if due == 0 or not plan.inside(t):
             continue
         # A screen that just started (no record) owes only the latest play, not the morning's.
-        done = max(served.get((campaign.id, day), due - 1), due - MAX_BEHIND)
+        done = next((s.count for s in served if s.campaign == campaign.id and s.day == day), None)
+        done = max(due - 1 if done is None else done, due - MAX_BEHIND)
         if done >= due:
             continue
         if campaign.items[done % len(campaign.items)].id in skip:
@@ -206,3 +219,119 @@ def build(manifest: Manifest | None, clock: WallClock, screen: str | None) -> li
     return [
         CampaignIndex(c, manifest, clock, (k + 1) / (len(meant) + 1)) for k, c in enumerate(meant)
     ]
+
+
+@dataclass(frozen=True)
+class PlanProblem:
+    """A goal the screens cannot meet: which campaigns, on which days, and the numbers."""
+
+    campaigns: tuple[str, ...]  # ids, the first one is where the publisher points
+    message: str
+
+
+def check(
+    manifest: Manifest,
+    clock: WallClock,
+    today: dt.date,
+    *,
+    hours: Calendar | None = None,
+    screen: str | None = None,
+) -> list[PlanProblem]:
+    """Every stretch of the coming days in which the campaigns ask for more than there is.
+
+    Checked from `today` through the last campaign's end (at most MAX_CHECK_DAYS; a week of
+    a campaign with no end). Two kinds: campaigns together needing more than all of the
+    screen's time in a stretch, and one campaign so dense that its plays could not have
+    anything else between them.
+    """
+    indexes = build(manifest, clock, screen)
+    if not indexes:
+        return []
+    last = today
+    for index in indexes:
+        end = index.calendar.end
+        last_day = clock.local_date(end - dt.timedelta(microseconds=1)) if end else None
+        last = max(last, last_day if last_day else today + dt.timedelta(days=CHECK_DAYS_OPEN - 1))
+    last = min(last, today + dt.timedelta(days=MAX_CHECK_DAYS - 1))
+    found: dict[tuple[str, tuple[str, ...]], list[dt.date]] = {}
+    day = today
+    while day <= last:
+        plans = [(index, index.day_plan(clock, day, hours)) for index in indexes]
+        for key in _crowded(plans, clock) + _overloaded(plans, clock):
+            found.setdefault(key, []).append(day)
+        day += dt.timedelta(days=1)
+    problems = []
+    for (text, ids), days in found.items():
+        more = f" (and {len(days) - 1} more days through {days[-1]:%a %Y-%m-%d})"
+        problems.append(
+            PlanProblem(ids, f"{days[0]:%a %Y-%m-%d} {text}" + (more if len(days) > 1 else ""))
+        )
+    return problems
+
+
+def _needs(index: CampaignIndex, plan: DayPlan) -> str:
+    return (
+        f"'{index.campaign.id}' {len(plan.due)} plays × {index.mean:g}s, one every "
+        f"{format_duration(plan.gap)}: {index.mean / plan.gap:.0%}"
+    )
+
+
+def _crowded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
+    out = []
+    for index, plan in plans:
+        if index.campaign.back_to_back or not plan.due or plan.gap >= 2 * index.mean:
+            continue  # back to back allowed: only the sum over all campaigns can be too much
+        out.append(
+            (
+                f"{_clock_span(clock, plan.intervals[0][0], plan.intervals[-1][1])}: "
+                f"{_needs(index, plan)} leaves less than its own length between two of its "
+                "plays for the other content; lower its goal, widen its daypart, or allow "
+                "back_to_back: true",
+                (index.campaign.id,),
+            )
+        )
+    return out
+
+
+def _overloaded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
+    """Stretches where the campaigns' shares of the screen's time add up to more than all."""
+    edges = sorted({t for _, plan in plans if plan.due for iv in plan.intervals for t in iv})
+    out = []
+    stretch: tuple[float, float, frozenset[int], float] | None = None
+    for a, b in zip(edges, edges[1:], strict=False):
+        mid = (a + b) / 2
+        inside = frozenset(
+            k
+            for k, (_, plan) in enumerate(plans)
+            if plan.due and any(x <= mid < y for x, y in plan.intervals)
+        )
+        load = sum(plans[k][0].mean / plans[k][1].gap for k in inside)
+        if load <= 1.0:
+            inside = frozenset()
+        if stretch is not None and stretch[2] == inside and stretch[1] == a:
+            stretch = (stretch[0], b, inside, load)
+            continue
+        if stretch is not None and stretch[2]:
+            out.append(_overload(plans, clock, stretch))
+        stretch = (a, b, inside, load)
+    if stretch is not None and stretch[2]:
+        out.append(_overload(plans, clock, stretch))
+    return out
+
+
+def _overload(plans, clock: WallClock, stretch) -> tuple[str, tuple[str, ...]]:
+    start, end, inside, load = stretch
+    involved = [plans[k] for k in sorted(inside)]
+    text = (
+        f"{_clock_span(clock, start, end)}: campaigns "
+        + ", ".join(_needs(index, plan) for index, plan in involved)
+        + f" need {load:.0%} of the screen's time there; lower a goal, widen a daypart, "
+        "or move a campaign to other hours or days"
+    )
+    return text, tuple(index.campaign.id for index, _ in involved)
+
+
+def _clock_span(clock: WallClock, start: float, end: float) -> str:
+    a = clock.local(dt.datetime.fromtimestamp(start, dt.UTC))
+    b = clock.local(dt.datetime.fromtimestamp(end, dt.UTC))
+    return f"{a:%H:%M}-{'24:00' if b.date() > a.date() and b.time() == dt.time() else f'{b:%H:%M}'}"

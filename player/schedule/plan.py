@@ -314,13 +314,12 @@ class Scheduler:
                 ):
                     end = _end(now, [*ask.limits, natural_end])
                     return replace(previous, end=end, resume=ask.resume)
-        served = {(s.campaign, s.day): s.count for s in previous.served} if previous else {}
         turn = campaigns.choose(
             self.campaigns,
             self.clock,
             now,
             ask.hours,
-            served,
+            previous.served if previous is not None else (),
             last_campaign=previous.campaign if previous is not None else None,
             skip=ask.skip,
         )
@@ -354,12 +353,11 @@ class Scheduler:
 
     def _served(self, slot: Slot, previous: Slot | None, now: dt.datetime) -> tuple[Served, ...]:
         """The campaign plays made so far, with `slot`'s own when it is one; today's only."""
-        today = self.clock.local_date(now)
-        kept = {
-            (s.campaign, s.day): s
-            for s in (previous.served if previous is not None else ())
-            if s.day >= today - dt.timedelta(days=1)
-        }
+        carried = previous.served if previous is not None else ()
+        oldest = self.clock.local_date(now) - dt.timedelta(days=1)
+        if slot.campaign is None and all(s.day >= oldest for s in carried):
+            return carried  # nothing played, nothing to drop: the common case, kept cheap
+        kept = {(s.campaign, s.day): s for s in carried if s.day >= oldest}
         if slot.campaign is not None:
             day = self.clock.local_date(slot.start)
             kept[(slot.campaign, day)] = Served(slot.campaign, day, slot.index + 1)
