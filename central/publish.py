@@ -31,8 +31,8 @@ from player.wire.isotime import format_utc, parse_utc
 from player.wire.manifest import (
     MAX_FEED_BYTES,
     MAX_HEADLINES,
-    ManifestError,
     Manifest,
+    ManifestError,
     ManifestProblems,
     Media,
     digest,

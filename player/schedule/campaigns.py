@@ -6,6 +6,7 @@ import datetime as dt
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from player.schedule.index import describe_rules, item_duration
 from player.schedule.wallclock import Calendar, WallClock
@@ -271,7 +272,7 @@ def check(
 
 def _needs(index: CampaignIndex, plan: DayPlan) -> str:
     return (
-        f"'{index.campaign.id}' {len(plan.due)} plays × {index.mean:g}s, one every "
+        f"'{index.campaign.id}' {len(plan.due)} plays of {index.mean:g}s, one every "
         f"{format_duration(plan.gap)}: {index.mean / plan.gap:.0%}"
     )
 
@@ -298,7 +299,7 @@ def _overloaded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
     edges = sorted({t for _, plan in plans if plan.due for iv in plan.intervals for t in iv})
     out = []
     stretch: tuple[float, float, frozenset[int], float] | None = None
-    for a, b in zip(edges, edges[1:], strict=False):
+    for a, b in pairwise(edges):
         mid = (a + b) / 2
         inside = frozenset(
             k

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from player.schedule.plan import Slot
+from player.schedule.plan import Scheduler, Slot
+from player.schedule.wallclock import ScreenHours
 from player.wire.units import format_duration
 
 # The part of a slot's reason that names the item; what is left names the rule.
@@ -125,3 +128,31 @@ def table(lines: list[tuple[str, ...]], what: str = "item") -> str:
     widths = [max(len(h), *(len(r[i]) for r in lines)) for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
     return "\n".join(fmt.format(*r) for r in [header, *lines])
+
+
+def campaign_summary(
+    scheduler: Scheduler, slots: Sequence[Slot], hours: ScreenHours | None, days: Iterable[dt.date]
+) -> str:
+    """Per campaign and day: the goal, the plays planned for it, those in this listing."""
+    listed = Counter(
+        (s.campaign, s.start.astimezone(scheduler.tz).date()) for s in slots if s.campaign
+    )
+    lines = [("campaign", "partner", "day", "goal", "planned", "listed", "one every", "dayparts")]
+    for day in days:
+        for index, plan in scheduler.campaign_days(day, hours):
+            campaign = index.campaign
+            lines.append(
+                (
+                    campaign.id,
+                    campaign.partner,
+                    f"{day:%a %Y-%m-%d}",
+                    index.describe_goal(),
+                    str(len(plan.due)),
+                    str(listed[campaign.id, day]),
+                    format_duration(plan.gap) if plan.due else "-",
+                    index.describe() if plan.due else "not on this day",
+                )
+            )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
+    return "\n".join(fmt.format(*line) for line in lines)

@@ -135,22 +135,27 @@ class Scheduler:
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError(f"plan(): now={now!r} must be timezone-aware")
         now = now.astimezone(UTC)
-        slot = self._decide(now, alerts, hours, aligned, previous, skip, clock_trusted, quiet)
+        slot = self._decide(
+            now,
+            alerts=alerts,
+            hours=hours,
+            aligned=aligned,
+            previous=previous,
+            skip=skip,
+            clock_trusted=clock_trusted,
+            quiet=quiet,
+        )
         if not self.campaigns:
             return slot
         return replace(slot, served=self._served(slot, previous, now))
 
-    def _decide(self, now, alerts, hours, aligned, previous, skip, clock_trusted, quiet) -> Slot:
+    def _decide(self, now, *, alerts, hours, aligned, previous, skip, clock_trusted, quiet) -> Slot:
         resume = _carry(previous, now, self.manifest)
         if previous is not None and previous.start > now:
             previous = None  # the clock went back before that play began: only `resume` counts
         clock = self.clock
 
-        hours_cal = None
-        if hours is not None and not hours.always_on:
-            hours_cal = Calendar.from_hours(
-                {wd: tuple((w.start, w.end) for w in ws) for wd, ws in hours.days.items()}
-            )
+        hours_cal = hours_calendar(hours)
         screen_on = hours_cal is None or hours_cal.active(clock, now)
         hours_change = hours_cal.next_change(clock, now) if hours_cal is not None else None
 
@@ -195,6 +200,13 @@ class Scheduler:
         if not trusted:
             why += "; clock not trusted yet (before the manifest's published_at)"
         return Slot("idle", start, _end(now, limits), reason=why, resume=resume)
+
+    def campaign_days(
+        self, day: dt.date, hours: ScreenHours | None = None
+    ) -> list[tuple[CampaignIndex, campaigns.DayPlan]]:
+        """Each campaign of this screen with its plan of `day` (local), as plan() follows it."""
+        cal = hours_calendar(hours)
+        return [(c, c.day_plan(self.clock, day, cal)) for c in self.campaigns]
 
     def following(self, slot: Slot, **kwargs) -> Slot:
         """What comes after `slot` if nothing else changes (for preloading the next item)."""
@@ -432,6 +444,15 @@ class Scheduler:
         k = bisect_right(prefix, offset) - 1
         start = now - dt.timedelta(microseconds=offset - prefix[k])
         return indexes[k], start, pl.durations[indexes[k]]
+
+
+def hours_calendar(hours: ScreenHours | None) -> Calendar | None:
+    """The screen's operating hours as a Calendar; None when it is always on."""
+    if hours is None or hours.always_on:
+        return None
+    return Calendar.from_hours(
+        {wd: tuple((w.start, w.end) for w in ws) for wd, ws in hours.days.items()}
+    )
 
 
 def _carry(previous: Slot | None, now: dt.datetime, manifest: Manifest | None) -> tuple:

@@ -34,9 +34,9 @@ from player.wire.manifest import (
     MAX_PLAYS_PER_DAY,
     MAX_PRIORITY,
     MAX_SEQUENCE,
+    MAX_TARGETS,
     MAX_TEXT,
     MAX_TICKER_LINES,
-    MAX_TARGETS,
     MAX_TICKER_SPEED,
     MAX_TOTAL_ITEMS,
     MEDIA_TYPES,
@@ -313,9 +313,7 @@ def _campaign(
         return None
     found: list[ManifestError] = []
     campaign_id = fields.noted(found, fields.string, raw.get("id"), f"{path}.id")
-    partner = fields.noted(
-        found, fields.string, raw.get("partner"), f"{path}.partner", MAX_PARTNER
-    )
+    partner = fields.noted(found, fields.string, raw.get("partner"), f"{path}.partner", MAX_PARTNER)
     goal = fields.noted(found, _goal, raw.get("goal"), f"{path}.goal")
     rules = groups = screens = None
     if raw.get("schedule") is not None:
@@ -359,9 +357,7 @@ def _campaign(
         items.append(item)
     if not items:
         return None
-    return Campaign(
-        campaign_id, partner, tuple(items), goal, rules, groups, screens, back_to_back
-    )
+    return Campaign(campaign_id, partner, tuple(items), goal, rules, groups, screens, back_to_back)
 
 
 def _media_entry(key: str, value: object) -> Media:

@@ -213,7 +213,7 @@ def test_campaigns_are_published_and_an_impossible_plan_is_refused_with_numbers(
     message = _publish_error(authoring, tmp_path / "out2", ISSUE_YAML + CAMPAIGN_YAML + evening)
     assert (
         "playlist.yaml:20: campaigns[0].goal: Wed 2024-05-01 18:00-22:00: campaigns 'imunisasi'"
-        " 480 plays × 15s, one every 3m00s: 8%, 'evening' 912 plays × 15s, one every 15.8s: 95%"
+        " 480 plays of 15s, one every 3m00s: 8%, 'evening' 912 plays of 15s, one every 15.8s: 95%"
         " need 103% of the screen's time there; lower a goal, widen a daypart, or move a"
         " campaign to other hours or days (and 30 more days through Fri 2024-05-31)"
     ) in message, message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from functools import cache
+from itertools import pairwise
 
 from player.schedule import campaigns
 from player.schedule.plan import Scheduler
@@ -64,7 +65,7 @@ def test_plays_are_spread_no_gap_longer_than_one_and_a_half_even_gaps() -> None:
             if name != index.campaign.id:
                 continue
             even = index.day_plan(scheduler.clock, day, None).gap
-            gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:], strict=False)]
+            gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
             assert max(gaps) <= 1.5 * even, (name, day, max(gaps), even)
             # the first play comes within one even gap of the daypart's start
             first = index.day_plan(scheduler.clock, day, None).intervals[0][0]
@@ -75,11 +76,11 @@ def test_plays_are_spread_no_gap_longer_than_one_and_a_half_even_gaps() -> None:
 
 def test_no_campaign_follows_itself_and_the_loop_keeps_its_order() -> None:
     slots = week_of_slots()
-    for a, b in zip(slots, slots[1:], strict=False):
+    for a, b in pairwise(slots):
         assert a.campaign is None or a.campaign != b.campaign, (a.reason, b.reason)
     loop_ids = [s.item.id for s in slots if s.campaign is None]
     assert loop_ids[:7] == [f"main{k}" for k in range(7)]
-    for a, b in zip(loop_ids, loop_ids[1:], strict=False):
+    for a, b in pairwise(loop_ids):
         assert int(b[4:]) == (int(a[4:]) + 1) % 7, (a, b)
 
 
@@ -97,7 +98,7 @@ def test_back_to_back_is_allowed_when_the_campaign_asks_for_it() -> None:
         campaigns=(campaign("dense", image("d", 10), plays=4_000, back_to_back=True),),
     )
     slots = list(Scheduler(alone, JAKARTA).upcoming(MONDAY, MONDAY + dt.timedelta(hours=1)))
-    pairs = zip(slots, slots[1:], strict=False)
+    pairs = pairwise(slots)
     assert any(a.campaign == b.campaign == "dense" for a, b in pairs)
 
 
@@ -133,8 +134,8 @@ def test_an_impossible_plan_is_reported_with_the_numbers() -> None:
     problems = campaigns.check(crowded, WallClock(JAKARTA), today)
     texts = [p.message for p in problems]
     assert any(
-        t.startswith("Mon 2024-06-03 18:00-22:00: campaigns 'a' 1440 plays × 30s, one every 1m00s:"
-                     " 50%, 'b' 960 plays × 30s, one every 15s: 200% need 250%")
+        t.startswith("Mon 2024-06-03 18:00-22:00: campaigns 'a' 1440 plays of 30s, one every 1m00s:"
+                     " 50%, 'b' 960 plays of 30s, one every 15s: 200% need 250%")
         and "(and 6 more days through Sun 2024-06-09)" in t
         for t in texts
     ), texts  # fmt: skip
