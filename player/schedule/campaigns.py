@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import accumulate, pairwise
 
 from player.schedule.index import describe_rules, item_duration
 from player.schedule.wallclock import Calendar, WallClock
@@ -33,24 +34,45 @@ class Served:
 
 @dataclass(frozen=True)
 class DayPlan:
-    """One campaign on one local day: when each of its plays is due, and why."""
+    """One campaign on one local day: how many plays, and when each falls due.
+
+    Play k falls due `(k + phase) * gap` seconds into the day's active time (its dayparts
+    laid end to end), computed when asked: a day of 86,400 plays costs no list.
+    """
 
     day: dt.date
-    goal: int  # plays the goal asks for this day
+    count: int  # plays planned (the goal's, or 0 on a day the campaign does not run)
     active: float  # seconds of screen time inside its dayparts (and the screen's hours)
-    due: tuple[float, ...]  # Unix seconds, ascending: one per planned play
-    intervals: tuple[Interval, ...]
+    phase: float
+    intervals: tuple[Interval, ...]  # Unix seconds, ascending
     starts: tuple[float, ...]  # of the intervals, for bisecting
+    passed: tuple[float, ...]  # active seconds before each interval
+
+    @property
+    def gap(self) -> float:
+        """Seconds of daypart between two plays: the even spacing."""
+        return self.active / self.count if self.count else 0.0
 
     def inside(self, t: float) -> bool:
         """`t` lies in one of the day's dayparts (an owed play is never shown outside them)."""
         k = bisect_right(self.starts, t) - 1
         return k >= 0 and t < self.intervals[k][1]
 
-    @property
-    def gap(self) -> float:
-        """Seconds of daypart between two plays: the even spacing."""
-        return self.active / len(self.due) if self.due else 0.0
+    def due_by(self, t: float) -> int:
+        """How many of the day's plays have fallen due at or before `t`."""
+        k = bisect_right(self.starts, t) - 1
+        if not self.count or k < 0:
+            return 0
+        a, b = self.intervals[k]
+        elapsed = self.passed[k] + min(t, b) - a
+        # a hair of tolerance: a play due on an item boundary plays there, not one item later
+        return max(0, min(self.count, math.floor(elapsed / self.gap - self.phase + 1e-9) + 1))
+
+    def due_at(self, k: int) -> float:
+        """When play `k` (0-based) falls due, in Unix seconds."""
+        offset = (k + self.phase) * self.gap
+        j = max(0, bisect_right(self.passed, offset) - 1)
+        return self.intervals[j][0] + offset - self.passed[j]
 
 
 class CampaignIndex:
@@ -92,31 +114,20 @@ class CampaignIndex:
         intervals = _on(self.calendar, clock, start, end)
         if hours is not None:
             intervals = _intersect(intervals, _on(hours, clock, start, end))
-        active = sum(b - a for a, b in intervals)
+        passed = tuple(accumulate((b - a for a, b in intervals), initial=0.0))
         goal = self.campaign.goal
         if goal.plays_per_day is not None:
-            wanted = goal.plays_per_day
+            count = goal.plays_per_day
         else:
-            wanted = round(goal.share * active / self.mean)
-        count = wanted if active > 0 else 0
-        due: list[float] = []
-        if count:
-            gap = active / count
-            offsets = iter((k + self.phase) * gap for k in range(count))
-            offset = next(offsets)
-            passed = 0.0
-            for a, b in intervals:
-                while offset is not None and offset < passed + (b - a):
-                    due.append(a + offset - passed)
-                    offset = next(offsets, None)
-                passed += b - a
+            count = round(goal.share * passed[-1] / self.mean)
         return DayPlan(
             day,
-            wanted if active > 0 else 0,
-            active,
-            tuple(due),
+            count if passed[-1] > 0 else 0,
+            passed[-1],
+            self.phase,
             tuple(intervals),
             tuple(a for a, _ in intervals),
+            passed[:-1],
         )
 
     def describe_goal(self) -> str:
@@ -167,18 +178,22 @@ def choose(
         if campaign.id == last_campaign and not campaign.back_to_back:
             continue
         plan = index.day_plan(clock, day, hours)
-        due = bisect_right(plan.due, t)
+        due = plan.due_by(t)
         if due == 0 or not plan.inside(t):
             continue
-        # A screen that just started (no record) owes only the latest play, not the morning's.
         done = next((s.count for s in served if s.campaign == campaign.id and s.day == day), None)
-        done = max(due - 1 if done is None else done, due - MAX_BEHIND)
+        if done is None or done > due:
+            # No record (a screen that just started), or one ahead of the plan (a new goal,
+            # the clock set back): only the latest due play is owed, not the morning's.
+            done = due - 1
+        done = max(done, due - MAX_BEHIND)
         if done >= due:
             continue
         if campaign.items[done % len(campaign.items)].id in skip:
             continue
-        if best is None or plan.due[done] < best_due:
-            best, best_due = Turn(index, plan, done), plan.due[done]
+        due_at = plan.due_at(done)
+        if best is None or due_at < best_due:
+            best, best_due = Turn(index, plan, done), due_at
     return best
 
 
@@ -272,7 +287,7 @@ def check(
 
 def _needs(index: CampaignIndex, plan: DayPlan) -> str:
     return (
-        f"'{index.campaign.id}' {len(plan.due)} plays of {index.mean:g}s, one every "
+        f"'{index.campaign.id}' {plan.count} plays of {index.mean:g}s, one every "
         f"{format_duration(plan.gap)}: {index.mean / plan.gap:.0%}"
     )
 
@@ -280,7 +295,7 @@ def _needs(index: CampaignIndex, plan: DayPlan) -> str:
 def _crowded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
     out = []
     for index, plan in plans:
-        if index.campaign.back_to_back or not plan.due or plan.gap >= 2 * index.mean:
+        if index.campaign.back_to_back or not plan.count or plan.gap >= 2 * index.mean:
             continue  # back to back allowed: only the sum over all campaigns can be too much
         out.append(
             (
@@ -296,7 +311,7 @@ def _crowded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
 
 def _overloaded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
     """Stretches where the campaigns' shares of the screen's time add up to more than all."""
-    edges = sorted({t for _, plan in plans if plan.due for iv in plan.intervals for t in iv})
+    edges = sorted({t for _, plan in plans if plan.count for iv in plan.intervals for t in iv})
     out = []
     stretch: tuple[float, float, frozenset[int], float] | None = None
     for a, b in pairwise(edges):
@@ -304,7 +319,7 @@ def _overloaded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
         inside = frozenset(
             k
             for k, (_, plan) in enumerate(plans)
-            if plan.due and any(x <= mid < y for x, y in plan.intervals)
+            if plan.count and any(x <= mid < y for x, y in plan.intervals)
         )
         load = sum(plans[k][0].mean / plans[k][1].gap for k in inside)
         if load <= 1.0:

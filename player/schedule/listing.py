@@ -147,10 +147,10 @@ def campaign_summary(
                     campaign.partner,
                     f"{day:%a %Y-%m-%d}",
                     index.describe_goal(),
-                    str(len(plan.due)),
+                    str(plan.count),
                     str(listed[campaign.id, day]),
-                    format_duration(plan.gap) if plan.due else "-",
-                    index.describe() if plan.due else "not on this day",
+                    format_duration(plan.gap) if plan.count else "-",
+                    index.describe() if plan.count else "not on this day",
                 )
             )
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]

@@ -320,9 +320,9 @@ class Scheduler:
             if now < natural_end:
                 if previous.campaign is None:
                     return None  # the item on screen plays to its end first
+                # a play once begun finishes, even past its daypart's end
                 if previous.item.id not in ask.skip and any(
-                    c.campaign.id == previous.campaign and c.calendar.active(self.clock, now)
-                    for c in self.campaigns
+                    c.campaign.id == previous.campaign for c in self.campaigns
                 ):
                     end = _end(now, [*ask.limits, natural_end])
                     return replace(previous, end=end, resume=ask.resume)
@@ -340,11 +340,11 @@ class Scheduler:
         campaign, plan = turn.index.campaign, turn.plan
         item = campaign.items[turn.item_number]
         length = dt.timedelta(seconds=turn.index.durations[turn.item_number])
-        due = dt.datetime.fromtimestamp(plan.due[turn.number], UTC)
+        due = dt.datetime.fromtimestamp(plan.due_at(turn.number), UTC)
         late = (now - due).total_seconds()
         reason = (
             f"campaign '{campaign.id}' of {campaign.partner}: play {turn.number + 1}/"
-            f"{len(plan.due)} of {plan.day:%a %Y-%m-%d}, due {due.astimezone(self.tz):%H:%M:%S}"
+            f"{plan.count} of {plan.day:%a %Y-%m-%d}, due {due.astimezone(self.tz):%H:%M:%S}"
             f" (one every {format_duration(plan.gap)} of {turn.index.describe()}; "
             f"goal {turn.index.describe_goal()})"
         )

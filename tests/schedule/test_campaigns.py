@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from dataclasses import replace
 from functools import cache
 from itertools import pairwise
 
 from player.schedule import campaigns
 from player.schedule.plan import Scheduler
 from player.schedule.wallclock import WallClock
+from player.wire.manifest import MAX_CAMPAIGNS, MAX_PLAYS_PER_DAY, Goal
 from tests.fixtures.schedule import JAKARTA, at, campaign, image, loop, manifest, rules
 
 MONDAY = at("2024-06-03 00:00", JAKARTA)
@@ -141,3 +143,35 @@ def test_an_impossible_plan_is_reported_with_the_numbers() -> None:
     ), texts  # fmt: skip
     assert any(p.campaigns == ("b",) and "back_to_back: true" in p.message for p in problems)
     assert campaigns.check(three_campaigns(), WallClock(JAKARTA), today) == []
+
+
+def test_the_largest_plan_the_wire_allows_is_planned_and_refused_without_lists_of_plays() -> None:
+    most = manifest(
+        loop("main", 1),
+        campaigns=tuple(
+            campaign(f"c{k}", image(f"i{k}", 0.1), plays=MAX_PLAYS_PER_DAY)
+            for k in range(MAX_CAMPAIGNS)
+        ),
+    )
+    slot = Scheduler(most, JAKARTA).plan(at("2024-06-03 12:00", JAKARTA), clock_trusted=True)
+    assert slot.campaign == "c0" and "play 43200/86400" in slot.reason
+    (problem,) = campaigns.check(most, WallClock(JAKARTA), dt.date(2024, 6, 3))
+    assert problem.message.startswith("Mon 2024-06-03 00:00-24:00: campaigns 'c0' 86400 plays")
+    assert "need 2000% of the screen's time there" in problem.message
+
+
+def test_a_new_goal_mid_day_goes_on_from_the_new_plan_without_a_stall() -> None:
+    before = three_campaigns()
+    noon = at("2024-06-03 12:00", JAKARTA)
+    slots = list(Scheduler(before, JAKARTA).upcoming(MONDAY, noon, clock_trusted=True))
+    halved = replace(
+        before, campaigns=(replace(before.campaigns[0], goal=Goal(plays_per_day=240)),)
+    )
+    after = list(
+        Scheduler(halved, JAKARTA).upcoming(
+            noon, noon + dt.timedelta(minutes=20), previous=slots[-1], clock_trusted=True
+        )
+    )
+    # 240 plays at noon have had 120 due, the old plan served 240: play 120 of 240 comes first
+    plays = [s.reason for s in after if s.campaign == "spot"]
+    assert "play 120/240" in plays[0] and len(plays) >= 3, plays
