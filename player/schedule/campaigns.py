@@ -273,7 +273,8 @@ def check(
     day = today
     while day <= last:
         plans = [(index, index.day_plan(clock, day, hours)) for index in indexes]
-        for key in _crowded(plans, clock) + _overloaded(plans, clock):
+        dark = _dark(plans, clock, day) if hours is not None else []
+        for key in dark + _crowded(plans, clock) + _overloaded(plans, clock):
             found.setdefault(key, []).append(day)
         day += dt.timedelta(days=1)
     problems = []
@@ -290,6 +291,24 @@ def _needs(index: CampaignIndex, plan: DayPlan) -> str:
         f"'{index.campaign.id}' {plan.count} plays of {index.mean:g}s, one every "
         f"{format_duration(plan.gap)}: {index.mean / plan.gap:.0%}"
     )
+
+
+def _dark(plans, clock: WallClock, day: dt.date) -> list[tuple[str, tuple[str, ...]]]:
+    """Campaigns that run this day while the screen is off through all of their dayparts."""
+    out = []
+    for index, plan in plans:
+        wanted = index.day_plan(clock, day, None)
+        if not plan.count and wanted.count:
+            span = _clock_span(clock, wanted.intervals[0][0], wanted.intervals[-1][1])
+            out.append(
+                (
+                    f"{span}: '{index.campaign.id}' wants {index.describe_goal()} but the screen "
+                    "is off through all of its dayparts (operating_hours); move its dayparts "
+                    "or the screen's hours",
+                    (index.campaign.id,),
+                )
+            )
+    return out
 
 
 def _crowded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
+from player.schedule import campaigns
 from player.schedule.listing import campaign_summary, condensed, merged, rows, table
-from player.schedule.plan import Scheduler, clock_is_trusted
+from player.schedule.plan import Scheduler, clock_is_trusted, hours_calendar
 from player.wire.manifest import MAX_YEAR, MIN_YEAR, Manifest, ManifestError
 from player.wire.parse import parse
 
@@ -120,4 +121,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print("\ncampaigns: plays planned per day against the goal, spread evenly through the")
         print("dayparts (each play's line above says when it fell due and why):\n")
         print(campaign_summary(scheduler, slots, hours, days))
+        problems = campaigns.check(
+            manifest, scheduler.clock, first, hours=hours_calendar(hours), screen=screen
+        )
+        for problem in problems:  # with this screen's hours: what the office could not know
+            print(f"warning: campaign goal cannot be met: {problem.message}")
     return 0

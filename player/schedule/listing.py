@@ -150,7 +150,7 @@ def campaign_summary(
                     str(plan.count),
                     str(listed[campaign.id, day]),
                     format_duration(plan.gap) if plan.count else "-",
-                    index.describe() if plan.count else "not on this day",
+                    index.describe() if plan.count else "no screen time in its dayparts",
                 )
             )
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]

@@ -232,3 +232,14 @@ def test_a_campaign_play_and_its_day_against_the_goal_are_explained(site):
         "promo", "Toko Maju", "Fri 2024-06-07", "24 plays/day", "24", "6", "10m00s",
         "window 08:00-12:00",
     ]  # fmt: skip
+    # Sunday the screen is off (operating_hours): no time for the goal, said a week ahead
+    assert done.stdout.rstrip().endswith(
+        "warning: campaign goal cannot be met: Sun 2024-06-09 08:00-12:00: 'promo' wants 24"
+        " plays/day but the screen is off through all of its dayparts (operating_hours); move"
+        " its dayparts or the screen's hours"
+    ), done.stdout
+    sunday = videotron(site, "schedule", "--at", "2024-06-09T08:00:00", "--hours", "1")
+    line = next(line for line in sunday.stdout.splitlines() if line.startswith("promo "))
+    assert re.split(r"\s{2,}", line.strip())[2:] == [
+        "Sun 2024-06-09", "24 plays/day", "0", "0", "-", "no screen time in its dayparts"
+    ]  # fmt: skip
