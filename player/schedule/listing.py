@@ -31,6 +31,7 @@ def merged(slots: Iterable[Slot]) -> Iterator[Slot]:
                 playlist=slot.playlist,
                 index=slot.index,
                 reason=slot.reason,
+                campaign=slot.campaign,
             )
             continue
         if pending is not None:
@@ -46,6 +47,7 @@ def _same_showing(a: Slot, b: Slot) -> bool:
         and a.start == b.start
         and a.playlist == b.playlist
         and a.index == b.index
+        and a.campaign == b.campaign
         and (a.item.id if a.item else None) == (b.item.id if b.item else None)
     )
 

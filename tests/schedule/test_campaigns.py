@@ -9,6 +9,7 @@ from functools import cache
 from itertools import pairwise
 
 from player.schedule import campaigns
+from player.schedule.listing import merged
 from player.schedule.plan import Scheduler
 from player.schedule.wallclock import WallClock
 from player.wire.manifest import MAX_CAMPAIGNS, MAX_PLAYS_PER_DAY, Goal
@@ -175,3 +176,13 @@ def test_a_new_goal_mid_day_goes_on_from_the_new_plan_without_a_stall() -> None:
     # 240 plays at noon have had 120 due, the old plan served 240: play 120 of 240 comes first
     plays = [s.reason for s in after if s.campaign == "spot"]
     assert "play 120/240" in plays[0] and len(plays) >= 3, plays
+
+
+def test_a_campaign_play_asked_again_mid_play_goes_on_and_lists_as_one_play() -> None:
+    scheduler = Scheduler(three_campaigns(), JAKARTA)
+    noon = at("2024-06-03 12:00", JAKARTA)
+    first = scheduler.plan(noon, clock_trusted=True)  # the play owed at the start
+    again = scheduler.plan(noon + dt.timedelta(seconds=5), previous=first, clock_trusted=True)
+    assert (again.campaign, again.start, again.end) == (first.campaign, first.start, first.end)
+    (listed,) = merged([first, again])
+    assert (listed.campaign, listed.seconds) == (first.campaign, first.seconds)
