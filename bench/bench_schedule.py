@@ -7,11 +7,21 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from player.config.model import OperatingHours, TimeWindow
 from player.schedule.plan import Scheduler, plan
-from player.wire.manifest import DailyWindow, Item, Manifest, Media, Playlist, Rules
+from player.wire.manifest import (
+    Campaign,
+    DailyWindow,
+    Goal,
+    Item,
+    Manifest,
+    Media,
+    Playlist,
+    Rules,
+)
 
 GOAL_MS = 10.0
 GOAL_DAY_S = 2.0  # `videotron schedule --hours 24` should answer while the technician waits
@@ -92,6 +102,19 @@ def build_crowded(seed: int = 1, per_playlist: int = 200) -> Manifest:
     return Manifest(1, "bench", dt.datetime(2024, 1, 1, tzinfo=dt.UTC), 1, {}, tuple(playlists))
 
 
+def with_campaigns(manifest: Manifest) -> Manifest:
+    """The manifest with the issue's three campaigns: 480 plays/day, 10 % share, a daypart."""
+    sha = next(iter(manifest.media))
+    spot = Item("spot", "image", 15.0, media=sha)
+    morning = Rules(days=frozenset(range(5)), windows=(DailyWindow(dt.time(7), dt.time(10)),))
+    campaigns = (
+        Campaign("spot", "a", (spot,), Goal(plays_per_day=480)),
+        Campaign("share", "b", (replace(spot, id="share"),), Goal(share=0.1)),
+        Campaign("morning", "c", (replace(spot, id="morning"),), Goal(plays_per_day=60), morning),
+    )
+    return replace(manifest, campaigns=campaigns)
+
+
 HOURS = OperatingHours({d: (TimeWindow(dt.time(6), dt.time(23)),) for d in range(7)})
 
 
@@ -161,6 +184,16 @@ def run(quick: bool = False, smoke: bool = False) -> list[dict]:
     day = time.perf_counter() - started
     rows.append(_row(f"schedule upcoming() 24 h ({slots} slots)", day, GOAL_DAY_S, unit="s"))
     rows.append(_row("schedule upcoming() per slot", day / slots * 1e6, None, unit="µs"))
+    sched = Scheduler(with_campaigns(m), TZ)
+    started = time.perf_counter()
+    slots = sum(1 for _ in sched.upcoming(START, START + dt.timedelta(hours=24), hours=HOURS))
+    day = time.perf_counter() - started
+    rows.append(
+        _row(f"schedule upcoming() 24 h, 3 campaigns ({slots} slots)", day, GOAL_DAY_S, unit="s")
+    )
+    rows.append(
+        _row("schedule upcoming() per slot, 3 campaigns", day / slots * 1e6, None, unit="µs")
+    )
     rows.append(
         {
             "name": "schedule plan() warm / goal",

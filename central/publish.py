@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 import yaml
 from nacl.signing import SigningKey
@@ -22,6 +23,8 @@ from nacl.signing import SigningKey
 from central import feeds as office_feeds
 from central import mediaprofile, publishlock
 from central.probe import MediaInfo, probe_media
+from player.schedule import campaigns as campaign_plan
+from player.schedule.wallclock import WallClock
 from player.wire.approval import MAX_APPROVER, content_hash
 from player.wire.atomicfile import atomic_write, atomic_writer, fsync_dir
 from player.wire.isotime import format_utc, parse_utc
@@ -60,8 +63,11 @@ APPROVAL_KEYS = ("approver", "approved_at")  # content_hash is computed here, ne
 DEFAULTED_KEYS = ("duration", "transition", "fit")
 PLAYLIST_KEYS = ("name", "priority", "default", "schedule", "items")
 TOP_KEYS = (
-    "group", "target", "defaults", "playlists", "ticker", "clock", "layout", "brightness",
-    "version",
+    "group", "target", "defaults", "playlists", "campaigns", "ticker", "clock", "layout",
+    "brightness", "version",
+)  # fmt: skip
+CAMPAIGN_KEYS = (
+    "id", "partner", "items", "goal", "schedule", "groups", "screens", "back_to_back"
 )  # fmt: skip
 # Stand-ins for media that failed, so the rest of the file still gets checked in one go.
 PLACEHOLDERS = MappingProxyType({"image": "0" * 64, "video": "0" * 63 + "1"})
@@ -303,6 +309,12 @@ class _Builder:
         if isinstance(playlists, list):
             playlists = [self._playlist(raw, f"playlists[{i}]") for i, raw in enumerate(playlists)]
         manifest = {"version": 1, "group": data.get("group"), "playlists": playlists}
+        if isinstance(data.get("campaigns"), list):
+            manifest["campaigns"] = [
+                self._campaign(raw, f"campaigns[{i}]") for i, raw in enumerate(data["campaigns"])
+            ]
+        elif data.get("campaigns") is not None:
+            manifest["campaigns"] = data["campaigns"]  # the parser names what is wrong with it
         manifest["media"] = self.media
         if data.get("defaults") is not None:
             manifest["defaults"] = data["defaults"]
@@ -464,6 +476,19 @@ class _Builder:
             ]
         return playlist
 
+    def _campaign(self, raw: object, path: str) -> object:
+        if not isinstance(raw, dict):
+            return raw
+        self.problems.extend(_unknown(self.doc, raw, CAMPAIGN_KEYS, path))
+        campaign = dict(raw)
+        if "schedule" in raw:
+            campaign["schedule"] = _fix_times(raw["schedule"])
+        if isinstance(raw.get("items"), list):
+            campaign["items"] = [
+                self._item(item, f"{path}.items[{i}]") for i, item in enumerate(raw["items"])
+            ]
+        return campaign
+
     def _item(self, raw: object, path: str) -> object:
         if not isinstance(raw, dict):
             return raw
@@ -567,6 +592,20 @@ class _Builder:
         self.media[sha] = entry
         self.files[sha] = source
         return sha
+
+
+def _impossible_campaigns(doc: _Authoring, manifest: Manifest, now: dt.datetime) -> list[str]:
+    """Campaign goals the screens cannot meet, found before anything is published.
+
+    Windows are the screens' wall-clock times; a zone without daylight saving (all of
+    Indonesia's) gives the same stretches in every zone, so UTC stands in for theirs.
+    """
+    clock = WallClock(ZoneInfo("UTC"))
+    where = {campaign.id: i for i, campaign in enumerate(manifest.campaigns)}
+    return [
+        doc.at(f"campaigns[{where[problem.campaigns[0]]}].goal", problem.message)
+        for problem in campaign_plan.check(manifest, clock, clock.local_date(now))
+    ]
 
 
 def _office_feed(
@@ -685,7 +724,9 @@ def publish(
     manifest = builder.build()
     # Checked before the lock too (with the sequence it would get now): a refused file
     # must not make other publishers wait, and its problems come before a key's.
-    _check(doc, builder, _stamped(manifest, out_dir, now))
+    _, parsed = _check(doc, builder, _stamped(manifest, out_dir, now))
+    if problems := _impossible_campaigns(doc, parsed, now):
+        raise PublishError(problems)
     if isinstance(private_key, Path | str):
         try:
             private_key = load_private_key(Path(private_key))

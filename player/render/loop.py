@@ -382,7 +382,11 @@ class RenderLoop:
         self._force = True
         log.info("manifest sequence %d active", manifest.sequence)
         self.switcher.quiet = self._quiet_windows()
-        self.switcher.new_manifest(Scheduler(manifest, self.tz), now)
+        self.switcher.new_manifest(self._scheduler(manifest), now)
+
+    def _scheduler(self, manifest: Manifest | None) -> Scheduler:
+        """The schedule of this screen: its zone, and its id for campaigns meant for some."""
+        return Scheduler(manifest, self.tz, screen=self.config.player.id)
 
     def _config(self, config: Config, now: float) -> None:
         old = self.config
@@ -396,8 +400,8 @@ class RenderLoop:
         self.switcher.hours = config.operating_hours
         self.switcher.aligned = config.schedule.aligned
         tz_changed = old.player.timezone != config.player.timezone
-        if tz_changed:
-            self.switcher.scheduler = Scheduler(self.manifest, self.tz)
+        if tz_changed or old.player.id != config.player.id:
+            self.switcher.scheduler = self._scheduler(self.manifest)
         if tz_changed or old.location != config.location:
             self.switcher.quiet = self._quiet_windows()
         if (

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from player.config.loader import ConfigError, load_config
 from player.config.model import Config
-from player.schedule.listing import condensed, merged, rows, table
-from player.schedule.plan import Scheduler, clock_is_trusted
+from player.schedule import campaigns
+from player.schedule.listing import campaign_summary, condensed, merged, rows, table
+from player.schedule.plan import Scheduler, clock_is_trusted, hours_calendar
 from player.wire.manifest import MAX_YEAR, MIN_YEAR, Manifest, ManifestError
 from player.wire.parse import parse
 
@@ -81,6 +82,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
               file=sys.stderr)  # fmt: skip
         return 1
     tz = ZoneInfo(config.player.timezone)
+    # At the office, with no player config, a campaign meant for some screens is listed too.
+    screen = config.player.id if args.config_path.exists() else None
     try:
         if not 0 < args.hours <= MAX_HOURS:
             raise UsageError(f"--hours {args.hours:g} must be more than 0 and at most {MAX_HOURS}")
@@ -104,12 +107,23 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     if args.at is None and not clock_is_trusted(manifest, start):
         print("note: this machine's clock is before the manifest's publication: not trusted yet")
     print(f"from {start.astimezone(tz):%a %Y-%m-%d %H:%M:%S %Z} for {args.hours:g} h:\n")
-    slots = Scheduler(manifest, tz).upcoming(
-        start, until, hours=hours, aligned=aligned, clock_trusted=trusted
-    )
+    scheduler = Scheduler(manifest, tz, screen=screen)
+    planned = scheduler.upcoming(start, until, hours=hours, aligned=aligned, clock_trusted=trusted)
+    slots = list(merged(planned))
     if getattr(args, "every_item", False):
-        print(table(rows(merged(slots), tz)))
+        print(table(rows(slots, tz)))
     else:
-        print(table(condensed(merged(slots), tz), what="items"))
+        print(table(condensed(slots, tz), what="items"))
         print("\n(runs of the same loop folded into one line; --every-item lists each play)")
+    if scheduler.campaigns:
+        first, last = start.astimezone(tz).date(), until.astimezone(tz).date()
+        days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+        print("\ncampaigns: plays planned per day against the goal, spread evenly through the")
+        print("dayparts (each play's line above says when it fell due and why):\n")
+        print(campaign_summary(scheduler, slots, hours, days))
+        problems = campaigns.check(
+            manifest, scheduler.clock, first, hours=hours_calendar(hours), screen=screen
+        )
+        for problem in problems:  # with this screen's hours: what the office could not know
+            print(f"warning: campaign goal cannot be met: {problem.message}")
     return 0

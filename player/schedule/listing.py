@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-from player.schedule.plan import Slot
+from player.schedule.plan import Scheduler, Slot
+from player.schedule.wallclock import ScreenHours
+from player.wire.units import format_duration
 
 # The part of a slot's reason that names the item; what is left names the rule.
 _ITEM_IN_REASON = re.compile(r" item \d+/\d+ '[^']*'( \([^)]*\))?")
@@ -27,6 +31,7 @@ def merged(slots: Iterable[Slot]) -> Iterator[Slot]:
                 playlist=slot.playlist,
                 index=slot.index,
                 reason=slot.reason,
+                campaign=slot.campaign,
             )
             continue
         if pending is not None:
@@ -42,19 +47,9 @@ def _same_showing(a: Slot, b: Slot) -> bool:
         and a.start == b.start
         and a.playlist == b.playlist
         and a.index == b.index
+        and a.campaign == b.campaign
         and (a.item.id if a.item else None) == (b.item.id if b.item else None)
     )
-
-
-def format_duration(seconds: float) -> str:
-    seconds = round(seconds, 1)
-    if seconds < 60:
-        return f"{seconds:g}s"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m" + (f"{secs:02d}s" if secs else "")
-    return f"{minutes}m{secs:02d}s"
 
 
 def rows(slots: Iterable[Slot], tz: ZoneInfo) -> list[tuple[str, ...]]:
@@ -72,7 +67,7 @@ def rows(slots: Iterable[Slot], tz: ZoneInfo) -> list[tuple[str, ...]]:
                 f"{start:%a %Y-%m-%d %H:%M:%S}",
                 end_text,
                 slot.kind,
-                slot.playlist or "-",
+                slot.playlist or (f"campaign {slot.campaign}" if slot.campaign else "-"),
                 what,
                 format_duration(slot.seconds),
                 slot.reason,
@@ -121,7 +116,7 @@ def condensed(slots: Iterable[Slot], tz: ZoneInfo) -> list[tuple[str, ...]]:
                 f"{start:%a %Y-%m-%d %H:%M:%S}",
                 end_text,
                 first.kind,
-                first.playlist or "-",
+                first.playlist or (f"campaign {first.campaign}" if first.campaign else "-"),
                 what,
                 format_duration(seconds),
                 _rule(first),
@@ -135,3 +130,31 @@ def table(lines: list[tuple[str, ...]], what: str = "item") -> str:
     widths = [max(len(h), *(len(r[i]) for r in lines)) for i, h in enumerate(header)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths[:-1]) + "  {}"
     return "\n".join(fmt.format(*r) for r in [header, *lines])
+
+
+def campaign_summary(
+    scheduler: Scheduler, slots: Sequence[Slot], hours: ScreenHours | None, days: Iterable[dt.date]
+) -> str:
+    """Per campaign and day: the goal, the plays planned for it, those in this listing."""
+    listed = Counter(
+        (s.campaign, s.start.astimezone(scheduler.tz).date()) for s in slots if s.campaign
+    )
+    lines = [("campaign", "partner", "day", "goal", "planned", "listed", "one every", "dayparts")]
+    for day in days:
+        for index, plan in scheduler.campaign_days(day, hours):
+            campaign = index.campaign
+            lines.append(
+                (
+                    campaign.id,
+                    campaign.partner,
+                    f"{day:%a %Y-%m-%d}",
+                    index.describe_goal(),
+                    str(plan.count),
+                    str(listed[campaign.id, day]),
+                    format_duration(plan.gap) if plan.count else "-",
+                    index.describe() if plan.count else "no screen time in its dayparts",
+                )
+            )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]) - 1)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
+    return "\n".join(fmt.format(*line) for line in lines)

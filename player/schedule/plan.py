@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from player.schedule import campaigns
+from player.schedule.campaigns import CampaignIndex, Served
 from player.schedule.index import (
     CERTAIN,
     PLAUSIBLE,
@@ -22,6 +24,7 @@ from player.schedule.index import (
 from player.schedule.wallclock import UTC, Calendar, ScreenHours, WallClock
 from player.wire.alert import Alert
 from player.wire.manifest import AD_KIND, Item, Manifest
+from player.wire.units import format_duration
 
 __all__ = [
     "Resume",
@@ -64,6 +67,9 @@ class Slot:
     reason: str = ""  # which rule put it there, for technicians
     # Positions of interrupted playlists, carried along the chain so they resume in place.
     resume: tuple[Resume, ...] = field(default=(), compare=False)
+    campaign: str | None = None  # the campaign whose play this is (then `index` is its number)
+    # Campaign plays already made today, carried along the chain like `resume`.
+    served: tuple[Served, ...] = field(default=(), compare=False)
 
     @property
     def seconds(self) -> float:
@@ -81,18 +87,21 @@ class _Ask:
     previous: Slot | None
     resume: tuple[Resume, ...]
     limits: list[dt.datetime | None]
+    hours: Calendar | None = None
 
 
 class Scheduler:
     """Answers "what plays at instant t" for one manifest in one zone; build once, ask often."""
 
-    def __init__(self, manifest: Manifest | None, tz: ZoneInfo):
+    def __init__(self, manifest: Manifest | None, tz: ZoneInfo, *, screen: str | None = None):
+        """`screen`: this player's id, for campaigns meant for some screens (None: any)."""
         self.manifest = manifest
         self.tz = tz
         self.clock = WallClock(tz)
         self._playlists: list[PlaylistIndex] = []
         self._aligned_cache: dict[tuple[int, tuple[int, ...]], tuple[list[int], list[int]]] = {}
         self.ads: frozenset[str] = frozenset()  # ids of the items marked style.kind: ad
+        self.campaigns: list[CampaignIndex] = campaigns.build(manifest, self.clock, screen)
         if manifest is None:
             return
         self.ads = frozenset(i.id for i in manifest.items() if i.style.get("kind") == AD_KIND)
@@ -126,16 +135,27 @@ class Scheduler:
         if now.tzinfo is None or now.utcoffset() is None:
             raise ValueError(f"plan(): now={now!r} must be timezone-aware")
         now = now.astimezone(UTC)
+        slot = self._decide(
+            now,
+            alerts=alerts,
+            hours=hours,
+            aligned=aligned,
+            previous=previous,
+            skip=skip,
+            clock_trusted=clock_trusted,
+            quiet=quiet,
+        )
+        if not self.campaigns:
+            return slot
+        return replace(slot, served=self._served(slot, previous, now))
+
+    def _decide(self, now, *, alerts, hours, aligned, previous, skip, clock_trusted, quiet) -> Slot:
         resume = _carry(previous, now, self.manifest)
         if previous is not None and previous.start > now:
             previous = None  # the clock went back before that play began: only `resume` counts
         clock = self.clock
 
-        hours_cal = None
-        if hours is not None and not hours.always_on:
-            hours_cal = Calendar.from_hours(
-                {wd: tuple((w.start, w.end) for w in ws) for wd, ws in hours.days.items()}
-            )
+        hours_cal = hours_calendar(hours)
         screen_on = hours_cal is None or hours_cal.active(clock, now)
         hours_change = hours_cal.next_change(clock, now) if hours_cal is not None else None
 
@@ -170,8 +190,9 @@ class Scheduler:
         for tier in tiers:
             for rank, pl in enumerate(self._playlists):
                 if self._playable(pl, now, tier, skip):
-                    ask = _Ask(now, tier, skip, aligned, previous, resume, limits)
-                    return self._item_slot(pl, rank, ask)
+                    ask = _Ask(now, tier, skip, aligned, previous, resume, limits, hours_cal)
+                    turn = self._campaign_slot(ask) if tier == TRUSTED and self.campaigns else None
+                    return turn or self._item_slot(pl, rank, ask)
         # Nothing playable: any playlist becoming valid changes the answer.
         limits.extend(self._changes(self._playlists, now, tiers[-1]))
         start = previous.start if previous is not None and previous.kind == "idle" else now
@@ -179,6 +200,13 @@ class Scheduler:
         if not trusted:
             why += "; clock not trusted yet (before the manifest's published_at)"
         return Slot("idle", start, _end(now, limits), reason=why, resume=resume)
+
+    def campaign_days(
+        self, day: dt.date, hours: ScreenHours | None = None
+    ) -> list[tuple[CampaignIndex, campaigns.DayPlan]]:
+        """Each campaign of this screen with its plan of `day` (local), as plan() follows it."""
+        cal = hours_calendar(hours)
+        return [(c, c.day_plan(self.clock, day, cal)) for c in self.campaigns]
 
     def following(self, slot: Slot, **kwargs) -> Slot:
         """What comes after `slot` if nothing else changes (for preloading the next item)."""
@@ -283,6 +311,70 @@ class Scheduler:
             resume=tuple(r for r in ask.resume if r.playlist != pl.name),
         )
 
+    def _campaign_slot(self, ask: _Ask) -> Slot | None:
+        """A campaign play, when one is due and the item before it has played to its end."""
+        now, previous = ask.now, ask.previous
+        if previous is not None and previous.kind == "item" and previous.item is not None:
+            length = dt.timedelta(seconds=item_duration(self.manifest, previous.item))
+            natural_end = _later(previous.start, length)
+            if now < natural_end:
+                if previous.campaign is None:
+                    return None  # the item on screen plays to its end first
+                # a play once begun finishes, even past its daypart's end
+                if previous.item.id not in ask.skip and any(
+                    c.campaign.id == previous.campaign for c in self.campaigns
+                ):
+                    end = _end(now, [*ask.limits, natural_end])
+                    return replace(previous, end=end, resume=ask.resume)
+        turn = campaigns.choose(
+            self.campaigns,
+            self.clock,
+            now,
+            ask.hours,
+            previous.served if previous is not None else (),
+            last_campaign=previous.campaign if previous is not None else None,
+            skip=ask.skip,
+        )
+        if turn is None:
+            return None
+        campaign, plan = turn.index.campaign, turn.plan
+        item = campaign.items[turn.item_number]
+        length = dt.timedelta(seconds=turn.index.durations[turn.item_number])
+        due = dt.datetime.fromtimestamp(plan.due_at(turn.number), UTC)
+        late = (now - due).total_seconds()
+        reason = (
+            f"campaign '{campaign.id}' of {campaign.partner}: play {turn.number + 1}/"
+            f"{plan.count} of {plan.day:%a %Y-%m-%d}, due {due.astimezone(self.tz):%H:%M:%S}"
+            f" (one every {format_duration(plan.gap)} of {turn.index.describe()}; "
+            f"goal {turn.index.describe_goal()})"
+        )
+        if late >= 1:
+            reason += f", {format_duration(late)} after it fell due (the item before ended then)"
+        if len(campaign.items) > 1:
+            reason += f"; creative {turn.item_number + 1}/{len(campaign.items)}"
+        return Slot(
+            "item",
+            now,
+            _end(now, [*ask.limits, _later(now, length)]),
+            item=item,
+            index=turn.number,
+            reason=reason,
+            resume=ask.resume,
+            campaign=campaign.id,
+        )
+
+    def _served(self, slot: Slot, previous: Slot | None, now: dt.datetime) -> tuple[Served, ...]:
+        """The campaign plays made so far, with `slot`'s own when it is one; today's only."""
+        carried = previous.served if previous is not None else ()
+        oldest = self.clock.local_date(now) - dt.timedelta(days=1)
+        if slot.campaign is None and all(s.day >= oldest for s in carried):
+            return carried  # nothing played, nothing to drop: the common case, kept cheap
+        kept = {(s.campaign, s.day): s for s in carried if s.day >= oldest}
+        if slot.campaign is not None:
+            day = self.clock.local_date(slot.start)
+            kept[(slot.campaign, day)] = Served(slot.campaign, day, slot.index + 1)
+        return tuple(kept.values())
+
     def _item_ok(self, pl: PlaylistIndex, index: int, ask: _Ask) -> bool:
         if pl.playlist.items[index].id in ask.skip:
             return False
@@ -352,6 +444,15 @@ class Scheduler:
         k = bisect_right(prefix, offset) - 1
         start = now - dt.timedelta(microseconds=offset - prefix[k])
         return indexes[k], start, pl.durations[indexes[k]]
+
+
+def hours_calendar(hours: ScreenHours | None) -> Calendar | None:
+    """The screen's operating hours as a Calendar; None when it is always on."""
+    if hours is None or hours.always_on:
+        return None
+    return Calendar.from_hours(
+        {wd: tuple((w.start, w.end) for w in ws) for wd, ws in hours.days.items()}
+    )
 
 
 def _carry(previous: Slot | None, now: dt.datetime, manifest: Manifest | None) -> tuple:

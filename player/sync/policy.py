@@ -13,9 +13,12 @@ SHOWN = 3  # items named in the one-line reason; the count says how many more
 
 def _unapproved(manifest: Manifest) -> list[str]:
     found = []
-    for playlist in manifest.playlists:
-        for item in playlist.items:
-            where = f"item {item.id!r} of playlist {playlist.name!r}"
+    # Campaign items reach the screen like any other: they need approval just the same.
+    owners = [(f"playlist {p.name!r}", p.items) for p in manifest.playlists]
+    owners += [(f"campaign {c.id!r}", c.items) for c in manifest.campaigns]
+    for owner, items in owners:
+        for item in items:
+            where = f"item {item.id!r} of {owner}"
             if item.approval is None:
                 found.append(f"{where} has no approval")
             elif not item.approval.matches:

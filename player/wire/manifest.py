@@ -54,6 +54,11 @@ MAX_LINE = 2_000  # characters of one ticker line
 MAX_NAME = 128  # characters of an item id, playlist name, codec
 MAX_FORMAT = 64  # characters of a clock format
 MAX_URL = 2_048  # characters of a media or feed URL
+MAX_CAMPAIGNS = 200
+MAX_CAMPAIGN_ITEMS = 100  # creatives per campaign, played in turn
+MAX_PLAYS_PER_DAY = 86_400  # one a second: beyond that no goal is meant
+MAX_TARGETS = 1_000  # groups or screens a campaign names
+MAX_PARTNER = 200  # characters of a partner's name
 MAX_ALERT_LIFETIME = dt.timedelta(days=31)  # `videotron alert --expires`; longer: a playlist
 
 
@@ -246,6 +251,28 @@ class Brightness:
 
 
 @dataclass(frozen=True)
+class Goal:
+    """What a campaign promises per screen and day: a number of plays, or a share of airtime."""
+
+    plays_per_day: int | None = None
+    share: float | None = None  # fraction (0, 1] of the screen's time inside the dayparts
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A partner's content with a goal, spread by the scheduler between the other items."""
+
+    id: str
+    partner: str
+    items: tuple[Item, ...]  # played in turn, one per planned play
+    goal: Goal
+    rules: Rules | None = None  # its date range and dayparts (days, windows)
+    groups: frozenset[str] | None = None  # None: every group this manifest is for
+    screens: frozenset[str] | None = None  # player ids; None: every screen of the group
+    back_to_back: bool = False  # two of its plays may follow each other
+
+
+@dataclass(frozen=True)
 class Manifest:
     version: int
     group: str
@@ -257,13 +284,16 @@ class Manifest:
     defaults: dict = field(default_factory=dict, hash=False)
     localinfo: LocalInfo = field(default_factory=LocalInfo)
     brightness: Brightness = field(default_factory=Brightness)
+    campaigns: tuple[Campaign, ...] = ()
     # Items the player left out, as "path: reason" (see parse.py for which problems skip).
     skipped: tuple[str, ...] = field(default=(), compare=False)
 
     def items(self):
-        """Every item of every playlist, in order."""
+        """Every item of every playlist, then of every campaign, in order."""
         for playlist in self.playlists:
             yield from playlist.items
+        for campaign in self.campaigns:
+            yield from campaign.items
 
 
 # -- public API ------------------------------------------------------------------------

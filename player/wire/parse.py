@@ -19,6 +19,8 @@ from player.wire.manifest import (
     FITS,
     FORMAT_VERSION,
     ITEM_TYPES,
+    MAX_CAMPAIGN_ITEMS,
+    MAX_CAMPAIGNS,
     MAX_FEED_REFRESH,
     MAX_FEEDS,
     MAX_FORMAT,
@@ -28,9 +30,12 @@ from player.wire.manifest import (
     MAX_MEDIA,
     MAX_MEDIA_SIDE,
     MAX_MEDIA_SIZE,
+    MAX_PARTNER,
     MAX_PLAYLISTS,
+    MAX_PLAYS_PER_DAY,
     MAX_PRIORITY,
     MAX_SEQUENCE,
+    MAX_TARGETS,
     MAX_TEXT,
     MAX_TICKER_LINES,
     MAX_TICKER_SPEED,
@@ -39,9 +44,11 @@ from player.wire.manifest import (
     MIN_FEED_REFRESH,
     TICKER_POSITIONS,
     Brightness,
+    Campaign,
     ClockOverlay,
     DataRef,
     Feed,
+    Goal,
     Headline,
     Item,
     Layout,
@@ -268,6 +275,91 @@ def _playlist(
     if len(checks.problems) > problems or not items:
         return None
     return Playlist(name, priority, tuple(items), rules, default)
+
+
+def _goal(raw: object, path: str) -> Goal:
+    raw = fields.obj(raw, path)
+    given = [key for key in ("plays_per_day", "share") if raw.get(key) is not None]
+    if len(given) != 1:
+        raise ManifestError(
+            "give exactly one of plays_per_day (e.g. 480) or share (of airtime, e.g. 0.1)", path
+        )
+    if given == ["share"]:
+        share = fields.positive(raw["share"], f"{path}.share", maximum=1.0)
+        return Goal(share=share)
+    plays = fields.integer(raw["plays_per_day"], f"{path}.plays_per_day", 1, MAX_PLAYS_PER_DAY)
+    return Goal(plays_per_day=plays)
+
+
+def _names(raw: object, path: str) -> frozenset[str]:
+    entries = fields.list_of(raw, path, MAX_TARGETS)
+    if not entries:
+        raise ManifestError("empty list never matches (omit it for every one)", path)
+    return frozenset(fields.string(v, f"{path}[{i}]") for i, v in enumerate(entries))
+
+
+def _campaign(
+    raw: object,
+    path: str,
+    media: dict[str, Media],
+    defaults: _Defaults,
+    *,
+    seen: set[str],
+    checks: _Checks,
+) -> Campaign | None:
+    """The campaign, or None when it cannot play (a problem refused or noted, or no item)."""
+    try:
+        raw = fields.obj(raw, path)
+    except ManifestError as exc:
+        checks.refuse(exc)
+        return None
+    found: list[ManifestError] = []
+    campaign_id = fields.noted(found, fields.string, raw.get("id"), f"{path}.id")
+    partner = fields.noted(found, fields.string, raw.get("partner"), f"{path}.partner", MAX_PARTNER)
+    goal = fields.noted(found, _goal, raw.get("goal"), f"{path}.goal")
+    rules = groups = screens = None
+    if raw.get("schedule") is not None:
+        rules = fields.noted(found, parse_rules, raw["schedule"], f"{path}.schedule")
+    if raw.get("groups") is not None:
+        groups = fields.noted(found, _names, raw["groups"], f"{path}.groups")
+    if raw.get("screens") is not None:
+        screens = fields.noted(found, _names, raw["screens"], f"{path}.screens")
+    back_to_back = raw.get("back_to_back", False)
+    if not isinstance(back_to_back, bool):
+        found.append(
+            ManifestError(
+                f"must be true or false, got {fields.show(back_to_back)}", f"{path}.back_to_back"
+            )
+        )
+    entries = fields.noted(
+        found, fields.list_of, raw.get("items"), f"{path}.items", MAX_CAMPAIGN_ITEMS
+    )
+    if entries == []:
+        found.append(ManifestError("must list at least one item", f"{path}.items"))
+    if found:
+        checks.refuse(ManifestProblems(found))
+        return None
+    items = []
+    for index, entry in enumerate(entries):
+        where = f"{path}.items[{index}]"
+        try:
+            item = _item(entry, where, media, defaults)
+        except ManifestError as exc:  # one creative the player cannot show: the rest play
+            checks.skip(exc)
+            continue
+        if item.id in seen:
+            checks.refuse(
+                ManifestError(
+                    f"duplicate item id {item.id!r} (ids must be unique in the manifest)",
+                    f"{where}.id",
+                )
+            )
+            continue
+        seen.add(item.id)
+        items.append(item)
+    if not items:
+        return None
+    return Campaign(campaign_id, partner, tuple(items), goal, rules, groups, screens, back_to_back)
 
 
 def _media_entry(key: str, value: object) -> Media:
@@ -526,6 +618,18 @@ def manifest_from_raw(raw: object, *, strict: bool = False) -> Manifest:
         checks.refuse(
             ManifestError("at most one playlist may be marked default: true", "playlists")
         )
+    campaigns = []
+    entries = _attempt(checks, fields.list_of, raw.get("campaigns", []), "campaigns", MAX_CAMPAIGNS)
+    for i, entry in enumerate(entries or ()):
+        campaign = _campaign(entry, f"campaigns[{i}]", media, defaults, seen=seen, checks=checks)
+        if campaign is not None:
+            campaigns.append(campaign)
+    ids = [campaign.id for campaign in campaigns]
+    for index, campaign_id in enumerate(ids):
+        if campaign_id in ids[:index]:
+            checks.refuse(
+                ManifestError(f"duplicate campaign id {campaign_id!r}", f"campaigns[{index}].id")
+            )
     layout = Layout()
     if raw.get("layout") is not None:
         layout = _attempt(checks, _layout, raw["layout"], checks, fallback=Layout())
@@ -562,6 +666,7 @@ def manifest_from_raw(raw: object, *, strict: bool = False) -> Manifest:
         defaults=dict(defaults_raw),
         localinfo=localinfo,
         brightness=brightness,
+        campaigns=tuple(campaigns),
         skipped=skipped,
     )
 

@@ -1,4 +1,4 @@
-"""Sizes and durations spelled one way on both ends: 512 B, 1.5 kB, 8.0 GB; read 90s, 5m, 2h."""
+"""Sizes and durations spelled one way on both ends: 512 B, 1.5 kB, 8.0 GB; 90s, 5m, 2h."""
 
 from __future__ import annotations
 
@@ -43,3 +43,15 @@ def parse_duration(text: str, *, unit_required: bool = False) -> float:
         usage = "a number with its unit" if unit_required else "seconds, or a duration"
         raise ValueError(f"expected {usage} like 90s, 5m, 2h or 1d, got {text!r}")
     return float(match.group(1)) * _SECONDS_PER.get(unit, 1)
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds for people: 12.5s, 3m00s, 1h05m, 2h00m30s."""
+    seconds = round(seconds, 1)
+    if seconds < 60:
+        return f"{seconds:g}s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m" + (f"{secs:02d}s" if secs else "")
+    return f"{minutes}m{secs:02d}s"

@@ -183,6 +183,46 @@ def _publish_error(authoring: Path, out: Path, text: str) -> str:
     return str(caught.value)
 
 
+CAMPAIGN_YAML = """\
+campaigns:
+  - id: imunisasi
+    partner: Dinas Kesehatan
+    goal: {plays_per_day: 480}
+    schedule: {valid_from: 2024-05-01, valid_until: 2024-05-31}
+    items:
+      - {id: imunisasi-15s, type: image, file: media/water.jpg, duration: 15}
+"""
+
+
+def test_campaigns_are_published_and_an_impossible_plan_is_refused_with_numbers(
+    authoring, tmp_path
+):
+    authoring.write_text(ISSUE_YAML + CAMPAIGN_YAML)
+    summary = publish(authoring, tmp_path / "out", None, NOW)
+    (campaign,) = parse(summary.manifest_path.read_bytes()).campaigns
+    assert (campaign.id, campaign.partner, campaign.goal.plays_per_day) == (
+        "imunisasi", "Dinas Kesehatan", 480
+    )  # fmt: skip
+    assert [item.id for item in campaign.items] == ["imunisasi-15s"]
+    assert summary.items == 4 + 1
+    evening = """\
+  - id: evening
+    partner: Toko Maju
+    goal: {share: 0.95}
+    schedule: {from: 18:00, until: 22:00}
+    back_to_back: true
+    items:
+      - {id: toko-15s, type: image, file: media/water.jpg, duration: 15}
+"""
+    message = _publish_error(authoring, tmp_path / "out2", ISSUE_YAML + CAMPAIGN_YAML + evening)
+    assert (
+        "playlist.yaml:20: campaigns[0].goal: Wed 2024-05-01 18:00-22:00: campaigns 'imunisasi'"
+        " 480 plays of 15s, one every 3m00s: 8%, 'evening' 912 plays of 15s, one every 15.8s: 95%"
+        " need 103% of the screen's time there; lower a goal, widen a daypart, or move a"
+        " campaign to other hours or days (and 30 more days through Fri 2024-05-31)"
+    ) in message, message
+
+
 def _make_audio_only(path: Path) -> None:
     import numpy as np
 
@@ -466,6 +506,11 @@ _WORDS = st.sampled_from(
         "video",
         "text",
         "media/x.png",
+        "campaigns",
+        "goal",
+        "plays_per_day",
+        "share",
+        "partner",
     ]
 )
 _yaml_values = st.recursive(

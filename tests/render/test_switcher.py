@@ -10,13 +10,19 @@ from zoneinfo import ZoneInfo
 
 from player.render.layout import Rect
 from player.render.prepare import FailedVisual
-from player.render.switcher import POLL_LATE, POLL_PREPARING, PREPARE_AHEAD, Switcher
+from player.render.switcher import (
+    POLL_LATE,
+    POLL_PREPARING,
+    PREPARE_AHEAD,
+    Switcher,
+    to_datetime,
+)
 from player.render.visuals import ImageVisual
 from player.schedule.plan import Scheduler, Slot
 from player.service.board import StatusBoard
 from player.wire.manifest import Item, Transition
 from player.wire.proofofplay import PlayRecord
-from tests.fixtures.schedule import alert, hours, manifest, playlist
+from tests.fixtures.schedule import alert, campaign, hours, manifest, playlist
 
 UTC = ZoneInfo("UTC")
 ZONE = Rect(0, 0, 320, 180)
@@ -357,3 +363,23 @@ def test_each_alert_version_on_screen_is_recorded_until_it_is_taken_off() -> Non
     assert shown[1].issued_at == dt.datetime.fromtimestamp(NOON + 3, dt.UTC)
     assert shown[1].headline == "Banjir: evakuasi"
     assert all(p.item_id == "a" for p in plays)  # alerts are not plays
+
+
+def test_the_screen_plays_the_campaign_plays_the_scheduler_plans() -> None:
+    spot = item("spot", 15.0)
+    offer = manifest(
+        playlist("main", 0, item("a"), item("b"), item("c")),
+        campaigns=(campaign("c1", spot, plays=288),),  # one every 5 min: due at 12:02:30, 12:07:30
+    )
+    s, plays, _ = switcher()
+    s.new_manifest(Scheduler(offer, UTC), NOON)
+    switches = run(s, NOON, NOON + 480)
+    # 11:57:30's play is owed at the start; the next two come at the first switch once due
+    assert [t for t, what in switches if what == "spot"] == [0.0, 155.0, 450.0]
+    noon = to_datetime(NOON)
+    planned = Scheduler(offer, UTC).upcoming(noon, noon + dt.timedelta(seconds=480.5))
+    assert switches == [((p.start - noon).total_seconds(), p.item.id) for p in planned]
+    loop = [what for _, what in switches if what != "spot"]
+    assert loop == ["a", "b", "c"] * (len(loop) // 3) + ["a", "b", "c"][: len(loop) % 3]
+    spots = [p for p in plays if p.item_id == "spot"]
+    assert [p.ended_at - p.started_at for p in spots[:2]] == [dt.timedelta(seconds=15)] * 2

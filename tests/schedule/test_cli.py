@@ -199,3 +199,47 @@ def test_central_side_without_a_player_config_uses_the_defaults(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "no player config at" in done.stderr and "using the defaults" in done.stderr
     assert "player time: Asia/Jakarta" in done.stdout and table_rows(done.stdout)
+
+
+def test_a_campaign_play_and_its_day_against_the_goal_are_explained(site):
+    manifest = {
+        **MANIFEST,
+        "campaigns": [
+            {
+                "id": "promo",
+                "partner": "Toko Maju",
+                "goal": {"plays_per_day": 24},
+                "schedule": {"from": "08:00", "until": "12:00"},
+                "items": [{"id": "promo-15s", "type": "text", "text": "Diskon", "duration": 15}],
+            }
+        ],
+    }
+    (site / "cache" / "manifests" / "active.json").write_text(json.dumps(manifest))
+    done = videotron(
+        site, "schedule", "--at", "2024-06-07T08:00:00", "--hours", "1", "--every-item"
+    )
+    assert done.returncode == 0, done.stderr
+    plays = [r for r in table_rows(done.stdout) if r[3] == "campaign promo"]
+    # due at 08:05 and 08:15; the first falls on an item boundary, the second waits for one
+    assert [r[0] for r in plays][:2] == ["Fri 2024-06-07 08:05:00", "Fri 2024-06-07 08:15:15"]
+    assert plays[1][6] == (
+        "campaign 'promo' of Toko Maju: play 2/24 of Fri 2024-06-07, due 08:15:00 (one every"
+        " 10m00s of window 08:00-12:00; goal 24 plays/day), 15s after it fell due (the item"
+        " before ended then)"
+    ), plays[1][6]
+    summary = done.stdout[done.stdout.index("campaign  ") :].splitlines()
+    assert re.split(r"\s{2,}", summary[1].strip()) == [
+        "promo", "Toko Maju", "Fri 2024-06-07", "24 plays/day", "24", "6", "10m00s",
+        "window 08:00-12:00",
+    ]  # fmt: skip
+    # Sunday the screen is off (operating_hours): no time for the goal, said a week ahead
+    assert done.stdout.rstrip().endswith(
+        "warning: campaign goal cannot be met: Sun 2024-06-09 08:00-12:00: 'promo' wants 24"
+        " plays/day but the screen is off through all of its dayparts (operating_hours); move"
+        " its dayparts or the screen's hours"
+    ), done.stdout
+    sunday = videotron(site, "schedule", "--at", "2024-06-09T08:00:00", "--hours", "1")
+    line = next(line for line in sunday.stdout.splitlines() if line.startswith("promo "))
+    assert re.split(r"\s{2,}", line.strip())[2:] == [
+        "Sun 2024-06-09", "24 plays/day", "0", "0", "-", "no screen time in its dayparts"
+    ]  # fmt: skip

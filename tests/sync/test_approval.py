@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
 
+from player.config.model import SourceConfig
+from player.sync.policy import refusal
+from player.wire.manifest import to_json
+from player.wire.parse import parse
 from player.wire.status import status_message
 from tests.fixtures.content import publish_tree
 from tests.fixtures.nginx import Nginx
 from tests.fixtures.player import PlayerProcess, near, screen_color
+from tests.wire.test_manifest import with_campaign
 
 RED, GREEN = (220, 20, 20), (20, 200, 40)
 APPROVED = {"approver": "sari", "approved_at": "2026-01-05T09:00:00Z"}
@@ -158,3 +164,9 @@ def test_the_status_message_to_the_office_carries_the_refusal() -> None:
     message = status_message({"sync": {"state": "error", "refused": refused}})
     assert message["sync"]["refused"] == refused
     assert status_message({"sync": {"state": "idle"}})["sync"]["refused"] is None
+
+
+def test_an_unapproved_campaign_item_is_refused_like_a_playlist_item() -> None:
+    manifest = replace(parse(to_json(with_campaign())), playlists=())
+    failed = refusal(manifest, SourceConfig(require_approval=True))
+    assert "item 'imunisasi-15s' of campaign 'imunisasi' has no approval" in failed.reason

@@ -370,3 +370,59 @@ def test_media_names_must_be_64_lowercase_hex(name):
     else:
         with pytest.raises(ManifestError, match="sha256"):
             parse_dict(raw)
+
+
+# -- campaigns ---------------------------------------------------------------------------
+
+
+def with_campaign(**changes) -> dict:
+    raw = base()
+    campaign = {
+        "id": "imunisasi",
+        "partner": "Dinas Kesehatan",
+        "goal": {"plays_per_day": 480},
+        "schedule": {"valid_from": "2024-05-01", "valid_until": "2024-05-31"},
+        "screens": ["p1", "p2"],
+        "items": [{"id": "imunisasi-15s", "type": "image", "media": IMG, "duration": 15}],
+    }
+    raw["campaigns"] = [{**campaign, **changes}]
+    return raw
+
+
+def test_a_campaign_is_read_with_its_goal_items_and_screens() -> None:
+    manifest = parse(to_json(with_campaign()))
+    (campaign,) = manifest.campaigns
+    assert (campaign.id, campaign.partner) == ("imunisasi", "Dinas Kesehatan")
+    assert campaign.goal.plays_per_day == 480 and campaign.goal.share is None
+    assert campaign.screens == {"p1", "p2"} and campaign.groups is None
+    assert campaign.rules.valid_until == dt.datetime(2024, 6, 1)
+    assert campaign.back_to_back is False
+    assert "imunisasi-15s" in [item.id for item in manifest.items()]  # fetched, approved, shown
+
+
+def test_a_manifest_without_campaigns_plays_as_before() -> None:
+    assert parse(to_json(base())).campaigns == ()
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "reason"),
+    [
+        ({"goal": {}}, "campaigns[0].goal", "give exactly one of plays_per_day"),
+        ({"goal": {"share": 10}}, "campaigns[0].goal.share", "must be <= 1"),
+        ({"goal": {"plays_per_day": 0}}, "campaigns[0].goal.plays_per_day", "must be >= 1"),
+        ({"partner": ""}, "campaigns[0].partner", "non-empty string"),
+        ({"screens": []}, "campaigns[0].screens", "empty list never matches"),
+        ({"back_to_back": "yes"}, "campaigns[0].back_to_back", "true or false"),
+        ({"items": []}, "campaigns[0].items", "at least one item"),
+    ],
+)
+def test_a_bad_campaign_is_refused_naming_the_field(change, path, reason) -> None:
+    with pytest.raises(ManifestError) as caught:
+        parse(to_json(with_campaign(**change)))
+    assert caught.value.path == path and reason in caught.value.reason, str(caught.value)
+
+
+def test_a_campaign_item_id_must_be_unique_with_the_playlists_items() -> None:
+    raw = with_campaign(items=[{"id": "psa", "type": "image", "media": IMG}])
+    with pytest.raises(ManifestError, match="duplicate item id 'psa'"):
+        parse(to_json(raw))
