@@ -22,7 +22,7 @@ from nacl.signing import SigningKey
 from central import feeds as office_feeds
 from central import mediaprofile
 from central.probe import MediaInfo, probe_media
-from player.wire.approval import MAX_APPROVER, content_hash
+from player.wire.approval import MAX_APPROVER, content_hash, ticker_content
 from player.wire.atomicfile import atomic_write, atomic_writer, fsync_dir
 from player.wire.isotime import format_utc, parse_utc
 from player.wire.manifest import (
@@ -292,8 +292,29 @@ class _Builder:
             manifest["defaults"] = data["defaults"]
         self._sign_approvals(data.get("defaults"))
         if layout:
-            manifest["layout"] = self._ticker_feeds(layout)
+            manifest["layout"] = self._ticker_feeds(self._ticker_approval(layout))
         return manifest
+
+    def _ticker_approval(self, layout: dict) -> dict:
+        """`ticker: approval:` signs the typed lines as an item's approval signs the item:
+        with the hash of what the approver read (approval.ticker_content)."""
+        ticker = layout.get("ticker")
+        if not isinstance(ticker, dict) or "approval" not in ticker:
+            return layout
+        ticker = dict(ticker)
+        approval = self._approval(ticker.pop("approval"), "layout.ticker.approval")
+        lines = ticker.get("lines")
+        if not (isinstance(lines, list) and lines and all(isinstance(x, str) for x in lines)):
+            message = "approves the ticker's typed lines: give lines: (a list of text)"
+            self.problems.append(self.doc.at("layout.ticker.approval", message))
+        elif approval is not None:
+            approver, moment = approval
+            ticker["approval"] = {
+                "approver": approver,
+                "approved_at": format_utc(moment),
+                "content_hash": content_hash(ticker_content(lines)),
+            }
+        return {**layout, "ticker": ticker}
 
     def _approval(self, raw: object, path: str) -> tuple[str, dt.datetime] | None:
         """An item's `approval: {approver, approved_at}`, or None after noting a problem."""
