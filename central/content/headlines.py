@@ -34,6 +34,11 @@ def queue_path(config: CentralConfig) -> Path:
     return review.library_folder(config) / feeds.HEADLINES_FILE
 
 
+def _aware(now: dt.datetime) -> dt.datetime:
+    """The console's clock is naive UTC (as the database); the queue's times are aware."""
+    return now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+
+
 @contextmanager
 def _locked(queue: Path) -> Iterator[None]:
     """One read-modify-write of the queue at a time: two approvers deciding at once (threads
@@ -80,6 +85,7 @@ def decide(connection: Connection, config: CentralConfig, decision: str, ids: li
            approver: str, now: dt.datetime) -> int:  # fmt: skip
     """Approve or reject the queued headlines `ids`; each feed's decision is audited. Returns
     how many were decided; FeedError when an id is not in the queue (nothing changes)."""
+    now = _aware(now)
     queue = queue_path(config)
     with _locked(queue):
         headlines = feeds.load_queue(queue)
@@ -104,7 +110,7 @@ def fetch(config: CentralConfig, now: dt.datetime) -> dict[str, str]:
     deadline); {feed url: error} of those that failed, their headlines kept as they were."""
     queue = queue_path(config)
     with _locked(queue):
-        _, errors = feeds.refresh(queue, config.console.feeds, now)
+        _, errors = feeds.refresh(queue, config.console.feeds, _aware(now))
     return errors
 
 

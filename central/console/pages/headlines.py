@@ -60,7 +60,8 @@ async def decide(request: Request, session: Session) -> Response:
                              approver=session.user, now=console.now())  # fmt: skip
     except (feeds.FeedError, review.ReviewError) as exc:
         return await _page(request, session, error=str(exc), status=409)
-    return RedirectResponse(f"/headlines?notice={decision}d&count={count}", status_code=303)
+    notice = "approved" if decision == "approve" else "rejected"
+    return RedirectResponse(f"/headlines?notice={notice}&count={count}", status_code=303)
 
 
 @web.page("approver")
