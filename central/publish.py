@@ -295,10 +295,10 @@ class _Builder:
             manifest["layout"] = self._ticker_feeds(self._ticker_approval(layout))
         return manifest
 
-    def _ticker_approval(self, layout: dict) -> dict:
+    def _ticker_approval(self, layout: object) -> object:
         """`ticker: approval:` signs the typed lines as an item's approval signs the item:
         with the hash of what the approver read (approval.ticker_content)."""
-        ticker = layout.get("ticker")
+        ticker = layout.get("ticker") if isinstance(layout, dict) else None
         if not isinstance(ticker, dict) or "approval" not in ticker:
             return layout
         ticker = dict(ticker)
