@@ -8,6 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from central import feeds as office_feeds
 from central.cap.settings import CAP_SETTINGS, CapSettings, cap_settings
 from central.notifications.settings import (
     NOTIFICATION_SETTINGS,
@@ -95,6 +96,9 @@ class ConsoleSettings:
     trusted_proxies: str = "127.0.0.1"  # whose X-Forwarded-Proto/-For is believed
     library: Path | None = None  # uploaded media (content workflow); None: no uploads
     upload_limit: int = DEFAULT_UPLOAD_LIMIT  # bytes per uploaded file
+    # The ticker feeds the office reads (fetched, filtered, headlines approved in the console);
+    # a group's playlist may put any of them on its ticker.
+    feeds: tuple[office_feeds.OfficeFeed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,39 @@ def publish_groups(v: Located, ctx: Context) -> dict[str, Path]:
     return groups
 
 
+def _unlocated(v: Located) -> object:
+    if isinstance(v.value, dict):
+        return {key: _unlocated(value) for key, value in v.value.items()}
+    if isinstance(v.value, list):
+        return [_unlocated(value) for value in v.value]
+    return v.value
+
+
+def feed_list(v: Located, ctx: Context) -> tuple[office_feeds.OfficeFeed, ...]:
+    """`- url: https://…` entries with optional rules and auto_approve, as a playlist YAML's
+    `ticker: feeds:` has them (central/feeds.py office_feed)."""
+    if not isinstance(v.value, list):
+        raise Invalid(f"expected a list of feeds (- url: https://…), got {shown(v)}")
+    found, errors = [], []
+    for entry in v.value:
+        plain = _unlocated(entry)
+        if isinstance(plain, str):
+            plain = {"url": plain}
+        if not isinstance(plain, dict):
+            errors.append(Invalid("must be a URL or {url, rules, auto_approve}", entry))
+            continue
+        try:
+            found.append(office_feeds.office_feed(plain))
+        except office_feeds.FeedError as exc:
+            errors.append(Invalid(str(exc), entry))
+    if errors:
+        raise Invalid.joined(errors)
+    urls = [feed.url for feed in found]
+    if len(urls) != len(set(urls)):
+        raise Invalid("a feed is listed twice")
+    return tuple(found)
+
+
 # --- the declarations ----------------------------------------------------------------------
 
 SETTINGS: tuple[Setting, ...] = (
@@ -197,6 +234,8 @@ SETTINGS: tuple[Setting, ...] = (
             "folder for media uploaded in the console (the content workflow)", nullable=True),
     Setting("console.upload_limit", byte_size(1024**2, 64 * 1024**3), DEFAULT_UPLOAD_LIMIT,
             "largest file the library accepts: 500MB, 2GB"),
+    Setting("console.feeds", feed_list, (),
+            "ticker feeds the office reads; approvers vet their headlines in the console"),
 )  # fmt: skip
 
 _PLAYER_CONFIG = "this looks like a player's config: the office side reads central.yaml"

@@ -25,7 +25,7 @@ from central import mediaprofile, publishlock
 from central.probe import MediaInfo, probe_media
 from player.schedule import campaigns as campaign_plan
 from player.schedule.wallclock import WallClock
-from player.wire.approval import MAX_APPROVER, content_hash
+from player.wire.approval import MAX_APPROVER, content_hash, ticker_content
 from player.wire.atomicfile import atomic_write, atomic_writer, fsync_dir
 from player.wire.isotime import format_utc, parse_utc
 from player.wire.manifest import (
@@ -320,10 +320,31 @@ class _Builder:
             manifest["defaults"] = data["defaults"]
         self._sign_approvals(data.get("defaults"))
         if layout:
-            manifest["layout"] = self._ticker_feeds(layout)
+            manifest["layout"] = self._ticker_feeds(self._ticker_approval(layout))
         if data.get("brightness") is not None:
             manifest["brightness"] = _brightness_times(data["brightness"])
         return manifest
+
+    def _ticker_approval(self, layout: object) -> object:
+        """`ticker: approval:` signs the typed lines as an item's approval signs the item:
+        with the hash of what the approver read (approval.ticker_content)."""
+        ticker = layout.get("ticker") if isinstance(layout, dict) else None
+        if not isinstance(ticker, dict) or "approval" not in ticker:
+            return layout
+        ticker = dict(ticker)
+        approval = self._approval(ticker.pop("approval"), "layout.ticker.approval")
+        lines = ticker.get("lines")
+        if not (isinstance(lines, list) and lines and all(isinstance(x, str) for x in lines)):
+            message = "approves the ticker's typed lines: give lines: (a list of text)"
+            self.problems.append(self.doc.at("layout.ticker.approval", message))
+        elif approval is not None:
+            approver, moment = approval
+            ticker["approval"] = {
+                "approver": approver,
+                "approved_at": format_utc(moment),
+                "content_hash": content_hash(ticker_content(lines)),
+            }
+        return {**layout, "ticker": ticker}
 
     def _approval(self, raw: object, path: str) -> tuple[str, dt.datetime] | None:
         """An item's `approval: {approver, approved_at}`, or None after noting a problem."""

@@ -22,7 +22,17 @@ from central.console import accounts, i18n, web
 from central.console.accounts import Session
 from central.console.alertpreview import AlertPreviewer
 from central.console.outage import DatabaseUnavailable, DatabaseWatch
-from central.console.pages import admin, alerts, content, fleet, library, plays, review, screen
+from central.console.pages import (
+    admin,
+    alerts,
+    content,
+    fleet,
+    headlines,
+    library,
+    plays,
+    review,
+    screen,
+)
 from central.content.frames import FrameRenderer
 from central.notifications.delivery import Notifier, audit_writer
 
@@ -162,6 +172,7 @@ def create_app(
         *content.routes(),
         *library.routes(),
         *review.routes(),
+        *headlines.routes(),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
     previewer = AlertPreviewer(console.zone)

@@ -90,9 +90,10 @@ def group_display(screens: Iterable[Mapping], group: str) -> Display:
 
 
 def wire_manifest(group: str, items: list[dict], sizes: Mapping[str, int],
-                  now: dt.datetime) -> dict:  # fmt: skip
+                  now: dt.datetime, layout: Mapping | None = None) -> dict:  # fmt: skip
     """The unsigned manifest the screens would be given for `items` (media sizes from
-    `sizes`), with the layout (ticker bar, clock) of the authoring YAML approval publishes."""
+    `sizes`), with the ticker's typed lines and the clock of `layout` as approval publishes
+    them (the feeds' headlines are left out: which are approved changes by the hour)."""
     entries = []
     for item in items:
         entry = {"id": item["id"], "type": item["type"], "media": item["media"]}
@@ -108,9 +109,15 @@ def wire_manifest(group: str, items: list[dict], sizes: Mapping[str, int],
         "sequence": 1, "media": media,
         "playlists": [{"name": "main", "default": True, "items": entries}],
     }  # fmt: skip
-    layout = playlist.authoring(group, items).get("layout")
-    if layout is not None:
-        manifest["layout"] = layout
+    authored = playlist.authoring(group, items, layout)
+    shown = {}
+    ticker = authored.get("ticker") or {}
+    if ticker.get("lines"):
+        shown["ticker"] = {"lines": ticker["lines"], "position": ticker["position"]}
+    if authored.get("clock"):
+        shown["clock"] = authored["clock"]
+    if shown:
+        manifest["layout"] = shown
     return manifest
 
 
@@ -143,7 +150,7 @@ class FrameRenderer:
         return found if found is not None and found.is_file() else None
 
     async def frames(self, group: str, items: list[dict], display: Display,
-                     now: dt.datetime) -> list[Frame]:  # fmt: skip
+                     now: dt.datetime, layout: Mapping | None = None) -> list[Frame]:  # fmt: skip
         """Each item's frame, drawing those not kept yet; raises FrameError when the
         renderer fails or takes longer than the timeout."""
         if now.tzinfo is None:  # the console's clock: naive UTC, as the database
@@ -152,7 +159,7 @@ class FrameRenderer:
         for sha in {item["media"] for item in items}:
             with contextlib.suppress(OSError):  # a missing file: its frame says so
                 sizes[sha] = media_path(self.library, sha).stat().st_size
-        manifest = wire_manifest(group, items, sizes, now)
+        manifest = wire_manifest(group, items, sizes, now, layout)
         entries = manifest["playlists"][0]["items"]
         layout = manifest.get("layout")
         keys = [frame_key(entry, layout, display) for entry in entries]

@@ -1,10 +1,18 @@
-"""A group's playlist as the console edits it: items, their checks, the diff, the authoring YAML."""
+"""A group's playlist as the console edits it: items, ticker, clock, checks, diff, authoring."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+
+from player.wire.manifest import (
+    CLOCK_POSITIONS,
+    MAX_FORMAT,
+    MAX_LINE,
+    MAX_TICKER_LINES,
+    TICKER_POSITIONS,
+)
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 IMAGE_SECONDS = 10.0  # an image item's length when none is given
@@ -14,7 +22,11 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # What the screens' approval covers (the contract's content hash): a change here needs a new
 # approval; a change of order, days, hours or dates keeps the item's approval.
 CONTENT_FIELDS = ("type", "media", "duration")
-SCHEDULE_FIELDS = ("days", "start", "end", "valid_from", "valid_until")
+SCHEDULE_FIELDS = ("days", "start", "end", "valid_from", "valid_until", "priority")
+# An item's priority is its playlist's in the manifest (player/schedule/plan.py): while any
+# item of a higher priority may play, only that priority's items play; priority 0 is the
+# default playlist, played when nothing of a higher priority is valid.
+MAX_PRIORITY = 9
 
 
 def new_item(media: Mapping, number: int) -> dict:
@@ -31,7 +43,13 @@ def new_item(media: Mapping, number: int) -> dict:
         "end": "",
         "valid_from": _day(media.get("valid_from")),
         "valid_until": _day(media.get("valid_until")),
+        "priority": 0,
     }
+
+
+def priority_of(item: Mapping) -> int:
+    """An item's priority; items stored before priorities existed have 0."""
+    return int(item.get("priority") or 0)
 
 
 def _day(value) -> str:
@@ -60,6 +78,9 @@ def check_item(item: dict) -> list[str]:
             problems.append(f"{item[key]!r} is not a date (YYYY-MM-DD)")
     if item["valid_from"] and item["valid_until"] and item["valid_until"] < item["valid_from"]:
         problems.append("'until' is before 'from'")
+    priority = item.get("priority", 0)
+    if not isinstance(priority, int) or not 0 <= priority <= MAX_PRIORITY:
+        problems.append(f"priority must be a whole number 0 to {MAX_PRIORITY}")
     return problems
 
 
@@ -79,7 +100,8 @@ def diff(before: list[dict], after: list[dict]) -> list[dict]:
                             "from": item.get("valid_from", "")})  # fmt: skip
             continue
         was_index, was = old[item["id"]]
-        fields = [k for k in (*CONTENT_FIELDS, *SCHEDULE_FIELDS) if was.get(k) != item.get(k)]
+        keys = (*CONTENT_FIELDS, *SCHEDULE_FIELDS)
+        fields = [k for k in keys if _field(was, k) != _field(item, k)]
         if fields:
             changes.append({"change": "changes", "item": item, "fields": fields, "from": ""})
         elif was_index != index:
@@ -88,6 +110,10 @@ def diff(before: list[dict], after: list[dict]) -> list[dict]:
         if item["id"] not in new_ids:
             changes.append({"change": "stops", "item": item, "fields": [], "from": ""})
     return changes
+
+
+def _field(item: Mapping, key: str):
+    return priority_of(item) if key == "priority" else item.get(key)
 
 
 def carry_approvals(before: list[dict], after: list[dict], approver: str, at: str) -> list[dict]:
@@ -105,28 +131,145 @@ def carry_approvals(before: list[dict], after: list[dict], approver: str, at: st
     return stamped
 
 
-def authoring(group: str, items: list[dict]) -> dict:
-    """The authoring YAML (as a dict) `central.publish.publish` reads: one default playlist,
-    media files under media/ beside it."""
-    entries = []
-    for item in items:
-        entry: dict = {"id": item["id"], "type": item["type"], "file": f"media/{item['media']}"}
-        if item.get("duration") is not None:
-            entry["duration"] = item["duration"]
-        schedule: dict = {}
-        if set(item["days"]) != set(DAYS):
-            schedule["days"] = [day for day in DAYS if day in item["days"]]
-        if item["start"]:
-            schedule["windows"] = [f"{item['start']}-{item['end']}"]
-        for key in ("valid_from", "valid_until"):
-            if item[key]:
-                schedule[key] = item[key]
-        if schedule:
-            entry["schedule"] = schedule
-        if item.get("approval"):
-            entry["approval"] = dict(item["approval"])
-        entries.append(entry)
-    return {"group": group, "playlists": [{"name": "main", "default": True, "items": entries}]}
+def _entry(item: Mapping) -> dict:
+    entry: dict = {"id": item["id"], "type": item["type"], "file": f"media/{item['media']}"}
+    if item.get("duration") is not None:
+        entry["duration"] = item["duration"]
+    schedule: dict = {}
+    if set(item["days"]) != set(DAYS):
+        schedule["days"] = [day for day in DAYS if day in item["days"]]
+    if item["start"]:
+        schedule["windows"] = [f"{item['start']}-{item['end']}"]
+    for key in ("valid_from", "valid_until"):
+        if item[key]:
+            schedule[key] = item[key]
+    if schedule:
+        entry["schedule"] = schedule
+    if item.get("approval"):
+        entry["approval"] = dict(item["approval"])
+    return entry
+
+
+def authoring(group: str, items: list[dict], layout: Mapping | None = None) -> dict:
+    """The authoring YAML (as a dict) `central.publish.publish` reads, media files under
+    media/ beside it: priority-0 items in the default playlist, each higher priority in a
+    playlist of that priority (highest first); the ticker and clock when the layout has them."""
+    playlists = []
+    for priority in sorted({priority_of(item) for item in items}, reverse=True):
+        entries = [_entry(item) for item in items if priority_of(item) == priority]
+        if priority == 0:
+            playlists.append({"name": "main", "default": True, "items": entries})
+        else:
+            playlists.append({"name": f"priority-{priority}", "priority": priority,
+                              "items": entries})  # fmt: skip
+    data: dict = {"group": group, "playlists": playlists}
+    layout = layout or {}
+    ticker = layout.get("ticker") or {}
+    if ticker.get("lines") or ticker.get("feeds"):
+        shown: dict = {"position": ticker.get("position", "bottom")}
+        if ticker.get("lines"):
+            shown["lines"] = list(ticker["lines"])
+            if ticker.get("approval"):
+                shown["approval"] = dict(ticker["approval"])
+        if ticker.get("feeds"):
+            shown["feeds"] = list(ticker["feeds"])  # the office's feeds, by URL
+        data["ticker"] = shown
+    clock = layout.get("clock") or {}
+    if clock.get("on"):
+        data["clock"] = {"position": clock.get("position", "top-right"),
+                         "format": clock.get("format") or "%H:%M"}  # fmt: skip
+    return data
+
+
+# -- the group's ticker and clock -------------------------------------------------------------
+
+
+def new_layout() -> dict:
+    """A group's ticker and clock before anyone edited them: neither is shown."""
+    return {
+        "ticker": {"lines": [], "feeds": [], "position": "bottom"},
+        "clock": {"on": False, "position": "top-right", "format": "%H:%M"},
+    }
+
+
+def full_layout(layout: Mapping | None) -> dict:
+    """`layout` with every key the editor shows (submissions made before layouts had none)."""
+    base = new_layout()
+    for part in ("ticker", "clock"):
+        base[part].update((layout or {}).get(part) or {})
+    return base
+
+
+def check_layout(layout: Mapping, office_feeds: Sequence[str]) -> list[str]:
+    """What is wrong with an edited ticker and clock, in words for the page; [] when none."""
+    problems = []
+    ticker, clock = layout["ticker"], layout["clock"]
+    if len(ticker["lines"]) > MAX_TICKER_LINES:
+        problems.append(f"at most {MAX_TICKER_LINES} ticker lines")
+    for number, line in enumerate(ticker["lines"], 1):
+        if len(line) > MAX_LINE:
+            problems.append(f"ticker line {number}: longer than {MAX_LINE} characters")
+    problems.extend(f"{url}: not one of the office's feeds (central.yaml console.feeds)"
+                    for url in ticker["feeds"] if url not in office_feeds)  # fmt: skip
+    if ticker["position"] not in TICKER_POSITIONS:
+        problems.append(f"ticker position must be {' or '.join(TICKER_POSITIONS)}")
+    if clock["position"] not in CLOCK_POSITIONS:
+        problems.append(f"clock position must be one of {', '.join(CLOCK_POSITIONS)}")
+    if clock["on"] and not 0 < len(clock["format"]) <= MAX_FORMAT:
+        problems.append(f"clock format must be 1 to {MAX_FORMAT} characters, e.g. %H:%M")
+    return problems
+
+
+def layout_diff(before: Mapping | None, after: Mapping | None) -> list[str]:
+    """What a change set does to the ticker and clock, as the console's word keys:
+    ticker_on, ticker_off, ticker_lines_changed, ticker_feeds_changed, ticker_moved,
+    clock_on, clock_off, clock_changed."""
+    was, now = full_layout(before), full_layout(after)
+    changes = []
+    old_ticker, new_ticker = was["ticker"], now["ticker"]
+    shown_before = bool(old_ticker["lines"] or old_ticker["feeds"])
+    shown_after = bool(new_ticker["lines"] or new_ticker["feeds"])
+    if shown_before != shown_after:
+        changes.append("ticker_on" if shown_after else "ticker_off")
+    if old_ticker["lines"] != new_ticker["lines"]:
+        changes.append("ticker_lines_changed")
+    if old_ticker["feeds"] != new_ticker["feeds"]:
+        changes.append("ticker_feeds_changed")
+    if shown_after and old_ticker["position"] != new_ticker["position"]:
+        changes.append("ticker_moved")
+    old_clock, new_clock = was["clock"], now["clock"]
+    if old_clock["on"] != new_clock["on"]:
+        changes.append("clock_on" if new_clock["on"] else "clock_off")
+    elif new_clock["on"] and any(old_clock[k] != new_clock[k] for k in ("position", "format")):
+        changes.append("clock_changed")
+    return changes
+
+
+def carry_layout_approval(before: Mapping | None, after: Mapping, approver: str,
+                          at: str) -> dict:  # fmt: skip
+    """`after` with the approval of its typed ticker lines: kept when the lines are as
+    approved before (the screens' content hash still matches), else this approver's."""
+    layout = full_layout(after)
+    ticker = layout["ticker"]
+    ticker.pop("approval", None)
+    if ticker["lines"]:
+        was = full_layout(before)["ticker"]
+        same = was.get("approval") and was["lines"] == ticker["lines"]
+        ticker["approval"] = was["approval"] if same else {"approver": approver,
+                                                           "approved_at": at}  # fmt: skip
+    return layout
+
+
+def layout_from_form(field, getlist) -> dict:
+    """The ticker and clock a page posted (`field(name)` → str, `getlist(name)` → [str])."""
+    lines = [" ".join(line.split()) for line in field("ticker_lines").splitlines()]
+    return {
+        "ticker": {"lines": [line for line in lines if line], "feeds": getlist("ticker_feeds"),
+                   "position": field("ticker_position") or "bottom"},
+        "clock": {"on": bool(field("clock_on")),
+                  "position": field("clock_position") or "top-right",
+                  "format": field("clock_format").strip() or "%H:%M"},
+    }  # fmt: skip
 
 
 def items_from_form(field, getlist, library: Mapping[str, Mapping]) -> tuple[list[dict], list[str]]:
@@ -161,10 +304,19 @@ def items_from_form(field, getlist, library: Mapping[str, Mapping]) -> tuple[lis
             "start": field(f"start_{n}").strip(), "end": field(f"end_{n}").strip(),
             "valid_from": field(f"valid_from_{n}").strip(),
             "valid_until": field(f"valid_until_{n}").strip(),
+            "priority": _whole(field(f"priority_{n}")),
         }  # fmt: skip
         problems.extend(f"{item['name']}: {p}" for p in check_item(item))
+        if item["priority"] is None:
+            problems.append(f"row {n + 1}: priority must be a whole number 0 to {MAX_PRIORITY}")
+            item["priority"] = 0
         rows.append((order, n, item))
     ids = [item["id"] for _, _, item in rows]
     if len(ids) != len(set(ids)):
         problems.append("two rows have the same id")
     return [item for _, _, item in sorted(rows, key=lambda row: row[:2])], problems
+
+
+def _whole(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else (0 if not text else None)

@@ -15,6 +15,7 @@ the approver why.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -33,6 +34,7 @@ from central.content.library import media_path
 from central.db import content as stored
 from central.db.audit import naive, record
 from central.db.publishlog import CONSOLE, record_publish
+from central.feeds import HEADLINES_FILE
 from central.notifications.events import Event
 from central.publish import PublishError, PublishSummary
 from central.publish import publish as publish_tree  # the authoring YAML → signed tree
@@ -78,20 +80,30 @@ def current_items(connection: Connection, group: str) -> list[dict]:
     return latest["items"] if latest else []
 
 
+def current_layout(connection: Connection, group: str) -> dict | None:
+    """The group's ticker and clock as last approved (None: neither was ever set)."""
+    latest = stored.latest_approved(connection, group)
+    return latest.get("layout") if latest else None
+
+
 def submit(connection: Connection, config: CentralConfig, group: str, items: list[dict], *,
-           user: str, role: str, now: dt.datetime) -> int:  # fmt: skip
-    """Record a change set for approval; its number."""
+           user: str, role: str, now: dt.datetime, layout: dict | None = None) -> int:  # fmt: skip
+    """Record a change set (items, and the ticker and clock when given) for approval."""
     if group not in groups_for(connection, config, user, role):
         raise ReviewError("not_your_group", f"{user} may not submit for group {group!r}")
     if not items:
         raise ReviewError("empty_playlist", "a playlist needs at least one item")
     problems = [f"{item['id']}: {p}" for item in items for p in playlist.check_item(item)]
+    if layout is not None:
+        layout = playlist.full_layout(layout)
+        layout["ticker"].pop("approval", None)  # the approver's, given at approval
+        problems += playlist.check_layout(layout, [feed.url for feed in config.console.feeds])
     if problems:
         raise ReviewError("playlist_problems", "; ".join(problems))
     clean = [{k: v for k, v in item.items() if k != "approval"} for item in items]
     number = stored.add_submission(connection, {
         "group": group, "submitter": user, "submitted_at": naive(now),
-        "state": stored.PENDING, "items": clean,
+        "state": stored.PENDING, "items": clean, "layout": layout,
     })  # fmt: skip
     record(connection, now, user, "content-submitted", f"{group} #{number}",
            detail={"items": len(items)})  # fmt: skip
@@ -120,16 +132,18 @@ def review_data(connection: Connection, number: int) -> dict | None:
     found = stored.submission(connection, number)
     if found is None:
         return None
-    before = _before(connection, found)
-    found["diff"] = playlist.diff(before, found["items"])
+    earlier = _earlier(connection, found)
+    found["diff"] = playlist.diff(earlier["items"] if earlier else [], found["items"])
+    found["layout_diff"] = playlist.layout_diff(earlier and earlier["layout"], found["layout"])
     return found
 
 
-def _before(connection: Connection, submission: dict) -> list[dict]:
+def _earlier(connection: Connection, submission: dict) -> dict | None:
+    """The group's approved submission before this one: what this one changes."""
     earlier = [s for s in stored.recent_submissions(connection, group=submission["group"],
                                                      state=stored.APPROVED, limit=200)
                if s["id"] < submission["id"]]  # fmt: skip
-    return earlier[0]["items"] if earlier else []
+    return earlier[0] if earlier else None
 
 
 def approve(connection: Connection, config: CentralConfig, number: int, approver: str,
@@ -145,14 +159,17 @@ def approve(connection: Connection, config: CentralConfig, number: int, approver
     items = playlist.carry_approvals(
         current_items(connection, found["group"]), found["items"], approver, format_utc(now)
     )
+    layout = found["layout"] and playlist.carry_layout_approval(
+        current_layout(connection, found["group"]), found["layout"], approver, format_utc(now)
+    )
     # The claim comes first, so a second approver's click loses here, before anything is
     # published; it is only committed with the publish's record (see the module's note).
     if not stored.decide(connection, number, stored.APPROVED, by=approver, at=naive(now),
-                         items=items):  # fmt: skip
+                         items=items, layout=layout):  # fmt: skip
         raise ReviewError("not_pending", f"submission #{number} was decided meanwhile")
     record(connection, now, approver, "content-approved", f"{found['group']} #{number}")
     result = publish_group(connection, config, found["group"], items, actor=approver, now=now,
-                           submission=number)  # fmt: skip
+                           submission=number, layout=layout)  # fmt: skip
     stored.decide_sequence(connection, number, result.sequence)
     return result
 
@@ -179,20 +196,22 @@ def restore(connection: Connection, config: CentralConfig, number: int, approver
     new = stored.add_submission(connection, {
         "group": found["group"], "submitter": approver, "submitted_at": naive(now),
         "state": stored.APPROVED, "items": found["items"], "decided_by": approver,
-        "decided_at": naive(now), "restored_from": number,
+        "decided_at": naive(now), "restored_from": number, "layout": found["layout"],
     })  # fmt: skip
     record(connection, now, approver, "content-restored", f"{found['group']} #{new}",
            detail={"from": number})  # fmt: skip
     result = publish_group(connection, config, found["group"], found["items"], actor=approver,
-                           now=now, submission=new)  # fmt: skip
+                           now=now, submission=new, layout=found["layout"])  # fmt: skip
     stored.decide_sequence(connection, new, result.sequence)
     return new, result
 
 
 def publish_group(connection: Connection, config: CentralConfig, group: str, items: list[dict],
                   *, actor: str, now: dt.datetime, submission: int | None = None,
-                  ) -> Published:  # fmt: skip
-    """Write, sign and publish `items` as `group`'s content, record it, then tell its screens.
+                  layout: dict | None = None) -> Published:  # fmt: skip
+    """Write, sign and publish `items` (and the ticker and clock of `layout`) as `group`'s
+    content, record it, then tell its screens; the ticker's feeds bring their approved
+    headlines.
 
     Raises ReviewError("publish_failed", why) when the tree could not be written (a full
     disk, an unreadable key, another publisher holding the folder): the published tree is
@@ -206,7 +225,7 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
         raise ReviewError("no_key", f"{config.path}: set publish.key; the console signs with it")
     folder = library_folder(config)
     try:
-        summary = _publish_items(folder, out_dir, config.publish.key, group, items,
+        summary = _publish_items(folder, out_dir, config.publish.key, group, items, layout,
                                  holder=f"console ({actor})", now=now)  # fmt: skip
     except (OSError, PublishBusy) as exc:
         message = f"cannot publish {group} to {out_dir}: {exc}; nothing was published or recorded"
@@ -217,8 +236,8 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
     return Published(summary.sequence, notify(config, summary.manifest_path))
 
 
-def _publish_items(folder: Path, out_dir: Path, key: Path, group: str, items: list[dict], *,
-                   holder: str, now: dt.datetime) -> PublishSummary:  # fmt: skip
+def _publish_items(folder: Path, out_dir: Path, key: Path, group: str, items: list[dict],
+                   layout: dict | None, *, holder: str, now: dt.datetime) -> PublishSummary:  # fmt: skip
     """The items as authoring YAML in a work folder beside the library, published from it."""
     work = Path(tempfile.mkdtemp(prefix=f"publish-{group}-", dir=_work_root(folder)))
     try:
@@ -226,7 +245,9 @@ def _publish_items(folder: Path, out_dir: Path, key: Path, group: str, items: li
         for sha in {item["media"] for item in items}:
             _link(media_path(folder, sha), work / "media" / sha)
         source = work / "playlist.yaml"
-        data = playlist.authoring(group, items)
+        data = playlist.authoring(group, items, layout)
+        if data.get("ticker", {}).get("feeds"):  # publish reads the queue beside the YAML
+            _copy_queue(folder / HEADLINES_FILE, work / HEADLINES_FILE)
         source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
         try:
             return publish_tree(source, out_dir, key, now, holder=holder)
@@ -255,6 +276,13 @@ def library_folder(config: CentralConfig) -> Path:
         raise ReviewError("no_library", f"{config.path}: set console.library (a folder for "
                           "uploaded media, writable by the console's user)")  # fmt: skip
     return folder
+
+
+def _copy_queue(queue: Path, target: Path) -> None:
+    """The console's headline queue (central/content/headlines.py) beside the YAML."""
+    # No queue: nothing fetched yet; the ticker shows its lines and publish warns of the feeds.
+    with contextlib.suppress(FileNotFoundError):
+        shutil.copyfile(queue, target)
 
 
 def _work_root(folder: Path) -> Path:

@@ -57,6 +57,8 @@ def set_scopes(connection: Connection, user: str, groups: list[str]) -> None:
 
 def add_submission(connection: Connection, values: dict) -> int:
     values = {**values, "items": json.dumps(values["items"], ensure_ascii=False)}
+    if values.get("layout") is not None:
+        values["layout"] = json.dumps(values["layout"], ensure_ascii=False)
     result = connection.execute(insert(submissions).values(values))
     return int(result.inserted_primary_key[0])
 
@@ -69,6 +71,7 @@ def submission(connection: Connection, number: int) -> dict | None:
 def _submission(row) -> dict:
     entry = dict(row)
     entry["items"] = json.loads(entry["items"])
+    entry["layout"] = json.loads(entry["layout"]) if entry.get("layout") else None
     return entry
 
 
@@ -99,12 +102,15 @@ def decide(
     at: dt.datetime,
     reason: str | None = None,
     items: list[dict] | None = None,
+    layout: dict | None = None,
 ) -> bool:
     """Move a pending submission to `state`; False when it was no longer pending (someone
     else decided first: the second decision must not count)."""
     values: dict = {"state": state, "decided_by": by, "decided_at": at, "reason": reason}
     if items is not None:
         values["items"] = json.dumps(items, ensure_ascii=False)
+    if layout is not None:
+        values["layout"] = json.dumps(layout, ensure_ascii=False)
     result = connection.execute(
         update(submissions)
         .where(submissions.c.id == number, submissions.c.state == PENDING)

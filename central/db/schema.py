@@ -264,6 +264,7 @@ submissions = Table(
     Column("submitted_at", DateTime, nullable=False),
     Column("state", String(16), nullable=False),  # pending | approved | sent_back
     Column("items", Text, nullable=False),  # JSON list of playlist items (with approvals)
+    Column("layout", Text),  # JSON: the group's ticker and clock; NULL: neither
     Column("decided_by", String(64)),
     Column("decided_at", DateTime),
     Column("reason", Text),  # why it was sent back

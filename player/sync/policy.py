@@ -26,6 +26,15 @@ def _unapproved(manifest: Manifest) -> list[str]:
                     f"{where} changed after {item.approval.approver} approved it "
                     "(its content_hash does not match)"
                 )
+    ticker = manifest.layout.ticker
+    if ticker is not None and ticker.lines:  # typed text is content too
+        if ticker.approval is None:
+            found.append("the ticker's lines have no approval")
+        elif not ticker.approval.matches:
+            found.append(
+                f"the ticker's lines changed after {ticker.approval.approver} approved them "
+                "(their content_hash does not match)"
+            )
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # What an approver vetted: what the screen shows of the item and for how long. Not its id,
@@ -25,6 +25,12 @@ class Approval:
     # Whether `content_hash` is the hash of the item it rides on; a player that requires
     # approval refuses a manifest where it is not (content changed after approval).
     matches: bool = True
+
+
+def ticker_content(lines: Sequence[str]) -> dict:
+    """The ticker's typed lines as the content `content_hash` covers: what an approver read
+    (not the bar's position, colours or speed, nor the feeds' headlines, signed one by one)."""
+    return {"type": "ticker", "text": "\n".join(lines)}
 
 
 def content_hash(item: Mapping) -> str:

@@ -173,6 +173,9 @@ class Ticker:
     height: float = 0.08  # fraction of the content height
     color: str = "#ffffff"
     background: str = "#000000"
+    # Who approved `lines` (content_hash of approval.ticker_content(lines)); None when the
+    # office did not say: a player with source.require_approval then refuses the lines.
+    approval: Approval | None = None
 
     def signed_lines(self) -> tuple[str, ...]:
         """What the ticker shows of the manifest itself: its lines, then its headlines."""

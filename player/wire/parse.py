@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from player.wire import fields
-from player.wire.approval import MAX_APPROVER, Approval, content_hash
+from player.wire.approval import MAX_APPROVER, Approval, content_hash, ticker_content
 from player.wire.brightness import brightness_from_raw
 from player.wire.fields import parse_datetime, parse_rules
 from player.wire.manifest import (
@@ -466,6 +466,11 @@ def _ticker(raw: object, path: str) -> Ticker:
     )
     if not lines and not feeds and not headlines and not found:
         found.append(ManifestError("needs at least one of lines, headlines or feeds", path))
+    approval = None
+    if raw.get("approval") is not None:
+        approval = fields.noted(
+            found, _approval, raw["approval"], f"{path}.approval", ticker_content(lines)
+        )
     base = Ticker()
     ticker = Ticker(
         lines=lines,
@@ -488,6 +493,7 @@ def _ticker(raw: object, path: str) -> Ticker:
         background=fields.noted(
             found, fields.color, raw.get("background", base.background), f"{path}.background"
         ),
+        approval=approval,
     )
     if found:
         raise ManifestProblems(found)

@@ -124,3 +124,44 @@ def test_a_bad_approval_is_refused_with_file_line_and_field(tmp_path, approval, 
     (problem,) = caught.value.problems
     assert problem.startswith(f"{path}:6: playlists[0].items[0].approval")
     assert expected in problem
+
+
+TICKER = f"""\
+group: g
+playlists:
+  - name: main
+    items:
+      - {{id: poster, type: image, file: poster.png, duration: 5, approval: {APPROVAL}}}
+ticker:
+  lines: [Awas banjir di Jalan Sudirman, Vaksinasi gratis hari Sabtu]
+"""
+
+
+def test_the_tickers_typed_lines_are_approved_like_an_item_and_required_by_such_screens(tmp_path):
+    strict = SourceConfig(require_approval=True)
+    publish(_write(tmp_path / "src", TICKER), tmp_path / "out", None, NOW)
+    data = (tmp_path / "out" / "manifest.json").read_bytes()
+    failed = refusal(parse(data), strict)
+    assert failed is not None and "the ticker's lines have no approval" in failed.reason
+    assert refusal(parse(data), SourceConfig()) is None  # an old manifest plays as before
+
+    approved = TICKER + f"  approval: {APPROVAL}\n"
+    publish(_write(tmp_path / "src", approved), tmp_path / "out", None, NOW)
+    data = (tmp_path / "out" / "manifest.json").read_bytes()
+    ticker = parse(data, strict=True).layout.ticker
+    assert ticker.approval.approver == "sari" and ticker.approval.matches
+    assert refusal(parse(data), strict) is None
+    # One line changed after the approval (whoever signed it): the hash no longer fits.
+    raw = json.loads(data)
+    raw["layout"]["ticker"]["lines"][1] = "Vaksinasi berbayar hari Sabtu"
+    changed = parse(json.dumps(raw).encode())
+    assert not changed.layout.ticker.approval.matches
+    failed = refusal(changed, strict)
+    assert failed is not None and "the ticker's lines changed after sari approved" in failed.reason
+
+    no_lines = TICKER.replace("  lines: [Awas banjir di Jalan Sudirman, Vaksinasi gratis hari "
+                              "Sabtu]\n", f"  feeds: [{{url: 'https://x.example/rss', unsigned: "
+                              f"true}}]\n  approval: {APPROVAL}\n")  # fmt: skip
+    with pytest.raises(PublishError) as refused:
+        publish(_write(tmp_path / "src", no_lines), tmp_path / "out2", None, NOW)
+    assert "approves the ticker's typed lines: give lines:" in str(refused.value)

@@ -12,6 +12,7 @@ from central.console import accounts, web
 from central.console.accounts import Session
 from central.content import library, playlist, review, upload
 from central.db import content as stored
+from player.wire.manifest import CLOCK_POSITIONS, TICKER_POSITIONS
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +91,15 @@ async def _may_edit(request: Request, session: Session, group: str) -> bool:
     return group in await web.db(request, review.groups_for, config, session.user, session.role)
 
 
-def _render_editor(request, session, group, items, media, *, problems, status=200) -> Response:
+def _render_editor(request, session, group, items, media, *, layout, problems,
+                   status=200) -> Response:  # fmt: skip
+    config = web.console_of(request).config
     return web.render(request, "playlist.html", {
         "group": group, "items": items, "media": media, "problems": problems,
-        "days": playlist.DAYS,
+        "days": playlist.DAYS, "layout": playlist.full_layout(layout),
+        "office_feeds": [feed.url for feed in config.console.feeds],
+        "ticker_positions": TICKER_POSITIONS, "clock_positions": CLOCK_POSITIONS,
+        "max_priority": playlist.MAX_PRIORITY,
     }, session=session, status=status)  # fmt: skip
 
 
@@ -104,12 +110,13 @@ async def playlist_page(request: Request, session: Session) -> Response:
         return web.refuse(request, session, "forbidden", 403)
     start_from = request.query_params.get("from", "")
     items = await web.db(request, review.current_items, group)
+    layout = await web.db(request, review.current_layout, group)
     if start_from.isdigit():
         earlier = await web.db(request, stored.submission, int(start_from))
         if earlier and earlier["group"] == group:
-            items = earlier["items"]
+            items, layout = earlier["items"], earlier["layout"]
     media = await web.db(request, _media_map)
-    return _render_editor(request, session, group, items, media, problems=[])
+    return _render_editor(request, session, group, items, media, layout=layout, problems=[])
 
 
 @web.page("contributor")
@@ -120,24 +127,32 @@ async def playlist_post(request: Request, session: Session) -> Response:
         return web.refuse(request, session, "forbidden", 403)
     form = await request.form()
     media = await web.db(request, _media_map)
-    items, problems = playlist.items_from_form(
-        lambda name: str(form.get(name) or ""), lambda name: [str(v) for v in form.getlist(name)],
-        media,
-    )  # fmt: skip
+
+    def field(name: str) -> str:
+        return str(form.get(name) or "")
+
+    def getlist(name: str) -> list[str]:
+        return [str(v) for v in form.getlist(name)]
+
+    items, problems = playlist.items_from_form(field, getlist, media)
+    layout = playlist.layout_from_form(field, getlist)
     if form.get("action") == "add":
-        chosen = media.get(str(form.get("add_media") or ""))
+        chosen = media.get(field("add_media"))
         if chosen is not None:
             items.append(playlist.new_item(chosen, len(items) + 1))
-        return _render_editor(request, session, group, items, media, problems=[])
-    if problems:
-        return _render_editor(request, session, group, items, media, problems=problems, status=422)
+        return _render_editor(request, session, group, items, media, layout=layout, problems=[])
     console = web.console_of(request)
+    problems += playlist.check_layout(layout, [feed.url for feed in console.config.console.feeds])
+    if problems:
+        return _render_editor(request, session, group, items, media, layout=layout,
+                              problems=problems, status=422)  # fmt: skip
     try:
         number = await web.db(request, review.submit, console.config, group, items,
-                              user=session.user, role=session.role, now=console.now())  # fmt: skip
+                              user=session.user, role=session.role, now=console.now(),
+                              layout=layout)  # fmt: skip
     except review.ReviewError as exc:
-        problems = [str(exc)]
-        return _render_editor(request, session, group, items, media, problems=problems, status=422)
+        return _render_editor(request, session, group, items, media, layout=layout,
+                              problems=[str(exc)], status=422)  # fmt: skip
     await web.notify(request, review.notification, number)
     return RedirectResponse(f"/library/submissions/{number}", status_code=303)
 

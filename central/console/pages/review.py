@@ -55,7 +55,8 @@ async def _preview(request: Request, found: dict) -> dict:
     screens = await web.db(request, _screens, found["group"], console.now())
     display = frames.group_display(screens, found["group"])
     try:
-        drawn = await renderer.frames(found["group"], found["items"], display, console.now())
+        drawn = await renderer.frames(found["group"], found["items"], display, console.now(),
+                                      layout=found["layout"])  # fmt: skip
     except frames.FrameError as exc:
         return {"frames": [], "display": display, "frames_error": str(exc)}
     return {"frames": drawn, "display": display, "frames_error": None}

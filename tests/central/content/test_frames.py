@@ -84,3 +84,16 @@ def test_items_are_drawn_by_the_player_at_the_display_kept_and_a_bad_file_costs_
         != drawn[0].key
     )
     assert renderer.path("../" + drawn[0].key) is None
+
+
+def test_the_preview_manifest_carries_the_typed_ticker_lines_and_clock_but_no_feed():
+    item = new_item({"sha256": "a" * 64, "name": "a.png", "type": "image"}, 0)
+    layout = {"ticker": {"lines": ["Awas banjir"], "feeds": ["https://x.example/rss"],
+                         "position": "top", "approval": {"approver": "ana", "approved_at": "t"}},
+              "clock": {"on": True, "position": "top-left", "format": "%H:%M"}}  # fmt: skip
+    manifest = frames.wire_manifest("A", [item], {"a" * 64: 10}, NOW, layout)
+    assert manifest["layout"] == {
+        "ticker": {"lines": ["Awas banjir"], "position": "top"},
+        "clock": {"position": "top-left", "format": "%H:%M"},
+    }
+    assert "layout" not in frames.wire_manifest("A", [item], {"a" * 64: 10}, NOW)
