@@ -225,8 +225,8 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
         raise ReviewError("no_key", f"{config.path}: set publish.key; the console signs with it")
     folder = library_folder(config)
     try:
-        summary = _publish_items(folder, out_dir, config.publish.key, group, items, layout,
-                                 holder=f"console ({actor})", now=now)  # fmt: skip
+        summary = _publish_items(folder, out_dir, config.publish.key, group, items,
+                                 layout=layout, holder=f"console ({actor})", now=now)  # fmt: skip
     except (OSError, PublishBusy) as exc:
         message = f"cannot publish {group} to {out_dir}: {exc}; nothing was published or recorded"
         raise ReviewError("publish_failed", message) from None
@@ -236,8 +236,9 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
     return Published(summary.sequence, notify(config, summary.manifest_path))
 
 
-def _publish_items(folder: Path, out_dir: Path, key: Path, group: str, items: list[dict],
-                   layout: dict | None, *, holder: str, now: dt.datetime) -> PublishSummary:  # fmt: skip
+def _publish_items(folder: Path, out_dir: Path, key: Path, group: str, items: list[dict], *,
+                   layout: dict | None, holder: str,
+                   now: dt.datetime) -> PublishSummary:  # fmt: skip
     """The items as authoring YAML in a work folder beside the library, published from it."""
     work = Path(tempfile.mkdtemp(prefix=f"publish-{group}-", dir=_work_root(folder)))
     try:

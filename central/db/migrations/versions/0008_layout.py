@@ -1,6 +1,6 @@
 """Submissions carry their group's ticker and clock (the layout) beside the items.
 
-Revision ID: 0008_playlist2
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_playlist2"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
