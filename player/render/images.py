@@ -34,13 +34,16 @@ class DecodedImage:
     source_size: tuple[int, int]
 
 
-def _oriented_size(image: Image.Image) -> tuple[int, int]:
+def _orientation(image: Image.Image) -> int:
     try:
-        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+        return image.getexif().get(EXIF_ORIENTATION, 1)
     except Exception:  # broken EXIF must not hide the picture itself
-        orientation = 1
+        return 1
+
+
+def _oriented_size(image: Image.Image) -> tuple[int, int]:
     w, h = image.size
-    return (h, w) if orientation in SWAPPED_ORIENTATIONS else (w, h)
+    return (h, w) if _orientation(image) in SWAPPED_ORIENTATIONS else (w, h)
 
 
 def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
@@ -106,7 +109,7 @@ def _is_zone_sized_jpeg(path: Path, zone: tuple[int, int]) -> bool:
                 opened.format == "JPEG"
                 and opened.mode == "RGB"
                 and opened.size == zone
-                and opened.getexif().get(EXIF_ORIENTATION, 1) == 1
+                and _orientation(opened) == 1
             )
         if not plain:
             return False
@@ -125,7 +128,8 @@ def decode_to_surface(
     template: pygame.Surface,
 ) -> pygame.Surface:
     """decode_image, then converted to `template`'s pixel format: a plain copy to draw."""
-    if _is_zone_sized_jpeg(path, zone):
+    # A pygame built without SDL_image loads BMP only: Pillow decodes everything there.
+    if pygame.image.get_extended() and _is_zone_sized_jpeg(path, zone):
         try:
             loaded = pygame.image.load(str(path))
         except pygame.error as exc:
