@@ -443,7 +443,11 @@ class Player:
             )
 
     def run(self) -> int:
-        # pygame is imported only to play, not for `videotron status` and friends.
+        # pygame is imported only to play, not for `videotron status` and friends, and
+        # without numpy and pkg_resources, which playing never uses (issue 32).
+        from player.render.pygameload import import_pygame
+
+        import_pygame()
         from player.render.display import DisplayError
         from player.render.loop import RenderLoop
 

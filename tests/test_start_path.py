@@ -16,6 +16,9 @@ from tests.fixtures.content import publish_tree
 # where it is used: by the parts started after the first frame (sync, push, the config
 # watcher) or by the items that show it (video, prayer times, the Hijri date, weather).
 NOT_BEFORE_FIRST_FRAME = (
+    # pygame's optional numpy and pkg_resources: held back by player.render.pygameload.
+    "numpy",
+    "pkg_resources",
     "av",
     "requests",
     "paho",

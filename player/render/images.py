@@ -1,4 +1,4 @@
-"""Decode still images with Pillow, off the main thread, straight to the zone's size."""
+"""Decode still images with Pillow (SDL_image for zone-sized JPEGs), off the main thread."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 EXIF_ORIENTATION = 0x0112
 SWAPPED_ORIENTATIONS = (5, 6, 7, 8)
 ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+JPEG_END = b"\xff\xd9"  # EOI, the marker a whole JPEG ends with
 
 
 class ImageDecodeError(Exception):
@@ -33,13 +34,16 @@ class DecodedImage:
     source_size: tuple[int, int]
 
 
-def _oriented_size(image: Image.Image) -> tuple[int, int]:
+def _orientation(image: Image.Image) -> int:
     try:
-        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+        return image.getexif().get(EXIF_ORIENTATION, 1)
     except Exception:  # broken EXIF must not hide the picture itself
-        orientation = 1
+        return 1
+
+
+def _oriented_size(image: Image.Image) -> tuple[int, int]:
     w, h = image.size
-    return (h, w) if orientation in SWAPPED_ORIENTATIONS else (w, h)
+    return (h, w) if _orientation(image) in SWAPPED_ORIENTATIONS else (w, h)
 
 
 def _to_rgb(image: Image.Image, background: tuple[int, int, int]) -> Image.Image:
@@ -91,6 +95,31 @@ def decode_image(
     return DecodedImage(size=zone, rgb=canvas.tobytes(), source_size=source_size)
 
 
+def _is_zone_sized_jpeg(path: Path, zone: tuple[int, int]) -> bool:
+    """A plain RGB JPEG of exactly the zone's size, upright and whole: nothing to place.
+
+    Such a poster (the usual one, made for the screen) SDL_image decodes straight into a
+    surface at less than half Pillow's cost (decode, then two copies of the pixels); the
+    first frame after a power cut waits for it (issue 32). The end-of-image marker is
+    checked because libjpeg fills a cut file with grey where Pillow refuses it.
+    """
+    try:
+        with Image.open(path) as opened:
+            plain = (
+                opened.format == "JPEG"
+                and opened.mode == "RGB"
+                and opened.size == zone
+                and _orientation(opened) == 1
+            )
+        if not plain:
+            return False
+        with path.open("rb") as file:
+            file.seek(-2, 2)
+            return file.read(2) == JPEG_END
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False  # Pillow's decode says what is wrong with it
+
+
 def decode_to_surface(
     path: Path,
     zone: tuple[int, int],
@@ -99,6 +128,13 @@ def decode_to_surface(
     template: pygame.Surface,
 ) -> pygame.Surface:
     """decode_image, then converted to `template`'s pixel format: a plain copy to draw."""
+    # A pygame built without SDL_image loads BMP only: Pillow decodes everything there.
+    if pygame.image.get_extended() and _is_zone_sized_jpeg(path, zone):
+        try:
+            loaded = pygame.image.load(str(path))
+        except pygame.error as exc:
+            raise ImageDecodeError(f"{path}: cannot decode image: {exc}") from exc
+        return loaded.convert(template)
     decoded = decode_image(path, zone, fit, background)
     surface = pygame.image.frombuffer(decoded.rgb, decoded.size, "RGB")
     return surface.convert(template)

@@ -1,4 +1,4 @@
-"""Still images through Pillow: orientation, colour modes, alpha, huge files, broken files."""
+"""Still images: orientation, colour modes, alpha, huge files, broken files, the SDL path."""
 
 import time
 
@@ -89,3 +89,31 @@ def test_broken_and_truncated_images_raise_a_clear_error(tmp_path):
     good.write_bytes(good.read_bytes()[:3000])
     with pytest.raises(ImageDecodeError, match=r"cut\.jpg"):
         decode_image(good, (10, 10), "contain", (0, 0, 0))
+
+
+def test_a_zone_sized_jpeg_decodes_through_sdl_as_pillow_does_and_a_cut_one_is_refused(
+    tmp_path,
+):
+    # The fast path of issue 32 (SDL_image for a poster made for the zone) must give the
+    # picture Pillow gives, and refuse a cut file as Pillow does instead of showing grey.
+    import pygame
+
+    from player.render.images import _is_zone_sized_jpeg, decode_to_surface
+
+    path = tmp_path / "poster.jpg"
+    Image.effect_noise((160, 90), 80).convert("RGB").save(path, quality=90)
+    assert _is_zone_sized_jpeg(path, (160, 90))
+    pygame.display.init()
+    try:
+        template = pygame.display.set_mode((160, 90))
+        fast = decode_to_surface(path, (160, 90), "cover", (0, 0, 0), template)
+    finally:
+        pygame.display.quit()
+    pillow = decode_image(path, (160, 90), "cover", (0, 0, 0))
+    for x, y in ((0, 0), (80, 45), (159, 89), (13, 71)):
+        assert _near(tuple(fast.get_at((x, y)))[:3], _px(pillow, x, y), 2)
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    assert not _is_zone_sized_jpeg(cut, (160, 90))
+    with pytest.raises(ImageDecodeError, match=r"cut\.jpg"):
+        decode_to_surface(cut, (160, 90), "cover", (0, 0, 0), pygame.Surface((160, 90)))
