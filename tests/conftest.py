@@ -1,6 +1,9 @@
 """Pytest configuration shared by every test module."""
 
 import os
+import re
+
+import pytest
 
 # Never open a real window unless a test asks for Xvfb explicitly.
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -16,3 +19,21 @@ pytest_plugins = [
     "tests.fixtures.postgres",
     "tests.fixtures.trickle",
 ]
+
+# A test module that draws with pygame, in its own process or through a player it starts:
+# these also run on Debian's own pygame in CI (.ci/run, `-m pygame`); the rest of the suite
+# does not depend on which pygame is installed and runs once.
+DRAWS_WITH_PYGAME = (
+    r"^\s*(import pygame|from pygame)|player\.render|player\.app\b|player\.led|tests\.render"
+    r"|PlayerProcess\(|\bScreen\(|screen_color|corner_and_picture|soak_harness"
+)
+
+
+def pytest_collection_modifyitems(items):
+    draws = re.compile(DRAWS_WITH_PYGAME, re.MULTILINE)
+    by_module = {}
+    for item in items:
+        if item.path not in by_module:
+            by_module[item.path] = bool(draws.search(item.path.read_text(encoding="utf-8")))
+        if by_module[item.path]:
+            item.add_marker(pytest.mark.pygame)
