@@ -288,7 +288,7 @@ class Manifest:
     localinfo: LocalInfo = field(default_factory=LocalInfo)
     brightness: Brightness = field(default_factory=Brightness)
     campaigns: tuple[Campaign, ...] = ()
-    # Items the player left out, as "path: reason" (see parse.py for which problems skip).
+    # Items the player left out, as "path: reason" (the callers of Checks.skip).
     skipped: tuple[str, ...] = field(default=(), compare=False)
 
     def items(self):
