@@ -31,6 +31,7 @@ from player.wire.manifest import (
 )
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 _CLOCK_TIME = re.compile(r"([0-9]{2}):([0-9]{2})")
 
 
@@ -169,6 +170,20 @@ def parse_datetime(value: object, path: str, *, end_of_day: bool = False) -> dt.
     if len(value) == 10 and end_of_day:
         moment += dt.timedelta(days=1)
     return moment
+
+
+def utc(value: object, path: str) -> dt.datetime:
+    """An ISO datetime with its offset, in UTC (approvals: a time the world agrees on)."""
+    moment = parse_datetime(value, path)
+    if moment.tzinfo is None:
+        raise ManifestError("must carry a UTC offset, e.g. 2024-05-01T08:00:00Z", path)
+    return moment.astimezone(dt.UTC)
+
+
+def sha256(value: object, path: str) -> str:
+    if not isinstance(value, str) or not SHA256_HEX.fullmatch(value):
+        raise ManifestError(f"must be a sha256 (64 lowercase hex chars), got {show(value)}", path)
+    return value
 
 
 def _clock_time(value: object, path: str, *, allow_24: bool) -> dt.time:

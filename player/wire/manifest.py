@@ -26,7 +26,7 @@ DEFAULT_DURATION = 10.0  # seconds, for items with no duration and no defaults.d
 DEFAULT_CROSSFADE_MS = 500
 
 # -- bounds: every number, list and string the wire format carries ----------------------
-# The publisher refuses values beyond these (central/publish.py) and the parser never lets
+# The publisher refuses values beyond these (central/publish/) and the parser never lets
 # them through (player/wire/parse.py), so the player's schedule and render code can do
 # plain arithmetic on them. docs/PROTOCOL.md lists them; change both together.
 MIN_YEAR, MAX_YEAR = 2000, 2200  # published_at and schedule dates (alerts' times too)
@@ -288,7 +288,7 @@ class Manifest:
     localinfo: LocalInfo = field(default_factory=LocalInfo)
     brightness: Brightness = field(default_factory=Brightness)
     campaigns: tuple[Campaign, ...] = ()
-    # Items the player left out, as "path: reason" (see parse.py for which problems skip).
+    # Items the player left out, as "path: reason" (the callers of Checks.skip).
     skipped: tuple[str, ...] = field(default=(), compare=False)
 
     def items(self):

@@ -17,7 +17,7 @@ HELPER = "player/wire/isotime.py"
 ALLOWED = {
     ("player/wire/fields.py", "datetime.fromisoformat"): "manifest times: naive = local time",
     ("player/schedule/cli.py", "datetime.fromisoformat"): "--at: naive = the screen's time",
-    ("central/publish.py", "isoformat(timespec)"): "published_at keeps its +00:00 spelling",
+    ("central/publish/tree.py", "isoformat(timespec)"): "published_at keeps its +00:00 spelling",
 }
 WIB = dt.timezone(dt.timedelta(hours=7))
 
