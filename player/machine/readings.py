@@ -92,7 +92,7 @@ def parse_meminfo(text: str) -> tuple[int, int]:
 
 def parse_uptime(text: str) -> float:
     """Seconds since boot from /proc/uptime."""
-    return float(text.split()[0])
+    return float(text.split(maxsplit=1)[0])
 
 
 def _unescape(field: str) -> str:
@@ -120,7 +120,7 @@ def mount_of(mounts: str, path: Path) -> tuple[str, str, bool] | None:
 
 
 def count_io_errors(log_text: str) -> int:
-    """Lines of a kernel log (dmesg, /dev/kmsg records or `journalctl -k`) that report I/O errors."""
+    """Lines of a kernel log (dmesg, /dev/kmsg or `journalctl -k`) that report I/O errors."""
     return sum(1 for line in log_text.splitlines() if IO_ERROR.search(line))
 
 
@@ -175,7 +175,11 @@ def run_command(argv: list[str]) -> str | None:
         return None
     try:
         done = subprocess.run(
-            [program, *argv[1:]], capture_output=True, text=True, timeout=COMMAND_TIMEOUT
+            [program, *argv[1:]],
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None

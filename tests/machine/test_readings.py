@@ -80,7 +80,6 @@ def test_a_hot_throttled_under_voltage_machine_with_a_read_only_sd_card(tmp_path
 
     def run(argv):
         ran.append(argv)
-        return None
 
     sample = read_machine(root, cache, run=run, disk=nearly_full)
     assert ran == []  # under a test root nothing runs on the host
