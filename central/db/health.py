@@ -33,7 +33,7 @@ _KINDS = {
     "io_errors": int,
     "modem_signal_percent": int,
 }  # fmt: skip  (the rest are floats)
-CHART_WIDTH, CHART_HEIGHT = 600, 120  # the SVG's own units; the page scales it to fit
+CHART_WIDTH, CHART_HEIGHT = 600, 180  # the SVG's own units; the page scales it to fit
 
 
 def sampled_at(machine: object) -> dt.datetime | None:
@@ -83,7 +83,8 @@ def history(connection: Connection, player: str, *, since: dt.datetime) -> list[
 def chart(samples: list[dict], *, start: dt.datetime, end: dt.datetime) -> dict:
     """The temperature line of `samples` over `start`..`end`, in the SVG's units.
 
-    Returns `{"lines": ["x,y x,y …", …] (one polyline per run without gaps),
+    Returns `{"lines": ["x,y x,y …", …] (one polyline per run without gaps), "dots":
+    [[x, y], …] (a sample alone between gaps),
     "hot_y", "warm_y", "low", "high" (°C at the bottom and top), "flags": [x of samples
     under-voltage or throttled], "width", "height", "count"}`. A gap of more than
     10 minutes (screen off, collector down) breaks the line rather than bridging it.
@@ -109,7 +110,9 @@ def chart(samples: list[dict], *, start: dt.datetime, end: dt.datetime) -> dict:
         previous = sample["at"]
     flags = [x(s["at"]) for s in samples if s.get("under_voltage") or s.get("throttled")]
     return {
-        "lines": [" ".join(points) for points in lines],
+        "lines": [" ".join(points) for points in lines if len(points) > 1],
+        # A sample alone between gaps draws no line: a dot shows it.
+        "dots": [points[0].split(",") for points in lines if len(points) == 1],
         "hot_y": y(HOT_C),
         "warm_y": y(WARM_C),
         "low": low,
@@ -117,5 +120,5 @@ def chart(samples: list[dict], *, start: dt.datetime, end: dt.datetime) -> dict:
         "flags": flags,
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
-        "count": len(samples),
+        "count": len(temps),
     }

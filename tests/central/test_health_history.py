@@ -48,10 +48,11 @@ def test_each_sample_is_kept_once_across_repeats_and_a_collector_restart(engine)
 def test_the_chart_breaks_its_line_at_a_gap_and_marks_power_trouble():
     samples = [
         {"at": START + dt.timedelta(minutes=m), "temp_c": 60.0 + m / 10, "under_voltage": m == 2}
-        for m in (0, 1, 2, 40, 41)
+        for m in (0, 1, 2, 40, 41, 55)
     ]
     chart = health.chart(samples, start=START, end=START + dt.timedelta(hours=1))
     assert [len(line.split()) for line in chart["lines"]] == [3, 2]
+    assert chart["dots"] == [["550.0", str(round(health.CHART_HEIGHT * (100 - 65.5) / 70, 1))]]
     assert chart["flags"] == [20.0]  # 2 minutes of 60, 600 wide
     assert (chart["low"], chart["high"]) == (30.0, 100.0)
-    assert chart["hot_y"] == round(120 * (100 - 80) / 70, 1)
+    assert chart["hot_y"] == round(health.CHART_HEIGHT * (100 - 80) / 70, 1)

@@ -570,8 +570,8 @@ def test_a_hot_under_voltage_screen_is_flagged_on_the_fleet_and_screen_pages(off
     now = dt.datetime.now(dt.UTC)
     probe = MqttProbe(office["broker"])
     try:
-        # Two samples half an hour apart, as a hot cabinet on a sagging supply sends them.
-        for minutes, temp in ((30, 77.5), (0, 84.2)):
+        # Three samples, as a hot cabinet on a sagging supply sends them; then a gap.
+        for minutes, temp in ((30, 77.5), (2, 83.0), (1, 84.2)):
             at = format_utc(now - dt.timedelta(minutes=minutes))
             machine = {
                 "sampled_at": at, "temp_c": temp, "under_voltage": True, "throttled": True,
@@ -602,9 +602,10 @@ def test_a_hot_under_voltage_screen_is_flagged_on_the_fleet_and_screen_pages(off
     assert warnings.find_element("css selector", ".hw-under_voltage.bad")
     values = browser.find_element("id", "machine").text
     assert "84.2 °C" in values and "2 jam" in values
-    # The chart: one line through both samples, the hot limit drawn.
+    # The chart: a dot for the sample alone, a line through the two a minute apart.
     (line,) = browser.find_elements("css selector", "#temp-chart polyline")
     assert len(line.get_attribute("points").split()) == 2
+    assert len(browser.find_elements("css selector", "#temp-chart circle")) == 1
     assert browser.find_elements("css selector", "#temp-chart .chart-hot")
     # Readable on a phone: nothing wider than the screen.
     page_shot(browser, office["shots"] / "screen-health-phone.png", PHONE)
