@@ -73,7 +73,12 @@ def _status(player: str, n: int) -> bytes:
         "sync": {"state": "idle", "last_result": "ok", "last_ok_at": time.time()},
         "cache": {"used_bytes": 123456789, "max_bytes": 8000000000, "files": 42},
         "config_errors": [], "report": {"pending": 0, "dropped": 0}, "errors": [],
-        "pid": 1234, "os_uptime": 1000.0 + n, "cpu_temp_c": 51.2, "throttled": "0x0",
+        "pid": 1234,
+        # A new health sample in every status: the history row each costs is measured too.
+        "machine": {"sampled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(
+            time.time() + n)), "temp_c": 51.2, "under_voltage": False, "throttled": False,
+            "load_1m": 0.4, "disk_free_bytes": 20_000_000_000, "disk_total_bytes": 29_000_000_000,
+            "sd_read_only": False, "io_errors": 0, "uptime_s": 1000.0 + n},
     }).encode()  # fmt: skip
 
 

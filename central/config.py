@@ -44,6 +44,7 @@ MAX_DEPTH = 8  # sections of settings: two levels are used
 DEFAULT_DATABASE = "sqlite:////var/lib/videotron-central/central.sqlite3"
 DEFAULT_CLIENT_ID = "videotron-collector"
 DEFAULT_UPLOAD_LIMIT = 1_000_000_000  # 1 GB: a few minutes of 1080p H.264 at a screen's bit rate
+DEFAULT_HEALTH_KEPT = 30 * 86400  # seconds: a month of minute samples, ~43,000 rows a screen
 DEFAULT_SESSION_EXPIRY = 7 * 86400  # seconds the broker keeps the collector's queue
 MAX_SESSION_EXPIRY = 0xFFFFFFFF  # MQTT 5's largest session expiry interval
 _TOPIC_PREFIX = r"[^#+\s/][^#+\s]*"
@@ -75,6 +76,7 @@ class CollectorSettings:
     session_expiry: int = DEFAULT_SESSION_EXPIRY  # seconds; must outlast a restart
     screenshots_kept: int = 5  # latest screenshots kept per screen
     share_group: str | None = None  # several collectors: MQTT shared subscription group
+    health_kept: int = DEFAULT_HEALTH_KEPT  # seconds the screens' health history is kept
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("collector.screenshots_kept", integer(1, 1000), 5, "latest screenshots per screen"),
     Setting("collector.share_group", text(_CLIENT_ID, f"{_CLIENT_ID_DOC} (one MQTT topic level)"),
             None, "several collectors: their MQTT shared subscription group", nullable=True),
+    Setting("collector.health_kept", whole_seconds(86400, 10 * 365 * 86400), DEFAULT_HEALTH_KEPT,
+            "how long the screens' health history is kept: 30d, 90d"),
     Setting("publish.key", file_path, None, "the publisher's private key file", nullable=True),
     Setting("publish.groups", publish_groups, {}, "each group's published folder"),
     *CAP_SETTINGS,

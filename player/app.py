@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 SYNC_STUCK_AFTER = 120.0
 PUSH_STUCK_AFTER = 60.0
 SMALL_STUCK_AFTER = 60.0
+SAMPLER_STUCK_AFTER = 180.0  # a sample waits on vcgencmd, journalctl and mmcli (5 s each at most)
 SCRUB_STUCK_AFTER = 120.0  # it beats per chunk read; a very slow SD card still beats
 FIRST_FRAME_PATIENCE = 10.0  # seconds before sync starts anyway
 SCREENSHOT_PATIENCE = 10.0  # seconds the render loop has to hand over a frame for the office
@@ -391,6 +392,7 @@ class Player:
             return
         from player.config.watcher import ConfigWatcher
         from player.led.keeper import BrightnessKeeper
+        from player.machine.sampler import HealthSampler
         from player.push.client import PushClient
         from player.sync.loop import SyncLoop
         from player.sync.scrub import Scrubber
@@ -431,6 +433,11 @@ class Player:
             self.supervisor.add_worker("brightness", self.brightness.run, SMALL_STUCK_AFTER)
         except Exception:  # the picture plays on at the card's own brightness
             log.exception("starting the brightness keeper failed")
+        try:
+            sampler = HealthSampler(self.status, self.config.cache.dir)
+            self.supervisor.add_worker("machine", sampler.run, SAMPLER_STUCK_AFTER)
+        except Exception:  # the screen plays on; the office sees no health values
+            log.exception("starting the health sampler failed")
         try:
             # `initial`: an edit made while the screen came up is applied, not swallowed.
             self.watcher = ConfigWatcher(

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from central.config import CentralConfig
+from central.db import health
 from central.db.database import first_line, unavailable
 from central.db.store import Recorder, Report
 from player.wire.broker import (
@@ -38,6 +39,7 @@ GROUP_MAX = 1000  # reports per transaction: one commit (one fsync) for many mes
 WRITER_STUCK_AFTER = 60.0  # seconds one transaction may take before the watchdog lapses
 DB_RETRY_PAUSE = 0.5  # seconds between attempts while the database refuses writes
 TICK = 1.0
+PRUNE_EVERY = 3600.0  # seconds between deletions of health history older than health_kept
 
 
 @dataclass
@@ -86,6 +88,7 @@ class Collector:
         self._lost_at: float | None = None  # monotonic time the broker went away
         self._traced: set[tuple[str, str]] = set()  # errors whose traceback was logged
         self._stopping = False
+        self._pruned_at: float | None = None  # monotonic time of the last health pruning
 
     # ----- MQTT (paho's network thread) ------------------------------------------------
 
@@ -149,6 +152,7 @@ class Collector:
         done = self._done
         while True:
             self._writer_beat = time.monotonic()
+            self._prune_when_due()
             try:
                 group = [self.inbox.get(timeout=0.5)]
             except queue.Empty:
@@ -161,6 +165,23 @@ class Collector:
                 except queue.Empty:
                     break
             self._commit(group)
+
+    def _prune_when_due(self) -> None:
+        """Delete health history older than collector.health_kept, at start and hourly."""
+        now = time.monotonic()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        before = _utcnow() - dt.timedelta(seconds=self.config.collector.health_kept)
+        try:
+            with self.engine.begin() as connection:
+                gone = health.prune(connection, before=before)
+        except Exception as exc:  # the next hour tries again; reports go on meanwhile
+            log.warning("pruning the health history failed (%s); tried again in an hour",
+                        first_line(exc))  # fmt: skip
+            return
+        if gone:
+            log.info("health history: %d samples older than %s deleted", gone, before)
 
     def _commit(self, group: list[Report]) -> None:
         """Store `group`; a report that cannot be stored is dropped alone, never with others.

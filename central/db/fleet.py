@@ -16,7 +16,15 @@ from collections.abc import Mapping
 from sqlalchemy import Connection, func, select
 
 from central.db.schema import errors, screens, screenshots
-from player.wire.status import CurrentPlay, MessageCache, MessageHealth, MessageSync, StatusMessage
+from player.wire.machinehealth import disk_free_share, health_warnings
+from player.wire.status import (
+    CurrentPlay,
+    MachineSection,
+    MessageCache,
+    MessageHealth,
+    MessageSync,
+    StatusMessage,
+)
 
 # Players send their status at least every minute; three missed ones mean it stopped
 # reporting, even when its last will never reached the broker.
@@ -74,6 +82,9 @@ def fleet_now(
         cache: MessageCache = status.get("cache") or {}
         current: CurrentPlay = status.get("current") or {}
         health: MessageHealth = status.get("health") or {}
+        machine: MachineSection = status.get("machine") or {}
+        if not isinstance(machine, dict):
+            machine = {}
         sequence = status.get("manifest_sequence")
         latest = latest_sequences.get(row.group or "")
         fleet.append(
@@ -99,6 +110,9 @@ def fleet_now(
                 "cache_used": cache.get("used_bytes"),
                 "cache_max": cache.get("max_bytes"),
                 "healthy": health.get("healthy"),
+                "machine": machine,
+                "health_warnings": health_warnings(machine),
+                "disk_free_share": disk_free_share(machine),
                 "config_errors": len(status.get("config_errors") or []),
                 "errors_24h": int(row.n or 0),
                 "dropped_plays": int(row.dropped or 0),
@@ -124,7 +138,9 @@ def fleet_summary(
     last_seen, item, screen, kind (item | alert | off | idle), alert, content_size ((width,
     height) an alert card fills, or None), display (((width, height) output, (x, y, w, h)
     region, rotation) as reported, or None), manifest_sequence, latest_sequence, current, last_sync,
-    sync_result, cache_used, cache_max, healthy, config_errors, errors_24h,
+    sync_result, cache_used, cache_max, healthy, machine (the last `machine` health sample,
+    {} if none), health_warnings (player.wire.machinehealth.HealthWarning, worst first),
+    disk_free_share (0..1 or None), config_errors, errors_24h,
     dropped_plays, screenshot_at) plus:
     `"stale": bool` (no message for longer than `stale_after`), `"state": "online" |
     "offline" | "not reporting"`, `"state_since": datetime` (for "not reporting" the last

@@ -172,6 +172,32 @@ screenshots = Table(
     Index("ix_screenshots_player_id", "player", "id"),
 )
 
+# One row per health sample a screen sent (every minute), pruned after
+# collector.health_kept. The columns are the status message's `machine` fields of the same
+# name (player/wire/status.py MachineSection).
+health_samples = Table(
+    "health_samples",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("player", String(128), nullable=False),
+    Column("at", DateTime, nullable=False),  # the sample's time, as the screen's clock said
+    Column("temp_c", Float),
+    Column("throttled", Boolean),
+    Column("under_voltage", Boolean),
+    Column("load_1m", Float),
+    Column("mem_available_bytes", BigInteger),
+    Column("mem_total_bytes", BigInteger),
+    Column("disk_free_bytes", BigInteger),
+    Column("disk_total_bytes", BigInteger),
+    Column("sd_read_only", Boolean),
+    Column("io_errors", BigInteger),
+    Column("uptime_s", Float),
+    Column("wifi_signal_dbm", Float),
+    Column("modem_signal_percent", Integer),
+    Index("ix_health_samples_player_at", "player", "at"),
+    Index("ix_health_samples_at", "at"),
+)
+
 audit = Table(
     "audit",
     metadata,

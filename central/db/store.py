@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
 
 from central.db.bounds import SCREENSHOT_BOUNDS, Refused, bounded_text, check, check_all
+from central.db.health import health_row, sampled_at
 from central.db.rollup import add_plays
 from central.db.schema import (
     alert_plays,
     errors,
+    health_samples,
     online_periods,
     plays,
     screens,
@@ -77,6 +79,7 @@ class Ack:
 class _Screen:
     online: bool
     status_key: str | None
+    health_at: dt.datetime | None = None  # the newest health sample stored
     errors_seen: dict[str, tuple] = field(default_factory=dict)  # message → (at, count)
 
 
@@ -88,6 +91,7 @@ class _Pending:
     screen_updates: dict[str, dict] = field(default_factory=dict)  # player → latest values
     period_ops: list[tuple[str, dict]] = field(default_factory=list)  # ("open"|"close", row)
     status_rows: list[dict] = field(default_factory=list)
+    health_rows: list[dict] = field(default_factory=list)
     # (player, store, record id) → row; a play repeated within the group is kept once.
     plays: dict[tuple[str, str, int], dict] = field(default_factory=dict)
     alert_plays: dict[tuple[str, str, int], dict] = field(default_factory=dict)  # the same
@@ -198,8 +202,7 @@ class Recorder:
                 )
             )
             for row in rows:
-                key = _status_key(row.status) if row.status else None
-                self._screens[row.player] = _Screen(bool(row.online), key)
+                self._screens[row.player] = _known(row)
 
     def _flush(self, connection: Connection, pending: _Pending, outcome: Outcome) -> None:
         if pending.screen_inserts:
@@ -231,6 +234,8 @@ class Recorder:
             connection.execute(statement, rows)
         if pending.status_rows:
             connection.execute(insert(status_changes), pending.status_rows)
+        if pending.health_rows:
+            connection.execute(insert(health_samples), pending.health_rows)
         if pending.alert_plays:
             new = _new_rows(connection, alert_plays, pending.alert_plays)
             if new:
@@ -257,8 +262,7 @@ class Recorder:
         ).first()
         if row is None:
             return None
-        known = _Screen(bool(row.online), _status_key(row.status) if row.status else None)
-        self._screens[player] = known
+        known = self._screens[player] = _known(row)
         return known
 
     def _ensure_screen(self, connection: Connection, player: str, group, now, pending) -> None:
@@ -330,7 +334,20 @@ class Recorder:
         if key != known.status_key:
             pending.status_rows.append({"player": player, "at": at, "status": text})
             known.status_key = key
+        self._health(player, message.get("machine"), known, pending)
         self._errors(connection, player, message.get("errors"), now, known)
+
+    @staticmethod
+    def _health(player: str, machine: object, known: _Screen, pending: _Pending) -> None:
+        """A row of health history for a sample not stored yet (a status repeats its sample
+        until the next one, every minute; a collector restart reads the last from `screens`)."""
+        at = sampled_at(machine)
+        if at is None or (known.health_at is not None and at <= known.health_at):
+            return
+        row = health_row(player, machine)
+        if row is not None:
+            pending.health_rows.append(row)
+            known.health_at = at
 
     def _errors(self, connection: Connection, player: str, recent: object, now, known) -> None:
         if not isinstance(recent, list):
@@ -558,6 +575,18 @@ class Recorder:
                 )
             )
         )
+
+
+def _known(row) -> _Screen:
+    """What the recorder remembers of a screen, from its `screens` row."""
+    if not row.status:
+        return _Screen(bool(row.online), None)
+    try:
+        message = json.loads(row.status)
+    except ValueError:
+        message = {}
+    machine = message.get("machine") if isinstance(message, dict) else None
+    return _Screen(bool(row.online), _status_key(row.status), sampled_at(machine))
 
 
 def _status_key(text: str) -> str:

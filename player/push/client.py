@@ -6,13 +6,10 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
 import ssl
-import subprocess
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
@@ -47,36 +44,8 @@ STATUS_MIN_INTERVAL = 1.0  # on-change status is coalesced to at most one per se
 SHUTDOWN_FLUSH = 1.0  # seconds to wait for the broker to ack the "offline" status at stop
 # Fields that change all the time: they ride along but do not make a status "changed".
 VOLATILE_STATUS_KEYS = (
-    "ts", "uptime", "os_uptime", "cpu_temp_c", "throttled", "report", "errors",
+    "ts", "uptime", "machine", "report", "errors",
 )  # fmt: skip
-CPU_TEMP_PATH = Path("/sys/class/thermal/thermal_zone0/temp")
-THROTTLED_PATH = Path("/sys/devices/platform/soc/soc:firmware/get_throttled")
-
-
-def read_cpu_temperature(path: Path = CPU_TEMP_PATH) -> float | None:
-    """SoC temperature in °C from sysfs (millidegrees), or None where not exposed."""
-    try:
-        return round(int(path.read_text().strip()) / 1000.0, 1)
-    except (OSError, ValueError):
-        return None
-
-
-def read_throttled(path: Path = THROTTLED_PATH) -> str | None:
-    """The firmware's throttling bits as hex ("0x0" = never throttled), or None if unknown."""
-    try:
-        return hex(int(path.read_text().strip(), 16))
-    except (OSError, ValueError):
-        pass
-    vcgencmd = shutil.which("vcgencmd")
-    if not vcgencmd:
-        return None
-    try:
-        out = subprocess.run(
-            [vcgencmd, "get_throttled"], capture_output=True, text=True, timeout=2, check=False
-        ).stdout
-        return hex(int(out.strip().split("=", 1)[1], 16))
-    except (OSError, subprocess.SubprocessError, IndexError, ValueError):
-        return None
 
 
 def board_status_payload(status: StatusBoard) -> StatusMessage:
@@ -452,9 +421,6 @@ class PushClient:
             pid=os.getpid(),
             ts=self._wall_iso(),
             uptime=round(time.monotonic() - self._started, 1),
-            os_uptime=_os_uptime(),
-            cpu_temp_c=read_cpu_temperature(),
-            throttled=read_throttled(),
         )
         return message
 
@@ -545,10 +511,3 @@ class PushClient:
         info = self._client.publish(self.topics.screenshot, json.dumps(message), qos=1)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             log.warning("screenshot not sent: %s", mqtt.error_string(info.rc))
-
-
-def _os_uptime() -> float | None:
-    try:
-        return float(Path("/proc/uptime").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from player.sync.failure import SyncFailure
 from player.wire.isotime import parse_utc
+from player.wire.machinehealth import health_warnings
 from player.wire.status import (
     BrightnessSection,
     CacheSection,
@@ -15,6 +16,7 @@ from player.wire.status import (
     ErrorEntry,
     ErrorsSection,
     HealthSection,
+    MachineSection,
     MqttSection,
     PlayerSection,
     RefusedManifest,
@@ -157,6 +159,7 @@ def render_summary(doc: StatusDocument, now: dt.datetime, not_running: str | Non
     lines.extend(_sync_lines(sync, now))
     lines.extend(_cache_lines(cache))
     lines.extend(_brightness_lines(doc.get("brightness") or {}, player_zone(doc)))
+    lines.extend(machine_lines(doc.get("machine") or {}))
     if mqtt:
         text = str(mqtt.get("state", "?"))
         if mqtt.get("broker"):
@@ -218,6 +221,52 @@ def _brightness_lines(brightness: BrightnessSection, zone: ZoneInfo | None) -> l
             "    sunrise and sunset assumed at 06:00 and 18:00: set location.latitude/longitude"
         )
     return lines
+
+
+def machine_lines(machine: MachineSection) -> list[str]:
+    """The controller's health: temperature, power, load, memory, disk, SD card, network."""
+    if not machine:
+        return []
+    parts = []
+    if machine.get("temp_c") is not None:
+        parts.append(f"{machine['temp_c']:.1f} °C")
+    if machine.get("load_1m") is not None:
+        parts.append(f"load {machine['load_1m']:.2f}/{machine.get('cpu_count') or '?'} CPUs")
+    if machine.get("mem_total_bytes"):
+        free = format_size(machine.get("mem_available_bytes") or 0)
+        parts.append(f"memory {free} free of {format_size(machine['mem_total_bytes'])}")
+    if machine.get("disk_total_bytes"):
+        free = format_size(machine.get("disk_free_bytes") or 0)
+        parts.append(f"disk {free} free of {format_size(machine['disk_total_bytes'])}")
+    if machine.get("uptime_s") is not None:
+        parts.append(f"up {_duration(int(machine['uptime_s']))}")
+    lines = [f"  machine         {', '.join(parts) or 'nothing readable'}"]
+    network = []
+    if machine.get("net_interface"):
+        network.append(f"{machine['net_interface']} {machine.get('net_link') or '?'}")
+    if machine.get("wifi_signal_dbm") is not None:
+        network.append(f"Wi-Fi {machine['wifi_signal_dbm']:.0f} dBm")
+    if machine.get("modem_signal_percent") is not None:
+        network.append(f"modem signal {machine['modem_signal_percent']}%")
+    if network:
+        lines.append(f"    network       {', '.join(network)}")
+    if machine.get("io_errors") is None:
+        lines.append("    kernel log    not readable: I/O errors are not counted (see OPERATIONS)")
+    for warning in health_warnings(machine):
+        lines.append(f"  {warning.level.upper():<15} {HEALTH_WORDS[warning.code]}")
+    return lines
+
+
+HEALTH_WORDS = {
+    "hot": "too hot (80 °C or more): the CPU slows down; check the cabinet's fans and filters",
+    "warm": "warm (70 °C or more): check the cabinet's fans and filters",
+    "under_voltage": "under-voltage now: the power supply sags; check the supply and its cable",
+    "under_voltage_since_boot": "under-voltage happened since boot: check the power supply",
+    "throttled": "the CPU is throttled (heat or power): see the lines above",
+    "sd_read_only": "the cache's file system is read-only: the SD card is failing; replace it",
+    "disk_low": "less than 10% of the cache's disk is free",
+    "io_errors": "I/O errors in the kernel log: the SD card may be failing",
+}
 
 
 def _playing_since(render: RenderSection, now: dt.datetime) -> str:

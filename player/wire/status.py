@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from player.wire.bounds import INT64_MAX, Bound
+from player.wire.bounds import INT32_MAX, INT64_MAX, Bound
 
 # Every section is `total=False`: a part writes its fields as it learns them, and a reader
 # must cope with any of them missing (a player that has just started, an older player).
@@ -177,6 +177,43 @@ class BrightnessSection(TypedDict, total=False):
     last_error: str | None
 
 
+class MachineSection(TypedDict, total=False):
+    """The controller's own health, sampled every minute (written by player/machine/sampler.py).
+
+    None where the machine does not expose a value (no firmware flags off a Raspberry Pi).
+    """
+
+    sampled_at: str  # ISO-8601 UTC
+    temp_c: float | None  # SoC temperature
+    throttled_bits: str  # the firmware's get_throttled, hex
+    under_voltage: bool  # now
+    freq_capped: bool  # now
+    throttled: bool  # now
+    soft_temp_limit: bool  # now
+    under_voltage_since_boot: bool
+    freq_capped_since_boot: bool
+    throttled_since_boot: bool
+    soft_temp_limit_since_boot: bool
+    load_1m: float
+    load_5m: float
+    load_15m: float
+    cpu_count: int | None
+    mem_total_bytes: int
+    mem_available_bytes: int
+    disk_free_bytes: int  # of the cache's file system, for the player's user
+    disk_total_bytes: int
+    disk_mount: str
+    disk_device: str
+    sd_read_only: bool  # the cache's file system is mounted read-only
+    io_errors: int | None  # I/O error lines in this boot's kernel log; None: log not readable
+    uptime_s: float | None  # since boot
+    net_interface: str | None  # of the default route
+    net_link: str | None  # its operstate: up, down, dormant, …
+    wifi_signal_dbm: float  # from /proc/net/wireless
+    modem_signal_percent: int | None  # from ModemManager (mmcli), where present
+    controller_link: str | None  # the sending card's link, as the brightness keeper saw it
+
+
 class ErrorEntry(TypedDict, total=False):
     """A warning or error, folded by message (written by service/logsetup.py)."""
 
@@ -202,6 +239,7 @@ SECTIONS: dict[str, type] = {
     "health": HealthSection,
     "errors": ErrorsSection,
     "brightness": BrightnessSection,
+    "machine": MachineSection,
 }
 
 
@@ -224,6 +262,7 @@ class StatusDocument(TypedDict, total=False):
     health: HealthSection
     errors: ErrorsSection
     brightness: BrightnessSection
+    machine: MachineSection
 
 
 class CurrentPlay(TypedDict, total=False):
@@ -281,9 +320,6 @@ class StatusMessage(TypedDict, total=False):
     ts: str
     reason: str  # why offline (the last will and a clean stop)
     uptime: float
-    os_uptime: float | None
-    cpu_temp_c: float | None
-    throttled: str | None
     current: CurrentPlay
     alert: str | None
     screen: str
@@ -296,6 +332,7 @@ class StatusMessage(TypedDict, total=False):
     health: MessageHealth
     display: MessageDisplay
     brightness: MessageBrightness
+    machine: MachineSection  # sent whole: the office keeps it as health history
 
 
 # What the collector stores of a status message, each within its bound (central/db/store.py
@@ -312,6 +349,26 @@ STATUS_BOUNDS: dict[str, Bound] = {
     "errors[].message": Bound(length=2000),
     "errors[].count": Bound(low=0, high=INT64_MAX),
     "brightness.level": Bound(low=0, high=100),
+    # A reading beyond these is a broken sensor, not a state to store.
+    "machine.temp_c": Bound(low=-100, high=300),
+    "machine.throttled_bits": Bound(length=16),
+    "machine.load_1m": Bound(low=0, high=1e6),
+    "machine.load_5m": Bound(low=0, high=1e6),
+    "machine.load_15m": Bound(low=0, high=1e6),
+    "machine.cpu_count": Bound(low=0, high=INT32_MAX),
+    "machine.mem_total_bytes": Bound(low=0, high=INT64_MAX),
+    "machine.mem_available_bytes": Bound(low=0, high=INT64_MAX),
+    "machine.disk_free_bytes": Bound(low=0, high=INT64_MAX),
+    "machine.disk_total_bytes": Bound(low=0, high=INT64_MAX),
+    "machine.disk_mount": Bound(length=500),
+    "machine.disk_device": Bound(length=500),
+    "machine.io_errors": Bound(low=0, high=INT64_MAX),
+    "machine.uptime_s": Bound(low=0, high=1e12),
+    "machine.net_interface": Bound(length=64),
+    "machine.net_link": Bound(length=32),
+    "machine.wifi_signal_dbm": Bound(low=-300, high=300),
+    "machine.modem_signal_percent": Bound(low=0, high=100),
+    "machine.controller_link": Bound(length=64),
 }
 
 
@@ -338,6 +395,7 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
     health: HealthSection = snapshot.get("health") or {}
     errors: ErrorsSection = snapshot.get("errors") or {}
     brightness: BrightnessSection = snapshot.get("brightness") or {}
+    machine: MachineSection = snapshot.get("machine") or {}
     message: StatusMessage = {
         "current": {
             "item": render.get("item"),
@@ -376,5 +434,6 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
             "output": brightness.get("output"),
             "link": brightness.get("link"),
         },
+        "machine": machine,
     }
     return message

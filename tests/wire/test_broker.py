@@ -1,11 +1,10 @@
-"""Broker URLs, topic names and host health readings: the small pure parts of push."""
+"""Broker URLs and topic names: the small pure parts of push."""
 
 from __future__ import annotations
 
 import pytest
 
 from player.config.loader import ConfigError, load_config
-from player.push.client import read_cpu_temperature, read_throttled
 from player.wire.broker import make_topics, parse_broker_url, pop_ack_topic
 
 
@@ -61,12 +60,3 @@ def test_the_player_config_accepts_only_names_the_wire_takes(tmp_path):
         config.write_text(f"player:\n  {key}: a/b\n", encoding="utf-8")
         with pytest.raises(ConfigError, match=rf"player\.{key}"):
             load_config(config)
-
-
-def test_cpu_temperature_and_throttling_from_sysfs(tmp_path):
-    temp, throttled = tmp_path / "temp", tmp_path / "get_throttled"
-    temp.write_text("48312\n")
-    throttled.write_text("50005\n")
-    assert read_cpu_temperature(temp) == 48.3
-    assert read_throttled(throttled) == "0x50005"
-    assert read_cpu_temperature(tmp_path / "missing") is None

@@ -45,9 +45,22 @@ def annotate(summary: dict, zone, now: dt.datetime, language: str) -> dict:
         screen["cache_text"] = (
             "—" if used is None else format_size(used) + (f" / {format_size(most)}" if most else "")
         )
+        screen["machine_text"] = machine_text(screen["machine"], screen["disk_free_share"],
+                                              language)  # fmt: skip
         screen["shot_key"] = int(screen["screenshot_at"].timestamp()) if screen[
             "screenshot_at"] else None  # fmt: skip
     return summary
+
+
+def machine_text(machine: dict, disk_share: float | None, language: str) -> str:
+    """ "82.7 °C · disk 4% free": the two values a fleet card shows of a screen's health."""
+    parts = []
+    temp = machine.get("temp_c")
+    if isinstance(temp, int | float) and not isinstance(temp, bool):
+        parts.append(f"{temp:.1f} °C")
+    if disk_share is not None:
+        parts.append(f"{i18n.translate(language, 'disk_free')} {100 * disk_share:.0f}%")
+    return " · ".join(parts)
 
 
 @web.page("viewer")

@@ -12,15 +12,18 @@ from starlette.routing import Route
 
 from central import publishes
 from central.broker import SendError
-from central.console import send, web
+from central.console import i18n, send, web
 from central.console.accounts import Session
 from central.console.outage import DatabaseUnavailable
-from central.db import alerts, audit, fleet, timeline
+from central.db import alerts, audit, fleet, health, timeline
 from central.db.queries import latest_screenshot
+from player.wire.machinehealth import CRITICAL, WARNING, health_warnings
+from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
 HISTORY = dt.timedelta(days=7)
+HEALTH_CHART = dt.timedelta(hours=24)
 
 
 def screen_data(connection, config, player: str, now: dt.datetime) -> dict | None:
@@ -41,8 +44,11 @@ def screen_data(connection, config, player: str, now: dt.datetime) -> dict | Non
     total = sum(p["seconds"] for p in periods) or 1.0
     for period in periods:
         period["share"] = round(100 * period["seconds"] / total, 3)
+    end = fleet.naive_utc(now)
+    samples = health.history(connection, player, since=end - HEALTH_CHART)
     return {
         "screen": screen,
+        "chart": health.chart(samples, start=end - HEALTH_CHART, end=end),
         "periods": periods,
         "history_since": since if since > fleet.naive_utc(now) - HISTORY else None,
         "plays": timeline.recent_plays(connection, player, limit=30),
@@ -60,7 +66,63 @@ async def screen_page(request: Request, session: Session) -> Response:
     if data is None:
         return web.refuse(request, session, "not_found", 404)
     data["notice"] = request.query_params.get("notice")
+    data["machine_rows"] = machine_rows(data["screen"]["machine"], web.language(request))
     return web.render(request, "screen.html", data, session=session)
+
+
+def machine_rows(machine: dict, language: str) -> list[tuple[str, str, str | None]]:
+    """(label, value, None | warning | critical) for each health value a screen reported,
+    worded once here: the template only places them."""
+    t = lambda key: i18n.translate(language, key)  # noqa: E731
+    levels = {w.code: w.level for w in health_warnings(machine)}
+    rows: list[tuple[str, str, str | None]] = []
+
+    def number(key: str) -> float | None:
+        value = machine.get(key)
+        return None if isinstance(value, bool) or not isinstance(value, int | float) else value
+
+    if number("temp_c") is not None:
+        rows.append((t("temperature"), f"{machine['temp_c']:.1f} °C",
+                     levels.get("hot") or levels.get("warm")))  # fmt: skip
+    if "under_voltage" in machine:
+        code = next((c for c in ("under_voltage", "under_voltage_since_boot") if c in levels), None)
+        rows.append((t("power"), t("hw_" + code) if code else t("power_ok"), levels.get(code)))
+        rows.append((t("throttling"), t("hw_throttled") if machine.get("throttled") else
+                     t("throttling_none"), levels.get("throttled")))  # fmt: skip
+    if number("load_1m") is not None:
+        cpus = machine.get("cpu_count")
+        rows.append((t("load"), f"{machine['load_1m']:.2f}" + (f" / {cpus} CPU" if cpus else ""),
+                     None))  # fmt: skip
+    if number("mem_total_bytes"):
+        free = format_size(number("mem_available_bytes") or 0)
+        rows.append((t("memory"), f"{free} {t('of')} {format_size(machine['mem_total_bytes'])}",
+                     None))  # fmt: skip
+    if number("disk_total_bytes"):
+        free, total = number("disk_free_bytes") or 0, machine["disk_total_bytes"]
+        text = f"{format_size(free)} {t('of')} {format_size(total)} ({100 * free / total:.0f}%)"
+        rows.append((t("disk_free"), text, levels.get("disk_low")))
+    if "sd_read_only" in machine or "io_errors" in machine:
+        parts = [t("hw_sd_read_only") if machine.get("sd_read_only") else t("sd_writable")]
+        errors = number("io_errors")
+        parts.append(t("io_unknown") if errors is None else f"{int(errors)} {t('io_errors')}")
+        level = levels.get("sd_read_only") or levels.get("io_errors")
+        rows.append((t("sd_card"), ", ".join(parts), level))
+    if number("uptime_s") is not None:
+        # "how long ago it booted", as ages read everywhere else in the console
+        booted = dt.datetime(2000, 1, 1)
+        since_boot = booted + dt.timedelta(seconds=machine["uptime_s"])
+        rows.append((t("uptime_os"), i18n.age(booted, since_boot, language), None))
+    if machine.get("net_interface"):
+        rows.append((t("network"), f"{machine['net_interface']} {machine.get('net_link') or '?'}",
+                     None if machine.get("net_link") in ("up", None) else WARNING))  # fmt: skip
+    if number("wifi_signal_dbm") is not None:
+        rows.append((t("wifi_signal"), f"{machine['wifi_signal_dbm']:.0f} dBm", None))
+    if number("modem_signal_percent") is not None:
+        rows.append((t("modem_signal"), f"{machine['modem_signal_percent']}%", None))
+    if machine.get("controller_link"):
+        link = machine["controller_link"]
+        rows.append((t("sending_card"), link, CRITICAL if link == "not answering" else None))
+    return rows
 
 
 @web.page("viewer")

@@ -2,12 +2,13 @@
 
 Two headless players report over mosquitto to `videotron collect` (PostgreSQL); the console
 runs as its own uvicorn process on the same database. The tests run in file order and share
-that office: log in, look, act, and finally stop a player and log out.
+that office: log in, look, act, stop a player and log out; finally a made-up hot screen.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -22,10 +23,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
 from central.db.schema import audit, plays
-from tests.fixtures.collector import CollectorProcess, Screen
+from player.wire.isotime import format_utc
+from tests.fixtures.collector import PREFIX, CollectorProcess, Screen
 from tests.fixtures.console import ConsoleProcess, make_browser, page_shot, wait_replaced
 from tests.fixtures.content import publish_tree, write_key
-from tests.fixtures.mosquitto import Mosquitto
+from tests.fixtures.mosquitto import Mosquitto, MqttProbe
 from tests.fixtures.player import videotron
 from tests.fixtures.postgres import Postgres
 
@@ -85,7 +87,7 @@ def office(tmp_path_factory):
                             60)  # fmt: skip
         shots = ROOT / "docs" / "console" if UPDATE_DOCS else root / "shots"
         yield {"shots": shots, "console": console, "screens": screens, "collector": collector,
-               "browser": browser, "key": key_path, "root": root}  # fmt: skip
+               "browser": browser, "key": key_path, "root": root, "broker": broker}  # fmt: skip
     finally:
         for stop in reversed(started):
             try:
@@ -561,3 +563,58 @@ def test_no_page_shows_the_private_key_and_logging_out_ends_the_session(office):
     assert http.get(url + "/", timeout=10, allow_redirects=False).status_code == 303
     browser.get(url + "/plays")
     assert "/login" in browser.current_url
+
+
+def test_a_hot_under_voltage_screen_is_flagged_on_the_fleet_and_screen_pages(office):
+    """Last in the module: the made-up screen stops reporting and would count as offline."""
+    now = dt.datetime.now(dt.UTC)
+    probe = MqttProbe(office["broker"])
+    try:
+        # Three samples, as a hot cabinet on a sagging supply sends them; then a gap.
+        for minutes, temp in ((30, 77.5), (2, 83.0), (1, 84.2)):
+            at = format_utc(now - dt.timedelta(minutes=minutes))
+            machine = {
+                "sampled_at": at, "temp_c": temp, "under_voltage": True, "throttled": True,
+                "under_voltage_since_boot": True, "throttled_bits": "0x50005",
+                "disk_free_bytes": 9_000_000_000, "disk_total_bytes": 29_000_000_000,
+                "sd_read_only": False, "io_errors": 0, "uptime_s": 7200.0,
+            }  # fmt: skip
+            status = {"online": True, "player": "screen-hot", "group": "test", "version": "1",
+                      "ts": at, "current": {"item": "psa-green"}, "machine": machine}  # fmt: skip
+            probe.publish(f"{PREFIX}/player/screen-hot/status", status)
+    finally:
+        probe.close()
+    browser = log_in(office, "ana")  # Indonesian, the console's first language
+
+    def warned() -> bool:
+        found = browser.find_elements("css selector", "#machine-screen-hot .hw-hot")
+        return bool(found) and found[0].text == "Terlalu panas"
+
+    wait_page(browser, warned, 30, "the hot screen's warning on the fleet page")
+    card = browser.find_element("id", "machine-screen-hot").text
+    assert "84.2 °C" in card and "Tegangan kurang" in card and "CPU diperlambat" in card
+    assert "Disk bebas 31%" in card
+    # The real players' cards do not warn of under-voltage.
+    assert not browser.find_elements("css selector", "#machine-screen-1 .hw-under_voltage")
+    browser.get(office["console"].url + "/screen/screen-hot")
+    warnings = browser.find_element("id", "health-warnings")
+    assert warnings.find_element("css selector", ".hw-hot.bad").text == "Terlalu panas"
+    assert warnings.find_element("css selector", ".hw-under_voltage.bad")
+    values = browser.find_element("id", "machine").text
+    assert "84.2 °C" in values and "2 jam" in values
+    # The chart: a dot for the sample alone, a line through the two a minute apart.
+    (line,) = browser.find_elements("css selector", "#temp-chart polyline")
+    assert len(line.get_attribute("points").split()) == 2
+    assert len(browser.find_elements("css selector", "#temp-chart circle")) == 1
+    assert browser.find_elements("css selector", "#temp-chart .chart-hot")
+    # Readable on a phone: nothing wider than the screen.
+    page_shot(browser, office["shots"] / "screen-health-phone.png", PHONE)
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": PHONE, "height": 900, "deviceScaleFactor": 1, "mobile": True},
+    )
+    try:
+        wide = browser.execute_script("return document.documentElement.scrollWidth")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert wide <= PHONE

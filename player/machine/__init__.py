@@ -1,0 +1,1 @@
+"""The screen controller's own health: temperature, throttling, disk, SD card, network."""
