@@ -58,6 +58,7 @@ WORDS = MappingProxyType(
         "silent": ("Tidak melapor", "Not reporting"),
         "behind": ("Tertinggal", "Behind"),
         "with_errors": ("Ada galat", "With errors"),
+        "check_device": ("Perangkat perlu diperiksa", "Device needs a check"),
         "since": ("sejak", "since"),
         "group": ("Grup", "Group"),
         "screen": ("Layar", "Screen"),

@@ -67,6 +67,7 @@ async def screen_page(request: Request, session: Session) -> Response:
         return web.refuse(request, session, "not_found", 404)
     data["notice"] = request.query_params.get("notice")
     data["machine_rows"] = machine_rows(data["screen"]["machine"], web.language(request))
+    data["device_level"] = next((level for *_, level in data["machine_rows"] if level), None)
     return web.render(request, "screen.html", data, session=session)
 
 
