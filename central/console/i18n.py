@@ -470,6 +470,19 @@ WORDS = MappingProxyType(
             "{q} waiting, {a} approved, {r} rejected",
         ),
         "fetched": ("diambil", "fetched"),
+        "feeds_every": (
+            "Umpan diambil otomatis setiap {every}, satu per satu.",
+            "The feeds are fetched automatically every {every}, one fetch at a time.",
+        ),
+        "feed_last_good": ("terakhir berhasil diambil {when}", "last fetched {when}"),
+        "feed_never_good": (
+            "belum berhasil diambil sejak konsol dimulai",
+            "not fetched yet since the console started",
+        ),
+        "feed_fetch_failed": (
+            "Pengambilan terakhir ({when}) gagal: {error}. Judul yang ada tetap disimpan.",
+            "The last fetch ({when}) failed: {error}. Its headlines are kept as they were.",
+        ),
         "feed_reaches": (
             "Judul yang disetujui tampil di {groups} pada penerbitan berikutnya.",
             "Approved headlines reach {groups} with the next publish of each.",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -13,6 +12,7 @@ from central import feeds
 from central.console import web
 from central.console.accounts import Session
 from central.content import headlines, review
+from player.wire.units import format_duration
 
 log = logging.getLogger(__name__)
 NOTICES = ("approved", "rejected", "fetched", "published")
@@ -21,17 +21,22 @@ NOTICES = ("approved", "rejected", "fetched", "published")
 async def _page(request: Request, session: Session, *, error: str | None = None,
                 status: int = 200) -> Response:  # fmt: skip
     config = web.console_of(request).config
+    watch = request.app.state.feed_watch
     rows, problem = [], None
     try:
         rows = await web.db(request, headlines.headlines_data, config)
     except (feeds.FeedError, review.ReviewError) as exc:  # a broken queue, no library folder
         problem = str(exc)
+    outcomes = watch.outcomes()
+    for row in rows:
+        row["outcome"] = outcomes.get(row["url"])
     notice = request.query_params.get("notice")
     return web.render(request, "headlines.html", {
         "rows": rows, "error": error or problem,
         "notice": notice if notice in NOTICES else None,
         "count": request.query_params.get("count", "")[:6],
         "failed": request.query_params.get("failed", "")[:1000],
+        "every": format_duration(watch.every),
     }, session=session, status=status)  # fmt: skip
 
 
@@ -66,10 +71,11 @@ async def decide(request: Request, session: Session) -> Response:
 
 @web.page("approver")
 async def fetch(request: Request, session: Session) -> Response:
-    """Fetch the office's feeds now (each within its deadline), as `videotron feeds` does."""
+    """Fetch the office's feeds now (each within its deadline), as `videotron feeds` does,
+    after a periodic fetch that is under way."""
     console = web.console_of(request)
     try:
-        errors = await run_in_threadpool(headlines.fetch, console.config, console.now())
+        errors = await request.app.state.feed_watch.fetch_now()
     except (feeds.FeedError, review.ReviewError, OSError) as exc:
         return await _page(request, session, error=str(exc), status=409)
     await web.db(request, headlines.fetched, console.config, errors, actor=session.user,
