@@ -393,6 +393,43 @@ WORDS = MappingProxyType(
             "Anda yang mengajukan ini: penyetuju lain yang harus menyetujuinya.",
             "You submitted this: another approver must approve it.",
         ),
+        # A workflow step refused (central/content/review.py ReviewError keys).
+        "refused_not_your_group": (
+            "Akun Anda tidak boleh mengajukan untuk grup ini.",
+            "Your account may not submit for this group.",
+        ),
+        "refused_empty_playlist": (
+            "Daftar putar kosong: tambahkan minimal satu butir.",
+            "The playlist is empty: add at least one item.",
+        ),
+        "refused_playlist_problems": ("Daftar putar belum benar", "The playlist is not right yet"),
+        "refused_not_pending": (
+            "Pengajuan ini sudah diputuskan; muat ulang halaman.",
+            "This submission was already decided; reload the page.",
+        ),
+        "refused_two_person": (
+            "Anda yang mengajukan ini: penyetuju lain yang harus menyetujuinya.",
+            "You submitted this: another approver must approve it.",
+        ),
+        "refused_reason_needed": (
+            "Tulis alasannya, agar pengaju dapat memperbaikinya.",
+            "Say why it goes back, so the submitter can fix it.",
+        ),
+        "refused_not_approved": (
+            "Pengajuan ini belum pernah disetujui; hanya versi yang disetujui dapat dipulihkan.",
+            "This submission was never approved; only approved versions can be restored.",
+        ),
+        "refused_nothing_approved": (
+            "Grup ini belum punya konten yang disetujui.",
+            "This group has no approved content yet.",
+        ),
+        "refused_no_group": ("Grup tidak ada di publish.groups", "No such group in publish.groups"),
+        "refused_no_key": ("Kunci penerbit belum diatur", "The publisher's key is not set"),
+        "refused_no_library": ("Folder pustaka belum diatur", "The library folder is not set"),
+        "refused_publish_failed": (
+            "Penerbitan gagal; tidak ada yang berubah di layar",
+            "The publish failed; nothing changed on the screens",
+        ),
         "restore_version": ("Pulihkan versi ini", "Restore this version"),
         "fix_and_resubmit": ("Perbaiki dan ajukan lagi", "Fix and submit again"),
         "not_notified": (
@@ -442,6 +479,18 @@ WORDS = MappingProxyType(
         "layout_ticker_on": ("teks berjalan mulai tampil", "ticker turned on"),
         "layout_ticker_off": ("teks berjalan berhenti", "ticker turned off"),
         "layout_ticker_lines_changed": ("baris teks berjalan berubah", "ticker lines changed"),
+        # An item's field as the submission's diff names it (central/content/playlist.py).
+        "field_type": ("jenis", "kind"),
+        "field_media": ("berkas", "file"),
+        "field_duration": ("durasi", "length"),
+        "field_days": ("hari", "days"),
+        "field_start": ("jam mulai", "hours from"),
+        "field_end": ("jam sampai", "hours until"),
+        "field_valid_from": ("tayang mulai", "show from"),
+        "field_valid_until": ("tayang sampai", "show until"),
+        "field_priority": ("prioritas", "priority"),
+        "field_order": ("urutan", "order"),
+        "valid_dates": ("Masa tayang", "Dates shown"),
         "layout_ticker_feeds_changed": ("umpan berita berubah", "ticker feeds changed"),
         "layout_ticker_moved": ("letak teks berjalan berubah", "ticker moved"),
         "layout_clock_on": ("jam mulai tampil", "clock turned on"),
@@ -562,6 +611,22 @@ def words(language: str) -> dict[str, str]:
     """Every word in one language, for templates that show many rows (a lookup, no call)."""
     index = LANGUAGES.index(language) if language in LANGUAGES else 0
     return {key: pair[index] for key, pair in WORDS.items()}
+
+
+# Refusals whose message names what to fix (a file, a setting, the playlist's problems): the
+# page shows it after the sentence; the others' sentence says it all.
+DETAILED_REFUSALS = frozenset({"playlist_problems", "no_group", "no_key", "no_library",
+                               "publish_failed"})  # fmt: skip
+
+
+def refusal(error: Exception, language: str) -> str:
+    """A workflow refusal (central/content's ReviewError: its key and message) in `language`:
+    its sentence, with the message where it names what to fix; any other error as it says."""
+    said = WORDS.get(f"refused_{getattr(error, 'key', None)}")
+    if said is None:
+        return str(error)
+    sentence = said[LANGUAGES.index(language) if language in LANGUAGES else 0]
+    return f"{sentence}: {error}" if getattr(error, "key", None) in DETAILED_REFUSALS else sentence
 
 
 def local_time(value, zone: ZoneInfo, *, seconds: bool = False) -> str:

@@ -27,6 +27,8 @@ SCHEDULE_FIELDS = ("days", "start", "end", "valid_from", "valid_until", "priorit
 # item of a higher priority may play, only that priority's items play; priority 0 is the
 # default playlist, played when nothing of a higher priority is valid.
 MAX_PRIORITY = 9
+# The clock formats the editor offers, each with how it reads at five past two.
+CLOCK_FORMATS = {"%H:%M": "14:05", "%H:%M:%S": "14:05:09", "%H.%M": "14.05"}
 
 
 def new_item(media: Mapping, number: int) -> dict:

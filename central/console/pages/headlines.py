@@ -26,7 +26,7 @@ async def _page(request: Request, session: Session, *, error: str | None = None,
     try:
         rows = await web.db(request, headlines.headlines_data, config)
     except (feeds.FeedError, review.ReviewError) as exc:  # a broken queue, no library folder
-        problem = str(exc)
+        problem = web.refusal(request, exc)
     outcomes = watch.outcomes()
     for row in rows:
         row["outcome"] = outcomes.get(row["url"])
@@ -64,7 +64,7 @@ async def decide(request: Request, session: Session) -> Response:
         count = await web.db(request, headlines.decide, console.config, decision, ids,
                              approver=session.user, now=console.now())  # fmt: skip
     except (feeds.FeedError, review.ReviewError) as exc:
-        return await _page(request, session, error=str(exc), status=409)
+        return await _page(request, session, error=web.refusal(request, exc), status=409)
     notice = "approved" if decision == "approve" else "rejected"
     return RedirectResponse(f"/headlines?notice={notice}&count={count}", status_code=303)
 
@@ -77,7 +77,7 @@ async def fetch(request: Request, session: Session) -> Response:
     try:
         errors = await request.app.state.feed_watch.fetch_now()
     except (feeds.FeedError, review.ReviewError, OSError) as exc:
-        return await _page(request, session, error=str(exc), status=409)
+        return await _page(request, session, error=web.refusal(request, exc), status=409)
     await web.db(request, headlines.fetched, console.config, errors, actor=session.user,
                  now=console.now())  # fmt: skip
     failed = f"&failed={web.path_segment('; '.join(errors.values()))}" if errors else ""
@@ -94,7 +94,7 @@ async def republish(request: Request, session: Session) -> Response:
         result = await web.db(request, headlines.republish, console.config, group,
                               session.user, console.now())  # fmt: skip
     except review.ReviewError as exc:
-        return await _page(request, session, error=str(exc), status=409)
+        return await _page(request, session, error=web.refusal(request, exc), status=409)
     failed = f"&failed={web.path_segment(result.notice)}" if result.notice else ""
     return RedirectResponse(f"/headlines?notice=published&count={result.sequence}{failed}",
                             status_code=303)  # fmt: skip

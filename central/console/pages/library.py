@@ -99,7 +99,7 @@ def _render_editor(request, session, group, items, media, *, layout, problems,
         "days": playlist.DAYS, "layout": playlist.full_layout(layout),
         "office_feeds": [feed.url for feed in config.console.feeds],
         "ticker_positions": TICKER_POSITIONS, "clock_positions": CLOCK_POSITIONS,
-        "max_priority": playlist.MAX_PRIORITY,
+        "max_priority": playlist.MAX_PRIORITY, "clock_formats": playlist.CLOCK_FORMATS,
     }, session=session, status=status)  # fmt: skip
 
 
@@ -152,7 +152,7 @@ async def playlist_post(request: Request, session: Session) -> Response:
                               layout=layout)  # fmt: skip
     except review.ReviewError as exc:
         return _render_editor(request, session, group, items, media, layout=layout,
-                              problems=[str(exc)], status=422)  # fmt: skip
+                              problems=[web.refusal(request, exc)], status=422)  # fmt: skip
     await web.notify(request, review.notification, number)
     return RedirectResponse(f"/library/submissions/{number}", status_code=303)
 

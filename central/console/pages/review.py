@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from central.console import accounts, web
 from central.console.accounts import Session
-from central.content import frames, review
+from central.content import frames, playlist, review
 from central.db import content as stored
 from central.db import fleet
 from central.db.audit import record
@@ -38,6 +38,7 @@ async def _show(request: Request, session: Session, number: int, *, error: str |
         "s": found, "error": error, "notice": notice,
         "own": found["submitter"] == session.user,
         "may_decide": accounts.may(session.role, "approver"),
+        "clock_formats": playlist.CLOCK_FORMATS,
         **await _preview(request, found),
     }, session=session, status=status)  # fmt: skip
 
@@ -87,7 +88,7 @@ async def approve(request: Request, session: Session) -> Response:
                               console.now())  # fmt: skip
     except review.ReviewError as exc:
         await web.db(request, _refused, session.user, number, exc, console.now())
-        return await _show(request, session, number, error=str(exc),
+        return await _show(request, session, number, error=web.refusal(request, exc),
                            status=403 if exc.key == "two_person" else 409)  # fmt: skip
     await web.notify(request, review.notification, number)
     suffix = f"?notice={web.path_segment(result.notice)}" if result.notice else ""
@@ -108,7 +109,7 @@ async def send_back(request: Request, session: Session) -> Response:
         await web.db(request, review.send_back, number, session.user,
                      str(form.get("reason") or ""), console.now())  # fmt: skip
     except review.ReviewError as exc:
-        return await _show(request, session, number, error=str(exc), status=409)
+        return await _show(request, session, number, error=web.refusal(request, exc), status=409)
     await web.notify(request, review.notification, number)
     return RedirectResponse(f"/library/submissions/{number}", status_code=303)
 
@@ -121,7 +122,7 @@ async def restore(request: Request, session: Session) -> Response:
         new, result = await web.db(request, review.restore, console.config, number,
                                    session.user, console.now())  # fmt: skip
     except review.ReviewError as exc:
-        return await _show(request, session, number, error=str(exc), status=409)
+        return await _show(request, session, number, error=web.refusal(request, exc), status=409)
     suffix = f"?notice={web.path_segment(result.notice)}" if result.notice else ""
     return RedirectResponse(f"/library/submissions/{new}{suffix}", status_code=303)
 
