@@ -431,6 +431,10 @@ WORDS = MappingProxyType(
             "The publish failed; nothing changed on the screens",
         ),
         "restore_version": ("Pulihkan versi ini", "Restore this version"),
+        "current_version": (
+            "Versi ini yang terakhir diterbitkan ke layar grup ini.",
+            "This version is the one last published to this group's screens.",
+        ),
         "fix_and_resubmit": ("Perbaiki dan ajukan lagi", "Fix and submit again"),
         "not_notified": (
             "Terbit, tetapi layar belum diberi tahu (akan mengambilnya saat memeriksa)",
@@ -508,6 +512,10 @@ WORDS = MappingProxyType(
         "headlines_approved": ("Judul disetujui: {n}.", "Headlines approved: {n}."),
         "headlines_rejected": ("Judul ditolak: {n}.", "Headlines rejected: {n}."),
         "headlines_fetched": ("Umpan sudah diambil.", "The feeds were fetched."),
+        "headlines_fetched_failed": (
+            "Umpan sudah diambil; {n} gagal, lihat di bawah.",
+            "The feeds were fetched; {n} failed, see below.",
+        ),
         "headlines_published": (
             "Diterbitkan sebagai urutan {n}, dengan judul yang disetujui.",
             "Published as sequence {n}, with the approved headlines.",
@@ -613,6 +621,43 @@ def words(language: str) -> dict[str, str]:
     return {key: pair[index] for key, pair in WORDS.items()}
 
 
+# An edited playlist's problems in Indonesian (central/content/playlist.py Problem keys; its
+# own words are the English).
+PROBLEMS = {
+    "duration_range": "durasi harus 1 sampai 86400 detik",
+    "image_duration": "gambar perlu durasi (detik)",
+    "no_day": "pilih minimal satu hari",
+    "not_time": "{value!r} bukan jam (JJ:MM)",
+    "both_hours": "isi kedua jam tayang harian, atau kosongkan keduanya",
+    "empty_window": "jam tayang harian kosong (mulai = sampai)",
+    "not_date": "{value!r} bukan tanggal (TTTT-BB-HH)",
+    "until_before_from": "tanggal 'sampai' lebih awal dari 'mulai'",
+    "priority": "prioritas harus bilangan bulat 0 sampai {max}",
+    "ticker_lines": "paling banyak {max} baris teks berjalan",
+    "ticker_line_long": "baris teks berjalan {number}: lebih dari {max} karakter",
+    "not_office_feed": "{url}: bukan umpan kantor (central.yaml console.feeds)",
+    "ticker_position": "letak teks berjalan tidak dikenal",
+    "clock_position": "letak jam tidak dikenal",
+    "clock_format": "bentuk jam harus 1 sampai {max} karakter, mis. %H:%M",
+    "media_gone": "berkasnya sudah tidak ada di pustaka",
+    "duration_number": "durasi {value!r} bukan angka",
+    "same_id": "dua baris punya id yang sama",
+}
+
+
+def problem(found: str, language: str) -> str:
+    """A playlist problem (playlist.Problem) in `language`; English, or a problem without a
+    key, as it says itself."""
+    said = PROBLEMS.get(getattr(found, "key", ""))
+    if language == "en" or said is None:
+        return str(found)
+    values = found.values
+    text = said.format(**values)
+    if "row" in values:
+        return f"baris {values['row']}: {text}"
+    return f"{values['item']}: {text}" if "item" in values else text
+
+
 # Refusals whose message names what to fix (a file, a setting, the playlist's problems): the
 # page shows it after the sentence; the others' sentence says it all.
 DETAILED_REFUSALS = frozenset({"playlist_problems", "no_group", "no_key", "no_library",
@@ -654,7 +699,11 @@ def age(value, now: dt.datetime, language: str) -> str:
             return ""
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    seconds = max(0, int((now - value).total_seconds()))
+    return span(max(0, int((now - value).total_seconds())), language)
+
+
+def span(seconds: int, language: str) -> str:
+    """A length of time in its largest whole unit, short enough for a phone ("15 mnt", "15m")."""
     units = (("d", 86400, "hari"), ("h", 3600, "jam"), ("m", 60, "mnt"), ("s", 1, "dtk"))
     for short, size, indonesian in units:
         if seconds >= size or short == "s":

@@ -9,13 +9,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from central import feeds
-from central.console import web
+from central.console import i18n, web
 from central.console.accounts import Session
 from central.content import headlines, review
-from player.wire.units import format_duration
 
 log = logging.getLogger(__name__)
-NOTICES = ("approved", "rejected", "fetched", "published")
+NOTICES = ("approved", "rejected", "fetched", "fetched_failed", "published")
 
 
 async def _page(request: Request, session: Session, *, error: str | None = None,
@@ -36,7 +35,7 @@ async def _page(request: Request, session: Session, *, error: str | None = None,
         "notice": notice if notice in NOTICES else None,
         "count": request.query_params.get("count", "")[:6],
         "failed": request.query_params.get("failed", "")[:1000],
-        "every": format_duration(watch.every),
+        "every": i18n.span(watch.every, web.language(request)),
     }, session=session, status=status)  # fmt: skip
 
 
@@ -80,8 +79,9 @@ async def fetch(request: Request, session: Session) -> Response:
         return await _page(request, session, error=web.refusal(request, exc), status=409)
     await web.db(request, headlines.fetched, console.config, errors, actor=session.user,
                  now=console.now())  # fmt: skip
-    failed = f"&failed={web.path_segment('; '.join(errors.values()))}" if errors else ""
-    return RedirectResponse(f"/headlines?notice=fetched{failed}", status_code=303)
+    # Each failed feed shows its error under it (the feed watch's outcome), not here again.
+    notice = f"fetched_failed&count={len(errors)}" if errors else "fetched"
+    return RedirectResponse(f"/headlines?notice={notice}", status_code=303)
 
 
 @web.page("approver")

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from central.console import accounts, web
+from central.console import accounts, i18n, web
 from central.console.accounts import Session
 from central.content import library, playlist, review, upload
 from central.db import content as stored
@@ -95,7 +95,8 @@ def _render_editor(request, session, group, items, media, *, layout, problems,
                    status=200) -> Response:  # fmt: skip
     config = web.console_of(request).config
     return web.render(request, "playlist.html", {
-        "group": group, "items": items, "media": media, "problems": problems,
+        "group": group, "items": items, "media": media,
+        "problems": [i18n.problem(p, web.language(request)) for p in problems],
         "days": playlist.DAYS, "layout": playlist.full_layout(layout),
         "office_feeds": [feed.url for feed in config.console.feeds],
         "ticker_positions": TICKER_POSITIONS, "clock_positions": CLOCK_POSITIONS,

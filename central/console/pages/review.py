@@ -34,8 +34,11 @@ async def _show(request: Request, session: Session, number: int, *, error: str |
     ):
         return web.refuse(request, session, "not_found", 404)
     notice = request.query_params.get("notice", "")[:500]
+    latest = await web.db(request, stored.latest_approved, found["group"])
     return web.render(request, "submission.html", {
         "s": found, "error": error, "notice": notice,
+        # what the group's screens were last given: restoring it would change nothing
+        "current": latest is not None and latest["id"] == found["id"],
         "own": found["submitter"] == session.user,
         "may_decide": accounts.may(session.role, "approver"),
         "clock_formats": playlist.CLOCK_FORMATS,
