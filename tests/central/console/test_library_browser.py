@@ -23,6 +23,7 @@ from PIL import Image
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests.central.console.test_phone_tables import problems_at
 from tests.fixtures.collector import PREFIX
 from tests.fixtures.console import ConsoleProcess, make_browser, page_shot, wait_replaced
 from tests.fixtures.content import publish_tree, write_key
@@ -234,6 +235,7 @@ def test_an_approver_sees_the_frames_approves_and_only_group_a_shows_it(office):
     http = with_cookies(browser)
     colours = [frame_colour(http, image.get_attribute("src")) for image in images]
     assert near(colours[0], RED, 30) and near(colours[1], PURPLE, 30), colours
+    assert problems_at(browser, PHONE) == []  # the changes and items read on a phone
     shoot(office, "review")
     click(browser, "approve")
     state = browser.find_element("id", "state").get_attribute("data-state")
