@@ -45,6 +45,7 @@ DEFAULT_DATABASE = "sqlite:////var/lib/videotron-central/central.sqlite3"
 DEFAULT_CLIENT_ID = "videotron-collector"
 DEFAULT_UPLOAD_LIMIT = 1_000_000_000  # 1 GB: a few minutes of 1080p H.264 at a screen's bit rate
 DEFAULT_HEALTH_KEPT = 30 * 86400  # seconds: a month of minute samples, ~43,000 rows a screen
+DEFAULT_FEEDS_EVERY = 900  # 15 minutes: a news ticker stays fresh; a feed server is not pestered
 DEFAULT_SESSION_EXPIRY = 7 * 86400  # seconds the broker keeps the collector's queue
 MAX_SESSION_EXPIRY = 0xFFFFFFFF  # MQTT 5's largest session expiry interval
 _TOPIC_PREFIX = r"[^#+\s/][^#+\s]*"
@@ -101,6 +102,7 @@ class ConsoleSettings:
     # The ticker feeds the office reads (fetched, filtered, headlines approved in the console);
     # a group's playlist may put any of them on its ticker.
     feeds: tuple[office_feeds.OfficeFeed, ...] = ()
+    feeds_every: int = DEFAULT_FEEDS_EVERY  # seconds between the console's fetches of them
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,8 @@ SETTINGS: tuple[Setting, ...] = (
             "largest file the library accepts: 500MB, 2GB"),
     Setting("console.feeds", feed_list, (),
             "ticker feeds the office reads; approvers vet their headlines in the console"),
+    Setting("console.feeds_every", whole_seconds(1, 86400), DEFAULT_FEEDS_EVERY,
+            "how often the console fetches the feeds, one fetch at a time: 15m, 1h"),
 )  # fmt: skip
 
 _PLAYER_CONFIG = "this looks like a player's config: the office side reads central.yaml"

@@ -57,7 +57,10 @@ def _probe_video(path: Path) -> MediaInfo:
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError, ValueError, EOFError) as exc:
-        raise ProbeError(f"not an image or video a player can show ({exc})") from None
+        # FFmpeg's message without the file name: the upload's temporary path means nothing
+        # to the person who uploaded it.
+        reason = getattr(exc, "strerror", None) or exc
+        raise ProbeError(f"not an image or video a player can show ({reason})") from None
     with container:
         if container.format.name == "image2" or container.format.name.endswith("_pipe"):
             # FFmpeg trusted the file name; Pillow already found no picture in the bytes.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -33,6 +34,7 @@ from central.console.pages import (
     review,
     screen,
 )
+from central.content.feedwatch import FeedWatch
 from central.content.frames import FrameRenderer
 from central.notifications.delivery import Notifier, audit_writer
 
@@ -177,12 +179,18 @@ def create_app(
     ]
     previewer = AlertPreviewer(console.zone)
     notifier = Notifier(config.notifications, audit_writer(engine, clock))
+    feed_watch = FeedWatch(config, clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
+        fetching = asyncio.create_task(feed_watch.run()) if config.console.feeds else None
         try:
             yield
         finally:
+            if fetching is not None:
+                fetching.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fetching
             previewer.close()  # its worker thread ends with the console
             notifier.close()
 
@@ -196,5 +204,6 @@ def create_app(
     folder = config.console.library
     app.state.frames = FrameRenderer(folder, console.zone.key) if folder is not None else None
     app.state.notifier = notifier
+    app.state.feed_watch = feed_watch
     app.state.sender = sender or send.Sender(config)
     return app

@@ -439,7 +439,48 @@ WORDS = MappingProxyType(
             "Anda yang mengajukan ini: penyetuju lain yang harus menyetujuinya.",
             "You submitted this: another approver must approve it.",
         ),
+        # A workflow step refused (central/content/review.py ReviewError keys).
+        "refused_not_your_group": (
+            "Akun Anda tidak boleh mengajukan untuk grup ini.",
+            "Your account may not submit for this group.",
+        ),
+        "refused_empty_playlist": (
+            "Daftar putar kosong: tambahkan minimal satu butir.",
+            "The playlist is empty: add at least one item.",
+        ),
+        "refused_playlist_problems": ("Daftar putar belum benar", "The playlist is not right yet"),
+        "refused_not_pending": (
+            "Pengajuan ini sudah diputuskan; muat ulang halaman.",
+            "This submission was already decided; reload the page.",
+        ),
+        "refused_two_person": (
+            "Anda yang mengajukan ini: penyetuju lain yang harus menyetujuinya.",
+            "You submitted this: another approver must approve it.",
+        ),
+        "refused_reason_needed": (
+            "Tulis alasannya, agar pengaju dapat memperbaikinya.",
+            "Say why it goes back, so the submitter can fix it.",
+        ),
+        "refused_not_approved": (
+            "Pengajuan ini belum pernah disetujui; hanya versi yang disetujui dapat dipulihkan.",
+            "This submission was never approved; only approved versions can be restored.",
+        ),
+        "refused_nothing_approved": (
+            "Grup ini belum punya konten yang disetujui.",
+            "This group has no approved content yet.",
+        ),
+        "refused_no_group": ("Grup tidak ada di publish.groups", "No such group in publish.groups"),
+        "refused_no_key": ("Kunci penerbit belum diatur", "The publisher's key is not set"),
+        "refused_no_library": ("Folder pustaka belum diatur", "The library folder is not set"),
+        "refused_publish_failed": (
+            "Penerbitan gagal; tidak ada yang berubah di layar",
+            "The publish failed; nothing changed on the screens",
+        ),
         "restore_version": ("Pulihkan versi ini", "Restore this version"),
+        "current_version": (
+            "Versi ini yang terakhir diterbitkan ke layar grup ini.",
+            "This version is the one last published to this group's screens.",
+        ),
         "fix_and_resubmit": ("Perbaiki dan ajukan lagi", "Fix and submit again"),
         "not_notified": (
             "Terbit, tetapi layar belum diberi tahu (akan mengambilnya saat memeriksa)",
@@ -488,6 +529,18 @@ WORDS = MappingProxyType(
         "layout_ticker_on": ("teks berjalan mulai tampil", "ticker turned on"),
         "layout_ticker_off": ("teks berjalan berhenti", "ticker turned off"),
         "layout_ticker_lines_changed": ("baris teks berjalan berubah", "ticker lines changed"),
+        # An item's field as the submission's diff names it (central/content/playlist.py).
+        "field_type": ("jenis", "kind"),
+        "field_media": ("berkas", "file"),
+        "field_duration": ("durasi", "length"),
+        "field_days": ("hari", "days"),
+        "field_start": ("jam mulai", "hours from"),
+        "field_end": ("jam sampai", "hours until"),
+        "field_valid_from": ("tayang mulai", "show from"),
+        "field_valid_until": ("tayang sampai", "show until"),
+        "field_priority": ("prioritas", "priority"),
+        "field_order": ("urutan", "order"),
+        "valid_dates": ("Masa tayang", "Dates shown"),
         "layout_ticker_feeds_changed": ("umpan berita berubah", "ticker feeds changed"),
         "layout_ticker_moved": ("letak teks berjalan berubah", "ticker moved"),
         "layout_clock_on": ("jam mulai tampil", "clock turned on"),
@@ -505,6 +558,10 @@ WORDS = MappingProxyType(
         "headlines_approved": ("Judul disetujui: {n}.", "Headlines approved: {n}."),
         "headlines_rejected": ("Judul ditolak: {n}.", "Headlines rejected: {n}."),
         "headlines_fetched": ("Umpan sudah diambil.", "The feeds were fetched."),
+        "headlines_fetched_failed": (
+            "Umpan sudah diambil; {n} gagal, lihat di bawah.",
+            "The feeds were fetched; {n} failed, see below.",
+        ),
         "headlines_published": (
             "Diterbitkan sebagai urutan {n}, dengan judul yang disetujui.",
             "Published as sequence {n}, with the approved headlines.",
@@ -516,6 +573,19 @@ WORDS = MappingProxyType(
             "{q} waiting, {a} approved, {r} rejected",
         ),
         "fetched": ("diambil", "fetched"),
+        "feeds_every": (
+            "Umpan diambil otomatis setiap {every}, satu per satu.",
+            "The feeds are fetched automatically every {every}, one fetch at a time.",
+        ),
+        "feed_last_good": ("terakhir berhasil diambil {when}", "last fetched {when}"),
+        "feed_never_good": (
+            "belum berhasil diambil sejak konsol dimulai",
+            "not fetched yet since the console started",
+        ),
+        "feed_fetch_failed": (
+            "Pengambilan terakhir ({when}) gagal: {error}. Judul yang ada tetap disimpan.",
+            "The last fetch ({when}) failed: {error}. Its headlines are kept as they were.",
+        ),
         "feed_reaches": (
             "Judul yang disetujui tampil di {groups} pada penerbitan berikutnya.",
             "Approved headlines reach {groups} with the next publish of each.",
@@ -597,6 +667,59 @@ def words(language: str) -> dict[str, str]:
     return {key: pair[index] for key, pair in WORDS.items()}
 
 
+# An edited playlist's problems in Indonesian (central/content/playlist.py Problem keys; its
+# own words are the English).
+PROBLEMS = {
+    "duration_range": "durasi harus 1 sampai 86400 detik",
+    "image_duration": "gambar perlu durasi (detik)",
+    "no_day": "pilih minimal satu hari",
+    "not_time": "{value!r} bukan jam (JJ:MM)",
+    "both_hours": "isi kedua jam tayang harian, atau kosongkan keduanya",
+    "empty_window": "jam tayang harian kosong (mulai = sampai)",
+    "not_date": "{value!r} bukan tanggal (TTTT-BB-HH)",
+    "until_before_from": "tanggal 'sampai' lebih awal dari 'mulai'",
+    "priority": "prioritas harus bilangan bulat 0 sampai {max}",
+    "ticker_lines": "paling banyak {max} baris teks berjalan",
+    "ticker_line_long": "baris teks berjalan {number}: lebih dari {max} karakter",
+    "not_office_feed": "{url}: bukan umpan kantor (central.yaml console.feeds)",
+    "ticker_position": "letak teks berjalan tidak dikenal",
+    "clock_position": "letak jam tidak dikenal",
+    "clock_format": "bentuk jam harus 1 sampai {max} karakter, mis. %H:%M",
+    "media_gone": "berkasnya sudah tidak ada di pustaka",
+    "duration_number": "durasi {value!r} bukan angka",
+    "same_id": "dua baris punya id yang sama",
+}
+
+
+def problem(found: str, language: str) -> str:
+    """A playlist problem (playlist.Problem) in `language`; English, or a problem without a
+    key, as it says itself."""
+    said = PROBLEMS.get(getattr(found, "key", ""))
+    if language == "en" or said is None:
+        return str(found)
+    values = found.values
+    text = said.format(**values)
+    if "row" in values:
+        return f"baris {values['row']}: {text}"
+    return f"{values['item']}: {text}" if "item" in values else text
+
+
+# Refusals whose message names what to fix (a file, a setting, the playlist's problems): the
+# page shows it after the sentence; the others' sentence says it all.
+DETAILED_REFUSALS = frozenset({"playlist_problems", "no_group", "no_key", "no_library",
+                               "publish_failed"})  # fmt: skip
+
+
+def refusal(error: Exception, language: str) -> str:
+    """A workflow refusal (central/content's ReviewError: its key and message) in `language`:
+    its sentence, with the message where it names what to fix; any other error as it says."""
+    said = WORDS.get(f"refused_{getattr(error, 'key', None)}")
+    if said is None:
+        return str(error)
+    sentence = said[LANGUAGES.index(language) if language in LANGUAGES else 0]
+    return f"{sentence}: {error}" if getattr(error, "key", None) in DETAILED_REFUSALS else sentence
+
+
 def local_time(value, zone: ZoneInfo, *, seconds: bool = False) -> str:
     """A naive-UTC datetime or an ISO-8601 text as the office's wall clock; "" for None."""
     if value is None or value == "":
@@ -622,7 +745,11 @@ def age(value, now: dt.datetime, language: str) -> str:
             return ""
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    seconds = max(0, int((now - value).total_seconds()))
+    return span(max(0, int((now - value).total_seconds())), language)
+
+
+def span(seconds: int, language: str) -> str:
+    """A length of time in its largest whole unit, short enough for a phone ("15 mnt", "15m")."""
     units = (("d", 86400, "hari"), ("h", 3600, "jam"), ("m", 60, "mnt"), ("s", 1, "dtk"))
     for short, size, indonesian in units:
         if seconds >= size or short == "s":

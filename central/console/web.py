@@ -112,6 +112,11 @@ def language(request: Request) -> str:
     return i18n.pick_language(request.cookies.get(LANGUAGE_COOKIE))
 
 
+def refusal(request: Request, error: Exception) -> str:
+    """A workflow step's refusal in the page's language (i18n.refusal)."""
+    return i18n.refusal(error, language(request))
+
+
 def client_address(request: Request) -> str:
     # uvicorn replaced it with X-Forwarded-For only when the peer is a trusted proxy.
     return request.client.host if request.client else "unknown"

@@ -27,6 +27,27 @@ SCHEDULE_FIELDS = ("days", "start", "end", "valid_from", "valid_until", "priorit
 # item of a higher priority may play, only that priority's items play; priority 0 is the
 # default playlist, played when nothing of a higher priority is valid.
 MAX_PRIORITY = 9
+# The clock formats the editor offers, each with how it reads at five past two.
+CLOCK_FORMATS = {"%H:%M": "14:05", "%H:%M:%S": "14:05:09", "%H.%M": "14.05"}
+
+
+class Problem(str):
+    """A problem of an edited playlist in English words, with the key and values another
+    language says it with (the console's i18n `PROBLEMS`)."""
+
+    key: str
+    values: dict
+
+    def __new__(cls, key: str, text: str, **values) -> Problem:
+        made = super().__new__(cls, text)
+        made.key, made.values = key, values
+        return made
+
+    def of(self, *, row: int | None = None, item: str | None = None) -> Problem:
+        """The same problem, said of a form row (its number) or of an item (its name)."""
+        where = {"row": row} if row is not None else {"item": item}
+        prefix = f"row {row}" if row is not None else item
+        return Problem(self.key, f"{prefix}: {self}", **self.values, **where)
 
 
 def new_item(media: Mapping, number: int) -> dict:
@@ -56,31 +77,39 @@ def _day(value) -> str:
     return value.date().isoformat() if isinstance(value, dt.datetime) else (value or "")
 
 
-def check_item(item: dict) -> list[str]:
+def check_item(item: dict) -> list[Problem]:
     """What is wrong with one edited item, in words for the page; [] when it can be submitted."""
     problems = []
     duration = item.get("duration")
     if duration is not None and not 1 <= duration <= 86400:
-        problems.append("duration must be 1 to 86400 seconds")
+        problems.append(Problem("duration_range", "duration must be 1 to 86400 seconds"))
     if item["type"] == "image" and duration is None:
-        problems.append("an image needs a duration")
+        problems.append(Problem("image_duration", "an image needs a duration"))
     if not item["days"]:
-        problems.append("choose at least one day")
+        problems.append(Problem("no_day", "choose at least one day"))
     for key in ("start", "end"):
         if item[key] and not _TIME.match(item[key]):
-            problems.append(f"{item[key]!r} is not a time (HH:MM)")
+            problems.append(
+                Problem("not_time", f"{item[key]!r} is not a time (HH:MM)", value=item[key])
+            )
     if bool(item["start"]) != bool(item["end"]):
-        problems.append("give both hours of the daily window, or neither")
+        problems.append(Problem("both_hours", "give both hours of the daily window, or neither"))
     elif item["start"] and item["start"] == item["end"]:
-        problems.append("the daily window is empty (from = until)")
+        problems.append(Problem("empty_window", "the daily window is empty (from = until)"))
     for key in ("valid_from", "valid_until"):
         if item[key] and not _DATE.match(item[key]):
-            problems.append(f"{item[key]!r} is not a date (YYYY-MM-DD)")
+            problems.append(
+                Problem("not_date", f"{item[key]!r} is not a date (YYYY-MM-DD)", value=item[key])
+            )
     if item["valid_from"] and item["valid_until"] and item["valid_until"] < item["valid_from"]:
-        problems.append("'until' is before 'from'")
+        problems.append(Problem("until_before_from", "'until' is before 'from'"))
     priority = item.get("priority", 0)
     if not isinstance(priority, int) or not 0 <= priority <= MAX_PRIORITY:
-        problems.append(f"priority must be a whole number 0 to {MAX_PRIORITY}")
+        problems.append(
+            Problem(
+                "priority", f"priority must be a whole number 0 to {MAX_PRIORITY}", max=MAX_PRIORITY
+            )
+        )
     return problems
 
 
@@ -200,23 +229,45 @@ def full_layout(layout: Mapping | None) -> dict:
     return base
 
 
-def check_layout(layout: Mapping, office_feeds: Sequence[str]) -> list[str]:
+def check_layout(layout: Mapping, office_feeds: Sequence[str]) -> list[Problem]:
     """What is wrong with an edited ticker and clock, in words for the page; [] when none."""
     problems = []
     ticker, clock = layout["ticker"], layout["clock"]
     if len(ticker["lines"]) > MAX_TICKER_LINES:
-        problems.append(f"at most {MAX_TICKER_LINES} ticker lines")
+        problems.append(
+            Problem(
+                "ticker_lines", f"at most {MAX_TICKER_LINES} ticker lines", max=MAX_TICKER_LINES
+            )
+        )
     for number, line in enumerate(ticker["lines"], 1):
         if len(line) > MAX_LINE:
-            problems.append(f"ticker line {number}: longer than {MAX_LINE} characters")
-    problems.extend(f"{url}: not one of the office's feeds (central.yaml console.feeds)"
+            problems.append(
+                Problem(
+                    "ticker_line_long",
+                    f"ticker line {number}: longer than {MAX_LINE} characters",
+                    number=number,
+                    max=MAX_LINE,
+                )
+            )
+    problems.extend(Problem("not_office_feed", f"{url}: not one of the office's feeds "
+                            "(central.yaml console.feeds)", url=url)
                     for url in ticker["feeds"] if url not in office_feeds)  # fmt: skip
     if ticker["position"] not in TICKER_POSITIONS:
-        problems.append(f"ticker position must be {' or '.join(TICKER_POSITIONS)}")
+        problems.append(
+            Problem("ticker_position", f"ticker position must be {' or '.join(TICKER_POSITIONS)}")
+        )
     if clock["position"] not in CLOCK_POSITIONS:
-        problems.append(f"clock position must be one of {', '.join(CLOCK_POSITIONS)}")
+        problems.append(
+            Problem("clock_position", f"clock position must be one of {', '.join(CLOCK_POSITIONS)}")
+        )
     if clock["on"] and not 0 < len(clock["format"]) <= MAX_FORMAT:
-        problems.append(f"clock format must be 1 to {MAX_FORMAT} characters, e.g. %H:%M")
+        problems.append(
+            Problem(
+                "clock_format",
+                f"clock format must be 1 to {MAX_FORMAT} characters, e.g. %H:%M",
+                max=MAX_FORMAT,
+            )
+        )
     return problems
 
 
@@ -272,7 +323,9 @@ def layout_from_form(field, getlist) -> dict:
     }  # fmt: skip
 
 
-def items_from_form(field, getlist, library: Mapping[str, Mapping]) -> tuple[list[dict], list[str]]:
+def items_from_form(
+    field, getlist, library: Mapping[str, Mapping]
+) -> tuple[list[dict], list[Problem]]:
     """The playlist rows a page posted (`field(name)` → str, `getlist(name)` → [str]), in
     their order numbers; rows marked `remove_N` are left out; media not in the library is
     refused. Returns (items, problems)."""
@@ -285,13 +338,21 @@ def items_from_form(field, getlist, library: Mapping[str, Mapping]) -> tuple[lis
             continue
         media = library.get(sha)
         if media is None:
-            problems.append(f"row {n + 1}: the media is no longer in the library")
+            problems.append(
+                Problem("media_gone", "the media is no longer in the library").of(row=n + 1)
+            )
             continue
         duration_text = field(f"duration_{n}").strip().replace(",", ".")
         try:
             duration = float(duration_text) if duration_text else None
         except ValueError:
-            problems.append(f"row {n + 1}: duration {duration_text!r} is not a number")
+            problems.append(
+                Problem(
+                    "duration_number",
+                    f"duration {duration_text!r} is not a number",
+                    value=duration_text,
+                ).of(row=n + 1)
+            )
             duration = None
         try:
             order = float(field(f"order_{n}") or n + 1)
@@ -306,14 +367,20 @@ def items_from_form(field, getlist, library: Mapping[str, Mapping]) -> tuple[lis
             "valid_until": field(f"valid_until_{n}").strip(),
             "priority": _whole(field(f"priority_{n}")),
         }  # fmt: skip
-        problems.extend(f"{item['name']}: {p}" for p in check_item(item))
+        problems.extend(p.of(item=item["name"]) for p in check_item(item))
         if item["priority"] is None:
-            problems.append(f"row {n + 1}: priority must be a whole number 0 to {MAX_PRIORITY}")
+            problems.append(
+                Problem(
+                    "priority",
+                    f"priority must be a whole number 0 to {MAX_PRIORITY}",
+                    max=MAX_PRIORITY,
+                ).of(row=n + 1)
+            )
             item["priority"] = 0
         rows.append((order, n, item))
     ids = [item["id"] for _, _, item in rows]
     if len(ids) != len(set(ids)):
-        problems.append("two rows have the same id")
+        problems.append(Problem("same_id", "two rows have the same id"))
     return [item for _, _, item in sorted(rows, key=lambda row: row[:2])], problems
 
 

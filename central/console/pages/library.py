@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from central.console import accounts, web
+from central.console import accounts, i18n, web
 from central.console.accounts import Session
 from central.content import library, playlist, review, upload
 from central.db import content as stored
@@ -95,11 +95,12 @@ def _render_editor(request, session, group, items, media, *, layout, problems,
                    status=200) -> Response:  # fmt: skip
     config = web.console_of(request).config
     return web.render(request, "playlist.html", {
-        "group": group, "items": items, "media": media, "problems": problems,
+        "group": group, "items": items, "media": media,
+        "problems": [i18n.problem(p, web.language(request)) for p in problems],
         "days": playlist.DAYS, "layout": playlist.full_layout(layout),
         "office_feeds": [feed.url for feed in config.console.feeds],
         "ticker_positions": TICKER_POSITIONS, "clock_positions": CLOCK_POSITIONS,
-        "max_priority": playlist.MAX_PRIORITY,
+        "max_priority": playlist.MAX_PRIORITY, "clock_formats": playlist.CLOCK_FORMATS,
     }, session=session, status=status)  # fmt: skip
 
 
@@ -152,7 +153,7 @@ async def playlist_post(request: Request, session: Session) -> Response:
                               layout=layout)  # fmt: skip
     except review.ReviewError as exc:
         return _render_editor(request, session, group, items, media, layout=layout,
-                              problems=[str(exc)], status=422)  # fmt: skip
+                              problems=[web.refusal(request, exc)], status=422)  # fmt: skip
     await web.notify(request, review.notification, number)
     return RedirectResponse(f"/library/submissions/{number}", status_code=303)
 

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from central.console import accounts, web
 from central.console.accounts import Session
-from central.content import frames, review
+from central.content import frames, playlist, review
 from central.db import content as stored
 from central.db import fleet
 from central.db.audit import record
@@ -34,10 +34,14 @@ async def _show(request: Request, session: Session, number: int, *, error: str |
     ):
         return web.refuse(request, session, "not_found", 404)
     notice = request.query_params.get("notice", "")[:500]
+    latest = await web.db(request, stored.latest_approved, found["group"])
     return web.render(request, "submission.html", {
         "s": found, "error": error, "notice": notice,
+        # what the group's screens were last given: restoring it would change nothing
+        "current": latest is not None and latest["id"] == found["id"],
         "own": found["submitter"] == session.user,
         "may_decide": accounts.may(session.role, "approver"),
+        "clock_formats": playlist.CLOCK_FORMATS,
         **await _preview(request, found),
     }, session=session, status=status)  # fmt: skip
 
@@ -87,7 +91,7 @@ async def approve(request: Request, session: Session) -> Response:
                               console.now())  # fmt: skip
     except review.ReviewError as exc:
         await web.db(request, _refused, session.user, number, exc, console.now())
-        return await _show(request, session, number, error=str(exc),
+        return await _show(request, session, number, error=web.refusal(request, exc),
                            status=403 if exc.key == "two_person" else 409)  # fmt: skip
     await web.notify(request, review.notification, number)
     suffix = f"?notice={web.path_segment(result.notice)}" if result.notice else ""
@@ -108,7 +112,7 @@ async def send_back(request: Request, session: Session) -> Response:
         await web.db(request, review.send_back, number, session.user,
                      str(form.get("reason") or ""), console.now())  # fmt: skip
     except review.ReviewError as exc:
-        return await _show(request, session, number, error=str(exc), status=409)
+        return await _show(request, session, number, error=web.refusal(request, exc), status=409)
     await web.notify(request, review.notification, number)
     return RedirectResponse(f"/library/submissions/{number}", status_code=303)
 
@@ -121,7 +125,7 @@ async def restore(request: Request, session: Session) -> Response:
         new, result = await web.db(request, review.restore, console.config, number,
                                    session.user, console.now())  # fmt: skip
     except review.ReviewError as exc:
-        return await _show(request, session, number, error=str(exc), status=409)
+        return await _show(request, session, number, error=web.refusal(request, exc), status=409)
     suffix = f"?notice={web.path_segment(result.notice)}" if result.notice else ""
     return RedirectResponse(f"/library/submissions/{new}{suffix}", status_code=303)
 

@@ -5,8 +5,9 @@ weekday window and submits; the page offers it no approval and the server refuse
 approver sees the diff and each item drawn by the player's own renderer, and approves; the
 console signs and publishes into the tree nginx serves and tells the screens over
 mosquitto: both of group A's players show the new picture and group B's player keeps its
-own. A sent-back submission never reaches a screen; restoring the first approved version
-brings its picture back.
+own. The approver vets the headlines the console fetched from the office's feed. A
+sent-back submission never reaches a screen; restoring the first approved version brings its
+picture back.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from PIL import Image
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests.central.console.test_phone_tables import problems_at
 from tests.fixtures.collector import PREFIX
 from tests.fixtures.console import ConsoleProcess, make_browser, page_shot, wait_replaced
 from tests.fixtures.content import publish_tree, write_key
@@ -39,6 +41,12 @@ GREEN, BLUE, RED, PURPLE = (0, 150, 0), (0, 0, 200), (220, 0, 0), (160, 0, 160)
 PHONE = 390
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SCREENS = {"a1": "A", "a2": "A", "b": "B"}  # two players in group A, one in group B
+FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Berita</title>
+<item><title>Banjir surut di Kampung Melayu, warga kembali ke rumah</title><guid>1</guid>
+<category>Metro</category></item>
+<item><title>Pasar murah digelar di alun-alun hingga Minggu</title><guid>2</guid></item>
+<item><title>Jalan Sudirman ditutup untuk hari bebas kendaraan</title><guid>3</guid></item>
+</channel></rss>"""
 
 
 def player(root: Path, name: str, group: str, *, url: str, public_key: str, broker: str):
@@ -66,6 +74,8 @@ def office(tmp_path_factory):
     old = dict(type="image", size=[64, 36], duration=2)
     publish_tree(site / "A", [{"id": "old-a", "color": list(GREEN), **old}], key_path, group="A")
     publish_tree(site / "B", [{"id": "old-b", "color": list(BLUE), **old}], key_path, group="B")
+    (site / "feeds").mkdir(parents=True)
+    (site / "feeds" / "berita.xml").write_bytes(FEED)  # the office's feed, served by nginx
     (root / "nginx").mkdir()
     (root / "broker").mkdir()
     web, broker = Nginx(root / "nginx", site), Mosquitto(root / "broker")
@@ -87,7 +97,8 @@ def office(tmp_path_factory):
             f"mqtt:\n  url: {broker.url}\n  topic_prefix: {PREFIX}\n"
             f"collector:\n  database: sqlite:///{root / 'central.sqlite3'}\n"
             f"publish:\n  key: {key_path}\n  groups:\n    A: {site / 'A'}\n    B: {site / 'B'}\n"
-            f"console:\n  library: {root / 'library'}\n",
+            f"console:\n  library: {root / 'library'}\n"
+            f"  feeds:\n    - url: {web.url}/feeds/berita.xml\n",
         )
         console.add_user("kontri", "contributor", PASSWORDS["kontri"], groups="A")
         console.add_user("ana", "approver", PASSWORDS["ana"])
@@ -180,6 +191,11 @@ def test_a_contributor_uploads_builds_and_submits_and_cannot_approve(office):
     # A weekday rule that keeps today (in any time zone) and leaves out a day three ahead.
     away = DAYS[(dt.datetime.now(dt.UTC).weekday() + 3) % 7]
     browser.find_element("css selector", f'input[name="days_0"][value="{away}"]').click()
+    priority = browser.find_element("name", "priority_0")
+    browser.execute_script("arguments[0].value = '1'", priority)  # the poster before the clip
+    browser.find_element("id", "ticker-lines").send_keys("Awas banjir di Jalan Sudirman")
+    browser.find_element("css selector", 'input[name="ticker_feeds"]').click()
+    browser.find_element("id", "clock-on").click()
     shoot(office, "playlist")
     click(browser, "submit-button")
     assert browser.find_element("id", "two-person").is_displayed()
@@ -219,6 +235,7 @@ def test_an_approver_sees_the_frames_approves_and_only_group_a_shows_it(office):
     http = with_cookies(browser)
     colours = [frame_colour(http, image.get_attribute("src")) for image in images]
     assert near(colours[0], RED, 30) and near(colours[1], PURPLE, 30), colours
+    assert problems_at(browser, PHONE) == []  # the changes and items read on a phone
     shoot(office, "review")
     click(browser, "approve")
     state = browser.find_element("id", "state").get_attribute("data-state")
@@ -237,6 +254,24 @@ def test_an_approver_sees_the_frames_approves_and_only_group_a_shows_it(office):
     shot_b = screen_color(screens["b"].config, office["root"] / "b.png")
     assert near(shot_b, BLUE, 30) and screens["b"].status()["render"]["item"] == "old-b"
     assert item not in (office["site"] / "B" / "manifest.json").read_text()
+
+
+def test_the_approver_vets_the_headlines_of_the_office_feed(office):
+    browser = log_in(office, "ana")
+    browser.get(office["console"].url + "/headlines")
+    # The console fetched its feed when it started; the headlines wait for an approver.
+
+    def fetched(driver) -> bool:
+        driver.refresh()
+        return "Pasar murah" in driver.page_source
+
+    WebDriverWait(browser, 30, poll_frequency=0.5).until(fetched)
+    browser.find_element("css selector", "#feed-1 input[name=id]").click()
+    browser.find_element("css selector", "#feed-1 button[value=approve]").click()
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements("id", "notice"))
+    assert browser.find_element("id", "notice").get_attribute("data-notice") == "approved"
+    assert browser.find_elements("css selector", "#feed-1 .feed-fetched")
+    shoot(office, "headlines")
 
 
 def submit_one(office, color, name: str) -> int:

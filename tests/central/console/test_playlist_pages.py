@@ -15,6 +15,7 @@ from central.db.audit import recent_audit
 from central.db.database import open_engine
 from tests.central.console.test_library import PASSWORDS, ROLES, login, png, upload
 from tests.central.test_feeds import serving
+from tests.fixtures.collector import wait_until
 from tests.fixtures.console import ConsoleProcess
 from tests.fixtures.content import write_key
 
@@ -31,7 +32,7 @@ def console(tmp_path):
         yield from _console(tmp_path, f"{base}/rss")
 
 
-def _console(tmp_path, feed: str):
+def _console(tmp_path, feed: str, console_settings: str = ""):
     write_key(tmp_path / "keys" / "publisher.key")
     database = f"sqlite:///{tmp_path / 'c.sqlite3'}"
     console = ConsoleProcess(
@@ -39,7 +40,8 @@ def _console(tmp_path, feed: str):
         f"collector:\n  database: {database}\n"
         f"publish:\n  key: {tmp_path / 'keys' / 'publisher.key'}\n"
         f"  groups:\n    A: {tmp_path / 'site' / 'A'}\n"
-        f"console:\n  library: {tmp_path / 'library'}\n  feeds:\n    - url: {feed}\n",
+        f"console:\n  library: {tmp_path / 'library'}\n  feeds:\n    - url: {feed}\n"
+        + console_settings,
     )
     for name, role in ROLES.items():
         console.add_user(name, role, PASSWORDS[name], groups="A" if role == "contributor" else None)
@@ -132,3 +134,24 @@ def test_priority_ticker_and_clock_are_edited_shown_as_a_diff_and_published_sign
     assert [(row["action"], row["actor"], row["detail"].get("count")) for row in audit] == [
         ("headlines-approved", "ana", 2), ("headlines-rejected", "ana", 1),
         ("headlines-fetched", "ana", None)]  # fmt: skip
+
+
+def test_the_console_fetches_its_feeds_by_itself_and_shows_a_failed_fetch(tmp_path):
+    documents = {"/rss": RSS}
+    with serving(documents) as base:
+        for console in _console(tmp_path, f"{base}/rss", "  feeds_every: 1s\n"):
+            ana, _ = login(console, "ana")
+
+            def page(http=ana, url=console.url + "/headlines") -> str:
+                return http.get(url, timeout=20).text
+
+            wait_until(lambda: "Banjir surut di Kampung Melayu" in page(), 30, "the first fetch")
+            fresh = b"<item><title>Pasar murah di alun-alun</title><guid>4</guid></item>"
+            documents["/rss"] = RSS.replace(b"</channel>", fresh + b"</channel>")
+            wait_until(lambda: "Pasar murah di alun-alun" in page(), 30, "a later fetch")
+            assert "terakhir berhasil diambil" in page() and "feed-failed" not in page()
+            del documents["/rss"]  # the feed's server answers 404 from now on
+            wait_until(lambda: "feed-failed" in page(), 30, "a failed fetch shown")
+            shown = page()
+            assert "404" in shown and "terakhir berhasil diambil" in shown, shown[-2000:]
+            assert "Pasar murah di alun-alun" in shown  # a dead feed keeps its headlines

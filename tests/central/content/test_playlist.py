@@ -4,12 +4,15 @@ lines and the office's feeds, the clock; their diff, their approval, their publi
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from central import feeds
 from central.config import load_central_config
+from central.console import i18n
 from central.content import headlines, playlist, review
 from central.db import content as stored
 from central.db.audit import recent_audit
@@ -139,3 +142,17 @@ def test_priority_ticker_and_clock_reach_the_signed_manifest_through_approval(of
     actions = [row["action"] for row in call(office, recent_audit, limit=10)]
     assert actions.count("headlines-approved") == 2
     assert call(office, stored.latest_approved, "A")["layout"]["clock"]["on"] is True
+
+
+def test_every_problem_of_the_editor_has_indonesian_words():
+    source = Path(playlist.__file__).read_text(encoding="utf-8")
+    keys = set(re.findall(r'Problem\(\s*"(\w+)"', source))
+    assert keys and keys <= set(i18n.PROBLEMS), keys - set(i18n.PROBLEMS)
+    no_duration = {**playlist.new_item(RED, 1), "duration": None, "days": []}
+    found = [p.of(item="poster.png") for p in playlist.check_item(no_duration)]
+    assert [i18n.problem(p, "id") for p in found] == [
+        "poster.png: gambar perlu durasi (detik)",
+        "poster.png: pilih minimal satu hari",
+    ]
+    assert [i18n.problem(p, "en") for p in found] == [
+        "poster.png: an image needs a duration", "poster.png: choose at least one day"]  # fmt: skip
