@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from central.config import CentralConfig
+from central.db import retention
 from central.db.database import first_line, unavailable
 from central.db.store import Recorder, Report
 from player.wire.broker import (
@@ -36,6 +37,7 @@ KEEPALIVE = 30
 INBOX_LIMIT = 20_000  # reports waiting for the database; beyond it paho waits (TCP backpressure)
 GROUP_MAX = 1000  # reports per transaction: one commit (one fsync) for many messages
 WRITER_STUCK_AFTER = 60.0  # seconds one transaction may take before the watchdog lapses
+PRUNE_EVERY = 6 * 3600  # seconds between retention rounds (and one at start)
 DB_RETRY_PAUSE = 0.5  # seconds between attempts while the database refuses writes
 TICK = 1.0
 
@@ -147,8 +149,12 @@ class Collector:
 
     def _write_loop(self) -> None:
         done = self._done
+        pruned_at: float | None = None
         while True:
             self._writer_beat = time.monotonic()
+            if pruned_at is None or self._writer_beat - pruned_at >= PRUNE_EVERY:
+                pruned_at = self._writer_beat
+                self._prune()
             try:
                 group = [self.inbox.get(timeout=0.5)]
             except queue.Empty:
@@ -161,6 +167,26 @@ class Collector:
                 except queue.Empty:
                     break
             self._commit(group)
+
+    def _prune(self) -> None:
+        """Drop what is past its keeping time (central.yaml collector.*_kept_days)."""
+        settings = self.config.collector
+        try:
+            with self.engine.begin() as connection:
+                deleted = retention.prune(
+                    connection,
+                    _utcnow(),
+                    settings.plays_kept_days,
+                    settings.daily_sums_kept_days,
+                )
+        except SQLAlchemyError as exc:  # tried again at the next round; reports go on
+            log.warning("could not drop old plays (tried again later): %s", first_line(exc))
+            return
+        if any(deleted.values()):
+            log.info(
+                "dropped rows past their keeping time: %s",
+                ", ".join(f"{n} {table}" for table, n in deleted.items() if n),
+            )
 
     def _commit(self, group: list[Report]) -> None:
         """Store `group`; a report that cannot be stored is dropped alone, never with others.
