@@ -25,6 +25,7 @@ from central.console.outage import DatabaseUnavailable, DatabaseWatch
 from central.console.pages import (
     admin,
     alerts,
+    campaigns,
     content,
     fleet,
     headlines,
@@ -168,6 +169,7 @@ def create_app(
         *fleet.routes(),
         *screen.routes(),
         *plays.routes(),
+        *campaigns.routes(),
         *alerts.routes(),
         *content.routes(),
         *library.routes(),

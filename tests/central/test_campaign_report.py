@@ -2,74 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import io
 import json
 import shutil
 import subprocess
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from PIL import Image
 from sqlalchemy import delete, select
 
 from central.campaigns import delivery, export
-from central.db import retention, rollup
-from central.db.database import open_engine, upgrade
+from central.db import retention
 from central.db.schema import play_days, plays
-from central.db.store import Recorder, Report
-from central.publish import publish
-from tests.fixtures.media import make_image
+from tests.fixtures.campaigns import GAP, JAKARTA, MAY1, make_office
 from tests.fixtures.schedule import campaign, image, loop, manifest
 from videotron.cli import main
-
-JAKARTA = ZoneInfo("Asia/Jakarta")
-MAY1 = dt.datetime(2024, 4, 30, 17, 0)  # 2024-05-01 00:00 in Jakarta, naive UTC
-GAP = dt.timedelta(minutes=30)  # 48 plays a day
-YAML = """\
-group: bogor-city
-playlists:
-  - name: main
-    items:
-      - {id: psa-water, type: image, file: media/water.jpg, duration: 10}
-campaigns:
-  - id: imunisasi
-    partner: Dinas Kesehatan
-    goal: {plays_per_day: 48}
-    schedule: {valid_from: 2024-05-01, valid_until: 2024-05-31}
-    items:
-      - {id: imunisasi-15s, type: image, file: media/water.jpg, duration: 15}
-"""
-
-
-def play(n: int, start: dt.datetime) -> dict:
-    return {
-        "id": n, "item_id": "imunisasi-15s", "media": "ab" * 32, "playlist": None,
-        "started_at": start.isoformat() + "Z",
-        "ended_at": (start + dt.timedelta(seconds=15)).isoformat() + "Z",
-        "duration": 15.0, "completed": True,
-    }  # fmt: skip
-
-
-def screenshot(taken: dt.datetime) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (320, 180), (0, 128, 255)).save(out, format="JPEG")
-    return json.dumps({
-        "taken_at": taken.isoformat() + "Z", "item": "imunisasi-15s", "playlist": None,
-        "width": 320, "height": 180, "jpeg": base64.b64encode(out.getvalue()).decode(),
-    }).encode()  # fmt: skip
-
-
-def status(online: bool, ts: dt.datetime) -> bytes:
-    body = {"online": online, "player": "p1", "group": "bogor-city", "version": "1",
-            "ts": ts.isoformat() + "Z"}  # fmt: skip
-    if online:
-        body |= {"uptime": 1.0, "current": {"item": "psa-water", "kind": "item"}}
-    else:
-        body["reason"] = "connection lost"
-    return json.dumps(body).encode()
 
 
 def test_a_short_day_is_flagged_with_the_time_the_screen_was_offline() -> None:
@@ -90,38 +37,7 @@ def test_a_short_day_is_flagged_with_the_time_the_screen_was_offline() -> None:
 
 @pytest.fixture
 def office(tmp_path: Path):
-    src = tmp_path / "src"
-    make_image(src / "media" / "water.jpg", color=(0, 128, 255))
-    (src / "playlist.yaml").write_text(YAML)
-    publish(src / "playlist.yaml", tmp_path / "out", None,
-            dt.datetime(2024, 4, 30, 8, 0, tzinfo=dt.UTC))  # fmt: skip
-    database = tmp_path / "central.sqlite3"
-    config = tmp_path / "central.yaml"
-    config.write_text(
-        f"collector: {{database: 'sqlite:///{database}'}}\n"
-        f"publish: {{groups: {{bogor-city: {tmp_path / 'out'}}}}}\n"
-        "cap: {groups: {bogor-city: {location: '-6.595,106.816'}}}\n"
-        "campaigns: {venue_types: {bogor-city: 302}}\n"
-    )
-    engine = open_engine(f"sqlite:///{database}")
-    upgrade(engine)
-    with engine.begin() as connection:
-        rollup.keep_days_in(connection, JAKARTA)
-    recorder = Recorder()
-    # 48 plays on May 1, the first 24 of May 2; the screen offline from noon on May 2
-    records = [play(k, MAY1 + k * GAP) for k in range(72)]
-    batch = {"player": "p1", "group": "bogor-city", "store": "s1", "batch": "b1",
-             "dropped": 0, "records": records}  # fmt: skip
-    reports = [
-        Report("p1", "status", status(True, MAY1), MAY1),
-        Report("p1", "pop", json.dumps(batch).encode(), MAY1 + dt.timedelta(days=2)),
-        Report("p1", "screenshot", screenshot(MAY1 + 3 * GAP), MAY1 + 3 * GAP),
-        Report("p1", "status", status(False, MAY1 + dt.timedelta(hours=36)),
-               MAY1 + dt.timedelta(hours=36)),
-    ]  # fmt: skip
-    for report in reports:
-        with engine.begin() as connection:
-            recorder.write(connection, [report])
+    config, engine = make_office(tmp_path)
     try:
         yield config, engine
     finally:
