@@ -158,6 +158,12 @@ def _fonts() -> tuple[str, str]:
     return "Helvetica", "Helvetica-Bold"  # Latin-1 only, but always there
 
 
+def _whole(value: float, lang: str) -> str:
+    """A whole number with thousands grouped as the reader writes them: 1.080 or 1,080."""
+    text = f"{value:,.0f}"
+    return text.replace(",", ".") if lang == "id" else text
+
+
 def render(report: CampaignReport, config: CentralConfig, shots: list[dict], lang: str) -> bytes:
     """The report as PDF bytes (A4), in `lang` ("id" or "en")."""
     from zoneinfo import ZoneInfo
@@ -201,7 +207,7 @@ def render(report: CampaignReport, config: CentralConfig, shots: list[dict], lan
                 delivered=delivered,
                 planned=planned,
                 share=f"{delivered / planned:.1%}" if planned else "-",
-                seconds=f"{sum(d.seconds for d in report.days):,.0f}",
+                seconds=_whole(sum(d.seconds for d in report.days), lang),
                 short=sum(1 for d in report.days if d.short),
             ),
             body,
@@ -215,7 +221,7 @@ def render(report: CampaignReport, config: CentralConfig, shots: list[dict], lan
             d.player,
             str(d.planned),
             str(d.delivered),
-            f"{d.seconds:,.0f}",
+            _whole(d.seconds, lang),
             (words[d.cause] if d.cause else words["unknown"]) if d.short else "",
         ]
         for d in report.days
