@@ -326,6 +326,7 @@ WORDS = MappingProxyType(
         "cause_alert": ("peringatan tayang", "alert on screen"),
         "cause_unknown": ("sebab tidak diketahui", "cause unknown"),
         "per_screen_day": ("Per layar dan hari", "Per screen and day"),
+        "per_day_only": ("Per hari, semua layar", "Per day, all screens"),
         "report_pdf_id": ("Laporan PDF (Indonesia)", "PDF report (Indonesian)"),
         "report_pdf_en": ("Laporan PDF (Inggris)", "PDF report (English)"),
         "export_csv": ("Ekspor tayang (CSV)", "Plays export (CSV)"),

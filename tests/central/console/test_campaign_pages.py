@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 import requests
 
 from tests.fixtures.campaigns import YAML, make_office, office_yaml
-from tests.fixtures.console import ConsoleProcess
+from tests.fixtures.console import ConsoleProcess, make_browser, page_shot
+
+ROOT = Path(__file__).resolve().parents[3]
+UPDATE_DOCS = os.environ.get("VIDEOTRON_UPDATE_SCREENSHOTS") == "1"
+PHONE = 390
 
 OTHER = """\
   - id: pasar-murah
@@ -78,3 +84,28 @@ def test_a_partner_reaches_its_own_campaign_report_and_nothing_else(console):
     office = login(console, "ops")  # the office's own accounts see every campaign
     assert "pasar-murah" in office.get(console.url + "/campaigns", timeout=20).text
     assert "imunisasi" in office.get(console.url + "/campaigns", timeout=20).text
+
+
+def test_in_a_browser_a_partner_reads_its_campaign_on_a_phone_and_not_anothers(console, tmp_path):
+    browser = make_browser()
+    try:
+        browser.get(console.url + "/login")
+        browser.find_element("id", "user").send_keys("dinkes")
+        browser.find_element("id", "password").send_keys(ACCOUNTS["dinkes"][2])
+        browser.find_element("id", "password").submit()
+        browser.get(console.url + f"/campaigns/pasar-murah/report.pdf?{PERIOD}")
+        assert "not found" in browser.find_element("tag name", "body").text
+        browser.get(console.url + f"/campaigns/imunisasi?{PERIOD}")
+        assert "Dinas Kesehatan" in browser.find_element("id", "partner").text
+        metrics = {"width": PHONE, "height": 800, "deviceScaleFactor": 1, "mobile": True}
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        # laid out for the phone: nothing wider than its screen (read after a layout pass)
+        width = browser.execute_script(
+            "return new Promise(r => requestAnimationFrame(() => "
+            "r(document.documentElement.scrollWidth)))"
+        )
+        assert width <= PHONE
+        shots = ROOT / "docs" / "console" if UPDATE_DOCS else tmp_path
+        page_shot(browser, shots / "campaign-phone.png", PHONE)
+    finally:
+        browser.quit()
