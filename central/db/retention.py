@@ -7,15 +7,15 @@ import datetime as dt
 from sqlalchemy import Connection, delete
 
 from central.db.rollup import hour_of
-from central.db.schema import alert_plays, play_days, play_hours, plays
+from central.db.schema import alert_plays, play_days, play_hours, plays, screenshots
 
 
 def prune(
     connection: Connection, now: dt.datetime, plays_kept_days: int, daily_sums_kept_days: int
 ) -> dict[str, int]:
-    """Delete plays, alerts shown and hourly sums older than `plays_kept_days` before `now`
-    (naive UTC), and daily sums older than `daily_sums_kept_days`; returns rows deleted per
-    table. The hourly sums go with the plays: a report of an older period reads the days."""
+    """Delete plays, alerts shown, hourly sums and screenshots older than `plays_kept_days`
+    before `now` (naive UTC), and daily sums older than `daily_sums_kept_days`; returns rows
+    deleted per table. The hourly sums go with the plays: an older period reads the days."""
     plays_before = now - dt.timedelta(days=plays_kept_days)
     sums_before = (now - dt.timedelta(days=daily_sums_kept_days)).date().isoformat()
     deleted = {}
@@ -23,6 +23,7 @@ def prune(
         ("plays", delete(plays).where(plays.c.started_at < plays_before)),
         ("alert_plays", delete(alert_plays).where(alert_plays.c.started_at < plays_before)),
         ("play_hours", delete(play_hours).where(play_hours.c.hour < hour_of(plays_before))),
+        ("screenshots", delete(screenshots).where(screenshots.c.taken_at < plays_before)),
         ("play_days", delete(play_days).where(play_days.c.day < sums_before)),
     ):
         deleted[name] = connection.execute(statement).rowcount or 0

@@ -93,6 +93,7 @@ def test_plays_go_after_their_keeping_time_and_daily_sums_stay(office):
     with engine.begin() as connection:
         kept = retention.prune(connection, MAY1 + dt.timedelta(days=401), 400, 3660)
         assert kept["plays"] == 48 and kept["play_days"] == 0
+        assert kept["screenshots"] == 5 + 1  # the latest five, and the campaign's own
         assert {row.day for row in connection.execute(select(play_days.c.day))} == {
             "2024-05-01", "2024-05-02",
         }  # fmt: skip
