@@ -133,10 +133,14 @@ def read_stamp(data: bytes) -> Stamp:
 
 
 def screenshots(connection: Connection, report: CampaignReport) -> list[dict]:
-    """The newest screenshots (as the collector keeps them) showing the campaign's items."""
+    """The newest screenshots the collector keeps that show the campaign's items during the
+    report's period (one taken after it is no evidence of it)."""
     items = {item.id for item in report.campaign.items}
     players = [t.player for t in report.screens]
-    return stored.campaign_screenshots(connection, items, players, MAX_SCREENSHOTS)
+    start, end = report.utc_span()
+    return stored.campaign_screenshots(
+        connection, items, players, MAX_SCREENSHOTS, start=start, end=end
+    )
 
 
 def _fonts() -> tuple[str, str]:
@@ -162,6 +166,11 @@ def _whole(value: float, lang: str) -> str:
     """A whole number with thousands grouped as the reader writes them: 1.080 or 1,080."""
     text = f"{value:,.0f}"
     return text.replace(",", ".") if lang == "id" else text
+
+
+def _percent(share: float, lang: str) -> str:
+    text = f"{share:.1%}"
+    return text.replace(".", ",") if lang == "id" else text
 
 
 def render(report: CampaignReport, config: CentralConfig, shots: list[dict], lang: str) -> bytes:
@@ -206,7 +215,7 @@ def render(report: CampaignReport, config: CentralConfig, shots: list[dict], lan
             words["totals"].format(
                 delivered=delivered,
                 planned=planned,
-                share=f"{delivered / planned:.1%}" if planned else "-",
+                share=_percent(delivered / planned, lang) if planned else "-",
                 seconds=_whole(sum(d.seconds for d in report.days), lang),
                 short=sum(1 for d in report.days if d.short),
             ),

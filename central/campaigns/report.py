@@ -50,6 +50,11 @@ class CampaignReport:
     fingerprint: str
     made_at: dt.datetime  # aware UTC
 
+    def utc_span(self) -> tuple[dt.datetime, dt.datetime]:
+        """The period as naive UTC [start, end): first's local midnight to the one after last."""
+        bounds = day_bounds(self.first, self.last, ZoneInfo(self.zone))
+        return bounds[0][1], bounds[-1][1]
+
     def delivery_rows(self) -> list[dict]:
         """`days` as rows of `DELIVERY_COLUMNS`."""
         return [

@@ -161,16 +161,27 @@ def _runs(marks: list[tuple[dt.datetime, bool]], start: dt.datetime, stop: dt.da
 
 
 def campaign_screenshots(
-    connection: Connection, item_ids: Collection[str], players: Collection[str], limit: int
+    connection: Connection,
+    item_ids: Collection[str],
+    players: Collection[str],
+    limit: int,
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
 ) -> list[dict]:
-    """The newest screenshots of screens showing one of `item_ids`: `{player, taken_at, item,
-    jpeg}`, newest first, at most `limit`."""
+    """The newest screenshots taken in [start, end) (naive UTC) of screens showing one of
+    `item_ids`: `{player, taken_at, item, jpeg}`, newest first, at most `limit`."""
     if not item_ids or not players:
         return []
     query = (
         select(screenshots.c.player, screenshots.c.taken_at, screenshots.c.item, screenshots.c.jpeg)
         .where(
-            and_(screenshots.c.item.in_(list(item_ids)), screenshots.c.player.in_(list(players)))
+            and_(
+                screenshots.c.item.in_(list(item_ids)),
+                screenshots.c.player.in_(list(players)),
+                screenshots.c.taken_at >= start,
+                screenshots.c.taken_at < end,
+            )
         )
         .order_by(screenshots.c.taken_at.desc(), screenshots.c.id.desc())
         .limit(limit)
