@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from central import feeds as office_feeds
+from central.campaigns.venues import ROADSIDE_BILLBOARD, VENUE_TYPES
 from central.cap.settings import CAP_SETTINGS, CapSettings, cap_settings
 from central.notifications.settings import (
     NOTIFICATION_SETTINGS,
@@ -46,6 +47,10 @@ DEFAULT_CLIENT_ID = "videotron-collector"
 DEFAULT_UPLOAD_LIMIT = 1_000_000_000  # 1 GB: a few minutes of 1080p H.264 at a screen's bit rate
 DEFAULT_HEALTH_KEPT = 30 * 86400  # seconds: a month of minute samples, ~43,000 rows a screen
 DEFAULT_FEEDS_EVERY = 900  # 15 minutes: a news ticker stays fresh; a feed server is not pestered
+DAY = 86400
+MIN_PLAYS_KEPT = 396 * DAY  # 13 months of 30.5 days: what a partner may ask about
+DEFAULT_PLAYS_KEPT = 400 * DAY
+DEFAULT_DAILY_SUMS_KEPT = 3660 * DAY  # ten years
 DEFAULT_SESSION_EXPIRY = 7 * 86400  # seconds the broker keeps the collector's queue
 MAX_SESSION_EXPIRY = 0xFFFFFFFF  # MQTT 5's largest session expiry interval
 _TOPIC_PREFIX = r"[^#+\s/][^#+\s]*"
@@ -78,6 +83,18 @@ class CollectorSettings:
     screenshots_kept: int = 5  # latest screenshots kept per screen
     share_group: str | None = None  # several collectors: MQTT shared subscription group
     health_kept: int = DEFAULT_HEALTH_KEPT  # seconds the screens' health history is kept
+    # Retention, in seconds: each play (proof of play, alerts shown) at least 13 months as
+    # partners' contracts ask; the daily sums longer, for year-on-year answers.
+    plays_kept: int = DEFAULT_PLAYS_KEPT
+    daily_sums_kept: int = DEFAULT_DAILY_SUMS_KEPT
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    """Campaigns' exports: the screens' venue type (OpenOOH), for all and per group."""
+
+    venue_type: int = ROADSIDE_BILLBOARD
+    venue_types: Mapping[str, int] = field(default_factory=dict)  # group: OpenOOH id
 
 
 @dataclass(frozen=True)
@@ -115,6 +132,7 @@ class CentralConfig:
     console: ConsoleSettings = ConsoleSettings()
     weather: WeatherSettings = field(default_factory=WeatherSettings)
     notifications: NotificationSettings = field(default_factory=NotificationSettings)
+    campaigns: CampaignSettings = CampaignSettings()
 
     @property
     def groups(self) -> list[str]:
@@ -169,6 +187,32 @@ def publish_groups(v: Located, ctx: Context) -> dict[str, Path]:
     return groups
 
 
+def venue_type(v: Located, ctx: Context) -> int:
+    """An OpenOOH venue type id of `central.campaigns.venues.VENUE_TYPES`."""
+    number = integer(1, 99999)(v, ctx)
+    if number not in VENUE_TYPES:
+        known = ", ".join(f"{k} ({name})" for k, name in sorted(VENUE_TYPES.items()))
+        raise Invalid(
+            f"{number} is not an OpenOOH venue type this office knows; use one of {known}"
+        )
+    return number
+
+
+def venue_types(v: Located, ctx: Context) -> dict[str, int]:
+    """`GROUP: ID` per group whose screens stand in another venue than `venue_type`."""
+    if not isinstance(v.value, dict):
+        raise Invalid(f"expected a mapping of group: OpenOOH venue type id, got {shown(v)}")
+    found, errors = {}, []
+    for name, value in v.value.items():
+        try:
+            found[name] = venue_type(value, ctx)
+        except Invalid as exc:
+            errors.append(Invalid.joined([exc], name))
+    if errors:
+        raise Invalid.joined(errors)
+    return found
+
+
 def _unlocated(v: Located) -> object:
     if isinstance(v.value, dict):
         return {key: _unlocated(value) for key, value in v.value.items()}
@@ -220,6 +264,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("collector.session_expiry", whole_seconds(60, MAX_SESSION_EXPIRY),
             DEFAULT_SESSION_EXPIRY, "how long the broker keeps the collector's queue: 12h, 7d"),
     Setting("collector.screenshots_kept", integer(1, 1000), 5, "latest screenshots per screen"),
+    Setting("collector.plays_kept", whole_seconds(MIN_PLAYS_KEPT, 36600 * DAY), DEFAULT_PLAYS_KEPT,
+            "how long each play and alert shown is kept, at least 396d (13 months): 400d"),
+    Setting("collector.daily_sums_kept", whole_seconds(MIN_PLAYS_KEPT, 36600 * DAY),
+            DEFAULT_DAILY_SUMS_KEPT, "how long the plays summed per day are kept: 3660d"),
+    Setting("campaigns.venue_type", venue_type, ROADSIDE_BILLBOARD,
+            "the screens' OpenOOH venue type id in campaign exports (30101: roadside billboard)"),
+    Setting("campaigns.venue_types", venue_types, {},
+            "per group, another OpenOOH venue type id"),
     Setting("collector.share_group", text(_CLIENT_ID, f"{_CLIENT_ID_DOC} (one MQTT topic level)"),
             None, "several collectors: their MQTT shared subscription group", nullable=True),
     Setting("collector.health_kept", whole_seconds(86400, 10 * 365 * 86400), DEFAULT_HEALTH_KEPT,
@@ -249,7 +301,16 @@ SETTINGS: tuple[Setting, ...] = (
 _PLAYER_CONFIG = "this looks like a player's config: the office side reads central.yaml"
 TABLE = SettingsTable(
     SETTINGS,
-    top_level=("mqtt", "collector", "publish", "cap", "console", "weather", "notifications"),
+    top_level=(
+        "mqtt",
+        "collector",
+        "publish",
+        "cap",
+        "console",
+        "weather",
+        "notifications",
+        "campaigns",
+    ),
     file_shape="a mapping of sections such as 'mqtt:' and 'collector:'",
     foreign=MappingProxyType(
         dict.fromkeys(("player", "source", "display", "cache", "operating_hours"), _PLAYER_CONFIG)
@@ -286,6 +347,7 @@ def load_central_config(path: Path) -> CentralConfig:
         ConsoleSettings(**_section(values, "console")),
         weather_settings(values),
         notification_settings(values),
+        CampaignSettings(**_section(values, "campaigns")),
     )
 
 

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(nginx-light mosquitto openssl xvfb x11-apps shellcheck systemd debootstrap postgresql
     fonts-dejavu-core python3-venv python3-pygame python3-numpy chromium chromium-driver
-    qemu-user-static binfmt-support mmdebstrap arch-test mpv)
+    qemu-user-static binfmt-support mmdebstrap arch-test mpv poppler-utils)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -160,7 +160,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(csvfile.table_csv(columns, rows, form))
         sys.stdout.flush()
         return 0
-    _print(rows, columns)
+    print_table(rows, columns)
     return 0
 
 
@@ -187,7 +187,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _print(rows: list[dict], columns: tuple[str, ...]) -> None:
+def print_table(rows: list[dict], columns: tuple[str, ...]) -> None:
     table = [list(columns)] + [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from central.config import CentralConfig
-from central.db import health
+from central.db import health, retention
 from central.db.database import first_line, unavailable
 from central.db.store import Recorder, Report
 from player.wire.broker import (
@@ -39,7 +39,7 @@ GROUP_MAX = 1000  # reports per transaction: one commit (one fsync) for many mes
 WRITER_STUCK_AFTER = 60.0  # seconds one transaction may take before the watchdog lapses
 DB_RETRY_PAUSE = 0.5  # seconds between attempts while the database refuses writes
 TICK = 1.0
-PRUNE_EVERY = 3600.0  # seconds between deletions of health history older than health_kept
+PRUNE_EVERY = 3600.0  # seconds between deletions of what is past its keeping time (and at start)
 
 
 @dataclass
@@ -88,7 +88,7 @@ class Collector:
         self._lost_at: float | None = None  # monotonic time the broker went away
         self._traced: set[tuple[str, str]] = set()  # errors whose traceback was logged
         self._stopping = False
-        self._pruned_at: float | None = None  # monotonic time of the last health pruning
+        self._pruned_at: float | None = None  # monotonic time of the last pruning
 
     # ----- MQTT (paho's network thread) ------------------------------------------------
 
@@ -167,21 +167,30 @@ class Collector:
             self._commit(group)
 
     def _prune_when_due(self) -> None:
-        """Delete health history older than collector.health_kept, at start and hourly."""
+        """Delete what is past its keeping time (central.yaml collector.*_kept): plays,
+        alerts shown, their sums and screenshots, then health history; at start and hourly."""
         now = time.monotonic()
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return
         self._pruned_at = now
-        before = _utcnow() - dt.timedelta(seconds=self.config.collector.health_kept)
+        settings, utcnow = self.config.collector, _utcnow()
         try:
             with self.engine.begin() as connection:
-                gone = health.prune(connection, before=before)
+                deleted = retention.prune(
+                    connection,
+                    utcnow,
+                    plays_kept=dt.timedelta(seconds=settings.plays_kept),
+                    daily_sums_kept=dt.timedelta(seconds=settings.daily_sums_kept),
+                )
+                before = utcnow - dt.timedelta(seconds=settings.health_kept)
+                deleted["health samples"] = health.prune(connection, before=before)
         except Exception as exc:  # the next hour tries again; reports go on meanwhile
-            log.warning("pruning the health history failed (%s); tried again in an hour",
-                        first_line(exc))  # fmt: skip
+            log.warning("deleting what is past its keeping time failed (%s); tried again in "
+                        "an hour", first_line(exc))  # fmt: skip
             return
-        if gone:
-            log.info("health history: %d samples older than %s deleted", gone, before)
+        if any(deleted.values()):
+            log.info("deleted rows past their keeping time: %s",
+                     ", ".join(f"{n} {table}" for table, n in deleted.items() if n))  # fmt: skip
 
     def _commit(self, group: list[Report]) -> None:
         """Store `group`; a report that cannot be stored is dropped alone, never with others.

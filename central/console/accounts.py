@@ -23,8 +23,10 @@ from central.db.limits import Limit
 log = logging.getLogger(__name__)
 
 # Each may do what the ones before it may. A contributor uploads and submits content for its
-# groups (central.content.review); an approver also approves it, but not its own.
-ROLES = ("viewer", "contributor", "approver", "operator", "admin")
+# groups (central.content.review); an approver also approves it, but not its own. A partner
+# comes first: it may open only the pages open to "partner" (its campaigns and reports),
+# and sees there only the campaigns of the partner its account names.
+ROLES = ("partner", "viewer", "contributor", "approver", "operator", "admin")
 SESSION_LIFETIME = dt.timedelta(hours=12)  # one working day; then log in again
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5  # in FAILURE_WINDOW: slows guessing one account's password
@@ -54,6 +56,12 @@ class Session:
     role: str
     csrf: str
     expires_at: dt.datetime
+    partner: str | None = None  # a partner account's partner: whose campaigns it sees
+
+    def sees_campaigns_of(self, partner: str) -> bool:
+        """Whether this account may see a campaign of `partner`: the office's all, a
+        partner's only its own."""
+        return self.role != "partner" or self.partner == partner
 
 
 def may(role: str, needed: str) -> bool:
@@ -61,32 +69,50 @@ def may(role: str, needed: str) -> bool:
     return role in ROLES and ROLES.index(role) >= ROLES.index(needed)
 
 
-def check_new_account(name: str, role: str, password: str) -> None:
+def check_new_account(name: str, role: str, password: str, partner: str | None = None) -> None:
     if not _NAME.match(name):
         raise AccountError(f"user name {name!r}: 1 to 64 letters, digits, '.', '_', '@' or '-'")
     if role not in ROLES:
         raise AccountError(f"role {role!r}: use one of {', '.join(ROLES)}")
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"the password has {len(password)} characters; use {MIN_PASSWORD}+")
+    if (role == "partner") != bool(partner and partner.strip()):
+        raise AccountError(
+            "a partner account needs --partner NAME (as its campaigns name the partner), "
+            "and only a partner account takes one"
+        )
+    if partner is not None and len(partner) > 128:
+        raise AccountError(f"partner name of {len(partner)} characters; at most 128")
 
 
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def add_user(connection: Connection, name: str, role: str, password: str, now: dt.datetime) -> bool:
-    """Create or update (new role and password) an account; True when it is new."""
-    check_new_account(name, role, password)
-    new = stored.save_user(connection, name, role, hash_password(password), now)
+def add_user(
+    connection: Connection,
+    name: str,
+    role: str,
+    password: str,
+    now: dt.datetime,
+    *,
+    partner: str | None = None,
+) -> bool:
+    """Create or update (new role, partner and password) an account; True when it is new."""
+    check_new_account(name, role, password, partner)
+    partner = partner.strip() if partner else None
+    new = stored.save_user(connection, name, role, hash_password(password), now, partner=partner)
     action = "user-added" if new else "user-changed"
-    record(connection, now, "console", action, name, detail={"role": role})
+    detail = {"role": role, **({"partner": partner} if partner else {})}
+    record(connection, now, "console", action, name, detail=detail)
     return new
 
 
 def list_accounts(connection: Connection) -> list[dict]:
     """Every account with its role, when it was made and whether it is disabled."""
     return [
-        {"name": row["name"], "role": row["role"], "created_at": row["created_at"],
+        {"name": row["name"], "role": row["role"], "partner": row["partner"],
+         "created_at": row["created_at"],
          "last_login": row["last_login"], "disabled": row["password_hash"] == DISABLED_HASH}
         for row in stored.users(connection)
     ]  # fmt: skip
@@ -176,7 +202,7 @@ def session_for(connection: Connection, token: str | None, now: dt.datetime) -> 
     row = stored.session(connection, _token_hash(token))
     if row is None or row["expires_at"] <= now:
         return None
-    return Session(row["user"], row["role"], row["csrf"], row["expires_at"])
+    return Session(row["user"], row["role"], row["csrf"], row["expires_at"], row["partner"])
 
 
 def log_out(connection: Connection, token: str | None, user: str, now: dt.datetime) -> None:

@@ -26,6 +26,7 @@ from central.console.outage import DatabaseUnavailable, DatabaseWatch
 from central.console.pages import (
     admin,
     alerts,
+    campaigns,
     content,
     fleet,
     headlines,
@@ -170,6 +171,7 @@ def create_app(
         *fleet.routes(),
         *screen.routes(),
         *plays.routes(),
+        *campaigns.routes(),
         *alerts.routes(),
         *content.routes(),
         *library.routes(),

@@ -52,9 +52,10 @@ def _open(config):
 
 def add_user(args: argparse.Namespace, config) -> int:
     try:
-        accounts.check_new_account(args.name, args.role, "x" * accounts.MIN_PASSWORD)
+        partner = getattr(args, "partner", None)
+        accounts.check_new_account(args.name, args.role, "x" * accounts.MIN_PASSWORD, partner)
         password = _password(args)
-        accounts.check_new_account(args.name, args.role, password)
+        accounts.check_new_account(args.name, args.role, password, partner)
     except accounts.AccountError as exc:
         print(f"videotron console add-user: {exc}", file=sys.stderr)
         return 2
@@ -62,7 +63,9 @@ def add_user(args: argparse.Namespace, config) -> int:
     try:
         with engine.begin() as connection:
             now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-            new = accounts.add_user(connection, args.name, args.role, password, now)
+            new = accounts.add_user(
+                connection, args.name, args.role, password, now, partner=partner
+            )
             if getattr(args, "groups", None) is not None:
                 groups = [g.strip() for g in args.groups.split(",") if g.strip()]
                 content.set_scopes(connection, args.name, groups)

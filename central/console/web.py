@@ -248,7 +248,7 @@ def page(
             token = request.cookies.get(SESSION_COOKIE)
             session = await db(request, accounts.session_for, token, console.now())
             if session is None:
-                downloads = (".csv", ".jpg", ".png")  # files, not pages: no login form
+                downloads = (".csv", ".jpg", ".png", ".pdf", ".json")  # files: no login form
                 if request.method == "GET" and not request.url.path.endswith(downloads):
                     target = quote(sent_path(request), safe="/")
                     return RedirectResponse(f"/login?next={target}", status_code=303)
@@ -260,6 +260,8 @@ def page(
                                 session.user, request.url.path)  # fmt: skip
                     return refuse(request, session, "csrf", 403)
             if not accounts.may(session.role, role):
+                if session.role == "partner" and request.url.path == "/":
+                    return RedirectResponse("/campaigns", status_code=303)  # a partner's home
                 return refuse(request, session, "forbidden", 403)
             return await handler(request, session)
 

@@ -10,11 +10,17 @@ from central.db.schema import audit, console_sessions, console_users
 
 
 def save_user(
-    connection: Connection, name: str, role: str, password_hash: str, now: dt.datetime
+    connection: Connection,
+    name: str,
+    role: str,
+    password_hash: str,
+    now: dt.datetime,
+    *,
+    partner: str | None = None,
 ) -> bool:
-    """Create an account, or give an existing one a new role and password (which ends its
-    sessions: they were opened with the old one); True when it is new."""
-    values = {"role": role, "password_hash": password_hash}
+    """Create an account, or give an existing one a new role, partner and password (which
+    ends its sessions: they were opened with the old one); True when it is new."""
+    values = {"role": role, "password_hash": password_hash, "partner": partner}
     exists = connection.scalar(select(console_users.c.name).where(console_users.c.name == name))
     if exists:
         connection.execute(update(console_users).where(console_users.c.name == name).values(values))
@@ -25,7 +31,7 @@ def save_user(
 
 
 def users(connection: Connection) -> list[dict]:
-    """Every account by name: `[{"name", "role", "created_at", "password_hash",
+    """Every account by name: `[{"name", "role", "partner", "created_at", "password_hash",
     "last_login"}]`; `last_login` from the audit log's logins, None when never."""
     logins = (
         select(audit.c.actor, func.max(audit.c.at).label("last_login"))
@@ -34,7 +40,8 @@ def users(connection: Connection) -> list[dict]:
         .subquery()
     )
     rows = connection.execute(
-        select(console_users.c.name, console_users.c.role, console_users.c.created_at,
+        select(console_users.c.name, console_users.c.role, console_users.c.partner,
+               console_users.c.created_at,
                console_users.c.password_hash, logins.c.last_login)
         .outerjoin(logins, logins.c.actor == console_users.c.name)
         .order_by(console_users.c.name)
@@ -86,14 +93,15 @@ def add_session(
 
 
 def session(connection: Connection, token_hash: str) -> dict | None:
-    """The session stored under `token_hash` with its account's current role:
-    `{"user", "csrf", "expires_at", "role"}`, or None (no such session or account)."""
+    """The session stored under `token_hash` with its account's current role and partner:
+    `{"user", "csrf", "expires_at", "role", "partner"}`, or None (no such session or account)."""
     row = connection.execute(
         select(
             console_sessions.c.user,
             console_sessions.c.csrf,
             console_sessions.c.expires_at,
             console_users.c.role,
+            console_users.c.partner,
         )
         .join(console_users, console_users.c.name == console_sessions.c.user)
         .where(console_sessions.c.token_hash == token_hash)

@@ -219,6 +219,7 @@ console_users = Table(
     Column("role", String(16), nullable=False),  # central.console.accounts.ROLES
     Column("password_hash", String(256), nullable=False),  # argon2id, with its parameters
     Column("created_at", DateTime, nullable=False),
+    Column("partner", String(128)),  # a partner account's partner, as its campaigns name it
 )
 
 console_sessions = Table(

@@ -10,7 +10,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, tuple_, update
 
 from central.db.bounds import SCREENSHOT_BOUNDS, Refused, bounded_text, check, check_all
 from central.db.health import health_row, sampled_at
@@ -562,16 +562,32 @@ class Recorder:
                 jpeg=jpeg,
             )
         )
-        keep = (
+        latest = (
             select(screenshots.c.id)
             .where(screenshots.c.player == player)
             .order_by(screenshots.c.id.desc())
             .limit(self.screenshots_kept)
         )
+        # Beside the latest, the newest of each item played outside a playlist (a campaign's
+        # creative): a partner's report shows its campaign on screen weeks later. Old ones go
+        # with the plays (central.db.retention).
+        per_campaign_item = (
+            select(func.max(screenshots.c.id))
+            .where(
+                and_(
+                    screenshots.c.player == player,
+                    screenshots.c.playlist.is_(None),
+                    screenshots.c.item.is_not(None),
+                )
+            )
+            .group_by(screenshots.c.item)
+        )
         connection.execute(
             delete(screenshots).where(
                 and_(
-                    screenshots.c.player == player, screenshots.c.id.not_in(keep.scalar_subquery())
+                    screenshots.c.player == player,
+                    screenshots.c.id.not_in(latest.scalar_subquery()),
+                    screenshots.c.id.not_in(per_campaign_item.scalar_subquery()),
                 )
             )
         )

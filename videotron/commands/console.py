@@ -11,7 +11,8 @@ DETAILS = (
     "Serves the fleet, proof of play, alerts and content pages behind a login on\n"
     "console.listen:console.port (127.0.0.1:8080; put nginx with TLS in front).\n"
     "`console add-user NAME --role viewer|contributor|approver|operator|admin` reads the\n"
-    "password from a prompt or from stdin; `--groups A,B` gives a contributor its groups."
+    "password from a prompt or from stdin; `--groups A,B` gives a contributor its groups;\n"
+    "`--role partner --partner NAME` makes an account that sees only NAME's campaigns."
 )
 EXIT_NOTE = (
     "0 stopped or account saved; 1 the database cannot be opened; "
@@ -30,8 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     add_user.add_argument("name", metavar="NAME", help="user name")
     add_user.add_argument(
-        "--role", required=True, choices=["viewer", "contributor", "approver", "operator", "admin"]
+        "--role",
+        required=True,
+        choices=["partner", "viewer", "contributor", "approver", "operator", "admin"],
     )
+    add_user.add_argument(
+        "--partner", metavar="NAME",
+        help="a partner account: the partner whose campaigns it sees, as the campaigns name it",
+    )  # fmt: skip
     add_user.add_argument(
         "--groups", metavar="GROUP,...",
         help="a contributor: the groups it may submit content for (comma-separated)",

@@ -11,9 +11,15 @@ SUMMARY = "proof-of-play, uptime and fleet reports from the office database"
 DETAILS = (
     "The report a comms office hands to its partners: plays and seconds on screen per\n"
     "day, screen and item (`report plays --from --to --csv`); and what each screen\n"
-    "showed, plays and alerts, in a window of a day (`report onscreen --day --from --to`)."
+    "showed, plays and alerts, in a window of a day (`report onscreen --day --from --to`);\n"
+    "a campaign's delivery against its goal, its plays for DOOH buyers and the partner's\n"
+    "PDF (`report campaign --id ID --from --to [--export csv|json | --pdf FILE]`), and\n"
+    "whether a report PDF still matches the records (`report campaign --verify FILE`)."
 )
-EXIT_NOTE = "0 printed; 1 no database or no screenshot yet; 2 bad central.yaml or option"
+EXIT_NOTE = (
+    "0 printed; 1 no database, no screenshot yet or no such campaign; 2 bad central.yaml or "
+    "option; 3 the PDF's fingerprint does not match the records"
+)
 CONFIG = options.OFFICE
 
 
@@ -47,6 +53,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     kind = kinds.add_parser("screenshot", parents=[common], help="a screen's latest screenshot")
     kind.add_argument("player", metavar="PLAYER", help="player id")
     kind.add_argument("--out", type=Path, metavar="FILE", required=True, help="JPEG file to write")
+    kind = kinds.add_parser(
+        "campaign",
+        parents=[common],
+        help="a campaign's plays per screen and day against its goal; export; partner's PDF",
+    )
+    kind.add_argument("--id", dest="campaign", metavar="ID", help="the campaign's id")
+    kind.add_argument("--from", dest="first", type=options.date, help="first day")
+    kind.add_argument("--to", dest="last", type=options.date, help="last day (included)")
+    kind.add_argument("--tz", help="time zone of the days (default: console.timezone)")
+    output = kind.add_mutually_exclusive_group()
+    output.add_argument("--csv", action="store_true", help="the delivery table as CSV")
+    output.add_argument(
+        "--csv-excel-id",
+        action="store_true",
+        help="the delivery table as CSV for Excel with Indonesian settings",
+    )
+    output.add_argument(
+        "--export",
+        choices=("csv", "json"),
+        help="every play in the shape DOOH buyers take (OpenOOH venue types)",
+    )
+    output.add_argument("--pdf", type=Path, metavar="FILE", help="write the partner's PDF report")
+    output.add_argument(
+        "--verify", type=Path, metavar="FILE", help="check a report PDF's fingerprint"
+    )
+    kind.add_argument("--lang", choices=("id", "en"), default="id", help="the PDF's language")
     kind = kinds.add_parser("fleet", parents=[common], help="every screen now: online, how current")
     kind.add_argument("--group", help="only this screen group")
     add_csv_options(kind)
@@ -63,6 +95,10 @@ def add_csv_options(kind: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.report == "campaign":
+        from central.campaigns.cli import cmd_campaign
+
+        return cmd_campaign(args)
     from central.collector.cli import cmd_report
 
     return cmd_report(args)

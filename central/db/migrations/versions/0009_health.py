@@ -1,6 +1,6 @@
 """The screens' health history: one row per minute's sample, pruned after a while.
 
-Revision ID: 0009_health
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_health"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

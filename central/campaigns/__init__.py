@@ -1,0 +1,1 @@
+"""Campaigns at the office: delivery against their goals, buyers' exports, partners' reports."""
