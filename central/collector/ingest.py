@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from central.config import CentralConfig
 from central.db.database import first_line, unavailable
 from central.db.store import Recorder, Report
+from central.notifications.watch import ScreenWatch
 from player.wire.broker import (
     make_client,
     parse_broker_url,
@@ -66,7 +67,8 @@ class Collector:
     players keep their plays and send them again.
     """
 
-    def __init__(self, config: CentralConfig, engine: Engine, notifier: Notifier | None = None):
+    def __init__(self, config: CentralConfig, engine: Engine, notifier: Notifier | None = None,
+                 watch: ScreenWatch | None = None):  # fmt: skip
         if not config.mqtt.url:
             raise ValueError(f"{config.path}: mqtt.url is not set; the collector needs a broker")
         self.config = config
@@ -74,6 +76,7 @@ class Collector:
         self.broker = parse_broker_url(config.mqtt.url)
         self.engine = engine
         self.notifier = notifier or Notifier()
+        self.watch = watch  # tells the office of screens in trouble; None: no targets
         self.recorder = Recorder(config.collector.screenshots_kept)
         self.inbox: queue.Queue[Report] = queue.Queue(INBOX_LIMIT)
         self.counters = Counters()
@@ -285,6 +288,10 @@ class Collector:
             f"{c.rejected + c.dropped} refused, {self.inbox.qsize()} queued"
         )
 
+    def _caught_up(self) -> bool:
+        """Connected, and what arrived is stored: the database tells the screens' present."""
+        return self.connected.is_set() and self.database_ok and self.inbox.empty()
+
     def run(self, stop: threading.Event) -> None:
         """Collect until `stop` is set; feeds the systemd watchdog while the writer is alive."""
         settings = self.config.collector
@@ -301,6 +308,12 @@ class Collector:
         writer = threading.Thread(target=self._write_loop, name="writer")
         writer.start()
         client.loop_start()
+        watching = threading.Event()  # set at the stop: the watch ends with the collector
+        if self.watch is not None:
+            threading.Thread(
+                target=self.watch.run, args=(watching, self._caught_up), name="screen watch",
+                daemon=True,
+            ).start()  # fmt: skip
         self.notifier.ready(self.describe())
         watchdog = watchdog_interval()
         last_status = ""
@@ -314,6 +327,7 @@ class Collector:
                     last_status = status
         finally:
             self.notifier.stopping()
+            watching.set()
             self._stopping = True
             client.disconnect()
             client.loop_stop()
