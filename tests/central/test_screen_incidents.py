@@ -185,3 +185,14 @@ def test_every_screen_kind_has_words_in_both_languages():
     for kind in SCREEN_KINDS:
         for outcome in (DOWN, BACK):
             assert f"{kind}/{outcome}" in WORDS
+
+
+def test_central_yaml_sets_the_thresholds_and_leaves_the_rest_at_their_defaults(tmp_path):
+    from central.config import load_central_config
+
+    path = tmp_path / "central.yaml"
+    path.write_text("notifications:\n  offline_after: 5m\n  too_hot: 75\n", encoding="utf-8")
+    rules = load_central_config(path).notifications.screens
+    assert rules.offline_after == dt.timedelta(minutes=5) and rules.hot_c == 75.0
+    assert rules.behind_after == RULES.behind_after and rules.window == RULES.window
+    assert load_central_config(tmp_path / "central.yaml").notifications.targets == ()
