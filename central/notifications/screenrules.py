@@ -22,6 +22,7 @@ from central.notifications.events import (
 )
 from central.notifications.incidents import Condition
 from central.notifications.settings import ScreenRules
+from player.wire.units import format_size
 
 HOT_HYSTERESIS = 5.0  # °C below the limit before "too hot" is over: no message per degree
 
@@ -57,7 +58,7 @@ def disk_nearly_full(health: Mapping, free_percent: float) -> dict | None:
     free, total = _number(health.get("disk_free_bytes")), _number(health.get("disk_total_bytes"))
     if free is None or not total or free / total * 100 >= free_percent:
         return None
-    return {"detail": f"{free / total * 100:.0f}% free ({free / 1e9:.1f} GB)"}
+    return {"detail": f"{free / total * 100:.0f}% free ({format_size(int(free))})"}
 
 
 def sd_read_only(health: Mapping) -> dict | None:

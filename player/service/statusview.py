@@ -17,6 +17,7 @@ from player.wire.status import (
     HealthSection,
     MqttSection,
     PlayerSection,
+    PowerSection,
     RefusedManifest,
     RenderFailure,
     RenderSection,
@@ -157,6 +158,7 @@ def render_summary(doc: StatusDocument, now: dt.datetime, not_running: str | Non
     lines.extend(_sync_lines(sync, now))
     lines.extend(_cache_lines(cache))
     lines.extend(_brightness_lines(doc.get("brightness") or {}, player_zone(doc)))
+    lines.extend(_power_lines(doc.get("power") or {}))
     if mqtt:
         text = str(mqtt.get("state", "?"))
         if mqtt.get("broker"):
@@ -217,6 +219,17 @@ def _brightness_lines(brightness: BrightnessSection, zone: ZoneInfo | None) -> l
         lines.append(
             "    sunrise and sunset assumed at 06:00 and 18:00: set location.latitude/longitude"
         )
+    return lines
+
+
+def _power_lines(power: PowerSection) -> list[str]:
+    """The wall's power as its switch reports it; nothing when no switch is configured."""
+    if not power or power.get("via") == "none":
+        return []
+    text = f"{power.get('state', '?')} (asked {power.get('wanted', '?')}) via {power.get('via')}"
+    lines = [f"  wall power      {text}"]
+    if power.get("error"):
+        lines.append(f"    {power.get('error')}")
     return lines
 
 

@@ -177,6 +177,16 @@ class BrightnessSection(TypedDict, total=False):
     last_error: str | None
 
 
+class PowerSection(TypedDict, total=False):
+    """The wall's power as its switch confirms it (written by player/led/power.py)."""
+
+    wanted: str  # on | off: off while the screen is off (operating hours, display off)
+    state: str  # on | off | unknown: what the sending card or display reports, not the ask
+    via: str  # "novastar /dev/ttyUSB0", "hdmi-cec /dev/cec0", or none (not switched)
+    error: str | None  # why the state is unknown or not the one wanted
+    changed_at: str  # ISO-8601 UTC
+
+
 class ErrorEntry(TypedDict, total=False):
     """A warning or error, folded by message (written by service/logsetup.py)."""
 
@@ -202,6 +212,7 @@ SECTIONS: dict[str, type] = {
     "health": HealthSection,
     "errors": ErrorsSection,
     "brightness": BrightnessSection,
+    "power": PowerSection,
 }
 
 
@@ -224,6 +235,7 @@ class StatusDocument(TypedDict, total=False):
     health: HealthSection
     errors: ErrorsSection
     brightness: BrightnessSection
+    power: PowerSection
 
 
 class CurrentPlay(TypedDict, total=False):
@@ -270,6 +282,14 @@ class MessageBrightness(TypedDict, total=False):
     link: str
 
 
+class MessagePower(TypedDict, total=False):
+    """The wall's power as the office sees it: asked and confirmed."""
+
+    wanted: str
+    state: str
+    via: str
+
+
 class StatusMessage(TypedDict, total=False):
     """The retained MQTT status message (`videotron/player/<id>/status`) the collector keeps."""
 
@@ -296,6 +316,7 @@ class StatusMessage(TypedDict, total=False):
     health: MessageHealth
     display: MessageDisplay
     brightness: MessageBrightness
+    power: MessagePower
 
 
 # What the collector stores of a status message, each within its bound (central/db/store.py
@@ -338,6 +359,7 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
     health: HealthSection = snapshot.get("health") or {}
     errors: ErrorsSection = snapshot.get("errors") or {}
     brightness: BrightnessSection = snapshot.get("brightness") or {}
+    power: PowerSection = snapshot.get("power") or {}
     message: StatusMessage = {
         "current": {
             "item": render.get("item"),
@@ -375,6 +397,11 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
             "source": brightness.get("source"),
             "output": brightness.get("output"),
             "link": brightness.get("link"),
+        },
+        "power": {
+            "wanted": power.get("wanted"),
+            "state": power.get("state"),
+            "via": power.get("via"),
         },
     }
     return message
