@@ -70,7 +70,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         return 1
     people, watch = _screen_watch(config, engine)
     try:
-        collector = Collector(config, engine, notifier, watch)
+        collector = Collector(config, engine, notifier, None if watch is None else watch.run)
     except ValueError as exc:
         log.error("%s", exc)
         return 2

@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
@@ -19,7 +20,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from central.config import CentralConfig
 from central.db.database import first_line, unavailable
 from central.db.store import Recorder, Report
-from central.notifications.watch import ScreenWatch
 from player.wire.broker import (
     make_client,
     parse_broker_url,
@@ -39,6 +39,7 @@ GROUP_MAX = 1000  # reports per transaction: one commit (one fsync) for many mes
 WRITER_STUCK_AFTER = 60.0  # seconds one transaction may take before the watchdog lapses
 DB_RETRY_PAUSE = 0.5  # seconds between attempts while the database refuses writes
 TICK = 1.0
+Watch = Callable[[threading.Event, Callable[[], bool]], None]  # run(stop, caught_up)
 
 
 @dataclass
@@ -68,7 +69,7 @@ class Collector:
     """
 
     def __init__(self, config: CentralConfig, engine: Engine, notifier: Notifier | None = None,
-                 watch: ScreenWatch | None = None):  # fmt: skip
+                 watch: Watch | None = None):  # fmt: skip
         if not config.mqtt.url:
             raise ValueError(f"{config.path}: mqtt.url is not set; the collector needs a broker")
         self.config = config
@@ -76,7 +77,9 @@ class Collector:
         self.broker = parse_broker_url(config.mqtt.url)
         self.engine = engine
         self.notifier = notifier or Notifier()
-        self.watch = watch  # tells the office of screens in trouble; None: no targets
+        # The screen watch's loop (central/notifications/watch.py), run beside the writer
+        # with the collector's "caught up" test; None when no target wants screen events.
+        self.watch = watch
         self.recorder = Recorder(config.collector.screenshots_kept)
         self.inbox: queue.Queue[Report] = queue.Queue(INBOX_LIMIT)
         self.counters = Counters()
@@ -309,11 +312,13 @@ class Collector:
         writer.start()
         client.loop_start()
         watching = threading.Event()  # set at the stop: the watch ends with the collector
+        watcher = None
         if self.watch is not None:
-            threading.Thread(
-                target=self.watch.run, args=(watching, self._caught_up), name="screen watch",
+            watcher = threading.Thread(
+                target=self.watch, args=(watching, self._caught_up), name="screen watch",
                 daemon=True,
-            ).start()  # fmt: skip
+            )  # fmt: skip
+            watcher.start()
         self.notifier.ready(self.describe())
         watchdog = watchdog_interval()
         last_status = ""
@@ -328,6 +333,8 @@ class Collector:
         finally:
             self.notifier.stopping()
             watching.set()
+            if watcher is not None:
+                watcher.join(WRITER_STUCK_AFTER)  # a look in progress commits or rolls back
             self._stopping = True
             client.disconnect()
             client.loop_stop()
