@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, update
 
 from central.db.schema import incidents, screens
 
@@ -34,6 +34,19 @@ class Incident:
     @property
     def key(self) -> tuple[str, str]:
         return (self.kind, self.subject)
+
+
+WATCH_LOCK = 0x76740028  # PostgreSQL advisory lock key of the screen watch ("vt", issue 28)
+
+
+def claim(connection: Connection) -> None:
+    """Hold the watch's lock until this transaction ends, so that two collectors sharing the
+    database look in turn (neither tells what the other just told), and on SQLite take the
+    write lock before reading (a read turned write later may find the snapshot stale)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(WATCH_LOCK)))
+    else:
+        connection.execute(update(incidents).where(false()).values(kind=incidents.c.kind))
 
 
 def pending(connection: Connection) -> list[Incident]:

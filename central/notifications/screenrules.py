@@ -71,12 +71,16 @@ def conditions(
     health: Mapping[str, Mapping],
     alerts: Iterable[Mapping],
     rules: ScreenRules,
+    *,
     hot_now: frozenset[str] = frozenset(),
+    listening_since: dt.datetime | None = None,
 ) -> tuple[list[Condition], frozenset[str]]:
     """The conditions of the screens now, and the screens nothing is known of now (offline).
 
     `fleet` are `fleet_summary` rows, `health` each player's readings, `alerts`
     `active_alerts` entries, `hot_now` the screens with a "too hot" incident open.
+    A screen "not reporting" counts as silent only from `listening_since` on (the
+    collector's start): while the collector was away, the screens' silence is its own.
     """
     found: list[Condition] = []
     unknown = set()
@@ -85,6 +89,8 @@ def conditions(
         if screen["state"] != "online":
             unknown.add(player)
             since = screen["state_since"] or screen["last_seen"]
+            if screen["state"] == "not reporting" and listening_since is not None:
+                since = max(since, listening_since)
             reason = screen.get("offline_reason") or screen["state"]
             found.append(Condition(SCREEN_OFFLINE, player, group, {"detail": str(reason)}, since))
             continue

@@ -72,16 +72,19 @@ class ScreenWatch:
         self.latest_sequences = latest_sequences
         self.zone = zone
 
-    def check(self, now: dt.datetime) -> list[Event]:
-        """One look at `now` (naive UTC): incidents kept and changed, their messages posted."""
+    def check(self, now: dt.datetime, listening_since: dt.datetime | None = None) -> list[Event]:
+        """One look at `now` (naive UTC): incidents kept and changed, their messages posted;
+        `listening_since` when the collector began to hear the screens."""
         latest = self.latest_sequences()
         with self.engine.begin() as connection:
+            kept.claim(connection)
             pending = kept.pending(connection)
             summary = fleet.fleet_summary(connection, now=now, latest_sequences=latest)
             health = kept.health_readings(connection)
             in_force = alert_queries.active_alerts(connection, now=now)
             hot = frozenset(i.subject for i in pending if i.kind == SCREEN_HOT and not i.ended_at)
-            found, unknown = conditions(summary["screens"], health, in_force, self.rules, hot)
+            found, unknown = conditions(summary["screens"], health, in_force, self.rules,
+                                        hot_now=hot, listening_since=listening_since)  # fmt: skip
             result = step(pending, found, now, hold=hold(self.rules), window=self.rules.window,
                           unknown=unknown)  # fmt: skip
             told = {id(i) for i in result.told()}
@@ -100,11 +103,15 @@ class ScreenWatch:
             clock: Callable[[], dt.datetime] = utcnow) -> None:  # fmt: skip
         """Look every check_every until `stop`, while `ready()` (the collector connected and
         its backlog stored: a screen's news still queued must not look like its silence)."""
+        listening_since = None
         while not stop.wait(self.rules.check_every):
             if not ready():
+                listening_since = None  # the broker lost: silence from the next start on
                 continue
+            if listening_since is None:
+                listening_since = clock()
             try:
-                self.check(clock())
+                self.check(clock(), listening_since)
             except Exception:  # the database away for a moment must not end the watch
                 log.exception("screen watch: this look failed; trying again in %.0f s",
                               self.rules.check_every)  # fmt: skip

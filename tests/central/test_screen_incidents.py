@@ -49,7 +49,7 @@ class Watch:
 
     def look(self, now, fleet, health=None, alerts=()) -> Step:
         hot = frozenset(i.subject for i in self.kept if i.kind == SCREEN_HOT and not i.ended_at)
-        found, unknown = conditions(fleet, health or {}, alerts, self.rules, hot)
+        found, unknown = conditions(fleet, health or {}, alerts, self.rules, hot_now=hot)
         result = step(self.kept, found, now, hold=hold(self.rules), window=self.rules.window,
                       unknown=unknown)  # fmt: skip
         told = {id(i) for i in result.told()}
@@ -196,3 +196,36 @@ def test_central_yaml_sets_the_thresholds_and_leaves_the_rest_at_their_defaults(
     assert rules.offline_after == dt.timedelta(minutes=5) and rules.hot_c == 75.0
     assert rules.behind_after == RULES.behind_after and rules.window == RULES.window
     assert load_central_config(tmp_path / "central.yaml").notifications.targets == ()
+
+
+def test_incidents_are_kept_and_read_back_on_both_databases(engine):
+    from central.db import incidents as kept
+
+    found = Incident(SCREEN_OFFLINE, "p1", "kota", T0, {"detail": "connection lost"})
+    hot = Incident(SCREEN_HOT, "p2", "kota", T0, {"detail": "85.0 °C"}, told_at=T0)
+    with engine.begin() as connection:
+        kept.claim(connection)
+        kept.open_incidents(connection, [found, hot])
+    with engine.begin() as connection:
+        kept.claim(connection)
+        offline, too_hot_ = kept.pending(connection)
+        assert (offline.subject, offline.facts, offline.told_at) == (
+            "p1", {"detail": "connection lost"}, None)  # fmt: skip
+        kept.mark_ended(connection, [offline.id, too_hot_.id], T0 + S)
+    with engine.begin() as connection:  # the untold one is gone; the told one owes "back"
+        assert [i.subject for i in kept.pending(connection)] == ["p2"]
+        kept.mark_told_end(connection, [too_hot_.id], T0 + 2 * S)
+    with engine.connect() as connection:
+        assert kept.pending(connection) == []
+        assert len(kept.incident_log(connection)) == 2
+
+
+def test_screens_quiet_while_the_collector_was_away_are_silent_only_from_its_start():
+    watch = Watch()
+    quiet = [screen("p1", "not reporting", since=T0)]  # its last message: an hour ago
+    started = T0 + 3600 * S
+    found, _ = conditions(quiet, {}, (), RULES, listening_since=started)
+    assert found[0].since == started
+    result = step(watch.kept, found, started + 60 * S, hold=hold(RULES), window=RULES.window)
+    assert result.notices == []  # its next heartbeat, queued at the broker, is on its way
+    assert conditions(quiet, {}, (), RULES)[0][0].since == T0
