@@ -110,7 +110,7 @@ def conditions(
             continue
         title = alert.get("headline") or alert.get("text") or alert["id"]
         missing = ", ".join(alert["not_showing"])
-        facts = {"name": str(title)[:120], "detail": f"{title!s:.60}: {missing}"}
+        facts = {"name": str(title)[:120], "detail": missing}  # "- title: the screens"
         subject, group = f"{alert['id']}@{alert['group']}", alert["group"]
         found.append(Condition(SCREEN_ALERT_MISSED, subject, group, facts, alert["sent_at"]))
     return found, frozenset(unknown)

@@ -1,19 +1,28 @@
-"""The screen watch's rules and incidents, pure: told once, grouped, recovered, kept."""
+"""The screen watch's rules and incidents: told once, grouped, recovered, kept; pure, then
+one look at status messages stored in SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
+from central.config import load_central_config
+from central.db import incidents as kept
+from central.db.alerts import record_alert
 from central.db.incidents import Incident
+from central.db.store import Recorder, Report
+from central.notifications.delivery import Notifier
 from central.notifications.events import (
     SCREEN_ALERT_MISSED,
     SCREEN_BEHIND,
     SCREEN_DISK_FULL,
     SCREEN_HOT,
+    SCREEN_KINDS,
     SCREEN_OFFLINE,
     SCREEN_SD_FAILING,
     SCREEN_UNDER_VOLTAGE,
+    WORDS,
     render,
 )
 from central.notifications.incidents import BACK, DOWN, Step, step
@@ -25,8 +34,8 @@ from central.notifications.screenrules import (
     too_hot,
     under_voltage,
 )
-from central.notifications.settings import ScreenRules
-from central.notifications.watch import event_of
+from central.notifications.settings import NotificationSettings, ScreenRules
+from central.notifications.watch import ScreenWatch, event_of
 
 T0 = dt.datetime(2026, 12, 7, 1, 0, 0)
 RULES = ScreenRules()  # the defaults: 2 minutes offline, 30 s window
@@ -172,7 +181,7 @@ def test_an_alert_missing_on_some_screens_of_its_group_is_told():
     assert watch.look(T0 + 60 * S, [], alerts=[alert]).notices == []
     notices = watch.look(T0 + 2 * 60 * S, [], alerts=[alert]).notices
     assert [(n.kind, n.incidents[0].facts["detail"]) for n in notices] == [
-        (SCREEN_ALERT_MISSED, "Banjir: p2")
+        (SCREEN_ALERT_MISSED, "p2")
     ]
     shown = {**alert, "not_showing": []}
     watch.look(T0 + 3 * 60 * S, [], alerts=[shown])
@@ -180,7 +189,6 @@ def test_an_alert_missing_on_some_screens_of_its_group_is_told():
 
 
 def test_every_screen_kind_has_words_in_both_languages():
-    from central.notifications.events import SCREEN_KINDS, WORDS
 
     for kind in SCREEN_KINDS:
         for outcome in (DOWN, BACK):
@@ -188,7 +196,6 @@ def test_every_screen_kind_has_words_in_both_languages():
 
 
 def test_central_yaml_sets_the_thresholds_and_leaves_the_rest_at_their_defaults(tmp_path):
-    from central.config import load_central_config
 
     path = tmp_path / "central.yaml"
     path.write_text("notifications:\n  offline_after: 5m\n  too_hot: 75\n", encoding="utf-8")
@@ -199,7 +206,6 @@ def test_central_yaml_sets_the_thresholds_and_leaves_the_rest_at_their_defaults(
 
 
 def test_incidents_are_kept_and_read_back_on_both_databases(engine):
-    from central.db import incidents as kept
 
     found = Incident(SCREEN_OFFLINE, "p1", "kota", T0, {"detail": "connection lost"})
     hot = Incident(SCREEN_HOT, "p2", "kota", T0, {"detail": "85.0 °C"}, told_at=T0)
@@ -229,3 +235,43 @@ def test_screens_quiet_while_the_collector_was_away_are_silent_only_from_its_sta
     result = step(watch.kept, found, started + 60 * S, hold=hold(RULES), window=RULES.window)
     assert result.notices == []  # its next heartbeat, queued at the broker, is on its way
     assert conditions(quiet, {}, (), RULES)[0][0].since == T0
+
+
+def test_a_look_reads_health_and_alerts_from_stored_status_messages(engine):
+    def status(player, alert, health):
+        return json.dumps({
+            "online": True, "player": player, "group": "kota", "version": "1.0",
+            "ts": "2026-12-07T01:02:50Z", "alert": alert, "health": health,
+        }).encode()  # fmt: skip
+
+    heard = T0 + 170 * S
+    hot = {
+        "temp_c": 83.5,
+        "throttled": True,
+        "under_voltage": False,
+        "disk_free_bytes": 10**9,
+        "disk_total_bytes": 32 * 10**9,
+        "sd_read_only": False,
+    }
+    fine = {"temp_c": 55.0, "under_voltage": False, "disk_free_bytes": 20 * 10**9,
+            "disk_total_bytes": 32 * 10**9, "sd_read_only": False}  # fmt: skip
+    with engine.begin() as connection:
+        record_alert(connection, actor="ana", source="console", now=T0, payload={
+            "type": "alert", "group": "kota", "id": "banjir-1", "text": "Banjir di Ciliwung",
+            "level": "warning", "issued_at": "2026-12-07T01:00:00Z",
+            "expires_at": "2026-12-07T03:00:00Z"})  # fmt: skip
+        Recorder().write(connection, [
+            Report("p1", "status", status("p1", "banjir-1", hot), heard),
+            Report("p2", "status", status("p2", None, fine), heard),
+        ])  # fmt: skip
+    notifier = Notifier(NotificationSettings())  # no targets: the events are what we check
+    watch = ScreenWatch(engine, notifier, RULES, dict, ZoneInfo("Asia/Jakarta"))
+    events = watch.check(T0 + 180 * S)
+    told = sorted((e.kind, e.facts["details"]) for e in events)
+    assert told == [
+        (SCREEN_ALERT_MISSED, "- Banjir di Ciliwung: p2"),
+        (SCREEN_DISK_FULL, "- p1: 3% free (1.0 GB)"),
+        (SCREEN_HOT, "- p1: 83.5 °C throttled"),
+    ]
+    assert watch.check(T0 + 190 * S) == []  # once
+    notifier.close()
