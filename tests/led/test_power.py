@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from player.config.model import BrightnessConfig, Config, PowerConfig
 from player.led.cec import CecDisplay, power_state
@@ -24,7 +25,9 @@ from player.led.power import WallPower, wall_wanted
 from player.led.software import SoftwareDimmer
 from player.service.board import StatusBoard
 from player.service.statusview import render_summary
+from tests.fixtures.content import publish_tree
 from tests.fixtures.novastar import EmulatedNovaStar
+from tests.fixtures.player import PlayerProcess
 
 # What cec-ctl prints, in the shape v4l-utils' cec-ctl prints it.
 FAKE_CEC_CTL = textwrap.dedent(
@@ -193,3 +196,37 @@ def test_videotron_status_shows_the_confirmed_state_and_why_it_differs():
     text = render_summary({"power": status.get("power")}, dt.datetime.now(dt.UTC))
     assert "wall power      on (asked off) via hdmi-cec /dev/cec0" in text
     assert "was asked to switch off but reports on" in text
+
+
+def test_a_running_player_switches_the_wall_with_its_operating_hours(cec, tmp_path, publisher_key):
+    key_path, public_key = publisher_key
+    site = tmp_path / "site"
+    items = [{"id": "red", "type": "image", "color": [200, 0, 0], "duration": 60}]
+    publish_tree(site, items, key_path)
+    config = tmp_path / "player.yaml"
+
+    def write(hours: str) -> None:
+        config.write_text(yaml.safe_dump({
+            "player": {"id": "led-1", "group": "test"},
+            "source": {"url": str(site), "public_key": public_key, "poll_interval": 3600},
+            "cache": {"dir": str(tmp_path / "cache")}, "runtime": {"dir": str(tmp_path / "run")},
+            "display": {"size": "320x180", "fps": 10},
+            "power": {"switch": "cec"}, "operating_hours": {"default": hours},
+        }, sort_keys=False), encoding="utf-8")  # fmt: skip
+
+    write("off")  # the screen is off all day: the wall must be in standby
+    player = PlayerProcess(config, tmp_path / "run", tmp_path / "player.log")
+    player.start()
+    try:
+        player.wait_for("the wall off", lambda s: s.get("power", {}).get("state") == "off", 60)
+        assert ["-d", "/dev/cec0", "--playback", "--to", "0", "--standby"] in calls(cec)
+        write("on")  # the technician's edit, applied live
+        status = player.wait_for(
+            "the wall on", lambda s: s.get("power", {}).get("state") == "on", 30
+        )
+        assert status["power"]["via"] == "hdmi-cec /dev/cec0"
+        assert (cec / "state").read_text() == "on"
+        assert player.stop() == 0
+    finally:
+        if player.proc is not None and player.proc.poll() is None:
+            player.stop()
