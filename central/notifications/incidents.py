@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from central.db.incidents import Incident
 from central.notifications.events import SCREEN_OFFLINE as OFFLINE
@@ -82,7 +82,7 @@ def step(
         elif incident.key in seen or (incident.subject in unknown and incident.kind != OFFLINE):
             open_.append(incident)
         else:
-            ended = _replace(incident, ended_at=now)
+            ended = replace(incident, ended_at=now)
             result.ended.append(ended)
             if incident.told_at is not None:
                 owed_back.append(ended)
@@ -111,7 +111,3 @@ def _by_kind_and_group(found: list[Incident]) -> dict[tuple[str, str], list[Inci
     for incident in found:
         groups.setdefault((incident.kind, incident.group), []).append(incident)
     return groups
-
-
-def _replace(incident: Incident, **changes) -> Incident:
-    return Incident(**{**incident.__dict__, **changes})

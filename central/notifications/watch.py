@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -89,14 +90,14 @@ class ScreenWatch:
                           unknown=unknown)  # fmt: skip
             told = {id(i) for i in result.told()}
             kept.open_incidents(connection, [
-                _told(i, now) if id(i) in told else i for i in result.found])  # fmt: skip
+                replace(i, told_at=now) if id(i) in told else i for i in result.found])  # fmt: skip
             kept.mark_told(connection, [i.id for i in result.told() if i.id is not None], now)
             kept.mark_ended(connection, [i.id for i in result.ended], now)
             kept.mark_told_end(connection, [i.id for i in result.told_end()], now)
         events = [event_of(notice, now, self.zone) for notice in result.notices]
         for event in events:  # committed: now they may go out
             wanted = self.notifier.post(event)
-            log.info("%s: %s screens (%d targets)", event.summary, event.facts["count"], wanted)
+            log.info("told %s (%d targets)", event.summary, wanted)
         return events
 
     def run(self, stop: threading.Event, ready: Callable[[], bool],
@@ -115,7 +116,3 @@ class ScreenWatch:
             except Exception:  # the database away for a moment must not end the watch
                 log.exception("screen watch: this look failed; trying again in %.0f s",
                               self.rules.check_every)  # fmt: skip
-
-
-def _told(incident, at: dt.datetime):
-    return kept.Incident(**{**incident.__dict__, "told_at": at})
