@@ -68,8 +68,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
             config.path,
         )
         return 1
+    people, watch = _screen_watch(config, engine)
     try:
-        collector = Collector(config, engine, notifier)
+        collector = Collector(config, engine, notifier, None if watch is None else watch.run)
     except ValueError as exc:
         log.error("%s", exc)
         return 2
@@ -78,9 +79,30 @@ def cmd_collect(args: argparse.Namespace) -> int:
     try:
         collector.run(stop)
     finally:
+        if people is not None:
+            people.close()
         engine.dispose()
         notifier.close()
     return 0
+
+
+def _screen_watch(config: CentralConfig, engine):
+    """The notifier and the screen watch when central.yaml names notification targets."""
+    from central import publishes
+    from central.notifications.delivery import Notifier, audit_writer
+    from central.notifications.events import SCREEN_KINDS
+    from central.notifications.watch import ScreenWatch, utcnow
+
+    settings = config.notifications
+    if not any(set(t.events) & set(SCREEN_KINDS) for t in settings.targets):
+        return None, None
+    people = Notifier(settings, audit_writer(engine, utcnow, actor="collector"))
+    watch = ScreenWatch(engine, people, settings.screens,
+                        lambda: publishes.latest_good_sequences(config),
+                        ZoneInfo(config.console.timezone))  # fmt: skip
+    log.info("screen watch: telling %d notification targets of screens in trouble",
+             len(settings.targets))  # fmt: skip
+    return people, watch
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
@@ -40,6 +41,7 @@ WRITER_STUCK_AFTER = 60.0  # seconds one transaction may take before the watchdo
 DB_RETRY_PAUSE = 0.5  # seconds between attempts while the database refuses writes
 TICK = 1.0
 PRUNE_EVERY = 3600.0  # seconds between deletions of what is past its keeping time (and at start)
+Watch = Callable[[threading.Event, Callable[[], bool]], None]  # run(stop, caught_up)
 
 
 @dataclass
@@ -68,7 +70,8 @@ class Collector:
     players keep their plays and send them again.
     """
 
-    def __init__(self, config: CentralConfig, engine: Engine, notifier: Notifier | None = None):
+    def __init__(self, config: CentralConfig, engine: Engine, notifier: Notifier | None = None,
+                 watch: Watch | None = None):  # fmt: skip
         if not config.mqtt.url:
             raise ValueError(f"{config.path}: mqtt.url is not set; the collector needs a broker")
         self.config = config
@@ -76,6 +79,9 @@ class Collector:
         self.broker = parse_broker_url(config.mqtt.url)
         self.engine = engine
         self.notifier = notifier or Notifier()
+        # The screen watch's loop (central/notifications/watch.py), run beside the writer
+        # with the collector's "caught up" test; None when no target wants screen events.
+        self.watch = watch
         self.recorder = Recorder(config.collector.screenshots_kept)
         self.inbox: queue.Queue[Report] = queue.Queue(INBOX_LIMIT)
         self.counters = Counters()
@@ -315,6 +321,10 @@ class Collector:
             f"{c.rejected + c.dropped} refused, {self.inbox.qsize()} queued"
         )
 
+    def _caught_up(self) -> bool:
+        """Connected, and what arrived is stored: the database tells the screens' present."""
+        return self.connected.is_set() and self.database_ok and self.inbox.empty()
+
     def run(self, stop: threading.Event) -> None:
         """Collect until `stop` is set; feeds the systemd watchdog while the writer is alive."""
         settings = self.config.collector
@@ -331,6 +341,14 @@ class Collector:
         writer = threading.Thread(target=self._write_loop, name="writer")
         writer.start()
         client.loop_start()
+        watching = threading.Event()  # set at the stop: the watch ends with the collector
+        watcher = None
+        if self.watch is not None:
+            watcher = threading.Thread(
+                target=self.watch, args=(watching, self._caught_up), name="screen watch",
+                daemon=True,
+            )  # fmt: skip
+            watcher.start()
         self.notifier.ready(self.describe())
         watchdog = watchdog_interval()
         last_status = ""
@@ -344,6 +362,9 @@ class Collector:
                     last_status = status
         finally:
             self.notifier.stopping()
+            watching.set()
+            if watcher is not None:
+                watcher.join(WRITER_STUCK_AFTER)  # a look in progress commits or rolls back
             self._stopping = True
             client.disconnect()
             client.loop_stop()

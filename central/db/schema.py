@@ -299,3 +299,20 @@ submissions = Table(
     Column("restored_from", BigInteger),  # the earlier approved submission brought back
     Index("ix_submissions_group_state", "group", "state"),
 )
+
+# What the office was told of its screens (central/notifications/): one row per incident,
+# so a collector restarted mid-incident neither tells it again nor forgets its recovery.
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),  # screen-offline, screen-hot, ...
+    Column("subject", String(400), nullable=False),  # a player id, or alert id @ group
+    Column("group", String(128), nullable=False),
+    Column("started_at", DateTime, nullable=False),  # when the condition began
+    Column("facts", Text),  # JSON: what the message said (temperature, alert, ...)
+    Column("told_at", DateTime),  # NULL until the office was told
+    Column("ended_at", DateTime),  # NULL while it lasts
+    Column("told_end_at", DateTime),  # the recovery notice; NULL until sent or not due
+    Index("ix_incidents_open", "kind", "subject", "ended_at"),
+)

@@ -176,15 +176,17 @@ class Notifier:
             log.exception("notifications: could not record the outcome for %s", outcome.target)
 
 
-def audit_writer(engine, clock: Callable[[], dt.datetime]) -> Callable[[Outcome], None]:
-    """`record` for the console: one audit row per outcome, "notification-sent|failed|dropped"."""
+def audit_writer(engine, clock: Callable[[], dt.datetime],
+                 actor: str = "console") -> Callable[[Outcome], None]:  # fmt: skip
+    """`record` for the console (or the collector, as `actor`): one audit row per outcome,
+    "notification-sent|failed|dropped"."""
 
     def write(outcome: Outcome) -> None:
         detail = {"event": outcome.event.summary, "attempts": outcome.attempts}
         if outcome.reason:
             detail["reason"] = outcome.reason
         with engine.begin() as connection:
-            audit_record(connection, clock(), "console", f"notification-{outcome.state}",
+            audit_record(connection, clock(), actor, f"notification-{outcome.state}",
                    outcome.target, detail=detail)  # fmt: skip
 
     return write

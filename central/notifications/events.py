@@ -7,8 +7,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-# Every kind a target may ask for. Screen health (issue 28) adds its kinds here, with words.
-KINDS = ("content-submitted", "content-decided")
+# What the screen watch tells (central/notifications/watch.py); each has a "down" and a
+# "back" variant, and one message may name many screens of a group.
+SCREEN_OFFLINE = "screen-offline"
+SCREEN_BEHIND = "screen-behind"
+SCREEN_ALERT_MISSED = "screen-alert-missed"
+SCREEN_HOT = "screen-hot"
+SCREEN_UNDER_VOLTAGE = "screen-under-voltage"
+SCREEN_DISK_FULL = "screen-disk-full"
+SCREEN_SD_FAILING = "screen-sd-failing"
+SCREEN_KINDS = (
+    SCREEN_OFFLINE, SCREEN_BEHIND, SCREEN_ALERT_MISSED, SCREEN_HOT, SCREEN_UNDER_VOLTAGE,
+    SCREEN_DISK_FULL, SCREEN_SD_FAILING,
+)  # fmt: skip
+# Every kind a target may ask for.
+KINDS = ("content-submitted", "content-decided", *SCREEN_KINDS)
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,109 @@ WORDS: Mapping[str, tuple[tuple[str, str], tuple[str, str]]] = MappingProxyType(
         ("Content sent back: {group} #{number}",
          "{approver} sent back submission #{number} for group {group}.\n"
          "Reason: {reason}\nFix it and submit again."),
+    ),
+    # The screen watch's: {count} screens of {group}, named in {screens}, one line each
+    # in {details}; {since} the first one's start, in the office's time zone.
+    "screen-offline/down": (
+        ("Layar mati: {count} layar grup {group}",
+         "{count} layar grup {group} tidak melapor sejak {since}: {screens}.\n{details}\n"
+         "Periksa listrik dan jaringan di lokasi; pesan berikut datang saat layar kembali."),
+        ("Screens offline: {count} in group {group}",
+         "{count} screens of group {group} have not reported since {since}: {screens}.\n"
+         "{details}\nCheck power and network on site; another message follows when they are "
+         "back."),
+    ),
+    "screen-offline/back": (
+        ("Layar kembali: {count} layar grup {group}",
+         "{count} layar grup {group} melapor lagi: {screens}."),
+        ("Screens back: {count} in group {group}",
+         "{count} screens of group {group} report again: {screens}."),
+    ),
+    "screen-behind/down": (
+        ("Layar tertinggal terbitan: {count} layar grup {group}",
+         "{count} layar grup {group} belum memuat terbitan terbaru sejak {since}: "
+         "{screens}.\n{details}\nPeriksa koneksi layar ke server konten."),
+        ("Screens behind the latest publish: {count} in group {group}",
+         "{count} screens of group {group} have not loaded the latest publish since {since}: "
+         "{screens}.\n{details}\nCheck the screens' connection to the content server."),
+    ),
+    "screen-behind/back": (
+        ("Layar sudah memuat terbitan terbaru: {count} layar grup {group}",
+         "{count} layar grup {group} kini memutar terbitan terbaru: {screens}."),
+        ("Screens current again: {count} in group {group}",
+         "{count} screens of group {group} now play the latest publish: {screens}."),
+    ),
+    "screen-alert-missed/down": (
+        ("Peringatan tidak tampil di {count} layar grup {group}",
+         "Peringatan dikirim {since} tidak tampil di layar grup {group} yang melapor:\n"
+         "{details}\nKirim ulang peringatan atau periksa layar tersebut."),
+        ("Alert not shown on screens of group {group}",
+         "An alert sent {since} is not shown on reporting screens of group {group}:\n"
+         "{details}\nSend the alert again or check those screens."),
+    ),
+    "screen-alert-missed/back": (
+        ("Peringatan grup {group}: tidak ada lagi layar yang tertinggal",
+         "Peringatan ini kini tampil di semua layar grup {group} yang melapor, atau sudah "
+         "berakhir: {screens}."),
+        ("Alert in group {group}: no screen left out",
+         "The alert now shows on every reporting screen of group {group}, or it ended: "
+         "{screens}."),
+    ),
+    "screen-hot/down": (
+        ("Layar terlalu panas: {count} layar grup {group}",
+         "Suhu prosesor di atas batas sejak {since}:\n{details}\n"
+         "Periksa kipas dan ventilasi lemari; layar yang terlalu panas melambat lalu mati."),
+        ("Screens too hot: {count} in group {group}",
+         "Processor temperature over the limit since {since}:\n{details}\n"
+         "Check the cabinet's fans and vents; a screen too hot slows down, then fails."),
+    ),
+    "screen-hot/back": (
+        ("Suhu normal lagi: {count} layar grup {group}",
+         "Suhu {count} layar grup {group} kembali normal: {screens}."),
+        ("Temperature normal again: {count} in group {group}",
+         "The temperature of {count} screens of group {group} is normal again: {screens}."),
+    ),
+    "screen-under-voltage/down": (
+        ("Tegangan kurang: {count} layar grup {group}",
+         "Catu daya Raspberry Pi melaporkan tegangan kurang sejak {since}: {screens}.\n"
+         "Ganti adaptor daya atau kabelnya; tegangan kurang merusak kartu SD."),
+        ("Under-voltage: {count} in group {group}",
+         "The Raspberry Pi reports under-voltage since {since}: {screens}.\n"
+         "Replace the power supply or its cable; under-voltage corrupts SD cards."),
+    ),
+    "screen-under-voltage/back": (
+        ("Tegangan normal lagi: {count} layar grup {group}",
+         "Tegangan {count} layar grup {group} kembali normal: {screens}."),
+        ("Voltage normal again: {count} in group {group}",
+         "The supply of {count} screens of group {group} is normal again: {screens}."),
+    ),
+    "screen-disk-full/down": (
+        ("Penyimpanan hampir penuh: {count} layar grup {group}",
+         "Ruang kosong kartu SD hampir habis sejak {since}:\n{details}\n"
+         "Konten baru mungkin tidak bisa diunduh; periksa log dan isi kartu."),
+        ("Disk nearly full: {count} in group {group}",
+         "The SD card is nearly full since {since}:\n{details}\n"
+         "New content may not download; check the logs and what fills the card."),
+    ),
+    "screen-disk-full/back": (
+        ("Penyimpanan cukup lagi: {count} layar grup {group}",
+         "Ruang kosong {count} layar grup {group} cukup lagi: {screens}."),
+        ("Disk space enough again: {count} in group {group}",
+         "{count} screens of group {group} have enough free space again: {screens}."),
+    ),
+    "screen-sd-failing/down": (
+        ("Kartu SD rusak: {count} layar grup {group}",
+         "Kartu SD dipasang ulang hanya-baca sejak {since}: {screens}.\n"
+         "Kartu itu mulai rusak; siapkan kartu pengganti dan kunjungi lokasi."),
+        ("SD card failing: {count} in group {group}",
+         "The SD card was remounted read-only since {since}: {screens}.\n"
+         "The card is failing; bring a replacement card to the site."),
+    ),
+    "screen-sd-failing/back": (
+        ("Kartu SD bisa ditulis lagi: {count} layar grup {group}",
+         "Kartu SD {count} layar grup {group} bisa ditulis lagi: {screens}."),
+        ("SD card writable again: {count} in group {group}",
+         "The SD card of {count} screens of group {group} is writable again: {screens}."),
     ),
 })  # fmt: skip
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from central.notifications.events import KINDS
@@ -43,6 +44,17 @@ class Target:
 
 
 @dataclass(frozen=True)
+class ScreenRules:
+    """When the screen watch tells of a screen (the `notifications.*_after` keys and limits)."""
+
+    offline_after: dt.timedelta = dt.timedelta(minutes=2)
+    behind_after: dt.timedelta = dt.timedelta(minutes=30)
+    alert_after: dt.timedelta = dt.timedelta(minutes=2)
+    window: dt.timedelta = dt.timedelta(seconds=30)  # incidents this close are one message
+    check_every: float = 15.0  # seconds between looks at the screens
+
+
+@dataclass(frozen=True)
 class NotificationSettings:
     targets: tuple[Target, ...] = ()
     console_url: str | None = None  # the console's address, for a link in each message
@@ -50,6 +62,7 @@ class NotificationSettings:
     retry_after: float = 30.0  # seconds before the first retry; doubled for the next
     timeout: float = 15.0  # seconds one attempt may connect or wait for an answer
     queue: int = 100  # messages waiting per target; more are dropped and logged
+    screens: ScreenRules = field(default_factory=ScreenRules)
 
 
 # --- value types ---------------------------------------------------------------------------
@@ -162,11 +175,33 @@ NOTIFICATION_SETTINGS: tuple[Setting, ...] = (
             "seconds one attempt may take to connect or to be answered"),
     Setting("notifications.queue", integer(1, 10000), 100,
             "messages waiting per target; more are dropped and logged"),
+    Setting("notifications.offline_after", duration(1, 86400), 120.0,
+            "a screen silent this long is told as offline: 2m"),
+    Setting("notifications.behind_after", duration(1, 7 * 86400), 1800.0,
+            "a screen this long behind its group's latest publish is told: 30m"),
+    Setting("notifications.alert_after", duration(1, 86400), 120.0,
+            "an alert in force this long and not on some reporting screen is told: 2m"),
+    Setting("notifications.group_window", duration(0, 3600), 30.0,
+            "incidents of one kind and group this close together go in one message: 30s"),
+    Setting("notifications.check_every", duration(1, 600), 15.0,
+            "how often the collector looks at the screens for incidents: 15s"),
 )  # fmt: skip
+
+_SCREEN_RULES = {  # key under notifications. -> (ScreenRules field, from the checked value)
+    "offline_after": ("offline_after", lambda v: dt.timedelta(seconds=v)),
+    "behind_after": ("behind_after", lambda v: dt.timedelta(seconds=v)),
+    "alert_after": ("alert_after", lambda v: dt.timedelta(seconds=v)),
+    "group_window": ("window", lambda v: dt.timedelta(seconds=v)),
+    "check_every": ("check_every", float),
+}
 
 
 def notification_settings(values: Mapping[str, Any]) -> NotificationSettings:
     """NotificationSettings from the checked `notifications.*` values of central.yaml."""
     prefix = "notifications."
     given = {p.removeprefix(prefix): v for p, v in values.items() if p.startswith(prefix)}
-    return NotificationSettings(**given)
+    rules = {}
+    for key, (name, convert) in _SCREEN_RULES.items():
+        if key in given:
+            rules[name] = convert(given.pop(key))
+    return NotificationSettings(**given, screens=ScreenRules(**rules))

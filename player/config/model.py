@@ -85,6 +85,14 @@ class BrightnessConfig:
 
 
 @dataclass(frozen=True)
+class PowerConfig:
+    """What switches the wall off while the screen is off (operating hours)."""
+
+    switch: str = "none"  # none, controller (the sending card) or cec (the display's HDMI-CEC)
+    cec_device: Path = Path("/dev/cec0")
+
+
+@dataclass(frozen=True)
 class VideoConfig:
     decoder: str = "auto"  # auto (hardware where there is one), software, v4l2m2m
 
@@ -148,6 +156,7 @@ class Config:
     cache: CacheConfig = field(default_factory=CacheConfig)
     display: DisplayConfig = field(default_factory=DisplayConfig)
     brightness: BrightnessConfig = field(default_factory=BrightnessConfig)
+    power: PowerConfig = field(default_factory=PowerConfig)
     video: VideoConfig = field(default_factory=VideoConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     operating_hours: OperatingHours = field(default_factory=OperatingHours)

@@ -242,6 +242,14 @@ def serial_port(v: Located, ctx: Context) -> Path:
     return Path(s)
 
 
+def cec_device(v: Located, ctx: Context) -> Path:
+    s = scalar_text(v, "a CEC device such as /dev/cec0").strip()
+    if not s.startswith("/dev/"):
+        raise Invalid(f"expected a CEC device under /dev such as /dev/cec0 (`ls /dev/cec*`), "
+                      f"got {s!r}")  # fmt: skip
+    return Path(s)
+
+
 # --- the declarations ----------------------------------------------------------------------
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}"
@@ -318,6 +326,11 @@ SETTINGS: tuple[Setting, ...] = (
             "percent: the darkest the wall may be (above the ceiling, the ceiling wins)"),
     Setting("brightness.failsafe", integer(0, 100), 60,
             "percent while the light sensor or the sending card does not answer"),
+    Setting("power.switch", choice(("none", "controller", "cec")), "none",
+            "what switches the wall off outside operating hours: none (the picture is only "
+            "black), controller (the sending card of brightness.controller) or cec (HDMI-CEC)"),
+    Setting("power.cec_device", cec_device, Path("/dev/cec0"),
+            "the HDMI port's CEC adapter, with power.switch: cec"),
     Setting("video.decoder", choice(("auto", "software", "v4l2m2m")), "auto",
             "H.264 decoder: auto (the Pi 4's hardware decoder when it is there), software,"
             " or v4l2m2m (hardware; software per file when it fails)"),
@@ -355,6 +368,7 @@ SECTION_TYPES = MappingProxyType(
         "cache": model.CacheConfig,
         "display": model.DisplayConfig,
         "brightness": model.BrightnessConfig,
+        "power": model.PowerConfig,
         "video": model.VideoConfig,
         "mqtt": model.MqttConfig,
         "schedule": model.ScheduleConfig,

@@ -23,6 +23,10 @@ class Controller(Protocol):
     def set_brightness(self, percent: int) -> None:
         """Set the whole wall to `percent` (0-100); raise ControllerError unless confirmed."""
 
+    def set_power(self, on: bool) -> bool:
+        """Switch the wall on or off; the state the card then reports (True: on), which may
+        differ from the one asked for. Raise ControllerError when it cannot tell."""
+
     def ambient_lux(self) -> float | None:
         """The light sensor's reading in lux; None when it does not answer."""
 

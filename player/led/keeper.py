@@ -6,6 +6,7 @@ REASSERT_EVERY (a card power-cycled with the wall forgets it), or, once the card
 answering, the failsafe level every `retry_every` until it answers again; then the plan's
 level follows at once. Without a sending card it sets the software dimmer the render loop
 applies. Changes of level are logged and written to the status board's `brightness` section.
+The same thread switches the wall's power (player/led/power.py), as it owns the card's port.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from player.config.model import BrightnessConfig, Config
 from player.led.controller import Controller, ControllerError
 from player.led.novastar import NovaStar
 from player.led.plan import Level, SunTimes, clamp, wanted
+from player.led.power import PowerSwitch, WallPower, open_switch, wall_wanted
 from player.led.software import SoftwareDimmer
 from player.led.sun import sun_times
 from player.service.board import StatusBoard
@@ -84,6 +86,9 @@ class BrightnessKeeper:
         self._retry_at = 0.0
         self._shown: tuple[int, str, str] | None = None  # the level last logged
         self._suns: dict[tuple, SunTimes] = {}
+        self.power = WallPower(status)
+        self._switch: PowerSwitch | None = None
+        self._switch_for: tuple | None = None  # (power config, controller) it was made for
 
     # -- from other threads -----------------------------------------------------------
 
@@ -132,6 +137,8 @@ class BrightnessKeeper:
             "sunset": format_utc(today.sunset),
             "sun_assumed": today.assumed,
         }
+        self.power.tick(now, self._switch_of(config, controller),
+                        wall_wanted(self.status.get("render")))  # fmt: skip
         if controller is None:
             self.dimmer.set(level.percent)
             link = "none" if self._open_error is None else "not configured"
@@ -139,6 +146,18 @@ class BrightnessKeeper:
             return self._until(level, now, LONGEST_WAIT)
         self.dimmer.set(100)  # the card dims the wall; dimming the picture too would double it
         return self._drive(controller, level, config.brightness, now, facts)
+
+    def _switch_of(self, config: Config, controller: Controller | None) -> PowerSwitch | None:
+        """The power switch config.power names, made again only when that or the card changed."""
+        key = (config.power, id(controller))
+        if key != self._switch_for:
+            self._switch_for = key
+            try:
+                self._switch = open_switch(config.power, controller)
+            except ControllerError as exc:
+                log.error("wall power: %s; the wall is not switched meanwhile", exc)
+                self._switch = None
+        return self._switch
 
     # -- the sending card -------------------------------------------------------------
 

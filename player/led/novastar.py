@@ -12,6 +12,14 @@ The checksum is the sum of every byte after the two header bytes, plus 0x5555, l
 first. The overall brightness is the byte at register 0x02000001 of the receiving cards
 (device type 01), 0 to 255, written to all of them (port and board FF) through the
 sending card the Pi is plugged into (destination 00).
+
+The wall is switched off and on through the receiving cards' display mode at register
+0x02000100: one byte FF is "black" (the LEDs driven dark, the picture kept out), three
+bytes 00 are "normal" (and not frozen). This register is not in a NovaStar document we
+hold: it is the frame the MCTRL display-mode commands of the Bitfocus Companion NovaStar
+module send, checked against the frame table above. The state is confirmed by reading the
+byte back from the first receiving card (port 0, board 0): a card that acknowledged the
+write but shows black, or the reverse, is reported as it is.
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ DEVICE_RECEIVING = 0x01
 ALL = 0xFF
 WRITE, READ = 0x01, 0x00
 REGISTER_BRIGHTNESS = 0x02000001
+REGISTER_DISPLAY_MODE = 0x02000100
+DISPLAY_BLACK, DISPLAY_NORMAL = b"\xff", b"\x00\x00\x00"  # normal also ends a freeze
 HEADER_BYTES = 18  # up to the data
 FRAME_OVERHEAD = HEADER_BYTES + 2  # and the checksum
 MAX_DATA = 512  # no register this player uses is longer; a longer claim is noise
@@ -87,6 +97,25 @@ def brightness_frame(serial: int, percent: int) -> Frame:
         length=1,
         data=bytes((value,)),
     )
+
+
+def display_mode_frame(serial: int, on: bool) -> Frame:
+    """The write of the display mode to every receiving card: normal (on) or black (off)."""
+    data = DISPLAY_NORMAL if on else DISPLAY_BLACK
+    return Frame(
+        answer=False, ack=0, serial=serial & 0xFF, source=SOURCE_PC, destination=0x00,
+        device=DEVICE_RECEIVING, port=ALL, board=0xFFFF, write=True,
+        register=REGISTER_DISPLAY_MODE, length=len(data), data=data,
+    )  # fmt: skip
+
+
+def display_mode_read(serial: int) -> Frame:
+    """The read of the display mode's first byte from the first receiving card."""
+    return Frame(
+        answer=False, ack=0, serial=serial & 0xFF, source=SOURCE_PC, destination=0x00,
+        device=DEVICE_RECEIVING, port=0, board=0, write=False,
+        register=REGISTER_DISPLAY_MODE, length=1,
+    )  # fmt: skip
 
 
 class FrameError(ValueError):
@@ -175,19 +204,35 @@ class NovaStar:
         self._next = 0
 
     def set_brightness(self, percent: int) -> None:
-        frame = brightness_frame(self._next, percent)
-        self._next = (self._next + 1) & 0xFF
+        self._command(brightness_frame(self._serial_number(), percent), "the brightness")
+
+    def set_power(self, on: bool) -> bool:
+        """Normal or black on every receiving card; the mode the first card then reports."""
+        self._command(display_mode_frame(self._serial_number(), on), "the display mode")
+        answer = self._command(display_mode_read(self._serial_number()), "a read of the mode")
+        if len(answer.data) != 1:
+            raise ControllerError(f"{self.port}: the display mode read back is "
+                                  f"{answer.data.hex(' ') or 'empty'}, not one byte")  # fmt: skip
+        return answer.data[0] == 0x00
+
+    def _serial_number(self) -> int:
+        serial, self._next = self._next, (self._next + 1) & 0xFF
+        return serial
+
+    def _command(self, frame: Frame, what: str) -> Frame:
+        """Send `frame`; its answer, checked to be the answer to it and a success."""
         answer = self._ask(frame.encode())
-        if answer.serial != frame.serial or answer.register != REGISTER_BRIGHTNESS:
+        if answer.serial != frame.serial or answer.register != frame.register:
             raise ControllerError(
                 f"{self.port}: the sending card answered serial {answer.serial} register "
-                f"{answer.register:#010x}, not {frame.serial} {REGISTER_BRIGHTNESS:#010x}"
+                f"{answer.register:#010x}, not {frame.serial} {frame.register:#010x}"
             )
         if answer.ack != 0:
             raise ControllerError(
-                f"{self.port}: the sending card refused the brightness "
+                f"{self.port}: the sending card refused {what} "
                 f"({ACK_WORDS.get(answer.ack, f'code {answer.ack}')})"
             )
+        return answer
 
     def ambient_lux(self) -> float | None:
         return None

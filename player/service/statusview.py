@@ -19,6 +19,7 @@ from player.wire.status import (
     MachineSection,
     MqttSection,
     PlayerSection,
+    PowerSection,
     RefusedManifest,
     RenderFailure,
     RenderSection,
@@ -160,6 +161,7 @@ def render_summary(doc: StatusDocument, now: dt.datetime, not_running: str | Non
     lines.extend(_cache_lines(cache))
     lines.extend(_brightness_lines(doc.get("brightness") or {}, player_zone(doc)))
     lines.extend(machine_lines(doc.get("machine") or {}))
+    lines.extend(_power_lines(doc.get("power") or {}))
     if mqtt:
         text = str(mqtt.get("state", "?"))
         if mqtt.get("broker"):
@@ -267,6 +269,17 @@ HEALTH_WORDS = {
     "disk_low": "less than 10% of the cache's disk is free",
     "io_errors": "I/O errors in the kernel log: the SD card may be failing",
 }
+
+
+def _power_lines(power: PowerSection) -> list[str]:
+    """The wall's power as its switch reports it; nothing when no switch is configured."""
+    if not power or power.get("via") == "none":
+        return []
+    text = f"{power.get('state', '?')} (asked {power.get('wanted', '?')}) via {power.get('via')}"
+    lines = [f"  wall power      {text}"]
+    if power.get("error"):
+        lines.append(f"    {power.get('error')}")
+    return lines
 
 
 def _playing_since(render: RenderSection, now: dt.datetime) -> str:

@@ -214,6 +214,16 @@ class MachineSection(TypedDict, total=False):
     controller_link: str | None  # the sending card's link, as the brightness keeper saw it
 
 
+class PowerSection(TypedDict, total=False):
+    """The wall's power as its switch confirms it (written by player/led/power.py)."""
+
+    wanted: str  # on | off: off while the screen is off (operating hours, display off)
+    state: str  # on | off | unknown: what the sending card or display reports, not the ask
+    via: str  # "novastar /dev/ttyUSB0", "hdmi-cec /dev/cec0", or none (not switched)
+    error: str | None  # why the state is unknown or not the one wanted
+    changed_at: str  # ISO-8601 UTC
+
+
 class ErrorEntry(TypedDict, total=False):
     """A warning or error, folded by message (written by service/logsetup.py)."""
 
@@ -240,6 +250,7 @@ SECTIONS: dict[str, type] = {
     "errors": ErrorsSection,
     "brightness": BrightnessSection,
     "machine": MachineSection,
+    "power": PowerSection,
 }
 
 
@@ -263,6 +274,7 @@ class StatusDocument(TypedDict, total=False):
     errors: ErrorsSection
     brightness: BrightnessSection
     machine: MachineSection
+    power: PowerSection
 
 
 class CurrentPlay(TypedDict, total=False):
@@ -309,6 +321,14 @@ class MessageBrightness(TypedDict, total=False):
     link: str
 
 
+class MessagePower(TypedDict, total=False):
+    """The wall's power as the office sees it: asked and confirmed."""
+
+    wanted: str
+    state: str
+    via: str
+
+
 class StatusMessage(TypedDict, total=False):
     """The retained MQTT status message (`videotron/player/<id>/status`) the collector keeps."""
 
@@ -333,6 +353,7 @@ class StatusMessage(TypedDict, total=False):
     display: MessageDisplay
     brightness: MessageBrightness
     machine: MachineSection  # sent whole: the office keeps it as health history
+    power: MessagePower
 
 
 # What the collector stores of a status message, each within its bound (central/db/store.py
@@ -396,6 +417,7 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
     errors: ErrorsSection = snapshot.get("errors") or {}
     brightness: BrightnessSection = snapshot.get("brightness") or {}
     machine: MachineSection = snapshot.get("machine") or {}
+    power: PowerSection = snapshot.get("power") or {}
     message: StatusMessage = {
         "current": {
             "item": render.get("item"),
@@ -435,5 +457,10 @@ def status_message(snapshot: Mapping[str, Any]) -> StatusMessage:
             "link": brightness.get("link"),
         },
         "machine": machine,
+        "power": {
+            "wanted": power.get("wanted"),
+            "state": power.get("state"),
+            "via": power.get("via"),
+        },
     }
     return message
