@@ -58,6 +58,13 @@ def spots_so_far(screen: Screen) -> int:
         return 0
 
 
+def running(screen: Screen) -> bool:
+    """True, or the test fails with the log of a screen that exited."""
+    code = screen.proc.poll()
+    assert code is None, f"{screen.id} exited ({code}): {screen.logs.read_text()[-2000:]}"
+    return True
+
+
 def spots(plays: list[dict]) -> list[dict]:
     return [play for play in plays if play["item_id"] == SPOT]
 
@@ -92,14 +99,14 @@ def test_the_export_and_the_pdf_count_the_plays_the_screens_recorded(mosquitto, 
             screen.start()
         for screen in screens:
             wait_until(
-                lambda s=screen: s.proc.poll() is None and spots_so_far(s) >= PLAYS,
+                lambda s=screen: running(s) and spots_so_far(s) >= PLAYS,
                 60,
                 f"{screen.id} playing {SPOT} {PLAYS} times",
             )
         for screen in screens:
             assert screen.stop() == 0, screen.logs.read_text()[-2000:]
             own[screen.id] = own_plays(screen)
-        # The screens' own account: the spot among the filler, each play once.
+        # The screens' own account: the spot among the filler, a campaign's (no playlist).
         for screen in screens:
             played = [play["item_id"] for play in own[screen.id]]
             assert set(played) == {"filler", SPOT}, played
@@ -113,13 +120,18 @@ def test_the_export_and_the_pdf_count_the_plays_the_screens_recorded(mosquitto, 
             screen.start()
         for screen in screens:
             wait_until(
-                lambda s=screen: s.proc.poll() is None and not own_plays(s),
+                lambda s=screen: running(s) and not own_plays(s),
                 60,
                 f"the collector acknowledging every play of {screen.id}",
             )
         for screen in screens:
             assert screen.stop() == 0, screen.logs.read_text()[-2000:]
-            assert not own_plays(screen), "a play while the display was off"
+            store, pending, last = screen.store()
+            assert not pending and last == own[screen.id][-1]["id"], "a play with the display off"
+            # the collector holds each of the screen's plays once
+            assert sorted(collector.record_ids(screen.id, store)) == [
+                play["id"] for play in own[screen.id]
+            ]
     finally:
         for screen in screens:
             if screen.proc is not None and screen.proc.poll() is None:
