@@ -226,7 +226,7 @@ def _brightness_lines(brightness: BrightnessSection, zone: ZoneInfo | None) -> l
 
 
 def machine_lines(machine: MachineSection) -> list[str]:
-    """The controller's health: temperature, power, load, memory, disk, SD card, network."""
+    """The Pi's health: temperature, power, load, memory, disk, SD card, network."""
     if not machine:
         return []
     parts = []

@@ -178,7 +178,7 @@ class BrightnessSection(TypedDict, total=False):
 
 
 class MachineSection(TypedDict, total=False):
-    """The controller's own health, sampled every minute (written by player/machine/sampler.py).
+    """The Pi's own health, sampled every minute (written by player/machine/sampler.py).
 
     None where the machine does not expose a value (no firmware flags off a Raspberry Pi).
     """
