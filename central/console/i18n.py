@@ -71,7 +71,7 @@ WORDS = MappingProxyType(
         "health": ("Kesehatan", "Health"),
         "healthy": ("Sehat", "Healthy"),
         "unhealthy": ("Bermasalah", "Unhealthy"),
-        # The controller's own health (player/machine/, thresholds in machinehealth.py)
+        # The Pi's own health (player/machine/, thresholds in machinehealth.py)
         "machine": ("Perangkat", "Device"),
         "machine_ok": ("Normal", "Normal"),
         "machine_none": ("Belum ada data", "No data yet"),
