@@ -1,1 +1,1 @@
-"""The Pi's own health (the computer behind the wall): temperature, throttling, disk, SD card, network."""
+"""The Pi's own health: temperature, throttling, disk, SD card, network."""
