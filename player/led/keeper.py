@@ -89,7 +89,8 @@ class BrightnessKeeper:
         self._lost = False
         self._retry_at = 0.0
         self._shown: tuple[int, str, str] | None = None  # the level last logged
-        self.spans = BrightnessSpans(record_span)  # the proof-of-play record of the level
+        self._record_span = record_span
+        self.spans = BrightnessSpans(self._record)  # the proof-of-play record of the level
         self._suns: dict[tuple, SunTimes] = {}
         self.power = WallPower(status)
         self._switch: PowerSwitch | None = None
@@ -118,8 +119,8 @@ class BrightnessKeeper:
                 if self._wake.wait(max(0.0, min(wait, LONGEST_WAIT))):
                     self._wake.clear()
         finally:
-            self.spans.end(dt.datetime.fromtimestamp(self.clock(), dt.UTC))
             self._close()
+            self.spans.end(dt.datetime.fromtimestamp(self.clock(), dt.UTC))
 
     def tick(self, now: float) -> float:
         """Apply the level for `now`; returns the seconds until the next tick is needed."""
@@ -217,6 +218,12 @@ class BrightnessKeeper:
             self._controller = None
 
     # -- helpers ----------------------------------------------------------------------
+
+    def _record(self, span: BrightnessSpanRecord) -> None:
+        try:
+            self._record_span(span)
+        except Exception:  # the record must never cost the wall its level (a full disk)
+            log.exception("brightness: could not record %d%% in proof of play", span.level)
 
     def _sun(self, day: dt.date, tz: ZoneInfo, config: Config) -> SunTimes:
         key = (day, str(tz), config.location.latitude, config.location.longitude)

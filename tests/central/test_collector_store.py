@@ -189,6 +189,17 @@ def test_a_batch_without_brightness_is_acknowledged_with_empty_brightness_ids(en
     assert outcome.acks[0].brightness_ids == () and count(engine, brightness_spans) == 0
 
 
+def test_a_key_the_collector_does_not_know_is_left_alone_and_the_plays_acked(engine):
+    """What lets a newer player meet this collector: it reads the keys it knows by name,
+    so a list it predates (as `brightness` was to collectors before 0012) is skipped, its
+    ids are left out of the ack, and the player keeps those records for a later collector."""
+    body = json.loads(batch([1, 2]))
+    body["later_records"] = [{"id": 1, "what": "a record of a later kind"}]
+    outcome = write(engine, Recorder(), Report("p1", "pop", json.dumps(body).encode(), T0))
+    assert [(a.ids, a.brightness_ids) for a in outcome.acks] == [((1, 2), ())]
+    assert count(engine, plays) == 2 and count(engine, errors) == 0
+
+
 def test_an_unreadable_brightness_span_is_acknowledged_and_kept_as_an_error(engine):
     body = span_batch([(1, 150, 0, 10), (2, 50, 10, 20), (2**63, 50, 20, 30)])
     outcome = write(engine, Recorder(), Report("p1", "pop", body, T0))

@@ -198,3 +198,16 @@ def test_each_change_of_level_becomes_a_span_for_proof_of_play(card):
         (40, "plan", "novastar", utc(5), utc(5, 10) + dt.timedelta(seconds=5)),
         (55, "failsafe", "novastar", utc(5, 10) + dt.timedelta(seconds=5), utc(6)),
     ]
+
+
+def test_a_record_that_fails_costs_the_wall_nothing(caplog):
+    def refuse(span: BrightnessSpanRecord) -> None:
+        raise OSError("database or disk is full")
+
+    dimmer = SoftwareDimmer()
+    keeper = BrightnessKeeper(config(None), StatusBoard(), dimmer, record_span=refuse)
+    keeper.tick(at(12))
+    keeper.set_manifest(manifest(PLAN))
+    keeper.tick(at(23))  # 100% ends: its record fails, the new level is set all the same
+    assert dimmer.percent == 20
+    assert "could not record 100% in proof of play" in caplog.text
