@@ -427,7 +427,9 @@ class Player:
         except Exception:  # a bug here must not take the screen down with it
             log.exception("starting sync or push failed")
         try:
-            self.brightness = BrightnessKeeper(self.config, self.status, self.dimmer)
+            self.brightness = BrightnessKeeper(
+                self.config, self.status, self.dimmer, record_span=self.pop.record_brightness
+            )
             if self._active is not None:
                 self.brightness.set_manifest(self._active)
             self.supervisor.add_worker("brightness", self.brightness.run, SMALL_STUCK_AFTER)

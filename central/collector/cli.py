@@ -21,6 +21,7 @@ UPTIME_COLUMNS = ("day", "player", "online_seconds", "share")
 ONSCREEN_COLUMNS = (
     "screen", "start", "end", "seconds", "kind", "item", "level", "headline", "pages_shown",
 )  # fmt: skip
+BRIGHTNESS_COLUMNS = ("hour", "level", "lowest", "highest", "recorded", "spans")
 FLEET_COLUMNS = (
     "player", "group", "state", "since", "item", "manifest_sequence", "latest_sequence",
     "last_sync", "cache_used", "healthy", "errors_24h", "dropped_plays", "version",
@@ -107,14 +108,14 @@ def _screen_watch(config: CentralConfig, engine):
 
 def cmd_report(args: argparse.Namespace) -> int:
     from central import publishes
-    from central.db import csvfile, fleet, onscreen, queries
+    from central.db import brightness, csvfile, fleet, onscreen, queries
     from central.db.database import display, open_engine
 
     config = _config(args)
     if config is None:
         return 2
     zone = getattr(args, "tz", "UTC")
-    if zone is None:  # `report onscreen`: the office's own zone unless told
+    if zone is None:  # `report onscreen`, `brightness`: the office's own zone unless told
         zone = config.console.timezone
     try:
         tz = ZoneInfo(zone)
@@ -153,6 +154,9 @@ def cmd_report(args: argparse.Namespace) -> int:
                     connection, args.first, args.last, tz=tz, now=now, group=args.group
                 )
                 columns = UPTIME_COLUMNS
+            elif args.report == "brightness":
+                rows = brightness.brightness_per_hour(connection, args.screen, args.day, tz=tz)
+                columns = BRIGHTNESS_COLUMNS
             elif args.report == "screenshot":
                 return _save_screenshot(queries.latest_screenshot(connection, args.player), args)
             else:

@@ -298,7 +298,8 @@ class Collector:
         counters.rejected += outcome.rejected
         client = self._client
         for ack in outcome.acks:
-            body = as_json(pop_ack(ack.store, ack.batch, ack.ids, ack.alert_ids))
+            answer = pop_ack(ack.store, ack.batch, ack.ids, ack.alert_ids, ack.brightness_ids)
+            body = as_json(answer)
             if client is not None:
                 client.publish(pop_ack_topic(self.prefix, ack.player), body, qos=1)
                 counters.acks += 1

@@ -118,6 +118,27 @@ alert_plays = Table(
     Index("ix_alert_plays_started", "started_at"),
 )
 
+# The wall's brightness on each screen: a span per level held, cut by the player at each UTC
+# hour's end, so an hour's spans lie within it.
+brightness_spans = Table(
+    "brightness_spans",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("player", String(128), nullable=False),
+    Column("store", String(64), nullable=False),
+    Column("record_id", BigInteger, nullable=False),  # the player's brightness span ids
+    Column("group", String(128)),
+    Column("level", Integer, nullable=False),  # percent
+    Column("source", String(16)),  # plan, sensor, failsafe, none
+    Column("via", String(32)),  # novastar, software
+    Column("started_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    # Exactly once, as plays: a resent batch finds its spans here and adds nothing.
+    UniqueConstraint("player", "store", "record_id", name="uq_brightness_spans_record"),
+    Index("ix_brightness_spans_player_started", "player", "started_at"),
+)
+
 # Plays summed per screen, item and UTC hour, kept with every new play in the same
 # transaction: a month's proof-of-play report sums these (a few per item and hour)
 # instead of every play. `group` is "" when the player sent none (NULLs are not equal

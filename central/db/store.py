@@ -17,6 +17,7 @@ from central.db.health import health_row, sampled_at
 from central.db.rollup import add_plays
 from central.db.schema import (
     alert_plays,
+    brightness_spans,
     errors,
     health_samples,
     online_periods,
@@ -26,7 +27,13 @@ from central.db.schema import (
     status_changes,
 )
 from player.wire.isotime import parse_utc
-from player.wire.proofofplay import POP_BOUNDS, PopBatch, SentAlertPlay, SentPlay
+from player.wire.proofofplay import (
+    POP_BOUNDS,
+    PopBatch,
+    SentAlertPlay,
+    SentBrightnessSpan,
+    SentPlay,
+)
 from player.wire.status import (
     PLAYER_ID,
     STATUS_BOUNDS,
@@ -73,6 +80,7 @@ class Ack:
     batch: str | None
     ids: tuple[int, ...]
     alert_ids: tuple[int, ...] = ()  # always sent: it tells the player alerts are stored
+    brightness_ids: tuple[int, ...] = ()  # always sent, as alert_ids
 
 
 @dataclass
@@ -95,6 +103,7 @@ class _Pending:
     # (player, store, record id) → row; a play repeated within the group is kept once.
     plays: dict[tuple[str, str, int], dict] = field(default_factory=dict)
     alert_plays: dict[tuple[str, str, int], dict] = field(default_factory=dict)  # the same
+    brightness_spans: dict[tuple[str, str, int], dict] = field(default_factory=dict)  # the same
 
 
 @dataclass
@@ -242,6 +251,10 @@ class Recorder:
                 connection.execute(insert(alert_plays), new)
             outcome.alerts_new += len(new)
             outcome.alerts_repeated += len(pending.alert_plays) - len(new)
+        if pending.brightness_spans:
+            new = _new_rows(connection, brightness_spans, pending.brightness_spans)
+            if new:
+                connection.execute(insert(brightness_spans), new)
         if not pending.plays:
             return
         new = _new_rows(connection, plays, pending.plays)
@@ -451,11 +464,14 @@ class Recorder:
         alert_ids = self._alerts(
             connection, report, message, outcome, pending, store=store_key, group=group_name
         )
+        span_ids = self._brightness(
+            connection, report, message, outcome, pending, store=store_key, group=group_name
+        )
         batch = message.get("batch")
         outcome.acks.append(
             Ack(
                 player, store, batch if isinstance(batch, str) else None, tuple(ids),
-                tuple(alert_ids),
+                tuple(alert_ids), tuple(span_ids),
             )
         )  # fmt: skip
 
@@ -500,6 +516,45 @@ class Recorder:
             pending.alert_plays[key] = {
                 "player": player, "store": store, "record_id": record_id, "group": group, **row,
             }  # fmt: skip
+        return ids
+
+    def _brightness(
+        self, connection: Connection, report: Report, message: PopBatch, outcome: Outcome,
+        pending: _Pending, *, store: str, group: str | None,
+    ) -> list[int]:  # fmt: skip
+        """The batch's brightness spans into `pending`; their ids, to acknowledge. A batch
+        from a player that predates them has none."""
+        player, now = report.player, report.received_at
+        spans = message.get("brightness")
+        if not isinstance(spans, list):
+            return []
+        ids = []
+        span: SentBrightnessSpan
+        for index, span in enumerate(spans):
+            record_id = span.get("id") if isinstance(span, dict) else None
+            if type(record_id) is not int:
+                continue
+            try:
+                check(f"brightness[{index}].id", record_id, POP_BOUNDS["brightness[].id"])
+            except Refused as exc:
+                # As for plays: no store of ours gives out such an id; nothing to acknowledge.
+                self._collector_error(
+                    connection, player, f"unreadable brightness span: {exc}", now, outcome
+                )
+                continue
+            ids.append(record_id)
+            try:
+                row = _brightness_row(span, now, f"brightness[{index}]")
+            except (KeyError, TypeError, ValueError) as exc:
+                # Acknowledged all the same, as an unreadable play is.
+                self._collector_error(
+                    connection, player, f"unreadable brightness span {record_id}: {exc}", now,
+                    outcome,
+                )  # fmt: skip
+                continue
+            pending.brightness_spans.setdefault((player, store, record_id), {
+                "player": player, "store": store, "record_id": record_id, "group": group, **row,
+            })  # fmt: skip
         return ids
 
     def _collector_error(
@@ -664,6 +719,22 @@ def _alert_row(record: SentAlertPlay, now: dt.datetime, where: str) -> dict:
         "pages": pages,
         "pages_shown": shown,
         "completed": bool(record.get("completed")),
+        "received_at": now,
+    }
+
+
+def _brightness_row(span: SentBrightnessSpan, now: dt.datetime, where: str) -> dict:
+    started_at, ended_at = _times(span["started_at"], span["ended_at"])
+    level = span["level"]
+    if type(level) is not int:
+        raise TypeError(f"{where}.level must be a whole percent, got {level!r:.40}")
+    check(f"{where}.level", level, POP_BOUNDS["brightness[].level"])
+    return {
+        "level": level,
+        "source": bounded_text(span.get("source"), POP_BOUNDS["brightness[].source"]),
+        "via": bounded_text(span.get("via"), POP_BOUNDS["brightness[].via"]),
+        "started_at": started_at,
+        "ended_at": ended_at,
         "received_at": now,
     }
 

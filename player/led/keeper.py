@@ -5,7 +5,8 @@ One supervised thread owns the controller. Each tick it works out the level for 
 REASSERT_EVERY (a card power-cycled with the wall forgets it), or, once the card stopped
 answering, the failsafe level every `retry_every` until it answers again; then the plan's
 level follows at once. Without a sending card it sets the software dimmer the render loop
-applies. Changes of level are logged and written to the status board's `brightness` section.
+applies. Changes of level are logged, written to the status board's `brightness` section
+and recorded as spans for proof of play (player/led/spans.py).
 The same thread switches the wall's power (player/led/power.py), as it owns the card's port.
 """
 
@@ -24,10 +25,12 @@ from player.led.novastar import NovaStar
 from player.led.plan import Level, SunTimes, clamp, wanted
 from player.led.power import PowerSwitch, WallPower, open_switch, wall_wanted
 from player.led.software import SoftwareDimmer
+from player.led.spans import BrightnessSpans
 from player.led.sun import sun_times
 from player.service.board import StatusBoard
 from player.wire.isotime import format_utc
 from player.wire.manifest import Brightness, Manifest
+from player.wire.proofofplay import BrightnessSpanRecord
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ class BrightnessKeeper:
         clock: Callable[[], float] = time.time,
         retry_every: float = RETRY_EVERY,
         opener: Callable[[BrightnessConfig], Controller | None] = open_controller,
+        record_span: Callable[[BrightnessSpanRecord], object] = lambda span: None,
     ) -> None:
         self.status = status
         self.dimmer = dimmer
@@ -85,6 +89,8 @@ class BrightnessKeeper:
         self._lost = False
         self._retry_at = 0.0
         self._shown: tuple[int, str, str] | None = None  # the level last logged
+        self._record_span = record_span
+        self.spans = BrightnessSpans(self._record)  # the proof-of-play record of the level
         self._suns: dict[tuple, SunTimes] = {}
         self.power = WallPower(status)
         self._switch: PowerSwitch | None = None
@@ -114,11 +120,13 @@ class BrightnessKeeper:
                     self._wake.clear()
         finally:
             self._close()
+            self.spans.end(dt.datetime.fromtimestamp(self.clock(), dt.UTC))
 
     def tick(self, now: float) -> float:
         """Apply the level for `now`; returns the seconds until the next tick is needed."""
         with self._lock:
             config, brightness = self._config, self._brightness
+        self.spans.passed(dt.datetime.fromtimestamp(now, dt.UTC))
         controller = self._controller_for(config.brightness)
         tz = ZoneInfo(config.player.timezone)
         local = dt.datetime.fromtimestamp(now, tz)
@@ -211,6 +219,12 @@ class BrightnessKeeper:
 
     # -- helpers ----------------------------------------------------------------------
 
+    def _record(self, span: BrightnessSpanRecord) -> None:
+        try:
+            self._record_span(span)
+        except Exception:  # the record must never cost the wall its level (a full disk)
+            log.exception("brightness: could not record %d%% in proof of play", span.level)
+
     def _sun(self, day: dt.date, tz: ZoneInfo, config: Config) -> SunTimes:
         key = (day, str(tz), config.location.latitude, config.location.longitude)
         if key not in self._suns:
@@ -228,6 +242,10 @@ class BrightnessKeeper:
     def _report(
         self, now: float, level: Level, output: str, *, link: str, error: str | None, facts: dict
     ) -> None:
+        # The kind of card (novastar), not its port: the record names how the wall was dimmed.
+        via = output if output == SOFTWARE or self._opened_for is None else (
+            self._opened_for.controller)  # fmt: skip
+        self.spans.held(level.percent, level.source, via, dt.datetime.fromtimestamp(now, dt.UTC))
         shown = (level.percent, level.source, output)
         if shown != self._shown:
             log.info("brightness %d%% (%s: %s) via %s", level.percent, level.source,

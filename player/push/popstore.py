@@ -1,4 +1,4 @@
-"""Proof-of-play store: plays and alerts shown, committed to SQLite at once, uploaded later."""
+"""Proof-of-play store: plays, alerts shown, brightness spans; committed at once, uploaded later."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from player.wire.atomicfile import replace_file
 from player.wire.proofofplay import (
     AlertPlay,
     AlertPlayRecord,
+    BrightnessSpan,
+    BrightnessSpanRecord,
     Play,
     PlayRecord,
     alert_play_fields,
+    brightness_span_fields,
     play_fields,
 )
 
@@ -32,6 +35,10 @@ CREATE TABLE IF NOT EXISTS alerts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     record TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS brightness (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    record TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -44,6 +51,7 @@ class PopStore:
 
     Alerts shown are kept the same way in a table of their own, with their own ids and the
     same cap: a collector that predates them leaves them waiting while plays go on.
+    Brightness spans likewise, in a third table.
 
     One connection guarded by a lock: the render thread records, the push thread reads
     and deletes. Every `record` is its own committed transaction (not synced: a power cut
@@ -78,6 +86,7 @@ class PopStore:
             self._db = self._open()
         self._pending = self._db.execute("SELECT COUNT(*) FROM plays").fetchone()[0]
         self._pending_alerts = self._db.execute("SELECT COUNT(*) FROM alerts").fetchone()[0]
+        self._pending_brightness = self._db.execute("SELECT COUNT(*) FROM brightness").fetchone()[0]
         self._dropped = int(self._meta("dropped", "0"))
         self._alerts_dropped = int(self._meta("alerts_dropped", "0"))
         self.store_id = self._meta("store_id", "")
@@ -137,10 +146,39 @@ class PopStore:
             self._enforce_alerts_cap_locked()
             return int(cursor.lastrowid)
 
+    def record_brightness(self, record: BrightnessSpanRecord) -> int:
+        """Store one brightness span (committed before returning); returns its id."""
+        text = json.dumps(brightness_span_fields(record), separators=(",", ":"))
+        with self._lock, self._db:
+            cursor = self._db.execute("INSERT INTO brightness (record) VALUES (?)", (text,))
+            self._pending_brightness += 1
+            self._enforce_brightness_cap_locked()
+            return int(cursor.lastrowid)
+
     def _enforce_cap(self) -> None:
         with self._lock, self._db:
             self._enforce_cap_locked()
             self._enforce_alerts_cap_locked()
+            self._enforce_brightness_cap_locked()
+
+    def _enforce_brightness_cap_locked(self) -> None:
+        # A span is at most an hour: the cap is years of them, reached only when the
+        # collector never stores them. The oldest go, once said, and nothing is counted.
+        excess = self._pending_brightness - self.max_records
+        if excess <= 0:
+            return
+        self._db.execute(
+            "DELETE FROM brightness WHERE id IN (SELECT id FROM brightness ORDER BY id LIMIT ?)",
+            (excess,),
+        )
+        self._pending_brightness -= excess
+        log.warning(
+            "proof-of-play store %s holds %d brightness spans: dropped the oldest %d "
+            "(is the collector older than this player?)",
+            self.path,
+            self.max_records,
+            excess,
+        )
 
     def _enforce_alerts_cap_locked(self) -> None:
         excess = self._pending_alerts - self.max_records
@@ -201,6 +239,16 @@ class PopStore:
             ).fetchall()
         return [(int(row_id), json.loads(text)) for row_id, text in rows]
 
+    def pending_brightness(self, limit: int) -> list[tuple[int, BrightnessSpan]]:
+        """The oldest `limit` brightness spans not yet acknowledged, as (id, span); made
+        durable first, for the reason `pending` gives."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            rows = self._db.execute(
+                "SELECT id, record FROM brightness ORDER BY id LIMIT ?", (max(0, limit),)
+            ).fetchall()
+        return [(int(row_id), json.loads(text)) for row_id, text in rows]
+
     def delete(self, ids: list[int] | tuple[int, ...]) -> None:
         """Forget plays the central side has acknowledged."""
         if not ids:
@@ -219,13 +267,24 @@ class PopStore:
             self._db.executemany("DELETE FROM alerts WHERE id = ?", [(int(i),) for i in ids])
             self._pending_alerts -= self._db.total_changes - before
 
+    def delete_brightness(self, ids: list[int] | tuple[int, ...]) -> None:
+        """Forget brightness spans the central side has acknowledged."""
+        if not ids:
+            return
+        with self._lock, self._db:
+            before = self._db.total_changes
+            self._db.executemany("DELETE FROM brightness WHERE id = ?", [(int(i),) for i in ids])
+            self._pending_brightness -= self._db.total_changes - before
+
     def stats(self) -> dict:
         """{"pending": plays waiting upload, "pending_alerts": alert records waiting,
-        "dropped": plays lost to the cap since the store began}."""
+        "pending_brightness": brightness spans waiting, "dropped": plays lost to the cap
+        since the store began}."""
         with self._lock:
             return {
                 "pending": self._pending,
                 "pending_alerts": self._pending_alerts,
+                "pending_brightness": self._pending_brightness,
                 "dropped": self._dropped,
             }
 

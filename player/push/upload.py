@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 POP_RESEND_MAX = 600.0  # seconds: the longest a player waits before resending a batch
 POP_RESEND_GROWTH = 16  # the resend delay grows to at most this many times report.ack_timeout
-# A collector whose ack names no alert records predates them: it is asked again this much
-# later (it may have been upgraded), and meanwhile batches carry plays only.
+# A collector whose ack names no alert records (or no brightness spans) predates them: it is
+# asked again this much later (it may have been upgraded), and meanwhile batches leave them out.
 ALERTS_ASK_AGAIN = dt.timedelta(hours=1)
 
 
@@ -36,6 +36,7 @@ class Inflight:
     ids: list[int]
     resend_at: float
     alert_ids: list[int] = field(default_factory=list)
+    brightness_ids: list[int] = field(default_factory=list)
 
 
 class PopUpload:
@@ -56,6 +57,7 @@ class PopUpload:
     the ack's `alert_ids`. An ack that answers a batch with alerts but names no
     `alert_ids` comes from a collector that predates them: plays keep flowing, the alert
     records stay in the store, and they are offered again ALERTS_ASK_AGAIN later.
+    Brightness spans go the same way (`brightness`, acked on `brightness_ids`).
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class PopUpload:
         self.inflight: Inflight | None = None
         self.last_ack_at: str | None = None
         self.alerts_paused_until: dt.datetime | None = None  # the collector predates them
+        self.brightness_paused_until: dt.datetime | None = None  # the same, for brightness
 
     def configure(self, *, player: str, group: str, batch_size: int, ack_timeout: float) -> None:
         """Take new settings; a batch in flight keeps its deadline."""
@@ -93,7 +96,7 @@ class PopUpload:
         """What status says of proof of play: waiting, dropped by the cap, last ack."""
         stats = self.store.stats()
         section: ReportSection = {
-            "pending": stats["pending"] + stats["pending_alerts"],
+            "pending": stats["pending"] + stats["pending_alerts"] + stats["pending_brightness"],
             "dropped": stats["dropped"],
             "last_ack_at": self.last_ack_at,
         }
@@ -120,11 +123,14 @@ class PopUpload:
         stats = self.store.stats()
         paused = self.alerts_paused_until
         with_alerts = stats["pending_alerts"] > 0 and (paused is None or wall >= paused)
-        if stats["pending"] == 0 and not with_alerts:
+        paused = self.brightness_paused_until
+        with_brightness = stats["pending_brightness"] > 0 and (paused is None or wall >= paused)
+        if stats["pending"] == 0 and not with_alerts and not with_brightness:
             return None
         plays = self.store.pending(self.batch_size) if stats["pending"] else []
         alerts = self.store.pending_alerts(self.batch_size) if with_alerts else []
-        if not plays and not alerts:
+        spans = self.store.pending_brightness(self.batch_size) if with_brightness else []
+        if not plays and not alerts and not spans:
             return None
         return pop_batch(
             player=self.player,
@@ -135,15 +141,18 @@ class PopUpload:
             dropped=stats["dropped"],
             plays=plays,
             alerts=alerts,
+            brightness=spans,
         )
 
     def sent(self, batch: PopBatch, now: float) -> None:
         """`batch` left for the broker: wait for its ack until the next resend delay."""
         ids = [record["id"] for record in batch["records"]]
         alert_ids = [record["id"] for record in batch.get("alerts", [])]
+        span_ids = [span["id"] for span in batch.get("brightness", [])]
         self.inflight = Inflight(
-            batch["batch"], ids, now + self._backoff.next_delay(), alert_ids=alert_ids
-        )
+            batch["batch"], ids, now + self._backoff.next_delay(), alert_ids=alert_ids,
+            brightness_ids=span_ids,
+        )  # fmt: skip
 
     def acked(self, ack: PopAck, wall: dt.datetime) -> bool:
         """Forget exactly the plays `ack` names, if it names this store; False when not ours.
@@ -155,11 +164,14 @@ class PopUpload:
         if ack["store"] != self.store.store_id:
             log.debug("proof-of-play ack for store %r, ours is another; ignored", ack["store"])
             return False
-        ids, alert_ids = ack["ids"], ack.get("alert_ids")
+        ids, alert_ids, span_ids = ack["ids"], ack.get("alert_ids"), ack.get("brightness_ids")
         self.store.delete(ids)
         if alert_ids is not None:
             self.store.delete_alerts(alert_ids)
             self.alerts_paused_until = None
+        if span_ids is not None:
+            self.store.delete_brightness(span_ids)
+            self.brightness_paused_until = None
         self.last_ack_at = format_utc(wall)
         inflight = self.inflight
         if inflight is not None and (
@@ -167,6 +179,7 @@ class PopUpload:
             or (
                 set(inflight.ids) <= set(ids)
                 and (alert_ids is None or set(inflight.alert_ids) <= set(alert_ids))
+                and (span_ids is None or set(inflight.brightness_ids) <= set(span_ids))
             )
         ):
             if alert_ids is None and inflight.alert_ids:
@@ -177,6 +190,14 @@ class PopUpload:
                     ALERTS_ASK_AGAIN,
                 )
                 self.alerts_paused_until = wall + ALERTS_ASK_AGAIN
+            if span_ids is None and inflight.brightness_ids:
+                log.info(
+                    "the collector does not store brightness spans (it is older than this "
+                    "player): keeping %d of them, offering them again in %s",
+                    self.store.stats()["pending_brightness"],
+                    ALERTS_ASK_AGAIN,
+                )
+                self.brightness_paused_until = wall + ALERTS_ASK_AGAIN
             self.inflight = None
             if self._backoff.failures > 1:
                 log.info("the collector acknowledges proof of play again")

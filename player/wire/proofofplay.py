@@ -1,4 +1,4 @@
-"""Proof-of-play shapes declared once: a play, an alert shown, the batch, the collector's ack."""
+"""Proof-of-play shapes declared once: play, alert shown, brightness span, batch, ack."""
 
 from __future__ import annotations
 
@@ -33,6 +33,10 @@ POP_BOUNDS: dict[str, Bound] = {
     "alerts[].duration": Bound(low=-YEAR, high=YEAR),
     "alerts[].pages": Bound(low=0, high=INT32_MAX),
     "alerts[].pages_shown": Bound(low=0, high=INT32_MAX),
+    "brightness[].id": Bound(low=0, high=INT64_MAX),  # the rowid of the player's brightness table
+    "brightness[].level": Bound(low=0, high=100),  # percent
+    "brightness[].source": Bound(length=16),
+    "brightness[].via": Bound(length=32),
 }
 
 # docs/PROTOCOL.md ("Proof of play") shows these on the wire; tests/wire/test_proofofplay.py
@@ -64,6 +68,17 @@ class AlertPlayRecord:
     pages: int  # pages of the alert card (1: it fits on one)
     pages_shown: int  # pages that came on screen at least once while it was shown
     completed: bool  # True when it stayed until it expired; False when cut or replaced
+
+
+@dataclass(frozen=True)
+class BrightnessSpanRecord:
+    """The wall held at one level from one source through one output, as the keeper reports it."""
+
+    level: int  # percent
+    source: str  # plan, sensor, failsafe, none (player/led/plan.py `Level.source`)
+    via: str  # the sending card's name (novastar), or software (the picture dimmed)
+    started_at: dt.datetime  # aware, UTC
+    ended_at: dt.datetime  # aware, UTC: the next change, the hour's end, or the keeper's stop
 
 
 class Play(TypedDict):
@@ -105,11 +120,28 @@ class SentAlertPlay(AlertPlay):
     id: int
 
 
+class BrightnessSpan(TypedDict):
+    """One brightness span, as the player stores it and uploads it."""
+
+    level: int
+    source: str
+    via: str
+    started_at: str  # ISO-8601 UTC with milliseconds
+    ended_at: str
+
+
+class SentBrightnessSpan(BrightnessSpan):
+    """A brightness span in a batch: with its id in the player's store (its own id sequence)."""
+
+    id: int
+
+
 class PopBatch(TypedDict):
     """The message on `<prefix>/player/<id>/pop`: the oldest plays, under a new batch id.
 
     `alerts` is there only when alert records wait: a collector that predates them reads
     the plays and never looks at it, and a player that predates them never sends it.
+    `brightness` is the same for brightness spans.
     """
 
     player: str
@@ -120,6 +152,7 @@ class PopBatch(TypedDict):
     dropped: int  # plays the store's cap dropped since it began
     records: list[SentPlay]
     alerts: NotRequired[list[SentAlertPlay]]
+    brightness: NotRequired[list[SentBrightnessSpan]]
 
 
 class PopAck(TypedDict):
@@ -127,12 +160,14 @@ class PopAck(TypedDict):
 
     `alert_ids` comes from a collector that stores alert records, always (empty when the
     batch had none); its absence tells a player that the collector predates them.
+    `brightness_ids` is the same for brightness spans.
     """
 
     store: str
     batch: str | None  # the batch answered; None from a collector that cannot tell
     ids: list[int]
     alert_ids: NotRequired[list[int]]
+    brightness_ids: NotRequired[list[int]]
 
 
 SHAPES: dict[str, type] = {
@@ -140,6 +175,8 @@ SHAPES: dict[str, type] = {
     "SentPlay": SentPlay,
     "AlertPlay": AlertPlay,
     "SentAlertPlay": SentAlertPlay,
+    "BrightnessSpan": BrightnessSpan,
+    "SentBrightnessSpan": SentBrightnessSpan,
     "PopBatch": PopBatch,
     "PopAck": PopAck,
 }
@@ -178,6 +215,18 @@ def alert_play_fields(record: AlertPlayRecord) -> AlertPlay:
     return alert
 
 
+def brightness_span_fields(record: BrightnessSpanRecord) -> BrightnessSpan:
+    """The JSON shape of one brightness span, as stored and as uploaded."""
+    span: BrightnessSpan = {
+        "level": record.level,
+        "source": record.source,
+        "via": record.via,
+        "started_at": format_utc(record.started_at, timespec="milliseconds"),
+        "ended_at": format_utc(record.ended_at, timespec="milliseconds"),
+    }
+    return span
+
+
 def pop_batch(
     *,
     player: str,
@@ -188,10 +237,11 @@ def pop_batch(
     dropped: int,
     plays: list[tuple[int, Play]],
     alerts: list[tuple[int, AlertPlay]] | None = None,
+    brightness: list[tuple[int, BrightnessSpan]] | None = None,
 ) -> PopBatch:
     """The batch message for `plays` (store id, play) in this order, as docs/PROTOCOL.md shows;
-    `alerts` (store id, alert record) only when there are any, so the bytes of a batch
-    without them stay what every collector has read."""
+    `alerts` (store id, alert record) and `brightness` (store id, span) only when there are
+    any, so the bytes of a batch without them stay what every collector has read."""
     message: PopBatch = {
         "player": player,
         "group": group,
@@ -203,6 +253,8 @@ def pop_batch(
     }
     if alerts:
         message["alerts"] = [{"id": row_id, **alert} for row_id, alert in alerts]
+    if brightness:
+        message["brightness"] = [{"id": row_id, **span} for row_id, span in brightness]
     return message
 
 
@@ -211,12 +263,16 @@ def pop_ack(
     batch: str | None,
     ids: list[int] | tuple[int, ...],
     alert_ids: list[int] | tuple[int, ...] | None = None,
+    brightness_ids: list[int] | tuple[int, ...] | None = None,
 ) -> PopAck:
     """The ack for the plays `ids` of `store`, answering `batch`; `alert_ids` (the alert
-    records committed) from a collector that stores them, None from one that does not."""
+    records committed) and `brightness_ids` (the brightness spans committed) from a
+    collector that stores them, None from one that does not."""
     ack: PopAck = {"store": store, "batch": batch, "ids": list(ids)}
     if alert_ids is not None:
         ack["alert_ids"] = list(alert_ids)
+    if brightness_ids is not None:
+        ack["brightness_ids"] = list(brightness_ids)
     return ack
 
 
@@ -230,7 +286,8 @@ def parse_ack(data: bytes) -> PopAck:
 
     Ids that are not integers are left out (they cannot name a play); `batch` may be
     missing (older collectors) or anything but a string, which reads as None;
-    `alert_ids` missing or not a list reads as a collector that does not store alerts.
+    `alert_ids` missing or not a list reads as a collector that does not store alerts,
+    and `brightness_ids` likewise for brightness spans.
     """
     try:
         message = json.loads(data)
@@ -240,16 +297,25 @@ def parse_ack(data: bytes) -> PopAck:
         raise ValueError("proof-of-play ack is not a JSON object")
     ack: PopAck = message
     store, batch, ids = ack.get("store"), ack.get("batch"), ack.get("ids")
-    alert_ids = ack.get("alert_ids")
+    alert_ids, brightness_ids = ack.get("alert_ids"), ack.get("brightness_ids")
     if not isinstance(store, str):
         raise ValueError(f"proof-of-play ack has no store id (got {store!r:.80})")
     if not isinstance(ids, list) or len(ids) > MAX_ACK_IDS:
         raise ValueError(f"proof-of-play ack ids must be a list of at most {MAX_ACK_IDS}")
     if isinstance(alert_ids, list) and len(alert_ids) > MAX_ACK_IDS:
         raise ValueError(f"proof-of-play ack alert_ids must be a list of at most {MAX_ACK_IDS}")
+    if isinstance(brightness_ids, list) and len(brightness_ids) > MAX_ACK_IDS:
+        raise ValueError(
+            f"proof-of-play ack brightness_ids must be a list of at most {MAX_ACK_IDS}"
+        )
     return pop_ack(
         store,
         batch if isinstance(batch, str) else None,
         [i for i in ids if type(i) is int],
         [i for i in alert_ids if type(i) is int] if isinstance(alert_ids, list) else None,
+        (
+            [i for i in brightness_ids if type(i) is int]
+            if isinstance(brightness_ids, list)
+            else None
+        ),
     )

@@ -19,11 +19,11 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from central.db import queries
-from central.db.schema import plays
+from central.db.schema import brightness_spans, plays
 from tests.fixtures.collector import PREFIX, CollectorProcess, Screen, wait_until
 from tests.fixtures.content import publish_tree, write_key
 from tests.fixtures.mosquitto import Mosquitto, MqttProbe
-from tests.fixtures.player import near, screen_color, videotron
+from tests.fixtures.player import VIDEOTRON, near, screen_color, videotron
 
 SHORT_ITEMS = [
     {"id": "red", "type": "image", "color": [200, 0, 0], "size": [64, 36], "duration": 1},
@@ -324,3 +324,49 @@ def test_two_collectors_share_the_fleet_and_store_each_play_once(postgres, mosqu
             store.close()
         for collector in office:
             collector.close()
+
+
+def test_a_change_of_brightness_is_stored_as_a_span_and_reported_by_hour(mosquitto, tmp_path):
+    """The keeper's change becomes a span in the player's store, travels in a batch, is
+    acknowledged, lands in the office database and answers `report brightness`."""
+    from player.config.model import Config
+    from player.led.keeper import BrightnessKeeper
+    from player.led.software import SoftwareDimmer
+    from player.push.popstore import PopStore
+    from player.service.board import StatusBoard
+    from tests.led.test_keeper import manifest
+    from tests.push.runner import PushRunner, push_config
+
+    collector = CollectorProcess(
+        tmp_path / "office", mosquitto.url, f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    )
+    store = PopStore(tmp_path / "pop.sqlite3", max_records=100)
+    start = dt.datetime(2026, 12, 7, 8, 0, tzinfo=dt.UTC)
+    keeper = BrightnessKeeper(Config(), StatusBoard(), SoftwareDimmer(),
+                              record_span=store.record_brightness)  # fmt: skip
+    keeper.tick(start.timestamp())  # no plan yet: the site's ceiling, 100%
+    keeper.set_manifest(manifest({"steps": [{"at": "00:00", "level": 30}]}))
+    keeper.tick((start + dt.timedelta(minutes=45)).timestamp())
+    try:
+        collector.start()
+        with PushRunner(push_config(mosquitto.url, player_id="lobby-b"), pop=store) as runner:
+            runner.wait_connected()
+            wait_until(lambda: store.stats()["pending_brightness"] == 0, 30, "the span acked")
+        with collector.engine().connect() as connection:
+            rows = connection.execute(select(brightness_spans)).all()
+        assert [(r.player, r.level, r.source, r.via, r.started_at, r.ended_at) for r in rows] == [
+            ("lobby-b", 100, "none", "software", dt.datetime(2026, 12, 7, 8, 0),
+             dt.datetime(2026, 12, 7, 8, 45)),
+        ]  # fmt: skip
+        report = subprocess.run(
+            [*VIDEOTRON, "--config", str(collector.config), "report", "brightness",
+             "--screen", "lobby-b", "--day", "2026-12-07", "--tz", "UTC", "--csv"],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        hours = list(csv.DictReader(io.StringIO(report.stdout)))
+        assert hours[8]["level"] == "100.0" and hours[8]["recorded"] == "2700.0"
+        assert hours[8]["spans"] == "100% none via software 2700s"
+        assert hours[9]["level"] == ""  # the 30% span is still open: not yet recorded
+    finally:
+        collector.close()
+        store.close()

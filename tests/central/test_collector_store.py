@@ -11,11 +11,12 @@ from zoneinfo import ZoneInfo
 from PIL import Image
 from sqlalchemy import func, select
 
+from central.db import brightness, onscreen, queries
 from central.db import fleet as fleet_rules
-from central.db import onscreen, queries
 from central.db.database import current_revision, head_revision, upgrade
 from central.db.schema import (
     alert_plays,
+    brightness_spans,
     errors,
     online_periods,
     plays,
@@ -66,9 +67,9 @@ def count(engine, table) -> int:
 
 
 def test_the_schema_is_migrated_to_head_and_a_second_upgrade_is_a_no_op(engine):
-    assert current_revision(engine) == head_revision() == "0011"
+    assert current_revision(engine) == head_revision() == "0012_popbright"
     upgrade(engine)
-    assert current_revision(engine) == "0011"
+    assert current_revision(engine) == "0012_popbright"
 
 
 def test_a_resent_batch_adds_nothing_and_is_acknowledged_again(engine):
@@ -149,6 +150,63 @@ def test_a_batch_without_alerts_is_acknowledged_with_empty_alert_ids(engine):
     """A player that predates alert records sends none; the ack still says alerts are kept."""
     outcome = write(engine, Recorder(), Report("p1", "pop", batch([1]), T0))
     assert outcome.acks[0].alert_ids == () and count(engine, alert_plays) == 0
+
+
+def span_batch(spans: list[tuple[int, int, int, int]], *, batch_id="s1") -> bytes:
+    """A batch of brightness spans (id, level, from minute, until minute after T0)."""
+    body = json.loads(batch([], batch_id=batch_id))
+    body["brightness"] = [{
+        "id": n, "level": level, "source": "plan", "via": "novastar",
+        "started_at": (T0 + dt.timedelta(minutes=a)).isoformat() + "Z",
+        "ended_at": (T0 + dt.timedelta(minutes=b)).isoformat() + "Z",
+    } for n, level, a, b in spans]  # fmt: skip
+    return json.dumps(body).encode()
+
+
+def test_brightness_spans_are_stored_once_and_answer_what_a_screen_ran_at_each_hour(engine):
+    recorder = Recorder()
+    first = write(engine, recorder, Report("p1", "pop", span_batch([(1, 80, 0, 45)]), T0))
+    assert first.acks[0].brightness_ids == (1,) and first.acks[0].alert_ids == ()
+    # Resent (the ack was lost) with the next spans: the first is not stored twice.
+    spans = [(1, 80, 0, 45), (2, 20, 45, 60), (3, 20, 60, 120)]
+    again = write(engine, recorder, Report("p1", "pop", span_batch(spans, batch_id="s2"), T0))
+    assert again.acks[0].brightness_ids == (1, 2, 3) and count(engine, brightness_spans) == 3
+    with engine.connect() as connection:
+        hours = brightness.brightness_per_hour(connection, "p1", T0.date(), tz=ZoneInfo("UTC"))
+        other = brightness.brightness_per_hour(connection, "p2", T0.date(), tz=ZoneInfo("UTC"))
+    assert len(hours) == 24 and hours[7]["level"] is None and hours[7]["recorded"] == 0
+    assert hours[8] == {
+        "hour": "2024-05-01 08:00", "level": 65.0, "lowest": 20, "highest": 80,
+        "recorded": 3600.0, "spans": "80% plan via novastar 2700s; 20% plan via novastar 900s",
+    }  # fmt: skip
+    assert (hours[9]["level"], hours[9]["recorded"]) == (20.0, 3600.0)
+    assert all(row["level"] is None for row in other)
+
+
+def test_a_batch_without_brightness_is_acknowledged_with_empty_brightness_ids(engine):
+    """A player that predates brightness spans sends none; the ack still says they are kept."""
+    outcome = write(engine, Recorder(), Report("p1", "pop", batch([1]), T0))
+    assert outcome.acks[0].brightness_ids == () and count(engine, brightness_spans) == 0
+
+
+def test_a_key_the_collector_does_not_know_is_left_alone_and_the_plays_acked(engine):
+    """What lets a newer player meet this collector: it reads the keys it knows by name,
+    so a list it predates (as `brightness` was to collectors before 0012) is skipped, its
+    ids are left out of the ack, and the player keeps those records for a later collector."""
+    body = json.loads(batch([1, 2]))
+    body["later_records"] = [{"id": 1, "what": "a record of a later kind"}]
+    outcome = write(engine, Recorder(), Report("p1", "pop", json.dumps(body).encode(), T0))
+    assert [(a.ids, a.brightness_ids) for a in outcome.acks] == [((1, 2), ())]
+    assert count(engine, plays) == 2 and count(engine, errors) == 0
+
+
+def test_an_unreadable_brightness_span_is_acknowledged_and_kept_as_an_error(engine):
+    body = span_batch([(1, 150, 0, 10), (2, 50, 10, 20), (2**63, 50, 20, 30)])
+    outcome = write(engine, Recorder(), Report("p1", "pop", body, T0))
+    assert outcome.acks[0].brightness_ids == (1, 2) and count(engine, brightness_spans) == 1
+    with engine.connect() as connection:
+        messages = connection.scalars(select(errors.c.message)).all()
+    assert any("unreadable brightness span 1: brightness[0].level = 150" in m for m in messages)
 
 
 def test_an_unreadable_alert_record_is_acknowledged_and_kept_as_an_error(engine):

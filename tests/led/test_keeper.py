@@ -18,6 +18,7 @@ from player.service.board import StatusBoard
 from player.service.statusview import render_summary
 from player.wire.brightness import brightness_from_raw
 from player.wire.manifest import Manifest
+from player.wire.proofofplay import BrightnessSpanRecord
 from tests.fixtures.novastar import EmulatedNovaStar
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -170,3 +171,43 @@ def test_the_thread_follows_a_new_plan_and_stops(card):
         stop.set()
         thread.join(5)
     assert not thread.is_alive()
+
+
+def test_each_change_of_level_becomes_a_span_for_proof_of_play(card):
+    spans: list[BrightnessSpanRecord] = []
+    cfg = config(card.path, failsafe=55)
+    keeper = BrightnessKeeper(cfg, StatusBoard(), SoftwareDimmer(), retry_every=5.0,
+                              record_span=spans.append)  # fmt: skip
+    keeper.set_manifest(manifest(PLAN))
+    try:
+        keeper.tick(at(4, 30))
+        keeper.tick(at(5))  # the 05:00 step: 20% → 40%
+        card.answering = False
+        keeper._sent = None  # the next tick writes (as after a reassert period)
+        keeper.tick(at(5, 10))  # not answering: the plan's level is what it was told
+        keeper.tick(at(5, 10, 5))  # the failsafe, tried
+        keeper.tick(at(6, 0, 1))  # time went past 06:00 WIB (23:00 UTC): the hour is cut
+    finally:
+        keeper._close()
+
+    def utc(hh: int, mm: int = 0) -> dt.datetime:
+        return dt.datetime.fromtimestamp(at(hh, mm), dt.UTC)
+
+    assert [(s.level, s.source, s.via, s.started_at, s.ended_at) for s in spans] == [
+        (20, "plan", "novastar", utc(4, 30), utc(5)),
+        (40, "plan", "novastar", utc(5), utc(5, 10) + dt.timedelta(seconds=5)),
+        (55, "failsafe", "novastar", utc(5, 10) + dt.timedelta(seconds=5), utc(6)),
+    ]
+
+
+def test_a_record_that_fails_costs_the_wall_nothing(caplog):
+    def refuse(span: BrightnessSpanRecord) -> None:
+        raise OSError("database or disk is full")
+
+    dimmer = SoftwareDimmer()
+    keeper = BrightnessKeeper(config(None), StatusBoard(), dimmer, record_span=refuse)
+    keeper.tick(at(12))
+    keeper.set_manifest(manifest(PLAN))
+    keeper.tick(at(23))  # 100% ends: its record fails, the new level is set all the same
+    assert dimmer.percent == 20
+    assert "could not record 100% in proof of play" in caplog.text

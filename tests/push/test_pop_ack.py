@@ -24,7 +24,12 @@ def test_without_a_collector_every_play_is_kept_and_resent_with_backoff(mosquitt
         with PushRunner(push_config(mosquitto.url, ack_timeout=1.0), pop=store) as runner:
             runner.wait_connected()
             wait_until(lambda: len(listener.collected(POP)) >= 4, 15, "four sends of the batch")
-            assert store.stats() == {"pending": 10, "pending_alerts": 0, "dropped": 5}
+            assert store.stats() == {
+                "pending": 10,
+                "pending_alerts": 0,
+                "pending_brightness": 0,
+                "dropped": 5,
+            }
         sends = listener.collected(POP)
         batches = [m.json() for m in sends[:4]]
         # The same oldest plays each time, under a new batch id, with the drop count.

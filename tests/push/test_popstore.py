@@ -12,7 +12,7 @@ import time
 import pytest
 
 from player.push.popstore import PopStore
-from player.wire.proofofplay import AlertPlayRecord, PlayRecord
+from player.wire.proofofplay import AlertPlayRecord, BrightnessSpanRecord, PlayRecord
 
 T0 = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -57,7 +57,12 @@ def test_pending_oldest_first_and_delete_after_ack(tmp_path):
     assert [r["item_id"] for _, r in batch] == ["item-0", "item-1", "item-2"]
     store.delete([row_id for row_id, _ in batch])
     assert [row_id for row_id, _ in store.pending(10)] == ids[3:]
-    assert store.stats() == {"pending": 2, "pending_alerts": 0, "dropped": 0}
+    assert store.stats() == {
+        "pending": 2,
+        "pending_alerts": 0,
+        "pending_brightness": 0,
+        "dropped": 0,
+    }
 
 
 def test_survives_reopen_with_ids_never_reused(tmp_path):
@@ -70,7 +75,12 @@ def test_survives_reopen_with_ids_never_reused(tmp_path):
 
     reopened = PopStore(path, max_records=100)
     assert reopened.store_id == store_id
-    assert reopened.stats() == {"pending": 1, "pending_alerts": 0, "dropped": 0}
+    assert reopened.stats() == {
+        "pending": 1,
+        "pending_alerts": 0,
+        "pending_brightness": 0,
+        "dropped": 0,
+    }
     new_id = reopened.record(play(9))
     assert new_id > max(first)  # central dedupe on ids stays sound across restarts
     assert [r["item_id"] for _, r in reopened.pending(10)] == ["item-2", "item-9"]
@@ -82,11 +92,21 @@ def test_cap_drops_oldest_and_counts_persistently(tmp_path):
     for n in range(7):
         store.record(play(n))
     assert [r["item_id"] for _, r in store.pending(10)] == ["item-4", "item-5", "item-6"]
-    assert store.stats() == {"pending": 3, "pending_alerts": 0, "dropped": 4}
+    assert store.stats() == {
+        "pending": 3,
+        "pending_alerts": 0,
+        "pending_brightness": 0,
+        "dropped": 4,
+    }
     store.close()
 
     smaller = PopStore(path, max_records=2)  # a lowered cap applies at open
-    assert smaller.stats() == {"pending": 2, "pending_alerts": 0, "dropped": 5}
+    assert smaller.stats() == {
+        "pending": 2,
+        "pending_alerts": 0,
+        "pending_brightness": 0,
+        "dropped": 5,
+    }
     assert [r["item_id"] for _, r in smaller.pending(10)] == ["item-5", "item-6"]
 
 
@@ -118,7 +138,12 @@ def test_concurrent_writers_and_uploader(tmp_path):
     up.join(30)
     assert sorted(uploaded) == sorted(set(uploaded))
     assert len(uploaded) == 300
-    assert store.stats() == {"pending": 0, "pending_alerts": 0, "dropped": 0}
+    assert store.stats() == {
+        "pending": 0,
+        "pending_alerts": 0,
+        "pending_brightness": 0,
+        "dropped": 0,
+    }
 
 
 def test_corrupt_store_is_moved_aside_and_replaced(tmp_path):
@@ -126,7 +151,12 @@ def test_corrupt_store_is_moved_aside_and_replaced(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     store = PopStore(path, max_records=10)
     store.record(play(1))
-    assert store.stats() == {"pending": 1, "pending_alerts": 0, "dropped": 0}
+    assert store.stats() == {
+        "pending": 1,
+        "pending_alerts": 0,
+        "pending_brightness": 0,
+        "dropped": 0,
+    }
     assert (tmp_path / "pop.sqlite3.corrupt").exists()
 
 
@@ -217,12 +247,22 @@ def test_alert_records_are_committed_at_once_apart_from_plays(tmp_path):
     assert row_id == alert_id
     assert record["alert_id"] == "banjir-bogor" and record["duration"] == 30.5
     assert record["issued_at"] == "2024-05-01T08:00:00.000Z"
-    assert store.stats() == {"pending": 1, "pending_alerts": 1, "dropped": 0}
+    assert store.stats() == {
+        "pending": 1,
+        "pending_alerts": 1,
+        "pending_brightness": 0,
+        "dropped": 0,
+    }
     store.delete_alerts([alert_id])
     assert store.pending_alerts(10) == [] and [i for i, _ in store.pending(10)] == [play_id]
     store.close()
     reopened = PopStore(tmp_path / "pop.sqlite3", max_records=100)
-    assert reopened.stats() == {"pending": 1, "pending_alerts": 0, "dropped": 0}
+    assert reopened.stats() == {
+        "pending": 1,
+        "pending_alerts": 0,
+        "pending_brightness": 0,
+        "dropped": 0,
+    }
     assert reopened.record_alert(alert_shown(2)) == 2  # ids are never given out twice
     reopened.close()
 
@@ -233,3 +273,28 @@ def test_alert_records_are_capped_oldest_first(tmp_path):
     assert [i for i, _ in store.pending_alerts(10)] == ids[2:]
     assert store.stats()["pending_alerts"] == 3
     store.close()
+
+
+def span(n: int, level: int = 80) -> BrightnessSpanRecord:
+    start = T0 + dt.timedelta(minutes=10 * n)
+    return BrightnessSpanRecord(level, "plan", "novastar", start, start + dt.timedelta(minutes=10))
+
+
+def test_brightness_spans_are_committed_at_once_in_a_sequence_of_their_own(tmp_path):
+    store = PopStore(tmp_path / "pop.sqlite3", max_records=3)
+    store.record(play(1))
+    ids = [store.record_brightness(span(n, level=10 * n)) for n in range(5)]
+    with sqlite3.connect(tmp_path / "pop.sqlite3") as other:  # committed, for another reader
+        assert other.execute("SELECT COUNT(*) FROM brightness").fetchone()[0] == 3  # capped
+    assert ids == [1, 2, 3, 4, 5]
+    assert [(i, s["level"]) for i, s in store.pending_brightness(10)] == [(3, 20), (4, 30), (5, 40)]
+    assert store.pending_brightness(1)[0][1] == {
+        "level": 20, "source": "plan", "via": "novastar",
+        "started_at": "2024-05-01T08:20:00.000Z", "ended_at": "2024-05-01T08:30:00.000Z",
+    }  # fmt: skip
+    store.delete_brightness([3, 4])
+    assert store.stats()["pending_brightness"] == 1 and store.stats()["pending"] == 1
+    store.close()
+    with PopStore(tmp_path / "pop.sqlite3", max_records=3) as reopened:
+        assert reopened.stats()["pending_brightness"] == 1
+        assert reopened.record_brightness(span(6)) == 6  # ids are never given out twice

@@ -13,6 +13,7 @@ from player.push.popstore import PopStore
 from player.push.upload import ALERTS_ASK_AGAIN, POP_RESEND_MAX, PopUpload
 from player.wire.proofofplay import PopAck, PopBatch, pop_ack
 from tests.push.test_popstore import alert_shown, play
+from tests.push.test_popstore import span as brightness_span
 
 WALL = dt.datetime(2024, 5, 1, 8, 0, 5, tzinfo=dt.UTC)
 TIMEOUT = 30.0  # report.ack_timeout
@@ -221,3 +222,38 @@ def test_a_collector_that_predates_alert_records_keeps_getting_plays(store) -> N
     again = upload.due(3.0, WALL + ALERTS_ASK_AGAIN + dt.timedelta(minutes=1))
     assert alert_ids_of(again) == [alert]
     assert upload.report()["pending"] == 1  # the alert record, still kept
+
+
+def span_ids_of(batch: PopBatch) -> list[int]:
+    return [span["id"] for span in batch.get("brightness", [])]
+
+
+def test_brightness_spans_ride_with_the_plays_and_go_on_their_ack(store) -> None:
+    plays = [store.record(play(n)) for n in range(2)]
+    spans = [store.record_brightness(brightness_span(n)) for n in range(2)]
+    upload = make_upload(store)
+    batch = upload.due(0.0, WALL)
+    assert (ids_of(batch), span_ids_of(batch)) == (plays, spans)
+    upload.sent(batch, 0.0)
+    assert upload.acked(pop_ack(store.store_id, batch["batch"], plays, [], spans), WALL)
+    assert upload.inflight is None and store.stats()["pending_brightness"] == 0
+    assert upload.due(1.0, WALL) is None
+
+
+def test_a_collector_that_predates_brightness_spans_keeps_getting_plays(store) -> None:
+    """Its ack (alert_ids but no brightness_ids) answers the batch: the spans wait, plays go
+    on, and the spans are offered again an hour later."""
+    spans = [store.record_brightness(brightness_span(1))]
+    first = store.record(play(1))
+    upload = make_upload(store)
+    batch = upload.due(0.0, WALL)
+    assert span_ids_of(batch) == spans
+    upload.sent(batch, 0.0)
+    assert upload.acked(pop_ack(store.store_id, batch["batch"], [first], []), WALL)
+    assert upload.inflight is None and store.stats()["pending_brightness"] == 1
+    assert upload.due(1.0, WALL + dt.timedelta(minutes=1)) is None  # no tight loop of spans
+    second = store.record(play(2))
+    batch = upload.due(2.0, WALL + dt.timedelta(minutes=2))
+    assert (ids_of(batch), span_ids_of(batch)) == ([second], [])
+    again = upload.due(3.0 + 10 * TIMEOUT, WALL + ALERTS_ASK_AGAIN + dt.timedelta(minutes=3))
+    assert span_ids_of(again) == spans

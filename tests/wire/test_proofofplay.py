@@ -12,13 +12,16 @@ import pytest
 from player.wire import proofofplay
 from player.wire.proofofplay import (
     AlertPlayRecord,
+    BrightnessSpanRecord,
     PlayRecord,
     PopAck,
     PopBatch,
     SentAlertPlay,
+    SentBrightnessSpan,
     SentPlay,
     alert_play_fields,
     as_json,
+    brightness_span_fields,
     parse_ack,
     play_fields,
     pop_ack,
@@ -51,6 +54,7 @@ ALERT = AlertPlayRecord(
     pages_shown=2,
     completed=False,
 )
+SPAN = BrightnessSpanRecord(80, "plan", "novastar", START, START + dt.timedelta(seconds=10))
 
 
 def test_the_shapes_module_declares_what_the_tests_check() -> None:
@@ -105,11 +109,20 @@ def test_every_declared_key_is_written() -> None:
     batch = pop_batch(
         player="p", group="g", store="s", batch="b", sent_at=START, dropped=0,
         plays=[(1, play)], alerts=[(1, alert_play_fields(ALERT))],
+        brightness=[(1, brightness_span_fields(SPAN))],
     )  # fmt: skip
     assert set(batch) == keys_of(PopBatch)
     assert set(batch["records"][0]) == keys_of(SentPlay)
     assert set(batch["alerts"][0]) == keys_of(SentAlertPlay)
-    assert set(pop_ack("s", "b", [1], [1])) == keys_of(PopAck)
+    assert set(batch["brightness"][0]) == keys_of(SentBrightnessSpan)
+    assert set(pop_ack("s", "b", [1], [1], [1])) == keys_of(PopAck)
+
+
+def test_a_brightness_span_is_its_level_source_output_and_times() -> None:
+    assert brightness_span_fields(SPAN) == {
+        "level": 80, "source": "plan", "via": "novastar",
+        "started_at": "2024-05-01T07:59:50.000Z", "ended_at": "2024-05-01T08:00:00.000Z",
+    }  # fmt: skip
 
 
 def test_an_alert_record_names_its_version_and_a_short_headline() -> None:
@@ -130,6 +143,14 @@ def test_a_batch_without_alerts_and_an_ack_without_alert_ids_are_the_old_shapes(
     assert pop_ack("s", "b", [1], [])["alert_ids"] == []
 
 
+def test_a_batch_without_brightness_and_an_ack_without_its_ids_are_the_old_shapes() -> None:
+    plain = pop_batch(player="p", group="g", store="s", batch="b", sent_at=START, dropped=0,
+                      plays=[(1, play_fields(RECORD))], brightness=[])  # fmt: skip
+    assert "brightness" not in plain
+    assert "brightness_ids" not in pop_ack("s", "b", [1], [])
+    assert pop_ack("s", "b", [1], [], [])["brightness_ids"] == []
+
+
 def documented_examples() -> dict[str, dict]:
     """The proof-of-play batch and ack as docs/PROTOCOL.md shows them."""
     text = (ROOT / "docs/PROTOCOL.md").read_text(encoding="utf-8")
@@ -143,6 +164,7 @@ def test_the_protocol_document_shows_the_declared_keys() -> None:
     assert set(examples["batch"]) == keys_of(PopBatch)
     assert set(examples["batch"]["records"][0]) == keys_of(SentPlay)
     assert set(examples["batch"]["alerts"][0]) == keys_of(SentAlertPlay)
+    assert set(examples["batch"]["brightness"][0]) == keys_of(SentBrightnessSpan)
     assert set(examples["ack"]) == keys_of(PopAck)
 
 
@@ -155,11 +177,17 @@ def test_an_ack_is_read_back_with_what_older_collectors_sent() -> None:
     assert parse_ack(b'{"store": "s", "batch": "b", "ids": []}')["batch"] == "b"
     assert "alert_ids" not in parse_ack(b'{"store": "s", "batch": "b", "ids": []}')
     assert "alert_ids" not in parse_ack(b'{"store": "s", "ids": [], "alert_ids": "x"}')
+    assert "brightness_ids" not in parse_ack(b'{"store": "s", "batch": "b", "ids": []}')
 
 
 def test_an_ack_from_a_collector_that_stores_alerts_names_them() -> None:
     ack = parse_ack(b'{"store": "s", "batch": "b", "ids": [1], "alert_ids": [7, "8", 9]}')
     assert ack["alert_ids"] == [7, 9]
+
+
+def test_an_ack_from_a_collector_that_stores_brightness_names_its_spans() -> None:
+    ack = parse_ack(b'{"store": "s", "ids": [], "alert_ids": [], "brightness_ids": [3, "4", 5]}')
+    assert ack["brightness_ids"] == [3, 5]
 
 
 @pytest.mark.parametrize(

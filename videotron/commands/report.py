@@ -12,6 +12,7 @@ DETAILS = (
     "The report a comms office hands to its partners: plays and seconds on screen per\n"
     "day, screen and item (`report plays --from --to --csv`); and what each screen\n"
     "showed, plays and alerts, in a window of a day (`report onscreen --day --from --to`);\n"
+    "the brightness a screen's wall ran at, hour by hour (`report brightness --screen --day`);\n"
     "a campaign's delivery against its goal, its plays for DOOH buyers and the partner's\n"
     "PDF (`report campaign --id ID --from --to [--export csv|json | --pdf FILE]`), and\n"
     "whether a report PDF still matches the records (`report campaign --verify FILE`)."
@@ -49,6 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     kind.add_argument("--group", help="only this screen group")
     kind.add_argument("--screen", help="only this screen (player id)")
     kind.add_argument("--tz", help="time zone of the window (default: console.timezone)")
+    add_csv_options(kind)
+    kind = kinds.add_parser(
+        "brightness", parents=[common], help="the brightness a screen ran at, hour by hour"
+    )
+    kind.add_argument("--screen", required=True, help="the screen (player id)")
+    kind.add_argument("--day", type=options.date, required=True, help="the day, e.g. 2026-12-07")
+    kind.add_argument("--tz", help="time zone of the hours (default: console.timezone)")
     add_csv_options(kind)
     kind = kinds.add_parser("screenshot", parents=[common], help="a screen's latest screenshot")
     kind.add_argument("player", metavar="PLAYER", help="player id")
