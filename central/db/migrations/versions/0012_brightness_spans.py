@@ -1,6 +1,6 @@
 """Brightness in proof of play: the level each screen's wall ran at, as spans within hours.
 
-Revision ID: 0012_popbright
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_popbright"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
