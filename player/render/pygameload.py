@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from types import ModuleType
 
@@ -31,6 +32,11 @@ def import_pygame() -> ModuleType:
         sys.modules[name] = None  # type: ignore[assignment]
     try:
         import pygame
+
+        # Older pygame (Debian's 2.1.2) imports pkgdata only when a font is loaded by
+        # default name; imported here, it takes its own fallback instead of pkg_resources.
+        with contextlib.suppress(ImportError):
+            import pygame.pkgdata
     finally:
         for name in held:
             if sys.modules.get(name, 0) is None:

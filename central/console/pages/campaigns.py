@@ -113,7 +113,6 @@ async def campaign_page(request: Request, session: Session) -> Response:
         "screen_days": report.days,
         "first": report.first,
         "last": report.last,
-        "query": f"from={report.first}&to={report.last}",
     }
     return web.render(request, "campaign.html", data, session=session)
 

@@ -44,7 +44,11 @@ def test_every_csv_export_keeps_reported_values_as_text(tmp_path):
     database = f"sqlite:///{tmp_path / 'central.sqlite3'}"
     now = naive_now()
     hostile_office(database, now)
-    console = ConsoleProcess(tmp_path / "console", f"collector:\n  database: {database}\n")
+    # Days in UTC on both sides: the command line's --tz UTC, the console's own zone.
+    console = ConsoleProcess(
+        tmp_path / "console",
+        f"collector:\n  database: {database}\nconsole:\n  timezone: UTC\n",
+    )
     console.add_user("wati", "viewer", PASSWORD)
     console.start()
     today, yesterday = now.date(), now.date() - dt.timedelta(days=1)
