@@ -14,7 +14,7 @@ from central.campaigns import export, pdf
 from central.campaigns.report import DELIVERY_COLUMNS, UnknownCampaign, campaign_report
 from central.config import CentralConfigError, load_central_config
 from central.db import csvfile
-from central.db.database import display, open_engine
+from central.db.database import open_engine
 
 MISMATCH = 3
 
@@ -71,13 +71,9 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         print(f"videotron report: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:
-        first = str(exc).strip().splitlines()[0]
-        print(
-            f"videotron report: cannot read {display(url)}: {first} "
-            "(has `videotron collect` run once to create it?)",
-            file=sys.stderr,
-        )
-        return 1
+        from central.collector.cli import unreadable_database
+
+        return unreadable_database(url, exc)
     finally:
         engine.dispose()
     if stamp is not None:

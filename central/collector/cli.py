@@ -109,7 +109,7 @@ def _screen_watch(config: CentralConfig, engine):
 def cmd_report(args: argparse.Namespace) -> int:
     from central import publishes
     from central.db import brightness, csvfile, fleet, onscreen, queries
-    from central.db.database import display, open_engine
+    from central.db.database import open_engine
 
     config = _config(args)
     if config is None:
@@ -173,13 +173,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"videotron report: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:
-        first = str(exc).strip().splitlines()[0]
-        print(
-            f"videotron report: cannot read {display(url)}: {first} "
-            "(has `videotron collect` run once to create it?)",
-            file=sys.stderr,
-        )
-        return 1
+        return unreadable_database(url, exc)
     finally:
         engine.dispose()
     if as_csv:
@@ -211,6 +205,19 @@ def _cell(value: object) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def unreadable_database(url, exc: SQLAlchemyError) -> int:
+    """Say which database a report could not read, and why; the exit code for it."""
+    from central.db.database import display
+
+    first = str(exc).strip().splitlines()[0]
+    print(
+        f"videotron report: cannot read {display(url)}: {first} "
+        "(has `videotron collect` run once to create it?)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def print_table(rows: list[dict], columns: tuple[str, ...]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from player.wire import fields
 from player.wire.checks import Checks
 from player.wire.fields import parse_rules
-from player.wire.items import Defaults, item_from_raw
+from player.wire.items import Defaults, item_from_raw, unseen_id
 from player.wire.manifest import (
     MAX_CAMPAIGN_ITEMS,
     MAX_PARTNER,
@@ -89,16 +89,8 @@ def campaign_from_raw(
         except ManifestError as exc:  # one creative the player cannot show: the rest play
             checks.skip(exc)
             continue
-        if item.id in seen:
-            checks.refuse(
-                ManifestError(
-                    f"duplicate item id {item.id!r} (ids must be unique in the manifest)",
-                    f"{where}.id",
-                )
-            )
-            continue
-        seen.add(item.id)
-        items.append(item)
+        if unseen_id(item, where, seen, checks):
+            items.append(item)
     if not items:
         return None
     return Campaign(campaign_id, partner, tuple(items), goal, rules, groups, screens, back_to_back)

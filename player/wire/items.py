@@ -117,6 +117,17 @@ def _item_fields(
     return Item(item_id, kind, duration, media_key, text, transition, fit, rules, style, approval)
 
 
+def unseen_id(item: Item, where: str, seen: set[str], checks: Checks) -> bool:
+    """Whether `item`'s id is new to the manifest (then noted in `seen`); a repeated id is
+    refused where it repeats."""
+    if item.id in seen:
+        message = f"duplicate item id {item.id!r} (ids must be unique in the manifest)"
+        checks.refuse(ManifestError(message, f"{where}.id"))
+        return False
+    seen.add(item.id)
+    return True
+
+
 def playlist_from_raw(
     raw: object,
     path: str,
@@ -175,16 +186,8 @@ def playlist_from_raw(
             skipped.append(exc)
             checks.skip(exc)
             continue
-        if item.id in seen:
-            checks.refuse(
-                ManifestError(
-                    f"duplicate item id {item.id!r} (ids must be unique in the manifest)",
-                    f"{where}.id",
-                )
-            )
-            continue
-        seen.add(item.id)
-        items.append(item)
+        if unseen_id(item, where, seen, checks):
+            items.append(item)
     if not items and skipped and not checks.strict:
         raise skipped[0]  # nothing of it could play: keep the last good manifest instead
     if len(checks.problems) > problems or not items:
