@@ -367,6 +367,8 @@ WORDS = MappingProxyType(
         "planned": ("Rencana", "Planned"),
         "delivered": ("Tayang", "Played"),
         "short_of_plan": ("Kurang", "Short"),
+        "cut_short": ("Terpotong", "Cut short"),
+        "not_yet_published": ("belum terbit", "not yet published"),
         "cause_offline": ("layar offline", "screen offline"),
         "cause_display off": ("layar mati", "display off"),
         "cause_alert": ("peringatan tayang", "alert on screen"),

@@ -231,7 +231,8 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
         message = f"cannot publish {group} to {out_dir}: {exc}; nothing was published or recorded"
         raise ReviewError("publish_failed", message) from None
     record_publish(connection, group=group, sequence=summary.sequence, source=CONSOLE,
-                   actor=actor, now=now, submission=submission, sha256=summary.sha256)  # fmt: skip
+                   actor=actor, now=now, submission=submission, sha256=summary.sha256,
+                   campaigns=summary.campaigns)  # fmt: skip
     log.info("console: %s published %s sequence %d", actor, group, summary.sequence)
     return Published(summary.sequence, notify(config, summary.manifest_path))
 
