@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from central.campaigns import delivery, export
+from central.campaigns import delivery, export, pdf
 from central.db import retention
 from central.db.schema import play_days, plays
 from tests.fixtures.campaigns import GAP, JAKARTA, MAY1, make_office
@@ -51,6 +51,7 @@ def test_days_before_the_first_publish_are_not_yet_published_and_plan_nothing() 
         (1, False, 0, 0, False), (2, True, 24, 24, False), (3, True, 48, 48, False),
     ]  # fmt: skip
     assert sum(d.planned for d in days) == 72  # the unpublished day adds nothing to the plan
+    assert [pdf._note(d, pdf.WORDS["id"]) for d in days] == ["belum terbit", "", ""]
 
 
 def test_a_play_cut_short_is_not_delivered_but_counted_apart() -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
+from central.console import accounts, i18n, web
 from central.content import campaign, campaignreview, review
 from central.db import content as stored
 from central.db.publishlog import first_published
@@ -36,6 +39,9 @@ def test_an_impossible_plan_cannot_be_approved_and_a_possible_one_is_published(o
 
     shown = call(office, campaignreview.review_data, bank, NOW)
     assert "need 111% of the screen's time" in shown["impossible"][0]
+    page = approver_page(shown)  # what the approver's page says of it, in Indonesian
+    assert "Target tidak dapat dipenuhi" in page and "need 111% of the screen" in page
+    assert 'id="approve" disabled' in page
     with pytest.raises(review.ReviewError) as refused:
         call(office, campaignreview.approve, office[0], bank, "ana", NOW)
     assert refused.value.key == "goal_impossible" and "'bank' 200 plays" in str(refused.value)
@@ -47,3 +53,29 @@ def test_an_impossible_plan_cannot_be_approved_and_a_possible_one_is_published(o
     assert [c.id for c in published(office, "A").campaigns] == ["toko"]
     assert call(office, first_published, "toko") == NOW.replace(tzinfo=None)
     assert call(office, first_published, "bank") is None
+
+
+def approver_page(found: dict) -> str:
+    """The change set's page as an approver reads it (the console's own templates)."""
+    session = accounts.Session("ana", "approver", "token", NOW)
+    return (
+        web.make_templates()
+        .get_template("campaign_change.html")
+        .render(
+            t=lambda key: i18n.translate("id", key),
+            w=i18n.words("id"),
+            lang="id",
+            local=lambda value, seconds=False: i18n.local_time(value, ZoneInfo("Asia/Jakarta")),
+            session=session,
+            may=lambda needed: accounts.may("approver", needed),
+            path="/library/campaigns/changes/2",
+            here="",
+            now=NOW,
+            s=found,
+            c=found["body"],
+            error=None,
+            notice="",
+            own=False,
+            may_decide=True,
+        )
+    )
