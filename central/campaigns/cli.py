@@ -125,6 +125,8 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     short = [r for r in rows if r["short"]]
     print(
         f"{sum(r['delivered'] for r in rows)} of {sum(r['planned'] for r in rows)} planned "
-        f"plays delivered; {len(short)} screen-days short; sha256 {report.fingerprint}"
+        f"plays delivered; {len(short)} screen-days short; "
+        f"{sum(r['cut_short'] for r in rows)} plays cut short (not delivered); "
+        f"sha256 {report.fingerprint}"
     )
     return 0

@@ -4,6 +4,11 @@ Pure: the plan comes from the screens' own scheduler (`Scheduler.campaign_days`)
 plays and the lost time from central.db, `now` from the caller. The office does not know
 a screen's operating hours, so the plan is the goal over the campaign's dayparts; time a
 screen was black is one of the causes of a shortfall instead.
+
+Only plays that ran to their end count toward the goal; a play cut short (an alert, the
+display off, a stop) is counted apart. Days before the campaign's first publish are "not
+yet published": nothing was planned on them (the screens had not been given it), and the
+day of the first publish is planned from that moment on.
 """
 
 from __future__ import annotations
@@ -40,12 +45,14 @@ class ScreenDay:
     player: str
     group: str
     day: dt.date
-    planned: int  # plays due by the end of the day, or by `now` today
-    delivered: int
-    seconds: float  # on screen, as the plays report it
+    planned: int  # plays due by the end of the day, or by `now` today (after the first publish)
+    delivered: int  # plays that ran to their end
+    seconds: float  # on screen, as the completed plays report it
     lost: Mapping[str, float] = field(default_factory=dict)  # seconds per cause, in dayparts
     short: bool = False
     cause: str | None = None  # the cause with the most lost seconds when short, if any
+    cut_short: int = 0  # plays that began but did not complete: not delivered
+    published: bool = True  # False: a day before the campaign's first publish
 
 
 def find(manifests: Mapping[str, Manifest], campaign_id: str) -> Campaign | None:
@@ -91,19 +98,26 @@ def delivery(
     first: dt.date,
     last: dt.date,
     now: dt.datetime,
+    published: dt.datetime | None = None,
 ) -> list[ScreenDay]:
     """Per screen and day of first..last (up to today), ordered by screen then day.
 
     `plays`: rows of `central.db.campaigns.campaign_plays` (naive UTC); `lost`: its
     `lost_spans`; `now` aware. Today is planned up to `now`; later days are left out.
+    `published` (aware): the campaign's first publish, when the office knows it; days
+    before it are not yet published, plays due before it on its day are not planned.
     """
     delivered: dict[tuple[str, dt.date], list[float]] = {}
     for play in plays:
         day = play["started_at"].replace(tzinfo=dt.UTC).astimezone(tz).date()
-        sums = delivered.setdefault((play["player"], day), [0, 0.0])
-        sums[0] += 1
-        sums[1] += float(play["duration"])
+        sums = delivered.setdefault((play["player"], day), [0, 0.0, 0])
+        if play["completed"]:
+            sums[0] += 1
+            sums[1] += float(play["duration"])
+        else:
+            sums[2] += 1
     t = now.timestamp()
+    since = published.timestamp() if published is not None else None
     out = []
     for target in screens:
         scheduler = Scheduler(target.manifest, tz, screen=target.player)
@@ -111,10 +125,17 @@ def delivery(
             plan = _plan(scheduler, campaign_id, day)
             if plan is None:
                 continue
+            count, seconds, cut = delivered.get((target.player, day), (0, 0.0, 0))
+            if since is not None and clock_day(since, tz) > day:
+                out.append(ScreenDay(target.player, target.group, day, 0, int(count),
+                                     round(seconds, 1), cut_short=cut,
+                                     published=False))  # fmt: skip
+                continue
             planned = (
                 plan.count if plan.intervals and plan.intervals[-1][1] <= t else plan.due_by(t)
             )
-            count, seconds = delivered.get((target.player, day), (0, 0.0))
+            if since is not None:
+                planned -= plan.due_by(min(since, t))  # due before the screens had it
             lost_seconds = {
                 kind: round(_overlap(plan.intervals, spans, t), 1)
                 for kind, spans in lost.get(target.player, {}).items()
@@ -136,9 +157,15 @@ def delivery(
                     {k: v for k, v in lost_seconds.items() if v > 0},
                     short,
                     cause,
+                    cut,
                 )
             )
     return out
+
+
+def clock_day(t: float, tz: ZoneInfo) -> dt.date:
+    """The local day of Unix time `t`."""
+    return dt.datetime.fromtimestamp(t, tz).date()
 
 
 def _plan(scheduler: Scheduler, campaign_id: str, day: dt.date) -> DayPlan | None:

@@ -43,8 +43,10 @@ WORDS = {
         "made": "Dibuat",
         "summary": "Ringkasan",
         "totals": "{delivered} dari {planned} tayang terencana ({share}); {seconds} detik tayang; "
-        "{short} hari-layar kurang dari rencana.",
+        "{short} hari-layar kurang dari rencana; {cut} tayang terpotong (tidak dihitung).",
         "table": "Tayang per layar per hari",
+        "not_published": "belum terbit",
+        "cut_short": "{n} terpotong",
         "day": "Hari",
         "screen": "Layar",
         "planned": "Rencana",
@@ -77,8 +79,10 @@ WORDS = {
         "made": "Made",
         "summary": "Summary",
         "totals": "{delivered} of {planned} planned plays ({share}); {seconds} seconds on screen; "
-        "{short} screen-days short of plan.",
+        "{short} screen-days short of plan; {cut} plays cut short (not counted).",
         "table": "Plays per screen and day",
+        "not_published": "not yet published",
+        "cut_short": "{n} cut short",
         "day": "Day",
         "screen": "Screen",
         "planned": "Planned",
@@ -173,6 +177,16 @@ def _percent(share: float, lang: str) -> str:
     return text.replace(".", ",") if lang == "id" else text
 
 
+def _note(day, words: dict) -> str:
+    """A screen-day's note: not yet published, why it fell short, and plays cut short."""
+    if not day.published:
+        return words["not_published"]
+    notes = [words[day.cause] if day.cause else words["unknown"]] if day.short else []
+    if day.cut_short:
+        notes.append(words["cut_short"].format(n=day.cut_short))
+    return "; ".join(notes)
+
+
 def render(report: CampaignReport, config: CentralConfig, shots: list[dict], lang: str) -> bytes:
     """The report as PDF bytes (A4), in `lang` ("id" or "en")."""
     from zoneinfo import ZoneInfo
@@ -218,6 +232,7 @@ def render(report: CampaignReport, config: CentralConfig, shots: list[dict], lan
                 share=_percent(delivered / planned, lang) if planned else "-",
                 seconds=_whole(sum(d.seconds for d in report.days), lang),
                 short=sum(1 for d in report.days if d.short),
+                cut=sum(d.cut_short for d in report.days),
             ),
             body,
         ),
@@ -231,7 +246,7 @@ def render(report: CampaignReport, config: CentralConfig, shots: list[dict], lan
             str(d.planned),
             str(d.delivered),
             _whole(d.seconds, lang),
-            (words[d.cause] if d.cause else words["unknown"]) if d.short else "",
+            _note(d, words),
         ]
         for d in report.days
     ]

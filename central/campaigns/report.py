@@ -13,6 +13,7 @@ from central import publishes
 from central.campaigns import delivery, export
 from central.config import CentralConfig
 from central.db import campaigns as stored
+from central.db.publishlog import first_published
 from central.db.queries import day_bounds
 from player.wire.manifest import Campaign, Manifest
 
@@ -29,6 +30,8 @@ DELIVERY_COLUMNS = (
     "offline_s",
     "display_off_s",
     "alert_s",
+    "cut_short",
+    "published",
 )
 
 
@@ -70,6 +73,8 @@ class CampaignReport:
                 "offline_s": d.lost.get("offline", 0.0),
                 "display_off_s": d.lost.get("display off", 0.0),
                 "alert_s": d.lost.get("alert", 0.0),
+                "cut_short": d.cut_short,
+                "published": "yes" if d.published else "not yet",
             }
             for d in self.days
         ]
@@ -139,9 +144,11 @@ def campaign_report(
     plays = stored.campaign_plays(connection, item_ids, players, start, end)
     naive_now = now.astimezone(dt.UTC).replace(tzinfo=None)
     lost = stored.lost_spans(connection, players, start, end, naive_now)
+    since = first_published(connection, campaign_id)
     days = delivery.delivery(
-        campaign_id, screens, plays, lost, tz=tz, first=first, last=last, now=now
-    )
+        campaign_id, screens, plays, lost, tz=tz, first=first, last=last, now=now,
+        published=since.replace(tzinfo=dt.UTC) if since is not None else None,
+    )  # fmt: skip
     digest = export.fingerprint(campaign_id, first, last, tz.key, plays)
     return CampaignReport(
         campaign,

@@ -26,6 +26,7 @@ from central.console.outage import DatabaseUnavailable, DatabaseWatch
 from central.console.pages import (
     admin,
     alerts,
+    campaignedit,
     campaigns,
     content,
     fleet,
@@ -172,6 +173,7 @@ def create_app(
         *screen.routes(),
         *plays.routes(),
         *campaigns.routes(),
+        *campaignedit.routes(),
         *alerts.routes(),
         *content.routes(),
         *library.routes(),

@@ -367,6 +367,57 @@ WORDS = MappingProxyType(
         "planned": ("Rencana", "Planned"),
         "delivered": ("Tayang", "Played"),
         "short_of_plan": ("Kurang", "Short"),
+        "cut_short": ("Terpotong", "Cut short"),
+        # -- the campaign editor (central/content/campaign.py, pages/campaignedit.py) --
+        "campaign": ("Kampanye", "Campaign"),
+        "campaign_editor": ("Editor kampanye", "Campaign editor"),
+        "campaign_changes": ("Kampanye: pengajuan", "Campaigns: changes"),
+        "campaign_change": ("Perubahan kampanye", "Campaign change"),
+        "new_campaign": ("Kampanye baru", "New campaign"),
+        "campaign_name": ("Nama (id)", "Name (id)"),
+        "campaign_items": ("Materi dari pustaka", "Items from the library"),
+        "dayparts": ("Hari dan jam tayang", "Days and hours (dayparts)"),
+        "time_windows": ("Jam tayang", "Time windows"),
+        "time_windows_help": (
+            "Mis. 07:00-09:00, 17:00-19:00; kosong: sepanjang hari.",
+            "E.g. 07:00-09:00, 17:00-19:00; empty: all day.",
+        ),
+        "goal_kind_plays": ("Tayang per layar per hari", "Plays per screen per day"),
+        "goal_kind_share": ("Bagian waktu tayang (%)", "Share of the loop (%)"),
+        "goal_value": ("Nilai target", "Goal value"),
+        "back_to_back": ("Boleh tayang berturut-turut", "May play back to back"),
+        "check_goal": ("Periksa target", "Check the goal"),
+        "goal_impossible": ("Target tidak dapat dipenuhi", "The goal cannot be met"),
+        "goal_impossible_help": (
+            "Turunkan target, perlebar jam tayang, izinkan tayang berturut-turut, atau pindahkan "
+            "ke hari atau jam lain. Angka di atas dihitung seperti saat terbit.",
+            "Lower the goal, widen the time windows, allow back to back, or move it to other "
+            "days or hours. The numbers above are the publish's own check.",
+        ),
+        "goal_impossible_approve": (
+            "Pengajuan ini tidak dapat disetujui; kembalikan agar diperbaiki.",
+            "This change cannot be approved; send it back to be fixed.",
+        ),
+        "edit": ("Ubah", "Edit"),
+        "field": ("Isian", "Field"),
+        "before": ("Sebelum", "Before"),
+        "after": ("Sesudah", "After"),
+        "campaign_field_partner": ("Mitra", "Partner"),
+        "campaign_field_items": ("Materi", "Items"),
+        "campaign_field_valid_from": ("Mulai", "From"),
+        "campaign_field_valid_until": ("Sampai", "Until"),
+        "campaign_field_days": ("Hari", "Days"),
+        "campaign_field_windows": ("Jam tayang", "Time windows"),
+        "campaign_field_groups": ("Grup", "Groups"),
+        "campaign_field_goal": ("Target", "Goal"),
+        "campaign_field_back_to_back": ("Berturut-turut", "Back to back"),
+        "refused_goal_impossible": ("Target tidak dapat dipenuhi", "The goal cannot be met"),
+        "refused_campaign_problems": ("Kampanye belum benar", "The campaign is not right yet"),
+        "refused_no_playlist": (
+            "Grup belum punya daftar putar yang disetujui",
+            "The group has no approved playlist yet",
+        ),
+        "not_yet_published": ("belum terbit", "not yet published"),
         "cause_offline": ("layar offline", "screen offline"),
         "cause_display off": ("layar mati", "display off"),
         "cause_alert": ("peringatan tayang", "alert on screen"),
@@ -714,6 +765,15 @@ PROBLEMS = {
     "media_gone": "berkasnya sudah tidak ada di pustaka",
     "duration_number": "durasi {value!r} bukan angka",
     "same_id": "dua baris punya id yang sama",
+    "campaign_id": "nama harus 1 sampai 64 huruf kecil, angka, - atau _ (nama ini dipakai di "
+    "setiap laporan)",
+    "campaign_partner": "isi nama mitra",
+    "campaign_items": "pilih minimal satu materi dari pustaka",
+    "campaign_window": "{value!r} bukan jam tayang (JJ:MM-JJ:MM)",
+    "campaign_groups": "pilih minimal satu grup",
+    "campaign_group": "{group!r}: bukan grup yang boleh Anda ajukan",
+    "campaign_share": "bagian harus angka di atas 0 dan paling banyak 100 (persen waktu layar)",
+    "campaign_plays": "tayang per layar per hari harus bilangan bulat 1 sampai {max}",
 }
 
 
@@ -733,7 +793,8 @@ def problem(found: str, language: str) -> str:
 # Refusals whose message names what to fix (a file, a setting, the playlist's problems): the
 # page shows it after the sentence; the others' sentence says it all.
 DETAILED_REFUSALS = frozenset({"playlist_problems", "no_group", "no_key", "no_library",
-                               "publish_failed"})  # fmt: skip
+                               "publish_failed", "goal_impossible", "campaign_problems",
+                               "no_playlist"})  # fmt: skip
 
 
 def refusal(error: Exception, language: str) -> str:

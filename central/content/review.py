@@ -29,7 +29,7 @@ from sqlalchemy import Connection
 
 from central import broker
 from central.config import CentralConfig
-from central.content import playlist
+from central.content import campaign, playlist
 from central.content.library import media_path
 from central.db import content as stored
 from central.db.audit import naive, record
@@ -224,29 +224,41 @@ def publish_group(connection: Connection, config: CentralConfig, group: str, ite
     if config.publish.key is None:
         raise ReviewError("no_key", f"{config.path}: set publish.key; the console signs with it")
     folder = library_folder(config)
+    campaigns = [campaign.entry(found["body"]) for found in stored.approved_campaigns(connection)
+                 if group in found["body"]["groups"]]  # fmt: skip
+    if not items:
+        raise ReviewError("no_playlist", f"group {group!r} has no approved playlist yet: "
+                          "approve one before its campaigns can be published")  # fmt: skip
     try:
         summary = _publish_items(folder, out_dir, config.publish.key, group, items,
-                                 layout=layout, holder=f"console ({actor})", now=now)  # fmt: skip
+                                 layout=layout, campaigns=campaigns, holder=f"console ({actor})",
+                                 now=now)  # fmt: skip
     except (OSError, PublishBusy) as exc:
         message = f"cannot publish {group} to {out_dir}: {exc}; nothing was published or recorded"
         raise ReviewError("publish_failed", message) from None
     record_publish(connection, group=group, sequence=summary.sequence, source=CONSOLE,
-                   actor=actor, now=now, submission=submission, sha256=summary.sha256)  # fmt: skip
+                   actor=actor, now=now, submission=submission, sha256=summary.sha256,
+                   campaigns=summary.campaigns)  # fmt: skip
     log.info("console: %s published %s sequence %d", actor, group, summary.sequence)
     return Published(summary.sequence, notify(config, summary.manifest_path))
 
 
 def _publish_items(folder: Path, out_dir: Path, key: Path, group: str, items: list[dict], *,
-                   layout: dict | None, holder: str,
-                   now: dt.datetime) -> PublishSummary:  # fmt: skip
-    """The items as authoring YAML in a work folder beside the library, published from it."""
+                   layout: dict | None, holder: str, now: dt.datetime,
+                   campaigns: list[dict] = ()) -> PublishSummary:  # fmt: skip
+    """The items (and the group's campaigns, as authoring entries) as authoring YAML in a
+    work folder beside the library, published from it."""
     work = Path(tempfile.mkdtemp(prefix=f"publish-{group}-", dir=_work_root(folder)))
     try:
         (work / "media").mkdir()
-        for sha in {item["media"] for item in items}:
+        shas = {item["media"] for item in items}
+        shas |= {entry["file"].removeprefix("media/") for c in campaigns for entry in c["items"]}
+        for sha in shas:
             _link(media_path(folder, sha), work / "media" / sha)
         source = work / "playlist.yaml"
         data = playlist.authoring(group, items, layout)
+        if campaigns:
+            data["campaigns"] = list(campaigns)
         if data.get("ticker", {}).get("feeds"):  # publish reads the queue beside the YAML
             _copy_queue(folder / HEADLINES_FILE, work / HEADLINES_FILE)
         source.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")

@@ -1,4 +1,4 @@
-"""The content workflow as stored: library media, contributors' groups and submissions."""
+"""The content workflow as stored: library media, contributors' groups, submissions, campaigns."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from central.db.schema import library_media, submissions, submit_scopes
+from central.db.schema import campaign_submissions, library_media, submissions, submit_scopes
 
 PENDING, APPROVED, SENT_BACK = "pending", "approved", "sent_back"
 _MEDIA_LIST = [c for c in library_media.c if c.name != "thumbnail"]
@@ -129,3 +129,61 @@ def decide_sequence(connection: Connection, number: int, sequence: int) -> None:
     connection.execute(
         update(submissions).where(submissions.c.id == number).values(sequence=sequence)
     )
+
+
+# -- campaigns edited in the console ----------------------------------------------------------
+
+
+def add_campaign_submission(connection: Connection, values: dict) -> int:
+    values = {**values, "body": json.dumps(values["body"], ensure_ascii=False)}
+    result = connection.execute(insert(campaign_submissions).values(values))
+    return int(result.inserted_primary_key[0])
+
+
+def campaign_submission(connection: Connection, number: int) -> dict | None:
+    query = select(campaign_submissions).where(campaign_submissions.c.id == number)
+    row = connection.execute(query).first()
+    return _campaign_row(row._mapping) if row else None
+
+
+def _campaign_row(row) -> dict:
+    entry = dict(row)
+    entry["body"] = json.loads(entry["body"])
+    return entry
+
+
+def campaign_submissions_of(
+    connection: Connection, *, campaign: str | None = None, state: str | None = None,
+    limit: int = 200,
+) -> list[dict]:  # fmt: skip
+    """Campaign change sets newest first, of one campaign and state when given."""
+    query = select(campaign_submissions).order_by(campaign_submissions.c.id.desc()).limit(limit)
+    if campaign is not None:
+        query = query.where(campaign_submissions.c.campaign == campaign)
+    if state is not None:
+        query = query.where(campaign_submissions.c.state == state)
+    return [_campaign_row(row._mapping) for row in connection.execute(query)]
+
+
+def approved_campaigns(connection: Connection) -> list[dict]:
+    """Each campaign's newest approved change set: what its groups were last given, by id."""
+    latest: dict[str, dict] = {}
+    for row in campaign_submissions_of(connection, state=APPROVED, limit=100_000):
+        latest.setdefault(row["campaign"], row)
+    return [latest[key] for key in sorted(latest)]
+
+
+def decide_campaign(connection: Connection, number: int, state: str, *, by: str,
+                    at: dt.datetime, reason: str | None = None,
+                    body: dict | None = None) -> bool:  # fmt: skip
+    """Move a pending campaign change set to `state` (with its approved `body` when given);
+    False when it was no longer pending."""
+    values: dict = {"state": state, "decided_by": by, "decided_at": at, "reason": reason}
+    if body is not None:
+        values["body"] = json.dumps(body, ensure_ascii=False)
+    result = connection.execute(
+        update(campaign_submissions)
+        .where(campaign_submissions.c.id == number, campaign_submissions.c.state == PENDING)
+        .values(values)
+    )
+    return result.rowcount == 1

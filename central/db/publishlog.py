@@ -10,6 +10,7 @@ came from.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, NotRequired, TypedDict
 
@@ -35,6 +36,7 @@ PublishDetail = TypedDict(
         "host": NotRequired[str],  # command line: the machine it ran on
         "folder": NotRequired[str],  # command line: where it wrote the tree
         "sha256": NotRequired[str],  # of the manifest bytes
+        "campaigns": NotRequired[list[str]],  # the ids of the campaigns the manifest carries
     },
 )
 
@@ -65,18 +67,19 @@ def record_publish(
     host: str | None = None,
     folder: str | None = None,
     sha256: str | None = None,
+    campaigns: Sequence[str] = (),
 ) -> int:
     """Write one publish of `group` to the audit log; returns its row id."""
     detail: dict = {"sequence": sequence, "from": source}
     optional = {"submission": submission, "user": user, "host": host, "folder": folder,
-                "sha256": sha256}  # fmt: skip
+                "sha256": sha256, "campaigns": sorted(campaigns) or None}  # fmt: skip
     detail.update({key: value for key, value in optional.items() if value is not None})
     return record(connection, now, actor, PUBLISHED, group, detail=PublishDetail(**detail))
 
 
 def record_command_line_publish(
     config_path: Path | None, *, group: str, sequence: int, folder: Path, sha256: str,
-    now: dt.datetime,
+    now: dt.datetime, campaigns: Sequence[str] = (),
 ) -> str:  # fmt: skip
     """Record a `videotron publish` in the database central.yaml names; what to tell the user.
 
@@ -108,7 +111,7 @@ def record_command_line_publish(
         with engine.begin() as connection:
             record_publish(connection, group=group, sequence=sequence, source=COMMAND_LINE,
                            actor=f"command line ({user})", now=now, user=user, host=host,
-                           folder=str(folder), sha256=sha256)  # fmt: skip
+                           folder=str(folder), sha256=sha256, campaigns=campaigns)  # fmt: skip
     except (SQLAlchemyError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
         return (
@@ -144,3 +147,18 @@ def publish_history(
             submission=submission if isinstance(submission, int) else None,
         ))  # fmt: skip
     return found
+
+
+def first_published(connection: Connection, campaign_id: str) -> dt.datetime | None:
+    """When a manifest first carried campaign `campaign_id` (naive UTC), by the publishes
+    recorded with their campaigns; None when none says so (publishes recorded before they
+    named their campaigns)."""
+    query = (
+        select(audit.c.at, audit.c.detail)
+        .where(audit.c.action == PUBLISHED)
+        .order_by(audit.c.at, audit.c.id)
+    )
+    for row in connection.execute(query):
+        if campaign_id in (detail_of(row.detail).get("campaigns") or ()):
+            return row.at
+    return None

@@ -321,6 +321,23 @@ submissions = Table(
     Index("ix_submissions_group_state", "group", "state"),
 )
 
+# A campaign edited in the console (central/content/campaign.py): one change set per row,
+# approved by a second person like a playlist; its approval publishes the campaign's groups.
+campaign_submissions = Table(
+    "campaign_submissions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("campaign", String(128), nullable=False),  # the campaign's id in the manifest
+    Column("submitter", String(64), nullable=False),
+    Column("submitted_at", DateTime, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | approved | sent_back
+    Column("body", Text, nullable=False),  # JSON: the campaign as the editor keeps it
+    Column("decided_by", String(64)),
+    Column("decided_at", DateTime),
+    Column("reason", Text),  # why it was sent back
+    Index("ix_campaign_submissions_campaign_state", "campaign", "state"),
+)
+
 # What the office was told of its screens (central/notifications/): one row per incident,
 # so a collector restarted mid-incident neither tells it again nor forgets its recovery.
 incidents = Table(

@@ -7,6 +7,7 @@ approved, feeds signed), `media` (files hashed, probed, held against the target)
 """
 
 from central.publish.authoring import PublishError
+from central.publish.builder import plan_problems
 from central.publish.cli import cmd_keygen, cmd_publish
 from central.publish.media import sha256_file, verify_media_file
 from central.publish.publisher import publish
@@ -21,6 +22,7 @@ __all__ = [
     "cmd_keygen",
     "cmd_publish",
     "next_sequence",
+    "plan_problems",
     "publish",
     "sha256_file",
     "verify_media_file",

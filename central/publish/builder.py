@@ -138,15 +138,21 @@ class Builder:
         return item
 
 
-def impossible_campaigns(doc: Authoring, manifest: Manifest, now: dt.datetime) -> list[str]:
-    """Campaign goals the screens cannot meet, found before anything is published.
+def plan_problems(manifest: Manifest, now: dt.datetime) -> list[campaign_plan.PlanProblem]:
+    """Campaign goals the screens cannot meet: the one check before a publish, also asked
+    by the console's campaign editor and its approval (central/content/campaign.py).
 
     Windows are the screens' wall-clock times; a zone without daylight saving (all of
     Indonesia's) gives the same stretches in every zone, so UTC stands in for theirs.
     """
     clock = WallClock(ZoneInfo("UTC"))
+    return campaign_plan.check(manifest, clock, clock.local_date(now))
+
+
+def impossible_campaigns(doc: Authoring, manifest: Manifest, now: dt.datetime) -> list[str]:
+    """`plan_problems` said at the goal's file:line, found before anything is published."""
     where = {campaign.id: i for i, campaign in enumerate(manifest.campaigns)}
     return [
         doc.at(f"campaigns[{where[problem.campaigns[0]]}].goal", problem.message)
-        for problem in campaign_plan.check(manifest, clock, clock.local_date(now))
+        for problem in plan_problems(manifest, now)
     ]

@@ -64,6 +64,7 @@ def _record(args: argparse.Namespace, summary: PublishSummary, now: dt.datetime)
     return record_command_line_publish(
         getattr(args, "config_path", None), group=summary.group, sequence=summary.sequence,
         folder=args.out.resolve(), sha256=summary.sha256, now=now,
+        campaigns=summary.campaigns,
     )  # fmt: skip
 
 

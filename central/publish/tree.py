@@ -36,6 +36,7 @@ class PublishSummary:
     new_bytes: int = 0
     reused_files: int = 0
     reused_bytes: int = 0
+    campaigns: tuple[str, ...] = ()  # the ids of the campaigns the manifest carries
     warnings: tuple[str, ...] = field(default=())
 
 
@@ -175,5 +176,6 @@ def write_tree(
         items=sum(1 for _ in parsed.items()),
         media=len(parsed.media),
         warnings=tuple(builder.warnings),
+        campaigns=tuple(campaign.id for campaign in parsed.campaigns),
         **counts,
     )

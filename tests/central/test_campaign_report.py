@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select
 
-from central.campaigns import delivery, export
+from central.campaigns import delivery, export, pdf
 from central.db import retention
 from central.db.schema import play_days, plays
 from tests.fixtures.campaigns import GAP, JAKARTA, MAY1, make_office
@@ -21,7 +21,8 @@ from videotron.cli import main
 
 def test_a_short_day_is_flagged_with_the_time_the_screen_was_offline() -> None:
     published = manifest(loop("main", 3), campaigns=(campaign("c", image("c-15s", 15), plays=48),))
-    plays_ = [{"player": "p1", "started_at": MAY1 + k * GAP, "duration": 15.0} for k in range(72)]
+    plays_ = [{"player": "p1", "started_at": MAY1 + k * GAP, "duration": 15.0, "completed": True}
+              for k in range(72)]  # fmt: skip
     offline = {"p1": {"offline": [(MAY1 + dt.timedelta(hours=36), MAY1 + dt.timedelta(days=3))]}}
     days = delivery.delivery(
         "c", [delivery.Target("p1", "g", published)], plays_, offline, tz=JAKARTA,
@@ -33,6 +34,43 @@ def test_a_short_day_is_flagged_with_the_time_the_screen_was_offline() -> None:
         (1, 48, 48, False, None), (2, 36, 24, True, "offline"),
     ]  # fmt: skip
     assert days[1].lost == {"offline": 6 * 3600.0}
+
+
+def test_days_before_the_first_publish_are_not_yet_published_and_plan_nothing() -> None:
+    published = manifest(loop("main", 3), campaigns=(campaign("c", image("c-15s", 15), plays=48),))
+    # first published on May 2 at 12:00 Jakarta: 24 of that day's 48 plays were due before
+    first_publish = (MAY1 + dt.timedelta(days=1, hours=12)).replace(tzinfo=dt.UTC)
+    plays_ = [{"player": "p1", "started_at": MAY1 + dt.timedelta(days=1, hours=12) + k * GAP,
+               "duration": 15.0, "completed": True} for k in range(24 + 48)]  # fmt: skip
+    days = delivery.delivery(
+        "c", [delivery.Target("p1", "g", published)], plays_, {}, tz=JAKARTA,
+        first=dt.date(2024, 5, 1), last=dt.date(2024, 5, 3),
+        now=(MAY1 + dt.timedelta(days=3)).replace(tzinfo=dt.UTC), published=first_publish,
+    )  # fmt: skip
+    assert [(d.day.day, d.published, d.planned, d.delivered, d.short) for d in days] == [
+        (1, False, 0, 0, False), (2, True, 24, 24, False), (3, True, 48, 48, False),
+    ]  # fmt: skip
+    assert sum(d.planned for d in days) == 72  # the unpublished day adds nothing to the plan
+    assert [pdf._note(d, pdf.WORDS["id"]) for d in days] == ["belum terbit", "", ""]
+
+
+def test_a_play_cut_short_is_not_delivered_but_counted_apart() -> None:
+    published = manifest(loop("main", 3), campaigns=(campaign("c", image("c-15s", 15), plays=48),))
+    plays_ = [{"player": "p1", "started_at": MAY1 + k * GAP, "duration": 15.0 if k % 4 else 3.0,
+               "completed": bool(k % 4)} for k in range(48)]  # fmt: skip
+    days = delivery.delivery(
+        "c", [delivery.Target("p1", "g", published)], plays_, {}, tz=JAKARTA,
+        first=dt.date(2024, 5, 1), last=dt.date(2024, 5, 1),
+        now=(MAY1 + dt.timedelta(days=1)).replace(tzinfo=dt.UTC),
+    )  # fmt: skip
+    [day] = days
+    assert (day.planned, day.delivered, day.cut_short, day.seconds, day.short) == (
+        48,
+        36,
+        12,
+        36 * 15.0,
+        True,
+    )
 
 
 @pytest.fixture

@@ -50,15 +50,18 @@ def visible_campaigns(config, session: Session) -> list[dict]:
 
 
 def per_day(report) -> list[dict]:
-    """The delivery summed over the screens per day: planned, delivered, seconds, short."""
+    """The delivery summed over the screens per day: planned, delivered, seconds, short,
+    cut short; `published` is False on a day before the campaign's first publish."""
     days: dict[dt.date, dict] = {}
     for d in report.days:
-        row = days.setdefault(
-            d.day, {"day": d.day, "planned": 0, "delivered": 0, "seconds": 0.0, "short": []}
-        )
+        row = days.setdefault(d.day, {"day": d.day, "planned": 0, "delivered": 0,
+                                      "seconds": 0.0, "short": [], "cut_short": 0,
+                                      "published": False})  # fmt: skip
         row["planned"] += d.planned
         row["delivered"] += d.delivered
         row["seconds"] += d.seconds
+        row["cut_short"] += d.cut_short
+        row["published"] = row["published"] or d.published
         if d.short:
             row["short"].append(d)
     return [days[k] for k in sorted(days)]

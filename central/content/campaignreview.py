@@ -1,0 +1,172 @@
+"""Submit, approve (two people) and send back a campaign; approval publishes its groups.
+
+A campaign change set goes the playlists' way (central/content/review.py): a contributor
+or operator submits it, another approver approves it, and approving publishes every group
+the campaign plays in now or played in before (its playlist, ticker and clock as last
+approved, with every approved campaign of the group), inside the caller's transaction: a
+publish that fails leaves the change set pending. A goal the screens cannot meet is
+refused at submission and at approval, with the numbers of `campaign.impossible`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection
+
+from central.config import CentralConfig
+from central.content import campaign, review
+from central.content.review import Published, ReviewError
+from central.db import content as stored
+from central.db.audit import naive, record
+from player.wire.isotime import format_utc
+
+
+def library(connection: Connection) -> dict[str, dict]:
+    """The media library by sha256: what a campaign's items are chosen from."""
+    return {row["sha256"]: row for row in stored.all_media(connection)}
+
+
+def current(connection: Connection, campaign_id: str) -> dict | None:
+    """The campaign as last approved, or None (a new one)."""
+    found = stored.campaign_submissions_of(
+        connection, campaign=campaign_id, state=stored.APPROVED, limit=1
+    )
+    return found[0]["body"] if found else None
+
+
+def others(connection: Connection, campaign_id: str) -> list[dict]:
+    """Every approved campaign but `campaign_id`: what shares the screens with it."""
+    return [
+        row["body"]
+        for row in stored.approved_campaigns(connection)
+        if row["campaign"] != campaign_id
+    ]
+
+
+def problems(
+    connection: Connection,
+    config: CentralConfig,
+    edited: dict,
+    *,
+    user: str,
+    role: str,
+    now: dt.datetime,
+) -> tuple[list, list[str]]:
+    """(the fields' problems, why the goal cannot be met): what the editor shows."""
+    groups = review.groups_for(connection, config, user, role)
+    found = campaign.check(edited, groups)
+    if found:
+        return found, []
+    return [], campaign.impossible(
+        edited, others(connection, edited["id"]), library(connection), now
+    )
+
+
+def submit(
+    connection: Connection,
+    config: CentralConfig,
+    edited: dict,
+    *,
+    user: str,
+    role: str,
+    now: dt.datetime,
+) -> int:
+    """Record a campaign change set for approval; ReviewError when it has problems."""
+    fields, impossible = problems(connection, config, edited, user=user, role=role, now=now)
+    if fields:
+        raise ReviewError("campaign_problems", "; ".join(fields))
+    if impossible:
+        raise ReviewError("goal_impossible", "; ".join(impossible))
+    number = stored.add_campaign_submission(
+        connection,
+        {
+            "campaign": edited["id"],
+            "submitter": user,
+            "submitted_at": naive(now),
+            "state": stored.PENDING,
+            "body": campaign.without_approvals(edited),
+        },
+    )
+    record(
+        connection,
+        now,
+        user,
+        "campaign-submitted",
+        f"{edited['id']} #{number}",
+        detail={"groups": edited["groups"]},
+    )
+    return number
+
+
+def review_data(connection: Connection, number: int, now: dt.datetime) -> dict | None:
+    """A change set with its diff against the campaign as approved before it, and (while
+    pending) why its goal cannot be met now."""
+    found = stored.campaign_submission(connection, number)
+    if found is None:
+        return None
+    earlier = [
+        row
+        for row in stored.campaign_submissions_of(
+            connection, campaign=found["campaign"], state=stored.APPROVED
+        )
+        if row["id"] < number
+    ]
+    found["diff"] = campaign.diff(earlier[0]["body"] if earlier else None, found["body"])
+    found["impossible"] = []
+    if found["state"] == stored.PENDING:
+        found["impossible"] = campaign.impossible(
+            found["body"], others(connection, found["campaign"]), library(connection), now
+        )
+    return found
+
+
+def approve(
+    connection: Connection, config: CentralConfig, number: int, approver: str, now: dt.datetime
+) -> list[Published]:
+    """Approve a pending change set and publish the campaign's groups (before and after)."""
+    now = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+    found = stored.campaign_submission(connection, number)
+    if found is None or found["state"] != stored.PENDING:
+        raise ReviewError("not_pending", f"campaign change #{number} is not waiting for approval")
+    if found["submitter"] == approver:
+        raise ReviewError(
+            "two_person", f"{approver} submitted #{number}: another approver must approve it"
+        )
+    body = found["body"]
+    impossible = campaign.impossible(body, others(connection, body["id"]), library(connection), now)
+    if impossible:
+        raise ReviewError("goal_impossible", "; ".join(impossible))
+    before = current(connection, body["id"])
+    body = campaign.carry_approvals(body, approver, format_utc(now), before)
+    if not stored.decide_campaign(
+        connection, number, stored.APPROVED, by=approver, at=naive(now), body=body
+    ):
+        raise ReviewError("not_pending", f"campaign change #{number} was decided meanwhile")
+    record(connection, now, approver, "campaign-approved", f"{body['id']} #{number}")
+    groups = sorted(set(body["groups"]) | set((before or {}).get("groups", ())))
+    return [
+        review.publish_group(
+            connection,
+            config,
+            group,
+            review.current_items(connection, group),
+            actor=approver,
+            now=now,
+            layout=review.current_layout(connection, group),
+        )
+        for group in groups
+    ]
+
+
+def send_back(
+    connection: Connection, number: int, approver: str, reason: str, now: dt.datetime
+) -> None:
+    reason = reason.strip()[:2000]
+    if not reason:
+        raise ReviewError("reason_needed", "say why it goes back, so the submitter can fix it")
+    if not stored.decide_campaign(
+        connection, number, stored.SENT_BACK, by=approver, at=naive(now), reason=reason
+    ):
+        raise ReviewError("not_pending", f"campaign change #{number} is not waiting for approval")
+    record(connection, now, approver, "campaign-sent-back", f"#{number}", detail={"reason": reason})
