@@ -1,6 +1,6 @@
 """Campaigns edited in the console: change sets approved by a second person, then published.
 
-Revision ID: 0013_campaigned
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-07
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_campaigned"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
