@@ -1,4 +1,4 @@
-"""The fleet page: counts at the top, then every screen by group; refreshed by light polling."""
+"""The fleet page: counts at the top, then the screens by group, a thousand a page; polled."""
 
 from __future__ import annotations
 
@@ -18,25 +18,50 @@ from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
+# Screens drawn per page. Every card costs the server and the browser alike (10,000 cards
+# were 8 MB of HTML and 1.5 s to render); a fleet up to this size fits on one page.
+PAGE_SIZE = 1000
 
-def fleet_data(connection, config: CentralConfig, now: dt.datetime) -> dict:
+
+def fleet_data(
+    connection, config: CentralConfig, now: dt.datetime, page: int = 1, page_size: int = PAGE_SIZE
+) -> dict:
+    """The whole fleet's counts, and the screens of page `page` (by group, then name).
+
+    `fleet.fleet_summary` plus `"by_group"` (the page's screens per group) and `"page"`:
+    {"number" (`page`, within 1..pages), "pages", "first", "last" (1-based positions of
+    the page's screens in the fleet), "total"}; `"screens"` holds the page's screens only.
+    """
     summary = fleet.fleet_summary(
         connection, now=now, latest_sequences=publishes.latest_good_sequences(config)
     )
+    everyone = summary["screens"]
+    pages = max(1, -(-len(everyone) // page_size))
+    number = min(max(page, 1), pages)
+    start = (number - 1) * page_size
+    shown = everyone[start : start + page_size]
+    summary["screens"] = shown
+    summary["page"] = {"number": number, "pages": pages, "first": start + 1,
+                       "last": start + len(shown), "total": len(everyone)}  # fmt: skip
     by_group: dict[str, list[dict]] = {}
-    for screen in summary["screens"]:
+    for screen in shown:
         by_group.setdefault(screen["group"] or "-", []).append(screen)
     summary["by_group"] = by_group
     # What a screen's alert says, not its id: the headline (cap-watch) or the text.
-    titles = alerts.alert_titles(connection, {s["alert"] for s in summary["screens"] if s["alert"]})
-    for screen in summary["screens"]:
+    titles = alerts.alert_titles(connection, {s["alert"] for s in shown if s["alert"]})
+    for screen in shown:
         screen["alert_title"] = titles.get(screen["alert"]) if screen["alert"] else None
     return summary
 
 
+def page_number(text: str | None) -> int:
+    """The page `?page=` asks for; anything but a whole number from 1 up is the first."""
+    return int(text) if text and text.isascii() and text.isdigit() and int(text) > 0 else 1
+
+
 def annotate(summary: dict, zone, now: dt.datetime, language: str) -> dict:
-    """Each screen's times and sizes as text, once in Python: the template only places them
-    (1,000 screens must render in well under the 300 ms a page may take)."""
+    """Each shown screen's times and sizes as text, once in Python: the template only places
+    them (1,000 screens must render in well under the 300 ms a page may take)."""
     for screen in summary["screens"]:
         screen["since_text"] = i18n.local_time(screen["state_since"], zone)
         screen["ago_text"] = i18n.age(screen["state_since"], now, language)
@@ -77,7 +102,8 @@ async def fleet_rows(request: Request, session: Session) -> Response:
 async def _fleet(request: Request, session: Session, template: str) -> Response:
     console = web.console_of(request)
     now = console.now()
-    data = await web.db(request, fleet_data, console.config, now)
+    page = page_number(request.query_params.get("page"))
+    data = await web.db(request, fleet_data, console.config, now, page)
     annotate(data, console.zone, now, web.language(request))
     data["pending"] = await web.db(request, content.pending_count)  # the content workflow's
     return web.render(request, template, data, session=session)
