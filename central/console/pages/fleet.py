@@ -28,28 +28,20 @@ def fleet_data(
 ) -> dict:
     """The whole fleet's counts, and the screens of page `page` (by group, then name).
 
-    `fleet.fleet_summary` plus `"by_group"` (the page's screens per group) and `"page"`:
-    {"number" (`page`, within 1..pages), "pages", "first", "last" (1-based positions of
-    the page's screens in the fleet), "total"}; `"screens"` holds the page's screens only.
+    `fleet.fleet_summary` of that page (its "page" says which screens it holds) plus
+    `"by_group"`: the page's screens per group.
     """
     summary = fleet.fleet_summary(
-        connection, now=now, latest_sequences=publishes.latest_good_sequences(config)
-    )
-    everyone = summary["screens"]
-    pages = max(1, -(-len(everyone) // page_size))
-    number = min(max(page, 1), pages)
-    start = (number - 1) * page_size
-    shown = everyone[start : start + page_size]
-    summary["screens"] = shown
-    summary["page"] = {"number": number, "pages": pages, "first": start + 1,
-                       "last": start + len(shown), "total": len(everyone)}  # fmt: skip
+        connection, now=now, latest_sequences=publishes.latest_good_sequences(config),
+        page=page, page_size=page_size,
+    )  # fmt: skip
     by_group: dict[str, list[dict]] = {}
-    for screen in shown:
+    for screen in summary["screens"]:
         by_group.setdefault(screen["group"] or "-", []).append(screen)
     summary["by_group"] = by_group
     # What a screen's alert says, not its id: the headline (cap-watch) or the text.
-    titles = alerts.alert_titles(connection, {s["alert"] for s in shown if s["alert"]})
-    for screen in shown:
+    titles = alerts.alert_titles(connection, {s["alert"] for s in summary["screens"] if s["alert"]})
+    for screen in summary["screens"]:
         screen["alert_title"] = titles.get(screen["alert"]) if screen["alert"] else None
     return summary
 
