@@ -265,8 +265,6 @@ def test_two_collectors_share_the_fleet_and_one_killed_mid_flood_loses_nothing(
                 )
                 assert summed == raw, sums.name
         assert raw == {f"lobby-{n}": count for n, count in enumerate(flood.recorded)}
-        # The survivor took its share before the kill and the rest after it.
-        assert " 0 plays stored" not in office[1].log.read_text()
     finally:
         acks.close()
         flood.close()
