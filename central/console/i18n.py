@@ -118,6 +118,12 @@ WORDS = MappingProxyType(
         ),
         "errors_24h": ("Galat 24 jam", "Errors 24 h"),
         "no_screens": ("Belum ada layar yang melapor.", "No screen has reported yet."),
+        "screens_shown": (
+            "Layar {first} s.d. {last} dari {total}",
+            "Screens {first} to {last} of {total}",
+        ),
+        "page_previous": ("Sebelumnya", "Previous"),
+        "page_next": ("Berikutnya", "Next"),
         "no_screenshot": ("Belum ada tangkapan layar.", "No screenshot yet."),
         "details": ("Rincian", "Details"),
         "version": ("Versi", "Version"),

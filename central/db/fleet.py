@@ -46,15 +46,8 @@ def is_stale(
     return last_seen is None or naive_utc(now) - last_seen > stale_after
 
 
-def fleet_now(
-    connection: Connection,
-    *,
-    now: dt.datetime,
-    latest_sequences: Mapping[str, int] | None = None,
-    group: str | None = None,
-) -> list[dict]:
-    """Every screen as it is now: online or since when not, what it shows, how current."""
-    latest_sequences = latest_sequences or {}
+def _query(now: dt.datetime, group: str | None):
+    """Every screen's row with its errors of the last day and its latest screenshot's time."""
     day_ago = now - dt.timedelta(days=1)
     recent_errors = (
         select(errors.c.player, func.count().label("n"))
@@ -75,51 +68,83 @@ def fleet_now(
     )
     if group is not None:
         query = query.where(screens.c.group == group)
-    fleet = []
-    for row in connection.execute(query):
-        status: StatusMessage = _json(row.status)
-        sync: MessageSync = status.get("sync") or {}
-        cache: MessageCache = status.get("cache") or {}
-        current: CurrentPlay = status.get("current") or {}
-        health: MessageHealth = status.get("health") or {}
-        machine: MachineSection = status.get("machine") or {}
-        if not isinstance(machine, dict):
-            machine = {}
-        sequence = status.get("manifest_sequence")
-        latest = latest_sequences.get(row.group or "")
-        fleet.append(
-            {
-                "player": row.player,
-                "group": row.group,
-                "version": row.version,
-                "online": bool(row.online),
-                "since": row.online_since,
-                "offline_reason": None if row.online else row.offline_reason,
-                "last_seen": row.last_seen,
-                "item": current.get("item"),
-                "screen": status.get("screen"),
-                "kind": current.get("kind"),
-                "alert": status.get("alert"),
-                "content_size": _content_size(status.get("display")),
-                "display": _display(status.get("display")),
-                "manifest_sequence": sequence,
-                "latest_sequence": latest,
-                "current": None if latest is None or sequence is None else sequence >= latest,
-                "last_sync": sync.get("last_ok_at"),
-                "sync_result": sync.get("last_result"),
-                "cache_used": cache.get("used_bytes"),
-                "cache_max": cache.get("max_bytes"),
-                "healthy": health.get("healthy"),
-                "machine": machine,
-                "health_warnings": health_warnings(machine),
-                "disk_free_share": disk_free_share(machine),
-                "config_errors": len(status.get("config_errors") or []),
-                "errors_24h": int(row.n or 0),
-                "dropped_plays": int(row.dropped or 0),
-                "screenshot_at": row.screenshot_at,
-            }
-        )
-    return fleet
+    return query
+
+
+def _screen(row, status: StatusMessage, latest_sequences: Mapping[str, int]) -> dict:
+    """One `fleet_now` row from the screen's database row and its last status."""
+    sync: MessageSync = status.get("sync") or {}
+    cache: MessageCache = status.get("cache") or {}
+    current: CurrentPlay = status.get("current") or {}
+    health: MessageHealth = status.get("health") or {}
+    machine: MachineSection = status.get("machine") or {}
+    if not isinstance(machine, dict):
+        machine = {}
+    sequence = status.get("manifest_sequence")
+    latest = latest_sequences.get(row.group or "")
+    return {
+        "player": row.player,
+        "group": row.group,
+        "version": row.version,
+        "online": bool(row.online),
+        "since": row.online_since,
+        "offline_reason": None if row.online else row.offline_reason,
+        "last_seen": row.last_seen,
+        "item": current.get("item"),
+        "screen": status.get("screen"),
+        "kind": current.get("kind"),
+        "alert": status.get("alert"),
+        "content_size": _content_size(status.get("display")),
+        "display": _display(status.get("display")),
+        "manifest_sequence": sequence,
+        "latest_sequence": latest,
+        "current": None if latest is None or sequence is None else sequence >= latest,
+        "last_sync": sync.get("last_ok_at"),
+        "sync_result": sync.get("last_result"),
+        "cache_used": cache.get("used_bytes"),
+        "cache_max": cache.get("max_bytes"),
+        "healthy": health.get("healthy"),
+        "machine": machine,
+        "health_warnings": health_warnings(machine),
+        "disk_free_share": disk_free_share(machine),
+        "config_errors": len(status.get("config_errors") or []),
+        "errors_24h": int(row.n or 0),
+        "dropped_plays": int(row.dropped or 0),
+        "screenshot_at": row.screenshot_at,
+    }
+
+
+def _counted(row, status: StatusMessage, latest_sequences: Mapping[str, int]) -> dict:
+    """The part of a `fleet_now` row the fleet rule and the counts read, and no more: a
+    screen on another page of the console costs the fleet page only this."""
+    health: MessageHealth = status.get("health") or {}
+    sequence = status.get("manifest_sequence")
+    latest = latest_sequences.get(row.group or "")
+    return {
+        "group": row.group,
+        "online": bool(row.online),
+        "since": row.online_since,
+        "last_seen": row.last_seen,
+        "current": None if latest is None or sequence is None else sequence >= latest,
+        "healthy": health.get("healthy"),
+        "config_errors": len(status.get("config_errors") or []),
+        "errors_24h": int(row.n or 0),
+    }
+
+
+def fleet_now(
+    connection: Connection,
+    *,
+    now: dt.datetime,
+    latest_sequences: Mapping[str, int] | None = None,
+    group: str | None = None,
+) -> list[dict]:
+    """Every screen as it is now: online or since when not, what it shows, how current."""
+    latest_sequences = latest_sequences or {}
+    return [
+        _screen(row, _json(row.status), latest_sequences)
+        for row in connection.execute(_query(now, group))
+    ]
 
 
 def fleet_summary(
@@ -129,11 +154,16 @@ def fleet_summary(
     stale_after: dt.timedelta = STALE_AFTER,
     latest_sequences: Mapping[str, int] | None = None,
     group: str | None = None,
+    page: int = 1,
+    page_size: int | None = None,
 ) -> dict:
-    """Every screen as it is now, with counts for the top of the fleet page.
+    """Every screen as it is now (or one page of them), with counts for the fleet page.
 
     Returns `{"screens": [...], "counts": {"total", "online", "offline", "not_reporting",
-    "behind", "with_errors": int}, "groups": [group names in order]}`. Each screen is a
+    "behind", "with_errors": int}, "groups": [group names in order], "page": {"number",
+    "pages", "first", "last", "total"}}`. With `page_size`, "screens" holds the screens of
+    page `page` (taken within 1..pages; "first" and "last" are their 1-based positions in
+    the fleet), the counts and groups are still the whole fleet's. Each screen is a
     `fleet_now` row (player, group, version, online, since, offline_reason,
     last_seen, item, screen, kind (item | alert | off | idle), alert, content_size ((width,
     height) an alert card fills, or None), display (((width, height) output, (x, y, w, h)
@@ -150,12 +180,21 @@ def fleet_summary(
     alert are what it last reported, not what it shows now.
     """
     now = naive_utc(now)
-    fleet = fleet_now(connection, now=now, latest_sequences=latest_sequences, group=group)
+    latest_sequences = latest_sequences or {}
+    rows = connection.execute(_query(now, group)).all()
+    size = page_size or max(1, len(rows))
+    pages = max(1, -(-len(rows) // size))
+    number = min(max(page, 1), pages)
+    first = (number - 1) * size
+    shown = range(first, min(first + size, len(rows)))
     counts = dict.fromkeys(
         ("total", "online", "offline", "not_reporting", "behind", "with_errors"), 0
     )
     groups: list[str] = []
-    for screen in fleet:
+    fleet = []
+    for index, row in enumerate(rows):
+        status = _json(row.status)
+        screen = (_screen if index in shown else _counted)(row, status, latest_sequences)
         stale = is_stale(screen["last_seen"], now, stale_after)
         if screen["online"] and stale:
             state, since = NOT_REPORTING, screen["last_seen"]
@@ -165,17 +204,21 @@ def fleet_summary(
         has_errors = bool(
             screen["errors_24h"] or screen["config_errors"] or screen["healthy"] is False
         )
-        screen.update(
-            stale=stale, state=state, state_since=since, behind=behind, has_errors=has_errors
-        )
         counts["total"] += 1
         counts["online" if state == ONLINE else "offline"] += 1
         counts["not_reporting"] += state == NOT_REPORTING
         counts["behind"] += behind
         counts["with_errors"] += has_errors
-        if screen["group"] not in groups:
+        if not groups or groups[-1] != screen["group"]:  # the rows come by group
             groups.append(screen["group"])
-    return {"screens": fleet, "counts": counts, "groups": groups}
+        if index in shown:
+            screen.update(
+                stale=stale, state=state, state_since=since, behind=behind, has_errors=has_errors
+            )
+            fleet.append(screen)
+    page_of = {"number": number, "pages": pages, "first": first + 1,
+               "last": first + len(shown), "total": len(rows)}  # fmt: skip
+    return {"screens": fleet, "counts": counts, "groups": groups, "page": page_of}
 
 
 def _content_size(display: object) -> tuple[int, int] | None:

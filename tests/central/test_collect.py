@@ -282,50 +282,6 @@ def test_a_screenshot_command_lands_in_the_database_as_the_screen_shows_it(mosqu
     assert len(base64.b64encode(jpeg)) < 300 * 1024
 
 
-def test_two_collectors_share_the_fleet_and_store_each_play_once(postgres, mosquitto, tmp_path):
-    from player.push.popstore import PopStore
-    from tests.push.runner import PushRunner, push_config
-    from tests.push.test_push_link import play
-
-    office = [
-        CollectorProcess(tmp_path / f"office-{n}", mosquitto.url, postgres.url,
-                         client_id=f"collector-{n}", share_group="office")
-        for n in (1, 2)
-    ]  # fmt: skip
-    stores = [PopStore(tmp_path / f"pop-{n}.sqlite3", max_records=1000) for n in range(4)]
-    try:
-        for collector in office:
-            collector.start()
-        runners = [
-            PushRunner(push_config(mosquitto.url, player_id=f"lobby-{n}"), pop=store)
-            for n, store in enumerate(stores)
-        ]
-        for store in stores:
-            for n in range(60):
-                store.record(play(n))
-        for runner in runners:
-            runner.thread.start()
-        try:
-            for store in stores:
-                wait_until(lambda s=store: s.stats()["pending"] == 0, 60, "every play acked")
-        finally:
-            for runner in runners:
-                runner.__exit__(None, None, None)
-        for collector in office:
-            collector.stop()
-        logs = [collector.log.read_text() for collector in office]
-        for n, store in enumerate(stores):
-            stored = office[0].record_ids(f"lobby-{n}", store.store_id)
-            assert sorted(stored) == list(range(1, 61))
-        # Both took a share (the broker hands out batches in turn).
-        assert all(" 0 plays stored" not in log for log in logs), logs
-    finally:
-        for store in stores:
-            store.close()
-        for collector in office:
-            collector.close()
-
-
 def test_a_change_of_brightness_is_stored_as_a_span_and_reported_by_hour(mosquitto, tmp_path):
     """The keeper's change becomes a span in the player's store, travels in a batch, is
     acknowledged, lands in the office database and answers `report brightness`."""

@@ -1,5 +1,6 @@
 """The collector under faults, with real processes: a poisoned report among good ones, the
-database stopped mid-flood, the broker restarted, the office disk full.
+database stopped mid-flood, one of two collectors killed mid-flood, the broker restarted,
+the office disk full.
 
 Each test ends with the same proof: every play a screen ever recorded is in the database
 exactly once or still in the screen's store, and no ack came while nothing could commit.
@@ -16,9 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from central.db.schema import errors, screens
+from central.db.schema import errors, play_days, play_hours, plays, screens
 from player.push.popstore import PopStore
 from tests.fixtures.collector import PREFIX, CollectorProcess, wait_until
 from tests.fixtures.disk import fill, small_disk
@@ -220,6 +221,55 @@ def test_postgresql_stopped_for_30_s_mid_flood_loses_and_repeats_nothing(
         acks.close()
         flood.close()
         collector.close()
+
+
+def test_two_collectors_share_the_fleet_and_one_killed_mid_flood_loses_nothing(
+    postgres, mosquitto, tmp_path
+):
+    """Two collectors on one shared subscription and one PostgreSQL; one is SIGKILLed while
+    the screens flood: what it held uncommitted is sent again, and the other one stores it."""
+    office = [
+        CollectorProcess(tmp_path / f"office-{n}", mosquitto.url, postgres.url,
+                         client_id=f"collector-{n}", share_group="office")
+        for n in (1, 2)
+    ]  # fmt: skip
+    acks = MqttProbe(mosquitto)
+    flood = Flood(tmp_path, mosquitto.url, screens=8, plays=100)
+    try:
+        for collector in office:
+            collector.start()
+        acks.subscribe(ACKS)
+        flood.start()
+        wait_until(lambda: office[0].play_count() >= 200, 30, "the flood under way")
+        office[0].proc.kill()  # no goodbye: its session and what it had queued stay behind
+        office[0].proc.wait(10)
+        flood.more(40)  # the screens keep playing
+        wait_until(lambda: flood.pending() == 0, 40, "every play acknowledged")
+        flood.close()
+        office[1].stop()
+        flood.assert_exactly_once(office[1])
+        # Every id ever acknowledged is stored (nothing acked before it was durable).
+        assert len(acked_ids(acks)) == sum(flood.recorded)
+        # The sums the reports read agree with the plays, screen by screen.
+        with office[1].engine().connect() as connection:
+            raw = dict(
+                connection.execute(
+                    select(plays.c.player, func.count()).group_by(plays.c.player)
+                ).all()
+            )
+            for sums in (play_hours, play_days):
+                summed = dict(
+                    connection.execute(
+                        select(sums.c.player, func.sum(sums.c.plays)).group_by(sums.c.player)
+                    ).all()
+                )
+                assert summed == raw, sums.name
+        assert raw == {f"lobby-{n}": count for n, count in enumerate(flood.recorded)}
+    finally:
+        acks.close()
+        flood.close()
+        for collector in office:
+            collector.close()
 
 
 class NotifySocket:

@@ -1,4 +1,4 @@
-"""The fleet page: counts at the top, then every screen by group; refreshed by light polling."""
+"""The fleet page: counts at the top, then the screens by group, a thousand a page; polled."""
 
 from __future__ import annotations
 
@@ -18,11 +18,23 @@ from player.wire.units import format_size
 
 log = logging.getLogger(__name__)
 
+# Screens drawn per page. Every card costs the server and the browser alike (10,000 cards
+# were 8 MB of HTML and 1.5 s to render); a fleet up to this size fits on one page.
+PAGE_SIZE = 1000
 
-def fleet_data(connection, config: CentralConfig, now: dt.datetime) -> dict:
+
+def fleet_data(
+    connection, config: CentralConfig, now: dt.datetime, page: int = 1, page_size: int = PAGE_SIZE
+) -> dict:
+    """The whole fleet's counts, and the screens of page `page` (by group, then name).
+
+    `fleet.fleet_summary` of that page (its "page" says which screens it holds) plus
+    `"by_group"`: the page's screens per group.
+    """
     summary = fleet.fleet_summary(
-        connection, now=now, latest_sequences=publishes.latest_good_sequences(config)
-    )
+        connection, now=now, latest_sequences=publishes.latest_good_sequences(config),
+        page=page, page_size=page_size,
+    )  # fmt: skip
     by_group: dict[str, list[dict]] = {}
     for screen in summary["screens"]:
         by_group.setdefault(screen["group"] or "-", []).append(screen)
@@ -34,9 +46,14 @@ def fleet_data(connection, config: CentralConfig, now: dt.datetime) -> dict:
     return summary
 
 
+def page_number(text: str | None) -> int:
+    """The page `?page=` asks for; anything but a whole number from 1 up is the first."""
+    return int(text) if text and text.isascii() and text.isdigit() and int(text) > 0 else 1
+
+
 def annotate(summary: dict, zone, now: dt.datetime, language: str) -> dict:
-    """Each screen's times and sizes as text, once in Python: the template only places them
-    (1,000 screens must render in well under the 300 ms a page may take)."""
+    """Each shown screen's times and sizes as text, once in Python: the template only places
+    them (1,000 screens must render in well under the 300 ms a page may take)."""
     for screen in summary["screens"]:
         screen["since_text"] = i18n.local_time(screen["state_since"], zone)
         screen["ago_text"] = i18n.age(screen["state_since"], now, language)
@@ -77,7 +94,8 @@ async def fleet_rows(request: Request, session: Session) -> Response:
 async def _fleet(request: Request, session: Session, template: str) -> Response:
     console = web.console_of(request)
     now = console.now()
-    data = await web.db(request, fleet_data, console.config, now)
+    page = page_number(request.query_params.get("page"))
+    data = await web.db(request, fleet_data, console.config, now, page)
     annotate(data, console.zone, now, web.language(request))
     data["pending"] = await web.db(request, content.pending_count)  # the content workflow's
     return web.render(request, template, data, session=session)
