@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,8 +44,11 @@ GOAL_CONTENT_LAST = 5.0
 GOAL_ALERT_P95 = 1.0
 GOAL_SCREENS = 1000  # goals are judged at this fleet size only
 SCREENS_PER_CONNECTION = 10
+SCREENS_PER_WORKER = 125  # more threads than this in one interpreter fight over its lock
+STARTS_AT_ONCE = 10
 OFFLINE_SHARE = 0.1
 WAIT_ALL = 60.0  # seconds a phase may take before the missing screens count as lost
+KEEPALIVE = 1  # seconds nginx keeps an idle connection; the bench waits longer after a sync
 
 
 class BenchError(RuntimeError):
@@ -86,6 +90,7 @@ class Screen:
         self.gate = MessageGate(name, GROUP, public_key)
         self.book = AlertBook()
         self.notices = 0
+        self.first_sync = threading.Event()
         self.sync = SyncLoop(
             self.config,
             Cache(folder, self.config.cache.max_size),
@@ -96,6 +101,7 @@ class Screen:
         )
 
     def _activated(self, manifest) -> None:
+        self.first_sync.set()
         self.events.put(("active", self.name, manifest.sequence, time.monotonic()))
 
     def handle(self, topic: str, payload: bytes) -> None:
@@ -107,6 +113,7 @@ class Screen:
             notice = self.gate.notice(payload, active if type(active) is int else None, now)
             if notice is not None:
                 self.sync.wake(digest=notice.get("sha256"))
+                self.events.put(("woken", self.name, notice["sequence"], time.monotonic()))
         elif topic == self.topics.alert:
             alert = self.gate.alert(payload, now)
             if alert is not None and self.book.offer(alert, dt.datetime.now(dt.UTC)) is not None:
@@ -163,10 +170,17 @@ def worker(spec: dict, events, commands) -> None:
     threads = [
         threading.Thread(target=s.sync.run, args=(stop, lambda: None), daemon=True) for s in screens
     ]
-    for thread in threads:
-        thread.start()
+    # Connected first: the first syncs of hundreds of threads would starve the handshakes.
     for connection in connections:
         connection.connect()
+    # The first syncs go a few at a time: they are not measured, and all at once they
+    # would bury the worker in hundreds of runnable threads.
+    for first in range(0, len(threads), STARTS_AT_ONCE):
+        batch = range(first, min(first + STARTS_AT_ONCE, len(threads)))
+        for n in batch:
+            threads[n].start()
+        for n in batch:
+            screens[n].first_sync.wait(WAIT_ALL)
     events.put(("ready", spec["name"], 0, time.monotonic()))
     offline: list[Connection] = []
     while True:
@@ -175,7 +189,8 @@ def worker(spec: dict, events, commands) -> None:
             offline = [c for n, c in enumerate(connections) if n in arg]
             for connection in offline:
                 connection.disconnect()
-            events.put(("offline", spec["name"], sum(len(c.screens) for c in offline), 0.0))
+            screens_gone = sum(len(c.screens) for c in offline)
+            events.put(("offline", spec["name"], (screens_gone, len(offline)), 0.0))
         elif command == "online":
             for connection in offline:
                 events.put(("return", connection.name, 0, time.monotonic()))
@@ -276,6 +291,26 @@ class Fleet:
                 process.kill()
 
 
+class ServerCpu:
+    """CPU seconds a server (a process and its children) has used since this was made."""
+
+    def __init__(self, pid: int) -> None:
+        import psutil
+
+        self.process = psutil.Process(pid)
+        self.start = self._total()
+
+    def _total(self) -> float:
+        total = 0.0
+        for process in [self.process, *self.process.children(recursive=True)]:
+            times = process.cpu_times()
+            total += times.user + times.system
+        return total
+
+    def used(self) -> float:
+        return self._total() - self.start
+
+
 def make_nginx(workdir: Path, root: Path):
     """The fixture's nginx, with room for a fleet's connections (its 128 suit tests)."""
     from tests.fixtures.nginx import Nginx
@@ -284,6 +319,9 @@ def make_nginx(workdir: Path, root: Path):
         def _write_conf(self) -> Path:
             path = super()._write_conf()
             text = path.read_text().replace("worker_connections 128;", "worker_connections 16384;")
+            # Real screens sync minutes or hours apart, far beyond nginx's keepalive_timeout
+            # (75 s): each notice opens new connections. A short one gives the bench that.
+            text = text.replace("sendfile off;", f"sendfile off; keepalive_timeout {KEEPALIVE}s;")
             path.write_text("worker_rlimit_nofile 20000;\n" + text)
             return path
 
@@ -293,14 +331,14 @@ def make_nginx(workdir: Path, root: Path):
 class Office:
     """Publishes into nginx's folder and notifies through central/broker.py."""
 
-    def __init__(self, work: Path, site: Path, broker_url: str) -> None:
+    def __init__(self, work: Path, site: Path, broker_url: str, prefix: str) -> None:
         from central.broker import BrokerTarget
         from tests.fixtures.content import write_key
         from tests.sync.util import noise_image
 
         self.work, self.site = work, site
         self.key_path, self.public_key = write_key(work / "keys" / "publisher.key")
-        self.target = BrokerTarget.from_url(broker_url)
+        self.target = replace(BrokerTarget.from_url(broker_url), prefix=prefix)
         # Three images every manifest keeps, and a new one per publish (about 100 kB).
         self.kept = [noise_image(work / "media" / f"kept{n}.png", (100, 100), seed=n)
                      for n in range(3)]  # fmt: skip
@@ -380,30 +418,42 @@ def _cost_rows(nginx, count: int, notices: int) -> list[dict]:
     ]  # fmt: skip
 
 
-def bench_size(work: Path, count: int, workers: int, broker, *, full: bool) -> list[dict]:
-    """One fleet of `count` screens: a publish, then (if `full`) offline screens and an alert."""
+def bench_size(work: Path, count: int, workers: int, broker, *, full: bool, rows: list[dict]):
+    """One fleet of `count` screens: a publish, then (if `full`) offline screens and an alert.
+
+    Rows go into `rows` as they are measured, so a later phase's failure keeps them."""
     site = work / "www" / GROUP
     site.mkdir(parents=True)
     nginx = make_nginx(work / "nginx", work / "www")
-    office = Office(work, site, broker.url)
+    # A prefix per fleet: no retained notice of an earlier fleet reaches this one.
+    office = Office(work, site, broker.url, prefix=f"fleet{count}")
     data, _took = office.publish()
     nginx.start()
     fleet = None
-    rows: list[dict] = []
     try:
         fleet = Fleet(count, workers, root=work / "screens",
                       url=f"{nginx.url}/{GROUP}/manifest.json", public_key=office.public_key,
                       port=broker.port, prefix=office.target.prefix)  # fmt: skip
         fleet.collect("active", count, WAIT_ALL + count / 20, key=_sequence(data))
+        time.sleep(KEEPALIVE + 0.5)  # nginx has closed every screen's idle connection
         # Publish → notify → every screen on the new content.
         nginx.clear_log()
         notices_before = fleet.notices()
+        servers = {"nginx": ServerCpu(nginx.process.pid), "mosquitto": ServerCpu(broker.proc.pid)}
         data, took = office.publish()
         sent = office.notify(data)
         active = fleet.collect("active", count, WAIT_ALL, key=_sequence(data))
+        woken = fleet.collect("woken", count, WAIT_ALL, key=_sequence(data))
         notices = fleet.notices() - notices_before
+        for name, cpu in servers.items():
+            rows.append({"name": f"{name} CPU for one publish to {count} screens",
+                         "value": round(cpu.used() * 1000), "unit": "ms", "goal": "",
+                         "ok": True})  # fmt: skip
         rows.append({"name": f"publish (central.publish), {count} screens", "value":
                      round(took * 1000), "unit": "ms", "goal": "", "ok": True})  # fmt: skip
+        rows += _latency_rows(
+            "notify → notice at the screen", [at - sent for at in woken.values()], count, {}
+        )
         rows += _latency_rows(
             "notify → new content on screen",
             [at - sent for at in active.values()],
@@ -412,13 +462,15 @@ def bench_size(work: Path, count: int, workers: int, broker, *, full: bool) -> l
         )
         rows += _cost_rows(nginx, count, notices)
         if not full:
-            return rows
+            return
         # The same with 10 % of the screens offline (their MQTT connections down).
         every = round(1 / OFFLINE_SHARE)
         gone = [n for n in range(fleet.connections) if n % every == every - 1]
+        time.sleep(KEEPALIVE + 0.5)
         fleet.send("offline", gone)
         away = fleet.collect("offline", len(fleet.processes), 30)
-        offline_count = sum(fleet.values[name] for name in away)
+        offline_count = sum(fleet.values[name][0] for name in away)
+        offline_connections = sum(fleet.values[name][1] for name in away)
         data, _took = office.publish()
         sequence = _sequence(data)
         sent = office.notify(data)
@@ -430,7 +482,7 @@ def bench_size(work: Path, count: int, workers: int, broker, *, full: bool) -> l
             {},
         )
         fleet.send("online")
-        returned = fleet.collect("return", len(fleet.processes) * len(gone), 30)
+        returned = fleet.collect("return", offline_connections, WAIT_ALL)
         late = fleet.collect("active", offline_count, WAIT_ALL, key=sequence)
         back = min(returned.values())
         rows += _latency_rows(
@@ -448,7 +500,6 @@ def bench_size(work: Path, count: int, workers: int, broker, *, full: bool) -> l
             count,
             {"p95": GOAL_ALERT_P95},
         )
-        return rows
     finally:
         if fleet is not None:
             fleet.close()
@@ -465,7 +516,6 @@ def run(quick: bool = False, smoke: bool = False, sizes: list[int] | None = None
     from tests.fixtures.mosquitto import Mosquitto
 
     sizes = sizes or ([10] if smoke else [100, 300] if quick else [100, 500, 1000])
-    workers = workers or (1 if smoke else 2)
     shm = Path("/dev/shm")
     rows: list[dict] = [{"name": "load before the run", "value": load_line(), "unit": "",
                          "goal": "", "ok": True}]  # fmt: skip
@@ -480,8 +530,9 @@ def run(quick: bool = False, smoke: bool = False, sizes: list[int] | None = None
         try:
             for count in sizes:
                 try:
-                    rows += bench_size(work / f"n{count}", count, workers, broker,
-                                       full=count == max(sizes))  # fmt: skip
+                    workers_here = workers or max(2, math.ceil(count / SCREENS_PER_WORKER))
+                    bench_size(work / f"n{count}", count, workers_here, broker,
+                               full=count == max(sizes), rows=rows)  # fmt: skip
                 except BenchError as exc:
                     rows.append({"name": f"fleet of {count}", "value": f"error: {exc}",
                                  "unit": "", "goal": "", "ok": False})  # fmt: skip
