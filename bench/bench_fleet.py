@@ -44,7 +44,7 @@ GOAL_CONTENT_LAST = 5.0
 GOAL_ALERT_P95 = 1.0
 GOAL_SCREENS = 1000  # goals are judged at this fleet size only
 SCREENS_PER_CONNECTION = 10
-SCREENS_PER_WORKER = 125  # more threads than this in one interpreter fight over its lock
+SCREENS_PER_WORKER = 100  # more threads than this in one interpreter fight over its lock
 STARTS_AT_ONCE = 10
 # Syncs running at once in one worker process. Each real screen syncs on its own CPU; here
 # a few hundred share two cores, and past a handful at once an interpreter spends its time
