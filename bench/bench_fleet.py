@@ -548,7 +548,9 @@ def run(quick: bool = False, smoke: bool = False, sizes: list[int] | None = None
         try:
             for count in sizes:
                 try:
-                    workers_here = workers or max(2, math.ceil(count / SCREENS_PER_WORKER))
+                    workers_here = workers or (
+                        1 if smoke else max(2, math.ceil(count / SCREENS_PER_WORKER))
+                    )
                     bench_size(work / f"n{count}", count, workers_here, broker,
                                full=count == max(sizes), rows=rows)  # fmt: skip
                     print(f"# fleet of {count} done, {load_line()}", file=sys.stderr)
