@@ -24,6 +24,7 @@ MODULES = (
     "bench.bench_push",
     "bench.bench_cap",
     "bench.bench_collector",
+    "bench.bench_fleet",
     "bench.bench_console",
     "bench.bench_upload",
     "bench.bench_approve",
