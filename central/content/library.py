@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 from PIL import Image
 from sqlalchemy import Connection
 
@@ -63,11 +62,12 @@ def check_playable(info: MediaInfo) -> tuple[str, ...]:
 
 
 def make_thumbnail(path: Path, info: MediaInfo) -> bytes:
-    """A small JPEG: the image itself, or a video's first frame (its poster)."""
+    """A small JPEG: the image itself, or a video's first frame (its poster), the one the
+    probe decoded (`probe_media(path, poster=True)`): no second open and decode."""
     if info.type == "video":
-        with av.open(str(path)) as container:
-            frame = next(container.decode(video=0))
-            picture = frame.to_image()
+        if info.poster is None:
+            raise ValueError("make_thumbnail needs probe_media(path, poster=True) for a video")
+        picture = info.poster
     else:
         with Image.open(path) as image:
             image.draft("RGB", THUMBNAIL)  # JPEG: decode at a reduced size, cheaply
@@ -95,7 +95,7 @@ def accept(
         if stored.media_by_sha(connection, received.sha256) is not None:
             return Accepted(received.sha256, new=False)
         try:
-            info = probe_media(received.path)
+            info = probe_media(received.path, poster=True)
         except ProbeError as exc:
             raise UploadError(f"{received.filename or 'the file'}: {exc}") from None
         warnings = check_playable(info)
