@@ -18,6 +18,7 @@ from player.wire.units import format_size
 MAX_FIELD_BYTES = 4096  # a text field of the upload form: tags, dates, the CSRF token
 MAX_FIELDS = 16
 FORM_OVERHEAD = 64 * 1024  # headers and text fields beside the file, allowed over the limit
+BATCH_BYTES = 4 << 20  # handed to the hashing writer at a time (see _HashingWriter)
 
 
 class UploadError(ValueError):
@@ -36,32 +37,47 @@ class Received:
 
 
 class _HashingWriter:
-    """Hash and write the file's chunks in one worker thread, in order, one chunk behind the
-    parser: sha256 and file writes release the GIL, so they run beside the parsing of the
-    next chunk (measured in bench/bench_upload.py). One chunk in flight keeps memory flat."""
+    """Hash and write the file's chunks in one worker thread, in order, a batch behind the
+    parser: sha256 and file writes release the GIL, so they run beside the parsing of what
+    comes next. Chunks (views of the parser's immutable buffers, no copies) are handed over
+    BATCH_BYTES at a time, not one by one: each hand-over is two thread wake-ups, and the
+    server's reads are at most 256 KiB (bench_upload: the parser waited on them for most of
+    an upload). One batch in flight and one filling keep memory flat."""
 
     def __init__(self, handle) -> None:
         self.handle = handle
         self.hasher = hashlib.sha256()
         self.worker = ThreadPoolExecutor(1, thread_name_prefix="upload")
         self.pending: Future | None = None
+        self.batch: list[memoryview | bytes] = []
+        self.batched = 0
 
-    def _write(self, chunk: memoryview) -> None:
-        self.hasher.update(chunk)
-        self.handle.write(chunk)
+    def _write(self, batch: list[memoryview | bytes]) -> None:
+        for chunk in batch:
+            self.hasher.update(chunk)
+            self.handle.write(chunk)
 
-    def write(self, chunk: memoryview) -> None:
+    def _hand_over(self) -> None:
         if self.pending is not None:
             self.pending.result()  # a write that failed (disk full) raises here
-        self.pending = self.worker.submit(self._write, chunk)
+        self.pending = self.worker.submit(self._write, self.batch)
+        self.batch, self.batched = [], 0
+
+    def write(self, chunk: memoryview | bytes) -> None:
+        self.batch.append(chunk)
+        self.batched += len(chunk)
+        if self.batched >= BATCH_BYTES:
+            self._hand_over()
 
     def close(self) -> None:
-        """Finish the last chunk and close the file; raises what the worker met."""
+        """Finish the last chunks and close the file; raises what the worker met."""
         try:
+            if self.batch:
+                self._hand_over()
             if self.pending is not None:
                 self.pending.result()
         finally:
-            self.pending = None
+            self.pending, self.batch = None, []
             self.worker.shutdown(wait=True)
             self.handle.close()
 
