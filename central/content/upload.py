@@ -40,29 +40,34 @@ class Received:
 
 
 class _HashingWriter:
-    """Hash and write the file's chunks in one worker thread, in order, a batch behind the
-    parser: sha256 and file writes release the GIL, so they run beside the parsing of what
-    comes next. Chunks (views of the parser's immutable buffers, no copies) are handed over
-    BATCH_BYTES at a time, not one by one: each hand-over is two thread wake-ups, and the
-    server's reads are at most 256 KiB (bench_upload: the parser waited on them for most of
-    an upload). One batch in flight and one filling keep memory flat.
-    Every WRITE_BEHIND_BYTES an fdatasync starts in a second thread (not waited for), so the
-    disk writes while the body still arrives instead of all at the library's fsync."""
+    """Hash the file's chunks in one worker thread and write them in another, each in order,
+    a batch behind the parser: sha256 and file writes release the GIL, so the two run beside
+    each other and beside the parsing of what comes next. Chunks (views of the parser's
+    immutable buffers, no copies) are handed over BATCH_BYTES at a time, not one by one:
+    each hand-over wakes threads, and the server's reads are at most 256 KiB (bench_upload:
+    the parser waited on them for most of an upload). One batch in flight (hashed and
+    written) and one filling keep memory flat. Every WRITE_BEHIND_BYTES an fdatasync starts
+    in a third thread (not waited for), so the disk writes while the body still arrives
+    instead of all at the library's fsync."""
 
     def __init__(self, handle) -> None:
         self.handle = handle
         self.hasher = hashlib.sha256()
-        self.worker = ThreadPoolExecutor(1, thread_name_prefix="upload")
-        self.pending: Future | None = None
+        self.hashing = ThreadPoolExecutor(1, thread_name_prefix="upload-hash")
+        self.writing = ThreadPoolExecutor(1, thread_name_prefix="upload-write")
+        self.pending: list[Future] = []
         self.batch: list[memoryview | bytes] = []
         self.batched = 0
         self.flusher = ThreadPoolExecutor(1, thread_name_prefix="upload-flush")
         self.flushing: Future | None = None
         self.unflushed = 0
 
-    def _write(self, batch: list[memoryview | bytes]) -> None:
+    def _hash(self, batch: list[memoryview | bytes]) -> None:
         for chunk in batch:
             self.hasher.update(chunk)
+
+    def _write(self, batch: list[memoryview | bytes]) -> None:
+        for chunk in batch:
             self.handle.write(chunk)
             self.unflushed += len(chunk)
         if self.unflushed >= WRITE_BEHIND_BYTES and (self.flushing is None or self.flushing.done()):
@@ -70,10 +75,15 @@ class _HashingWriter:
             self.flushing = self.flusher.submit(os.fdatasync, self.handle.fileno())
             self.unflushed = 0
 
+    def _wait(self) -> None:
+        pending, self.pending = self.pending, []
+        for future in pending:
+            future.result()  # a write that failed (disk full) raises here
+
     def _hand_over(self) -> None:
-        if self.pending is not None:
-            self.pending.result()  # a write that failed (disk full) raises here
-        self.pending = self.worker.submit(self._write, self.batch)
+        self._wait()
+        self.pending = [self.hashing.submit(self._hash, self.batch),
+                        self.writing.submit(self._write, self.batch)]  # fmt: skip
         self.batch, self.batched = [], 0
 
     def write(self, chunk: memoryview | bytes) -> None:
@@ -87,11 +97,11 @@ class _HashingWriter:
         try:
             if self.batch:
                 self._hand_over()
-            if self.pending is not None:
-                self.pending.result()
+            self._wait()
         finally:
-            self.pending, self.batch = None, []
-            self.worker.shutdown(wait=True)
+            self.pending, self.batch = [], []
+            self.hashing.shutdown(wait=True)
+            self.writing.shutdown(wait=True)
             self.flusher.shutdown(wait=True)  # before the file it flushes is closed
             self.handle.close()
 
