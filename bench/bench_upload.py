@@ -1,6 +1,6 @@
 """A 200 MB H.264 upload through nginx to the console's library, against a disk copy.
 
-`python -m bench.bench_upload [--quick] [--code NAME=DIR ...]`
+`python -m bench.bench_upload [--quick] [--code NAME=DIR ...] [--steps]`
 
 A real nginx proxies to a real console process (`videotron console`) with the
 `location = /library/upload` block of docs/CONSOLE.md (plain HTTP on loopback: TLS is
@@ -28,6 +28,9 @@ fsync, database and answer).
 `--code NAME=DIR` (repeatable) compares versions of the console's code instead of nginx
 designs: one console per source tree (DIR on its PYTHONPATH, e.g. `git archive COMMIT`
 unpacked), each behind the documented nginx block, taking turns within each round.
+`--steps` times the console's steps after the last byte one by one, in this process, on the
+same clip (five rounds, medians): the probe, the poster, and the fsync of a freshly written
+file with and without the upload's write-behind.
 """
 
 from __future__ import annotations
@@ -371,6 +374,51 @@ def run(quick: bool = False, smoke: bool = False, codes: dict[str, Path] | None 
             for row in rows_for(median_of(runs), judged=index == 0 or bool(codes))]  # fmt: skip
 
 
+def after_steps(rounds: int = 5) -> list[dict]:
+    """The steps after the last byte, each timed alone on a 200 MB clip (medians of `rounds`)."""
+    from central.content import library, upload
+    from central.probe import probe_media
+
+    def poster_decoded_again(path: Path) -> None:  # the poster as it was made before
+        with av.open(str(path)) as container:
+            next(container.decode(video=0)).to_image()
+
+    def written(path: Path, behind: int) -> None:
+        data = video.read_bytes()
+        writer = upload._HashingWriter(path.open("wb"), write_behind=behind)
+        for start in range(0, len(data), 256 << 10):  # as the server reads
+            writer.write(memoryview(data)[start : start + (256 << 10)])
+        writer.close()
+
+    times: dict[str, list[float]] = {}
+
+    def timed(name: str, step) -> object:
+        started = time.perf_counter()
+        result = step()
+        times.setdefault(name, []).append(time.perf_counter() - started)
+        return result
+
+    with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp:
+        video = make_video(Path(tmp) / "clip.mp4", FILE_MB * MB)
+        kept = Path(tmp) / "kept.tmp"
+        for _ in range(rounds):
+            timed("probe", lambda: probe_media(video))
+            info = timed("probe keeping the first frame", lambda: probe_media(video, poster=True))
+            timed("poster decoded a second time (before)", lambda: poster_decoded_again(video))
+            timed(
+                "thumbnail from the probe's frame", lambda i=info: library.make_thumbnail(video, i)
+            )
+            for label, behind in (("no write-behind", 1 << 60),
+                                  ("write-behind", upload.WRITE_BEHIND_BYTES)):  # fmt: skip
+                os.sync()
+                timed(f"hash + write 200 MB, {label}", lambda b=behind: written(kept, b))
+                timed(f"fsync after it, {label}", lambda: library._sync_data(kept))
+                kept.unlink()
+    return [{"name": f"  {name} (median of {rounds})",
+             "value": round(statistics.median(values) * 1000, 1), "unit": "ms", "goal": "-",
+             "ok": True} for name, values in times.items()]  # fmt: skip
+
+
 def main() -> int:
     arguments = sys.argv[1:]
     codes = {}
@@ -378,7 +426,10 @@ def main() -> int:
         if flag == "--code":
             name, _, folder = value.partition("=")
             codes[name] = Path(folder).resolve()
-    rows = run(quick="--quick" in arguments, codes=codes or None)
+    if "--steps" in arguments:
+        rows = after_steps()
+    else:
+        rows = run(quick="--quick" in arguments, codes=codes or None)
     for row in rows:
         print(f"{row['name']:<72} {row['value']!s:>8} {row['unit']:<4} {row['goal']}")
     return 0 if all(row["ok"] for row in rows) else 1

@@ -50,8 +50,8 @@ class _HashingWriter:
     in a third thread (not waited for), so the disk writes while the body still arrives
     instead of all at the library's fsync."""
 
-    def __init__(self, handle) -> None:
-        self.handle = handle
+    def __init__(self, handle, write_behind: int = WRITE_BEHIND_BYTES) -> None:
+        self.handle, self.write_behind = handle, write_behind
         self.hasher = hashlib.sha256()
         self.hashing = ThreadPoolExecutor(1, thread_name_prefix="upload-hash")
         self.writing = ThreadPoolExecutor(1, thread_name_prefix="upload-write")
@@ -70,7 +70,7 @@ class _HashingWriter:
         for chunk in batch:
             self.handle.write(chunk)
             self.unflushed += len(chunk)
-        if self.unflushed >= WRITE_BEHIND_BYTES and (self.flushing is None or self.flushing.done()):
+        if self.unflushed >= self.write_behind and (self.flushing is None or self.flushing.done()):
             self.handle.flush()
             self.flushing = self.flusher.submit(os.fdatasync, self.handle.fileno())
             self.unflushed = 0
