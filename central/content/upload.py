@@ -18,7 +18,6 @@ from player.wire.units import format_size
 MAX_FIELD_BYTES = 4096  # a text field of the upload form: tags, dates, the CSRF token
 MAX_FIELDS = 16
 FORM_OVERHEAD = 64 * 1024  # headers and text fields beside the file, allowed over the limit
-BATCH_BYTES = 4 << 20  # handed to the hashing writer at a time (see _HashingWriter)
 # Written bytes after which the writer starts flushing them to the disk in the background,
 # so the library's fsync before it keeps the file finds little left to write.
 WRITE_BEHIND_BYTES = 32 << 20
@@ -40,68 +39,43 @@ class Received:
 
 
 class _HashingWriter:
-    """Hash the file's chunks in one worker thread and write them in another, each in order,
-    a batch behind the parser: sha256 and file writes release the GIL, so the two run beside
-    each other and beside the parsing of what comes next. Chunks (views of the parser's
-    immutable buffers, no copies) are handed over BATCH_BYTES at a time, not one by one:
-    each hand-over wakes threads, and the server's reads are at most 256 KiB (bench_upload:
-    the parser waited on them for most of an upload). One batch in flight (hashed and
-    written) and one filling keep memory flat. Every WRITE_BEHIND_BYTES an fdatasync starts
-    in a third thread (not waited for), so the disk writes while the body still arrives
-    instead of all at the library's fsync."""
+    """Hash and write the file's chunks in one worker thread, in order, one chunk behind the
+    parser: sha256 and file writes release the GIL, so they run beside the parsing of the
+    next chunk (measured in bench/bench_upload.py). One chunk in flight keeps memory flat.
+    Every `write_behind` bytes an fdatasync starts in a second thread (not waited for), so
+    the disk writes while the body still arrives instead of all at the library's fsync."""
 
     def __init__(self, handle, write_behind: int = WRITE_BEHIND_BYTES) -> None:
         self.handle, self.write_behind = handle, write_behind
         self.hasher = hashlib.sha256()
-        self.hashing = ThreadPoolExecutor(1, thread_name_prefix="upload-hash")
-        self.writing = ThreadPoolExecutor(1, thread_name_prefix="upload-write")
-        self.pending: list[Future] = []
-        self.batch: list[memoryview | bytes] = []
-        self.batched = 0
+        self.worker = ThreadPoolExecutor(1, thread_name_prefix="upload")
+        self.pending: Future | None = None
         self.flusher = ThreadPoolExecutor(1, thread_name_prefix="upload-flush")
         self.flushing: Future | None = None
         self.unflushed = 0
 
-    def _hash(self, batch: list[memoryview | bytes]) -> None:
-        for chunk in batch:
-            self.hasher.update(chunk)
-
-    def _write(self, batch: list[memoryview | bytes]) -> None:
-        for chunk in batch:
-            self.handle.write(chunk)
-            self.unflushed += len(chunk)
+    def _write(self, chunk: memoryview) -> None:
+        self.hasher.update(chunk)
+        self.handle.write(chunk)
+        self.unflushed += len(chunk)
         if self.unflushed >= self.write_behind and (self.flushing is None or self.flushing.done()):
             self.handle.flush()
             self.flushing = self.flusher.submit(os.fdatasync, self.handle.fileno())
             self.unflushed = 0
 
-    def _wait(self) -> None:
-        pending, self.pending = self.pending, []
-        for future in pending:
-            future.result()  # a write that failed (disk full) raises here
-
-    def _hand_over(self) -> None:
-        self._wait()
-        self.pending = [self.hashing.submit(self._hash, self.batch),
-                        self.writing.submit(self._write, self.batch)]  # fmt: skip
-        self.batch, self.batched = [], 0
-
-    def write(self, chunk: memoryview | bytes) -> None:
-        self.batch.append(chunk)
-        self.batched += len(chunk)
-        if self.batched >= BATCH_BYTES:
-            self._hand_over()
+    def write(self, chunk: memoryview) -> None:
+        if self.pending is not None:
+            self.pending.result()  # a write that failed (disk full) raises here
+        self.pending = self.worker.submit(self._write, chunk)
 
     def close(self) -> None:
-        """Finish the last chunks and close the file; raises what the worker met."""
+        """Finish the last chunk and close the file; raises what the worker met."""
         try:
-            if self.batch:
-                self._hand_over()
-            self._wait()
+            if self.pending is not None:
+                self.pending.result()
         finally:
-            self.pending, self.batch = [], []
-            self.hashing.shutdown(wait=True)
-            self.writing.shutdown(wait=True)
+            self.pending = None
+            self.worker.shutdown(wait=True)
             self.flusher.shutdown(wait=True)  # before the file it flushes is closed
             self.handle.close()
 

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from central.content.upload import BATCH_BYTES, UploadError, _HashingWriter, receive
+from central.content.upload import UploadError, _HashingWriter, receive
 
 BOUNDARY = "vtboundary"
 TYPE = f"multipart/form-data; boundary={BOUNDARY}"
@@ -79,9 +79,9 @@ def test_a_write_that_fails_in_the_worker_thread_is_raised_not_lost(tmp_path):
     path = tmp_path / "read-only"
     path.write_bytes(b"")
     writer = _HashingWriter(path.open("rb"))  # a real file that refuses writes, as a full disk
-    writer.write(memoryview(bytes(BATCH_BYTES)))  # a whole batch: handed to the worker
+    writer.write(memoryview(b"first chunk"))
     with pytest.raises(OSError):
-        writer.write(memoryview(bytes(BATCH_BYTES)))  # the first batch's failure surfaces here
+        writer.write(memoryview(b"second chunk"))  # the first chunk's failure surfaces here
     with pytest.raises(OSError):
         writer.close()  # and again on closing, which still closes the file
     assert writer.handle.closed
