@@ -1,6 +1,6 @@
 """A 200 MB H.264 upload through nginx to the console's library, against a disk copy.
 
-`python -m bench.bench_upload [--quick]`
+`python -m bench.bench_upload [--quick] [--code NAME=DIR ...] [--steps]`
 
 A real nginx proxies to a real console process (`videotron console`) with the
 `location = /library/upload` block of docs/CONSOLE.md (plain HTTP on loopback: TLS is
@@ -21,12 +21,22 @@ copy without the fsync is reported beside it.
 Memory: the console process's RSS is sampled every 10 ms from before the request to its
 answer; the growth is the peak over the RSS just before. The designs (DESIGNS) take turns,
 ROUNDS uploads each, and each figure is the median of its rounds; the goal is judged on the
-documented design.
+documented design. The time of each upload is split at the client's last byte: what comes
+after it is the console's own work once the body is whole (the last write, probe, poster,
+fsync, database and answer).
+
+`--code NAME=DIR` (repeatable) compares versions of the console's code instead of nginx
+designs: one console per source tree (DIR on its PYTHONPATH, e.g. `git archive COMMIT`
+unpacked), each behind the documented nginx block, taking turns within each round.
+`--steps` times the console's steps after the last byte one by one, in this process, on the
+same clip (five rounds, medians): the probe, the poster, and the fsync of a freshly written
+file with and without the upload's write-behind.
 """
 
 from __future__ import annotations
 
 import http.client
+import itertools
 import os
 import re
 import secrets
@@ -244,8 +254,9 @@ class ProxyNginx:
             self.process.wait(10)
 
 
-def start_console(work: Path, upload_limit: int):
-    """A console with a library and a contributor, started (tests.fixtures.console)."""
+def start_console(work: Path, upload_limit: int, code: Path | None = None):
+    """A console with a library and a contributor, started (tests.fixtures.console); `code`:
+    the source tree it runs from (default: this one)."""
     from tests.fixtures.console import ConsoleProcess
     from tests.fixtures.content import write_key
 
@@ -257,7 +268,7 @@ def start_console(work: Path, upload_limit: int):
         f"console:\n  library: {work / 'library'}\n  upload_limit: {upload_limit}\n",
     )
     console.add_user("kontri", "contributor", PASSWORD, groups="A")
-    console.start()
+    console.start(env=None if code is None else {**os.environ, "PYTHONPATH": str(code)})
     return console
 
 
@@ -287,6 +298,7 @@ def measure(work: Path, console, design: str, changes: dict[str, str] | None, vi
     return {
         "design": design, "size_mb": size_mb, "rate": size_mb / total_s,
         "send_rate": size_mb / sent_s, "copy_synced": copy_synced, "copy_cached": copy_cached,
+        "sent_s": sent_s, "after_s": total_s - sent_s,
         "growth_mb": (rss.peak - rss.before) / MB, "before_mb": rss.before / MB,
         "share": size_mb / total_s / copy_synced,
     }  # fmt: skip
@@ -307,6 +319,9 @@ def rows_for(result: dict, judged: bool) -> list[dict]:
          "goal": "-", "ok": True},
         {"name": "  body sent (to the last byte, before the probe)",
          "value": round(result["send_rate"], 1), "unit": "MB/s", "goal": "-", "ok": True},
+        {"name": "  time to the last byte / after it (console's work once the body is whole)",
+         "value": f"{result['sent_s']:.2f} / {result['after_s']:.2f}", "unit": "s",
+         "goal": "-", "ok": True},
         {"name": "  disk copy + fsync just before (copy alone: "
          f"{result['copy_cached']:.0f} MB/s)", "value": round(result["copy_synced"], 1),
          "unit": "MB/s", "goal": "-", "ok": True},
@@ -319,35 +334,102 @@ def rows_for(result: dict, judged: bool) -> list[dict]:
     ]  # fmt: skip
 
 
-def run(quick: bool = False, smoke: bool = False) -> list[dict]:
+def run(quick: bool = False, smoke: bool = False, codes: dict[str, Path] | None = None
+        ) -> list[dict]:  # fmt: skip
+    """The designs (or, with `codes`, the source trees behind the documented block) in turn."""
     from tests.fixtures.nginx import NGINX
 
     if not Path(NGINX).exists():
         return [{"name": "upload via nginx", "value": "not run: nginx is not installed",
                  "unit": "", "goal": "", "ok": False}]  # fmt: skip
     size_mb, rounds = (4, 1) if smoke else (50, 1) if quick else (FILE_MB, ROUNDS)
-    designs = dict(list(DESIGNS.items())[:1]) if smoke else DESIGNS
+    documented = next(iter(DESIGNS.items()))
+    if codes:
+        designs = {f"{documented[0]}, code {name}": (code, documented[1])
+                   for name, code in codes.items()}  # fmt: skip
+    else:
+        chosen = list(DESIGNS.items())[:1] if smoke else DESIGNS.items()
+        designs = {design: (None, changes) for design, changes in chosen}
     # The clip, its copies and the library in one folder: one file system for all.
     with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp:
         work = Path(tmp)
         video = make_video(work / "clip.mp4", size_mb * MB)
-        console = start_console(work, upload_limit=(size_mb + 50) * MB)
+        consoles: dict[Path | None, object] = {}
         try:
+            for index, (code, _changes) in enumerate(designs.values()):
+                if code not in consoles:
+                    consoles[code] = start_console(work / f"console-{index}",
+                                                   (size_mb + 50) * MB, code)  # fmt: skip
             results: dict[str, list[dict]] = {design: [] for design in designs}
             for round_ in range(rounds):  # the designs in turn: a busy spell hits all alike
-                for index, (design, changes) in enumerate(designs.items()):
+                for index, (design, (code, changes)) in enumerate(designs.items()):
                     mark = round_ * len(designs) + index
-                    result = measure(work, console, design, changes, video, mark=mark)
+                    result = measure(work, consoles[code], design, changes, video, mark=mark)
                     results[design].append(result)
         finally:
-            console.stop()
-    # The goal is judged on the documented design; the others are there to compare.
+            for console in consoles.values():
+                console.stop()
+    # The goal is judged on the documented design (each code tree's, when comparing code).
     return [row for index, runs in enumerate(results.values())
-            for row in rows_for(median_of(runs), judged=index == 0)]  # fmt: skip
+            for row in rows_for(median_of(runs), judged=index == 0 or bool(codes))]  # fmt: skip
+
+
+def after_steps(rounds: int = 5) -> list[dict]:
+    """The steps after the last byte, each timed alone on a 200 MB clip (medians of `rounds`)."""
+    from central.content import library, upload
+    from central.probe import probe_media
+
+    def poster_decoded_again(path: Path) -> None:  # the poster as it was made before
+        with av.open(str(path)) as container:
+            next(container.decode(video=0)).to_image()
+
+    def written(path: Path, behind: int) -> None:
+        data = video.read_bytes()
+        writer = upload._HashingWriter(path.open("wb"), write_behind=behind)
+        for start in range(0, len(data), 256 << 10):  # as the server reads
+            writer.write(memoryview(data)[start : start + (256 << 10)])
+        writer.close()
+
+    times: dict[str, list[float]] = {}
+
+    def timed(name: str, step) -> object:
+        started = time.perf_counter()
+        result = step()
+        times.setdefault(name, []).append(time.perf_counter() - started)
+        return result
+
+    with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp:
+        video = make_video(Path(tmp) / "clip.mp4", FILE_MB * MB)
+        kept = Path(tmp) / "kept.tmp"
+        for _ in range(rounds):
+            timed("probe", lambda: probe_media(video))
+            info = timed("probe keeping the first frame", lambda: probe_media(video, poster=True))
+            timed("poster decoded a second time (before)", lambda: poster_decoded_again(video))
+            timed(
+                "thumbnail from the probe's frame", lambda i=info: library.make_thumbnail(video, i)
+            )
+            for label, behind in (("no write-behind", 1 << 60),
+                                  ("write-behind", upload.WRITE_BEHIND_BYTES)):  # fmt: skip
+                os.sync()
+                timed(f"hash + write 200 MB, {label}", lambda b=behind: written(kept, b))
+                timed(f"fsync after it, {label}", lambda: library._sync_data(kept))
+                kept.unlink()
+    return [{"name": f"  {name} (median of {rounds})",
+             "value": round(statistics.median(values) * 1000, 1), "unit": "ms", "goal": "-",
+             "ok": True} for name, values in times.items()]  # fmt: skip
 
 
 def main() -> int:
-    rows = run(quick="--quick" in sys.argv)
+    arguments = sys.argv[1:]
+    codes = {}
+    for flag, value in itertools.pairwise(arguments):
+        if flag == "--code":
+            name, _, folder = value.partition("=")
+            codes[name] = Path(folder).resolve()
+    if "--steps" in arguments:
+        rows = after_steps()
+    else:
+        rows = run(quick="--quick" in arguments, codes=codes or None)
     for row in rows:
         print(f"{row['name']:<72} {row['value']!s:>8} {row['unit']:<4} {row['goal']}")
     return 0 if all(row["ok"] for row in rows) else 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -28,6 +28,9 @@ class MediaInfo:
     codec: str
     duration: float | None = None
     traits: VideoTraits | None = None  # videos: what the target check needs
+    # A video's first frame, when asked for: the probe decodes it anyway to prove the stream
+    # plays, so the library's poster costs no second open and decode (bench_upload).
+    poster: Image.Image | None = field(default=None, compare=False, repr=False)
 
 
 def _probe_image(path: Path) -> MediaInfo | None:
@@ -53,7 +56,7 @@ def _probe_image(path: Path) -> MediaInfo | None:
     return MediaInfo("image", width, height, IMAGE_FORMATS[fmt])
 
 
-def _probe_video(path: Path) -> MediaInfo:
+def _probe_video(path: Path, poster: bool) -> MediaInfo:
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError, ValueError, EOFError) as exc:
@@ -79,11 +82,12 @@ def _probe_video(path: Path) -> MediaInfo:
         if not width or not height or duration <= 0:
             raise ProbeError(f"video has no size or duration ({width}x{height}, {duration}s)")
         try:
-            next(container.decode(stream))
+            frame = next(container.decode(stream))
         except (av.FFmpegError, StopIteration, ValueError, EOFError) as exc:
             raise ProbeError(f"corrupt {codec} video: no frame decodes ({exc})") from None
         traits = _traits(container, stream, duration)
-    return MediaInfo("video", width, height, codec, round(duration, 3), traits)
+        picture = frame.to_image() if poster else None
+    return MediaInfo("video", width, height, codec, round(duration, 3), traits, picture)
 
 
 def _traits(container, stream, duration: float) -> VideoTraits:
@@ -109,6 +113,7 @@ def _traits(container, stream, duration: float) -> VideoTraits:
     )
 
 
-def probe_media(path: Path) -> MediaInfo:
-    """Identify an image or video by its content (never its extension); ProbeError if unfit."""
-    return _probe_image(path) or _probe_video(path)
+def probe_media(path: Path, *, poster: bool = False) -> MediaInfo:
+    """Identify an image or video by its content (never its extension); ProbeError if unfit.
+    `poster`: keep a video's first frame as a picture in `MediaInfo.poster`."""
+    return _probe_image(path) or _probe_video(path, poster)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
 from PIL import Image
 from sqlalchemy import Connection
 
@@ -62,12 +63,22 @@ def check_playable(info: MediaInfo) -> tuple[str, ...]:
     return verdict.warn
 
 
+def _sync_data(path: Path) -> None:
+    """fsync a file written elsewhere (its data and size), through a descriptor of its own."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def make_thumbnail(path: Path, info: MediaInfo) -> bytes:
-    """A small JPEG: the image itself, or a video's first frame (its poster)."""
+    """A small JPEG: the image itself, or a video's first frame (its poster), the one the
+    probe decoded (`probe_media(path, poster=True)`): no second open and decode."""
     if info.type == "video":
-        with av.open(str(path)) as container:
-            frame = next(container.decode(video=0))
-            picture = frame.to_image()
+        if info.poster is None:
+            raise ValueError("make_thumbnail needs probe_media(path, poster=True) for a video")
+        picture = info.poster
     else:
         with Image.open(path) as image:
             image.draft("RGB", THUMBNAIL)  # JPEG: decode at a reduced size, cheaply
@@ -87,6 +98,7 @@ def accept(
     in every other case it is removed: a refused upload leaves nothing behind.
     """
     assert received.path is not None
+    syncer = ThreadPoolExecutor(1, thread_name_prefix="library-fsync")
     try:
         valid_from = _date(received.fields.get("valid_from", ""), "show from")
         valid_until = _date(received.fields.get("valid_until", ""), "show until")
@@ -94,8 +106,10 @@ def accept(
             raise UploadError("'show until' must be after 'show from'")
         if stored.media_by_sha(connection, received.sha256) is not None:
             return Accepted(received.sha256, new=False)
+        # The fsync (little left: the upload wrote behind) beside the probe and the poster.
+        syncing = syncer.submit(_sync_data, received.path)
         try:
-            info = probe_media(received.path)
+            info = probe_media(received.path, poster=True)
         except ProbeError as exc:
             raise UploadError(f"{received.filename or 'the file'}: {exc}") from None
         warnings = check_playable(info)
@@ -111,11 +125,14 @@ def accept(
         stored.add_media(connection, entry, thumbnail)
         detail = {"name": entry["name"], "type": info.type, "size": received.size}
         record(connection, now, uploader, "media-uploaded", received.sha256, detail=detail)
-        # Last, so a failure above (the database included) keeps nothing on disk.
+        # Last, so a failure above (the database included) keeps nothing on disk; its data
+        # on the disk first, so a power cut cannot leave a kept name with missing bytes.
+        syncing.result()
         replace_file(received.path, media_path(folder, received.sha256), durable=True)
         log.info("library: %s uploaded %s (%s)", uploader, entry["name"], received.sha256[:12])
         return Accepted(received.sha256, new=True, warnings=warnings)
     finally:
+        syncer.shutdown(wait=True)
         received.path.unlink(missing_ok=True)
 
 

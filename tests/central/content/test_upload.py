@@ -85,3 +85,13 @@ def test_a_write_that_fails_in_the_worker_thread_is_raised_not_lost(tmp_path):
     with pytest.raises(OSError):
         writer.close()  # and again on closing, which still closes the file
     assert writer.handle.closed
+
+
+def test_the_writer_starts_flushing_to_the_disk_while_the_body_still_arrives(tmp_path):
+    path = tmp_path / "upload"
+    writer = _HashingWriter(path.open("wb"), write_behind=4)
+    writer.write(memoryview(b"12345"))  # over write_behind: a flush starts in the background
+    writer.write(memoryview(b"6"))  # waits for the first chunk's write, not for its flush
+    assert writer.flushing is not None
+    writer.close()
+    assert path.read_bytes() == b"123456" and writer.handle.closed
