@@ -227,7 +227,8 @@ class Player:
         self.dimmer = SoftwareDimmer()
         self.brightness: BrightnessKeeper | None = None  # started with the network parts
         self._active: Manifest | None = None
-        self._rest_started = threading.Lock()
+        self._local_started = threading.Lock()
+        self._network_started = threading.Lock()
         self._shooting = threading.Lock()
         self._plays_first: list[str] = []  # media of the manifest played at start
         self.status.subscribe(self._status_changed)
@@ -236,8 +237,9 @@ class Player:
         """The proof-of-play store, opened at its first use (from any thread)."""
         with self._pop_opening:
             if self._pop is None:
-                # sqlite3 and uuid cost a screen coming back after a power cut some
-                # milliseconds; the first play is recorded seconds after its first frame.
+                # sqlite3 and uuid would cost a screen coming back after a power cut some
+                # milliseconds before its picture; a play is recorded when its item leaves
+                # the screen, normally after the starter thread has opened the store.
                 from player.push.popstore import PopStore
 
                 self._pop = PopStore(
@@ -384,7 +386,13 @@ class Player:
     # ----- lifecycle -----------------------------------------------------------------
 
     def _start_local(self) -> None:
-        """Status file and control socket: the first thing started after the first frame."""
+        """Status file and control socket, started once: at the first frame, not before it.
+
+        Their imports and threads would cost a screen coming back after a power cut time
+        before its picture (issue 32).
+        """
+        if not self._local_started.acquire(blocking=False) or self.stop.is_set():
+            return
         from player.service.control import ControlServer
         from player.service.statusfile import StatusWriter
 
@@ -402,37 +410,37 @@ class Player:
         self.supervisor.add_worker("control", control.run, SMALL_STUCK_AFTER)
 
     def _first_frame(self) -> None:
+        # The status file and control socket before READY: systemd's "started" means the
+        # picture is up and `videotron status` and `screenshot` answer.
+        self._start_local()
         self.supervisor.ready()
-        starter = threading.Thread(target=self._start_rest, name="starter", daemon=True)
+        starter = threading.Thread(target=self._start_network, name="starter", daemon=True)
         starter.start()
 
-    def _start_rest(self) -> None:
-        """Everything the first frame does not need, started once (normally after it).
-
-        The status file and the control socket first, then the network parts. Their
-        imports and threads would cost a screen coming back after a power cut time before
-        its picture (issue 32); `videotron status` waits a fraction of a second longer.
-        """
-        if not self._rest_started.acquire(blocking=False) or self.stop.is_set():
-            return
+    def _start_anyway(self) -> None:
+        """Should the first frame never come: the local parts and the network all the same."""
         self._start_local()
-        self._pop_store_ready()
         self._start_network()
 
-    def _pop_store_ready(self) -> None:
+    def _open_pop_store(self) -> None:
         try:
             self.pop_store()
         except Exception:  # the screen plays on; its plays are not recorded
             log.exception("opening the proof-of-play store failed")
 
     def _start_network(self) -> None:
-        """Sync, push, brightness, machine health and the config watcher."""
+        """The proof-of-play store, sync, push, brightness, machine health and the config
+        watcher, started once (normally after the first frame)."""
+        if not self._network_started.acquire(blocking=False) or self.stop.is_set():
+            return
         from player.config.watcher import ConfigWatcher
         from player.led.keeper import BrightnessKeeper
         from player.machine.sampler import HealthSampler
         from player.push.client import PushClient
         from player.sync.loop import SyncLoop
         from player.sync.scrub import Scrubber
+
+        self._open_pop_store()
 
         try:
             self.sync = SyncLoop(
@@ -526,7 +534,7 @@ class Player:
             dimmer=self.dimmer,
         )
         # Should the first frame never come, sync must still run to fetch what can play.
-        fallback = threading.Timer(FIRST_FRAME_PATIENCE, self._start_rest)
+        fallback = threading.Timer(FIRST_FRAME_PATIENCE, self._start_anyway)
         fallback.daemon = True
         fallback.start()
         try:
@@ -547,13 +555,15 @@ class Player:
 
     def shutdown(self) -> None:
         self.stop.set()
-        self._rest_started.acquire(blocking=False)  # none may start from now on
+        self._local_started.acquire(blocking=False)  # none may start from now on
+        self._network_started.acquire(blocking=False)
         self.supervisor.notifier.stopping()
         if self.watcher is not None:
             self.watcher.stop()
         self.supervisor.stop()
-        if self._pop is not None:
-            self._pop.close()
+        with self._pop_opening:
+            if self._pop is not None:
+                self._pop.close()
         self.cache.save_index()
         self.cache_lock.release()
 
