@@ -8,7 +8,6 @@ import logging
 import os
 import queue
 import signal
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,12 +33,9 @@ from player.events import (
 )
 from player.led.software import SoftwareDimmer
 from player.push.alerts import AlertBook
-from player.push.popstore import PopStore
 from player.service.board import StatusBoard
-from player.service.control import ControlServer
 from player.service.logsetup import StatusErrorRecorder, set_level, setup_logging
 from player.service.memory import tune_malloc
-from player.service.statusfile import StatusWriter
 from player.service.systemd import Supervisor
 from player.sync.policy import refused_reason
 from player.sync.store import ManifestStore
@@ -56,6 +52,7 @@ if TYPE_CHECKING:
     from player.config.watcher import ConfigWatcher
     from player.led.keeper import BrightnessKeeper
     from player.push.client import PushClient
+    from player.push.popstore import PopStore
     from player.sync.loop import SyncLoop
 
 log = logging.getLogger(__name__)
@@ -135,6 +132,8 @@ def usable_cache_dir(wanted: Path) -> Path:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
+        import tempfile  # only here, and for screenshots: not on the way to the first frame
+
         fallback = Path(tempfile.gettempdir()) / f"videotron-cache-{os.getuid()}"
         log.error(
             "cache.dir %s cannot be used (%s): caching in %s until it is fixed; create it "
@@ -215,7 +214,10 @@ class Player:
         self.cache = Cache(cache_root, self.config.cache.max_size, on_damage=self._media_damaged)
         self.store = ManifestStore(cache_root)
         self.supervisor = Supervisor(Notifier(), self.status)
-        self.pop = PopStore(cache_root / "pop.sqlite3", self.config.report.max_records)
+        # Opened at the first play recorded or once the first frame is on screen (see
+        # pop_store): SQLite is not needed to light the screen.
+        self._pop: PopStore | None = None
+        self._pop_opening = threading.Lock()
         # Built once the first frame is on screen (see _start_network): their libraries
         # (requests, paho, watchdog, PyNaCl) are not needed to light the screen.
         self.sync: SyncLoop | None = None
@@ -225,10 +227,25 @@ class Player:
         self.dimmer = SoftwareDimmer()
         self.brightness: BrightnessKeeper | None = None  # started with the network parts
         self._active: Manifest | None = None
+        self._local_started = threading.Lock()
         self._network_started = threading.Lock()
         self._shooting = threading.Lock()
         self._plays_first: list[str] = []  # media of the manifest played at start
         self.status.subscribe(self._status_changed)
+
+    def pop_store(self) -> PopStore:
+        """The proof-of-play store, opened at its first use (from any thread)."""
+        with self._pop_opening:
+            if self._pop is None:
+                # sqlite3 and uuid would cost a screen coming back after a power cut some
+                # milliseconds before its picture; a play is recorded when its item leaves
+                # the screen, normally after the starter thread has opened the store.
+                from player.push.popstore import PopStore
+
+                self._pop = PopStore(
+                    self.cache.root / "pop.sqlite3", self.config.report.max_records
+                )
+            return self._pop
 
     # ----- callbacks from other threads: post and return -----------------------------
 
@@ -302,6 +319,8 @@ class Player:
         threading.Thread(target=self._send_screenshot, name="screenshot", daemon=True).start()
 
     def _send_screenshot(self) -> None:
+        import tempfile
+
         from player.push.snapshot import screenshot_message
 
         try:
@@ -336,12 +355,12 @@ class Player:
             self._shooting.release()
 
     def _played(self, record: PlayRecord) -> None:
-        self.pop.record(record)
+        self.pop_store().record(record)
         if record.media:
             self.cache.mark_played(record.media)
 
     def _alert_shown(self, record: AlertPlayRecord) -> None:
-        self.pop.record_alert(record)
+        self.pop_store().record_alert(record)
 
     def _status_changed(self, section: str) -> None:
         if self.push is not None and section in ("render", "sync", "config", "cache", "brightness"):
@@ -367,7 +386,16 @@ class Player:
     # ----- lifecycle -----------------------------------------------------------------
 
     def _start_local(self) -> None:
-        """Status file and control socket: cheap, and useful while the screen comes up."""
+        """Status file and control socket, started once: at the first frame, not before it.
+
+        Their imports and threads would cost a screen coming back after a power cut time
+        before its picture (issue 32).
+        """
+        if not self._local_started.acquire(blocking=False) or self.stop.is_set():
+            return
+        from player.service.control import ControlServer
+        from player.service.statusfile import StatusWriter
+
         runtime = self.config.runtime.dir
         try:
             runtime.mkdir(parents=True, exist_ok=True)
@@ -382,12 +410,27 @@ class Player:
         self.supervisor.add_worker("control", control.run, SMALL_STUCK_AFTER)
 
     def _first_frame(self) -> None:
+        # The status file and control socket before READY: systemd's "started" means the
+        # picture is up and `videotron status` and `screenshot` answer.
+        self._start_local()
         self.supervisor.ready()
         starter = threading.Thread(target=self._start_network, name="starter", daemon=True)
         starter.start()
 
+    def _start_anyway(self) -> None:
+        """Should the first frame never come: the local parts and the network all the same."""
+        self._start_local()
+        self._start_network()
+
+    def _open_pop_store(self) -> None:
+        try:
+            self.pop_store()
+        except Exception:  # the screen plays on; its plays are not recorded
+            log.exception("opening the proof-of-play store failed")
+
     def _start_network(self) -> None:
-        """Sync, push and the config watcher, started once (normally after the first frame)."""
+        """The proof-of-play store, sync, push, brightness, machine health and the config
+        watcher, started once (normally after the first frame)."""
         if not self._network_started.acquire(blocking=False) or self.stop.is_set():
             return
         from player.config.watcher import ConfigWatcher
@@ -396,6 +439,8 @@ class Player:
         from player.push.client import PushClient
         from player.sync.loop import SyncLoop
         from player.sync.scrub import Scrubber
+
+        self._open_pop_store()
 
         try:
             self.sync = SyncLoop(
@@ -413,7 +458,7 @@ class Player:
                 on_manifest_notice=self._manifest_notice,
                 on_alert=self._alert,
                 on_command=self._command,
-                pop=self.pop,
+                pop=self.pop_store(),
                 on_thumbnail=self._screenshot_for_office,
             )
             self.supervisor.add_worker("sync", self.sync.run, SYNC_STUCK_AFTER)
@@ -428,7 +473,10 @@ class Player:
             log.exception("starting sync or push failed")
         try:
             self.brightness = BrightnessKeeper(
-                self.config, self.status, self.dimmer, record_span=self.pop.record_brightness
+                self.config,
+                self.status,
+                self.dimmer,
+                record_span=self.pop_store().record_brightness,
             )
             if self._active is not None:
                 self.brightness.set_manifest(self._active)
@@ -485,9 +533,8 @@ class Player:
             windowed=self.options.windowed,
             dimmer=self.dimmer,
         )
-        self._start_local()
         # Should the first frame never come, sync must still run to fetch what can play.
-        fallback = threading.Timer(FIRST_FRAME_PATIENCE, self._start_network)
+        fallback = threading.Timer(FIRST_FRAME_PATIENCE, self._start_anyway)
         fallback.daemon = True
         fallback.start()
         try:
@@ -508,12 +555,15 @@ class Player:
 
     def shutdown(self) -> None:
         self.stop.set()
-        self._network_started.acquire(blocking=False)  # none may start from now on
+        self._local_started.acquire(blocking=False)  # none may start from now on
+        self._network_started.acquire(blocking=False)
         self.supervisor.notifier.stopping()
         if self.watcher is not None:
             self.watcher.stop()
         self.supervisor.stop()
-        self.pop.close()
+        with self._pop_opening:
+            if self._pop is not None:
+                self._pop.close()
         self.cache.save_index()
         self.cache_lock.release()
 

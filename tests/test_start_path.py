@@ -35,6 +35,15 @@ NOT_BEFORE_FIRST_FRAME = (
     "player.localinfo.hijri",
     "player.render.prayerboard",
     "player.render.weatherboard",
+    # Started after the first frame: the status file, the control socket and the
+    # proof-of-play store (sqlite3, uuid) (issue 32).
+    "sqlite3",
+    "uuid",
+    "player.push.popstore",
+    "player.service.control",
+    "player.service.statusfile",
+    # Imported by the first video item.
+    "player.render.video",
 )
 
 # Runs the real player from its cache on a headless display; at its first frame it writes

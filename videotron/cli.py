@@ -73,8 +73,28 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The `videotron` parser: global options, then one subparser per command module."""
+def named_command(argv: list[str]) -> str | None:
+    """The command `argv` names, read past the global options; None when it names none
+    or asks for help (`videotron -h run` lists every command)."""
+    probe = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    probe.add_argument("-h", "--help", action="store_true")
+    probe.add_argument("--config")
+    probe.add_argument("--log-level")
+    probe.add_argument("command", nargs="?")
+    try:
+        known, _rest = probe.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    return None if known.help or known.command not in COMMANDS else known.command
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The `videotron` parser: global options, then one subparser per command module.
+
+    `only`: that command's subparser alone. Importing every command module and building
+    every subparser costs a screen starting after a power cut some 20 ms (issue 32); a
+    command line naming a command parses the same with its own subparser alone.
+    """
     parser = argparse.ArgumentParser(
         prog="videotron",
         description="Signage player for LED videotron billboards, and the office tools that\n"
@@ -96,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override log.level from the config",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         module = command_module(name)
         command = sub.add_parser(
             name,
@@ -111,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    # `videotron --help`, or a command line naming no known command: every command.
+    parser = build_parser(named_command(argv))
     args = parser.parse_args(argv)
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # keep the journal to our lines
     args.config_path = config_path(args)

@@ -28,7 +28,6 @@ from player.render.slides import (
 )
 from player.render.splash import SplashVisual
 from player.render.ticker import ScrollStrip
-from player.render.video import PyAVSource
 from player.render.visuals import ImageVisual, VideoVisual, Visual
 from player.schedule.plan import Slot
 from player.wire.manifest import Manifest, ManifestError
@@ -158,6 +157,10 @@ class VisualFactory:
             )
             return ImageVisual(key, future)
         if item.type == "video":
+            # Imported by the first video: a screen whose first item is an image lights
+            # up without it (issue 32).
+            from player.render.video import PyAVSource
+
             path = self._media_file(item, manifest)
             source = PyAVSource(
                 path,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
 import pygame
 
 from player.render.convert import ConvertError, FrameConverter, SurfacePool
-from player.render.video import VideoFrame, VideoSource
+
+if TYPE_CHECKING:
+    from player.render.video import VideoFrame, VideoSource
 
 log = logging.getLogger(__name__)
 

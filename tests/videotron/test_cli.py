@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from videotron.cli import COMMANDS, build_parser, command_module
+from videotron.cli import COMMANDS, build_parser, command_module, named_command
 
 
 def _subparsers():
@@ -89,3 +89,23 @@ def test_office_commands_without_the_office_packages_say_how_to_get_them(tmp_pat
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "pip install 'videotron-player[office]'" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--config", "p.yaml", "run", "--headless", "--frame-log", "f.jsonl"],
+        ["--conf=run", "--log-level", "warn", "status", "--config", "q.yaml"],
+        ["sync", "--once"],
+        ["schedule"],
+    ],
+)
+def test_a_command_line_parses_alike_with_its_own_subparser_alone(argv):
+    # `videotron run` builds only its own subparser (issue 32): the same arguments result.
+    assert build_parser(named_command(argv)).parse_args(argv) == build_parser().parse_args(argv)
+
+
+def test_help_and_unknown_commands_get_every_command():
+    for argv in (["-h", "run"], ["run", "--help"], [], ["bogus"], ["--config"]):
+        assert named_command(argv) is None, argv
+    assert named_command(["--config", "run", "status"]) == "status"
