@@ -6,6 +6,7 @@ import datetime as dt
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from player.schedule import campaigns as campaign_plan
 from player.wire.isotime import parse_utc
 
 LANGUAGES = ("id", "en")
@@ -417,6 +418,19 @@ WORDS = MappingProxyType(
         "campaign_field_groups": ("Grup", "Groups"),
         "campaign_field_goal": ("Target", "Goal"),
         "campaign_field_back_to_back": ("Berturut-turut", "Back to back"),
+        "end_campaign": ("Akhiri kampanye", "End campaign"),
+        "end_campaign_help": (
+            "Mengajukan perubahan yang menurunkan kampanye dari semua grupnya, dengan tanggal "
+            "akhir hari ini; penyetuju lain harus menyetujuinya.",
+            "Submits a change that takes the campaign off all of its groups, ending today; "
+            "another approver must approve it.",
+        ),
+        "ends_campaign": (
+            "Perubahan ini mengakhiri kampanye: setelah disetujui, kampanye tidak tayang lagi "
+            "di grup mana pun.",
+            "This change ends the campaign: once approved, it plays in no group.",
+        ),
+        "refused_campaign_ended": ("Kampanye ini sudah berakhir.", "This campaign already ended."),
         "refused_goal_impossible": ("Target tidak dapat dipenuhi", "The goal cannot be met"),
         "refused_campaign_problems": ("Kampanye belum benar", "The campaign is not right yet"),
         "refused_no_playlist": (
@@ -810,6 +824,8 @@ def refusal(error: Exception, language: str) -> str:
     if said is None:
         return str(error)
     sentence = said[LANGUAGES.index(language) if language in LANGUAGES else 0]
+    if getattr(error, "unmet", None):  # a goal the screens cannot meet: its numbers, worded
+        return f"{sentence}: " + "; ".join(unmet(found, language) for found in error.unmet)
     return f"{sentence}: {error}" if getattr(error, "key", None) in DETAILED_REFUSALS else sentence
 
 
@@ -849,3 +865,53 @@ def span(seconds: int, language: str) -> str:
             count = seconds // size
             return f"{count} {indonesian}" if language == "id" else f"{count}{short}"
     return ""
+
+
+def unmet(found, language: str) -> str:
+    """Why a campaign's goal cannot be met in a group (central.content.campaign.Unmet) in
+    `language`: English is the publish check's own sentence; Indonesian words its numbers."""
+    problem = found.problem
+    if language == "en" or problem is None:
+        return str(found)
+    first, last = problem.days[0], problem.days[-1]
+    where = f"{found.group}: {_day(first)} {problem.span}"
+    if len(problem.days) > 1:
+        where += f" (dan {len(problem.days) - 1} hari lagi sampai {_day(last)})"
+    need = problem.needs[0]
+    if problem.kind == campaign_plan.DARK:
+        return (
+            f"{where}: '{need.campaign}' ingin {need.plays} tayang, tetapi layar mati sepanjang "
+            "jam tayangnya (jam operasi layar)"
+        )
+    if problem.kind == campaign_plan.CROWDED:
+        return (
+            f"{where}: {_need(need)}; jarak antartayang lebih pendek dari materinya sendiri, "
+            f"yang muat {need.fit} dari {need.plays} tayang"
+        )
+    fits = ", ".join(f"'{n.campaign}' {n.fit} dari {n.plays}" for n in problem.needs)
+    return (
+        f"{where}: kampanye {', '.join(_need(n) for n in problem.needs)} bersama butuh "
+        f"{problem.load:.0%} waktu layar di jam itu; yang muat (yang lain tetap): {fits} tayang"
+    )
+
+
+def _day(day: dt.date) -> str:
+    return f"{translate('id', f'day_{day:%a}'.lower())} {day:%Y-%m-%d}"
+
+
+def _need(need) -> str:
+    """One campaign's numbers: "'toko' 200 tayang @ 10 dtk, tiap 18 dtk (56%)"."""
+    return (
+        f"'{need.campaign}' {need.plays} tayang @ {_seconds(need.seconds)}, "
+        f"tiap {_seconds(need.gap)} ({need.share:.0%})"
+    )
+
+
+def _seconds(seconds: float) -> str:
+    seconds = round(seconds, 1)
+    if seconds < 60:
+        return f"{seconds:g} dtk"
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours} jam {minutes} mnt" if hours else f"{minutes} mnt"
+    return f"{text} {rest} dtk" if rest else text

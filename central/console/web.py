@@ -101,6 +101,7 @@ def make_templates() -> Environment:
     )
     environment.filters["path_segment"] = path_segment
     environment.filters["size"] = format_size  # sizes read as `videotron status` prints them
+    environment.filters["unmet"] = i18n.unmet  # a goal check's numbers in the page's language
     return environment
 
 

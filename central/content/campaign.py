@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from central.content.playlist import DAYS, IMAGE_SECONDS, Problem
 from central.publish import plan_problems
+from player.schedule.campaigns import PlanProblem
 from player.wire.campaigns import campaign_from_raw
 from player.wire.checks import Checks
 from player.wire.items import Defaults
@@ -194,9 +196,23 @@ def _schedule(campaign: Mapping) -> dict:
     return schedule
 
 
+@dataclass(frozen=True)
+class Unmet:
+    """Why a campaign's goal cannot be met in one group: the publish check's problem with its
+    numbers, or (when the screens' parser could not read the campaign) the parser's words.
+    `str()` is the English the command line and the audit log say."""
+
+    group: str
+    problem: PlanProblem | None = None
+    unreadable: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.problem.message if self.problem else self.unreadable}"
+
+
 def impossible(
     campaign: Mapping, others: Sequence[Mapping], library: Mapping[str, Mapping], now: dt.datetime
-) -> list[str]:
+) -> list[Unmet]:
     """Why the goal cannot be met on the campaign's groups, with the numbers; [] when it can.
 
     Per group, the campaign beside `others` (the approved campaigns, this one's earlier
@@ -209,7 +225,7 @@ def impossible(
         )
         for sha, m in library.items()
     }
-    found: list[str] = []
+    found: list[Unmet] = []
     for group in campaign["groups"]:
         meant = [c for c in others if group in c["groups"] and c["id"] != campaign["id"]]
         parsed = []
@@ -222,13 +238,10 @@ def impossible(
             if made is not None:
                 parsed.append(made)
         if checks.problems:
-            found.extend(f"{group}: {problem}" for problem in checks.problems)
+            found.extend(Unmet(group, unreadable=str(problem)) for problem in checks.problems)
             continue
         manifest = Manifest(1, group, now, 0, media, (), campaigns=tuple(parsed))
-        for problem in plan_problems(manifest, now):
-            text = f"{group}: {problem.message}"
-            if text not in found:
-                found.append(text)
+        found.extend(Unmet(group, problem) for problem in plan_problems(manifest, now))
     return found
 
 
@@ -291,3 +304,15 @@ def without_approvals(campaign: Mapping) -> dict:
     """The campaign as submitted: approvals are the approver's to give."""
     items = [{k: v for k, v in item.items() if k != "approval"} for item in campaign["items"]]
     return {**campaign, "items": items}
+
+
+def ended(campaign: Mapping, today: dt.date) -> dict:
+    """The campaign as a change set that ends it: off every group (the approval publishes
+    them without it), its end date today unless it ended earlier (its reports stop there)."""
+    until = campaign["valid_until"]
+    end = today.isoformat()
+    return {
+        **without_approvals(campaign),
+        "groups": [],
+        "valid_until": until if until and until < end else end,
+    }

@@ -6,6 +6,8 @@ the campaign plays in now or played in before (its playlist, ticker and clock as
 approved, with every approved campaign of the group), inside the caller's transaction: a
 publish that fails leaves the change set pending. A goal the screens cannot meet is
 refused at submission and at approval, with the numbers of `campaign.impossible`.
+Ending a campaign is a change set too (`submit_end`): approved by another approver, it takes
+the campaign off its groups' screens. Each step is told as playlists' are (`notification`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from central.content import campaign, review
 from central.content.review import Published, ReviewError
 from central.db import content as stored
 from central.db.audit import naive, record
+from central.notifications.events import Event
 from player.wire.isotime import format_utc
+
+
+class GoalUnmet(ReviewError):
+    """A goal the screens cannot meet; `unmet` keeps the numbers for the page's words."""
+
+    def __init__(self, unmet: list[campaign.Unmet]) -> None:
+        self.unmet = tuple(unmet)
+        super().__init__("goal_impossible", "; ".join(str(found) for found in unmet))
 
 
 def library(connection: Connection) -> dict[str, dict]:
@@ -77,7 +88,36 @@ def submit(
     if fields:
         raise ReviewError("campaign_problems", "; ".join(fields))
     if impossible:
-        raise ReviewError("goal_impossible", "; ".join(impossible))
+        raise GoalUnmet(impossible)
+    return _record_submission(connection, edited, user=user, now=now)
+
+
+def submit_end(
+    connection: Connection,
+    config: CentralConfig,
+    campaign_id: str,
+    *,
+    user: str,
+    role: str,
+    now: dt.datetime,
+) -> int:
+    """Record a change set that ends an approved campaign: off its groups from approval on,
+    its end date today (`campaign.ended`); approved and published as any other change."""
+    before = current(connection, campaign_id)
+    if before is None:
+        raise ReviewError("not_approved", f"campaign {campaign_id!r} was never approved")
+    if not before["groups"]:
+        raise ReviewError("campaign_ended", f"campaign {campaign_id!r} is already ended")
+    allowed = review.groups_for(connection, config, user, role)
+    outside = [group for group in before["groups"] if group not in allowed]
+    if outside:
+        raise ReviewError(
+            "not_your_group", f"{user} may not submit for group(s) {', '.join(outside)}"
+        )
+    return _record_submission(connection, campaign.ended(before, now.date()), user=user, now=now)
+
+
+def _record_submission(connection: Connection, edited: dict, *, user: str, now: dt.datetime) -> int:
     number = stored.add_campaign_submission(
         connection,
         {
@@ -105,20 +145,55 @@ def review_data(connection: Connection, number: int, now: dt.datetime) -> dict |
     found = stored.campaign_submission(connection, number)
     if found is None:
         return None
-    earlier = [
-        row
-        for row in stored.campaign_submissions_of(
-            connection, campaign=found["campaign"], state=stored.APPROVED
-        )
-        if row["id"] < number
-    ]
-    found["diff"] = campaign.diff(earlier[0]["body"] if earlier else None, found["body"])
+    found["diff"] = campaign.diff(_earlier(connection, found), found["body"])
     found["impossible"] = []
     if found["state"] == stored.PENDING:
         found["impossible"] = campaign.impossible(
             found["body"], others(connection, found["campaign"]), library(connection), now
         )
     return found
+
+
+def notification(connection: Connection, number: int) -> Event | None:
+    """Change set `number` as people are told of it: waiting for approval (to approvers), or
+    approved or sent back with the reason (to its submitter); its group is each one it
+    plays in, now or before it (a target of one group hears of it)."""
+    found = stored.campaign_submission(connection, number)
+    if found is None:
+        return None
+    before = _earlier(connection, found)
+    groups = sorted(set(found["body"]["groups"]) | set((before or {}).get("groups", ())))
+    facts = {
+        "number": number,
+        "subject": f"{found['campaign']} #{number}",
+        "campaign": found["campaign"],
+        "partner": found["body"]["partner"],
+        "submitter": found["submitter"],
+        "groups": ", ".join(groups),
+    }
+    kind, at, concerns = "campaign-submitted", found["submitted_at"], ()
+    if found["state"] != stored.PENDING:
+        kind, at, concerns = "campaign-decided", found["decided_at"], (found["submitter"],)
+        facts |= {
+            "outcome": "approved" if found["state"] == stored.APPROVED else "sent-back",
+            "approver": found["decided_by"] or "",
+            "reason": found["reason"] or "",
+        }
+    elif before is not None and before["groups"] and not found["body"]["groups"]:
+        facts["outcome"] = "end"  # its words: "to end campaign X" rather than "a change"
+    link = f"/library/campaigns/changes/{number}"
+    return Event(kind, at, facts, groups[0] if groups else None, concerns=concerns, link=link,
+                 groups=tuple(groups))  # fmt: skip
+
+
+def _earlier(connection: Connection, found: dict) -> dict | None:
+    """The campaign as approved before change set `found`: what it changes."""
+    for row in stored.campaign_submissions_of(
+        connection, campaign=found["campaign"], state=stored.APPROVED
+    ):
+        if row["id"] < found["id"]:
+            return row["body"]
+    return None
 
 
 def approve(
@@ -136,7 +211,7 @@ def approve(
     body = found["body"]
     impossible = campaign.impossible(body, others(connection, body["id"]), library(connection), now)
     if impossible:
-        raise ReviewError("goal_impossible", "; ".join(impossible))
+        raise GoalUnmet(impossible)
     before = current(connection, body["id"])
     body = campaign.carry_approvals(body, approver, format_utc(now), before)
     if not stored.decide_campaign(

@@ -151,8 +151,9 @@ class Notifier:
 
     def post(self, event: Event) -> int:
         """Queue `event` for each target that wants it, without waiting; how many took it."""
-        wanted = [w for w in self.workers if w.target.wants(event.kind, event.group,
-                                                              event.concerns)]  # fmt: skip
+        wanted = [w for w in self.workers
+                  if any(w.target.wants(event.kind, group, event.concerns)
+                         for group in event.reach)]  # fmt: skip
         return sum(worker.post(event) for worker in wanted)
 
     def close(self) -> None:

@@ -21,7 +21,10 @@ SCREEN_KINDS = (
     SCREEN_DISK_FULL, SCREEN_SD_FAILING,
 )  # fmt: skip
 # Every kind a target may ask for.
-KINDS = ("content-submitted", "content-decided", *SCREEN_KINDS)
+KINDS = (
+    "content-submitted", "content-decided", "campaign-submitted", "campaign-decided",
+    *SCREEN_KINDS,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,8 @@ class Event:
 
     `concerns` names the console users it is about (a submission's submitter), so a target
     with `users:` hears only of its own; `link` is a console path, made whole with
-    notifications.console_url.
+    notifications.console_url. `groups` names every group when it is about more than one (a
+    campaign's), so a target of any of them hears of it; `group` is then the first.
     """
 
     kind: str
@@ -39,6 +43,12 @@ class Event:
     group: str | None = None
     concerns: tuple[str, ...] = ()
     link: str | None = None
+    groups: tuple[str, ...] = ()
+
+    @property
+    def reach(self) -> tuple[str | None, ...]:
+        """The groups a target's `groups:` filter is asked of (None: of no group)."""
+        return self.groups or (self.group,)
 
     @property
     def variant(self) -> str:
@@ -85,6 +95,40 @@ WORDS: Mapping[str, tuple[tuple[str, str], tuple[str, str]]] = MappingProxyType(
          "Alasan: {reason}\nPerbaiki lalu ajukan lagi."),
         ("Content sent back: {group} #{number}",
          "{approver} sent back submission #{number} for group {group}.\n"
+         "Reason: {reason}\nFix it and submit again."),
+    ),
+    # A campaign's change set (central/content/campaignreview.py); {groups} every group it
+    # plays in, now or before it; "/end" a change set that ends the campaign.
+    "campaign-submitted": (
+        ("Kampanye menunggu persetujuan: {campaign} #{number}",
+         "{submitter} mengajukan perubahan kampanye {campaign} ({partner}) untuk grup "
+         "{groups} (pengajuan #{number}). Periksa dan setujui atau kembalikan di konsol."),
+        ("Campaign waiting for approval: {campaign} #{number}",
+         "{submitter} submitted a change of campaign {campaign} ({partner}) for groups "
+         "{groups} (change #{number}). Review it, then approve or send it back in the console."),
+    ),
+    "campaign-submitted/end": (
+        ("Akhiri kampanye menunggu persetujuan: {campaign} #{number}",
+         "{submitter} mengajukan agar kampanye {campaign} ({partner}) diakhiri di grup "
+         "{groups} (pengajuan #{number}). Periksa dan setujui atau kembalikan di konsol."),
+        ("Ending a campaign waits for approval: {campaign} #{number}",
+         "{submitter} asks to end campaign {campaign} ({partner}) in groups {groups} "
+         "(change #{number}). Review it, then approve or send it back in the console."),
+    ),
+    "campaign-decided/approved": (
+        ("Kampanye disetujui: {campaign} #{number}",
+         "{approver} menyetujui pengajuan #{number} untuk kampanye {campaign}; grup {groups} "
+         "sudah diterbitkan ke layar."),
+        ("Campaign approved: {campaign} #{number}",
+         "{approver} approved change #{number} of campaign {campaign}; groups {groups} are "
+         "published to the screens."),
+    ),
+    "campaign-decided/sent-back": (
+        ("Kampanye dikembalikan: {campaign} #{number}",
+         "{approver} mengembalikan pengajuan #{number} untuk kampanye {campaign}.\n"
+         "Alasan: {reason}\nPerbaiki lalu ajukan lagi."),
+        ("Campaign sent back: {campaign} #{number}",
+         "{approver} sent back change #{number} of campaign {campaign}.\n"
          "Reason: {reason}\nFix it and submit again."),
     ),
     # The screen watch's: {count} screens of {group}, named in {screens}, one line each

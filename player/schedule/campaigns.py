@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate, pairwise
 
 from player.schedule.index import describe_rules, item_duration
@@ -237,12 +237,69 @@ def build(manifest: Manifest | None, clock: WallClock, screen: str | None) -> li
     ]
 
 
+OVERLOADED = "overloaded"  # campaigns together need more than all of the screen's time
+CROWDED = "crowded"  # one campaign's plays leave less than its own length between them
+DARK = "dark"  # the screen is off through all of a campaign's dayparts
+
+
+@dataclass(frozen=True)
+class Need:
+    """One campaign's part in a PlanProblem: its plays of the day, and how many would fit."""
+
+    campaign: str
+    plays: int  # wanted on the day (its goal's)
+    fit: int  # of those, how many the stretch leaves room for (the others keeping theirs)
+    seconds: float  # the mean length of its items
+    gap: float  # seconds between two of its plays (0: it cannot play at all)
+
+    @property
+    def share(self) -> float:
+        """Of the screen's time inside its dayparts (1.0: all of it)."""
+        return self.seconds / self.gap if self.gap else 0.0
+
+
 @dataclass(frozen=True)
 class PlanProblem:
-    """A goal the screens cannot meet: which campaigns, on which days, and the numbers."""
+    """A goal the screens cannot meet: what kind, which stretch of which days, and the numbers
+    of each campaign in it; `message` says it in English (the publisher's and the log's words,
+    the console words it in the page's language from the same fields)."""
 
-    campaigns: tuple[str, ...]  # ids, the first one is where the publisher points
-    message: str
+    kind: str  # OVERLOADED, CROWDED or DARK
+    span: str  # "HH:MM-HH:MM", the screens' wall clock
+    needs: tuple[Need, ...]  # the first one is where the publisher points
+    days: tuple[dt.date, ...]  # every day it happens, ascending
+    load: float = 0.0  # OVERLOADED: the campaigns' shares together (1.0: all of the time)
+    goal: str = ""  # DARK: the goal as the screens' log says it ("10 plays/day")
+
+    @property
+    def campaigns(self) -> tuple[str, ...]:
+        return tuple(need.campaign for need in self.needs)
+
+    @property
+    def message(self) -> str:
+        first, last = self.days[0], self.days[-1]
+        more = f" (and {len(self.days) - 1} more days through {last:%a %Y-%m-%d})"
+        return f"{first:%a %Y-%m-%d} {self._english()}" + (more if len(self.days) > 1 else "")
+
+    def _english(self) -> str:
+        if self.kind == DARK:
+            return (
+                f"{self.span}: '{self.needs[0].campaign}' wants {self.goal} but the screen "
+                "is off through all of its dayparts (operating_hours); move its dayparts "
+                "or the screen's hours"
+            )
+        if self.kind == CROWDED:
+            return (
+                f"{self.span}: {_needs(self.needs[0])} leaves less than its own length between "
+                "two of its plays for the other content; lower its goal, widen its daypart, or "
+                "allow back_to_back: true"
+            )
+        return (
+            f"{self.span}: campaigns "
+            + ", ".join(_needs(need) for need in self.needs)
+            + f" need {self.load:.0%} of the screen's time there; lower a goal, widen a "
+            "daypart, or move a campaign to other hours or days"
+        )
 
 
 def check(
@@ -256,9 +313,9 @@ def check(
     """Every stretch of the coming days in which the campaigns ask for more than there is.
 
     Checked from `today` through the last campaign's end (at most MAX_CHECK_DAYS; a week of
-    a campaign with no end). Two kinds: campaigns together needing more than all of the
-    screen's time in a stretch, and one campaign so dense that its plays could not have
-    anything else between them.
+    a campaign with no end). Three kinds: campaigns together needing more than all of the
+    screen's time in a stretch, one campaign so dense that its plays could not have
+    anything else between them, and (with `hours`) one the screen is off for.
     """
     indexes = build(manifest, clock, screen)
     if not indexes:
@@ -269,7 +326,7 @@ def check(
         last_day = clock.local_date(end - dt.timedelta(microseconds=1)) if end else None
         last = max(last, last_day if last_day else today + dt.timedelta(days=CHECK_DAYS_OPEN - 1))
     last = min(last, today + dt.timedelta(days=MAX_CHECK_DAYS - 1))
-    found: dict[tuple[str, tuple[str, ...]], list[dt.date]] = {}
+    found: dict[PlanProblem, list[dt.date]] = {}  # the same stretch and numbers: one problem
     day = today
     while day <= last:
         plans = [(index, index.day_plan(clock, day, hours)) for index in indexes]
@@ -277,58 +334,56 @@ def check(
         for key in dark + _crowded(plans, clock) + _overloaded(plans, clock):
             found.setdefault(key, []).append(day)
         day += dt.timedelta(days=1)
-    problems = []
-    for (text, ids), days in found.items():
-        more = f" (and {len(days) - 1} more days through {days[-1]:%a %Y-%m-%d})"
-        problems.append(
-            PlanProblem(ids, f"{days[0]:%a %Y-%m-%d} {text}" + (more if len(days) > 1 else ""))
-        )
-    return problems
+    return [replace(key, days=tuple(days)) for key, days in found.items()]
 
 
-def _needs(index: CampaignIndex, plan: DayPlan) -> str:
+def _needs(need: Need) -> str:
     return (
-        f"'{index.campaign.id}' {plan.count} plays of {index.mean:g}s, one every "
-        f"{format_duration(plan.gap)}: {index.mean / plan.gap:.0%}"
+        f"'{need.campaign}' {need.plays} plays of {need.seconds:g}s, one every "
+        f"{format_duration(need.gap)}: {need.share:.0%}"
     )
 
 
-def _dark(plans, clock: WallClock, day: dt.date) -> list[tuple[str, tuple[str, ...]]]:
+def _need(index: CampaignIndex, plan: DayPlan, fit: int) -> Need:
+    return Need(index.campaign.id, plan.count, fit, index.mean, plan.gap)
+
+
+def _dark(plans, clock: WallClock, day: dt.date) -> list[PlanProblem]:
     """Campaigns that run this day while the screen is off through all of their dayparts."""
     out = []
     for index, plan in plans:
         wanted = index.day_plan(clock, day, None)
         if not plan.count and wanted.count:
-            span = _clock_span(clock, wanted.intervals[0][0], wanted.intervals[-1][1])
             out.append(
-                (
-                    f"{span}: '{index.campaign.id}' wants {index.describe_goal()} but the screen "
-                    "is off through all of its dayparts (operating_hours); move its dayparts "
-                    "or the screen's hours",
-                    (index.campaign.id,),
+                PlanProblem(
+                    DARK,
+                    _clock_span(clock, wanted.intervals[0][0], wanted.intervals[-1][1]),
+                    (Need(index.campaign.id, wanted.count, 0, index.mean, 0.0),),
+                    (),
+                    goal=index.describe_goal(),
                 )
             )
     return out
 
 
-def _crowded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
+def _crowded(plans, clock: WallClock) -> list[PlanProblem]:
     out = []
     for index, plan in plans:
         if index.campaign.back_to_back or not plan.count or plan.gap >= 2 * index.mean:
             continue  # back to back allowed: only the sum over all campaigns can be too much
+        fit = math.floor(plan.active / (2 * index.mean) + 1e-9)  # a gap of its own length
         out.append(
-            (
-                f"{_clock_span(clock, plan.intervals[0][0], plan.intervals[-1][1])}: "
-                f"{_needs(index, plan)} leaves less than its own length between two of its "
-                "plays for the other content; lower its goal, widen its daypart, or allow "
-                "back_to_back: true",
-                (index.campaign.id,),
+            PlanProblem(
+                CROWDED,
+                _clock_span(clock, plan.intervals[0][0], plan.intervals[-1][1]),
+                (_need(index, plan, fit),),
+                (),
             )
         )
     return out
 
 
-def _overloaded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
+def _overloaded(plans, clock: WallClock) -> list[PlanProblem]:
     """Stretches where the campaigns' shares of the screen's time add up to more than all."""
     edges = sorted({t for _, plan in plans if plan.count for iv in plan.intervals for t in iv})
     out = []
@@ -354,16 +409,15 @@ def _overloaded(plans, clock: WallClock) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def _overload(plans, clock: WallClock, stretch) -> tuple[str, tuple[str, ...]]:
+def _overload(plans, clock: WallClock, stretch) -> PlanProblem:
     start, end, inside, load = stretch
-    involved = [plans[k] for k in sorted(inside)]
-    text = (
-        f"{_clock_span(clock, start, end)}: campaigns "
-        + ", ".join(_needs(index, plan) for index, plan in involved)
-        + f" need {load:.0%} of the screen's time there; lower a goal, widen a daypart, "
-        "or move a campaign to other hours or days"
-    )
-    return text, tuple(index.campaign.id for index, _ in involved)
+    needs = []
+    for index, plan in (plans[k] for k in sorted(inside)):
+        share = index.mean / plan.gap
+        room = max(0.0, 1.0 - (load - share))  # what the others leave it
+        fit = math.floor(plan.count * room / share + 1e-9)  # 0.8 * 200 is 160, not 159
+        needs.append(_need(index, plan, min(plan.count, fit)))
+    return PlanProblem(OVERLOADED, _clock_span(clock, start, end), tuple(needs), (), load=load)
 
 
 def _clock_span(clock: WallClock, start: float, end: float) -> str:

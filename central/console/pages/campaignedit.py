@@ -1,4 +1,4 @@
-"""The campaign editor and its change sets: edit, check the goal, submit, approve, send back."""
+"""The campaign editor and its change sets: edit, check, submit, end, approve, send back."""
 
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ async def _editor(
     problems=(),
     impossible=(),
     status: int = 200,
+    may_end: bool = False,
 ) -> Response:
     config = web.console_of(request).config
     groups = await web.db(request, review.groups_for, config, session.user, session.role)
@@ -57,7 +58,8 @@ async def _editor(
                 else goal.get("share", goal.get("plays_per_day", ""))
             ),
             "problems": [i18n.problem(p, lang) for p in problems],
-            "impossible": list(impossible),
+            "impossible": list(impossible),  # campaign.Unmet, worded by the `unmet` filter
+            "may_end": may_end,
         },
         session=session,
         status=status,
@@ -68,7 +70,38 @@ async def _editor(
 async def edit_page(request: Request, session: Session) -> Response:
     campaign_id = request.query_params.get("id", "")
     edited = await web.db(request, campaignreview.current, campaign_id) if campaign_id else None
-    return await _editor(request, session, edited or campaign.new_campaign())
+    return await _editor(
+        request,
+        session,
+        edited or campaign.new_campaign(),
+        may_end=bool(edited and edited["groups"]),
+    )
+
+
+@web.page("contributor")
+async def end_post(request: Request, session: Session) -> Response:
+    """Submit a change set that ends the campaign (approved by another approver)."""
+    console = web.console_of(request)
+    campaign_id = str((await request.form()).get("id") or "")
+    try:
+        number = await web.db(
+            request,
+            campaignreview.submit_end,
+            console.config,
+            campaign_id,
+            user=session.user,
+            role=session.role,
+            now=console.now(),
+        )
+    except review.ReviewError as exc:
+        edited = await web.db(request, campaignreview.current, campaign_id)
+        if edited is None:
+            return web.refuse(request, session, "not_found", 404)
+        return await _editor(
+            request, session, edited, problems=[web.refusal(request, exc)], status=422
+        )
+    await web.notify(request, campaignreview.notification, number)
+    return RedirectResponse(f"/library/campaigns/changes/{number}", status_code=303)
 
 
 @web.page("contributor")
@@ -111,6 +144,7 @@ async def edit_post(request: Request, session: Session) -> Response:
         return await _editor(
             request, session, edited, problems=[web.refusal(request, exc)], status=422
         )
+    await web.notify(request, campaignreview.notification, number)
     return RedirectResponse(f"/library/campaigns/changes/{number}", status_code=303)
 
 
@@ -161,6 +195,7 @@ async def approve(request: Request, session: Session) -> Response:
             error=web.refusal(request, exc),
             status=403 if exc.key == "two_person" else 409,
         )
+    await web.notify(request, campaignreview.notification, number)
     notices = "; ".join(p.notice for p in published if p.notice)
     suffix = f"?notice={web.path_segment(notices)}" if notices else ""
     return RedirectResponse(f"/library/campaigns/changes/{number}{suffix}", status_code=303)
@@ -193,6 +228,7 @@ async def send_back(request: Request, session: Session) -> Response:
         )
     except review.ReviewError as exc:
         return await _show(request, session, number, error=web.refusal(request, exc), status=409)
+    await web.notify(request, campaignreview.notification, number)
     return RedirectResponse(f"/library/campaigns/changes/{number}", status_code=303)
 
 
@@ -201,6 +237,7 @@ def routes() -> list[Route]:
         Route("/library/campaigns", index_page, methods=["GET"]),
         Route("/library/campaigns/edit", edit_page, methods=["GET"]),
         Route("/library/campaigns/edit", edit_post, methods=["POST"]),
+        Route("/library/campaigns/end", end_post, methods=["POST"]),
         Route("/library/campaigns/changes/{number:int}", change_page, methods=["GET"]),
         Route("/library/campaigns/changes/{number:int}/approve", approve, methods=["POST"]),
         Route("/library/campaigns/changes/{number:int}/send-back", send_back, methods=["POST"]),

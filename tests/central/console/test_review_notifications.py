@@ -1,5 +1,5 @@
-"""Submit and send back through a real console tell approvers and the submitter at once, even
-while a target hangs; each delivery is in the audit log."""
+"""Submit and send back (of a playlist and of a campaign) through a real console tell
+approvers and the submitter at once, even while a target hangs; each delivery is audited."""
 
 from __future__ import annotations
 
@@ -37,11 +37,11 @@ def office(tmp_path):
             f"      url: json://127.0.0.1:{hang.port}/hook\n"
             "    - name: approvers\n"
             f"      url: json://127.0.0.1:{approvers.port}/hook\n"
-            "      events: [content-submitted]\n"
+            "      events: [content-submitted, campaign-submitted]\n"
             "      groups: [A]\n"
             "    - name: kontri\n"
             f"      url: json://127.0.0.1:{submitter.port}/hook\n"
-            "      events: [content-decided]\n"
+            "      events: [content-decided, campaign-decided]\n"
             "      users: [kontri]\n"
             "      language: en\n",
         )
@@ -82,6 +82,24 @@ def test_approvers_hear_of_a_submission_and_the_submitter_of_its_return_while_a_
     assert "Reason: Logo dinas terpotong" in returned["message"]
     assert len(approvers.bodies) == 1  # the approvers' target asked for submissions only
 
+    # A campaign's change set is told the same way, with its own words.
+    page = kontri.post(console.url + "/library/campaigns/edit", timeout=20, data={
+        "csrf": kcsrf, "action": "submit", "id": "toko", "partner": "Toko Maju",
+        "media": hashlib.sha256(data).hexdigest(), "days": ["mon", "tue", "wed", "thu", "fri",
+        "sat", "sun"], "groups": "A", "goal_kind": "plays", "goal_value": "10"})  # fmt: skip
+    assert "/library/campaigns/changes/" in page.url, page.text[-800:]
+    change = int(page.url.rsplit("/", 1)[1])
+    told = approvers.wait(2)[1]
+    assert told["title"] == f"Kampanye menunggu persetujuan: toko #{change}"
+    assert "kontri mengajukan perubahan kampanye toko (Toko Maju) untuk grup A" in told["message"]
+    assert f"https://konsol.example.go.id/library/campaigns/changes/{change}" in told["message"]
+    back = ana.post(console.url + f"/library/campaigns/changes/{change}/send-back",
+                    data={"csrf": acsrf, "reason": "Jam tayang salah"}, timeout=20)  # fmt: skip
+    assert back.status_code == 200
+    returned = submitter.wait(2)[1]
+    assert returned["title"] == f"Campaign sent back: toko #{change}"
+    assert "Reason: Jam tayang salah" in returned["message"]
+
     engine = create_engine(f"sqlite:///{database}")
 
     def sent() -> list[dict]:
@@ -89,7 +107,7 @@ def test_approvers_hear_of_a_submission_and_the_submitter_of_its_return_while_a_
             return recent_audit(connection, actions=["notification-sent"])
 
     try:
-        wait_until(lambda: len(sent()) == 2, 20, "two audit rows for the notifications sent")
-        assert sorted(row["target"] for row in sent()) == ["approvers", "kontri"]
+        wait_until(lambda: len(sent()) == 4, 20, "four audit rows for the notifications sent")
+        assert sorted(row["target"] for row in sent()) == ["approvers"] * 2 + ["kontri"] * 2
     finally:
         engine.dispose()

@@ -38,9 +38,10 @@ def test_an_impossible_plan_cannot_be_approved_and_a_possible_one_is_published(o
     assert (carried.id, carried.goal.plays_per_day, carried.back_to_back) == ("toko", 200, True)
 
     shown = call(office, campaignreview.review_data, bank, NOW)
-    assert "need 111% of the screen's time" in shown["impossible"][0]
+    assert "need 111% of the screen's time" in str(shown["impossible"][0])
     page = approver_page(shown)  # what the approver's page says of it, in Indonesian
-    assert "Target tidak dapat dipenuhi" in page and "need 111% of the screen" in page
+    assert "Target tidak dapat dipenuhi" in page and "butuh 111% waktu layar" in page
+    assert "screen&#39;s time" not in page and "screen's time" not in page
     assert 'id="approve" disabled' in page
     with pytest.raises(review.ReviewError) as refused:
         call(office, campaignreview.approve, office[0], bank, "ana", NOW)
@@ -53,6 +54,35 @@ def test_an_impossible_plan_cannot_be_approved_and_a_possible_one_is_published(o
     assert [c.id for c in published(office, "A").campaigns] == ["toko"]
     assert call(office, first_published, "toko") == NOW.replace(tzinfo=None)
     assert call(office, first_published, "bank") is None
+
+    # Ending a campaign is a change set too: shown in the diff, approved by another person.
+    end = call(office, campaignreview.submit_end, office[0], "toko", user="opa", role="operator",
+               now=NOW)  # fmt: skip
+    told = call(office, campaignreview.notification, end)
+    assert (told.variant, told.reach, told.link) == (
+        "campaign-submitted/end",
+        ("A",),
+        f"/library/campaigns/changes/{end}",
+    )
+    diff = {d["field"]: (d["before"], d["after"]) for d in
+            call(office, campaignreview.review_data, end, NOW)["diff"]}  # fmt: skip
+    assert diff == {"groups": ("A", ""), "valid_until": ("", "2026-12-07")}
+    assert 'id="ends-campaign"' in approver_page(call(office, campaignreview.review_data, end, NOW))
+    with pytest.raises(review.ReviewError) as refused:
+        call(office, campaignreview.approve, office[0], end, "opa", NOW)
+    assert refused.value.key == "two_person"
+    call(office, campaignreview.approve, office[0], end, "ana", NOW)
+    assert published(office, "A").campaigns == ()
+    told = call(office, campaignreview.notification, end)
+    assert (told.variant, told.concerns, told.facts["groups"]) == (
+        "campaign-decided/approved",
+        ("opa",),
+        "A",
+    )
+    with pytest.raises(review.ReviewError) as refused:
+        call(office, campaignreview.submit_end, office[0], "toko", user="opa", role="operator",
+             now=NOW)  # fmt: skip
+    assert refused.value.key == "campaign_ended"
 
 
 def approver_page(found: dict) -> str:
