@@ -81,7 +81,8 @@ def test_an_impossible_goal_shows_its_numbers_and_the_fixed_campaign_is_publishe
         click(browser, "check-button")
         said = browser.find_element("id", "goal-impossible").text
         assert "Target tidak dapat dipenuhi" in said  # Indonesian first
-        assert "'toko-maju' 400 plays of 10s, one every 9s" in said, said
+        assert "'toko-maju' 400 tayang @ 10 dtk, tiap 9 dtk (111%)" in said, said
+        assert "yang muat 180 dari 400 tayang" in said and "plays of" not in said, said
         if UPDATE_DOCS:
             page_shot(browser, ROOT / "docs" / "console" / "campaign-editor-phone.png", PHONE)
 
