@@ -13,6 +13,7 @@ the campaign off its groups' screens. Each step is told as playlists' are (`noti
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
@@ -89,7 +90,7 @@ def submit(
         raise ReviewError("campaign_problems", "; ".join(fields))
     if impossible:
         raise GoalUnmet(impossible)
-    return _record_submission(connection, edited, user=user, now=now)
+    return _record_submission(connection, edited, user=user, now=now, ends=False)
 
 
 def submit_end(
@@ -114,10 +115,15 @@ def submit_end(
         raise ReviewError(
             "not_your_group", f"{user} may not submit for group(s) {', '.join(outside)}"
         )
-    return _record_submission(connection, campaign.ended(before, now.date()), user=user, now=now)
+    aware = now if now.tzinfo is not None else now.replace(tzinfo=dt.UTC)
+    today = aware.astimezone(ZoneInfo(config.console.timezone)).date()  # the office's day
+    ended = campaign.ended(before, today)
+    return _record_submission(connection, ended, user=user, now=now, ends=True)
 
 
-def _record_submission(connection: Connection, edited: dict, *, user: str, now: dt.datetime) -> int:
+def _record_submission(
+    connection: Connection, edited: dict, *, user: str, now: dt.datetime, ends: bool
+) -> int:
     number = stored.add_campaign_submission(
         connection,
         {
@@ -134,7 +140,7 @@ def _record_submission(connection: Connection, edited: dict, *, user: str, now: 
         user,
         "campaign-submitted",
         f"{edited['id']} #{number}",
-        detail={"groups": edited["groups"]},
+        detail={"groups": edited["groups"], "ends": True} if ends else {"groups": edited["groups"]},
     )
     return number
 
