@@ -52,7 +52,8 @@ class Event:
 
     @property
     def variant(self) -> str:
-        """The words' key: the kind, or `kind/outcome` where the outcome changes them."""
+        """The words' key: the kind, or `kind/outcome` where the outcome changes them (a
+        decision's, or "end" for a change set that ends a campaign)."""
         outcome = self.facts.get("outcome")
         return f"{self.kind}/{outcome}" if outcome else self.kind
 
