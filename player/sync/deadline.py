@@ -88,6 +88,7 @@ class Watchdog:
         self._local = threading.local()  # the deadline of this thread's request being sent
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._wakes_at = float("-inf")  # when the thread looks again by itself, unwoken
 
     def start(self, floor: float, min_rate: float | None = None) -> Deadline:
         deadline = Deadline(floor, min_rate, self._clock)
@@ -96,7 +97,10 @@ class Watchdog:
             if self._thread is None and not self._closed:
                 self._thread = threading.Thread(target=self._run, name="http-deadline", daemon=True)
                 self._thread.start()
-            self._cond.notify_all()
+            # Waking the thread costs two thread switches per request; a deadline no
+            # earlier than its next look needs none (deadlines only move later).
+            if deadline.at < self._wakes_at:
+                self._cond.notify_all()
         return deadline
 
     def finish(self, deadline: Deadline) -> None:
@@ -133,8 +137,10 @@ class Watchdog:
                 due = [d for d in live if d.at <= now]
                 if not due:
                     # Deadlines only move later, so waking early and looking again is enough.
-                    wait = min((d.at - now for d in live), default=60.0)
-                    self._cond.wait(min(max(wait, 0.01), 60.0))
+                    wait = min(max(min((d.at - now for d in live), default=60.0), 0.01), 60.0)
+                    self._wakes_at = now + wait
+                    self._cond.wait(wait)
+                    self._wakes_at = float("-inf")  # awake: looks at every deadline anew
                     continue
                 for deadline in due:
                     deadline.expired = True
