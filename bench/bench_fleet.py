@@ -49,7 +49,7 @@ STARTS_AT_ONCE = 10
 # Syncs running at once in one worker process. Each real screen syncs on its own CPU; here
 # a few hundred share two cores, and past a handful at once an interpreter spends its time
 # handing its lock from thread to thread (1,000 unbounded syncs took over 30 s).
-SYNCS_AT_ONCE = int(os.environ.get("FLEET_SYNCS", "4"))
+SYNCS_AT_ONCE = 4
 OFFLINE_SHARE = 0.1
 WAIT_ALL = 60.0  # seconds a phase may take before the missing screens count as lost
 KEEPALIVE = 1  # seconds nginx keeps an idle connection; the bench waits longer after a sync

@@ -17,6 +17,7 @@ from player.service.board import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
 from player.sync.factory import make_source
 from player.sync.failure import REFUSALS, SyncFailure
+from player.sync.helper import Helper
 from player.sync.http import split_login
 from player.sync.policy import refusal, refused_reason
 from player.sync.sources import ManifestFetch, NotModified, NotModifiedType, Source, SourceError
@@ -136,6 +137,7 @@ class SyncLoop:
         self._run_stop: threading.Event | None = None
         self._beat: Callable[[], None] = lambda: None
         self._source: Source | None = None
+        self._helper: Helper | None = None  # runs source calls; owner only
         self._validators: tuple[str | None, str | None] = (None, None)
         self._pending: _Candidate | None = None
         self._active: tuple[Manifest, bytes] | None = None
@@ -241,6 +243,7 @@ class SyncLoop:
                 self._wait(stop, delay)
         finally:
             self._drop_source()
+            self._retire_helper()
             self._run_stop = None
             self._beat = lambda: None
             self._abort.clear()
@@ -286,26 +289,24 @@ class SyncLoop:
             self._source.abort()
 
     def _call(self, fn: Callable, *args):
-        """Run a blocking source call in a helper thread, beating meanwhile; all source
+        """Run a blocking source call in the helper thread, beating meanwhile; all source
         calls are bounded by their own timeouts, this only keeps the loop responsive."""
-        box: dict = {}
-
-        def target() -> None:
-            try:
-                box["value"] = fn(*args)
-            except BaseException as exc:
-                box["error"] = exc
-
-        thread = threading.Thread(target=target, name="sync-fetch", daemon=True)
-        thread.start()
-        while thread.is_alive():
-            thread.join(BEAT_EVERY)
+        if self._helper is None:
+            self._helper = Helper("sync-fetch")
+        call = self._helper.submit(fn, *args)
+        while True:
+            done = call.done.wait(BEAT_EVERY)
             self._tick()
             if self._abort.is_set():
+                self._retire_helper()  # it may still be in the call: the next gets a new one
                 raise _Stopped
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+            if done:
+                return call.result()
+
+    def _retire_helper(self) -> None:
+        if self._helper is not None:
+            self._helper.retire()
+            self._helper = None
 
     # -- one sync --------------------------------------------------------------------------
 
