@@ -18,7 +18,8 @@ Measured per N: notify → every screen has activated the new manifest with its 
 (p50/p95/max, the last screen); with 10 % of the screens offline during the publish, the
 time from their return (MQTT reconnect) to activation; a signed alert → every screen
 has taken it. Per screen and publish: HTTP requests and bytes (nginx's access log) and
-MQTT messages delivered.
+MQTT messages delivered; the screens' CPU per sync (worker processes' user + system time
+over the publish, divided by the screens).
 """
 
 from __future__ import annotations
