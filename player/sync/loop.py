@@ -388,12 +388,11 @@ class SyncLoop:
         etag, last_modified = self._validators
         with self._lock:
             wanted = self._wanted_digest
-        held = {manifest_digest(c.data) for c in (self._pending, self._active_candidate()) if c}
-        if wanted and wanted not in held:
+        held = [c.data for c in (self._pending, self._active_candidate()) if c]
+        if wanted and wanted not in {manifest_digest(data) for data in held}:
             etag = last_modified = None
-        held_data = [c.data for c in (self._pending, self._active_candidate()) if c]
         try:
-            fetched = self._call(_fetch_with_signature, source, etag, last_modified, held_data)
+            fetched = self._call(_fetch_with_signature, source, etag, last_modified, held)
         except SourceError as exc:
             return _fail(SyncFailure.NETWORK, str(exc))
         with self._lock:
