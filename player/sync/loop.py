@@ -17,9 +17,10 @@ from player.service.board import StatusBoard
 from player.sync.downloader import Downloader, DownloadReport, Progress
 from player.sync.factory import make_source
 from player.sync.failure import REFUSALS, SyncFailure
+from player.sync.helper import Helper
 from player.sync.http import split_login
 from player.sync.policy import refusal, refused_reason
-from player.sync.sources import ManifestFetch, NotModified, Source, SourceError
+from player.sync.sources import ManifestFetch, NotModified, NotModifiedType, Source, SourceError
 from player.sync.store import ManifestStore
 from player.wire import signing
 from player.wire.backoff import backoff_delay
@@ -54,6 +55,38 @@ class _Candidate:
 
 class _Stopped(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """A fetched manifest and, when it is none the loop holds already, its signature."""
+
+    data: bytes
+    etag: str | None
+    last_modified: str | None
+    signature: bytes | SourceError | None  # None: no signature published (or not fetched)
+
+
+def _fetch_with_signature(
+    source: Source, etag: str | None, last_modified: str | None, held: list[bytes]
+) -> _Fetched | NotModifiedType:
+    """The manifest, then its signature unless the manifest is one of `held`.
+
+    Both in one call, so a sync hands one blocking call to a helper thread, not two. A
+    failed signature fetch is handed back, not raised: the manifest may still be one the
+    loop holds, and what to do about it is `_accept`'s to say.
+    """
+    fetched = source.fetch_manifest(etag, last_modified)
+    if fetched is NotModified:
+        return NotModified
+    assert isinstance(fetched, ManifestFetch)
+    signature: bytes | SourceError | None = None
+    if fetched.data not in held:
+        try:
+            signature = source.fetch_signature()
+        except SourceError as exc:
+            signature = exc
+    return _Fetched(fetched.data, fetched.etag, fetched.last_modified, signature)
 
 
 def _fail(kind: SyncFailure, reason: str) -> SyncResult:
@@ -104,6 +137,7 @@ class SyncLoop:
         self._run_stop: threading.Event | None = None
         self._beat: Callable[[], None] = lambda: None
         self._source: Source | None = None
+        self._helper: Helper | None = None  # runs source calls; owner only
         self._validators: tuple[str | None, str | None] = (None, None)
         self._pending: _Candidate | None = None
         self._active: tuple[Manifest, bytes] | None = None
@@ -209,6 +243,7 @@ class SyncLoop:
                 self._wait(stop, delay)
         finally:
             self._drop_source()
+            self._retire_helper()
             self._run_stop = None
             self._beat = lambda: None
             self._abort.clear()
@@ -254,26 +289,24 @@ class SyncLoop:
             self._source.abort()
 
     def _call(self, fn: Callable, *args):
-        """Run a blocking source call in a helper thread, beating meanwhile; all source
+        """Run a blocking source call in the helper thread, beating meanwhile; all source
         calls are bounded by their own timeouts, this only keeps the loop responsive."""
-        box: dict = {}
-
-        def target() -> None:
-            try:
-                box["value"] = fn(*args)
-            except BaseException as exc:
-                box["error"] = exc
-
-        thread = threading.Thread(target=target, name="sync-fetch", daemon=True)
-        thread.start()
-        while thread.is_alive():
-            thread.join(BEAT_EVERY)
+        if self._helper is None:
+            self._helper = Helper("sync-fetch")
+        call = self._helper.submit(fn, *args)
+        while True:
+            done = call.done.wait(BEAT_EVERY)
             self._tick()
             if self._abort.is_set():
+                self._retire_helper()  # it may still be in the call: the next gets a new one
                 raise _Stopped
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+            if done:
+                return call.result()
+
+    def _retire_helper(self) -> None:
+        if self._helper is not None:
+            self._helper.retire()
+            self._helper = None
 
     # -- one sync --------------------------------------------------------------------------
 
@@ -355,11 +388,11 @@ class SyncLoop:
         etag, last_modified = self._validators
         with self._lock:
             wanted = self._wanted_digest
-        held = {manifest_digest(c.data) for c in (self._pending, self._active_candidate()) if c}
-        if wanted and wanted not in held:
+        held = [c.data for c in (self._pending, self._active_candidate()) if c]
+        if wanted and wanted not in {manifest_digest(data) for data in held}:
             etag = last_modified = None
         try:
-            fetched = self._call(source.fetch_manifest, etag, last_modified)
+            fetched = self._call(_fetch_with_signature, source, etag, last_modified, held)
         except SourceError as exc:
             return _fail(SyncFailure.NETWORK, str(exc))
         with self._lock:
@@ -371,7 +404,7 @@ class SyncLoop:
                 self._validators = (None, None)
                 return _fail(SyncFailure.NETWORK, "server said not modified, but nothing is stored")
         else:
-            assert isinstance(fetched, ManifestFetch)
+            assert isinstance(fetched, _Fetched)
             candidate_or_failure = self._accept(source, fetched)
             if isinstance(candidate_or_failure, SyncResult):
                 return candidate_or_failure
@@ -382,7 +415,7 @@ class SyncLoop:
         active = self.active
         return _Candidate(active[0], active[1], None, active=True) if active else None
 
-    def _accept(self, source: Source, fetched: ManifestFetch) -> _Candidate | SyncResult:
+    def _accept(self, source: Source, fetched: _Fetched) -> _Candidate | SyncResult:
         """Verify a freshly fetched manifest; nothing in it is trusted before this passes."""
         config = self._config.source
         active = self.active
@@ -392,10 +425,9 @@ class SyncLoop:
         if self._pending and fetched.data == self._pending.data:
             self._remember(fetched)
             return self._pending
-        try:
-            sig = self._call(source.fetch_signature)
-        except SourceError as exc:
-            return _fail(SyncFailure.NETWORK, str(exc))
+        if isinstance(fetched.signature, SourceError):
+            return _fail(SyncFailure.NETWORK, str(fetched.signature))
+        sig = fetched.signature
         if sig is None and not config.allow_unsigned:
             return _fail(
                 SyncFailure.SIGNATURE,
@@ -448,7 +480,7 @@ class SyncLoop:
         )
         return candidate
 
-    def _remember(self, fetched: ManifestFetch) -> None:
+    def _remember(self, fetched: _Fetched) -> None:
         self._validators = (fetched.etag, fetched.last_modified)
 
     def _complete(self, source: Source, candidate: _Candidate) -> SyncResult:
@@ -468,7 +500,7 @@ class SyncLoop:
             return SyncResult(True, f"sequence {candidate.manifest.sequence} is current", False)
         self.status.update("sync", state="activating")
         try:
-            self.store.activate(candidate.data, candidate.sig)
+            self.store.activate(candidate.data, candidate.sig, candidate.manifest)
         except OSError as exc:
             return _fail(SyncFailure.DISK, f"cannot write the active manifest: {exc}")
         self._active = (candidate.manifest, candidate.data)

@@ -212,9 +212,13 @@ class ManifestStore:
                 replace_file(path, path.with_name(path.name + REFUSED), durable=False)
         fsync_dir(self.dir)
 
-    def activate(self, data: bytes, sig: bytes | None) -> None:
-        """Make `data` the active manifest; the one it replaces becomes previous."""
-        parse(data)  # never store what we could not read back
+    def activate(self, data: bytes, sig: bytes | None, parsed: Manifest | None = None) -> None:
+        """Make `data` the active manifest; the one it replaces becomes previous.
+
+        `parsed` is `data` already parsed by the caller (the sync parses every manifest it
+        accepts), which spares parsing it again here."""
+        if parsed is None:
+            parse(data)  # never store what we could not read back
         self.recover()
         current = self._read_pair(ACTIVE)
         if current is not None and current[0] != data:
