@@ -22,7 +22,7 @@ from PIL import Image, ImageChops
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
-from central.db.schema import audit, plays
+from central.db.schema import audit, errors, plays
 from player.wire.isotime import format_utc
 from tests.fixtures.collector import PREFIX, CollectorProcess, Screen
 from tests.fixtures.console import ConsoleProcess, make_browser, page_shot, wait_replaced
@@ -489,7 +489,14 @@ def test_a_display_turned_off_by_command_shows_as_such_not_as_a_fault(office):
     card = browser.find_element("id", "screen-screen-2")
     assert "layar dimatikan (perintah)" in card.text
     assert card.get_attribute("data-state") == "online"
-    assert "Bermasalah" not in card.text and "Ada galat" not in card.text
+    assert "Bermasalah" not in card.text
+    # The display off is no error; other errors (a slow sync on a busy machine) may be listed.
+    with office["collector"].engine().connect() as connection:
+        reported = list(
+            connection.scalars(select(errors.c.message).where(errors.c.player == "screen-2"))
+        )
+    assert not [m for m in reported if "display" in m.lower() or "layar" in m.lower()], reported
+    assert ("Ada galat" in card.text) == bool(reported), (card.text, reported)
     page_shot(browser, office["shots"] / "fleet-display-off.png", 1280)
     browser.get(f"{url}/screen/screen-2/command/display-on")
     click(browser, "confirm")
