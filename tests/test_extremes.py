@@ -52,12 +52,17 @@ def test_a_signed_manifest_beyond_the_bounds_plays_what_it_can_and_survives_rest
     write_config(config, tmp_path, site, public_key)
     player = PlayerProcess(config, tmp_path / "run", tmp_path / "player.log")
     try:
+        sequence = json.loads((site / "manifest.json").read_bytes())["sequence"]
         for _ in range(2):  # the second start reads the cached manifest: the old restart loop
             player.start()
-            status = player.wait_item("green", timeout=60)
-            assert (
-                status["sync"]["manifest_sequence"]
-                == json.loads((site / "manifest.json").read_bytes())["sequence"]
+            # The sync's part of the status comes a moment after the first frame.
+            status = player.wait_for(
+                "'green' on screen from the published sequence",
+                lambda s: (
+                    s.get("render", {}).get("item") == "green"
+                    and s.get("sync", {}).get("manifest_sequence") == sequence
+                ),
+                60,
             )
             (said,) = [e for e in status["errors"]["recent"] if "left out" in e["message"]]
             assert "2 item(s) left out" in said["message"]
