@@ -106,17 +106,10 @@ def decide(
 ) -> bool:
     """Move a pending submission to `state`; False when it was no longer pending (someone
     else decided first: the second decision must not count)."""
-    values: dict = {"state": state, "decided_by": by, "decided_at": at, "reason": reason}
-    if items is not None:
-        values["items"] = json.dumps(items, ensure_ascii=False)
-    if layout is not None:
-        values["layout"] = json.dumps(layout, ensure_ascii=False)
-    result = connection.execute(
-        update(submissions)
-        .where(submissions.c.id == number, submissions.c.state == PENDING)
-        .values(values)
+    kept = {"items": items, "layout": layout}
+    return _decide_pending(
+        connection, submissions, number, state=state, by=by, at=at, reason=reason, kept=kept
     )
-    return result.rowcount == 1
 
 
 def pending_count(connection: Connection) -> int:
@@ -178,12 +171,22 @@ def decide_campaign(connection: Connection, number: int, state: str, *, by: str,
                     body: dict | None = None) -> bool:  # fmt: skip
     """Move a pending campaign change set to `state` (with its approved `body` when given);
     False when it was no longer pending."""
+    kept = {"body": body}
+    return _decide_pending(
+        connection, campaign_submissions, number, state=state, by=by, at=at, reason=reason,
+        kept=kept,
+    )  # fmt: skip
+
+
+def _decide_pending(connection: Connection, table, number: int, *, state: str, by: str,
+                    at: dt.datetime, reason: str | None, kept: dict) -> bool:  # fmt: skip
+    """One decision on a pending row of `table` (playlist or campaign change sets), with the
+    JSON columns in `kept` that are not None; only the first decision counts."""
     values: dict = {"state": state, "decided_by": by, "decided_at": at, "reason": reason}
-    if body is not None:
-        values["body"] = json.dumps(body, ensure_ascii=False)
+    for column, value in kept.items():
+        if value is not None:
+            values[column] = json.dumps(value, ensure_ascii=False)
     result = connection.execute(
-        update(campaign_submissions)
-        .where(campaign_submissions.c.id == number, campaign_submissions.c.state == PENDING)
-        .values(values)
+        update(table).where(table.c.id == number, table.c.state == PENDING).values(values)
     )
     return result.rowcount == 1
